@@ -1,0 +1,1 @@
+//! Apple Wallet pass packages (placeholder until the pkpass work lands).

@@ -1,0 +1,266 @@
+//! Enumerations of the contract, with their wire spellings.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Declares a string enum with its wire names, `as_str`, `parse` and `ALL`.
+macro_rules! wire_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $wire:literal $(| $alias:literal)*),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(ToSchema))]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $wire $(, alias = $alias)*)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            /// Parses the wire spelling or one of its documented aliases.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($wire $(| $alias)* => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The accepted spellings, for error messages.
+            pub fn expected() -> String {
+                [$($wire),+].join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// The five campaign types, by their path segment (§5).
+    CampaignType {
+        Coupon = "coupons",
+        StoreCard = "store_cards",
+        EventTicket = "event_tickets",
+        BoardingPass = "boarding_passes",
+        Generic = "generics",
+    }
+);
+
+impl CampaignType {
+    /// Root key of create/update bodies (`coupon`, `store_card`, …).
+    pub fn root_key(self) -> &'static str {
+        match self {
+            CampaignType::Coupon => "coupon",
+            CampaignType::StoreCard => "store_card",
+            CampaignType::EventTicket => "event_ticket",
+            CampaignType::BoardingPass => "boarding_pass",
+            CampaignType::Generic => "generic",
+        }
+    }
+
+    /// The template `pass_type` / Apple Wallet style key.
+    pub fn pass_type(self) -> PassType {
+        match self {
+            CampaignType::Coupon => PassType::Coupon,
+            CampaignType::StoreCard => PassType::StoreCard,
+            CampaignType::EventTicket => PassType::EventTicket,
+            CampaignType::BoardingPass => PassType::BoardingPass,
+            CampaignType::Generic => PassType::Generic,
+        }
+    }
+
+    /// Human name, singular ("Store card").
+    pub fn label(self) -> &'static str {
+        match self {
+            CampaignType::Coupon => "Coupon",
+            CampaignType::StoreCard => "Store card",
+            CampaignType::EventTicket => "Event ticket",
+            CampaignType::BoardingPass => "Boarding pass",
+            CampaignType::Generic => "Generic pass",
+        }
+    }
+
+    /// Human name, plural ("Store cards").
+    pub fn plural_label(self) -> &'static str {
+        match self {
+            CampaignType::Coupon => "Coupons",
+            CampaignType::StoreCard => "Store cards",
+            CampaignType::EventTicket => "Event tickets",
+            CampaignType::BoardingPass => "Boarding passes",
+            CampaignType::Generic => "Generic passes",
+        }
+    }
+
+    /// Upper bound of `max_distance` in metres (§7.2).
+    pub fn max_distance_limit(self) -> i64 {
+        match self {
+            CampaignType::EventTicket => 1000,
+            _ => 100,
+        }
+    }
+}
+
+wire_enum!(
+    /// Template `pass_type` and Apple Wallet style key (§5, §11.1).
+    PassType {
+        Coupon = "coupon",
+        StoreCard = "storeCard" | "store_card",
+        EventTicket = "eventTicket" | "event_ticket",
+        BoardingPass = "boardingPass" | "boarding_pass",
+        Generic = "generic",
+    }
+);
+
+wire_enum!(
+    /// Field behaviour on merge (§6.1).
+    Behaviour {
+        Fixed = "fixed",
+        Dynamic = "dynamic",
+    }
+);
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour::Fixed
+    }
+}
+
+wire_enum!(
+    /// Barcode format (§6.4).
+    BarcodeFormat {
+        Qrcode = "qrcode",
+        Pdf417 = "pdf417",
+        Aztec = "aztec",
+        Ean128 = "ean128",
+        None = "none",
+    }
+);
+
+impl Default for BarcodeFormat {
+    fn default() -> Self {
+        BarcodeFormat::Qrcode
+    }
+}
+
+wire_enum!(
+    /// Barcode numbering policy (§6.5). `list` is reserved and refused with 422.
+    CodeType {
+        Sequential = "sequential" | "sequencial",
+        Fixed = "fixed",
+        List = "list",
+        PerPass = "per_pass",
+    }
+);
+
+impl Default for CodeType {
+    fn default() -> Self {
+        CodeType::Sequential
+    }
+}
+
+wire_enum!(
+    /// Campaign state (§7.4).
+    CampaignState {
+        Published = "published",
+        Paused = "paused",
+        Archived = "archived",
+    }
+);
+
+wire_enum!(
+    /// Boarding pass transit type (§7.2).
+    TransitType {
+        Air = "air",
+        Boat = "boat",
+        Bus = "bus",
+        Train = "train",
+        Generic = "generic",
+    }
+);
+
+wire_enum!(
+    /// Asset types and the image slots they fill (§6.6).
+    AssetType {
+        Icon = "icon",
+        Logo = "logo",
+        Strip = "strip",
+        Thumbnail = "thumbnail",
+        Background = "background",
+        Footer = "footer",
+    }
+);
+
+impl AssetType {
+    /// The campaign/pass attribute that references an asset of this type.
+    pub fn slot_attribute(self) -> &'static str {
+        match self {
+            AssetType::Icon => "icon_id",
+            AssetType::Logo => "logo_id",
+            AssetType::Strip => "strip_id",
+            AssetType::Thumbnail => "thumbnail_id",
+            AssetType::Background => "background_id",
+            AssetType::Footer => "footer_id",
+        }
+    }
+}
+
+wire_enum!(
+    /// Wallet apps a registration can come from (§14).
+    Wallet {
+        Passbook = "passbook",
+        GoogleWallet = "google_wallet",
+        WalletPasses = "wallet_passes",
+        PassworksWallet = "passworks_wallet",
+        Pass2u = "pass2u",
+        Passwallet = "passwallet",
+    }
+);
+
+wire_enum!(
+    /// Device operating systems (§14).
+    DeviceOs {
+        Ios = "ios",
+        Android = "android",
+        Wp = "wp",
+    }
+);
+
+wire_enum!(
+    /// Pass lifecycle events (§17).
+    EventKind {
+        Created = "created",
+        Downloaded = "downloaded",
+        Installed = "installed",
+        Fetched = "fetched",
+        Redeemed = "redeemed",
+        Uninstalled = "uninstalled",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_parse_to_canonical_values() {
+        assert_eq!(CodeType::parse("sequencial"), Some(CodeType::Sequential));
+        assert_eq!(CodeType::Sequential.as_str(), "sequential");
+        assert_eq!(PassType::parse("store_card"), Some(PassType::StoreCard));
+        assert_eq!(
+            serde_json::from_str::<CodeType>("\"sequencial\"").unwrap(),
+            CodeType::Sequential
+        );
+        assert_eq!(CampaignType::parse("event_tickers"), None);
+    }
+}

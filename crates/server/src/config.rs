@@ -1,0 +1,148 @@
+//! Command line and environment configuration (clap, every option also from `PASSWORKS_*`).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// The Passworks server: API v2, Apple PassKit web service and pass download pages.
+#[derive(Debug, Parser)]
+#[command(name = "passworks", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations, then serve the API, the console and the download pages.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+    /// Manage accounts.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account and print its credentials as one JSON object on stdout.
+    Create(AccountCreateArgs),
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Directory for the SQLite database, the development certificate and the master key.
+    #[arg(long, env = "PASSWORKS_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `sqlite://FILE` or `postgres://USER@HOST/DB`. Default: a SQLite file
+    /// `passworks.db` in the data directory.
+    #[arg(long, env = "PASSWORKS_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl DbArgs {
+    /// The effective database URL.
+    pub fn url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("passworks.db").display()
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AccountCreateArgs {
+    /// The account's display name.
+    #[arg(long)]
+    pub name: String,
+
+    /// Grant the permission to create and manage child organizations.
+    #[arg(long)]
+    pub organizations: bool,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "PASSWORKS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+
+    /// Directory of the built console (trunk's `dist/`), served at `/`. Without it only the
+    /// API and the download pages are served.
+    #[arg(long, env = "PASSWORKS_CONSOLE_DIR")]
+    pub console_dir: Option<PathBuf>,
+
+    /// Externally visible base URL, used in pass, download and web-service URLs.
+    /// Default: `http://<bind>`.
+    #[arg(long, env = "PASSWORKS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Origins allowed to call the API from a browser (CORS), comma-separated, e.g.
+    /// `https://portal.example.com`. `*` allows any origin.
+    #[arg(long, env = "PASSWORKS_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Requests per hour allowed to one authenticated account.
+    #[arg(long, env = "PASSWORKS_RATE_LIMIT_AUTHENTICATED", default_value_t = 5000)]
+    pub rate_limit_authenticated: i64,
+
+    /// Requests per hour allowed to one client IP without credentials.
+    #[arg(long, env = "PASSWORKS_RATE_LIMIT_ANONYMOUS", default_value_t = 60)]
+    pub rate_limit_anonymous: i64,
+
+    /// Master key (64 hex characters) that encrypts private keys at rest. Default: a key
+    /// generated into `<data dir>/master.key` on first start.
+    #[arg(long, env = "PASSWORKS_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+
+    /// APNs endpoint for pass update pushes.
+    #[arg(
+        long,
+        env = "PASSWORKS_APNS_URL",
+        default_value = "https://api.push.apple.com"
+    )]
+    pub apns_url: String,
+
+    /// Allow webhook URLs that point at loopback, private or link-local addresses
+    /// (for tests and closed networks).
+    #[arg(long, env = "PASSWORKS_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
+
+    /// Do not create a first account when the database is empty.
+    #[arg(long, env = "PASSWORKS_NO_FIRST_ACCOUNT")]
+    pub no_first_account: bool,
+}
+
+impl ServeArgs {
+    /// Defaults for tests and embedding: everything from the given data dir.
+    pub fn for_data_dir(data_dir: PathBuf, database_url: Option<String>) -> Self {
+        ServeArgs {
+            bind: "127.0.0.1:0".into(),
+            db: DbArgs {
+                data_dir,
+                database_url,
+            },
+            console_dir: None,
+            public_url: None,
+            cors_origins: Vec::new(),
+            rate_limit_authenticated: 5000,
+            rate_limit_anonymous: 60,
+            master_key: None,
+            apns_url: "https://api.push.apple.com".into(),
+            allow_private_webhooks: false,
+            no_first_account: true,
+        }
+    }
+}

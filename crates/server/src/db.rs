@@ -1,0 +1,192 @@
+//! The store layer: connection pool, dialect, migrations and transaction helpers.
+//!
+//! Architecture invariant: only this module and the `store` functions of the resource
+//! modules (named `*_store` / `store.rs`) write SQL, and every user-supplied value is bound
+//! as a parameter (`$1`, `$2`, …; SQLite accepts the same placeholders).
+//!
+//! Both dialects go through sqlx's `Any` driver. To stay within the types it maps
+//! identically on SQLite and PostgreSQL, ids and timestamps are TEXT, booleans are 0/1
+//! integers and structured attributes are JSON text.
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Executor, Row};
+use std::time::Duration;
+
+/// Which SQL dialect the pool speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A database handle shared by the whole server (cheap to clone).
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub dialect: Dialect,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("dialect", &self.dialect).finish()
+    }
+}
+
+/// A write transaction.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Db {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`) and applies migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Dialect::Postgres
+        } else {
+            anyhow::bail!("unsupported database URL {url:?}: use sqlite://FILE or postgres://…");
+        };
+        if dialect == Dialect::Sqlite {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:")
+                .split('?')
+                .next()
+                .unwrap_or("");
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)?;
+                }
+            }
+        }
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        options = match dialect {
+            Dialect::Sqlite => options.max_connections(4).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            }),
+            Dialect::Postgres => options.max_connections(10),
+        };
+        let pool = options.connect(url).await?;
+        let db = Db { pool, dialect };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Applies the migrations of this dialect.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.dialect {
+            Dialect::Sqlite => SQLITE_MIGRATOR.run(&self.pool).await?,
+            Dialect::Postgres => POSTGRES_MIGRATOR.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two transactions that read before they write wait for each
+    /// other (busy timeout) instead of failing with a busy-snapshot error.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL, nothing on SQLite (single writer).
+    pub fn skip_locked(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
+/// The current time in the stored format (`YYYY-MM-DDTHH:MM:SS.ffffffZ`).
+pub fn now() -> String {
+    format_time(chrono::Utc::now())
+}
+
+/// Formats a time in the stored format.
+pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Parses an ISO-8601 timestamp as the contract accepts it (`Z` or an offset, fractions
+/// allowed) and returns it in the stored format.
+pub fn normalize_time(s: &str) -> Option<String> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| format_time(t.with_timezone(&chrono::Utc)))
+}
+
+/// A new random UUID v4, lowercase and hyphenated.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A URL-safe random token of `bytes` random bytes.
+pub fn random_token(bytes: usize) -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// Reads a 0/1 integer column as a bool.
+pub fn get_bool(row: &AnyRow, col: &str) -> bool {
+    row.try_get::<i64, _>(col).map(|v| v != 0).unwrap_or(false)
+}
+
+/// Reads a JSON text column.
+pub fn get_json<T: serde::de::DeserializeOwned + Default>(row: &AnyRow, col: &str) -> T {
+    row.try_get::<String, _>(col)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
+/// Whether an error is a unique-constraint violation (both dialects).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.is_unique_violation()
+                || d.code().as_deref() == Some("23505")
+                || d.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_normalise_to_the_stored_format() {
+        assert_eq!(
+            normalize_time("2014-09-22T20:51:53Z").as_deref(),
+            Some("2014-09-22T20:51:53.000000Z")
+        );
+        assert_eq!(
+            normalize_time("2014-09-22T22:51:53.5+02:00").as_deref(),
+            Some("2014-09-22T20:51:53.500000Z")
+        );
+        assert_eq!(normalize_time("yesterday"), None);
+    }
+
+    #[test]
+    fn tokens_are_url_safe_and_long_enough() {
+        let t = random_token(16);
+        assert!(t.len() >= 22);
+        assert!(t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+}

@@ -1,0 +1,202 @@
+//! The Passworks server: the API v2 (`/v2`), the console's static files (`/`), and — as
+//! the other modules land — Apple's PassKit web service and the public download pages.
+//!
+//! `main.rs` only calls [`cli::main`]; tests start a real server with [`start`].
+
+pub mod api;
+pub mod auth;
+pub mod body;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod db;
+pub mod error;
+pub mod list;
+pub mod state;
+
+use crate::config::ServeArgs;
+use crate::db::Db;
+use crate::state::{AppState, Settings};
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method};
+use axum::{middleware, Router, ServiceExt};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower::Layer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::normalize_path::NormalizePathLayer;
+
+/// Builds the router for `state`.
+pub fn app(state: AppState) -> Router {
+    let api = api::router().layer(middleware::from_fn_with_state(
+        state.clone(),
+        auth::api_middleware,
+    ));
+    let api = match cors_layer(&state.settings.cors_origins) {
+        Some(cors) => api.layer(cors),
+        None => api,
+    };
+    Router::new()
+        .nest("/v2", api)
+        .merge(console::router(&state))
+        .with_state(state)
+}
+
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        let list: Vec<HeaderValue> = origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o.trim().trim_end_matches('/')).ok())
+            .collect();
+        AllowOrigin::list(list)
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PATCH,
+                Method::PUT,
+                Method::DELETE,
+            ])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .expose_headers(
+                [
+                    "x-total",
+                    "x-total-pages",
+                    "x-page",
+                    "x-per-page",
+                    "x-next-page",
+                    "x-prev-page",
+                    "x-offset",
+                    "x-ratelimit-limit",
+                    "x-ratelimit-remaining",
+                    "x-ratelimit-reset",
+                ]
+                .map(header::HeaderName::from_static),
+            ),
+    )
+}
+
+/// Loads the master key from the arguments or `<data dir>/master.key`, creating it on
+/// first start.
+pub fn load_master_key(args: &ServeArgs) -> anyhow::Result<[u8; 32]> {
+    let hex_key = match &args.master_key {
+        Some(k) => k.trim().to_string(),
+        None => {
+            let path = args.db.data_dir.join("master.key");
+            if path.exists() {
+                std::fs::read_to_string(&path)?.trim().to_string()
+            } else {
+                std::fs::create_dir_all(&args.db.data_dir)?;
+                let k = hex::encode(rand::random::<[u8; 32]>());
+                write_private(&path, &k)?;
+                k
+            }
+        }
+    };
+    let bytes = hex::decode(&hex_key)
+        .map_err(|_| anyhow::anyhow!("the master key must be 64 hex characters"))?;
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("the master key must be 64 hex characters"))
+}
+
+/// Writes a file readable only by its owner.
+pub fn write_private(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
+    std::fs::write(path, contents)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// Connects the database and prepares the state for `args` (no listener yet).
+pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&args.db.data_dir)?;
+    let db = Db::connect(&args.db.url()).await?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local_addr}"))
+        .trim_end_matches('/')
+        .to_string();
+    let settings = Settings {
+        public_url,
+        data_dir: args.db.data_dir.clone(),
+        console_dir: args.console_dir.clone(),
+        cors_origins: args.cors_origins.clone(),
+        rate_limit_authenticated: args.rate_limit_authenticated,
+        rate_limit_anonymous: args.rate_limit_anonymous,
+        master_key: load_master_key(args)?,
+        apns_url: args.apns_url.clone(),
+        allow_private_webhooks: args.allow_private_webhooks,
+    };
+    Ok(AppState {
+        db,
+        settings: Arc::new(settings),
+    })
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub handle: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// `http://addr`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Binds, prepares and serves in a background task until `shutdown` resolves.
+pub async fn start(
+    args: &ServeArgs,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(&args.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
+    let addr = listener.local_addr()?;
+    let state = prepare(args, addr).await?;
+    spawn_maintenance(state.clone());
+    let service = NormalizePathLayer::trim_trailing_slash().layer(app(state.clone()));
+    let handle = tokio::spawn(async move {
+        let make = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service);
+        if let Err(e) = axum::serve(listener, make)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Running {
+        addr,
+        state,
+        handle,
+    })
+}
+
+/// Periodic housekeeping (expired rate-limit windows).
+fn spawn_maintenance(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = auth::prune_rate_limits(&state.db).await {
+                tracing::warn!(error = %e, "pruning rate limits failed");
+            }
+        }
+    });
+}

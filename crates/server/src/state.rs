@@ -1,0 +1,51 @@
+//! Shared application state handed to every handler.
+
+use crate::db::Db;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Runtime settings derived from the command line.
+#[derive(Clone)]
+pub struct Settings {
+    /// Externally visible base URL without trailing slash (`https://passes.example.com`).
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    pub console_dir: Option<PathBuf>,
+    pub cors_origins: Vec<String>,
+    pub rate_limit_authenticated: i64,
+    pub rate_limit_anonymous: i64,
+    /// Key that encrypts private keys at rest.
+    pub master_key: [u8; 32],
+    pub apns_url: String,
+    pub allow_private_webhooks: bool,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("public_url", &self.public_url)
+            .field("data_dir", &self.data_dir)
+            .field("console_dir", &self.console_dir)
+            .field("cors_origins", &self.cors_origins)
+            .field("rate_limit_authenticated", &self.rate_limit_authenticated)
+            .field("rate_limit_anonymous", &self.rate_limit_anonymous)
+            .field("master_key", &"<redacted>")
+            .field("apns_url", &self.apns_url)
+            .field("allow_private_webhooks", &self.allow_private_webhooks)
+            .finish()
+    }
+}
+
+/// Everything a handler can reach. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// Absolute URL for a path on this server (`/v2/assets/…` → `https://host/v2/assets/…`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.settings.public_url, path)
+    }
+}

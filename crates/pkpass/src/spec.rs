@@ -1,0 +1,333 @@
+//! [`PassSpec`] and its mapping to `pass.json` (contract §20).
+
+use std::collections::HashMap;
+
+use passworks_wire::{Barcode, BarcodeFormat, Beacon, Field, Location, PassType, TransitType};
+use serde_json::{json, Map, Value};
+
+/// Apple's limit on `locations` and on `beacons` (§6.2, §6.3, §20.1).
+pub(crate) const MAX_LOCATIONS: usize = 10;
+/// Apple's limit on `beacons`.
+pub(crate) const MAX_BEACONS: usize = 10;
+
+/// Everything needed to write one pass's `pass.json`.
+///
+/// Values are in Passworks terms (wire types, `#rrggbb` colours, ISO-8601 dates); [`pass_json`]
+/// converts them to Apple's keys. `passTypeIdentifier` and `teamIdentifier` are not part of the
+/// spec: they always come from the signing certificate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassSpec {
+    /// Wallet style (`coupon`, `storeCard`, `eventTicket`, `boardingPass`, `generic`).
+    pub style: PassType,
+    /// Transit type; required for and only emitted on `boardingPass`.
+    pub transit_type: Option<TransitType>,
+    /// `serialNumber`: unique per pass type identifier.
+    pub serial_number: String,
+    /// `authenticationToken`: at least 16 characters (Apple rule).
+    pub authentication_token: String,
+    /// `webServiceURL`: base URL of the pass web service; omitted when `None`/empty.
+    pub web_service_url: Option<String>,
+    /// `organizationName`.
+    pub organization_name: String,
+    /// `description` (accessibility text; required by Apple).
+    pub description: String,
+    /// `logoText`.
+    pub logo_text: Option<String>,
+    /// `backgroundColor` as `#rrggbb`.
+    pub background_color: Option<String>,
+    /// `foregroundColor` (Passworks `text_color`) as `#rrggbb`.
+    pub foreground_color: Option<String>,
+    /// `labelColor` as `#rrggbb`.
+    pub label_color: Option<String>,
+    /// `headerFields`.
+    pub header_fields: Vec<Field>,
+    /// `primaryFields`.
+    pub primary_fields: Vec<Field>,
+    /// `secondaryFields`.
+    pub secondary_fields: Vec<Field>,
+    /// `auxiliaryFields`.
+    pub auxiliary_fields: Vec<Field>,
+    /// `backFields`.
+    pub back_fields: Vec<Field>,
+    /// Barcodes in order of preference; entries with format `none` are not emitted.
+    pub barcodes: Vec<Barcode>,
+    /// Up to 10 locations.
+    pub locations: Vec<Location>,
+    /// Up to 10 iBeacons.
+    pub beacons: Vec<Beacon>,
+    /// `relevantDate`, ISO-8601 / RFC 3339 with a time zone.
+    pub relevant_date: Option<String>,
+    /// `expirationDate`, ISO-8601 / RFC 3339 with a time zone.
+    pub expiration_date: Option<String>,
+    /// `voided` (emitted only when `true`).
+    pub voided: bool,
+    /// `maxDistance` in metres.
+    pub max_distance: Option<i64>,
+    /// `userInfo`: a JSON object (null or `{}` is omitted).
+    pub user_info: Value,
+    /// `associatedStoreIdentifiers` (App Store ids).
+    pub associated_store_identifiers: Vec<i64>,
+    /// Field key → `changeMessage` (e.g. `"Balance changed to %@"`), emitted on that field.
+    pub change_messages: HashMap<String, String>,
+}
+
+impl Default for PassSpec {
+    fn default() -> Self {
+        PassSpec {
+            style: PassType::Generic,
+            transit_type: None,
+            serial_number: String::new(),
+            authentication_token: String::new(),
+            web_service_url: None,
+            organization_name: String::new(),
+            description: String::new(),
+            logo_text: None,
+            background_color: None,
+            foreground_color: None,
+            label_color: None,
+            header_fields: Vec::new(),
+            primary_fields: Vec::new(),
+            secondary_fields: Vec::new(),
+            auxiliary_fields: Vec::new(),
+            back_fields: Vec::new(),
+            barcodes: Vec::new(),
+            locations: Vec::new(),
+            beacons: Vec::new(),
+            relevant_date: None,
+            expiration_date: None,
+            voided: false,
+            max_distance: None,
+            user_info: Value::Null,
+            associated_store_identifiers: Vec::new(),
+            change_messages: HashMap::new(),
+        }
+    }
+}
+
+impl PassSpec {
+    /// The five field arrays with their Passworks attribute names, in display order
+    /// (`header_fields`, `primary_fields`, `secondary_fields`, `auxiliary_fields`, `back_fields`).
+    pub fn field_groups(&self) -> [(&'static str, &[Field]); 5] {
+        [
+            ("header_fields", &self.header_fields),
+            ("primary_fields", &self.primary_fields),
+            ("secondary_fields", &self.secondary_fields),
+            ("auxiliary_fields", &self.auxiliary_fields),
+            ("back_fields", &self.back_fields),
+        ]
+    }
+}
+
+/// Parses `#rrggbb` (case-insensitive) into its components; anything else is `None`.
+pub fn hex_to_rgb(s: &str) -> Option<(u8, u8, u8)> {
+    let h = s.strip_prefix('#')?;
+    if h.len() != 6 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
+    Some((c(0)?, c(2)?, c(4)?))
+}
+
+/// Apple's `format` string for a Passworks barcode format (§20.3); `None` for `none`.
+pub fn apple_barcode_format(f: BarcodeFormat) -> Option<&'static str> {
+    match f {
+        BarcodeFormat::Qrcode => Some("PKBarcodeFormatQR"),
+        BarcodeFormat::Pdf417 => Some("PKBarcodeFormatPDF417"),
+        BarcodeFormat::Aztec => Some("PKBarcodeFormatAztec"),
+        BarcodeFormat::Ean128 => Some("PKBarcodeFormatCode128"),
+        BarcodeFormat::None => None,
+    }
+}
+
+/// Apple's `transitType` for a Passworks transit type (§20.2).
+pub fn apple_transit_type(t: TransitType) -> &'static str {
+    match t {
+        TransitType::Air => "PKTransitTypeAir",
+        TransitType::Boat => "PKTransitTypeBoat",
+        TransitType::Bus => "PKTransitTypeBus",
+        TransitType::Train => "PKTransitTypeTrain",
+        TransitType::Generic => "PKTransitTypeGeneric",
+    }
+}
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
+fn colour(map: &mut Map<String, Value>, key: &str, v: &Option<String>) {
+    if let Some((r, g, b)) = non_empty(v).and_then(hex_to_rgb) {
+        map.insert(key.into(), Value::String(format!("rgb({r}, {g}, {b})")));
+    }
+}
+
+fn field_json(f: &Field, change_messages: &HashMap<String, String>) -> Value {
+    let mut m = Map::new();
+    m.insert("key".into(), Value::String(f.key.clone()));
+    if let Some(label) = non_empty(&f.label) {
+        m.insert("label".into(), Value::String(label.to_owned()));
+    }
+    m.insert("value".into(), Value::String(f.value.clone().unwrap_or_default()));
+    if let Some(cm) = change_messages.get(&f.key).filter(|s| !s.is_empty()) {
+        m.insert("changeMessage".into(), Value::String(cm.clone()));
+    }
+    Value::Object(m)
+}
+
+fn barcode_json(b: &Barcode) -> Option<Value> {
+    let format = apple_barcode_format(b.format)?;
+    let mut m = Map::new();
+    m.insert("format".into(), Value::String(format.into()));
+    m.insert("message".into(), Value::String(b.message.clone()));
+    m.insert("messageEncoding".into(), Value::String("iso-8859-1".into()));
+    if !b.alt_text.is_empty() {
+        m.insert("altText".into(), Value::String(b.alt_text.clone()));
+    }
+    Some(Value::Object(m))
+}
+
+/// Builds `pass.json` for `spec` (§20), with `passTypeIdentifier`/`teamIdentifier` taken from
+/// the signing certificate (see [`crate::Signer::info`]).
+///
+/// Keys whose source value is null or empty are omitted; colours become `rgb(r, g, b)`;
+/// `transitType` is emitted only for `boardingPass`; a field's null `value` becomes `""`;
+/// `barcodes` keeps the order of `spec.barcodes` (minus `none`), and the legacy `barcode` is the
+/// first non-Code 128 entry; `locations`/`beacons` are cut to Apple's limit of 10 (validation
+/// reports the excess). Invalid colours are omitted here and reported by [`crate::validate`].
+pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &str) -> Value {
+    let mut root = Map::new();
+    root.insert("formatVersion".into(), json!(1));
+    root.insert("passTypeIdentifier".into(), json!(pass_type_identifier));
+    root.insert("teamIdentifier".into(), json!(team_identifier));
+    root.insert("serialNumber".into(), json!(spec.serial_number));
+    if !spec.authentication_token.is_empty() {
+        root.insert("authenticationToken".into(), json!(spec.authentication_token));
+    }
+    if let Some(url) = non_empty(&spec.web_service_url) {
+        root.insert("webServiceURL".into(), json!(url));
+    }
+    if !spec.organization_name.is_empty() {
+        root.insert("organizationName".into(), json!(spec.organization_name));
+    }
+    if !spec.description.is_empty() {
+        root.insert("description".into(), json!(spec.description));
+    }
+    if let Some(t) = non_empty(&spec.logo_text) {
+        root.insert("logoText".into(), json!(t));
+    }
+    colour(&mut root, "backgroundColor", &spec.background_color);
+    colour(&mut root, "foregroundColor", &spec.foreground_color);
+    colour(&mut root, "labelColor", &spec.label_color);
+
+    let barcodes: Vec<Value> = spec.barcodes.iter().filter_map(barcode_json).collect();
+    if let Some(legacy) = spec
+        .barcodes
+        .iter()
+        .filter(|b| b.format != BarcodeFormat::Ean128)
+        .find_map(barcode_json)
+    {
+        root.insert("barcode".into(), legacy);
+    }
+    if !barcodes.is_empty() {
+        root.insert("barcodes".into(), Value::Array(barcodes));
+    }
+
+    let locations: Vec<Value> = spec
+        .locations
+        .iter()
+        .take(MAX_LOCATIONS)
+        .map(|l| {
+            let mut m = Map::new();
+            m.insert("latitude".into(), json!(l.latitude));
+            m.insert("longitude".into(), json!(l.longitude));
+            if let Some(a) = l.altitude {
+                m.insert("altitude".into(), json!(a));
+            }
+            if let Some(t) = non_empty(&l.relevant_text) {
+                m.insert("relevantText".into(), json!(t));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    if !locations.is_empty() {
+        root.insert("locations".into(), Value::Array(locations));
+    }
+
+    let beacons: Vec<Value> = spec
+        .beacons
+        .iter()
+        .take(MAX_BEACONS)
+        .map(|b| {
+            let mut m = Map::new();
+            m.insert("proximityUUID".into(), json!(b.proximity_uuid));
+            if let Some(v) = b.major {
+                m.insert("major".into(), json!(v));
+            }
+            if let Some(v) = b.minor {
+                m.insert("minor".into(), json!(v));
+            }
+            if let Some(t) = non_empty(&b.relevant_text) {
+                m.insert("relevantText".into(), json!(t));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    if !beacons.is_empty() {
+        root.insert("beacons".into(), Value::Array(beacons));
+    }
+
+    if let Some(d) = spec.max_distance {
+        root.insert("maxDistance".into(), json!(d));
+    }
+    if let Some(d) = non_empty(&spec.relevant_date) {
+        root.insert("relevantDate".into(), json!(d));
+    }
+    if let Some(d) = non_empty(&spec.expiration_date) {
+        root.insert("expirationDate".into(), json!(d));
+    }
+    if spec.voided {
+        root.insert("voided".into(), json!(true));
+    }
+    if let Value::Object(o) = &spec.user_info {
+        if !o.is_empty() {
+            root.insert("userInfo".into(), spec.user_info.clone());
+        }
+    }
+    if !spec.associated_store_identifiers.is_empty() {
+        root.insert("associatedStoreIdentifiers".into(), json!(spec.associated_store_identifiers));
+    }
+
+    let mut style = Map::new();
+    if spec.style == PassType::BoardingPass {
+        if let Some(t) = spec.transit_type {
+            style.insert("transitType".into(), json!(apple_transit_type(t)));
+        }
+    }
+    for (key, fields) in [
+        ("headerFields", &spec.header_fields),
+        ("primaryFields", &spec.primary_fields),
+        ("secondaryFields", &spec.secondary_fields),
+        ("auxiliaryFields", &spec.auxiliary_fields),
+        ("backFields", &spec.back_fields),
+    ] {
+        if !fields.is_empty() {
+            let arr = fields.iter().map(|f| field_json(f, &spec.change_messages)).collect();
+            style.insert(key.into(), Value::Array(arr));
+        }
+    }
+    root.insert(spec.style.as_str().into(), Value::Object(style));
+    Value::Object(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_convert() {
+        assert_eq!(hex_to_rgb("#ce8c46"), Some((206, 140, 70)));
+        assert_eq!(hex_to_rgb("#CE8C46"), Some((206, 140, 70)));
+        assert_eq!(hex_to_rgb("#00000"), None);
+        assert_eq!(hex_to_rgb("ce8c46"), None);
+        assert_eq!(hex_to_rgb("#gg0000"), None);
+    }
+}

@@ -1,0 +1,309 @@
+//! Pre-flight checks: everything that would make Wallet reject or mangle a pass.
+
+use std::collections::HashMap;
+
+use passworks_wire::{AssetType, BarcodeFormat, PassType};
+
+use crate::images::PreparedImage;
+use crate::signer::Signer;
+use crate::spec::{hex_to_rgb, PassSpec, MAX_BEACONS, MAX_LOCATIONS};
+
+/// One problem found by [`validate`]. `field` is the Passworks attribute at fault
+/// (`serial_number`, `header_fields[2].key`, `barcodes[0].message`, `strip_id`, `certificate`…),
+/// `message` says what is wrong in plain words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// Attribute path, using the API's names.
+    pub field: String,
+    /// Human-readable description of the problem.
+    pub message: String,
+}
+
+impl ValidationError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ValidationError { field: field.into(), message: message.into() }
+    }
+}
+
+impl std::fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Whether Wallet renders an image of `slot` on passes of `style` (§20.4): boardingPass —
+/// icon, logo, footer; coupon and storeCard — icon, logo, strip; eventTicket — icon, logo, strip
+/// or background/thumbnail; generic — icon, logo, thumbnail.
+pub fn style_allows_image(style: PassType, slot: AssetType) -> bool {
+    use AssetType::*;
+    match slot {
+        Icon | Logo => true,
+        Footer => style == PassType::BoardingPass,
+        Strip => matches!(style, PassType::Coupon | PassType::StoreCard | PassType::EventTicket),
+        Thumbnail => matches!(style, PassType::Generic | PassType::EventTicket),
+        Background => style == PassType::EventTicket,
+    }
+}
+
+fn style_slots(style: PassType) -> String {
+    let names: Vec<&str> =
+        AssetType::ALL.iter().filter(|s| style_allows_image(style, **s)).map(|s| s.as_str()).collect();
+    names.join(", ")
+}
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn parses_as_w3c_date(s: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(s).is_ok()
+        || chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z").is_ok()
+        || chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%#z").is_ok()
+        || s.strip_suffix('Z')
+            .is_some_and(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M").is_ok())
+}
+
+/// Largest message (in ISO-8859-1 bytes) each symbology can hold in practice.
+fn barcode_capacity(f: BarcodeFormat) -> usize {
+    match f {
+        BarcodeFormat::Qrcode => 2953,   // version 40, level L, byte mode
+        BarcodeFormat::Pdf417 => 1100,   // byte compaction, 90 rows × 30 columns, level 2
+        BarcodeFormat::Aztec => 1900,    // 32 layers, 23 % error correction, byte mode
+        BarcodeFormat::Ean128 => 80,     // beyond this the symbol is too wide to scan on a phone
+        BarcodeFormat::None => usize::MAX,
+    }
+}
+
+/// Checks `spec`, the images and the signer; returns every problem found (empty = valid).
+///
+/// Rules: serial number, description and organization name present; authentication token of at
+/// least 16 characters; `webServiceURL` absolute http(s); colours `#rrggbb`; field keys present
+/// and unique across the five arrays; change messages refer to existing fields; boarding passes
+/// have a transit type; barcode messages present, ISO-8859-1 encodable, ASCII for Code 128, and
+/// within the symbology's capacity; at most 10 locations (with valid coordinates) and 10 beacons
+/// (with UUIDs); dates in W3C/RFC 3339 form with a time zone; positive `maxDistance` and store
+/// ids; `userInfo` an object; the icon present; every image used by the style (§20.4), at most one
+/// per slot, and an event ticket strip not combined with a background or thumbnail; the
+/// certificate valid now (its chain to the intermediate is checked when the [`Signer`] is built,
+/// and `passTypeIdentifier`/`teamIdentifier` are always taken from it).
+pub fn validate(spec: &PassSpec, signer: &Signer, images: &[&PreparedImage]) -> Vec<ValidationError> {
+    let mut errs = Vec::new();
+    let mut err = |f: &str, m: String| errs.push(ValidationError::new(f, m));
+
+    // Required top-level keys.
+    if spec.serial_number.trim().is_empty() {
+        err("serial_number", "is required (Apple's serialNumber) and must not be blank".into());
+    }
+    if spec.description.trim().is_empty() {
+        err("description", "is required (Apple's description, read by VoiceOver) and must not be blank".into());
+    }
+    if spec.organization_name.trim().is_empty() {
+        err("organization_name", "is required (Apple's organizationName) and must not be blank".into());
+    }
+    let token_len = spec.authentication_token.chars().count();
+    if token_len < 16 {
+        err(
+            "authentication_token",
+            format!("must be at least 16 characters long (Apple rule); it has {token_len}"),
+        );
+    }
+    if let Some(url) = spec.web_service_url.as_deref().filter(|u| !u.is_empty()) {
+        let ok = ["https://", "http://"].iter().any(|p| url.len() > p.len() && url[..p.len()].eq_ignore_ascii_case(p));
+        if !ok {
+            err("web_service_url", format!("must be an absolute https:// URL (got \"{url}\")"));
+        }
+    }
+
+    // Colours.
+    for (name, v) in [
+        ("background_color", &spec.background_color),
+        ("text_color", &spec.foreground_color),
+        ("label_color", &spec.label_color),
+    ] {
+        if let Some(c) = v.as_deref().filter(|c| !c.is_empty()) {
+            if hex_to_rgb(c).is_none() {
+                err(name, format!("must be a colour written #rrggbb, e.g. #ce8c46 (got \"{c}\")"));
+            }
+        }
+    }
+
+    // Field keys.
+    let mut seen: HashMap<&str, String> = HashMap::new();
+    for (group, fields) in spec.field_groups() {
+        for (i, f) in fields.iter().enumerate() {
+            let path = format!("{group}[{i}].key");
+            if f.key.trim().is_empty() {
+                err(&path, "must not be empty: every field needs a key".into());
+            } else if let Some(first) = seen.get(f.key.as_str()) {
+                err(
+                    &path,
+                    format!(
+                        "key \"{}\" is already used by {first}; field keys must be unique across all five field arrays",
+                        f.key
+                    ),
+                );
+            } else {
+                seen.insert(f.key.as_str(), format!("{group}[{i}]"));
+            }
+        }
+    }
+    let mut cm_keys: Vec<&String> = spec.change_messages.keys().collect();
+    cm_keys.sort();
+    for k in cm_keys {
+        if !seen.contains_key(k.as_str()) {
+            err(&format!("change_messages.{k}"), format!("no field has the key \"{k}\""));
+        }
+    }
+
+    // Style.
+    if spec.style == PassType::BoardingPass && spec.transit_type.is_none() {
+        err(
+            "transit_type",
+            "is required for boarding passes (Apple's transitType): one of air, boat, bus, train, generic".into(),
+        );
+    }
+
+    // Barcodes.
+    for (i, b) in spec.barcodes.iter().enumerate() {
+        if b.format == BarcodeFormat::None {
+            continue;
+        }
+        let path = format!("barcodes[{i}].message");
+        if b.message.is_empty() {
+            err(&path, format!("must not be empty for a {} barcode", b.format));
+            continue;
+        }
+        if let Some(c) = b.message.chars().find(|c| (*c as u32) > 0xFF) {
+            err(
+                &path,
+                format!(
+                    "contains '{c}' (U+{:04X}), which ISO-8859-1 (the barcode message encoding) cannot represent",
+                    c as u32
+                ),
+            );
+            continue;
+        }
+        if b.format == BarcodeFormat::Ean128 {
+            if let Some(c) = b.message.chars().find(|c| !(' '..='~').contains(c)) {
+                err(
+                    &path,
+                    format!(
+                        "contains {:?}, but an ean128 (Code 128) barcode can only hold printable ASCII characters",
+                        c
+                    ),
+                );
+                continue;
+            }
+        }
+        let cap = barcode_capacity(b.format);
+        let len = b.message.chars().count();
+        if len > cap {
+            err(
+                &path,
+                format!("is {len} characters long; a {} barcode holds at most {cap}", b.format),
+            );
+        }
+    }
+
+    // Locations and beacons.
+    if spec.locations.len() > MAX_LOCATIONS {
+        err("locations", format!("has {} entries; Apple allows at most {MAX_LOCATIONS}", spec.locations.len()));
+    }
+    for (i, l) in spec.locations.iter().enumerate() {
+        if !(-90.0..=90.0).contains(&l.latitude) || !l.latitude.is_finite() {
+            err(&format!("locations[{i}].latitude"), format!("must be between -90 and 90 (got {})", l.latitude));
+        }
+        if !(-180.0..=180.0).contains(&l.longitude) || !l.longitude.is_finite() {
+            err(&format!("locations[{i}].longitude"), format!("must be between -180 and 180 (got {})", l.longitude));
+        }
+        if l.altitude.is_some_and(|a| !a.is_finite()) {
+            err(&format!("locations[{i}].altitude"), "must be a finite number of metres".into());
+        }
+    }
+    if spec.beacons.len() > MAX_BEACONS {
+        err("beacons", format!("has {} entries; Apple allows at most {MAX_BEACONS}", spec.beacons.len()));
+    }
+    for (i, b) in spec.beacons.iter().enumerate() {
+        if !is_uuid(&b.proximity_uuid) {
+            err(
+                &format!("beacons[{i}].proximity_uuid"),
+                format!("must be a UUID like E2C56DB5-DFFB-48D2-B060-D0F5A71096E0 (got \"{}\")", b.proximity_uuid),
+            );
+        }
+    }
+
+    // Dates and numbers.
+    for (name, v) in [("relevant_date", &spec.relevant_date), ("expiration_date", &spec.expiration_date)] {
+        if let Some(d) = v.as_deref().filter(|d| !d.is_empty()) {
+            if !parses_as_w3c_date(d) {
+                err(
+                    name,
+                    format!("must be an ISO-8601 date and time with a time zone, e.g. 2025-06-01T19:30:00+02:00 (got \"{d}\")"),
+                );
+            }
+        }
+    }
+    if let Some(d) = spec.max_distance {
+        if d <= 0 {
+            err("max_distance", format!("must be a positive number of metres (got {d})"));
+        }
+    }
+    if !(spec.user_info.is_null() || spec.user_info.is_object()) {
+        err("user_info", "must be a JSON object (Apple's userInfo is a dictionary)".into());
+    }
+    for (i, id) in spec.associated_store_identifiers.iter().enumerate() {
+        if *id <= 0 {
+            err(&format!("associated_store_identifiers[{i}]"), format!("must be a positive App Store id (got {id})"));
+        }
+    }
+
+    // Images.
+    let mut slots: HashMap<AssetType, usize> = HashMap::new();
+    for img in images {
+        *slots.entry(img.slot()).or_default() += 1;
+    }
+    if !slots.contains_key(&AssetType::Icon) {
+        err("icon_id", "an icon image is required: Wallet refuses passes without icon.png".into());
+    }
+    for slot in AssetType::ALL {
+        let Some(n) = slots.get(slot) else { continue };
+        let attr = slot.slot_attribute();
+        if *n > 1 {
+            err(attr, format!("{n} {slot} images were given; a pass has at most one"));
+        }
+        if !style_allows_image(spec.style, *slot) {
+            err(
+                attr,
+                format!(
+                    "a {slot} image is not shown on {} passes (Wallet uses only: {})",
+                    spec.style,
+                    style_slots(spec.style)
+                ),
+            );
+        }
+    }
+    if spec.style == PassType::EventTicket && slots.contains_key(&AssetType::Strip) {
+        for other in [AssetType::Background, AssetType::Thumbnail] {
+            if slots.contains_key(&other) {
+                err(
+                    other.slot_attribute(),
+                    format!("an event ticket with a strip image cannot also have a {other} image"),
+                );
+            }
+        }
+    }
+
+    // Certificate.
+    if let Err(e) = signer.check_validity() {
+        err("certificate", e.to_string());
+    }
+    let info = signer.info();
+    if info.pass_type_identifier.is_empty() || info.team_identifier.is_empty() {
+        err("certificate", "has no pass type identifier (UID) or team identifier (OU)".into());
+    }
+    errs
+}

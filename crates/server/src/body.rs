@@ -28,7 +28,9 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .await
             .map_err(|_| ApiError::BadRequest("Could not read the request body".into()))?;
         if bytes.len() > MAX_JSON {
-            return Err(ApiError::TooLarge("Request body is larger than 1 MiB".into()));
+            return Err(ApiError::TooLarge(
+                "Request body is larger than 1 MiB".into(),
+            ));
         }
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Ok(JsonBody(Value::Null));

@@ -18,25 +18,29 @@ pub async fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::Migrate(db) => async {
-            std::fs::create_dir_all(&db.data_dir)?;
-            Db::connect(&db.url()).await?;
-            eprintln!("migrations applied");
-            Ok(())
+        Command::Migrate(db) => {
+            async {
+                std::fs::create_dir_all(&db.data_dir)?;
+                Db::connect(&db.url()).await?;
+                eprintln!("migrations applied");
+                Ok(())
+            }
+            .await
         }
-        .await,
         Command::Account {
             command: AccountCommand::Create(args),
-        } => async {
-            std::fs::create_dir_all(&args.db.data_dir)?;
-            let db = Db::connect(&args.db.url()).await?;
-            let name = args.name.trim();
-            anyhow::ensure!(!name.is_empty(), "--name must not be blank");
-            let created = create_account(&db, name, None, args.organizations).await?;
-            println!("{}", serde_json::to_string(&created)?);
-            Ok(())
+        } => {
+            async {
+                std::fs::create_dir_all(&args.db.data_dir)?;
+                let db = Db::connect(&args.db.url()).await?;
+                let name = args.name.trim();
+                anyhow::ensure!(!name.is_empty(), "--name must not be blank");
+                let created = create_account(&db, name, None, args.organizations).await?;
+                println!("{}", serde_json::to_string(&created)?);
+                Ok(())
+            }
+            .await
         }
-        .await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -60,7 +64,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             println!("  First start: created an account.");
             println!("    API username: {}", created.api_username);
             println!("    API key:      {}", created.api_key);
-            println!("  Sign in at {}/ with these credentials.", state.settings.public_url);
+            println!(
+                "  Sign in at {}/ with these credentials.",
+                state.settings.public_url
+            );
             println!("  The key is shown only now; keep it somewhere safe.");
             println!();
         }

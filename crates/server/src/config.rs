@@ -95,7 +95,11 @@ pub struct ServeArgs {
     pub cors_origins: Vec<String>,
 
     /// Requests per hour allowed to one authenticated account.
-    #[arg(long, env = "PASSWORKS_RATE_LIMIT_AUTHENTICATED", default_value_t = 5000)]
+    #[arg(
+        long,
+        env = "PASSWORKS_RATE_LIMIT_AUTHENTICATED",
+        default_value_t = 5000
+    )]
     pub rate_limit_authenticated: i64,
 
     /// Requests per hour allowed to one client IP without credentials.

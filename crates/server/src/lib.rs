@@ -173,7 +173,8 @@ pub async fn start(
     spawn_maintenance(state.clone());
     let service = NormalizePathLayer::trim_trailing_slash().layer(app(state.clone()));
     let handle = tokio::spawn(async move {
-        let make = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service);
+        let make =
+            ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service);
         if let Err(e) = axum::serve(listener, make)
             .with_graceful_shutdown(shutdown)
             .await

@@ -229,7 +229,11 @@ impl Listing<'_> {
                 Some(c) => format!(
                     "{} {}",
                     c.sql,
-                    if *dir == Direction::Desc { "DESC" } else { "ASC" }
+                    if *dir == Direction::Desc {
+                        "DESC"
+                    } else {
+                        "ASC"
+                    }
                 ),
                 None => format!("{} ASC", self.default_order),
             },

@@ -15,10 +15,7 @@ use serde_json::Value;
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/account",
-            get(show).patch(update).put(update),
-        )
+        .route("/account", get(show).patch(update).put(update))
         .route("/account/rotate_webhook_token", post(rotate_webhook_token))
 }
 
@@ -111,7 +108,9 @@ async fn update(
     if let Some(v) = input.get("name") {
         match v.as_str().map(str::trim) {
             Some(n) if !n.is_empty() && n.chars().count() <= 255 => name = n.to_string(),
-            Some(n) if !n.is_empty() => errors.add("name", "is too long (maximum is 255 characters)"),
+            Some(n) if !n.is_empty() => {
+                errors.add("name", "is too long (maximum is 255 characters)")
+            }
             _ => errors.add("name", "can't be blank"),
         }
     }

@@ -27,14 +27,22 @@ pub fn manifest_json<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) 
 ///
 /// Prepared images contribute their precomputed bytes, SHA-1 and CRC-32, so the per-pass cost
 /// is one `pass.json` serialisation, two small SHA-1s, one RSA signature and a memory copy.
-pub fn build_pkpass(spec: &PassSpec, images: &[&PreparedImage], signer: &Signer) -> Result<Vec<u8>, Vec<ValidationError>> {
+pub fn build_pkpass(
+    spec: &PassSpec,
+    images: &[&PreparedImage],
+    signer: &Signer,
+) -> Result<Vec<u8>, Vec<ValidationError>> {
     let errors = validate(spec, signer, images);
     if !errors.is_empty() {
         return Err(errors);
     }
     let info = signer.info();
-    let pass = serde_json::to_vec(&pass_json(spec, &info.pass_type_identifier, &info.team_identifier))
-        .expect("a serde_json::Value always serialises");
+    let pass = serde_json::to_vec(&pass_json(
+        spec,
+        &info.pass_type_identifier,
+        &info.team_identifier,
+    ))
+    .expect("a serde_json::Value always serialises");
     let pass_sha = hex::encode(Sha1::digest(&pass));
 
     let manifest = manifest_json(
@@ -46,7 +54,10 @@ pub fn build_pkpass(spec: &PassSpec, images: &[&PreparedImage], signer: &Signer)
         ),
     );
     let signature = signer.sign_manifest(manifest.as_bytes()).map_err(|e| {
-        vec![ValidationError { field: "certificate".into(), message: format!("signing the manifest failed: {e}") }]
+        vec![ValidationError {
+            field: "certificate".into(),
+            message: format!("signing the manifest failed: {e}"),
+        }]
     })?;
 
     let image_bytes: usize = images.iter().map(|i| i.total_bytes()).sum();

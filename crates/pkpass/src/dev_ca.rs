@@ -51,7 +51,11 @@ fn key() -> Result<PKey<Private>, ErrorStack> {
     PKey::from_rsa(Rsa::generate(2048)?)
 }
 
-fn build(team_identifier: &str, pass_type_identifier: &str, org_name: &str) -> Result<DevIdentity, ErrorStack> {
+fn build(
+    team_identifier: &str,
+    pass_type_identifier: &str,
+    org_name: &str,
+) -> Result<DevIdentity, ErrorStack> {
     // CA: self-signed, CA:TRUE, 10 years.
     let ca_key = key()?;
     let mut ca_name = X509NameBuilder::new()?;
@@ -71,7 +75,13 @@ fn build(team_identifier: &str, pass_type_identifier: &str, org_name: &str) -> R
     b.set_not_before(&nb)?;
     b.set_not_after(&na)?;
     b.append_extension(BasicConstraints::new().critical().ca().build()?)?;
-    b.append_extension(KeyUsage::new().critical().key_cert_sign().crl_sign().build()?)?;
+    b.append_extension(
+        KeyUsage::new()
+            .critical()
+            .key_cert_sign()
+            .crl_sign()
+            .build()?,
+    )?;
     let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(None, None))?;
     b.append_extension(ski)?;
     b.sign(&ca_key, MessageDigest::sha256())?;
@@ -106,7 +116,9 @@ fn build(team_identifier: &str, pass_type_identifier: &str, org_name: &str) -> R
     b.append_extension(ExtendedKeyUsage::new().client_auth().build()?)?;
     let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(Some(&ca), None))?;
     b.append_extension(ski)?;
-    let aki = AuthorityKeyIdentifier::new().keyid(true).build(&b.x509v3_context(Some(&ca), None))?;
+    let aki = AuthorityKeyIdentifier::new()
+        .keyid(true)
+        .build(&b.x509v3_context(Some(&ca), None))?;
     b.append_extension(aki)?;
     b.sign(&ca_key, MessageDigest::sha256())?;
     let leaf = b.build();
@@ -133,6 +145,11 @@ pub fn generate(
             "a team identifier and a pass type identifier are both required".into(),
         ));
     }
-    let org = if org_name.trim().is_empty() { "Passworks" } else { org_name };
-    build(team_identifier, pass_type_identifier, org).map_err(|e| CertificateError::Internal(e.to_string()))
+    let org = if org_name.trim().is_empty() {
+        "Passworks"
+    } else {
+        org_name
+    };
+    build(team_identifier, pass_type_identifier, org)
+        .map_err(|e| CertificateError::Internal(e.to_string()))
 }

@@ -67,7 +67,10 @@ pub struct PrepareOptions {
 
 impl Default for PrepareOptions {
     fn default() -> Self {
-        PrepareOptions { style: None, max_scale: 3 }
+        PrepareOptions {
+            style: None,
+            max_scale: 3,
+        }
     }
 }
 
@@ -124,7 +127,14 @@ impl PreparedImage {
         style: PassType,
         png_bytes: &[u8],
     ) -> Result<PreparedImage, ImageError> {
-        Self::from_png_with(slot, png_bytes, PrepareOptions { style: Some(style), max_scale: 3 })
+        Self::from_png_with(
+            slot,
+            png_bytes,
+            PrepareOptions {
+                style: Some(style),
+                max_scale: 3,
+            },
+        )
     }
 
     /// Prepares an image with explicit [`PrepareOptions`].
@@ -138,7 +148,11 @@ impl PreparedImage {
         }
         let source = decode(png_bytes)?;
         let (sw, sh) = (source.width(), source.height());
-        let source = if slot == AssetType::Thumbnail { crop_aspect(source, 2.0 / 3.0, 1.5) } else { source };
+        let source = if slot == AssetType::Thumbnail {
+            crop_aspect(source, 2.0 / 3.0, 1.5)
+        } else {
+            source
+        };
         let (bw, bh) = slot_box_points(slot, opts.style);
         let (w, h) = (source.width() as f64, source.height() as f64);
         let fit = (bw as f64 / w).min(bh as f64 / h);
@@ -159,12 +173,21 @@ impl PreparedImage {
                 let side = bw * scale as u32;
                 if (tw, th) != (side, side) {
                     let mut canvas = RgbaImage::new(side, side);
-                    imageops::overlay(&mut canvas, &img, ((side - tw) / 2) as i64, ((side - th) / 2) as i64);
+                    imageops::overlay(
+                        &mut canvas,
+                        &img,
+                        ((side - tw) / 2) as i64,
+                        ((side - th) / 2) as i64,
+                    );
                     img = canvas;
                 }
             }
             let bytes = encode_png(&img)?;
-            let suffix = if scale == 1 { String::new() } else { format!("@{scale}x") };
+            let suffix = if scale == 1 {
+                String::new()
+            } else {
+                format!("@{scale}x")
+            };
             files.push(ImageFile {
                 name: format!("{}{}.png", slot.as_str(), suffix),
                 sha1_hex: hex::encode(Sha1::digest(&bytes)),
@@ -176,7 +199,13 @@ impl PreparedImage {
             });
         }
         Ok(PreparedImage {
-            inner: Arc::new(Inner { slot, style: opts.style, source_width: sw, source_height: sh, files }),
+            inner: Arc::new(Inner {
+                slot,
+                style: opts.style,
+                source_width: sw,
+                source_height: sh,
+                files,
+            }),
         })
     }
 
@@ -197,7 +226,10 @@ impl PreparedImage {
 
     /// The files as `(name, bytes, sha1_hex)`, 1x first.
     pub fn files(&self) -> impl Iterator<Item = (&str, &[u8], &str)> + '_ {
-        self.inner.files.iter().map(|f| (f.name.as_str(), &*f.bytes, f.sha1_hex.as_str()))
+        self.inner
+            .files
+            .iter()
+            .map(|f| (f.name.as_str(), &*f.bytes, f.sha1_hex.as_str()))
     }
 
     /// The files with all their metadata, 1x first.
@@ -220,12 +252,18 @@ fn decode(bytes: &[u8]) -> Result<RgbaImage, ImageError> {
     let reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ImageError::Decode(e.to_string()))?;
-    let (w, h) = reader.into_dimensions().map_err(|e| ImageError::Decode(e.to_string()))?;
+    let (w, h) = reader
+        .into_dimensions()
+        .map_err(|e| ImageError::Decode(e.to_string()))?;
     if w == 0 || h == 0 {
         return Err(ImageError::Empty);
     }
     if w > MAX_SOURCE_DIMENSION || h > MAX_SOURCE_DIMENSION {
-        return Err(ImageError::TooLarge { width: w, height: h, max: MAX_SOURCE_DIMENSION });
+        return Err(ImageError::TooLarge {
+            width: w,
+            height: h,
+            max: MAX_SOURCE_DIMENSION,
+        });
     }
     let img = image::load_from_memory(bytes).map_err(|e| ImageError::Decode(e.to_string()))?;
     Ok(img.to_rgba8())
@@ -253,9 +291,19 @@ pub(crate) fn encode_png(img: &RgbaImage) -> Result<Vec<u8>, ImageError> {
     let opaque = img.pixels().all(|p| p.0[3] == 255);
     let res = if opaque {
         let rgb = DynamicImage::ImageRgba8(img.clone()).to_rgb8();
-        enc.write_image(rgb.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)
+        enc.write_image(
+            rgb.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::Rgb8,
+        )
     } else {
-        enc.write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgba8)
+        enc.write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::Rgba8,
+        )
     };
     res.map_err(|e| ImageError::Encode(e.to_string()))?;
     Ok(out)
@@ -266,30 +314,63 @@ mod tests {
     use super::*;
 
     fn png(w: u32, h: u32) -> Vec<u8> {
-        let img = RgbaImage::from_fn(w, h, |x, y| image::Rgba([(x % 256) as u8, (y % 256) as u8, 128, 255]));
+        let img = RgbaImage::from_fn(w, h, |x, y| {
+            image::Rgba([(x % 256) as u8, (y % 256) as u8, 128, 255])
+        });
         encode_png(&img).unwrap()
     }
 
     #[test]
     fn sizes_per_slot() {
         let logo = PreparedImage::from_png(AssetType::Logo, &png(320, 100)).unwrap();
-        let dims: Vec<_> = logo.file_entries().iter().map(|f| (f.name.clone(), f.width, f.height)).collect();
+        let dims: Vec<_> = logo
+            .file_entries()
+            .iter()
+            .map(|f| (f.name.clone(), f.width, f.height))
+            .collect();
         assert_eq!(
             dims,
-            vec![("logo.png".into(), 160, 50), ("logo@2x.png".into(), 320, 100), ("logo@3x.png".into(), 480, 150)]
+            vec![
+                ("logo.png".into(), 160, 50),
+                ("logo@2x.png".into(), 320, 100),
+                ("logo@3x.png".into(), 480, 150)
+            ]
         );
         // A tall logo is bounded by the height.
         let tall = PreparedImage::from_png(AssetType::Logo, &png(100, 100)).unwrap();
-        assert_eq!((tall.file_entries()[0].width, tall.file_entries()[0].height), (50, 50));
+        assert_eq!(
+            (tall.file_entries()[0].width, tall.file_entries()[0].height),
+            (50, 50)
+        );
         // Icon is always square, padded.
         let icon = PreparedImage::from_png(AssetType::Icon, &png(200, 100)).unwrap();
-        assert_eq!((icon.file_entries()[2].width, icon.file_entries()[2].height), (87, 87));
+        assert_eq!(
+            (icon.file_entries()[2].width, icon.file_entries()[2].height),
+            (87, 87)
+        );
         // Thumbnail aspect is clamped to 3:2.
         let thumb = PreparedImage::from_png(AssetType::Thumbnail, &png(400, 100)).unwrap();
-        assert_eq!((thumb.file_entries()[1].width, thumb.file_entries()[1].height), (180, 120));
+        assert_eq!(
+            (
+                thumb.file_entries()[1].width,
+                thumb.file_entries()[1].height
+            ),
+            (180, 120)
+        );
         // Event ticket strip box.
-        let strip = PreparedImage::from_png_for_style(AssetType::Strip, PassType::EventTicket, &png(750, 196)).unwrap();
-        assert_eq!((strip.file_entries()[1].width, strip.file_entries()[1].height), (750, 196));
+        let strip = PreparedImage::from_png_for_style(
+            AssetType::Strip,
+            PassType::EventTicket,
+            &png(750, 196),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                strip.file_entries()[1].width,
+                strip.file_entries()[1].height
+            ),
+            (750, 196)
+        );
         for (name, bytes, sha) in strip.files() {
             assert!(name.starts_with("strip"));
             assert_eq!(sha, hex::encode(Sha1::digest(bytes)));
@@ -298,6 +379,9 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        assert!(matches!(PreparedImage::from_png(AssetType::Icon, b"not an image"), Err(ImageError::Decode(_))));
+        assert!(matches!(
+            PreparedImage::from_png(AssetType::Icon, b"not an image"),
+            Err(ImageError::Decode(_))
+        ));
     }
 }

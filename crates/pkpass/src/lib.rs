@@ -45,4 +45,6 @@ pub use spec::{apple_barcode_format, apple_transit_type, hex_to_rgb, pass_json, 
 pub use validate::{style_allows_image, validate, ValidationError};
 
 /// Re-exported wire types used in this crate's API.
-pub use passworks_wire::{AssetType, Barcode, BarcodeFormat, Beacon, Field, Location, PassType, TransitType};
+pub use passworks_wire::{
+    AssetType, Barcode, BarcodeFormat, Beacon, Field, Location, PassType, TransitType,
+};

@@ -61,19 +61,31 @@ fn modules(format: BarcodeFormat, message: &str) -> Result<(u32, u32, Vec<bool>)
                 .with(EncodeHintValue::ErrorCorrection("M".into()))
                 .with(EncodeHintValue::CharacterSet("ISO-8859-1".into())),
         ),
-        BarcodeFormat::Pdf417 => {
-            (RxFormat::PDF_417, EncodeHints::default().with(EncodeHintValue::CharacterSet("ISO-8859-1".into())))
-        }
-        BarcodeFormat::Aztec => {
-            (RxFormat::AZTEC, EncodeHints::default().with(EncodeHintValue::CharacterSet("ISO-8859-1".into())))
-        }
-        BarcodeFormat::Ean128 => (RxFormat::CODE_128, EncodeHints::default().with(EncodeHintValue::Code128Compact(true))),
+        BarcodeFormat::Pdf417 => (
+            RxFormat::PDF_417,
+            EncodeHints::default().with(EncodeHintValue::CharacterSet("ISO-8859-1".into())),
+        ),
+        BarcodeFormat::Aztec => (
+            RxFormat::AZTEC,
+            EncodeHints::default().with(EncodeHintValue::CharacterSet("ISO-8859-1".into())),
+        ),
+        BarcodeFormat::Ean128 => (
+            RxFormat::CODE_128,
+            EncodeHints::default().with(EncodeHintValue::Code128Compact(true)),
+        ),
     };
     let hints = hints.with(EncodeHintValue::Margin("0".into()));
-    let height = if format == BarcodeFormat::Ean128 { 1 } else { 0 };
+    let height = if format == BarcodeFormat::Ean128 {
+        1
+    } else {
+        0
+    };
     let m = MultiFormatWriter
         .encode_with_hints(message, &rx, 0, height, &hints)
-        .map_err(|e| BarcodeError::Encode { format, reason: e.to_string() })?;
+        .map_err(|e| BarcodeError::Encode {
+            format,
+            reason: e.to_string(),
+        })?;
     let (w, h) = (m.width(), m.height());
     let mut bits = Vec::with_capacity((w * h) as usize);
     for y in 0..h {
@@ -94,13 +106,21 @@ fn modules(format: BarcodeFormat, message: &str) -> Result<(u32, u32, Vec<bool>)
 }
 
 /// Draws a symbol with its quiet zone, `scale` pixels per module, black on white.
-fn barcode_image(format: BarcodeFormat, message: &str, scale: u32) -> Result<GrayImage, BarcodeError> {
+fn barcode_image(
+    format: BarcodeFormat,
+    message: &str,
+    scale: u32,
+) -> Result<GrayImage, BarcodeError> {
     if !(1..=40).contains(&scale) {
         return Err(BarcodeError::BadScale(scale));
     }
     let (w, h, bits) = modules(format, message)?;
     let q = quiet_zone(format);
-    let (qx, qy) = if format == BarcodeFormat::Ean128 { (q, 2) } else { (q, q) };
+    let (qx, qy) = if format == BarcodeFormat::Ean128 {
+        (q, 2)
+    } else {
+        (q, q)
+    };
     let mut img = GrayImage::from_pixel((w + 2 * qx) * scale, (h + 2 * qy) * scale, Luma([255]));
     for y in 0..h {
         for x in 0..w {
@@ -119,7 +139,11 @@ fn barcode_image(format: BarcodeFormat, message: &str, scale: u32) -> Result<Gra
 /// Renders a real QR, PDF417, Aztec or Code 128 (for `ean128`) symbol as a PNG: black modules
 /// on white with the symbology's quiet zone, `scale` pixels per module (1–40). QR uses error
 /// correction level M; messages are encoded as ISO-8859-1 like Wallet does.
-pub fn render_barcode_png(format: BarcodeFormat, message: &str, scale: u32) -> Result<Vec<u8>, BarcodeError> {
+pub fn render_barcode_png(
+    format: BarcodeFormat,
+    message: &str,
+    scale: u32,
+) -> Result<Vec<u8>, BarcodeError> {
     let img = barcode_image(format, message, scale)?;
     let mut out = Vec::new();
     image::codecs::png::PngEncoder::new(&mut out)
@@ -135,7 +159,12 @@ trait WriteGray {
 impl<W: std::io::Write> WriteGray for image::codecs::png::PngEncoder<W> {
     fn write_image_gray(self, img: &GrayImage) -> image::ImageResult<()> {
         use image::ImageEncoder;
-        self.write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
+        self.write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::L8,
+        )
     }
 }
 
@@ -207,7 +236,9 @@ fn fill_rect(img: &mut RgbaImage, x: u32, y: u32, w: u32, h: u32, color: Rgba<u8
 }
 
 fn rgba(hex: &Option<String>) -> Option<Rgba<u8>> {
-    hex.as_deref().and_then(hex_to_rgb).map(|(r, g, b)| Rgba([r, g, b, 255]))
+    hex.as_deref()
+        .and_then(hex_to_rgb)
+        .map(|(r, g, b)| Rgba([r, g, b, 255]))
 }
 
 fn luminance(c: Rgba<u8>) -> f32 {
@@ -217,14 +248,27 @@ fn luminance(c: Rgba<u8>) -> f32 {
 /// Decodes the @2x file of a prepared image (or the largest one, resized to @2x size).
 fn decode_2x(img: &PreparedImage) -> Option<RgbaImage> {
     let files = img.file_entries();
-    let f = files.iter().find(|f| f.scale == 2).unwrap_or_else(|| img.largest());
-    let decoded = image::load(Cursor::new(&f.bytes[..]), image::ImageFormat::Png).ok()?.to_rgba8();
+    let f = files
+        .iter()
+        .find(|f| f.scale == 2)
+        .unwrap_or_else(|| img.largest());
+    let decoded = image::load(Cursor::new(&f.bytes[..]), image::ImageFormat::Png)
+        .ok()?
+        .to_rgba8();
     if f.scale == 2 {
         return Some(decoded);
     }
     let k = 2.0 / f.scale as f64;
-    let (w, h) = (((f.width as f64) * k).round().max(1.0) as u32, ((f.height as f64) * k).round().max(1.0) as u32);
-    Some(imageops::resize(&decoded, w, h, imageops::FilterType::Triangle))
+    let (w, h) = (
+        ((f.width as f64) * k).round().max(1.0) as u32,
+        ((f.height as f64) * k).round().max(1.0) as u32,
+    );
+    Some(imageops::resize(
+        &decoded,
+        w,
+        h,
+        imageops::FilterType::Triangle,
+    ))
 }
 
 fn find<'a>(images: &[&'a PreparedImage], slot: AssetType) -> Option<&'a PreparedImage> {
@@ -237,7 +281,13 @@ struct Palette {
 }
 
 /// Draws a row of fields (label above value) spread over the width; returns the row height.
-fn draw_field_row(img: &mut RgbaImage, y: u32, fields: &[Field], value_scale: u32, pal: &Palette) -> u32 {
+fn draw_field_row(
+    img: &mut RgbaImage,
+    y: u32,
+    fields: &[Field],
+    value_scale: u32,
+    pal: &Palette,
+) -> u32 {
     if fields.is_empty() {
         return 0;
     }
@@ -248,10 +298,22 @@ fn draw_field_row(img: &mut RgbaImage, y: u32, fields: &[Field], value_scale: u3
         let avail = col_w.saturating_sub(4);
         // Last column is right-aligned, like Wallet.
         let right = n > 1 && i as u32 == n - 1;
-        let label = fit_text(&f.label.clone().unwrap_or_default().to_uppercase(), S, avail);
+        let label = fit_text(
+            &f.label.clone().unwrap_or_default().to_uppercase(),
+            S,
+            avail,
+        );
         let value = fit_text(f.value.as_deref().unwrap_or(""), value_scale, avail);
-        let lx = if right { x + col_w - text_width(&label, S) } else { x };
-        let vx = if right { x + col_w - text_width(&value, value_scale) } else { x };
+        let lx = if right {
+            x + col_w - text_width(&label, S)
+        } else {
+            x
+        };
+        let vx = if right {
+            x + col_w - text_width(&value, value_scale)
+        } else {
+            x
+        };
         draw_text(img, lx, y, &label, S, pal.label);
         draw_text(img, vx, y + 8 * S + 3 * S, &value, value_scale, pal.fg);
     }
@@ -264,17 +326,29 @@ fn draw_field_row(img: &mut RgbaImage, y: u32, fields: &[Field], value_scale: u3
 /// secondary and auxiliary rows, footer image and the first barcode with its alt text.
 pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8> {
     let bg = rgba(&spec.background_color).unwrap_or(Rgba([255, 255, 255, 255]));
-    let fg = rgba(&spec.foreground_color)
-        .unwrap_or(if luminance(bg) < 128.0 { Rgba([255, 255, 255, 255]) } else { Rgba([0, 0, 0, 255]) });
+    let fg = rgba(&spec.foreground_color).unwrap_or(if luminance(bg) < 128.0 {
+        Rgba([255, 255, 255, 255])
+    } else {
+        Rgba([0, 0, 0, 255])
+    });
     let label = rgba(&spec.label_color).unwrap_or(fg);
     let pal = Palette { fg, label };
     let mut img = RgbaImage::from_pixel(WIDTH, 1400 * S, bg);
 
-    let strip = find(images, AssetType::Strip)
-        .filter(|_| matches!(spec.style, PassType::Coupon | PassType::StoreCard | PassType::EventTicket));
+    let strip = find(images, AssetType::Strip).filter(|_| {
+        matches!(
+            spec.style,
+            PassType::Coupon | PassType::StoreCard | PassType::EventTicket
+        )
+    });
     if spec.style == PassType::EventTicket && strip.is_none() {
         if let Some(bgimg) = find(images, AssetType::Background).and_then(decode_2x) {
-            let cover = imageops::resize(&bgimg, WIDTH, WIDTH * bgimg.height() / bgimg.width().max(1), imageops::FilterType::Triangle);
+            let cover = imageops::resize(
+                &bgimg,
+                WIDTH,
+                WIDTH * bgimg.height() / bgimg.width().max(1),
+                imageops::FilterType::Triangle,
+            );
             let cover = imageops::blur(&cover, 6.0);
             imageops::overlay(&mut img, &cover, 0, 0);
         }
@@ -292,12 +366,30 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
     // Header fields, right-aligned from the right edge.
     let mut right = WIDTH - PAD;
     for f in spec.header_fields.iter().take(3).rev() {
-        let l = fit_text(&f.label.clone().unwrap_or_default().to_uppercase(), S, 120 * S);
+        let l = fit_text(
+            &f.label.clone().unwrap_or_default().to_uppercase(),
+            S,
+            120 * S,
+        );
         let v = fit_text(f.value.as_deref().unwrap_or(""), 3, 120 * S);
         let w = text_width(&l, S).max(text_width(&v, 3));
         let left = right.saturating_sub(w).max(x);
-        draw_text(&mut img, right.saturating_sub(text_width(&l, S)).max(left), y, &l, S, pal.label);
-        draw_text(&mut img, right.saturating_sub(text_width(&v, 3)).max(left), y + 11 * S, &v, 3, pal.fg);
+        draw_text(
+            &mut img,
+            right.saturating_sub(text_width(&l, S)).max(left),
+            y,
+            &l,
+            S,
+            pal.label,
+        );
+        draw_text(
+            &mut img,
+            right.saturating_sub(text_width(&v, 3)).max(left),
+            y + 11 * S,
+            &v,
+            3,
+            pal.fg,
+        );
         row_h = row_h.max(11 * S + 24);
         right = left.saturating_sub(8 * S);
     }
@@ -317,7 +409,11 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
             let v = fit_text(f.value.as_deref().unwrap_or(""), 6, WIDTH - 2 * PAD);
             draw_text(&mut img, PAD, py, &v, 6, pal.fg);
             py += 8 * 6 + 2 * S;
-            let l = fit_text(&f.label.clone().unwrap_or_default().to_uppercase(), S, WIDTH - 2 * PAD);
+            let l = fit_text(
+                &f.label.clone().unwrap_or_default().to_uppercase(),
+                S,
+                WIDTH - 2 * PAD,
+            );
             draw_text(&mut img, PAD, py, &l, S, pal.label);
         }
         y += h.max(1) + 8 * S;
@@ -325,15 +421,37 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
         let p = &spec.primary_fields;
         if !p.is_empty() {
             let half = (WIDTH - 2 * PAD) / 2 - 20 * S;
-            let l0 = fit_text(&p[0].label.clone().unwrap_or_default().to_uppercase(), S, half);
+            let l0 = fit_text(
+                &p[0].label.clone().unwrap_or_default().to_uppercase(),
+                S,
+                half,
+            );
             let v0 = fit_text(p[0].value.as_deref().unwrap_or(""), 6, half);
             draw_text(&mut img, PAD, y, &l0, S, pal.label);
             draw_text(&mut img, PAD, y + 11 * S, &v0, 6, pal.fg);
             if let Some(p1) = p.get(1) {
-                let l1 = fit_text(&p1.label.clone().unwrap_or_default().to_uppercase(), S, half);
+                let l1 = fit_text(
+                    &p1.label.clone().unwrap_or_default().to_uppercase(),
+                    S,
+                    half,
+                );
                 let v1 = fit_text(p1.value.as_deref().unwrap_or(""), 6, half);
-                draw_text(&mut img, WIDTH - PAD - text_width(&l1, S), y, &l1, S, pal.label);
-                draw_text(&mut img, WIDTH - PAD - text_width(&v1, 6), y + 11 * S, &v1, 6, pal.fg);
+                draw_text(
+                    &mut img,
+                    WIDTH - PAD - text_width(&l1, S),
+                    y,
+                    &l1,
+                    S,
+                    pal.label,
+                );
+                draw_text(
+                    &mut img,
+                    WIDTH - PAD - text_width(&v1, 6),
+                    y + 11 * S,
+                    &v1,
+                    6,
+                    pal.fg,
+                );
             }
             // Transit arrow in the middle.
             let cx = WIDTH / 2;
@@ -351,7 +469,11 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
         let text_w = WIDTH - 2 * PAD - thumb.as_ref().map(|t| t.width() + 6 * S).unwrap_or(0);
         let mut py = y;
         for f in spec.primary_fields.iter().take(1) {
-            let l = fit_text(&f.label.clone().unwrap_or_default().to_uppercase(), S, text_w);
+            let l = fit_text(
+                &f.label.clone().unwrap_or_default().to_uppercase(),
+                S,
+                text_w,
+            );
             draw_text(&mut img, PAD, py, &l, S, pal.label);
             py += 11 * S;
             let v = fit_text(f.value.as_deref().unwrap_or(""), 5, text_w);
@@ -376,13 +498,22 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
     // Footer (boarding passes).
     if spec.style == PassType::BoardingPass {
         if let Some(footer) = find(images, AssetType::Footer).and_then(decode_2x) {
-            imageops::overlay(&mut img, &footer, ((WIDTH.saturating_sub(footer.width())) / 2) as i64, y as i64);
+            imageops::overlay(
+                &mut img,
+                &footer,
+                ((WIDTH.saturating_sub(footer.width())) / 2) as i64,
+                y as i64,
+            );
             y += footer.height() + 6 * S;
         }
     }
 
     // Barcode.
-    if let Some(b) = spec.barcodes.iter().find(|b| b.format != BarcodeFormat::None && !b.message.is_empty()) {
+    if let Some(b) = spec
+        .barcodes
+        .iter()
+        .find(|b| b.format != BarcodeFormat::None && !b.message.is_empty())
+    {
         let max_w = WIDTH - 2 * PAD - 16 * S;
         let target = match b.format {
             BarcodeFormat::Qrcode | BarcodeFormat::Aztec => 140 * S,
@@ -403,7 +534,14 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
                 imageops::overlay(&mut img, &rgb, (bx + 4 * S) as i64, (y + 4 * S) as i64);
                 if !alt.is_empty() {
                     let ax = (WIDTH.saturating_sub(text_width(&alt, S))) / 2;
-                    draw_text(&mut img, ax, y + 4 * S + rgb.height() + 2 * S, &alt, S, Rgba([0, 0, 0, 255]));
+                    draw_text(
+                        &mut img,
+                        ax,
+                        y + 4 * S + rgb.height() + 2 * S,
+                        &alt,
+                        S,
+                        Rgba([0, 0, 0, 255]),
+                    );
                 }
                 y += box_h;
             }

@@ -108,7 +108,9 @@ pub struct Signer {
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer").field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("Signer")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
     }
 }
 
@@ -172,7 +174,10 @@ impl Signer {
         let parsed = Pkcs12::from_der(p12).map_err(|_| CertificateError::NotPkcs12)?;
         let parsed = parsed.parse2(password).map_err(|e| {
             let text = e.to_string().to_ascii_lowercase();
-            if text.contains("mac verify") || text.contains("mac_verify") || text.contains("invalid password") {
+            if text.contains("mac verify")
+                || text.contains("mac_verify")
+                || text.contains("invalid password")
+            {
                 CertificateError::WrongPassword
             } else if text.contains("unsupported") || text.contains("fetch") {
                 if legacy_available {
@@ -194,7 +199,11 @@ impl Signer {
             parsed
                 .ca
                 .and_then(|s| s.into_iter().next())
-                .ok_or_else(|| CertificateError::IntermediateUnreadable("no intermediate given and none inside the .p12".into()))?
+                .ok_or_else(|| {
+                    CertificateError::IntermediateUnreadable(
+                        "no intermediate given and none inside the .p12".into(),
+                    )
+                })?
         } else {
             parse_cert(wwdr).map_err(CertificateError::IntermediateUnreadable)?
         };
@@ -209,10 +218,12 @@ impl Signer {
         wwdr_pem: impl AsRef<[u8]>,
     ) -> Result<Signer, CertificateError> {
         ensure_providers();
-        let cert = parse_cert(cert_pem.as_ref()).map_err(CertificateError::CertificateUnreadable)?;
+        let cert =
+            parse_cert(cert_pem.as_ref()).map_err(CertificateError::CertificateUnreadable)?;
         let key = PKey::private_key_from_pem(key_pem.as_ref())
             .map_err(|e| CertificateError::KeyUnreadable(e.to_string()))?;
-        let wwdr = parse_cert(wwdr_pem.as_ref()).map_err(CertificateError::IntermediateUnreadable)?;
+        let wwdr =
+            parse_cert(wwdr_pem.as_ref()).map_err(CertificateError::IntermediateUnreadable)?;
         Self::from_parts(cert, key, wwdr)
     }
 
@@ -223,13 +234,18 @@ impl Signer {
                 "its subject has no UID entry (the pass type identifier, e.g. pass.com.example.ticket)".into(),
             )
         })?;
-        let team_identifier = name_entry(subject, Nid::ORGANIZATIONALUNITNAME).ok_or_else(|| {
-            CertificateError::NotPassTypeCertificate("its subject has no OU entry (the Apple team identifier)".into())
-        })?;
+        let team_identifier =
+            name_entry(subject, Nid::ORGANIZATIONALUNITNAME).ok_or_else(|| {
+                CertificateError::NotPassTypeCertificate(
+                    "its subject has no OU entry (the Apple team identifier)".into(),
+                )
+            })?;
         let issued_to = name_entry(subject, Nid::COMMONNAME).unwrap_or_default();
         let organization = name_entry(subject, Nid::ORGANIZATIONNAME);
 
-        let pubkey = cert.public_key().map_err(|e| CertificateError::CertificateUnreadable(e.to_string()))?;
+        let pubkey = cert
+            .public_key()
+            .map_err(|e| CertificateError::CertificateUnreadable(e.to_string()))?;
         if !pubkey.public_eq(&key) {
             return Err(CertificateError::KeyMismatch);
         }
@@ -238,10 +254,14 @@ impl Signer {
         let not_after_unix = unix_of(cert.not_after())?;
         let now = now_unix();
         if now > not_after_unix {
-            return Err(CertificateError::Expired { expired_at: rfc3339(not_after_unix) });
+            return Err(CertificateError::Expired {
+                expired_at: rfc3339(not_after_unix),
+            });
         }
         if now < not_before_unix {
-            return Err(CertificateError::NotYetValid { valid_from: rfc3339(not_before_unix) });
+            return Err(CertificateError::NotYetValid {
+                valid_from: rfc3339(not_before_unix),
+            });
         }
 
         let store = trust_store(&wwdr).map_err(ossl)?;
@@ -278,7 +298,15 @@ impl Signer {
         };
         let mut extra_certs = Stack::new().map_err(ossl)?;
         extra_certs.push(wwdr.clone()).map_err(ossl)?;
-        Ok(Signer { cert, key, wwdr, extra_certs, info, not_before_unix, not_after_unix })
+        Ok(Signer {
+            cert,
+            key,
+            wwdr,
+            extra_certs,
+            info,
+            not_before_unix,
+            not_after_unix,
+        })
     }
 
     /// Subject, validity and fingerprint of the signing certificate.
@@ -289,8 +317,15 @@ impl Signer {
     /// The certificate (PEM), the private key (unencrypted PKCS#8 PEM) and the WWDR
     /// intermediate (PEM), for storage. The caller is responsible for encrypting the key at rest.
     pub fn to_pem_parts(&self) -> (String, String, String) {
-        let s = |v: Result<Vec<u8>, ErrorStack>| v.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-        (s(self.cert.to_pem()), s(self.key.private_key_to_pem_pkcs8()), s(self.wwdr.to_pem()))
+        let s = |v: Result<Vec<u8>, ErrorStack>| {
+            v.map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        };
+        (
+            s(self.cert.to_pem()),
+            s(self.key.private_key_to_pem_pkcs8()),
+            s(self.wwdr.to_pem()),
+        )
     }
 
     /// The signing certificate.
@@ -306,9 +341,13 @@ impl Signer {
     /// Checks that the certificate is valid at `now` (Unix seconds); the chain was checked at load.
     pub fn check_validity_at(&self, now: i64) -> Result<(), CertificateError> {
         if now > self.not_after_unix {
-            Err(CertificateError::Expired { expired_at: rfc3339(self.not_after_unix) })
+            Err(CertificateError::Expired {
+                expired_at: rfc3339(self.not_after_unix),
+            })
         } else if now < self.not_before_unix {
-            Err(CertificateError::NotYetValid { valid_from: rfc3339(self.not_before_unix) })
+            Err(CertificateError::NotYetValid {
+                valid_from: rfc3339(self.not_before_unix),
+            })
         } else {
             Ok(())
         }
@@ -336,11 +375,16 @@ impl Signer {
 
     /// Verifies a detached signature over `manifest` against this signer's intermediate
     /// (any purpose, partial chain allowed). Used by tests and diagnostics.
-    pub fn verify_signature(&self, manifest: &[u8], signature_der: &[u8]) -> Result<(), CertificateError> {
+    pub fn verify_signature(
+        &self,
+        manifest: &[u8],
+        signature_der: &[u8],
+    ) -> Result<(), CertificateError> {
         let p7 = Pkcs7::from_der(signature_der).map_err(ossl)?;
         let store = trust_store(&self.wwdr).map_err(ossl)?;
         let certs = Stack::new().map_err(ossl)?;
-        p7.verify(&certs, &store, Some(manifest), None, Pkcs7Flags::BINARY).map_err(ossl)
+        p7.verify(&certs, &store, Some(manifest), None, Pkcs7Flags::BINARY)
+            .map_err(ossl)
     }
 }
 

@@ -166,7 +166,10 @@ fn field_json(f: &Field, change_messages: &HashMap<String, String>) -> Value {
     if let Some(label) = non_empty(&f.label) {
         m.insert("label".into(), Value::String(label.to_owned()));
     }
-    m.insert("value".into(), Value::String(f.value.clone().unwrap_or_default()));
+    m.insert(
+        "value".into(),
+        Value::String(f.value.clone().unwrap_or_default()),
+    );
     if let Some(cm) = change_messages.get(&f.key).filter(|s| !s.is_empty()) {
         m.insert("changeMessage".into(), Value::String(cm.clone()));
     }
@@ -200,7 +203,10 @@ pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &
     root.insert("teamIdentifier".into(), json!(team_identifier));
     root.insert("serialNumber".into(), json!(spec.serial_number));
     if !spec.authentication_token.is_empty() {
-        root.insert("authenticationToken".into(), json!(spec.authentication_token));
+        root.insert(
+            "authenticationToken".into(),
+            json!(spec.authentication_token),
+        );
     }
     if let Some(url) = non_empty(&spec.web_service_url) {
         root.insert("webServiceURL".into(), json!(url));
@@ -293,7 +299,10 @@ pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &
         }
     }
     if !spec.associated_store_identifiers.is_empty() {
-        root.insert("associatedStoreIdentifiers".into(), json!(spec.associated_store_identifiers));
+        root.insert(
+            "associatedStoreIdentifiers".into(),
+            json!(spec.associated_store_identifiers),
+        );
     }
 
     let mut style = Map::new();
@@ -310,7 +319,10 @@ pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &
         ("backFields", &spec.back_fields),
     ] {
         if !fields.is_empty() {
-            let arr = fields.iter().map(|f| field_json(f, &spec.change_messages)).collect();
+            let arr = fields
+                .iter()
+                .map(|f| field_json(f, &spec.change_messages))
+                .collect();
             style.insert(key.into(), Value::Array(arr));
         }
     }

@@ -21,7 +21,10 @@ pub struct ValidationError {
 
 impl ValidationError {
     fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ValidationError { field: field.into(), message: message.into() }
+        ValidationError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -41,22 +44,31 @@ pub fn style_allows_image(style: PassType, slot: AssetType) -> bool {
     match slot {
         Icon | Logo => true,
         Footer => style == PassType::BoardingPass,
-        Strip => matches!(style, PassType::Coupon | PassType::StoreCard | PassType::EventTicket),
+        Strip => matches!(
+            style,
+            PassType::Coupon | PassType::StoreCard | PassType::EventTicket
+        ),
         Thumbnail => matches!(style, PassType::Generic | PassType::EventTicket),
         Background => style == PassType::EventTicket,
     }
 }
 
 fn style_slots(style: PassType) -> String {
-    let names: Vec<&str> =
-        AssetType::ALL.iter().filter(|s| style_allows_image(style, **s)).map(|s| s.as_str()).collect();
+    let names: Vec<&str> = AssetType::ALL
+        .iter()
+        .filter(|s| style_allows_image(style, **s))
+        .map(|s| s.as_str())
+        .collect();
     names.join(", ")
 }
 
 fn is_uuid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
-        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn parses_as_w3c_date(s: &str) -> bool {
@@ -70,10 +82,10 @@ fn parses_as_w3c_date(s: &str) -> bool {
 /// Largest message (in ISO-8859-1 bytes) each symbology can hold in practice.
 fn barcode_capacity(f: BarcodeFormat) -> usize {
     match f {
-        BarcodeFormat::Qrcode => 2953,   // version 40, level L, byte mode
-        BarcodeFormat::Pdf417 => 1100,   // byte compaction, 90 rows × 30 columns, level 2
-        BarcodeFormat::Aztec => 1900,    // 32 layers, 23 % error correction, byte mode
-        BarcodeFormat::Ean128 => 80,     // beyond this the symbol is too wide to scan on a phone
+        BarcodeFormat::Qrcode => 2953, // version 40, level L, byte mode
+        BarcodeFormat::Pdf417 => 1100, // byte compaction, 90 rows × 30 columns, level 2
+        BarcodeFormat::Aztec => 1900,  // 32 layers, 23 % error correction, byte mode
+        BarcodeFormat::Ean128 => 80,   // beyond this the symbol is too wide to scan on a phone
         BarcodeFormat::None => usize::MAX,
     }
 }
@@ -90,19 +102,32 @@ fn barcode_capacity(f: BarcodeFormat) -> usize {
 /// per slot, and an event ticket strip not combined with a background or thumbnail; the
 /// certificate valid now (its chain to the intermediate is checked when the [`Signer`] is built,
 /// and `passTypeIdentifier`/`teamIdentifier` are always taken from it).
-pub fn validate(spec: &PassSpec, signer: &Signer, images: &[&PreparedImage]) -> Vec<ValidationError> {
+pub fn validate(
+    spec: &PassSpec,
+    signer: &Signer,
+    images: &[&PreparedImage],
+) -> Vec<ValidationError> {
     let mut errs = Vec::new();
     let mut err = |f: &str, m: String| errs.push(ValidationError::new(f, m));
 
     // Required top-level keys.
     if spec.serial_number.trim().is_empty() {
-        err("serial_number", "is required (Apple's serialNumber) and must not be blank".into());
+        err(
+            "serial_number",
+            "is required (Apple's serialNumber) and must not be blank".into(),
+        );
     }
     if spec.description.trim().is_empty() {
-        err("description", "is required (Apple's description, read by VoiceOver) and must not be blank".into());
+        err(
+            "description",
+            "is required (Apple's description, read by VoiceOver) and must not be blank".into(),
+        );
     }
     if spec.organization_name.trim().is_empty() {
-        err("organization_name", "is required (Apple's organizationName) and must not be blank".into());
+        err(
+            "organization_name",
+            "is required (Apple's organizationName) and must not be blank".into(),
+        );
     }
     let token_len = spec.authentication_token.chars().count();
     if token_len < 16 {
@@ -112,9 +137,14 @@ pub fn validate(spec: &PassSpec, signer: &Signer, images: &[&PreparedImage]) -> 
         );
     }
     if let Some(url) = spec.web_service_url.as_deref().filter(|u| !u.is_empty()) {
-        let ok = ["https://", "http://"].iter().any(|p| url.len() > p.len() && url[..p.len()].eq_ignore_ascii_case(p));
+        let ok = ["https://", "http://"]
+            .iter()
+            .any(|p| url.len() > p.len() && url[..p.len()].eq_ignore_ascii_case(p));
         if !ok {
-            err("web_service_url", format!("must be an absolute https:// URL (got \"{url}\")"));
+            err(
+                "web_service_url",
+                format!("must be an absolute https:// URL (got \"{url}\")"),
+            );
         }
     }
 
@@ -126,7 +156,10 @@ pub fn validate(spec: &PassSpec, signer: &Signer, images: &[&PreparedImage]) -> 
     ] {
         if let Some(c) = v.as_deref().filter(|c| !c.is_empty()) {
             if hex_to_rgb(c).is_none() {
-                err(name, format!("must be a colour written #rrggbb, e.g. #ce8c46 (got \"{c}\")"));
+                err(
+                    name,
+                    format!("must be a colour written #rrggbb, e.g. #ce8c46 (got \"{c}\")"),
+                );
             }
         }
     }
@@ -155,7 +188,10 @@ pub fn validate(spec: &PassSpec, signer: &Signer, images: &[&PreparedImage]) -> 
     cm_keys.sort();
     for k in cm_keys {
         if !seen.contains_key(k.as_str()) {
-            err(&format!("change_messages.{k}"), format!("no field has the key \"{k}\""));
+            err(
+                &format!("change_messages.{k}"),
+                format!("no field has the key \"{k}\""),
+            );
         }
     }
 
@@ -174,7 +210,10 @@ pub fn validate(spec: &PassSpec, signer: &Signer, images: &[&PreparedImage]) -> 
         }
         let path = format!("barcodes[{i}].message");
         if b.message.is_empty() {
-            err(&path, format!("must not be empty for a {} barcode", b.format));
+            err(
+                &path,
+                format!("must not be empty for a {} barcode", b.format),
+            );
             continue;
         }
         if let Some(c) = b.message.chars().find(|c| (*c as u32) > 0xFF) {
@@ -204,40 +243,70 @@ pub fn validate(spec: &PassSpec, signer: &Signer, images: &[&PreparedImage]) -> 
         if len > cap {
             err(
                 &path,
-                format!("is {len} characters long; a {} barcode holds at most {cap}", b.format),
+                format!(
+                    "is {len} characters long; a {} barcode holds at most {cap}",
+                    b.format
+                ),
             );
         }
     }
 
     // Locations and beacons.
     if spec.locations.len() > MAX_LOCATIONS {
-        err("locations", format!("has {} entries; Apple allows at most {MAX_LOCATIONS}", spec.locations.len()));
+        err(
+            "locations",
+            format!(
+                "has {} entries; Apple allows at most {MAX_LOCATIONS}",
+                spec.locations.len()
+            ),
+        );
     }
     for (i, l) in spec.locations.iter().enumerate() {
         if !(-90.0..=90.0).contains(&l.latitude) || !l.latitude.is_finite() {
-            err(&format!("locations[{i}].latitude"), format!("must be between -90 and 90 (got {})", l.latitude));
+            err(
+                &format!("locations[{i}].latitude"),
+                format!("must be between -90 and 90 (got {})", l.latitude),
+            );
         }
         if !(-180.0..=180.0).contains(&l.longitude) || !l.longitude.is_finite() {
-            err(&format!("locations[{i}].longitude"), format!("must be between -180 and 180 (got {})", l.longitude));
+            err(
+                &format!("locations[{i}].longitude"),
+                format!("must be between -180 and 180 (got {})", l.longitude),
+            );
         }
         if l.altitude.is_some_and(|a| !a.is_finite()) {
-            err(&format!("locations[{i}].altitude"), "must be a finite number of metres".into());
+            err(
+                &format!("locations[{i}].altitude"),
+                "must be a finite number of metres".into(),
+            );
         }
     }
     if spec.beacons.len() > MAX_BEACONS {
-        err("beacons", format!("has {} entries; Apple allows at most {MAX_BEACONS}", spec.beacons.len()));
+        err(
+            "beacons",
+            format!(
+                "has {} entries; Apple allows at most {MAX_BEACONS}",
+                spec.beacons.len()
+            ),
+        );
     }
     for (i, b) in spec.beacons.iter().enumerate() {
         if !is_uuid(&b.proximity_uuid) {
             err(
                 &format!("beacons[{i}].proximity_uuid"),
-                format!("must be a UUID like E2C56DB5-DFFB-48D2-B060-D0F5A71096E0 (got \"{}\")", b.proximity_uuid),
+                format!(
+                    "must be a UUID like E2C56DB5-DFFB-48D2-B060-D0F5A71096E0 (got \"{}\")",
+                    b.proximity_uuid
+                ),
             );
         }
     }
 
     // Dates and numbers.
-    for (name, v) in [("relevant_date", &spec.relevant_date), ("expiration_date", &spec.expiration_date)] {
+    for (name, v) in [
+        ("relevant_date", &spec.relevant_date),
+        ("expiration_date", &spec.expiration_date),
+    ] {
         if let Some(d) = v.as_deref().filter(|d| !d.is_empty()) {
             if !parses_as_w3c_date(d) {
                 err(
@@ -249,15 +318,24 @@ pub fn validate(spec: &PassSpec, signer: &Signer, images: &[&PreparedImage]) -> 
     }
     if let Some(d) = spec.max_distance {
         if d <= 0 {
-            err("max_distance", format!("must be a positive number of metres (got {d})"));
+            err(
+                "max_distance",
+                format!("must be a positive number of metres (got {d})"),
+            );
         }
     }
     if !(spec.user_info.is_null() || spec.user_info.is_object()) {
-        err("user_info", "must be a JSON object (Apple's userInfo is a dictionary)".into());
+        err(
+            "user_info",
+            "must be a JSON object (Apple's userInfo is a dictionary)".into(),
+        );
     }
     for (i, id) in spec.associated_store_identifiers.iter().enumerate() {
         if *id <= 0 {
-            err(&format!("associated_store_identifiers[{i}]"), format!("must be a positive App Store id (got {id})"));
+            err(
+                &format!("associated_store_identifiers[{i}]"),
+                format!("must be a positive App Store id (got {id})"),
+            );
         }
     }
 
@@ -267,13 +345,19 @@ pub fn validate(spec: &PassSpec, signer: &Signer, images: &[&PreparedImage]) -> 
         *slots.entry(img.slot()).or_default() += 1;
     }
     if !slots.contains_key(&AssetType::Icon) {
-        err("icon_id", "an icon image is required: Wallet refuses passes without icon.png".into());
+        err(
+            "icon_id",
+            "an icon image is required: Wallet refuses passes without icon.png".into(),
+        );
     }
     for slot in AssetType::ALL {
         let Some(n) = slots.get(slot) else { continue };
         let attr = slot.slot_attribute();
         if *n > 1 {
-            err(attr, format!("{n} {slot} images were given; a pass has at most one"));
+            err(
+                attr,
+                format!("{n} {slot} images were given; a pass has at most one"),
+            );
         }
         if !style_allows_image(spec.style, *slot) {
             err(
@@ -303,7 +387,10 @@ pub fn validate(spec: &PassSpec, signer: &Signer, images: &[&PreparedImage]) -> 
     }
     let info = signer.info();
     if info.pass_type_identifier.is_empty() || info.team_identifier.is_empty() {
-        err("certificate", "has no pass type identifier (UID) or team identifier (OU)".into());
+        err(
+            "certificate",
+            "has no pass type identifier (UID) or team identifier (OU)".into(),
+        );
     }
     errs
 }

@@ -16,7 +16,13 @@ pub(crate) struct StoredZip {
 impl StoredZip {
     /// Starts an archive; `capacity` is a hint for the total size.
     pub(crate) fn new(capacity: usize, (time, date): (u16, u16)) -> Self {
-        StoredZip { buf: Vec::with_capacity(capacity), central: Vec::with_capacity(1024), count: 0, time, date }
+        StoredZip {
+            buf: Vec::with_capacity(capacity),
+            central: Vec::with_capacity(1024),
+            count: 0,
+            time,
+            date,
+        }
     }
 
     /// Appends an entry whose CRC-32 is already known.

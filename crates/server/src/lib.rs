@@ -11,8 +11,10 @@ pub mod config;
 pub mod console;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod list;
 pub mod state;
+pub mod webhooks;
 
 use crate::config::ServeArgs;
 use crate::db::Db;
@@ -171,6 +173,7 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let state = prepare(args, addr).await?;
     spawn_maintenance(state.clone());
+    webhooks::spawn_worker(state.clone());
     let service = NormalizePathLayer::trim_trailing_slash().layer(app(state.clone()));
     let handle = tokio::spawn(async move {
         let make =

@@ -770,9 +770,11 @@ mod tests {
     #[test]
     fn error_summary_prefers_base() {
         let mut e = ErrorBody::default();
-        e.errors.insert("name".into(), vec!["can't be blank".into()]);
+        e.errors
+            .insert("name".into(), vec!["can't be blank".into()]);
         assert_eq!(e.summary(), "name can't be blank");
-        e.errors.insert("base".into(), vec!["Rate limit exceeded".into()]);
+        e.errors
+            .insert("base".into(), vec!["Rate limit exceeded".into()]);
         assert_eq!(e.summary(), "Rate limit exceeded");
     }
 

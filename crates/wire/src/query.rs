@@ -102,7 +102,14 @@ impl ListQuery {
         let mut q = ListQuery::default();
         for (k, v) in pairs {
             match k {
-                "page" => q.page = v.trim().parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or(1) as u32,
+                "page" => {
+                    q.page = v
+                        .trim()
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|p| *p >= 1)
+                        .unwrap_or(1) as u32
+                }
                 "per_page" => {
                     q.per_page = match v.trim().parse::<i64>() {
                         Ok(n) => n.clamp(1, MAX_PER_PAGE as i64) as u32,
@@ -167,7 +174,9 @@ pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -241,9 +250,18 @@ mod tests {
 
     #[test]
     fn predicates_split_longest_first() {
-        assert_eq!(Predicate::split("name_not_eq"), Some(("name", Predicate::NotEq)));
-        assert_eq!(Predicate::split("email_match"), Some(("email", Predicate::Matches)));
-        assert_eq!(Predicate::split("redeemed_count_gteq"), Some(("redeemed_count", Predicate::Gteq)));
+        assert_eq!(
+            Predicate::split("name_not_eq"),
+            Some(("name", Predicate::NotEq))
+        );
+        assert_eq!(
+            Predicate::split("email_match"),
+            Some(("email", Predicate::Matches))
+        );
+        assert_eq!(
+            Predicate::split("redeemed_count_gteq"),
+            Some(("redeemed_count", Predicate::Gteq))
+        );
         assert_eq!(Predicate::split("eq"), None);
     }
 

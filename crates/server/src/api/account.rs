@@ -85,14 +85,39 @@ async fn show(Auth(account): Auth) -> Json<wire::Account> {
     Json(to_wire(&account))
 }
 
-/// Checks a webhook URL: absolute http(s). Address checks happen at delivery time too.
-pub fn validate_webhook_url(url: &str, errors: &mut Errors) {
-    let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://"))
+/// Checks a webhook URL: absolute http(s) with a host that is not a loopback, private or
+/// link-local address (unless the operator allows those). Names are resolved again, and
+/// checked again, at every delivery.
+pub fn validate_webhook_url(url: &str, allow_private: bool, errors: &mut Errors) {
+    let parsed = reqwest::Url::parse(url);
+    let Ok(parsed) = parsed.as_ref() else {
+        errors.add("webhook_url", "must be an absolute http or https URL");
+        return;
+    };
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.host_str().is_none()
         || url.len() > 2048
-        || url.contains(char::is_whitespace)
     {
         errors.add("webhook_url", "must be an absolute http or https URL");
+        return;
+    }
+    if allow_private {
+        return;
+    }
+    let private = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => crate::webhooks::is_private(ip.into()),
+        Some(url::Host::Ipv6(ip)) => crate::webhooks::is_private(ip.into()),
+        Some(url::Host::Domain(d)) => {
+            let d = d.to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost") || d.ends_with(".local")
+        }
+        None => true,
+    };
+    if private {
+        errors.add(
+            "webhook_url",
+            "must not point at a loopback, private or link-local address",
+        );
     }
 }
 
@@ -119,7 +144,7 @@ async fn update(
             Value::Null => webhook_url = None,
             Value::String(s) if s.trim().is_empty() => webhook_url = None,
             Value::String(s) => {
-                validate_webhook_url(s.trim(), &mut errors);
+                validate_webhook_url(s.trim(), state.settings.allow_private_webhooks, &mut errors);
                 webhook_url = Some(s.trim().to_string());
             }
             _ => errors.add("webhook_url", "must be a string or null"),

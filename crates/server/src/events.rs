@@ -1,0 +1,200 @@
+//! Pass lifecycle events (§17): recorded with time, pass, campaign, device OS, wallet and
+//! request IP; rolled up into daily report counters (§15) in the same transaction; and
+//! queued for webhook delivery through the durable outbox ([`crate::webhooks`]).
+//!
+//! Architecture invariant: every event goes through [`record`], so the raw event log, the
+//! report roll-ups and the webhook outbox never disagree.
+
+use crate::db::{new_id, now};
+use passworks_wire::EventKind;
+use serde_json::{json, Value};
+use sqlx::{AnyConnection, Row};
+
+/// An event about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub account_id: String,
+    pub campaign_id: String,
+    pub pass_id: Option<String>,
+    pub kind: EventKind,
+    /// `ios`, `android` or `wp`, when known.
+    pub device_os: Option<String>,
+    /// Wallet id of §14 (`passbook`, `wallet_passes`, `pass2u`, …), when known.
+    pub wallet: Option<String>,
+    pub ip: Option<String>,
+    /// Event-specific data (e.g. install: registration id, device app vendor).
+    pub extra: Value,
+}
+
+impl NewEvent {
+    /// An event for a pass with no device details.
+    pub fn for_pass(account_id: &str, campaign_id: &str, pass_id: &str, kind: EventKind) -> Self {
+        NewEvent {
+            account_id: account_id.to_string(),
+            campaign_id: campaign_id.to_string(),
+            pass_id: Some(pass_id.to_string()),
+            kind,
+            device_os: None,
+            wallet: None,
+            ip: None,
+            extra: json!({}),
+        }
+    }
+}
+
+/// The report counter an event kind increments.
+pub fn counter_of(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Created => "creates_count",
+        EventKind::Downloaded => "downloads_count",
+        EventKind::Installed => "installs_count",
+        EventKind::Fetched => "fetches_count",
+        EventKind::Redeemed => "redeems_count",
+        EventKind::Uninstalled => "uninstalls_count",
+    }
+}
+
+/// Adds `n` to a daily counter of a campaign (`report_daily`).
+pub async fn bump_counter(
+    conn: &mut AnyConnection,
+    campaign_id: &str,
+    day: &str,
+    counter: &str,
+    n: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO report_daily (campaign_id, day, counter, value) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (campaign_id, day, counter) DO UPDATE SET value = report_daily.value + $4",
+    )
+    .bind(campaign_id)
+    .bind(day)
+    .bind(counter)
+    .bind(n)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Today's date (UTC) in report form, `YYYY-MM-DD`.
+pub fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+/// Records an event: the event row, its report counters and, when the account has a
+/// webhook URL, a pending webhook delivery. Run it inside the transaction that made the
+/// change, so that either all of it happens or none.
+pub async fn record(conn: &mut AnyConnection, ev: &NewEvent) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    let at = now();
+    sqlx::query(
+        "INSERT INTO events (id, account_id, campaign_id, pass_id, kind, device_os, wallet, ip, \
+         extra, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&id)
+    .bind(&ev.account_id)
+    .bind(&ev.campaign_id)
+    .bind(&ev.pass_id)
+    .bind(ev.kind.as_str())
+    .bind(&ev.device_os)
+    .bind(&ev.wallet)
+    .bind(&ev.ip)
+    .bind(ev.extra.to_string())
+    .bind(&at)
+    .execute(&mut *conn)
+    .await?;
+
+    let day = &at[..10];
+    bump_counter(conn, &ev.campaign_id, day, counter_of(ev.kind), 1).await?;
+    if matches!(ev.kind, EventKind::Installed | EventKind::Uninstalled) {
+        let os = match ev.device_os.as_deref() {
+            Some("android") => "android",
+            Some("wp") => "wp",
+            _ => "ios",
+        };
+        let prefix = if ev.kind == EventKind::Installed {
+            "installs"
+        } else {
+            "uninstalls"
+        };
+        bump_counter(conn, &ev.campaign_id, day, &format!("{prefix}_{os}"), 1).await?;
+    }
+
+    let hook: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT webhook_url FROM accounts WHERE id = $1")
+            .bind(&ev.account_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((Some(url),)) = hook {
+        let payload = payload(conn, ev, &id, &at).await?;
+        crate::webhooks::enqueue(conn, &ev.account_id, &id, ev.kind.as_str(), &url, &payload)
+            .await?;
+    }
+    Ok(id)
+}
+
+/// The webhook payload of §17 for an event.
+async fn payload(
+    conn: &mut AnyConnection,
+    ev: &NewEvent,
+    event_id: &str,
+    at: &str,
+) -> Result<Value, sqlx::Error> {
+    let mut body = json!({
+        "event": ev.kind.as_str(),
+        "event_id": event_id,
+        "context": "pass",
+        "campaign_id": ev.campaign_id,
+        "event_at": at,
+        "metadata": {},
+        "event_extra": ev.extra,
+    });
+    let distribution: Option<String> =
+        sqlx::query_scalar("SELECT distribution_id FROM campaigns WHERE id = $1")
+            .bind(&ev.campaign_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    body["distribution_id"] = json!(distribution);
+    if let Some(pass_id) = &ev.pass_id {
+        let row = sqlx::query(
+            "SELECT serial_number, voided, redeemed_count, redeemed_at, created_at, updated_at, \
+             last_fetched_at, doc FROM passes WHERE id = $1",
+        )
+        .bind(pass_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        body["pass_id"] = json!(pass_id);
+        if let Some(row) = row {
+            let doc: Value = crate::db::get_json(&row, "doc");
+            let t = |c: &str| -> Value {
+                row.try_get::<Option<String>, _>(c)
+                    .ok()
+                    .flatten()
+                    .map(|s| json!(s))
+                    .unwrap_or(Value::Null)
+            };
+            body["serial_number"] = json!(row.try_get::<String, _>("serial_number").ok());
+            body["voided"] = json!(crate::db::get_bool(&row, "voided"));
+            body["redeemed_count"] = json!(row.try_get::<i64, _>("redeemed_count").unwrap_or(0));
+            body["redeemed_at"] = t("redeemed_at");
+            body["created_at"] = t("created_at");
+            body["updated_at"] = t("updated_at");
+            body["last_fetched_at"] = t("last_fetched_at");
+            if let Some(m) = doc.get("metadata").filter(|m| m.is_object()) {
+                body["metadata"] = m.clone();
+            }
+        }
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_has_a_counter() {
+        for k in EventKind::ALL {
+            assert!(counter_of(*k).ends_with("_count"));
+        }
+    }
+}

@@ -1,0 +1,471 @@
+//! The one HTTP client of the console: every request to the API goes through here.
+//!
+//! Requests carry HTTP Basic credentials of the signed-in organization. Failures come
+//! back as [`ApiError`] with the HTTP status (0 for network failures) and the error body
+//! normalised to the canonical `{"errors": {"attr": ["message"]}}` shape, whatever legacy
+//! shape the server used (§16.2). List calls also return the pagination headers.
+
+use std::cell::RefCell;
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use passworks_wire::query::ListQuery;
+use passworks_wire::ErrorBody;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::JsCast;
+
+use crate::util::base64_encode;
+
+/// API credentials of one organization.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Credentials {
+    pub username: String,
+    pub key: String,
+}
+
+/// A failed call: HTTP status (0 when the request never got an answer) and error body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    /// An error with one `base` message.
+    pub fn base(status: u16, msg: impl Into<String>) -> Self {
+        let mut body = ErrorBody::default();
+        body.errors.insert("base".into(), vec![msg.into()]);
+        ApiError { status, body }
+    }
+
+    /// The message a person should read.
+    pub fn message(&self) -> String {
+        let summary = self.body.summary();
+        match self.status {
+            0 => format!("The server could not be reached. {summary}"),
+            401 => "The API username or key was not accepted.".into(),
+            404 if summary.is_empty() => "Not found.".into(),
+            413 if summary.is_empty() => "The file is too large (1 MiB at most).".into(),
+            429 | 420 => "Too many requests: the rate limit was reached. Try again later.".into(),
+            s if summary.is_empty() => format!("The request failed (HTTP {s})."),
+            _ => summary,
+        }
+    }
+
+    /// Messages for one attribute, joined, when the server named it.
+    pub fn field(&self, attr: &str) -> Option<String> {
+        self.body
+            .errors
+            .get(attr)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.join(", "))
+    }
+
+    /// True when every message belongs to one of `attrs` (so no general banner is needed).
+    pub fn only_fields(&self, attrs: &[&str]) -> bool {
+        self.status == 422 && self.body.errors.keys().all(|k| attrs.contains(&k.as_str()))
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Normalises any error body shape of §16.2/§19 #4 into the canonical map.
+pub fn normalise_errors(status: u16, v: &Value) -> ErrorBody {
+    let mut out = ErrorBody::default();
+    let push = |out: &mut ErrorBody, k: &str, m: String| {
+        out.errors.entry(k.to_string()).or_default().push(m)
+    };
+    match v.get("errors") {
+        Some(Value::Object(map)) => {
+            for (k, val) in map {
+                match val {
+                    Value::Array(items) => {
+                        for i in items {
+                            push(&mut out, k, value_text(i));
+                        }
+                    }
+                    other => push(&mut out, k, value_text(other)),
+                }
+            }
+        }
+        Some(Value::Array(items)) => {
+            for i in items {
+                push(&mut out, "base", value_text(i));
+            }
+        }
+        Some(Value::String(s)) => push(&mut out, "base", s.clone()),
+        _ => {}
+    }
+    if out.errors.is_empty() {
+        if let Some(m) = v.get("message").and_then(Value::as_str) {
+            push(&mut out, "base", m.to_string());
+        } else if status >= 400 {
+            push(&mut out, "base", format!("HTTP {status}"));
+        }
+    }
+    out
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Pagination state from the `X-` headers (§4.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageInfo {
+    pub total: u64,
+    pub total_pages: u32,
+    pub page: u32,
+    pub per_page: u32,
+    pub next_page: Option<u32>,
+    pub prev_page: Option<u32>,
+    pub offset: u64,
+}
+
+impl PageInfo {
+    /// Reads the headers through a lookup function (testable without a browser).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let num = |k: &str| get(k).and_then(|v| v.trim().parse::<u64>().ok());
+        PageInfo {
+            total: num("X-Total").unwrap_or(0),
+            total_pages: num("X-Total-Pages").unwrap_or(0) as u32,
+            page: num("X-Page").unwrap_or(1) as u32,
+            per_page: num("X-Per-Page").unwrap_or(25) as u32,
+            next_page: num("X-Next-Page").map(|n| n as u32),
+            prev_page: num("X-Prev-Page").map(|n| n as u32),
+            offset: num("X-Offset").unwrap_or(0),
+        }
+    }
+}
+
+struct ClientState {
+    base: String,
+    creds: Option<Credentials>,
+    on_unauthorized: Option<Box<dyn Fn()>>,
+}
+
+thread_local! {
+    static STATE: RefCell<ClientState> = const { RefCell::new(ClientState {
+        base: String::new(),
+        creds: None,
+        on_unauthorized: None,
+    }) };
+}
+
+/// Sets the API base URL (from `config.json`).
+pub fn set_base(base: &str) {
+    STATE.with(|s| s.borrow_mut().base = base.trim_end_matches('/').to_string());
+}
+
+/// Sets or clears the credentials used on every request.
+pub fn set_credentials(creds: Option<Credentials>) {
+    STATE.with(|s| s.borrow_mut().creds = creds);
+}
+
+/// Called when an authenticated request gets 401 (the key was revoked or rotated).
+pub fn set_on_unauthorized(f: impl Fn() + 'static) {
+    STATE.with(|s| s.borrow_mut().on_unauthorized = Some(Box::new(f)));
+}
+
+/// Absolute URL of an API path.
+pub fn url(path: &str) -> String {
+    let base = STATE.with(|s| s.borrow().base.clone());
+    format!("{base}{path}")
+}
+
+/// True when `u` points into the API (so fetching it needs the credentials).
+pub fn is_api_url(u: &str) -> bool {
+    let base = STATE.with(|s| s.borrow().base.clone());
+    if u.starts_with(&base) && !base.is_empty() {
+        return true;
+    }
+    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+        if let Some(rest) = u.strip_prefix(&origin) {
+            return rest.starts_with(&base) && !base.is_empty();
+        }
+    }
+    false
+}
+
+/// The `Authorization` header value for credentials.
+pub fn basic_auth(c: &Credentials) -> String {
+    format!(
+        "Basic {}",
+        base64_encode(format!("{}:{}", c.username, c.key).as_bytes())
+    )
+}
+
+fn auth_header() -> Option<String> {
+    STATE.with(|s| s.borrow().creds.as_ref().map(basic_auth))
+}
+
+fn with_auth(rb: RequestBuilder, creds: Option<&Credentials>) -> RequestBuilder {
+    let rb = rb.header("Accept", "application/json");
+    match creds.map(basic_auth).or_else(auth_header) {
+        Some(h) => rb.header("Authorization", &h),
+        None => rb,
+    }
+}
+
+fn network_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::base(0, e.to_string())
+}
+
+async fn error_from(resp: Response, authenticated: bool) -> ApiError {
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if status == 401 && authenticated {
+        STATE.with(|s| {
+            if let Some(f) = &s.borrow().on_unauthorized {
+                f();
+            }
+        });
+    }
+    ApiError {
+        status,
+        body: normalise_errors(status, &v),
+    }
+}
+
+async fn send(req: Result<Request, gloo_net::Error>) -> ApiResult<Response> {
+    let req = req.map_err(network_error)?;
+    let resp = req.send().await.map_err(network_error)?;
+    if resp.ok() {
+        Ok(resp)
+    } else {
+        Err(error_from(resp, true).await)
+    }
+}
+
+async fn decode<T: DeserializeOwned>(resp: Response) -> ApiResult<T> {
+    let text = resp.text().await.map_err(network_error)?;
+    let text = if text.trim().is_empty() {
+        "null"
+    } else {
+        &text
+    };
+    serde_json::from_str(text)
+        .map_err(|e| ApiError::base(resp.status(), format!("Unexpected response: {e}")))
+}
+
+/// GET a single resource.
+pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    decode(send(with_auth(Request::get(&url(path)), None).build()).await?).await
+}
+
+/// GET with explicit credentials (sign-in check). A 401 here does not sign anyone out.
+pub async fn get_with<T: DeserializeOwned>(path: &str, creds: &Credentials) -> ApiResult<T> {
+    let req = with_auth(Request::get(&url(path)), Some(creds))
+        .build()
+        .map_err(network_error)?;
+    let resp = req.send().await.map_err(network_error)?;
+    if !resp.ok() {
+        return Err(error_from(resp, false).await);
+    }
+    decode(resp).await
+}
+
+/// GET a list page: items plus pagination headers. `extra` is appended to the query.
+pub async fn list<T: DeserializeOwned>(path: &str, q: &ListQuery) -> ApiResult<(Vec<T>, PageInfo)> {
+    let qs = q.to_query_string();
+    let full = if qs.is_empty() {
+        url(path)
+    } else {
+        format!(
+            "{}{}{}",
+            url(path),
+            if path.contains('?') { "&" } else { "?" },
+            qs
+        )
+    };
+    let resp = send(with_auth(Request::get(&full), None).build()).await?;
+    let h = resp.headers();
+    let info = PageInfo::from_lookup(|k| h.get(k).filter(|v| !v.is_empty()));
+    let items = decode(resp).await?;
+    Ok((items, info))
+}
+
+/// Fetches every page of a list (for pickers and selects), up to `max_pages`.
+pub async fn list_all<T: DeserializeOwned>(path: &str, max_pages: u32) -> ApiResult<Vec<T>> {
+    let mut out = Vec::new();
+    let mut q = ListQuery {
+        per_page: passworks_wire::query::MAX_PER_PAGE,
+        ..Default::default()
+    };
+    loop {
+        let (items, info): (Vec<T>, PageInfo) = list(path, &q).await?;
+        let empty = items.is_empty();
+        out.extend(items);
+        match info.next_page {
+            Some(n) if !empty && q.page < max_pages => q.page = n,
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// POST a JSON body.
+pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> ApiResult<T> {
+    decode(send(with_auth(Request::post(&url(path)), None).json(body)).await?).await
+}
+
+/// POST without a body.
+pub async fn post_empty<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    decode(send(with_auth(Request::post(&url(path)), None).build()).await?).await
+}
+
+/// PATCH a JSON body.
+pub async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> ApiResult<T> {
+    decode(send(with_auth(Request::patch(&url(path)), None).json(body)).await?).await
+}
+
+/// DELETE a resource (success body `{"errors":[]}` is ignored).
+pub async fn delete(path: &str) -> ApiResult<()> {
+    send(with_auth(Request::delete(&url(path)), None).build()).await?;
+    Ok(())
+}
+
+/// GET binary content (a PNG) with the credentials and return an object URL for it.
+pub async fn object_url(full_url: &str) -> ApiResult<String> {
+    let resp = send(with_auth(Request::get(full_url), None).build()).await?;
+    let ct = resp
+        .headers()
+        .get("Content-Type")
+        .unwrap_or_else(|| "image/png".into());
+    let bytes = resp.binary().await.map_err(network_error)?;
+    let arr = js_sys::Uint8Array::from(bytes.as_slice());
+    let parts = js_sys::Array::of1(&arr);
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(&ct);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
+        .map_err(|_| ApiError::base(0, "Could not read the image"))?;
+    web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| ApiError::base(0, "Could not show the image"))
+}
+
+/// Multipart POST through `XMLHttpRequest` so upload progress (0.0–1.0) can be shown.
+pub async fn upload<T: DeserializeOwned>(
+    path: &str,
+    form: web_sys::FormData,
+    on_progress: impl Fn(f64) + 'static,
+) -> ApiResult<T> {
+    use wasm_bindgen::closure::Closure;
+    let xhr = web_sys::XmlHttpRequest::new().map_err(|_| ApiError::base(0, "XHR unavailable"))?;
+    xhr.open("POST", &url(path))
+        .map_err(|_| ApiError::base(0, "Could not open the request"))?;
+    let _ = xhr.set_request_header("Accept", "application/json");
+    if let Some(h) = auth_header() {
+        let _ = xhr.set_request_header("Authorization", &h);
+    }
+    let progress =
+        Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                on_progress(e.loaded() / e.total());
+            }
+        });
+    if let Ok(up) = xhr.upload() {
+        up.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    }
+    let done = js_sys::Promise::new(&mut |resolve, _reject| {
+        let r2 = resolve.clone();
+        let ok = Closure::once_into_js(move || {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        });
+        let fail = Closure::once_into_js(move || {
+            let _ = r2.call0(&wasm_bindgen::JsValue::NULL);
+        });
+        xhr.set_onloadend(Some(ok.unchecked_ref()));
+        xhr.set_onerror(Some(fail.unchecked_ref()));
+    });
+    xhr.send_with_opt_form_data(Some(&form))
+        .map_err(|_| ApiError::base(0, "Could not send the file"))?;
+    let _ = wasm_bindgen_futures::JsFuture::from(done).await;
+    drop(progress);
+    let status = xhr.status().unwrap_or(0);
+    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    let v: Value = serde_json::from_str(if text.trim().is_empty() {
+        "null"
+    } else {
+        &text
+    })
+    .unwrap_or(Value::Null);
+    if (200..300).contains(&status) {
+        serde_json::from_value(v)
+            .map_err(|e| ApiError::base(status, format!("Unexpected response: {e}")))
+    } else if status == 0 {
+        Err(ApiError::base(0, "The upload was interrupted."))
+    } else {
+        if status == 401 {
+            STATE.with(|s| {
+                if let Some(f) = &s.borrow().on_unauthorized {
+                    f();
+                }
+            });
+        }
+        Err(ApiError {
+            status,
+            body: normalise_errors(status, &v),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn legacy_error_shapes_normalise() {
+        let e = normalise_errors(
+            412,
+            &json!({"errors": ["Can't resume from archived to published"]}),
+        );
+        assert_eq!(
+            e.errors["base"],
+            vec!["Can't resume from archived to published"]
+        );
+        let e = normalise_errors(412, &json!({"errors": {"campaign": "Campaign not found."}}));
+        assert_eq!(e.errors["campaign"], vec!["Campaign not found."]);
+        let e = normalise_errors(
+            422,
+            &json!({"errors": {"name": ["has already been taken"]}}),
+        );
+        assert_eq!(e.errors["name"], vec!["has already been taken"]);
+        let e = normalise_errors(500, &Value::Null);
+        assert_eq!(e.errors["base"], vec!["HTTP 500"]);
+    }
+
+    #[test]
+    fn page_info_reads_headers_and_treats_missing_next_as_last() {
+        let info = PageInfo::from_lookup(|k| match k {
+            "X-Total" => Some("51".into()),
+            "X-Total-Pages" => Some("3".into()),
+            "X-Page" => Some("3".into()),
+            "X-Per-Page" => Some("25".into()),
+            "X-Prev-Page" => Some("2".into()),
+            _ => None,
+        });
+        assert_eq!(info.total, 51);
+        assert_eq!(info.next_page, None);
+        assert_eq!(info.prev_page, Some(2));
+    }
+}

@@ -1,0 +1,75 @@
+//! Image slot picker: a radio group of thumbnails of the assets of one type.
+
+use leptos::prelude::*;
+use passworks_wire::{Asset, AssetType};
+
+use crate::components::AuthImg;
+
+/// Human name of a slot.
+pub fn slot_label(t: AssetType) -> &'static str {
+    match t {
+        AssetType::Icon => "Icon",
+        AssetType::Logo => "Logo",
+        AssetType::Strip => "Strip",
+        AssetType::Thumbnail => "Thumbnail",
+        AssetType::Background => "Background",
+        AssetType::Footer => "Footer",
+    }
+}
+
+/// Picks the asset of a slot (or none) from the organization's assets.
+#[component]
+pub fn AssetPicker(
+    slot: AssetType,
+    #[prop(into)] assets: Signal<Vec<Asset>>,
+    #[prop(into)] value: Signal<String>,
+    on_change: Callback<String>,
+    #[prop(optional, into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let name = format!("slot-{}", slot.as_str());
+    let name2 = name.clone();
+    let err_id = format!("err-{}", slot.slot_attribute());
+    let err_id2 = err_id.clone();
+    view! {
+        <fieldset class="asset-picker" aria-describedby=err_id2>
+            <legend>{slot_label(slot)}</legend>
+            <div class="thumbs" role="radiogroup">
+                <label class="thumb none">
+                    <input
+                        type="radio"
+                        name=name.clone()
+                        value=""
+                        prop:checked=move || value.get().is_empty()
+                        on:change=move |_| on_change.run(String::new())
+                    />
+                    <span>"None"</span>
+                </label>
+                {move || {
+                    let name = name2.clone();
+                    assets
+                        .get()
+                        .into_iter()
+                        .filter(|a| a.asset_type == slot)
+                        .map(|a| {
+                            let id = a.id.clone();
+                            let id2 = a.id.clone();
+                            view! {
+                                <label class="thumb" title=format!("{}×{}", a.width, a.height)>
+                                    <input
+                                        type="radio"
+                                        name=name.clone()
+                                        value=id.clone()
+                                        prop:checked=move || value.get() == id
+                                        on:change=move |_| on_change.run(id2.clone())
+                                    />
+                                    <AuthImg src=a.asset_url.clone() alt=format!("{} {}×{}", slot_label(slot), a.width, a.height)/>
+                                </label>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </div>
+            {move || error.get().map(|e| view! { <p class="field-error" id=err_id.clone()>{e}</p> })}
+        </fieldset>
+    }
+}

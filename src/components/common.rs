@@ -1,0 +1,222 @@
+//! Small shared widgets: status messages, field errors, copy buttons, authenticated images.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use passworks_wire::query::encode;
+use passworks_wire::BarcodeFormat;
+
+use crate::api::{self, ApiError};
+
+/// Field-level messages of a form, keyed by API attribute.
+pub type Errors = RwSignal<BTreeMap<String, String>>;
+
+/// Copies 422 messages of a failed call into the form's error map and returns the
+/// messages that belong to no field on the form (for the banner).
+pub fn absorb_errors(errors: Errors, e: &ApiError, form_attrs: &[&str]) -> Option<String> {
+    let mut rest = Vec::new();
+    if e.status == 422 {
+        errors.update(|m| {
+            for (k, v) in &e.body.errors {
+                let attr = k.split(['.', '[']).next().unwrap_or(k);
+                if form_attrs.contains(&attr) {
+                    m.insert(attr.to_string(), v.join(", "));
+                } else {
+                    rest.push(if k == "base" {
+                        v.join(", ")
+                    } else {
+                        format!("{k} {}", v.join(", "))
+                    });
+                }
+            }
+        });
+        (!rest.is_empty()).then(|| rest.join("; "))
+    } else {
+        Some(e.message())
+    }
+}
+
+/// "Loading…" placeholder, announced to screen readers.
+#[component]
+pub fn Loading(#[prop(optional, into)] what: Option<String>) -> impl IntoView {
+    view! {
+        <p class="loading" role="status" aria-live="polite">
+            <span class="spinner" aria-hidden="true"></span>
+            {format!("Loading {}…", what.unwrap_or_default())}
+        </p>
+    }
+}
+
+/// An error message box.
+#[component]
+pub fn ErrorBanner(#[prop(into)] message: String) -> impl IntoView {
+    view! { <div class="banner error" role="alert">{message}</div> }
+}
+
+/// A success/info message box.
+#[component]
+pub fn InfoBanner(#[prop(into)] message: String) -> impl IntoView {
+    view! { <div class="banner info" role="status">{message}</div> }
+}
+
+/// Shows the optional message of a signal as a banner (error when `Err`).
+#[component]
+pub fn Flash(flash: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
+    move || {
+        flash.get().map(|r| match r {
+            Ok(m) => view! { <InfoBanner message=m/> }.into_any(),
+            Err(m) => view! { <ErrorBanner message=m/> }.into_any(),
+        })
+    }
+}
+
+/// Empty-state box.
+#[component]
+pub fn Empty(
+    #[prop(into)] message: String,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <div class="empty">
+            <p>{message}</p>
+            {children.map(|c| c())}
+        </div>
+    }
+}
+
+/// The error text of one form attribute, linked to its control by id `err-<attr>`.
+#[component]
+pub fn FieldError(errors: Errors, attr: &'static str) -> impl IntoView {
+    move || {
+        errors.with(|m| m.get(attr).cloned()).map(|msg| {
+            view! { <p class="field-error" id=format!("err-{attr}")>{msg}</p> }
+        })
+    }
+}
+
+/// Copy-to-clipboard button that confirms with "Copied".
+#[component]
+pub fn CopyButton(
+    #[prop(into)] text: Signal<String>,
+    #[prop(optional, into)] label: Option<String>,
+) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let label = label.unwrap_or_else(|| "Copy".into());
+    let aria = format!("{label} to clipboard");
+    view! {
+        <button
+            type="button"
+            class="btn small"
+            aria-label=aria
+            on:click=move |_| {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.navigator().clipboard().write_text(&text.get_untracked());
+                    copied.set(true);
+                    set_timeout(move || copied.set(false), std::time::Duration::from_millis(1500));
+                }
+            }
+        >
+            {move || if copied.get() { "Copied".to_string() } else { label.clone() }}
+        </button>
+    }
+}
+
+/// An image whose URL may need the API credentials: API URLs are fetched with them and
+/// shown through an object URL, other URLs load directly.
+#[component]
+pub fn AuthImg(
+    #[prop(into)] src: Signal<String>,
+    #[prop(into)] alt: String,
+    #[prop(optional, into)] class: Option<String>,
+) -> impl IntoView {
+    let shown = LocalResource::new(move || {
+        let s = src.get();
+        async move {
+            if s.is_empty() {
+                Ok(String::new())
+            } else if api::is_api_url(&s) {
+                api::object_url(&s).await
+            } else {
+                Ok(s)
+            }
+        }
+    });
+    let previous = StoredValue::new(String::new());
+    let class = class.unwrap_or_default();
+    move || {
+        let cls = class.clone();
+        let alt = alt.clone();
+        match shown.get() {
+            Some(Ok(u)) if !u.is_empty() => {
+                let old = previous.get_value();
+                if old.starts_with("blob:") && old != u {
+                    let _ = web_sys::Url::revoke_object_url(&old);
+                }
+                previous.set_value(u.clone());
+                view! { <img src=u alt=alt class=cls/> }.into_any()
+            }
+            Some(Err(e)) => {
+                view! { <span class="img-error" title=e.message()>"Image unavailable"</span> }
+                    .into_any()
+            }
+            _ => view! { <span class=format!("img-placeholder {cls}") aria-hidden="true"></span> }
+                .into_any(),
+        }
+    }
+}
+
+/// URL of the API's barcode renderer.
+pub fn barcode_url(format: BarcodeFormat, message: &str) -> String {
+    api::url(&format!(
+        "/barcode.png?format={}&message={}",
+        format.as_str(),
+        encode(message)
+    ))
+}
+
+/// A labelled key/value row of a description list.
+#[component]
+pub fn Kv(#[prop(into)] k: String, children: Children) -> impl IntoView {
+    view! {
+        <div class="kv">
+            <dt>{k}</dt>
+            <dd>{children()}</dd>
+        </div>
+    }
+}
+
+/// Status pill.
+#[component]
+pub fn Pill(#[prop(into)] text: String) -> impl IntoView {
+    let cls = format!("pill pill-{}", text.replace(' ', "-"));
+    view! { <span class=cls>{text}</span> }
+}
+
+/// A labelled text input bound to a signal.
+#[component]
+pub fn TextInput(
+    #[prop(into)] label: String,
+    #[prop(into)] id: String,
+    value: RwSignal<String>,
+    #[prop(optional, into)] input_type: Option<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] autocomplete: Option<String>,
+    #[prop(optional, into)] hint: Option<String>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    view! {
+        <div class="control">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                type=input_type.unwrap_or_else(|| "text".into())
+                required=required
+                autocomplete=autocomplete
+                aria-describedby=hint.as_ref().map(|_| hint_id.clone())
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+        </div>
+    }
+}

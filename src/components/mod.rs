@@ -1,0 +1,13 @@
+//! Shared widgets.
+
+pub mod asset_picker;
+pub mod common;
+pub mod dialog;
+pub mod pass_preview;
+pub mod table;
+
+pub use asset_picker::*;
+pub use common::*;
+pub use dialog::*;
+pub use pass_preview::*;
+pub use table::*;

@@ -1,0 +1,904 @@
+//! Editable form models (plain strings as the inputs hold them), their conversion to the
+//! wire input types, and the browser-side validation shown next to each control.
+
+use std::collections::BTreeMap;
+
+use passworks_wire::{
+    AssetType, BarcodeFormat, BarcodeInput, Beacon, Behaviour, Campaign, CampaignInput,
+    CampaignType, CodeType, Field, FieldInput, Location, Pass, PassInput, TransitType,
+};
+
+use crate::util::{from_datetime_local, to_datetime_local};
+
+/// The five field arrays: attribute name and heading.
+pub const FIELD_ARRAYS: [(&str, &str); 5] = [
+    ("header_fields", "Header fields"),
+    ("primary_fields", "Primary fields"),
+    ("secondary_fields", "Secondary fields"),
+    ("auxiliary_fields", "Auxiliary fields"),
+    ("back_fields", "Back fields"),
+];
+
+/// Most locations / beacons per campaign or pass (§6.2, §6.3).
+pub const MAX_LOCATIONS: usize = 10;
+pub const MAX_BEACONS: usize = 10;
+
+/// One row of a field array editor.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldRow {
+    pub id: u32,
+    pub key: String,
+    pub label: String,
+    pub value: String,
+    pub behaviour: Behaviour,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocationRow {
+    pub id: u32,
+    pub latitude: String,
+    pub longitude: String,
+    pub altitude: String,
+    pub relevant_text: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BeaconRow {
+    pub id: u32,
+    pub proximity_uuid: String,
+    pub major: String,
+    pub minor: String,
+    pub relevant_text: String,
+}
+
+/// Row identity for keyed lists.
+pub trait Row {
+    fn id(&self) -> u32;
+}
+impl Row for FieldRow {
+    fn id(&self) -> u32 {
+        self.id
+    }
+}
+impl Row for LocationRow {
+    fn id(&self) -> u32 {
+        self.id
+    }
+}
+impl Row for BeaconRow {
+    fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+/// Removes the row with `id`.
+pub fn remove_row<R: Row>(rows: &mut Vec<R>, id: u32) {
+    rows.retain(|r| r.id() != id);
+}
+
+/// Moves the row with `id` by `delta` places (−1 up, +1 down), clamped at the ends.
+pub fn move_row<R: Row>(rows: &mut [R], id: u32, delta: i32) {
+    if let Some(i) = rows.iter().position(|r| r.id() == id) {
+        let j = i as i64 + i64::from(delta);
+        if j >= 0 && (j as usize) < rows.len() {
+            rows.swap(i, j as usize);
+        }
+    }
+}
+
+/// Everything the campaign form edits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignDraft {
+    pub ctype: CampaignType,
+    pub editing: bool,
+    pub name: String,
+    pub description: String,
+    pub template_id: String,
+    pub original_template_id: String,
+    pub certificate_id: String,
+    pub images: BTreeMap<AssetType, String>,
+    pub logo_text: String,
+    pub background_color: String,
+    pub text_color: String,
+    pub label_color: String,
+    pub transit_type: String,
+    pub barcode_format: BarcodeFormat,
+    pub fields: [Vec<FieldRow>; 5],
+    pub locations: Vec<LocationRow>,
+    pub beacons: Vec<BeaconRow>,
+    pub organization_name: String,
+    pub associated_store_identifiers: String,
+    pub code_type: CodeType,
+    pub code_fixed_value: String,
+    pub allow_multiple_redeems: bool,
+    pub expiration_date: String,
+    pub relevant_date: String,
+    pub max_distance: String,
+    pub user_info: String,
+    pub gwallet_usage: bool,
+    pub og: bool,
+    pub og_description: String,
+    pub javascript: String,
+    pub stylesheet: String,
+    pub remote_form_url: String,
+    pub sync_locations_on_merge: bool,
+    pub sync_beacons_on_merge: bool,
+    pub next_id: u32,
+}
+
+impl CampaignDraft {
+    /// A blank form with sensible starting values for a type.
+    pub fn new(ctype: CampaignType) -> Self {
+        let mut d = CampaignDraft {
+            ctype,
+            editing: false,
+            name: String::new(),
+            description: String::new(),
+            template_id: String::new(),
+            original_template_id: String::new(),
+            certificate_id: String::new(),
+            images: BTreeMap::new(),
+            logo_text: String::new(),
+            background_color: "#1e3a5f".into(),
+            text_color: "#ffffff".into(),
+            label_color: "#c8d6e5".into(),
+            transit_type: if ctype == CampaignType::BoardingPass {
+                "air".into()
+            } else {
+                String::new()
+            },
+            barcode_format: BarcodeFormat::Qrcode,
+            fields: Default::default(),
+            locations: Vec::new(),
+            beacons: Vec::new(),
+            organization_name: String::new(),
+            associated_store_identifiers: String::new(),
+            code_type: CodeType::Sequential,
+            code_fixed_value: String::new(),
+            allow_multiple_redeems: false,
+            expiration_date: String::new(),
+            relevant_date: String::new(),
+            max_distance: String::new(),
+            user_info: String::new(),
+            gwallet_usage: false,
+            og: true,
+            og_description: String::new(),
+            javascript: String::new(),
+            stylesheet: String::new(),
+            remote_form_url: String::new(),
+            sync_locations_on_merge: true,
+            sync_beacons_on_merge: true,
+            next_id: 1,
+        };
+        let starter: &[(usize, &str, &str, &str)] = match ctype {
+            CampaignType::BoardingPass => &[
+                (1, "origin", "From", "LIS"),
+                (1, "destination", "To", "SFO"),
+                (3, "passenger", "Passenger", ""),
+            ],
+            CampaignType::EventTicket => &[(1, "event", "Event", ""), (2, "seat", "Seat", "")],
+            CampaignType::Coupon => &[(1, "offer", "Offer", "20% off")],
+            CampaignType::StoreCard => &[(1, "balance", "Balance", "0")],
+            CampaignType::Generic => &[(1, "name", "Name", "")],
+        };
+        for (arr, key, label, value) in starter {
+            let behaviour = if value.is_empty() {
+                Behaviour::Dynamic
+            } else {
+                Behaviour::Fixed
+            };
+            d.add_field(*arr, key, label, value, behaviour);
+        }
+        d
+    }
+
+    fn take_id(&mut self) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Appends a field to array `arr` (index into [`FIELD_ARRAYS`]).
+    pub fn add_field(
+        &mut self,
+        arr: usize,
+        key: &str,
+        label: &str,
+        value: &str,
+        behaviour: Behaviour,
+    ) -> u32 {
+        let id = self.take_id();
+        self.fields[arr].push(FieldRow {
+            id,
+            key: key.into(),
+            label: label.into(),
+            value: value.into(),
+            behaviour,
+        });
+        id
+    }
+
+    /// A key not used by any field yet (`field_3`).
+    pub fn fresh_key(&self) -> String {
+        (1..)
+            .map(|n| format!("field_{n}"))
+            .find(|k| !self.fields.iter().flatten().any(|f| &f.key == k))
+            .unwrap_or_default()
+    }
+
+    /// Adds a location unless the limit is reached; false when refused.
+    pub fn add_location(&mut self) -> bool {
+        if self.locations.len() >= MAX_LOCATIONS {
+            return false;
+        }
+        let id = self.take_id();
+        self.locations.push(LocationRow {
+            id,
+            ..Default::default()
+        });
+        true
+    }
+
+    /// Adds a beacon unless the limit is reached; false when refused.
+    pub fn add_beacon(&mut self) -> bool {
+        if self.beacons.len() >= MAX_BEACONS {
+            return false;
+        }
+        let id = self.take_id();
+        self.beacons.push(BeaconRow {
+            id,
+            ..Default::default()
+        });
+        true
+    }
+
+    /// The image of a slot, or empty.
+    pub fn image(&self, t: AssetType) -> String {
+        self.images.get(&t).cloned().unwrap_or_default()
+    }
+
+    /// Image slots the API accepts for this type (§7.2).
+    pub fn slots(&self) -> &'static [AssetType] {
+        slots_for(self.ctype)
+    }
+
+    /// Loads an existing campaign into the form.
+    pub fn from_campaign(c: &Campaign) -> Self {
+        let mut d = CampaignDraft::new(c.campaign_type);
+        d.fields = Default::default();
+        d.editing = true;
+        d.name = c.name.clone();
+        d.description = c.description.clone();
+        d.template_id = c.template_id.clone();
+        d.original_template_id = c.template_id.clone();
+        d.certificate_id = c.certificate_id.clone().unwrap_or_default();
+        for (t, v) in [
+            (AssetType::Icon, &c.icon_id),
+            (AssetType::Logo, &c.logo_id),
+            (AssetType::Strip, &c.strip_id),
+            (AssetType::Thumbnail, &c.thumbnail_id),
+            (AssetType::Background, &c.background_id),
+            (AssetType::Footer, &c.footer_id),
+        ] {
+            if let Some(v) = v {
+                d.images.insert(t, v.clone());
+            }
+        }
+        d.logo_text = c.logo_text.clone().unwrap_or_default();
+        d.background_color = c.background_color.clone().unwrap_or_default();
+        d.text_color = c.text_color.clone().unwrap_or_default();
+        d.label_color = c.label_color.clone().unwrap_or_default();
+        d.transit_type = c
+            .transit_type
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default();
+        d.barcode_format = c.barcode.format;
+        let arrays = [
+            &c.header_fields,
+            &c.primary_fields,
+            &c.secondary_fields,
+            &c.auxiliary_fields,
+            &c.back_fields,
+        ];
+        for (i, arr) in arrays.iter().enumerate() {
+            for f in arr.iter() {
+                d.add_field(
+                    i,
+                    &f.key,
+                    f.label.as_deref().unwrap_or(""),
+                    f.value.as_deref().unwrap_or(""),
+                    f.behaviour,
+                );
+            }
+        }
+        for l in &c.locations {
+            let id = d.take_id();
+            d.locations.push(LocationRow {
+                id,
+                latitude: l.latitude.to_string(),
+                longitude: l.longitude.to_string(),
+                altitude: l.altitude.map(|a| a.to_string()).unwrap_or_default(),
+                relevant_text: l.relevant_text.clone().unwrap_or_default(),
+                name: l.name.clone().unwrap_or_default(),
+            });
+        }
+        for b in &c.beacons {
+            let id = d.take_id();
+            d.beacons.push(BeaconRow {
+                id,
+                proximity_uuid: b.proximity_uuid.clone(),
+                major: b.major.map(|v| v.to_string()).unwrap_or_default(),
+                minor: b.minor.map(|v| v.to_string()).unwrap_or_default(),
+                relevant_text: b.relevant_text.clone().unwrap_or_default(),
+            });
+        }
+        d.organization_name = c.organization_name.clone();
+        d.associated_store_identifiers = c
+            .associated_store_identifiers
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        d.code_type = c.code_type;
+        d.code_fixed_value = c.code_fixed_value.clone().unwrap_or_default();
+        d.allow_multiple_redeems = c.allow_multiple_redeems;
+        d.expiration_date = c
+            .expiration_date
+            .as_deref()
+            .map(to_datetime_local)
+            .unwrap_or_default();
+        d.relevant_date = c
+            .relevant_date
+            .as_deref()
+            .map(to_datetime_local)
+            .unwrap_or_default();
+        d.max_distance = c.max_distance.map(|m| m.to_string()).unwrap_or_default();
+        d.user_info =
+            if c.user_info.as_object().is_some_and(|o| o.is_empty()) || c.user_info.is_null() {
+                String::new()
+            } else {
+                serde_json::to_string_pretty(&c.user_info).unwrap_or_default()
+            };
+        d.gwallet_usage = c.gwallet_usage;
+        d.og = c.og;
+        d.og_description = c.og_description.clone();
+        d.javascript = c.javascript.clone().unwrap_or_default();
+        d.stylesheet = c.stylesheet.clone().unwrap_or_default();
+        d.remote_form_url = c.remote_form_url.clone().unwrap_or_default();
+        d.sync_locations_on_merge = c.sync_locations_on_merge;
+        d.sync_beacons_on_merge = c.sync_beacons_on_merge;
+        d
+    }
+
+    /// Checks what the browser can check; keys are the API attribute names so the
+    /// messages sit where a 422 for the same attribute would.
+    pub fn validate(&self) -> BTreeMap<String, String> {
+        let mut e = BTreeMap::new();
+        if self.name.trim().is_empty() {
+            e.insert("name".into(), "Name is required.".into());
+        }
+        if self.template_id.is_empty() && self.image(AssetType::Icon).is_empty() {
+            e.insert("icon_id".into(), "Choose an icon (or a template).".into());
+        }
+        for (attr, v) in [
+            ("background_color", &self.background_color),
+            ("text_color", &self.text_color),
+            ("label_color", &self.label_color),
+        ] {
+            if !v.is_empty() && !is_hex_colour(v) {
+                e.insert(attr.into(), "Use the form #rrggbb.".into());
+            }
+        }
+        if self.ctype == CampaignType::BoardingPass
+            && TransitType::parse(&self.transit_type).is_none()
+        {
+            e.insert("transit_type".into(), "Choose a transit type.".into());
+        }
+        if self.ctype == CampaignType::EventTicket
+            && !self.image(AssetType::Strip).is_empty()
+            && (!self.image(AssetType::Background).is_empty()
+                || !self.image(AssetType::Thumbnail).is_empty())
+        {
+            e.insert(
+                "strip_id".into(),
+                "An event ticket with a strip image cannot also have a background or thumbnail."
+                    .into(),
+            );
+        }
+        if self.code_type == CodeType::Fixed && self.code_fixed_value.trim().is_empty() {
+            e.insert(
+                "code_fixed_value".into(),
+                "A fixed code needs its value.".into(),
+            );
+        }
+        if !self.max_distance.trim().is_empty() {
+            let limit = self.ctype.max_distance_limit();
+            match self.max_distance.trim().parse::<i64>() {
+                Ok(m) if m > 0 && m <= limit => {}
+                _ => {
+                    e.insert(
+                        "max_distance".into(),
+                        format!("A whole number of metres, 1 to {limit}."),
+                    );
+                }
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, (attr, _)) in FIELD_ARRAYS.iter().enumerate() {
+            let mut msgs = Vec::new();
+            for (n, f) in self.fields[i].iter().enumerate() {
+                let k = f.key.trim();
+                if k.is_empty() {
+                    msgs.push(format!("Field {}: key is required.", n + 1));
+                } else if seen.contains(&k) {
+                    msgs.push(format!(
+                        "Field {}: key \u{201c}{k}\u{201d} is already used.",
+                        n + 1
+                    ));
+                } else {
+                    seen.push(k);
+                }
+            }
+            if !msgs.is_empty() {
+                e.insert((*attr).into(), msgs.join(" "));
+            }
+        }
+        let mut msgs = Vec::new();
+        if self.locations.len() > MAX_LOCATIONS {
+            msgs.push(format!("At most {MAX_LOCATIONS} locations."));
+        }
+        for (n, l) in self.locations.iter().enumerate() {
+            if !in_range(&l.latitude, -90.0, 90.0) {
+                msgs.push(format!("Location {}: latitude must be −90 to 90.", n + 1));
+            }
+            if !in_range(&l.longitude, -180.0, 180.0) {
+                msgs.push(format!(
+                    "Location {}: longitude must be −180 to 180.",
+                    n + 1
+                ));
+            }
+            if !l.altitude.trim().is_empty() && l.altitude.trim().parse::<f64>().is_err() {
+                msgs.push(format!("Location {}: altitude must be a number.", n + 1));
+            }
+        }
+        if !msgs.is_empty() {
+            e.insert("locations".into(), msgs.join(" "));
+        }
+        let mut msgs = Vec::new();
+        if self.beacons.len() > MAX_BEACONS {
+            msgs.push(format!("At most {MAX_BEACONS} beacons."));
+        }
+        for (n, b) in self.beacons.iter().enumerate() {
+            if !is_uuid(&b.proximity_uuid) {
+                msgs.push(format!("Beacon {}: proximity UUID is not a UUID.", n + 1));
+            }
+            for (what, v) in [("major", &b.major), ("minor", &b.minor)] {
+                if !v.trim().is_empty() && v.trim().parse::<u16>().is_err() {
+                    msgs.push(format!("Beacon {}: {what} must be 0 to 65535.", n + 1));
+                }
+            }
+        }
+        if !msgs.is_empty() {
+            e.insert("beacons".into(), msgs.join(" "));
+        }
+        if !self.user_info.trim().is_empty()
+            && !serde_json::from_str::<serde_json::Value>(&self.user_info)
+                .is_ok_and(|v| v.is_object())
+        {
+            e.insert(
+                "user_info".into(),
+                "User info must be a JSON object.".into(),
+            );
+        }
+        let u = self.remote_form_url.trim();
+        if !u.is_empty() && !(u.starts_with("http://") || u.starts_with("https://")) {
+            e.insert(
+                "remote_form_url".into(),
+                "Use an absolute http(s) URL.".into(),
+            );
+        }
+        if self
+            .associated_store_identifiers
+            .split(',')
+            .map(str::trim)
+            .any(|s| !s.is_empty() && s.parse::<i64>().is_err())
+        {
+            e.insert(
+                "associated_store_identifiers".into(),
+                "App Store ids are numbers, separated by commas.".into(),
+            );
+        }
+        if self.gwallet_usage
+            && !matches!(self.ctype, CampaignType::Coupon | CampaignType::StoreCard)
+        {
+            e.insert(
+                "gwallet_usage".into(),
+                "Android Pay is available for coupons and store cards only.".into(),
+            );
+        }
+        e
+    }
+
+    /// The request body. Presentation attributes go along unless a template is newly
+    /// chosen, in which case the template supplies them (§7.4).
+    pub fn to_input(&self) -> CampaignInput {
+        let ed = self.editing;
+        let nullable = |s: &str| -> Option<Option<String>> {
+            let s = s.trim();
+            if s.is_empty() {
+                ed.then_some(None)
+            } else {
+                Some(Some(s.to_string()))
+            }
+        };
+        let plain = |s: &str| -> Option<String> {
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.to_string())
+        };
+        let template_chosen =
+            !self.template_id.is_empty() && self.template_id != self.original_template_id;
+        let fields = |i: usize| -> Option<Vec<FieldInput>> {
+            Some(
+                self.fields[i]
+                    .iter()
+                    .map(|f| {
+                        FieldInput::from(&Field {
+                            key: f.key.trim().to_string(),
+                            label: (!f.label.is_empty()).then(|| f.label.clone()),
+                            value: (!f.value.is_empty()).then(|| f.value.clone()),
+                            behaviour: f.behaviour,
+                        })
+                    })
+                    .collect(),
+            )
+        };
+        let mut input = CampaignInput {
+            name: plain(&self.name),
+            description: plain(&self.description),
+            template_id: template_chosen.then(|| self.template_id.clone()),
+            certificate_id: nullable(&self.certificate_id),
+            transit_type: TransitType::parse(&self.transit_type),
+            header_fields: fields(0),
+            primary_fields: fields(1),
+            secondary_fields: fields(2),
+            auxiliary_fields: fields(3),
+            back_fields: fields(4),
+            locations: Some(self.locations.iter().map(location_of).collect()),
+            beacons: Some(self.beacons.iter().map(beacon_of).collect()),
+            organization_name: plain(&self.organization_name),
+            associated_store_identifiers: Some(
+                self.associated_store_identifiers
+                    .split(',')
+                    .filter_map(|s| s.trim().parse().ok())
+                    .collect(),
+            ),
+            code_type: Some(self.code_type),
+            code_fixed_value: nullable(&self.code_fixed_value),
+            allow_multiple_redeems: Some(self.allow_multiple_redeems),
+            expiration_date: opt_date(&self.expiration_date, ed),
+            relevant_date: opt_date(&self.relevant_date, ed),
+            max_distance: match self.max_distance.trim().parse::<i64>() {
+                Ok(m) => Some(Some(m)),
+                Err(_) => ed.then_some(None),
+            },
+            user_info: if self.user_info.trim().is_empty() {
+                ed.then(|| serde_json::json!({}))
+            } else {
+                serde_json::from_str(&self.user_info).ok()
+            },
+            gwallet_usage: Some(self.gwallet_usage),
+            og: Some(self.og),
+            og_description: Some(self.og_description.clone()),
+            javascript: nullable(&self.javascript),
+            stylesheet: nullable(&self.stylesheet),
+            remote_form_url: nullable(&self.remote_form_url),
+            sync_locations_on_merge: Some(self.sync_locations_on_merge),
+            sync_beacons_on_merge: Some(self.sync_beacons_on_merge),
+            ..Default::default()
+        };
+        if !template_chosen {
+            let img = |t: AssetType| nullable(&self.image(t));
+            input.icon_id = img(AssetType::Icon);
+            input.logo_id = img(AssetType::Logo);
+            input.strip_id = img(AssetType::Strip);
+            input.thumbnail_id = img(AssetType::Thumbnail);
+            input.background_id = img(AssetType::Background);
+            input.footer_id = img(AssetType::Footer);
+            input.logo_text = nullable(&self.logo_text);
+            input.background_color = nullable(&self.background_color);
+            input.text_color = nullable(&self.text_color);
+            input.label_color = nullable(&self.label_color);
+            input.barcode = Some(BarcodeInput {
+                format: Some(self.barcode_format),
+                ..Default::default()
+            });
+        }
+        input
+    }
+}
+
+/// Image slots accepted per type (§7.2), the ones Apple renders first.
+pub fn slots_for(t: CampaignType) -> &'static [AssetType] {
+    use AssetType::*;
+    match t {
+        CampaignType::Coupon => &[Icon, Logo, Strip, Thumbnail],
+        CampaignType::StoreCard => &[Icon, Logo, Strip],
+        CampaignType::EventTicket => &[Icon, Logo, Strip, Background, Thumbnail],
+        CampaignType::BoardingPass => &[Icon, Logo, Footer, Strip, Background, Thumbnail],
+        CampaignType::Generic => &[Icon, Logo, Thumbnail, Strip],
+    }
+}
+
+fn opt_date(s: &str, editing: bool) -> Option<Option<String>> {
+    match from_datetime_local(s) {
+        Some(v) => Some(Some(v)),
+        None => editing.then_some(None),
+    }
+}
+
+fn location_of(l: &LocationRow) -> Location {
+    let t = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    Location {
+        latitude: l.latitude.trim().parse().unwrap_or(0.0),
+        longitude: l.longitude.trim().parse().unwrap_or(0.0),
+        altitude: l.altitude.trim().parse().ok(),
+        relevant_text: t(&l.relevant_text),
+        name: t(&l.name),
+    }
+}
+
+fn beacon_of(b: &BeaconRow) -> Beacon {
+    Beacon {
+        proximity_uuid: b.proximity_uuid.trim().to_lowercase(),
+        major: b.major.trim().parse().ok(),
+        minor: b.minor.trim().parse().ok(),
+        relevant_text: (!b.relevant_text.trim().is_empty())
+            .then(|| b.relevant_text.trim().to_string()),
+    }
+}
+
+fn in_range(s: &str, lo: f64, hi: f64) -> bool {
+    s.trim()
+        .parse::<f64>()
+        .is_ok_and(|v| (lo..=hi).contains(&v))
+}
+
+/// `#rrggbb`, any case.
+pub fn is_hex_colour(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// A hyphenated UUID.
+pub fn is_uuid(s: &str) -> bool {
+    let s = s.trim();
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// The pass form: per-field values keyed by field key, and per-pass data.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PassDraft {
+    /// (array index, key, label, value, behaviour) of every field, in campaign order.
+    pub fields: Vec<(usize, String, String, String, Behaviour)>,
+    pub barcode_message: String,
+    pub expiration_date: String,
+    pub relevant_date: String,
+    pub voided: bool,
+    pub thumbnail_id: String,
+    pub push_message: String,
+    pub editing: bool,
+}
+
+impl PassDraft {
+    /// A new pass of a campaign: fields start from the campaign values.
+    pub fn for_campaign(c: &Campaign) -> Self {
+        PassDraft {
+            fields: arrays_of(
+                c.header_fields.iter(),
+                &c.primary_fields,
+                &c.secondary_fields,
+                &c.auxiliary_fields,
+                &c.back_fields,
+            ),
+            ..Default::default()
+        }
+    }
+
+    /// An existing pass.
+    pub fn from_pass(p: &Pass) -> Self {
+        PassDraft {
+            fields: arrays_of(
+                p.header_fields.iter(),
+                &p.primary_fields,
+                &p.secondary_fields,
+                &p.auxiliary_fields,
+                &p.back_fields,
+            ),
+            barcode_message: p.barcode.message.clone(),
+            expiration_date: p
+                .expiration_date
+                .as_deref()
+                .map(to_datetime_local)
+                .unwrap_or_default(),
+            relevant_date: p
+                .relevant_date
+                .as_deref()
+                .map(to_datetime_local)
+                .unwrap_or_default(),
+            voided: p.voided,
+            thumbnail_id: p.thumbnail_id.clone().unwrap_or_default(),
+            push_message: String::new(),
+            editing: true,
+        }
+    }
+
+    /// Browser checks: a per-pass code is needed when the campaign says so.
+    pub fn validate(&self, code_type: CodeType) -> BTreeMap<String, String> {
+        let mut e = BTreeMap::new();
+        if code_type == CodeType::PerPass && !self.editing && self.barcode_message.trim().is_empty()
+        {
+            e.insert(
+                "redeem_code".into(),
+                "This campaign needs a barcode message for each pass.".into(),
+            );
+        }
+        e
+    }
+
+    /// The request body: only field values are sent, matched by key (§6.1).
+    pub fn to_input(&self, code_type: CodeType) -> PassInput {
+        let mut arrays: [Vec<FieldInput>; 5] = Default::default();
+        for (i, key, _label, value, _b) in &self.fields {
+            arrays[*i].push(FieldInput {
+                key: key.clone(),
+                value: Some((!value.is_empty()).then(|| value.clone())),
+                ..Default::default()
+            });
+        }
+        let [h, p, s, a, b] = arrays;
+        let some = |v: Vec<FieldInput>| (!v.is_empty()).then_some(v);
+        let msg = self.barcode_message.trim();
+        let per_pass = code_type == CodeType::PerPass && !msg.is_empty();
+        PassInput {
+            header_fields: some(h),
+            primary_fields: some(p),
+            secondary_fields: some(s),
+            auxiliary_fields: some(a),
+            back_fields: some(b),
+            redeem_code: (per_pass && !self.editing).then(|| msg.to_string()),
+            barcode: per_pass.then(|| BarcodeInput {
+                message: Some(msg.to_string()),
+                alt_text: Some(msg.to_string()),
+                ..Default::default()
+            }),
+            expiration_date: opt_date(&self.expiration_date, self.editing),
+            relevant_date: opt_date(&self.relevant_date, self.editing),
+            voided: self.editing.then_some(self.voided),
+            thumbnail_id: if self.thumbnail_id.is_empty() {
+                None
+            } else {
+                Some(Some(self.thumbnail_id.clone()))
+            },
+            push_message: (self.editing && !self.push_message.trim().is_empty())
+                .then(|| self.push_message.trim().to_string()),
+            ..Default::default()
+        }
+    }
+}
+
+fn arrays_of<'a>(
+    h: impl Iterator<Item = &'a Field>,
+    p: &'a [Field],
+    s: &'a [Field],
+    a: &'a [Field],
+    b: &'a [Field],
+) -> Vec<(usize, String, String, String, Behaviour)> {
+    let mut out = Vec::new();
+    let all: [Vec<&Field>; 5] = [
+        h.collect(),
+        p.iter().collect(),
+        s.iter().collect(),
+        a.iter().collect(),
+        b.iter().collect(),
+    ];
+    for (i, arr) in all.iter().enumerate() {
+        for f in arr {
+            out.push((
+                i,
+                f.key.clone(),
+                f.label.clone().unwrap_or_default(),
+                f.value.clone().unwrap_or_default(),
+                f.behaviour,
+            ));
+        }
+    }
+    // Dynamic fields first: they are what changes per pass.
+    out.sort_by_key(|f| f.4 != Behaviour::Dynamic);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_draft_is_valid_once_named_with_an_icon() {
+        let mut d = CampaignDraft::new(CampaignType::Coupon);
+        assert!(d.validate().contains_key("name"));
+        assert!(d.validate().contains_key("icon_id"));
+        d.name = "Spring".into();
+        d.images.insert(AssetType::Icon, "i".into());
+        assert!(d.validate().is_empty(), "{:?}", d.validate());
+    }
+
+    #[test]
+    fn duplicate_keys_across_arrays_are_reported_on_the_later_array() {
+        let mut d = CampaignDraft::new(CampaignType::Generic);
+        d.add_field(4, "name", "Again", "", Behaviour::Fixed);
+        let e = d.validate();
+        assert!(e["back_fields"].contains("already used"));
+    }
+
+    #[test]
+    fn rows_move_and_are_removed_by_id() {
+        let mut d = CampaignDraft::new(CampaignType::Generic);
+        let a = d.add_field(2, "a", "", "", Behaviour::Fixed);
+        let b = d.add_field(2, "b", "", "", Behaviour::Fixed);
+        move_row(&mut d.fields[2], b, -1);
+        assert_eq!(d.fields[2][0].key, "b");
+        move_row(&mut d.fields[2], b, -1);
+        assert_eq!(d.fields[2][0].key, "b");
+        remove_row(&mut d.fields[2], a);
+        assert_eq!(d.fields[2].len(), 1);
+    }
+
+    #[test]
+    fn locations_stop_at_ten() {
+        let mut d = CampaignDraft::new(CampaignType::Generic);
+        for _ in 0..10 {
+            assert!(d.add_location());
+        }
+        assert!(!d.add_location());
+        assert_eq!(d.locations.len(), 10);
+    }
+
+    #[test]
+    fn event_ticket_strip_excludes_background() {
+        let mut d = CampaignDraft::new(CampaignType::EventTicket);
+        d.images.insert(AssetType::Strip, "s".into());
+        d.images.insert(AssetType::Background, "b".into());
+        assert!(d.validate().contains_key("strip_id"));
+    }
+
+    #[test]
+    fn create_body_omits_empty_nullable_attributes_and_edit_clears_them() {
+        let mut d = CampaignDraft::new(CampaignType::Coupon);
+        d.name = "X".into();
+        let v = serde_json::to_value(d.to_input()).unwrap();
+        assert!(v.get("logo_text").is_none());
+        d.editing = true;
+        let v = serde_json::to_value(d.to_input()).unwrap();
+        assert_eq!(v["logo_text"], serde_json::Value::Null);
+        assert_eq!(v["barcode"]["format"], "qrcode");
+    }
+
+    #[test]
+    fn per_pass_code_is_required_and_sent() {
+        let d = PassDraft::default();
+        assert!(d.validate(CodeType::PerPass).contains_key("redeem_code"));
+        let d = PassDraft {
+            barcode_message: "ABC".into(),
+            ..Default::default()
+        };
+        let v = serde_json::to_value(d.to_input(CodeType::PerPass)).unwrap();
+        assert_eq!(v["redeem_code"], "ABC");
+        assert_eq!(v["barcode"]["message"], "ABC");
+    }
+}

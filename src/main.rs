@@ -1,0 +1,3 @@
+fn main() {
+    passworks_console::start();
+}

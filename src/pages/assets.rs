@@ -1,0 +1,5 @@
+use leptos::prelude::*;
+#[component]
+pub fn AssetsPage() -> impl IntoView {
+    view! { <h1>"Assets"</h1> }
+}

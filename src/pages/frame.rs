@@ -1,0 +1,247 @@
+//! Sign-in page, the signed-in frame (navigation, account, theme), home and 404.
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::use_navigate;
+use passworks_wire::{Account, CampaignType};
+
+use crate::api::{self, Credentials};
+use crate::components::{ErrorBanner, Loading};
+use crate::session::use_session;
+use crate::theme::ThemeToggle;
+
+/// API username + key form; verifies with `GET /account`.
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let session = use_session();
+    let username = RwSignal::new(String::new());
+    let key = RwSignal::new(String::new());
+    let remember = RwSignal::new(false);
+    let navigate = use_navigate();
+    let verify = Action::new_local(move |c: &Credentials| {
+        let c = c.clone();
+        async move {
+            api::get_with::<Account>("/account", &c)
+                .await
+                .map(|a| (c, a))
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok((c, a))) = verify.value().get() {
+            session.sign_in(c, a, remember.get_untracked());
+            navigate("/", Default::default());
+        }
+    });
+    let error = move || {
+        verify.value().get().and_then(|r| r.err()).map(|e| {
+            let msg = if e.status == 401 {
+                "Sign-in failed: this API username and key do not match an organization. Check both and try again.".to_string()
+            } else {
+                e.message()
+            };
+            view! { <ErrorBanner message=msg/> }
+        })
+    };
+    let product = session.product_name();
+    let logo = session.config.with_value(|c| c.logo_url.clone());
+    view! {
+        <main class="signin" id="main">
+            <form
+                class="card signin-card"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    verify.dispatch(Credentials {
+                        username: username.get_untracked().trim().to_string(),
+                        key: key.get_untracked().trim().to_string(),
+                    });
+                }
+            >
+                {logo.map(|l| view! { <img src=l alt="" class="brand-logo"/> })}
+                <h1>{format!("Sign in to {product}")}</h1>
+                <p class="hint">"Use the API username and API key of your organization."</p>
+                {error}
+                <div class="control">
+                    <label for="username">"API username"</label>
+                    <input
+                        id="username"
+                        required
+                        autocomplete="username"
+                        prop:value=move || username.get()
+                        on:input=move |ev| username.set(event_target_value(&ev))
+                    />
+                </div>
+                <div class="control">
+                    <label for="apikey">"API key"</label>
+                    <input
+                        id="apikey"
+                        type="password"
+                        required
+                        autocomplete="current-password"
+                        prop:value=move || key.get()
+                        on:input=move |ev| key.set(event_target_value(&ev))
+                    />
+                </div>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || remember.get()
+                        on:change=move |ev| remember.set(event_target_checked(&ev))
+                    />
+                    "Remember me on this device"
+                </label>
+                <button type="submit" class="btn primary" disabled=move || verify.pending().get()>
+                    {move || if verify.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+                <div class="signin-theme"><ThemeToggle/></div>
+            </form>
+        </main>
+    }
+}
+
+/// The signed-in layout: skip link, header, navigation and the page outlet.
+#[component]
+pub fn Frame() -> impl IntoView {
+    let session = use_session();
+    let menu_open = RwSignal::new(false);
+    // Load the account when credentials came from storage.
+    let account = LocalResource::new(move || async move { api::get::<Account>("/account").await });
+    Effect::new(move |_| {
+        if let Some(Ok(a)) = account.get() {
+            session.account.set(Some(a));
+        }
+    });
+    let navigate = use_navigate();
+    let sign_out = move |_| {
+        session.sign_out();
+        navigate("/sign-in", Default::default());
+    };
+    let product = session.product_name();
+    let logo = session.config.with_value(|c| c.logo_url.clone());
+    let can_orgs = move || {
+        session
+            .account
+            .with(|a| a.as_ref().is_some_and(|a| a.can_manage_organizations))
+    };
+    view! {
+        <a class="skip" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <button
+                type="button"
+                class="btn ghost menu-toggle"
+                aria-controls="sidenav"
+                aria-expanded=move || menu_open.get().to_string()
+                on:click=move |_| menu_open.update(|o| *o = !*o)
+            >
+                "Menu"
+            </button>
+            <A href="/" attr:class="brand">
+                {logo.map(|l| view! { <img src=l alt="" class="brand-logo"/> })}
+                <span>{product}</span>
+            </A>
+            <div class="topbar-right">
+                <span class="account-name" title="Signed-in organization">
+                    {move || session.account.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_default())}
+                </span>
+                <ThemeToggle/>
+                <button type="button" class="btn" on:click=sign_out>"Sign out"</button>
+            </div>
+        </header>
+        <div class="layout">
+            <nav
+                id="sidenav"
+                class="sidenav"
+                class:open=move || menu_open.get()
+                aria-label="Main"
+                on:click=move |_| menu_open.set(false)
+            >
+                <p class="nav-heading">"Campaigns"</p>
+                <ul>
+                    {CampaignType::ALL
+                        .iter()
+                        .map(|t| {
+                            view! {
+                                <li>
+                                    <A href=format!("/campaigns/{}", t.as_str())>{t.plural_label()}</A>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+                <p class="nav-heading">"Resources"</p>
+                <ul>
+                    <li><A href="/assets">"Assets"</A></li>
+                    <li><A href="/templates">"Templates"</A></li>
+                    <li><A href="/certificates">"Certificates"</A></li>
+                    <li><A href="/webhooks">"Webhooks"</A></li>
+                    <Show when=can_orgs>
+                        <li><A href="/organizations">"Organizations"</A></li>
+                    </Show>
+                    <li><A href="/account">"Account"</A></li>
+                </ul>
+            </nav>
+            <main id="main" class="content" tabindex="-1">
+                <Outlet/>
+            </main>
+        </div>
+    }
+}
+
+/// Start page: the five campaign types with their counts.
+#[component]
+pub fn Home() -> impl IntoView {
+    let session = use_session();
+    let counts = LocalResource::new(|| async {
+        let mut out = Vec::new();
+        for t in CampaignType::ALL {
+            let q = passworks_wire::query::ListQuery {
+                per_page: 1,
+                ..Default::default()
+            };
+            let n = api::list::<serde_json::Value>(&format!("/{}", t.as_str()), &q)
+                .await
+                .map(|(_, i)| i.total);
+            out.push((*t, n));
+        }
+        out
+    });
+    view! {
+        <h1>{move || session.account.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "Overview".into()))}</h1>
+        <p class="lead">"Campaigns group the passes you issue. Pick a type to see its campaigns or create one."</p>
+        <Suspense fallback=|| view! { <Loading what="campaigns"/> }>
+            <ul class="type-grid">
+                {move || Suspend::new(async move {
+                    counts
+                        .await
+                        .into_iter()
+                        .map(|(t, n)| {
+                            let n = match n {
+                                Ok(n) => format!("{n} campaigns"),
+                                Err(e) => e.message(),
+                            };
+                            view! {
+                                <li class="card type-card">
+                                    <A href=format!("/campaigns/{}", t.as_str())>
+                                        <span class="type-name">{t.plural_label()}</span>
+                                        <span class="type-count">{n}</span>
+                                    </A>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                })}
+            </ul>
+        </Suspense>
+    }
+}
+
+/// Unknown route.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <main id="main" class="content narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address."</p>
+            <A href="/">"Go to the start page"</A>
+        </main>
+    }
+}

@@ -1,0 +1,43 @@
+//! One module per area of the console.
+
+mod assets;
+mod campaign_form;
+mod campaigns;
+mod frame;
+mod misc;
+mod passes;
+mod reports;
+
+pub use assets::*;
+pub use campaign_form::*;
+pub use campaigns::*;
+pub use frame::*;
+pub use misc::*;
+pub use passes::*;
+pub use reports::*;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use passworks_wire::CampaignType;
+
+/// The `:ctype` route parameter.
+pub fn use_ctype() -> Memo<Option<CampaignType>> {
+    let p = use_params_map();
+    Memo::new(move |_| p.with(|p| p.get("ctype").and_then(|s| CampaignType::parse(&s))))
+}
+
+/// A named route parameter (empty when absent).
+pub fn use_param(name: &'static str) -> Memo<String> {
+    let p = use_params_map();
+    Memo::new(move |_| p.with(|p| p.get(name).unwrap_or_default()))
+}
+
+/// API path of a campaign.
+pub fn campaign_path(t: CampaignType, id: &str) -> String {
+    format!("/{}/{}", t.as_str(), id)
+}
+
+/// Console path of a campaign.
+pub fn campaign_href(t: CampaignType, id: &str) -> String {
+    format!("/campaigns/{}/{}", t.as_str(), id)
+}

@@ -1,0 +1,305 @@
+//! Pure layout of the live pass preview: which fields and images Apple Wallet shows on
+//! the front of a pass of each style, and where. The component only paints this.
+
+use passworks_wire::{AssetType, BarcodeFormat, Behaviour, PassType, TransitType};
+
+/// A field as the preview shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewField {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+    /// Dynamic field without a value yet: shown as a placeholder.
+    pub placeholder: bool,
+}
+
+/// What the preview is drawn from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PreviewInput {
+    pub style: Option<PassType>,
+    pub transit: Option<TransitType>,
+    pub background_color: String,
+    pub text_color: String,
+    pub label_color: String,
+    pub logo_text: String,
+    /// Image URLs by slot (only the slots that are set).
+    pub images: Vec<(AssetType, String)>,
+    /// The five arrays: (key, label, value, behaviour).
+    pub fields: [Vec<(String, String, String, Behaviour)>; 5],
+    pub barcode_format: BarcodeFormat,
+    pub barcode_message: String,
+}
+
+/// The computed layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewLayout {
+    pub style: PassType,
+    pub style_class: &'static str,
+    pub background: String,
+    pub foreground: String,
+    pub label: String,
+    pub logo_text: String,
+    pub icon: Option<String>,
+    pub logo: Option<String>,
+    pub strip: Option<String>,
+    pub thumbnail: Option<String>,
+    pub background_image: Option<String>,
+    pub footer: Option<String>,
+    pub header: Vec<PreviewField>,
+    pub primary: Vec<PreviewField>,
+    /// Primary fields drawn over the strip image (coupon, store card, event ticket with strip).
+    pub primary_on_strip: bool,
+    pub secondary: Vec<PreviewField>,
+    pub auxiliary: Vec<PreviewField>,
+    /// Secondary and auxiliary share one row (coupon, store card, generic with square code).
+    pub combined_row: bool,
+    pub back: Vec<PreviewField>,
+    /// Boarding pass glyph between the two primary fields.
+    pub transit_glyph: Option<&'static str>,
+    pub barcode: Option<(BarcodeFormat, String)>,
+    pub square_barcode: bool,
+    /// Fields that do not fit on the front of this style.
+    pub hidden: Vec<String>,
+}
+
+fn conv(v: &[(String, String, String, Behaviour)]) -> Vec<PreviewField> {
+    v.iter()
+        .map(|(k, l, val, b)| PreviewField {
+            key: k.clone(),
+            label: l.clone(),
+            placeholder: val.is_empty() && *b == Behaviour::Dynamic,
+            value: if val.is_empty() && *b == Behaviour::Dynamic {
+                format!("‹{}›", if l.is_empty() { k } else { l })
+            } else {
+                val.clone()
+            },
+        })
+        .collect()
+}
+
+fn take(mut v: Vec<PreviewField>, n: usize, hidden: &mut Vec<String>) -> Vec<PreviewField> {
+    if v.len() > n {
+        hidden.extend(v.drain(n..).map(|f| f.key));
+    }
+    v
+}
+
+/// Colour or a default when not `#rrggbb`.
+fn colour(s: &str, default: &str) -> String {
+    if crate::draft::is_hex_colour(s) {
+        s.to_string()
+    } else {
+        default.to_string()
+    }
+}
+
+/// Computes what Wallet would show (§20.4 for images; Apple's field limits per style).
+pub fn layout(input: &PreviewInput) -> PreviewLayout {
+    let style = input.style.unwrap_or(PassType::Generic);
+    let img = |t: AssetType| {
+        input
+            .images
+            .iter()
+            .find(|(s, u)| *s == t && !u.is_empty())
+            .map(|(_, u)| u.clone())
+    };
+    let square = matches!(
+        input.barcode_format,
+        BarcodeFormat::Qrcode | BarcodeFormat::Aztec
+    );
+    let mut hidden = Vec::new();
+    let header = take(conv(&input.fields[0]), 3, &mut hidden);
+    let primary_max = if style == PassType::BoardingPass {
+        2
+    } else {
+        1
+    };
+    let primary = take(conv(&input.fields[1]), primary_max, &mut hidden);
+    let (strip, thumbnail, background_image, footer) = match style {
+        PassType::Coupon | PassType::StoreCard => (img(AssetType::Strip), None, None, None),
+        PassType::EventTicket => {
+            let strip = img(AssetType::Strip);
+            if strip.is_some() {
+                (strip, None, None, None)
+            } else {
+                (
+                    None,
+                    img(AssetType::Thumbnail),
+                    img(AssetType::Background),
+                    None,
+                )
+            }
+        }
+        PassType::Generic => (None, img(AssetType::Thumbnail), None, None),
+        PassType::BoardingPass => (None, None, None, img(AssetType::Footer)),
+    };
+    let combined_row = match style {
+        PassType::Coupon | PassType::StoreCard => true,
+        PassType::Generic => square,
+        _ => false,
+    };
+    let (secondary, auxiliary) = if combined_row {
+        let sec = conv(&input.fields[2]);
+        let aux = conv(&input.fields[3]);
+        let sec_n = sec.len().min(4);
+        let sec = take(sec, 4, &mut hidden);
+        let aux = take(aux, 4 - sec_n, &mut hidden);
+        (sec, aux)
+    } else {
+        let aux_max = if style == PassType::BoardingPass {
+            5
+        } else {
+            4
+        };
+        (
+            take(conv(&input.fields[2]), 4, &mut hidden),
+            take(conv(&input.fields[3]), aux_max, &mut hidden),
+        )
+    };
+    let primary_on_strip = strip.is_some()
+        && matches!(
+            style,
+            PassType::Coupon | PassType::StoreCard | PassType::EventTicket
+        );
+    let transit_glyph = (style == PassType::BoardingPass).then(|| {
+        match input.transit.unwrap_or(TransitType::Generic) {
+            TransitType::Air => "✈",
+            TransitType::Boat => "⛴",
+            TransitType::Bus => "🚌",
+            TransitType::Train => "🚆",
+            TransitType::Generic => "→",
+        }
+    });
+    let barcode = (input.barcode_format != BarcodeFormat::None).then(|| {
+        let msg = if input.barcode_message.is_empty() {
+            "0000001".to_string()
+        } else {
+            input.barcode_message.clone()
+        };
+        (input.barcode_format, msg)
+    });
+    PreviewLayout {
+        style,
+        style_class: match style {
+            PassType::Coupon => "style-coupon",
+            PassType::StoreCard => "style-store-card",
+            PassType::EventTicket => "style-event-ticket",
+            PassType::BoardingPass => "style-boarding-pass",
+            PassType::Generic => "style-generic",
+        },
+        background: colour(&input.background_color, "#ffffff"),
+        foreground: colour(&input.text_color, "#000000"),
+        label: colour(&input.label_color, &colour(&input.text_color, "#555555")),
+        logo_text: input.logo_text.clone(),
+        icon: img(AssetType::Icon),
+        logo: img(AssetType::Logo),
+        strip,
+        thumbnail,
+        background_image,
+        footer,
+        header,
+        primary,
+        primary_on_strip,
+        secondary,
+        auxiliary,
+        combined_row,
+        back: conv(&input.fields[4]),
+        transit_glyph,
+        barcode,
+        square_barcode: square,
+        hidden,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(k: &str) -> (String, String, String, Behaviour) {
+        (
+            k.into(),
+            k.to_uppercase(),
+            format!("v-{k}"),
+            Behaviour::Fixed,
+        )
+    }
+
+    fn input(style: PassType) -> PreviewInput {
+        PreviewInput {
+            style: Some(style),
+            images: vec![
+                (AssetType::Strip, "s.png".into()),
+                (AssetType::Thumbnail, "t.png".into()),
+                (AssetType::Footer, "f.png".into()),
+            ],
+            fields: [
+                vec![f("h1"), f("h2"), f("h3"), f("h4")],
+                vec![f("p1"), f("p2"), f("p3")],
+                vec![f("s1"), f("s2"), f("s3")],
+                vec![f("a1"), f("a2")],
+                vec![f("b1")],
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn boarding_pass_has_two_primaries_a_glyph_and_a_footer() {
+        let l = layout(&input(PassType::BoardingPass));
+        assert_eq!(l.primary.len(), 2);
+        assert_eq!(l.transit_glyph, Some("→"));
+        assert_eq!(l.footer.as_deref(), Some("f.png"));
+        assert!(l.strip.is_none());
+        assert_eq!(l.header.len(), 3);
+        assert!(l.hidden.contains(&"h4".to_string()) && l.hidden.contains(&"p3".to_string()));
+    }
+
+    #[test]
+    fn coupon_puts_primary_on_strip_and_combines_rows_to_four() {
+        let l = layout(&input(PassType::Coupon));
+        assert!(l.primary_on_strip);
+        assert!(l.combined_row);
+        assert_eq!(l.secondary.len() + l.auxiliary.len(), 4);
+        assert!(l.thumbnail.is_none());
+    }
+
+    #[test]
+    fn generic_shows_thumbnail_not_strip() {
+        let l = layout(&input(PassType::Generic));
+        assert_eq!(l.thumbnail.as_deref(), Some("t.png"));
+        assert!(l.strip.is_none());
+        assert!(!l.primary_on_strip);
+    }
+
+    #[test]
+    fn event_ticket_strip_wins_over_thumbnail() {
+        let l = layout(&input(PassType::EventTicket));
+        assert!(l.strip.is_some() && l.thumbnail.is_none());
+        let mut i = input(PassType::EventTicket);
+        i.images.retain(|(t, _)| *t != AssetType::Strip);
+        assert!(layout(&i).thumbnail.is_some());
+    }
+
+    #[test]
+    fn dynamic_fields_without_value_show_a_placeholder_and_bad_colours_fall_back() {
+        let mut i = input(PassType::StoreCard);
+        i.fields[1] = vec![(
+            "name".into(),
+            "Name".into(),
+            String::new(),
+            Behaviour::Dynamic,
+        )];
+        i.background_color = "red".into();
+        let l = layout(&i);
+        assert!(l.primary[0].placeholder);
+        assert_eq!(l.primary[0].value, "‹Name›");
+        assert_eq!(l.background, "#ffffff");
+    }
+
+    #[test]
+    fn no_barcode_for_format_none() {
+        let mut i = input(PassType::Generic);
+        i.barcode_format = BarcodeFormat::None;
+        assert!(layout(&i).barcode.is_none());
+    }
+}

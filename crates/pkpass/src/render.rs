@@ -185,6 +185,28 @@ fn glyph(c: char) -> [u8; 8] {
         .unwrap_or([0; 8])
 }
 
+/// Replaces characters the bitmap font lacks by close ASCII spellings.
+fn transliterate(text: &str) -> std::borrow::Cow<'_, str> {
+    let missing = |c: char| font8x8::BASIC_FONTS.get(c).is_none() && font8x8::LATIN_FONTS.get(c).is_none();
+    if !text.chars().any(missing) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 4);
+    for c in text.chars() {
+        match c {
+            '€' => out.push_str("EUR"),
+            '–' | '—' | '−' => out.push('-'),
+            '‘' | '’' | '‚' => out.push('\''),
+            '“' | '”' | '„' => out.push('"'),
+            '…' => out.push_str("..."),
+            '→' => out.push_str("->"),
+            '•' | '·' => out.push('*'),
+            _ => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Width in pixels of `text` at `scale`.
 fn text_width(text: &str, scale: u32) -> u32 {
     text.chars().count() as u32 * 8 * scale
@@ -192,6 +214,7 @@ fn text_width(text: &str, scale: u32) -> u32 {
 
 /// Cuts `text` so that it fits in `max` pixels at `scale`, ending with ".." when cut.
 fn fit_text(text: &str, scale: u32, max: u32) -> String {
+    let text = &*transliterate(text);
     let max_chars = (max / (8 * scale)) as usize;
     let n = text.chars().count();
     if n <= max_chars {
@@ -394,8 +417,10 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
         right = left.saturating_sub(8 * S);
     }
     if let Some(t) = spec.logo_text.as_deref().filter(|t| !t.is_empty()) {
-        let t = fit_text(t, 3, right.saturating_sub(x));
-        draw_text(&mut img, x, y + row_h.saturating_sub(24) / 2, &t, 3, pal.fg);
+        let avail = right.saturating_sub(x);
+        let scale = if text_width(&transliterate(t), 3) <= avail { 3 } else { 2 };
+        let t = fit_text(t, scale, avail);
+        draw_text(&mut img, x, y + row_h.saturating_sub(8 * scale) / 2, &t, scale, pal.fg);
     }
     y += row_h + 8 * S;
 
@@ -519,9 +544,13 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
             BarcodeFormat::Qrcode | BarcodeFormat::Aztec => 140 * S,
             _ => max_w,
         };
-        if let Ok((mw, _, _)) = modules(b.format, &b.message) {
+        if let Ok((mw, mh, _)) = modules(b.format, &b.message) {
             let q = quiet_zone(b.format);
-            let scale = (target / (mw + 2 * q)).clamp(1, 40);
+            let max_h = match b.format {
+                BarcodeFormat::Qrcode | BarcodeFormat::Aztec => 140 * S,
+                _ => 60 * S,
+            };
+            let scale = (target / (mw + 2 * q)).min(max_h / (mh + 2 * q)).clamp(1, 40);
             if let Ok(code) = barcode_image(b.format, &b.message, scale) {
                 let alt = fit_text(&b.alt_text, S, max_w);
                 let alt_h = if alt.is_empty() { 0 } else { 12 * S };

@@ -124,6 +124,15 @@ pub struct ServeArgs {
     #[arg(long, env = "PASSWORKS_ALLOW_PRIVATE_WEBHOOKS")]
     pub allow_private_webhooks: bool,
 
+    /// Delay before the first webhook retry, in seconds; each further retry waits twice as
+    /// long (capped at 4 hours), for at least 24 hours in all.
+    #[arg(
+        long,
+        env = "PASSWORKS_WEBHOOK_RETRY_BASE_SECONDS",
+        default_value_t = 30
+    )]
+    pub webhook_retry_base_seconds: i64,
+
     /// Do not create a first account when the database is empty.
     #[arg(long, env = "PASSWORKS_NO_FIRST_ACCOUNT")]
     pub no_first_account: bool,
@@ -146,6 +155,7 @@ impl ServeArgs {
             master_key: None,
             apns_url: "https://api.push.apple.com".into(),
             allow_private_webhooks: false,
+            webhook_retry_base_seconds: 30,
             no_first_account: true,
         }
     }

@@ -141,6 +141,7 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         master_key: load_master_key(args)?,
         apns_url: args.apns_url.clone(),
         allow_private_webhooks: args.allow_private_webhooks,
+        webhook_retry_base_seconds: args.webhook_retry_base_seconds.max(1),
     };
     Ok(AppState {
         db,

@@ -18,6 +18,8 @@ pub struct Settings {
     pub master_key: [u8; 32],
     pub apns_url: String,
     pub allow_private_webhooks: bool,
+    /// First webhook retry delay in seconds (doubles per attempt).
+    pub webhook_retry_base_seconds: i64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -32,6 +34,10 @@ impl std::fmt::Debug for Settings {
             .field("master_key", &"<redacted>")
             .field("apns_url", &self.apns_url)
             .field("allow_private_webhooks", &self.allow_private_webhooks)
+            .field(
+                "webhook_retry_base_seconds",
+                &self.webhook_retry_base_seconds,
+            )
             .finish()
     }
 }

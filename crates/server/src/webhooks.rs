@@ -24,8 +24,11 @@ use sqlx::{AnyConnection, Row};
 use std::net::IpAddr;
 use std::time::Duration;
 
-/// How long a claimed delivery stays leased to one worker.
-const LEASE: Duration = Duration::from_secs(60);
+/// How long a claimed delivery stays leased to one worker (longer than one attempt's
+/// timeout, so a live worker never loses its lease mid-attempt).
+const LEASE: Duration = Duration::from_secs(15);
+/// Deliveries claimed at once by one worker.
+const BATCH: i64 = 5;
 /// Retries continue until a delivery is this old; then it is marked `failed`.
 const RETRY_WINDOW_HOURS: i64 = 25;
 /// Longest pause between two attempts.
@@ -62,10 +65,11 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Seconds to wait after the `attempts`-th failed attempt: 30 s, 1 min, 2 min, … ≤ 4 h.
-pub fn backoff_secs(attempts: i64) -> i64 {
+/// Seconds to wait after the `attempts`-th failed attempt: base, 2×base, 4×base, … ≤ 4 h
+/// (with the default base of 30 s: 30 s, 1 min, 2 min, …).
+pub fn backoff_secs(base: i64, attempts: i64) -> i64 {
     let exp = attempts.clamp(1, 20) - 1;
-    (30i64 << exp).min(MAX_BACKOFF_SECS)
+    (base << exp).min(MAX_BACKOFF_SECS)
 }
 
 /// `sha256=<hex>` HMAC-SHA256 of `body` keyed with the webhook token.
@@ -131,7 +135,7 @@ struct Claimed {
 
 /// Claims and delivers one batch of due deliveries; returns how many were attempted.
 pub async fn run_once(state: &AppState, http: &reqwest::Client) -> anyhow::Result<usize> {
-    let claimed = claim(&state.db, 20).await?;
+    let claimed = claim(&state.db, BATCH).await?;
     let n = claimed.len();
     for c in claimed {
         deliver(state, http, c).await?;
@@ -279,7 +283,11 @@ async fn deliver(state: &AppState, http: &reqwest::Client, c: Claimed) -> anyhow
             let created = chrono::DateTime::parse_from_rfc3339(&c.created_at)
                 .map(|t| t.with_timezone(&chrono::Utc))
                 .unwrap_or_else(|_| chrono::Utc::now());
-            let next = chrono::Utc::now() + chrono::Duration::seconds(backoff_secs(attempts));
+            let next = chrono::Utc::now()
+                + chrono::Duration::seconds(backoff_secs(
+                    state.settings.webhook_retry_base_seconds,
+                    attempts,
+                ));
             let give_up = next > created + chrono::Duration::hours(RETRY_WINDOW_HOURS);
             sqlx::query(
                 "UPDATE webhook_deliveries SET status = $1, attempts = $2, last_status_code = $3, \
@@ -359,12 +367,12 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff_secs(1), 30);
-        assert_eq!(backoff_secs(2), 60);
-        assert_eq!(backoff_secs(3), 120);
-        assert_eq!(backoff_secs(30), MAX_BACKOFF_SECS);
+        assert_eq!(backoff_secs(30, 1), 30);
+        assert_eq!(backoff_secs(30, 2), 60);
+        assert_eq!(backoff_secs(30, 3), 120);
+        assert_eq!(backoff_secs(30, 30), MAX_BACKOFF_SECS);
         // Enough attempts fit into the 24-hour window.
-        let total: i64 = (1..=15).map(backoff_secs).sum();
+        let total: i64 = (1..=15).map(|n| backoff_secs(30, n)).sum();
         assert!(total > 24 * 3600);
     }
 

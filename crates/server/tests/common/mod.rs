@@ -136,7 +136,7 @@ impl TestServer {
     }
 }
 
-fn replace_db(url: &str, name: &str) -> String {
+pub fn replace_db(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),
         None => (url, String::new()),
@@ -149,7 +149,7 @@ fn replace_db(url: &str, name: &str) -> String {
     format!("{}/{}{}", &base[..path_start], name, query)
 }
 
-async fn exec_pg(url: &str, sql: &str) {
+pub async fn exec_pg(url: &str, sql: &str) {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(url)
         .await

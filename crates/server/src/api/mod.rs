@@ -5,6 +5,10 @@ use crate::state::AppState;
 use axum::Router;
 
 pub mod account;
+pub mod campaigns;
+pub mod passes;
+pub mod remote_forms;
+pub mod templates;
 pub mod ping;
 pub mod util;
 
@@ -13,6 +17,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(ping::router())
         .merge(account::router())
+        .merge(campaigns::router())
+        .merge(passes::router())
+        .merge(templates::router())
+        .merge(remote_forms::router())
         .fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

@@ -11,7 +11,7 @@
 //!   session with a fresh profile,
 //!
 //! and stops every process it started when it is dropped, also when the test
-//! panics. Screenshots go to `<target dir>/screenshots/<test>/<step>.png`.
+//! panics or returns an error. Screenshots go to `<target dir>/screenshots/<test>/<step>.png`.
 //!
 //! ```no_run
 //! # async fn example() -> anyhow::Result<()> {
@@ -22,8 +22,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Use `#[tokio::test(flavor = "multi_thread")]`: then a panicking test also
-//! leaves a `failure.png` screenshot.
+//! Use `#[tokio::test(flavor = "multi_thread")]`: then a failing test also
+//! leaves a `failure.png` screenshot beside its other screenshots.
 
 use std::env;
 use std::fs::{self, File};
@@ -147,6 +147,9 @@ pub struct TestSystem {
     server: Process,
     work_dir: PathBuf,
     screenshot_dir: PathBuf,
+    /// Set by [`TestSystem::shutdown`]; a system dropped without it (a
+    /// panic, or an error returned with `?`) counts as a failed test.
+    finished: bool,
 }
 
 impl TestSystem {
@@ -181,6 +184,7 @@ impl TestSystem {
             server,
             work_dir,
             screenshot_dir,
+            finished: false,
         };
         let mut caps = ChromeCapabilities::new();
         caps.set_binary(&chromium_binary())?;
@@ -255,9 +259,12 @@ impl TestSystem {
         Ok(path)
     }
 
-    /// Closes the browser session and stops the processes. Dropping the
-    /// system does the same, less politely.
+    /// Ends a passing test: closes the browser session, stops the processes
+    /// and removes the data dir. A system dropped without `shutdown` counts
+    /// as failed: it saves `failure.png` (on a multi-threaded runtime), keeps
+    /// its logs and data dir, and prints the end of the server log.
     pub async fn shutdown(mut self) {
+        self.finished = true;
         if let Some(driver) = self.driver.take() {
             let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
         }
@@ -266,7 +273,7 @@ impl TestSystem {
 
 impl Drop for TestSystem {
     fn drop(&mut self) {
-        let failed = std::thread::panicking();
+        let failed = std::thread::panicking() || !self.finished;
         if failed {
             self.failure_screenshot();
         }
@@ -317,15 +324,15 @@ impl TestSystem {
 /// Fills in and submits the console's sign-in form, then waits until the
 /// console has left the sign-in page. The browser must show the form.
 pub async fn sign_in(driver: &WebDriver, username: &str, key: &str) -> Result<()> {
-    let user_field = wait_for(driver, By::Id("api-username")).await?;
+    let user_field = wait_for(driver, By::Id("username")).await?;
     user_field.clear().await?;
     user_field.send_keys(username).await?;
-    let key_field = wait_for(driver, By::Id("api-key")).await?;
+    let key_field = wait_for(driver, By::Id("apikey")).await?;
     key_field.clear().await?;
     key_field.send_keys(key).await?;
     let submit = wait_for(driver, By::Css("form button[type='submit']")).await?;
     submit.click().await?;
-    wait_gone(driver, By::Id("api-key"))
+    wait_gone(driver, By::Id("apikey"))
         .await
         .context("the sign-in form stayed on screen after submitting")
 }

@@ -5,6 +5,9 @@ use crate::state::AppState;
 use axum::Router;
 
 pub mod account;
+pub mod assets;
+pub mod certificates;
+pub mod organizations;
 pub mod campaigns;
 pub mod passes;
 pub mod remote_forms;
@@ -17,6 +20,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(ping::router())
         .merge(account::router())
+        .merge(assets::router())
+        .merge(certificates::router())
+        .merge(organizations::router())
         .merge(campaigns::router())
         .merge(passes::router())
         .merge(templates::router())

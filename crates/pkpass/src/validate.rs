@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use passworks_wire::{AssetType, BarcodeFormat, PassType};
 
-use crate::images::PreparedImage;
+use crate::images::{slot_box_points, PreparedImage};
 use crate::signer::Signer;
 use crate::spec::{hex_to_rgb, PassSpec, MAX_BEACONS, MAX_LOCATIONS};
 
@@ -99,7 +99,9 @@ fn barcode_capacity(f: BarcodeFormat) -> usize {
 /// within the symbology's capacity; at most 10 locations (with valid coordinates) and 10 beacons
 /// (with UUIDs); dates in W3C/RFC 3339 form with a time zone; positive `maxDistance` and store
 /// ids; `userInfo` an object; the icon present; every image used by the style (§20.4), at most one
-/// per slot, and an event ticket strip not combined with a background or thumbnail; the
+/// per slot, prepared for this style's box (a strip prepared for an event ticket is 375×98 pt,
+/// for other styles 375×123 pt; images prepared without a style are accepted everywhere), and an
+/// event ticket strip not combined with a background or thumbnail; the
 /// certificate valid now (its chain to the intermediate is checked when the [`Signer`] is built,
 /// and `passTypeIdentifier`/`teamIdentifier` are always taken from it).
 pub fn validate(
@@ -368,6 +370,25 @@ pub fn validate(
                     style_slots(spec.style)
                 ),
             );
+        }
+    }
+    for img in images {
+        if let Some(prepared_for) = img.style() {
+            let (want, got) = (slot_box_points(img.slot(), Some(spec.style)), slot_box_points(img.slot(), Some(prepared_for)));
+            if want != got {
+                err(
+                    img.slot().slot_attribute(),
+                    format!(
+                        "the {} image was prepared for {prepared_for} passes ({}×{} pt) but {} passes use {}×{} pt",
+                        img.slot(),
+                        got.0,
+                        got.1,
+                        spec.style,
+                        want.0,
+                        want.1
+                    ),
+                );
+            }
         }
     }
     if spec.style == PassType::EventTicket && slots.contains_key(&AssetType::Strip) {

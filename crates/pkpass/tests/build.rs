@@ -45,6 +45,7 @@ fn check_package(style: PassType, format: BarcodeFormat, dir: &Path) -> Result<(
     // Signature: openssl CLI.
     let case = dir.join(format!("{style}_{format}"));
     std::fs::create_dir_all(&case).unwrap();
+    std::fs::write(case.join("pass.pkpass"), &pkpass).unwrap();
     std::fs::write(case.join("manifest.json"), &files["manifest.json"]).unwrap();
     std::fs::write(case.join("signature"), &files["signature"]).unwrap();
     let wwdr = pki_dir().join("wwdr.pem");

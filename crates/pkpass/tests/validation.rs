@@ -78,6 +78,20 @@ fn event_ticket_strip_excludes_background_and_thumbnail() {
 }
 
 #[test]
+fn images_must_be_prepared_for_the_style_box() {
+    let mut images = images_for(PassType::Coupon);
+    images[2] = image(AssetType::Strip, PassType::EventTicket);
+    only(
+        errors_with(&base(PassType::Coupon), &images),
+        "strip_id",
+        "the strip image was prepared for eventTicket passes (375×98 pt) but coupon passes use 375×123 pt",
+    );
+    // Prepared without a style: accepted.
+    images[2] = PreparedImage::from_png(AssetType::Strip, &png(375, 123, 1)).unwrap();
+    assert_eq!(errors_with(&base(PassType::EventTicket), &images), vec![]);
+}
+
+#[test]
 fn one_image_per_slot() {
     let mut images = images_for(PassType::Coupon);
     images.push(image(AssetType::Logo, PassType::Coupon));
@@ -207,7 +221,7 @@ fn every_problem_is_reported_at_once_and_build_refuses() {
     spec.serial_number.clear();
     spec.authentication_token.clear();
     spec.background_color = Some("nope".into());
-    let images = vec![image(AssetType::Logo, PassType::Coupon)];
+    let images = [image(AssetType::Logo, PassType::Coupon)];
     let refs: Vec<&PreparedImage> = images.iter().collect();
     let errs = build_pkpass(&spec, &refs, &signer()).unwrap_err();
     let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();

@@ -303,3 +303,87 @@ mod tests {
         assert!(layout(&i).barcode.is_none());
     }
 }
+
+/// Preview of the campaign form (updates as the user types).
+pub fn from_draft(d: &crate::draft::CampaignDraft, assets: &[passworks_wire::Asset]) -> PreviewInput {
+    let url = |id: &str| assets.iter().find(|a| a.id == id).map(|a| a.asset_url.clone());
+    PreviewInput {
+        style: Some(d.ctype.pass_type()),
+        transit: TransitType::parse(&d.transit_type),
+        background_color: d.background_color.clone(),
+        text_color: d.text_color.clone(),
+        label_color: d.label_color.clone(),
+        logo_text: d.logo_text.clone(),
+        images: d
+            .images
+            .iter()
+            .filter_map(|(t, id)| url(id).map(|u| (*t, u)))
+            .collect(),
+        fields: std::array::from_fn(|i| {
+            d.fields[i]
+                .iter()
+                .map(|f| (f.key.clone(), f.label.clone(), f.value.clone(), f.behaviour))
+                .collect()
+        }),
+        barcode_format: d.barcode_format,
+        barcode_message: match d.code_type {
+            passworks_wire::CodeType::Fixed if !d.code_fixed_value.is_empty() => d.code_fixed_value.clone(),
+            _ => "0000001".into(),
+        },
+    }
+}
+
+fn wire_fields(f: &[passworks_wire::Field]) -> Vec<(String, String, String, Behaviour)> {
+    f.iter()
+        .map(|f| {
+            (
+                f.key.clone(),
+                f.label.clone().unwrap_or_default(),
+                f.value.clone().unwrap_or_default(),
+                f.behaviour,
+            )
+        })
+        .collect()
+}
+
+/// Preview of a saved campaign.
+pub fn from_campaign(c: &passworks_wire::Campaign, assets: &[passworks_wire::Asset]) -> PreviewInput {
+    from_draft(&crate::draft::CampaignDraft::from_campaign(c), assets)
+}
+
+/// Preview of a pass: its campaign's look with the pass's own fields, images and code.
+pub fn from_pass(
+    c: &passworks_wire::Campaign,
+    p: &passworks_wire::Pass,
+    assets: &[passworks_wire::Asset],
+) -> PreviewInput {
+    let mut input = from_campaign(c, assets);
+    input.fields = [
+        wire_fields(&p.header_fields),
+        wire_fields(&p.primary_fields),
+        wire_fields(&p.secondary_fields),
+        wire_fields(&p.auxiliary_fields),
+        wire_fields(&p.back_fields),
+    ];
+    let url = |id: &Option<String>| {
+        id.as_ref()
+            .and_then(|id| assets.iter().find(|a| &a.id == id))
+            .map(|a| a.asset_url.clone())
+    };
+    for (t, id) in [
+        (AssetType::Icon, &p.icon_id),
+        (AssetType::Logo, &p.logo_id),
+        (AssetType::Strip, &p.strip_id),
+        (AssetType::Thumbnail, &p.thumbnail_id),
+        (AssetType::Background, &p.background_id),
+        (AssetType::Footer, &p.footer_id),
+    ] {
+        if let Some(u) = url(id) {
+            input.images.retain(|(s, _)| *s != t);
+            input.images.push((t, u));
+        }
+    }
+    input.barcode_format = p.barcode.format;
+    input.barcode_message = if p.barcode.message.is_empty() { p.redeem_code.clone() } else { p.barcode.message.clone() };
+    input
+}

@@ -20,12 +20,13 @@ pub fn slot_label(t: AssetType) -> &'static str {
 /// Picks the asset of a slot (or none) from the organization's assets.
 #[component]
 pub fn AssetPicker(
-    slot: AssetType,
+    kind: AssetType,
     #[prop(into)] assets: Signal<Vec<Asset>>,
     #[prop(into)] value: Signal<String>,
     on_change: Callback<String>,
     #[prop(optional, into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
+    let slot = kind;
     let name = format!("slot-{}", slot.as_str());
     let name2 = name.clone();
     let err_id = format!("err-{}", slot.slot_attribute());

@@ -9,11 +9,11 @@ use passworks_wire::BarcodeFormat;
 use crate::api::{self, ApiError};
 
 /// Field-level messages of a form, keyed by API attribute.
-pub type Errors = RwSignal<BTreeMap<String, String>>;
+pub type FormErrors = RwSignal<BTreeMap<String, String>>;
 
 /// Copies 422 messages of a failed call into the form's error map and returns the
 /// messages that belong to no field on the form (for the banner).
-pub fn absorb_errors(errors: Errors, e: &ApiError, form_attrs: &[&str]) -> Option<String> {
+pub fn absorb_errors(errors: FormErrors, e: &ApiError, form_attrs: &[&str]) -> Option<String> {
     let mut rest = Vec::new();
     if e.status == 422 {
         errors.update(|m| {
@@ -86,7 +86,7 @@ pub fn Empty(
 
 /// The error text of one form attribute, linked to its control by id `err-<attr>`.
 #[component]
-pub fn FieldError(errors: Errors, attr: &'static str) -> impl IntoView {
+pub fn FieldError(errors: FormErrors, attr: &'static str) -> impl IntoView {
     move || {
         errors.with(|m| m.get(attr).cloned()).map(|msg| {
             view! { <p class="field-error" id=format!("err-{attr}")>{msg}</p> }

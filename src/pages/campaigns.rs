@@ -1,9 +1,453 @@
+//! Campaign list and detail pages, one implementation for the five types.
+
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use passworks_wire::query::ListQuery;
+use passworks_wire::{Asset, Campaign, CampaignState, CampaignType, Field, MessageBody, PushInput};
+
+use crate::api::{self, ApiError};
+use crate::components::*;
+use crate::pages::{campaign_href, campaign_path, use_ctype, use_param};
+use crate::preview;
+use crate::table_state::{Column, FilterKind};
+use crate::util::{fmt_datetime, fmt_opt_datetime};
+
+/// Sub-navigation of one campaign.
+#[component]
+pub fn CampaignNav(ctype: CampaignType, #[prop(into)] id: String) -> impl IntoView {
+    let base = campaign_href(ctype, &id);
+    view! {
+        <nav class="tabs" aria-label="Campaign sections">
+            <A href=base.clone() exact=true>"Overview"</A>
+            <A href=format!("{base}/passes")>"Passes"</A>
+            <A href=format!("{base}/redeem")>"Redeem"</A>
+            <A href=format!("{base}/registrations")>"Registrations"</A>
+            <A href=format!("{base}/reports")>"Reports"</A>
+            <A href=format!("{base}/edit")>"Edit"</A>
+        </nav>
+    }
+}
+
+/// Campaigns of one type.
 #[component]
 pub fn CampaignList() -> impl IntoView {
-    view! { <h1>"List"</h1> }
+    let ctype = use_ctype();
+    let selected = RwSignal::new(Vec::<String>::new());
+    let refresh = RwSignal::new(0u32);
+    let flash = RwSignal::new(None::<Result<String, String>>);
+    let confirm_delete = RwSignal::new(false);
+    Effect::new(move |_| {
+        ctype.track();
+        selected.set(Vec::new());
+    });
+    let columns = vec![
+        Column::new("name", "Name").filter(FilterKind::Contains),
+        Column::new("state", "State").filter(FilterKind::Choice(&["published", "paused", "archived"])),
+        Column::new("passes_count", "Passes").unsorted(),
+        Column::new("redeemed_count", "Redeemed").unsorted(),
+        Column::new("created_at", "Created"),
+    ];
+    let bulk_run = move |op: &'static str| {
+        let Some(t) = ctype.get_untracked() else { return };
+        let ids = selected.get_untracked();
+        spawn_local(async move {
+            let mut ok = 0;
+            let mut failed = Vec::new();
+            for id in &ids {
+                let path = campaign_path(t, id);
+                let r = if op == "delete" {
+                    api::delete(&path).await
+                } else {
+                    api::post_empty::<Campaign>(&format!("{path}/{op}")).await.map(|_| ())
+                };
+                match r {
+                    Ok(()) => ok += 1,
+                    Err(e) => failed.push(e.message()),
+                }
+            }
+            flash.set(Some(if failed.is_empty() {
+                Ok(format!("{op}: {ok} campaign(s) done."))
+            } else {
+                Err(format!("{op}: {ok} done, {} refused: {}", failed.len(), failed.join("; ")))
+            }));
+            selected.set(Vec::new());
+            refresh.update(|n| *n += 1);
+        });
+    };
+    let table = move || {
+        ctype.get().map(|t| {
+            view! {
+                <DataTable
+                    caption=t.plural_label()
+                    columns=columns.clone()
+                    fetch=move |q: ListQuery| {
+                        let t = ctype.get().unwrap_or(t);
+                        async move { api::list::<Campaign>(&format!("/{}", t.as_str()), &q).await }
+                    }
+                    row=move |c: &Campaign| {
+                        let name = c.name.clone();
+                        view! {
+                            <td><A href=campaign_href(c.campaign_type, &c.id)>{name}</A></td>
+                            <td><Pill text=c.state.as_str()/></td>
+                            <td>{c.passes_count}</td>
+                            <td>{c.redeemed_count}</td>
+                            <td>{fmt_datetime(&c.created_at)}</td>
+                        }
+                        .into_any()
+                    }
+                    row_id=|c: &Campaign| c.id.clone()
+                    empty=format!("No {} yet.", t.plural_label().to_lowercase())
+                    selected=selected
+                    refresh=refresh
+                    bulk=std::sync::Arc::new(move || {
+                        view! {
+                            <button type="button" class="btn small" on:click=move |_| bulk_run("pause")>"Pause"</button>
+                            <button type="button" class="btn small" on:click=move |_| bulk_run("resume")>"Resume"</button>
+                            <button type="button" class="btn small" on:click=move |_| bulk_run("archive")>"Archive"</button>
+                            <button type="button" class="btn small danger" on:click=move |_| confirm_delete.set(true)>"Delete"</button>
+                        }
+                        .into_any()
+                    })
+                />
+            }
+        })
+    };
+    view! {
+        <div class="page-head">
+            <h1>{move || ctype.get().map(|t| t.plural_label()).unwrap_or("Unknown campaign type")}</h1>
+            {move || ctype.get().map(|t| view! {
+                <A href=format!("/campaigns/{}/new", t.as_str()) attr:class="btn primary">
+                    {format!("New {}", t.label().to_lowercase())}
+                </A>
+            })}
+        </div>
+        <Flash flash=flash/>
+        {table}
+        <Confirm
+            open=confirm_delete
+            title="Delete campaigns"
+            message=Signal::derive(move || format!(
+                "Delete {} campaign(s) and all their passes? This cannot be undone.",
+                selected.with(|s| s.len())
+            ))
+            confirm_label="Delete"
+            on_confirm=Callback::new(move |_| bulk_run("delete"))
+        />
+    }
 }
+
+/// Operations on a campaign from its detail page.
+#[derive(Debug, Clone)]
+enum Op {
+    Pause,
+    Resume,
+    Archive,
+    Merge(String),
+    Push(String),
+    Delete,
+}
+
+/// One campaign: every attribute, distribution links, state actions, merge/push, delete.
 #[component]
 pub fn CampaignDetail() -> impl IntoView {
-    view! { <h1>"Detail"</h1> }
+    let ctype = use_ctype();
+    let id = use_param("id");
+    let refresh = RwSignal::new(0u32);
+    let campaign = LocalResource::new(move || {
+        refresh.track();
+        let (t, id) = (ctype.get(), id.get());
+        async move {
+            match t {
+                Some(t) => api::get::<Campaign>(&campaign_path(t, &id)).await,
+                None => Err(ApiError::base(404, "Unknown campaign type")),
+            }
+        }
+    });
+    let assets = LocalResource::new(|| async { api::list_all::<Asset>("/assets", 10).await.unwrap_or_default() });
+    let flash = RwSignal::new(None::<Result<String, String>>);
+    let navigate = use_navigate();
+    let op = Action::new_local(move |op: &Op| {
+        let op = op.clone();
+        let t = ctype.get_untracked().unwrap_or(CampaignType::Generic);
+        let path = campaign_path(t, &id.get_untracked());
+        async move {
+            let msg = match &op {
+                Op::Pause => api::post_empty::<Campaign>(&format!("{path}/pause")).await.map(|_| "Campaign paused.".to_string()),
+                Op::Resume => api::post_empty::<Campaign>(&format!("{path}/resume")).await.map(|_| "Campaign resumed.".to_string()),
+                Op::Archive => api::post_empty::<Campaign>(&format!("{path}/archive")).await.map(|_| "Campaign archived.".to_string()),
+                Op::Merge(m) => {
+                    let body = PushInput { push_message: (!m.trim().is_empty()).then(|| m.trim().to_string()) };
+                    api::post::<_, MessageBody>(&format!("{path}/merge"), &body).await.map(|b| b.message)
+                }
+                Op::Push(m) => {
+                    let body = passworks_wire::wrap(
+                        t.root_key(),
+                        &PushInput { push_message: (!m.trim().is_empty()).then(|| m.trim().to_string()) },
+                    );
+                    api::post::<_, MessageBody>(&format!("{path}/push"), &body).await.map(|b| b.message)
+                }
+                Op::Delete => api::delete(&path).await.map(|_| "deleted".to_string()),
+            };
+            (op, msg)
+        }
+    });
+    Effect::new(move |_| {
+        if let Some((o, r)) = op.value().get() {
+            match r {
+                Ok(_) if matches!(o, Op::Delete) => {
+                    if let Some(t) = ctype.get_untracked() {
+                        navigate(&format!("/campaigns/{}", t.as_str()), Default::default());
+                    }
+                }
+                Ok(m) => {
+                    flash.set(Some(Ok(m)));
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => flash.set(Some(Err(format!("Refused: {}", e.message())))),
+            }
+        }
+    });
+    let confirm_delete = RwSignal::new(false);
+    let push_open = RwSignal::new(false);
+    let push_is_merge = RwSignal::new(false);
+    let push_message = RwSignal::new(String::new());
+    view! {
+        <Transition fallback=|| view! { <Loading what="campaign"/> }>
+            {move || Suspend::new(async move {
+                match campaign.await {
+                    Err(e) => view! { <ErrorBanner message=e.message()/> }.into_any(),
+                    Ok(c) => {
+                        let assets = assets.await;
+                        let layout = preview::layout(&preview::from_campaign(&c, &assets));
+                        view! {
+                            <div class="page-head">
+                                <h1>{c.name.clone()}" "<Pill text=c.state.as_str()/></h1>
+                            </div>
+                            <p class="lead">{format!("{} · {} passes · {} redeemed", c.campaign_type.label(), c.passes_count, c.redeemed_count)}</p>
+                            <CampaignNav ctype=c.campaign_type id=c.id.clone()/>
+                            <Flash flash=flash/>
+                            <div class="toolbar" role="toolbar" aria-label="Campaign actions">
+                                <button type="button" class="btn" disabled=c.state != CampaignState::Published on:click=move |_| { op.dispatch(Op::Pause); }>"Pause"</button>
+                                <button type="button" class="btn" disabled=c.state != CampaignState::Paused on:click=move |_| { op.dispatch(Op::Resume); }>"Resume"</button>
+                                <button type="button" class="btn" disabled=c.state == CampaignState::Archived on:click=move |_| { op.dispatch(Op::Archive); }>"Archive"</button>
+                                <button type="button" class="btn" on:click=move |_| { push_is_merge.set(true); push_message.set(String::new()); push_open.set(true); }>"Merge into passes…"</button>
+                                <button type="button" class="btn" on:click=move |_| { push_is_merge.set(false); push_message.set(String::new()); push_open.set(true); }>"Push update…"</button>
+                                <button type="button" class="btn danger" on:click=move |_| confirm_delete.set(true)>"Delete…"</button>
+                                {move || op.pending().get().then(|| view! { <span role="status">"Working…"</span> })}
+                            </div>
+                            <div class="two-col">
+                                <div>
+                                    <Distribution c=c.clone()/>
+                                    <Attributes c=c.clone()/>
+                                </div>
+                                <div class="sticky"><PassPreview layout=Signal::stored(layout)/></div>
+                            </div>
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Transition>
+        <Modal open=push_open title="Send an update">
+            <form on:submit=move |ev| {
+                ev.prevent_default();
+                let m = push_message.get_untracked();
+                op.dispatch(if push_is_merge.get_untracked() { Op::Merge(m) } else { Op::Push(m) });
+                push_open.set(false);
+            }>
+                <p>{move || if push_is_merge.get() {
+                    "Merge applies the campaign's current layout, fixed fields, locations and beacons to every pass (dynamic values are kept), then notifies the devices."
+                } else {
+                    "Push asks every device holding a pass of this campaign to fetch its latest version. Pass data is not changed."
+                }}</p>
+                <div class="control">
+                    <label for="push-message">"Lock-screen message (optional)"</label>
+                    <input id="push-message" autofocus prop:value=move || push_message.get() on:input=move |ev| push_message.set(event_target_value(&ev))/>
+                </div>
+                <div class="actions">
+                    <button type="button" class="btn" on:click=move |_| push_open.set(false)>"Cancel"</button>
+                    <button type="submit" class="btn primary">{move || if push_is_merge.get() { "Merge and push" } else { "Push" }}</button>
+                </div>
+            </form>
+        </Modal>
+        <Confirm
+            open=confirm_delete
+            title="Delete campaign"
+            message="Delete this campaign and all its passes? Installed passes stop receiving updates. This cannot be undone."
+            confirm_label="Delete campaign"
+            on_confirm=Callback::new(move |_| { op.dispatch(Op::Delete); })
+        />
+    }
+}
+
+#[component]
+fn Distribution(c: Campaign) -> impl IntoView {
+    let qr = barcode_url(passworks_wire::BarcodeFormat::Qrcode, &c.page_url);
+    let link = |label: &'static str, url: String| {
+        (!url.is_empty()).then(|| {
+            let u2 = url.clone();
+            view! {
+                <li>
+                    <strong>{label}": "</strong>
+                    <a href=url.clone() target="_blank" rel="noopener" class="mono">{url.clone()}</a>
+                    <CopyButton text=u2 label=format!("Copy {}", label.to_lowercase())/>
+                </li>
+            }
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="dist-h">
+            <h2 id="dist-h">"Distribution"</h2>
+            <div class="two-col" style="grid-template-columns: 1fr auto">
+                <ul class="links" style="list-style:none;padding:0;margin:0">
+                    {link("Download page", c.page_url.clone())}
+                    {link("Pass file", c.pkpass_url.clone())}
+                    {link("Short page", c.page_short_url.clone())}
+                    {link("Short pass file", c.pkpass_short_url.clone())}
+                </ul>
+                <AuthImg src=qr alt="QR code of the download page" class="qr"/>
+            </div>
+            {(c.distributions.len() > 1).then(|| view! {
+                <p class="hint">{format!("{} distributions.", c.distributions.len())}</p>
+            })}
+        </section>
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "Yes" } else { "No" }
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())
+}
+
+fn swatch(s: &Option<String>) -> AnyView {
+    match s {
+        Some(c) => view! {
+            <span><span style=format!("display:inline-block;width:1em;height:1em;border:1px solid var(--border);vertical-align:-2px;background:{c}") aria-hidden="true"></span>" "{c.clone()}</span>
+        }
+        .into_any(),
+        None => "—".into_any(),
+    }
+}
+
+fn fields_table(title: &'static str, fields: &[Field]) -> AnyView {
+    if fields.is_empty() {
+        return view! { <h3>{title}</h3><p class="hint">"None."</p> }.into_any();
+    }
+    let rows = fields
+        .iter()
+        .map(|f| {
+            view! {
+                <tr>
+                    <td class="mono">{f.key.clone()}</td>
+                    <td>{f.label.clone().unwrap_or_default()}</td>
+                    <td>{f.value.clone().unwrap_or_default()}</td>
+                    <td>{f.behaviour.as_str()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h3>{title}</h3>
+        <div class="table-wrap">
+            <table class="data">
+                <thead><tr><th scope="col">"Key"</th><th scope="col">"Label"</th><th scope="col">"Value"</th><th scope="col">"Behaviour"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn Attributes(c: Campaign) -> impl IntoView {
+    let locations = c
+        .locations
+        .iter()
+        .map(|l| {
+            view! {
+                <li>{format!(
+                    "{}, {}{}{}",
+                    l.latitude,
+                    l.longitude,
+                    l.altitude.map(|a| format!(" ({a} m)")).unwrap_or_default(),
+                    l.relevant_text.as_ref().map(|t| format!(" — {t}")).unwrap_or_default()
+                )}</li>
+            }
+        })
+        .collect_view();
+    let beacons = c
+        .beacons
+        .iter()
+        .map(|b| {
+            view! {
+                <li class="mono">{format!(
+                    "{} major {} minor {}{}",
+                    b.proximity_uuid,
+                    b.major.map(|m| m.to_string()).unwrap_or_else(|| "—".into()),
+                    b.minor.map(|m| m.to_string()).unwrap_or_else(|| "—".into()),
+                    b.relevant_text.as_ref().map(|t| format!(" — {t}")).unwrap_or_default()
+                )}</li>
+            }
+        })
+        .collect_view();
+    let user_info = serde_json::to_string_pretty(&c.user_info).unwrap_or_default();
+    view! {
+        <section class="card" aria-labelledby="attrs-h" style="margin-top:1rem">
+            <h2 id="attrs-h">"Attributes"</h2>
+            <dl class="kvs">
+                <Kv k="Description">{c.description.clone()}</Kv>
+                <Kv k="Organization name">{c.organization_name.clone()}</Kv>
+                <Kv k="Template"><span class="mono">{c.template_id.clone()}</span></Kv>
+                <Kv k="Certificate"><span class="mono">{opt(&c.certificate_id)}</span></Kv>
+                <Kv k="Logo text">{opt(&c.logo_text)}</Kv>
+                <Kv k="Background colour">{swatch(&c.background_color)}</Kv>
+                <Kv k="Text colour">{swatch(&c.text_color)}</Kv>
+                <Kv k="Label colour">{swatch(&c.label_color)}</Kv>
+                {c.transit_type.map(|t| view! { <Kv k="Transit type">{t.as_str()}</Kv> })}
+                <Kv k="Icon"><span class="mono">{opt(&c.icon_id)}</span></Kv>
+                <Kv k="Logo"><span class="mono">{opt(&c.logo_id)}</span></Kv>
+                <Kv k="Strip"><span class="mono">{opt(&c.strip_id)}</span></Kv>
+                <Kv k="Thumbnail"><span class="mono">{opt(&c.thumbnail_id)}</span></Kv>
+                <Kv k="Background"><span class="mono">{opt(&c.background_id)}</span></Kv>
+                <Kv k="Footer"><span class="mono">{opt(&c.footer_id)}</span></Kv>
+                <Kv k="Barcode format">{c.barcode.format.as_str()}</Kv>
+                <Kv k="Code type">{c.code_type.as_str()}</Kv>
+                <Kv k="Fixed code">{opt(&c.code_fixed_value)}</Kv>
+                <Kv k="Multiple redeems">{yes_no(c.allow_multiple_redeems)}</Kv>
+                <Kv k="Expires">{fmt_opt_datetime(&c.expiration_date)}</Kv>
+                <Kv k="Relevant date">{fmt_opt_datetime(&c.relevant_date)}</Kv>
+                <Kv k="Max distance">{c.max_distance.map(|m| format!("{m} m")).unwrap_or_else(|| "—".into())}</Kv>
+                <Kv k="App Store ids">{if c.associated_store_identifiers.is_empty() { "—".to_string() } else { c.associated_store_identifiers.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ") }}</Kv>
+                <Kv k="Open Graph tags">{yes_no(c.og)}</Kv>
+                <Kv k="Open Graph description">{if c.og_description.is_empty() { "—".to_string() } else { c.og_description.clone() }}</Kv>
+                <Kv k="Remote form URL">{opt(&c.remote_form_url)}</Kv>
+                <Kv k="Custom JavaScript">{if c.javascript.as_deref().unwrap_or("").is_empty() { "None" } else { "Set" }}</Kv>
+                <Kv k="Custom stylesheet">{if c.stylesheet.as_deref().unwrap_or("").is_empty() { "None" } else { "Set" }}</Kv>
+                <Kv k="Sync locations on merge">{yes_no(c.sync_locations_on_merge)}</Kv>
+                <Kv k="Sync beacons on merge">{yes_no(c.sync_beacons_on_merge)}</Kv>
+                <Kv k="Android Pay">{format!("{}{}", yes_no(c.gwallet_usage), c.gwallet_status.as_ref().map(|s| format!(" ({s})")).unwrap_or_default())}</Kv>
+                {c.gwallet_message.clone().map(|m| view! { <Kv k="Android Pay message">{m}</Kv> })}
+                <Kv k="Render on short URL">{yes_no(c.render_on_short_url)}</Kv>
+                <Kv k="Created">{fmt_datetime(&c.created_at)}</Kv>
+                <Kv k="Updated">{fmt_datetime(&c.updated_at)}</Kv>
+                <Kv k="Id"><span class="mono">{c.id.clone()}</span></Kv>
+            </dl>
+            {fields_table("Header fields", &c.header_fields)}
+            {fields_table("Primary fields", &c.primary_fields)}
+            {fields_table("Secondary fields", &c.secondary_fields)}
+            {fields_table("Auxiliary fields", &c.auxiliary_fields)}
+            {fields_table("Back fields", &c.back_fields)}
+            <h3>{format!("Locations ({})", c.locations.len())}</h3>
+            <ul>{locations}</ul>
+            <h3>{format!("Beacons ({})", c.beacons.len())}</h3>
+            <ul>{beacons}</ul>
+            <h3>"User info"</h3>
+            <pre class="mono">{user_info}</pre>
+        </section>
+    }
 }

@@ -4,6 +4,7 @@
 //! `main.rs` only calls [`cli::main`]; tests start a real server with [`start`].
 
 pub mod api;
+pub mod apns;
 pub mod auth;
 pub mod body;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod console;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod jobs;
 pub mod list;
 pub mod state;
 pub mod webhooks;
@@ -175,6 +177,8 @@ pub async fn start(
     let state = prepare(args, addr).await?;
     spawn_maintenance(state.clone());
     webhooks::spawn_worker(state.clone());
+    apns::spawn_worker(state.clone());
+    jobs::spawn_worker(state.clone());
     let service = NormalizePathLayer::trim_trailing_slash().layer(app(state.clone()));
     let handle = tokio::spawn(async move {
         let make =

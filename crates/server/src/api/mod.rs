@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(passes::router())
         .merge(templates::router())
         .merge(remote_forms::router())
+        .merge(crate::jobs::router())
         .fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

@@ -11,10 +11,13 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod db;
+pub mod devcert;
 pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod list;
+pub mod pages;
+pub mod signing;
 pub mod state;
 pub mod webhooks;
 
@@ -42,6 +45,7 @@ pub fn app(state: AppState) -> Router {
     };
     Router::new()
         .nest("/v2", api)
+        .merge(pages::router())
         .merge(console::router(&state))
         .with_state(state)
 }
@@ -145,10 +149,13 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         allow_private_webhooks: args.allow_private_webhooks,
         webhook_retry_base_seconds: args.webhook_retry_base_seconds.max(1),
     };
-    Ok(AppState {
+    let state = AppState {
         db,
         settings: Arc::new(settings),
-    })
+        passes: Arc::new(signing::PassFactory::new()),
+    };
+    devcert::ensure(&state).await?;
+    Ok(state)
 }
 
 /// A running server.

@@ -47,6 +47,8 @@ impl std::fmt::Debug for Settings {
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
+    /// Builds and caches signed passes and previews (see [`crate::signing`]).
+    pub passes: Arc<crate::signing::PassFactory>,
 }
 
 impl AppState {

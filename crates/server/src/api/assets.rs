@@ -408,13 +408,12 @@ pub async fn load_png(
     account_id: &str,
     asset_id: &str,
 ) -> Result<Option<(AssetType, Vec<u8>, String)>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT asset_type, png, sha1 FROM assets WHERE id = $1 AND account_id = $2",
-    )
-    .bind(asset_id)
-    .bind(account_id)
-    .fetch_optional(&db.pool)
-    .await?;
+    let row =
+        sqlx::query("SELECT asset_type, png, sha1 FROM assets WHERE id = $1 AND account_id = $2")
+            .bind(asset_id)
+            .bind(account_id)
+            .fetch_optional(&db.pool)
+            .await?;
     let Some(row) = row else { return Ok(None) };
     let kind: String = row.try_get("asset_type")?;
     let Some(kind) = AssetType::parse(&kind) else {

@@ -40,10 +40,7 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(1024 * 1024)),
         )
         .route("/certificates/{certificate_id}", get(show).delete(destroy))
-        .route(
-            "/certificates/{certificate_id}/default",
-            post(make_default),
-        )
+        .route("/certificates/{certificate_id}/default", post(make_default))
 }
 
 const COLUMNS: &str = "id, account_id, team_identifier, pass_type_identifier, issued_to, \
@@ -242,6 +239,19 @@ fn error_attribute(e: &CertificateError) -> &'static str {
     }
 }
 
+/// The message shown for a certificate loading failure.
+fn error_message(e: &CertificateError) -> String {
+    match e {
+        // OpenSSL's PKCS#12 reader keeps only a certificate that matches the private key,
+        // so a key exported with the wrong certificate shows up as "no certificate".
+        CertificateError::MissingCertificate => "the .p12 file contains no certificate that \
+            matches its private key: export the Pass Type ID certificate together with its \
+            own private key"
+            .into(),
+        other => other.to_string(),
+    }
+}
+
 async fn create(
     State(state): State<AppState>,
     Auth(account): Auth,
@@ -291,7 +301,7 @@ async fn create(
     let signer = tokio::task::spawn_blocking(move || Signer::from_p12(&file, &password, &wwdr))
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("certificate check task failed: {e}")))?
-        .map_err(|e| ApiError::invalid(error_attribute(&e), e.to_string()))?;
+        .map_err(|e| ApiError::invalid(error_attribute(&e), error_message(&e)))?;
     let id = insert_certificate(
         &state.db,
         &state.settings,

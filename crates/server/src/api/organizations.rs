@@ -54,10 +54,7 @@ fn require_permission(account: &Account) -> ApiResult<()> {
     }
 }
 
-fn to_wire(
-    row: &sqlx::any::AnyRow,
-    api_password: Option<String>,
-) -> ApiResult<wire::Organization> {
+fn to_wire(row: &sqlx::any::AnyRow, api_password: Option<String>) -> ApiResult<wire::Organization> {
     Ok(wire::Organization {
         id: row.try_get("id")?,
         name: row.try_get("name")?,

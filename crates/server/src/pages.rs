@@ -1,0 +1,806 @@
+//! Public distribution (§7.5): download pages, `.pkpass` downloads and previews, plus the
+//! two authenticated `/v2` helpers built on the same machinery (barcode images for the
+//! console's live preview and the API download of a pass).
+//!
+//! Public routes live outside `/v2`, need no credentials and are not rate limited:
+//!
+//! * `/p/{page_token}` — the campaign page. While the campaign is published it issues one
+//!   pass per visitor and hands the same visitor the same pass again for 24 hours (an HMAC-
+//!   signed cookie naming the pass's download token); paused and archived campaigns issue
+//!   nothing and answer 410 with a message. A campaign with `remote_form_url` redirects there
+//!   with `campaign_id` appended (§13).
+//! * `/p/{page_token}.pkpass` / `.png` — the visitor's pass (issued on demand) / its preview
+//!   (a sample of the campaign when the visitor has no pass yet, so link unfurlers issue
+//!   nothing).
+//! * `/p/{page_token}/{download_token}` (+ `.pkpass`, `.png`) — one pass.
+//! * `/s/…` — short URLs answering the same.
+//!
+//! Pages run the campaign's own `stylesheet` and `javascript`, confined by a
+//! Content-Security-Policy with `sandbox` (opaque origin: no cookies, no API calls, no
+//! forms, no requests to the console's origin).
+
+use crate::api::campaigns::model::{campaign_from_row, CampaignRecord, CAMPAIGN_COLUMNS};
+use crate::api::passes::{create_pass, load_pass_by_download_token, PassPatch, PassRecord};
+use crate::api::passes::{pass_from_row, PASS_COLUMNS};
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{self, NewEvent};
+use crate::signing::{http_date, parse_http_date, Prepared};
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use hmac::{Hmac, Mac};
+use passworks_pkpass::PKPASS_CONTENT_TYPE;
+use passworks_wire::{BarcodeFormat, CampaignState, CampaignType, EventKind};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+
+/// How long a visitor keeps getting the same pass from a campaign page.
+pub const VISITOR_SECONDS: i64 = 24 * 60 * 60;
+
+/// The Content-Security-Policy of download pages.
+pub const PAGE_CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; \
+    script-src 'unsafe-inline'; connect-src 'none'; form-action 'none'; base-uri 'none'; \
+    frame-ancestors 'none'; sandbox allow-scripts allow-popups allow-downloads \
+    allow-top-navigation-by-user-activation";
+
+/// Public routes (merged at the root by [`crate::app`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/p/{tail}", get(campaign_entry))
+        .route("/s/{tail}", get(campaign_entry))
+        .route("/p/{page_token}/{tail}", get(pass_entry))
+        .route("/s/{page_token}/{tail}", get(pass_entry))
+}
+
+/// Authenticated `/v2` routes (merged by [`crate::api::router`]).
+pub fn api_router() -> Router<AppState> {
+    let mut router = Router::new().route("/barcode.png", get(barcode_png));
+    for t in CampaignType::ALL {
+        router = router.route(
+            &format!("/{}/{{campaign_id}}/passes/{{pass_id}}/pkpass", t.as_str()),
+            get(api_pkpass).layer(Extension(*t)),
+        );
+    }
+    router
+}
+
+/// What a public URL asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Page,
+    Pkpass,
+    Png,
+}
+
+fn split_tail(tail: &str) -> (&str, Want) {
+    if let Some(t) = tail.strip_suffix(".pkpass") {
+        (t, Want::Pkpass)
+    } else if let Some(t) = tail.strip_suffix(".png") {
+        (t, Want::Png)
+    } else {
+        (tail, Want::Page)
+    }
+}
+
+/// The client's IP address, when the server knows it.
+struct ClientIp(Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+async fn campaign_by_page_token(
+    state: &AppState,
+    token: &str,
+) -> ApiResult<Option<CampaignRecord>> {
+    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE page_token = $1");
+    let row = sqlx::query(&sql)
+        .bind(token)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    Ok(row.as_ref().map(campaign_from_row).transpose()?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Visitor cookie
+
+fn cookie_name(campaign: &CampaignRecord) -> String {
+    format!("pw_{}", campaign.page_token)
+}
+
+fn cookie_signature(state: &AppState, page_token: &str, download_token: &str, at: i64) -> String {
+    let key = Sha256::new()
+        .chain_update(b"passworks visitor cookie\0")
+        .chain_update(state.settings.master_key)
+        .finalize();
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).expect("any key length");
+    mac.update(format!("{page_token}|{download_token}|{at}").as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+fn cookie_value(
+    state: &AppState,
+    campaign: &CampaignRecord,
+    download_token: &str,
+    at: i64,
+) -> String {
+    let sig = cookie_signature(state, &campaign.page_token, download_token, at);
+    format!("{download_token}.{at}.{sig}")
+}
+
+fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// The pass the visitor was given by this campaign in the last 24 hours.
+async fn visitor_pass(
+    state: &AppState,
+    campaign: &CampaignRecord,
+    headers: &HeaderMap,
+) -> Option<PassRecord> {
+    let value = read_cookie(headers, &cookie_name(campaign))?;
+    let mut parts = value.rsplitn(3, '.');
+    let sig = parts.next()?;
+    let at: i64 = parts.next()?.parse().ok()?;
+    let token = parts.next()?;
+    let expected = cookie_signature(state, &campaign.page_token, token, at);
+    let now = chrono::Utc::now().timestamp();
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        sig.as_bytes(),
+        expected.as_bytes(),
+    )) || now - at >= VISITOR_SECONDS
+        || at > now + 300
+    {
+        return None;
+    }
+    let pass = load_pass_by_download_token(&state.db, token).await?;
+    (pass.campaign_id == campaign.id).then_some(pass)
+}
+
+fn set_cookie(state: &AppState, campaign: &CampaignRecord, pass: &PassRecord) -> HeaderValue {
+    let now = chrono::Utc::now().timestamp();
+    let secure = if state.settings.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let v = format!(
+        "{}={}; Max-Age={VISITOR_SECONDS}; Path=/; HttpOnly; SameSite=Lax{secure}",
+        cookie_name(campaign),
+        cookie_value(state, campaign, &pass.download_token, now)
+    );
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Query parameters of the page request, kept as the new pass's `metadata`.
+fn metadata_from_query(query: Option<&str>) -> Option<Value> {
+    let q = query?;
+    let mut m = Map::new();
+    for (k, v) in url::form_urlencoded::parse(q.as_bytes()).take(20) {
+        if k.is_empty() || k.len() > 64 {
+            continue;
+        }
+        let v: String = v.chars().take(500).collect();
+        m.insert(k.into_owned(), Value::String(v));
+    }
+    (!m.is_empty()).then_some(Value::Object(m))
+}
+
+/// The visitor's pass: the one from their cookie, or a new one (with the cookie to set).
+async fn visitor_or_new_pass(
+    state: &AppState,
+    campaign: &CampaignRecord,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> ApiResult<(PassRecord, Option<HeaderValue>)> {
+    if let Some(p) = visitor_pass(state, campaign, headers).await {
+        return Ok((p, None));
+    }
+    let patch = PassPatch {
+        metadata: metadata_from_query(query),
+        ..PassPatch::default()
+    };
+    let mut tx = state.db.begin().await?;
+    let pass = create_pass(&mut tx, campaign, &patch).await?;
+    tx.commit().await?;
+    let cookie = set_cookie(state, campaign, &pass);
+    Ok((pass, Some(cookie)))
+}
+
+// ---------------------------------------------------------------------------------------
+// Handlers
+
+async fn campaign_entry(
+    State(state): State<AppState>,
+    Path(tail): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+) -> Response {
+    let (token, want) = split_tail(&tail);
+    let campaign = match campaign_by_page_token(&state, token).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return not_found_page(),
+        Err(e) => return e.into_response(),
+    };
+    if want == Want::Png {
+        let pass = visitor_pass(&state, &campaign, &headers).await;
+        return png_response(
+            state
+                .passes
+                .preview_png(&state, &campaign, pass.as_ref())
+                .await,
+        );
+    }
+    if let Some(url) = campaign
+        .doc
+        .remote_form_url
+        .as_deref()
+        .filter(|u| !u.is_empty())
+    {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let target = format!("{url}{sep}campaign_id={}", campaign.id);
+        if want == Want::Page {
+            bump_views(&state, &campaign).await;
+        }
+        return redirect(&target);
+    }
+    if want == Want::Page {
+        bump_views(&state, &campaign).await;
+    }
+    if campaign.state != CampaignState::Published {
+        return gone(&state, &campaign, want);
+    }
+    let (pass, cookie) =
+        match visitor_or_new_pass(&state, &campaign, &headers, query.as_deref()).await {
+            Ok(x) => x,
+            Err(e) if want == Want::Page => return error_page(&campaign, e),
+            Err(e) => return e.into_response(),
+        };
+    let mut resp = match want {
+        Want::Page => render_page(&state, &campaign, &pass).await,
+        _ => serve_pkpass(&state, &campaign, &pass, &headers, Some(ip)).await,
+    };
+    if let Some(c) = cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+async fn pass_entry(
+    State(state): State<AppState>,
+    Path((page_token, tail)): Path<(String, String)>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+) -> Response {
+    let (token, want) = split_tail(&tail);
+    let Some(pass) = load_pass_by_download_token(&state.db, token).await else {
+        return not_found_page();
+    };
+    let Some(campaign) =
+        crate::api::campaigns::load_campaign_by_id(&state.db, &pass.campaign_id).await
+    else {
+        return not_found_page();
+    };
+    if campaign.page_token != page_token {
+        return not_found_page();
+    }
+    match want {
+        Want::Page => {
+            bump_views(&state, &campaign).await;
+            render_page(&state, &campaign, &pass).await
+        }
+        Want::Pkpass => serve_pkpass(&state, &campaign, &pass, &headers, Some(ip)).await,
+        Want::Png => png_response(
+            state
+                .passes
+                .preview_png(&state, &campaign, Some(&pass))
+                .await,
+        ),
+    }
+}
+
+async fn bump_views(state: &AppState, campaign: &CampaignRecord) {
+    let result = async {
+        let mut conn = state.db.pool.acquire().await?;
+        events::bump_counter(&mut conn, &campaign.id, &events::today(), "views_count", 1).await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, campaign = %campaign.id, "counting a page view failed");
+    }
+}
+
+/// Whether the request's validators match (`If-None-Match` wins over `If-Modified-Since`).
+fn not_modified(
+    headers: &HeaderMap,
+    etag: &str,
+    last_modified: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    if let Some(inm) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        return inm
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t == etag || t.strip_prefix("W/").is_some_and(|w| w == etag));
+    }
+    if let Some(since) = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_http_date)
+    {
+        return last_modified.timestamp() <= since.timestamp();
+    }
+    false
+}
+
+fn validators(prepared: &Prepared) -> [(header::HeaderName, String); 3] {
+    [
+        (header::ETAG, prepared.etag()),
+        (header::LAST_MODIFIED, http_date(prepared.last_modified)),
+        (header::CACHE_CONTROL, "no-cache".to_string()),
+    ]
+}
+
+fn with_headers(
+    mut resp: Response,
+    headers: impl IntoIterator<Item = (header::HeaderName, String)>,
+) -> Response {
+    for (k, v) in headers {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            resp.headers_mut().insert(k, v);
+        }
+    }
+    resp
+}
+
+/// A file name for the download: the campaign name reduced to safe ASCII.
+fn file_name(campaign: &CampaignRecord) -> String {
+    let mut s = String::new();
+    for c in campaign.name.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+        if s.len() >= 60 {
+            break;
+        }
+    }
+    let s = s.trim_end_matches('-');
+    if s.is_empty() {
+        "pass.pkpass".into()
+    } else {
+        format!("{s}.pkpass")
+    }
+}
+
+/// Answers a `.pkpass` request: 304 when the client's copy is current, else the signed
+/// package (from the content cache when unchanged). `ip` is `Some` for public downloads,
+/// which record the `downloaded` event.
+async fn serve_pkpass(
+    state: &AppState,
+    campaign: &CampaignRecord,
+    pass: &PassRecord,
+    headers: &HeaderMap,
+    ip: Option<Option<String>>,
+) -> Response {
+    let prepared = match state.passes.prepare(state, campaign, pass).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    if not_modified(headers, &prepared.etag(), prepared.last_modified) {
+        return with_headers(
+            StatusCode::NOT_MODIFIED.into_response(),
+            validators(&prepared),
+        );
+    }
+    let built = match state.passes.build(&prepared).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(ip) = ip {
+        let mut ev = NewEvent::for_pass(
+            &pass.account_id,
+            &campaign.id,
+            &pass.id,
+            EventKind::Downloaded,
+        );
+        ev.ip = ip;
+        let result = async {
+            let mut tx = state.db.begin().await?;
+            events::record(&mut tx, &ev).await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, pass = %pass.id, "recording a download failed");
+        }
+    }
+    let resp = (
+        [(header::CONTENT_TYPE, PKPASS_CONTENT_TYPE)],
+        axum::body::Bytes::from_owner(built.bytes.clone()),
+    )
+        .into_response();
+    let mut hs = validators(&prepared).to_vec();
+    hs.push((
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{}\"", file_name(campaign)),
+    ));
+    with_headers(resp, hs)
+}
+
+fn png_response(png: ApiResult<std::sync::Arc<[u8]>>) -> Response {
+    match png {
+        Ok(png) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            axum::body::Bytes::from_owner(png),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn redirect(target: &str) -> Response {
+    match HeaderValue::from_str(target) {
+        Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
+        Err(_) => not_found_page(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// HTML
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Keeps campaign-supplied code inside its element (`</style>` / `</script>` cannot end it).
+fn confine(code: &str) -> String {
+    code.replace("</", "<\\/")
+}
+
+const BASE_CSS: &str = "body{margin:0;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',\
+Roboto,Helvetica,Arial,sans-serif;background:#f2f2f7;color:#1c1c1e}\
+.pw-page{max-width:420px;margin:0 auto;padding:24px 16px;text-align:center}\
+.pw-page h1{font-size:1.4rem;margin:0 0 16px}\
+.pw-preview{width:100%;max-width:320px;border-radius:12px;box-shadow:0 4px 16px rgba(0,0,0,.15)}\
+.pw-add{display:inline-block;margin:20px 0 8px;padding:12px 22px;border-radius:10px;\
+background:#000;color:#fff;text-decoration:none;font-weight:600}\
+.pw-note{margin:16px 0;padding:12px;border-radius:8px;background:#fff4e5;color:#663c00;\
+font-size:.9rem;text-align:left}\
+.pw-message{margin:24px 0;font-size:1.05rem}";
+
+struct PageParts<'a> {
+    status: StatusCode,
+    campaign: &'a CampaignRecord,
+    title: String,
+    body: String,
+    og_image: Option<String>,
+    og_url: String,
+}
+
+fn html_page(p: PageParts<'_>) -> Response {
+    let c = p.campaign;
+    let mut head = String::new();
+    head.push_str(&format!("<title>{}</title>", esc(&p.title)));
+    let description = if c.doc.og_description.trim().is_empty() {
+        c.description.clone()
+    } else {
+        c.doc.og_description.clone()
+    };
+    head.push_str(&format!(
+        "<meta name=\"description\" content=\"{}\">",
+        esc(&description)
+    ));
+    if c.doc.og {
+        head.push_str(&format!(
+            "<meta property=\"og:type\" content=\"website\">\
+             <meta property=\"og:title\" content=\"{}\">\
+             <meta property=\"og:description\" content=\"{}\">\
+             <meta property=\"og:url\" content=\"{}\">",
+            esc(&c.name),
+            esc(&description),
+            esc(&p.og_url)
+        ));
+        if let Some(img) = &p.og_image {
+            head.push_str(&format!(
+                "<meta property=\"og:image\" content=\"{}\">",
+                esc(img)
+            ));
+        }
+    }
+    let stylesheet = c
+        .doc
+        .stylesheet
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| format!("<style>{}</style>", confine(s)))
+        .unwrap_or_default();
+    let script = c
+        .doc
+        .javascript
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| format!("<script>{}</script>", confine(s)))
+        .unwrap_or_default();
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\">{head}<style>{BASE_CSS}</style>\
+         {stylesheet}</head><body><main class=\"pw-page\">{}</main>{script}</body></html>",
+        p.body
+    );
+    (
+        p.status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+fn dev_note() -> String {
+    format!(
+        "<p class=\"pw-note\" id=\"pw-development\">{}</p>",
+        esc(crate::devcert::DEVELOPMENT_NOTICE)
+    )
+}
+
+/// The download page of one pass.
+async fn render_page(state: &AppState, campaign: &CampaignRecord, pass: &PassRecord) -> Response {
+    let base = format!("/p/{}/{}", campaign.page_token, pass.download_token);
+    let development = state
+        .passes
+        .signs_with_development(state, campaign)
+        .await
+        .unwrap_or(false);
+    let body = format!(
+        "<h1>{}</h1>{}<img class=\"pw-preview\" src=\"{base}.png\" alt=\"Preview of the pass\">\
+         <div><a class=\"pw-add\" id=\"pw-add\" href=\"{base}.pkpass\" download>Add to Apple Wallet</a></div>",
+        esc(&campaign.name),
+        if development { dev_note() } else { String::new() },
+    );
+    html_page(PageParts {
+        status: StatusCode::OK,
+        campaign,
+        title: campaign.name.clone(),
+        body,
+        og_image: Some(state.url(&format!("/p/{}.png", campaign.page_token))),
+        og_url: state.url(&format!("/p/{}", campaign.page_token)),
+    })
+}
+
+/// A paused or archived campaign: nothing is issued.
+fn gone(state: &AppState, campaign: &CampaignRecord, want: Want) -> Response {
+    let message = format!(
+        "This campaign is {} and is not issuing passes at the moment.",
+        campaign.state
+    );
+    if want != Want::Page {
+        let mut r = ApiError::precondition("campaign", message).into_response();
+        *r.status_mut() = StatusCode::GONE;
+        return r;
+    }
+    html_page(PageParts {
+        status: StatusCode::GONE,
+        campaign,
+        title: campaign.name.clone(),
+        body: format!(
+            "<h1>{}</h1><p class=\"pw-message\" id=\"pw-message\">{}</p>",
+            esc(&campaign.name),
+            esc(&message)
+        ),
+        og_image: Some(state.url(&format!("/p/{}.png", campaign.page_token))),
+        og_url: state.url(&format!("/p/{}", campaign.page_token)),
+    })
+}
+
+/// A campaign page whose pass could not be issued (e.g. `per_pass` codes need the API).
+fn error_page(campaign: &CampaignRecord, e: ApiError) -> Response {
+    let status = e.status_code();
+    if status.is_server_error() {
+        return e.into_response();
+    }
+    let messages: Vec<String> = e
+        .body()
+        .errors
+        .iter()
+        .flat_map(|(k, v)| v.iter().map(move |m| format!("{k}: {m}")))
+        .collect();
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
+         <style>{BASE_CSS}</style></head><body><main class=\"pw-page\"><h1>{}</h1>\
+         <p class=\"pw-message\" id=\"pw-message\">This page cannot issue a pass: {}</p>\
+         </main></body></html>",
+        esc(&campaign.name),
+        esc(&campaign.name),
+        esc(&messages.join("; "))
+    );
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn not_found_page() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
+        ],
+        format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title>\
+             <style>{BASE_CSS}</style></head><body><main class=\"pw-page\"><h1>Not found</h1>\
+             <p class=\"pw-message\">There is no pass or campaign at this address.</p></main></body></html>"
+        ),
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------
+// /v2 helpers
+
+#[derive(Debug, Deserialize)]
+struct BarcodeQuery {
+    format: Option<String>,
+    message: Option<String>,
+    scale: Option<String>,
+}
+
+/// `GET /v2/barcode.png?format=qrcode|pdf417|aztec|ean128&message=…[&scale=1..40]`.
+async fn barcode_png(Auth(_): Auth, Query(q): Query<BarcodeQuery>) -> ApiResult<Response> {
+    let mut errors = crate::error::Errors::default();
+    let format = match q.format.as_deref().unwrap_or("qrcode") {
+        "none" => {
+            errors.add("format", "none has no symbol to draw");
+            None
+        }
+        s => match BarcodeFormat::parse(s) {
+            Some(f) => Some(f),
+            None => {
+                errors.add("format", "must be one of qrcode, pdf417, aztec, ean128");
+                None
+            }
+        },
+    };
+    let message = q.message.unwrap_or_default();
+    if message.is_empty() {
+        errors.add("message", "can't be blank");
+    } else if message.chars().count() > 2953 {
+        errors.add("message", "is too long (at most 2953 characters)");
+    }
+    let scale = match q.scale.as_deref() {
+        None | Some("") => 4,
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if (1..=40).contains(&n) => n,
+            _ => {
+                errors.add("scale", "must be a whole number from 1 to 40");
+                4
+            }
+        },
+    };
+    errors.check()?;
+    let format = format.unwrap_or_default();
+    let png = tokio::task::spawn_blocking(move || {
+        passworks_pkpass::render_barcode_png(format, &message, scale)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("barcode task failed: {e}")))?
+    .map_err(|e| ApiError::invalid("message", e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        png,
+    )
+        .into_response())
+}
+
+/// `GET /v2/{type}/{campaign_id}/passes/{pass_id}/pkpass`: the signed pass for API users
+/// (422 with the validation messages when it cannot be built). No `downloaded` event.
+async fn api_pkpass(
+    State(state): State<AppState>,
+    Extension(t): Extension<CampaignType>,
+    Auth(account): Auth,
+    Path((campaign_id, pass_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let campaign =
+        crate::api::campaigns::load_campaign(&state.db, &account.id, t, &campaign_id).await?;
+    let pid = crate::api::util::parse_id(&pass_id, "pass")?;
+    let sql = format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND campaign_id = $2");
+    let row = sqlx::query(&sql)
+        .bind(&pid)
+        .bind(&campaign.id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("pass"))?;
+    let pass = pass_from_row(&row)?;
+    Ok(serve_pkpass(&state, &campaign, &pass, &headers, None).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tails_split_into_token_and_kind() {
+        assert_eq!(split_tail("abc.pkpass"), ("abc", Want::Pkpass));
+        assert_eq!(split_tail("abc.png"), ("abc", Want::Png));
+        assert_eq!(split_tail("abc"), ("abc", Want::Page));
+    }
+
+    #[test]
+    fn html_is_escaped_and_code_confined() {
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        assert_eq!(confine("a</script><b>"), "a<\\/script><b>");
+    }
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; pw_x=tok.1.sig; b=2"),
+        );
+        assert_eq!(read_cookie(&h, "pw_x"), Some("tok.1.sig"));
+        assert_eq!(read_cookie(&h, "pw_y"), None);
+    }
+}

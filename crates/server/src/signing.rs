@@ -1,0 +1,719 @@
+//! Building signed `.pkpass` files and previews for stored passes.
+//!
+//! [`PassFactory`] (held in [`crate::state::AppState::passes`]) turns a campaign and pass
+//! record into a [`PassSpec`], picks the signing certificate (the campaign's
+//! `certificate_id`, else the account's default certificate, else the instance-wide
+//! development certificate of [`crate::devcert`]) and builds the package with
+//! `passworks_pkpass`. Three caches keep the request path cheap:
+//!
+//! * parsed [`Signer`]s per certificate id (certificates are immutable once stored);
+//! * [`PreparedImage`]s per asset id (assets are immutable): decoding, resizing to 1x/@2x/@3x
+//!   and hashing happen once per asset, not per pass;
+//! * finished packages per content key: the SHA-256 of `pass.json`, the image hashes and the
+//!   certificate, so an unchanged pass is served again without signing. The same key is the
+//!   HTTP `ETag`, so conditional requests are answered before anything is built.
+//!
+//! A pass that would not open in Wallet is never built: validation failures come back as
+//! [`ApiError::Validation`] (422) with the messages of `passworks_pkpass::validate`.
+
+use crate::api::campaigns::model::{CampaignRecord, IMAGE_SLOTS};
+use crate::api::certificates::decrypt_key;
+use crate::api::passes::{pass_from_row, PassRecord, PASS_COLUMNS};
+use crate::error::ApiError;
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use passworks_pkpass::{
+    build_pkpass, pass_json, render_preview_png, style_allows_image, AssetType, PassSpec, PassType,
+    PrepareOptions, PreparedImage, Signer, ValidationError,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Most prepared images kept in memory.
+const IMAGE_CACHE_ENTRIES: usize = 512;
+/// Byte budget of the prepared-image cache.
+const IMAGE_CACHE_BYTES: usize = 192 * 1024 * 1024;
+/// Most finished packages kept in memory.
+const PKPASS_CACHE_ENTRIES: usize = 4096;
+/// Byte budget of the finished-package cache.
+const PKPASS_CACHE_BYTES: usize = 96 * 1024 * 1024;
+/// Byte budget of the preview cache.
+const PREVIEW_CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// The path under the public URL where the PassKit web service is served.
+pub const WEB_SERVICE_PATH: &str = "/passkit";
+
+/// A finished `.pkpass`.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The package bytes (shared with the cache).
+    pub bytes: Arc<[u8]>,
+    /// Strong HTTP entity tag (quoted), derived from the content, not the bytes: the same
+    /// pass content has the same tag in every server process.
+    pub etag: String,
+    /// When the pass content last changed.
+    pub last_modified: DateTime<Utc>,
+    /// Certificate that signed it.
+    pub certificate_id: String,
+    /// Pass type identifier of that certificate (the APNs topic).
+    pub pass_type_identifier: String,
+}
+
+impl Built {
+    /// `Last-Modified` as an HTTP date.
+    pub fn last_modified_http(&self) -> String {
+        http_date(self.last_modified)
+    }
+}
+
+/// Everything needed to build one pass, gathered from the database, before signing.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub spec: PassSpec,
+    pub images: Vec<PreparedImage>,
+    pub signer: Arc<Signer>,
+    pub certificate_id: String,
+    /// Whether the certificate is the development certificate (Apple devices refuse it).
+    pub development: bool,
+    /// Content key (hex SHA-256).
+    pub key: String,
+    pub last_modified: DateTime<Utc>,
+}
+
+impl Prepared {
+    /// The quoted entity tag for this content.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", &self.key[..40])
+    }
+}
+
+/// A signer with the account that owns its certificate (`None`: shared).
+#[derive(Clone)]
+struct CachedSigner {
+    owner: Option<String>,
+    development: bool,
+    signer: Arc<Signer>,
+}
+
+/// A small least-recently-used map bounded by entry count and bytes.
+struct Lru<K, V> {
+    map: HashMap<K, (V, u64, usize)>,
+    tick: u64,
+    bytes: usize,
+    max_entries: usize,
+    max_bytes: usize,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> Lru<K, V> {
+    fn new(max_entries: usize, max_bytes: usize) -> Self {
+        Lru {
+            map: HashMap::new(),
+            tick: 0,
+            bytes: 0,
+            max_entries,
+            max_bytes,
+        }
+    }
+
+    fn get(&mut self, k: &K) -> Option<V> {
+        self.tick += 1;
+        let tick = self.tick;
+        self.map.get_mut(k).map(|e| {
+            e.1 = tick;
+            e.0.clone()
+        })
+    }
+
+    fn put(&mut self, k: K, v: V, size: usize) {
+        if size > self.max_bytes {
+            return;
+        }
+        self.tick += 1;
+        if let Some(old) = self.map.insert(k, (v, self.tick, size)) {
+            self.bytes -= old.2;
+        }
+        self.bytes += size;
+        while self.map.len() > self.max_entries || self.bytes > self.max_bytes {
+            let Some(oldest) = self
+                .map
+                .iter()
+                .min_by_key(|(_, e)| e.1)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some(e) = self.map.remove(&oldest) {
+                self.bytes -= e.2;
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
+/// Builds and caches signed passes and previews. One per server process.
+pub struct PassFactory {
+    signers: Mutex<HashMap<String, CachedSigner>>,
+    images: Mutex<Lru<(String, bool), PreparedImage>>,
+    built: Mutex<Lru<String, Built>>,
+    previews: Mutex<Lru<String, Arc<[u8]>>>,
+    dev_certificate_id: RwLock<Option<String>>,
+}
+
+impl std::fmt::Debug for PassFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassFactory")
+            .field(
+                "signers",
+                &self.signers.lock().map(|m| m.len()).unwrap_or(0),
+            )
+            .field("images", &self.images.lock().map(|m| m.len()).unwrap_or(0))
+            .field("built", &self.built.lock().map(|m| m.len()).unwrap_or(0))
+            .finish()
+    }
+}
+
+impl Default for PassFactory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Turns pkpass validation errors into a 422.
+pub fn validation_error(errors: &[ValidationError]) -> ApiError {
+    let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for e in errors {
+        m.entry(e.field.clone())
+            .or_default()
+            .push(e.message.clone());
+    }
+    ApiError::Validation(m)
+}
+
+/// Formats a time as an HTTP date (`Tue, 15 Nov 1994 08:12:31 GMT`).
+pub fn http_date(t: DateTime<Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// Parses an HTTP date.
+pub fn parse_http_date(s: &str) -> Option<DateTime<Utc>> {
+    chrono::NaiveDateTime::parse_from_str(s.trim(), "%a, %d %b %Y %H:%M:%S GMT")
+        .ok()
+        .map(|n| n.and_utc())
+}
+
+fn parse_stored(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A stored timestamp as Apple wants dates (W3C, whole seconds, explicit offset).
+fn apple_date(s: &Option<String>) -> Option<String> {
+    let s = s.as_deref()?.trim();
+    if s.is_empty() {
+        return None;
+    }
+    Some(match parse_stored(s) {
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
+        None => s.to_string(),
+    })
+}
+
+/// Pass-level data of the `pass_updates` table kept by the lifecycle module.
+#[derive(Debug, Default)]
+struct PendingUpdate {
+    pushed_at: Option<String>,
+    change_messages: HashMap<String, String>,
+}
+
+async fn pending_update(state: &AppState, pass_id: &str) -> PendingUpdate {
+    let row = sqlx::query("SELECT pushed_at, change_messages FROM pass_updates WHERE pass_id = $1")
+        .bind(pass_id)
+        .fetch_optional(&state.db.pool)
+        .await;
+    let Ok(Some(row)) = row else {
+        return PendingUpdate::default();
+    };
+    let messages: String = row.try_get("change_messages").unwrap_or_default();
+    let change_messages = match serde_json::from_str::<Value>(&messages) {
+        Ok(Value::Object(m)) => m
+            .into_iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+            .collect(),
+        _ => HashMap::new(),
+    };
+    PendingUpdate {
+        pushed_at: row.try_get("pushed_at").ok(),
+        change_messages,
+    }
+}
+
+/// The account data a pass needs: its name (default organization name) and default
+/// certificate.
+async fn account_facts(
+    state: &AppState,
+    account_id: &str,
+) -> Result<(String, Option<String>), ApiError> {
+    let row = sqlx::query("SELECT name, default_certificate_id FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    Ok((row.try_get("name")?, row.try_get("default_certificate_id")?))
+}
+
+/// Builds the [`PassSpec`] of `pass` (or, when `None`, a sample pass of the campaign for
+/// previews) — everything but the certificate identifiers, which come from the signer.
+pub fn spec_for(
+    state: &AppState,
+    campaign: &CampaignRecord,
+    pass: Option<&PassRecord>,
+    account_name: &str,
+    change_messages: HashMap<String, String>,
+) -> PassSpec {
+    let d = &campaign.doc;
+    let p = match pass {
+        Some(p) => p.presentation(campaign),
+        None => d.presentation.clone(),
+    };
+    let mut spec = PassSpec {
+        style: campaign.campaign_type.pass_type(),
+        transit_type: p.transit_type,
+        web_service_url: Some(state.url(WEB_SERVICE_PATH)),
+        organization_name: d
+            .organization_name
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| account_name.to_string()),
+        description: if campaign.description.trim().is_empty() {
+            campaign.name.clone()
+        } else {
+            campaign.description.clone()
+        },
+        logo_text: p.logo_text.clone(),
+        background_color: p.background_color.clone(),
+        foreground_color: p.text_color.clone(),
+        label_color: p.label_color.clone(),
+        associated_store_identifiers: d.associated_store_identifiers.clone(),
+        change_messages,
+        ..PassSpec::default()
+    };
+    match pass {
+        Some(pass) => {
+            let pd = &pass.doc;
+            spec.serial_number = pass.serial_number.clone();
+            spec.authentication_token = pass.authentication_token.clone();
+            spec.header_fields = pd.header_fields.clone();
+            spec.primary_fields = pd.primary_fields.clone();
+            spec.secondary_fields = pd.secondary_fields.clone();
+            spec.auxiliary_fields = pd.auxiliary_fields.clone();
+            spec.back_fields = pd.back_fields.clone();
+            spec.barcodes = pass.barcodes();
+            spec.locations = pd.locations.clone();
+            spec.beacons = pd.beacons.clone();
+            spec.relevant_date = apple_date(&pass.relevant_date(campaign));
+            spec.expiration_date = apple_date(&pass.expiration_date(campaign));
+            spec.voided = pass.voided;
+            spec.max_distance = pass.max_distance(campaign);
+            spec.user_info = pd.user_info.clone();
+        }
+        None => {
+            let sample = d
+                .code_fixed_value
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "0000001".into());
+            let mut barcode = p.barcode();
+            barcode.message = sample.clone();
+            barcode.alt_text = sample;
+            spec.serial_number = "preview".into();
+            spec.authentication_token = "preview-preview-preview".into();
+            spec.header_fields = d.header_fields.clone();
+            spec.primary_fields = d.primary_fields.clone();
+            spec.secondary_fields = d.secondary_fields.clone();
+            spec.auxiliary_fields = d.auxiliary_fields.clone();
+            spec.back_fields = d.back_fields.clone();
+            spec.barcodes = vec![barcode];
+            spec.locations = d.locations.clone();
+            spec.beacons = d.beacons.clone();
+            spec.relevant_date = apple_date(&d.relevant_date);
+            spec.expiration_date = apple_date(&d.expiration_date);
+            spec.max_distance = d.max_distance;
+            spec.user_info = d.user_info.clone();
+        }
+    }
+    spec
+}
+
+impl PassFactory {
+    /// An empty factory.
+    pub fn new() -> Self {
+        PassFactory {
+            signers: Mutex::new(HashMap::new()),
+            images: Mutex::new(Lru::new(IMAGE_CACHE_ENTRIES, IMAGE_CACHE_BYTES)),
+            built: Mutex::new(Lru::new(PKPASS_CACHE_ENTRIES, PKPASS_CACHE_BYTES)),
+            previews: Mutex::new(Lru::new(PKPASS_CACHE_ENTRIES, PREVIEW_CACHE_BYTES)),
+            dev_certificate_id: RwLock::new(None),
+        }
+    }
+
+    /// Remembers the id of the development certificate (set at start-up).
+    pub fn set_development_certificate(&self, id: &str) {
+        if let Ok(mut g) = self.dev_certificate_id.write() {
+            *g = Some(id.to_string());
+        }
+    }
+
+    /// The id of the development certificate: the remembered one, else the `settings` row.
+    pub async fn development_certificate_id(&self, state: &AppState) -> Option<String> {
+        if let Some(id) = self.dev_certificate_id.read().ok().and_then(|g| g.clone()) {
+            return Some(id);
+        }
+        let id = crate::devcert::stored_id(&state.db).await.ok().flatten()?;
+        self.set_development_certificate(&id);
+        Some(id)
+    }
+
+    /// The certificate a campaign signs with: its `certificate_id`, else the account's
+    /// default certificate, else the development certificate.
+    pub async fn certificate_id_for(
+        &self,
+        state: &AppState,
+        campaign: &CampaignRecord,
+        account_default: Option<String>,
+    ) -> Result<String, ApiError> {
+        if let Some(id) = campaign.certificate_id.clone().or(account_default) {
+            return Ok(id);
+        }
+        self.development_certificate_id(state).await.ok_or_else(|| {
+            ApiError::invalid(
+                "certificate",
+                "no signing certificate: add a Pass Type ID certificate (POST /v2/certificates)",
+            )
+        })
+    }
+
+    /// The parsed signer of certificate `id`, visible to `account_id`, and whether it is a
+    /// development certificate. Cached per id.
+    pub async fn signer(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        id: &str,
+    ) -> Result<(Arc<Signer>, bool), ApiError> {
+        let visible = |c: &CachedSigner| c.owner.as_deref().is_none_or(|o| o == account_id);
+        if let Some(c) = lock(&self.signers).get(id).cloned() {
+            if visible(&c) {
+                return Ok((c.signer, c.development));
+            }
+            return Err(missing_certificate());
+        }
+        let row = sqlx::query(
+            "SELECT account_id, development, cert_pem, key_encrypted, wwdr_pem \
+             FROM certificates WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(missing_certificate)?;
+        let owner: Option<String> = row.try_get("account_id")?;
+        let development = crate::db::get_bool(&row, "development");
+        let cert_pem: String = row.try_get("cert_pem")?;
+        let key_encrypted: String = row.try_get("key_encrypted")?;
+        let wwdr_pem: String = row.try_get("wwdr_pem")?;
+        let key_pem = decrypt_key(&state.settings, &key_encrypted).map_err(|e| {
+            ApiError::invalid(
+                "certificate",
+                format!("the private key of certificate {id} cannot be used: {e}"),
+            )
+        })?;
+        let signer = Signer::from_pem(cert_pem, key_pem, wwdr_pem)
+            .map_err(|e| ApiError::invalid("certificate", e.to_string()))?;
+        let cached = CachedSigner {
+            owner,
+            development,
+            signer: Arc::new(signer),
+        };
+        lock(&self.signers).insert(id.to_string(), cached.clone());
+        if visible(&cached) {
+            Ok((cached.signer, development))
+        } else {
+            Err(missing_certificate())
+        }
+    }
+
+    /// The prepared image of asset `asset_id` for `slot` on `style`. Cached per asset.
+    async fn image(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        asset_id: &str,
+        slot: AssetType,
+        style: PassType,
+    ) -> Result<PreparedImage, ApiError> {
+        let short_strip = slot == AssetType::Strip && style == PassType::EventTicket;
+        let key = (asset_id.to_string(), short_strip);
+        if let Some(img) = lock(&self.images).get(&key) {
+            if img.slot() == slot {
+                return Ok(img);
+            }
+        }
+        let attr = slot.slot_attribute();
+        let (_, png, _) = crate::api::assets::load_png(&state.db, account_id, asset_id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::invalid(attr, format!("asset {asset_id} does not exist any more"))
+            })?;
+        let opts = PrepareOptions {
+            style: short_strip.then_some(PassType::EventTicket),
+            max_scale: 3,
+        };
+        let img =
+            tokio::task::spawn_blocking(move || PreparedImage::from_png_with(slot, &png, opts))
+                .await
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("image task failed: {e}")))?
+                .map_err(|e| ApiError::invalid(attr, e.to_string()))?;
+        let size = img.total_bytes();
+        lock(&self.images).put(key, img.clone(), size);
+        Ok(img)
+    }
+
+    /// The images a pass of this presentation shows (slots its style does not render are
+    /// skipped, §20.4).
+    async fn images_for(
+        &self,
+        state: &AppState,
+        campaign: &CampaignRecord,
+        pass: Option<&PassRecord>,
+    ) -> Result<Vec<PreparedImage>, ApiError> {
+        let style = campaign.campaign_type.pass_type();
+        let p = match pass {
+            Some(p) => p.presentation(campaign),
+            None => campaign.doc.presentation.clone(),
+        };
+        let mut out = Vec::new();
+        for slot in IMAGE_SLOTS {
+            if !style_allows_image(style, slot) {
+                continue;
+            }
+            if let Some(id) = p.image(slot) {
+                out.push(
+                    self.image(state, &campaign.account_id, id, slot, style)
+                        .await?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Gathers what building `pass` of `campaign` needs and computes its content key,
+    /// without signing.
+    pub async fn prepare(
+        &self,
+        state: &AppState,
+        campaign: &CampaignRecord,
+        pass: &PassRecord,
+    ) -> Result<Prepared, ApiError> {
+        let (account_name, account_default) = account_facts(state, &campaign.account_id).await?;
+        let pending = pending_update(state, &pass.id).await;
+        let certificate_id = self
+            .certificate_id_for(state, campaign, account_default)
+            .await?;
+        let (signer, development) = self
+            .signer(state, &campaign.account_id, &certificate_id)
+            .await?;
+        let images = self.images_for(state, campaign, Some(pass)).await?;
+        let spec = spec_for(
+            state,
+            campaign,
+            Some(pass),
+            &account_name,
+            pending.change_messages,
+        );
+        let info = signer.info();
+        let json = serde_json::to_vec(&pass_json(
+            &spec,
+            &info.pass_type_identifier,
+            &info.team_identifier,
+        ))?;
+        let mut h = Sha256::new();
+        h.update(&json);
+        for img in &images {
+            for f in img.file_entries() {
+                h.update(b"\0");
+                h.update(f.name.as_bytes());
+                h.update(f.sha1_hex.as_bytes());
+            }
+        }
+        h.update(b"\0");
+        h.update(certificate_id.as_bytes());
+        h.update(info.sha1_fingerprint.as_bytes());
+        let key = hex::encode(h.finalize());
+        let last_modified = [
+            Some(pass.updated_at.as_str()),
+            Some(campaign.updated_at.as_str()),
+            pending.pushed_at.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(parse_stored)
+        .max()
+        .unwrap_or_else(Utc::now);
+        Ok(Prepared {
+            spec,
+            images,
+            signer,
+            certificate_id,
+            development,
+            key,
+            last_modified,
+        })
+    }
+
+    /// The signed package of a prepared pass, from the content cache or freshly built.
+    pub async fn build(&self, prepared: &Prepared) -> Result<Built, ApiError> {
+        if let Some(b) = lock(&self.built).get(&prepared.key) {
+            return Ok(b);
+        }
+        let spec = prepared.spec.clone();
+        let images = prepared.images.clone();
+        let signer = prepared.signer.clone();
+        let bytes = tokio::task::spawn_blocking(move || {
+            let refs: Vec<&PreparedImage> = images.iter().collect();
+            build_pkpass(&spec, &refs, &signer)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("signing task failed: {e}")))?
+        .map_err(|errors| validation_error(&errors))?;
+        let built = Built {
+            bytes: Arc::from(bytes),
+            etag: prepared.etag(),
+            last_modified: prepared.last_modified,
+            certificate_id: prepared.certificate_id.clone(),
+            pass_type_identifier: prepared.signer.info().pass_type_identifier.clone(),
+        };
+        let size = built.bytes.len();
+        lock(&self.built).put(prepared.key.clone(), built.clone(), size);
+        Ok(built)
+    }
+
+    /// The latest signed `.pkpass` of `pass` of `campaign`.
+    pub async fn pkpass_for_records(
+        &self,
+        state: &AppState,
+        campaign: &CampaignRecord,
+        pass: &PassRecord,
+    ) -> Result<Built, ApiError> {
+        let prepared = self.prepare(state, campaign, pass).await?;
+        self.build(&prepared).await
+    }
+
+    /// The latest signed `.pkpass` of the pass with id `pass_id` (for the PassKit web
+    /// service and jobs). 404 when the pass does not exist; 422 when it does not validate.
+    pub async fn pkpass_for(&self, state: &AppState, pass_id: &str) -> Result<Built, ApiError> {
+        let sql = format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(pass_id)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .ok_or_else(|| ApiError::not_found("pass"))?;
+        let pass = pass_from_row(&row)?;
+        let campaign = crate::api::campaigns::load_campaign_by_id(&state.db, &pass.campaign_id)
+            .await
+            .ok_or_else(|| ApiError::not_found("campaign"))?;
+        self.pkpass_for_records(state, &campaign, &pass).await
+    }
+
+    /// A PNG picture of the front of `pass` (or of a sample pass of the campaign when
+    /// `None`). Cached by content.
+    pub async fn preview_png(
+        &self,
+        state: &AppState,
+        campaign: &CampaignRecord,
+        pass: Option<&PassRecord>,
+    ) -> Result<Arc<[u8]>, ApiError> {
+        let (account_name, _) = account_facts(state, &campaign.account_id).await?;
+        let images = self.images_for(state, campaign, pass).await?;
+        let spec = spec_for(state, campaign, pass, &account_name, HashMap::new());
+        let mut h = Sha256::new();
+        h.update(serde_json::to_vec(&pass_json(&spec, "", ""))?);
+        for img in &images {
+            for f in img.file_entries() {
+                h.update(f.sha1_hex.as_bytes());
+            }
+        }
+        let key = hex::encode(h.finalize());
+        if let Some(png) = lock(&self.previews).get(&key) {
+            return Ok(png);
+        }
+        let png: Arc<[u8]> = tokio::task::spawn_blocking(move || {
+            let refs: Vec<&PreparedImage> = images.iter().collect();
+            Arc::from(render_preview_png(&spec, &refs))
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("preview task failed: {e}")))?;
+        lock(&self.previews).put(key, png.clone(), png.len());
+        Ok(png)
+    }
+
+    /// Whether `campaign` signs with the development certificate.
+    pub async fn signs_with_development(
+        &self,
+        state: &AppState,
+        campaign: &CampaignRecord,
+    ) -> Result<bool, ApiError> {
+        let (_, account_default) = account_facts(state, &campaign.account_id).await?;
+        let id = self
+            .certificate_id_for(state, campaign, account_default)
+            .await?;
+        Ok(self.signer(state, &campaign.account_id, &id).await?.1)
+    }
+}
+
+fn missing_certificate() -> ApiError {
+    ApiError::invalid(
+        "certificate",
+        "the signing certificate does not exist or is not visible to this organization",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lru_evicts_the_least_recently_used() {
+        let mut l: Lru<String, u32> = Lru::new(2, 100);
+        l.put("a".into(), 1, 10);
+        l.put("b".into(), 2, 10);
+        assert_eq!(l.get(&"a".into()), Some(1));
+        l.put("c".into(), 3, 10);
+        assert_eq!(l.get(&"b".into()), None);
+        assert_eq!(l.get(&"a".into()), Some(1));
+        l.put("d".into(), 4, 95);
+        assert_eq!(l.len(), 1);
+        assert_eq!(l.bytes, 95);
+    }
+
+    #[test]
+    fn http_dates_round_trip() {
+        let t = parse_stored("2024-03-01T10:20:30.123456Z").unwrap();
+        let s = http_date(t);
+        assert_eq!(s, "Fri, 01 Mar 2024 10:20:30 GMT");
+        assert_eq!(parse_http_date(&s).unwrap().timestamp(), t.timestamp());
+        assert_eq!(
+            apple_date(&Some("2024-03-01T10:20:30.123456Z".into())).as_deref(),
+            Some("2024-03-01T10:20:30+00:00")
+        );
+    }
+}

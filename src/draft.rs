@@ -492,7 +492,7 @@ impl CampaignDraft {
             );
         }
         let u = self.remote_form_url.trim();
-        if !u.is_empty() && !(u.starts_with("http://") || u.starts_with("https://")) {
+        if !(u.is_empty() || u.starts_with("http://") || u.starts_with("https://")) {
             e.insert(
                 "remote_form_url".into(),
                 "Use an absolute http(s) URL.".into(),

@@ -1,21 +1,533 @@
+//! Templates, certificates, webhooks, organizations and the account page.
+
 use leptos::prelude::*;
+use passworks_wire::query::ListQuery;
+use passworks_wire::{
+    Account, AccountInput, Asset, AssetType, BarcodeFormat, BarcodeInput, Certificate, Organization,
+    OrganizationInput, PassType, Template, TemplateInput, TransitType, WebhookDelivery, WebhookToken,
+};
+use wasm_bindgen::JsCast;
+
+use crate::api;
+use crate::components::*;
+use crate::session::use_session;
+use crate::table_state::{Column, FilterKind};
+use crate::util::{days_until, fmt_datetime, fmt_opt_datetime, today};
+
+fn file_of(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .and_then(|i| i.files())
+        .and_then(|l| l.get(0))
+}
+
+/// Templates: list, create, delete.
 #[component]
 pub fn TemplatesPage() -> impl IntoView {
-    view! { <h1>"Templates"</h1> }
+    let refresh = RwSignal::new(0u32);
+    let flash = RwSignal::new(None::<Result<String, String>>);
+    let to_delete = RwSignal::new(None::<(String, String)>);
+    let confirm = RwSignal::new(false);
+    let delete_assets = RwSignal::new(false);
+    let columns = vec![
+        Column::new("name", "Name").filter(FilterKind::Contains),
+        Column::new("pass_type", "Style").filter(FilterKind::Choice(&["coupon", "storeCard", "eventTicket", "boardingPass", "generic"])),
+        Column::new("source", "Source").unsorted(),
+        Column::new("created_at", "Created"),
+        Column::new("id", "").unsorted(),
+    ];
+    view! {
+        <h1>"Templates"</h1>
+        <p class="lead">"A template is a pass look: style, images, colours, logo text and barcode. Campaigns made without one get their own."</p>
+        <Flash flash=flash/>
+        <details class="card">
+            <summary><strong>"New template"</strong></summary>
+            <TemplateForm refresh=refresh flash=flash/>
+        </details>
+        <DataTable
+            caption="Templates"
+            columns=columns
+            fetch=|q: ListQuery| async move { api::list::<Template>("/templates", &q).await }
+            row=move |t: &Template| {
+                let (id, name) = (t.id.clone(), t.name.clone());
+                view! {
+                    <td><strong>{t.name.clone()}</strong><div class="hint">{t.description.clone().unwrap_or_default()}</div></td>
+                    <td>{t.pass_type.as_str()}{t.transit_type.map(|x| format!(" ({x})"))}</td>
+                    <td>{t.source.clone()}</td>
+                    <td>{fmt_datetime(&t.created_at)}</td>
+                    <td><button type="button" class="btn small danger" aria-label=format!("Delete template {name}")
+                        on:click=move |_| { to_delete.set(Some((id.clone(), name.clone()))); confirm.set(true); }>"Delete"</button></td>
+                }
+                .into_any()
+            }
+            row_id=|t: &Template| t.id.clone()
+            empty="No templates yet."
+            refresh=refresh
+        />
+        <Modal open=confirm title="Delete template">
+            <p>{move || format!("Delete template “{}”? Templates used by a campaign cannot be deleted.", to_delete.get().map(|t| t.1).unwrap_or_default())}</p>
+            <label class="check"><input type="checkbox" prop:checked=move || delete_assets.get() on:change=move |ev| delete_assets.set(event_target_checked(&ev))/>
+                "Also delete its images when no other template uses them"</label>
+            <div class="actions">
+                <button type="button" class="btn" on:click=move |_| confirm.set(false)>"Cancel"</button>
+                <button type="button" class="btn danger" on:click=move |_| {
+                    confirm.set(false);
+                    if let Some((id, _)) = to_delete.get_untracked() {
+                        let da = delete_assets.get_untracked();
+                        leptos::task::spawn_local(async move {
+                            let path = if da { format!("/templates/{id}?delete_assets=true") } else { format!("/templates/{id}") };
+                            match api::delete(&path).await {
+                                Ok(()) => { flash.set(Some(Ok("Template deleted.".into()))); refresh.update(|n| *n += 1); }
+                                Err(e) => flash.set(Some(Err(format!("Not deleted: {}", e.message())))),
+                            }
+                        });
+                    }
+                }>"Delete"</button>
+            </div>
+        </Modal>
+    }
 }
+
+#[component]
+fn TemplateForm(refresh: RwSignal<u32>, flash: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let pass_type = RwSignal::new("generic".to_string());
+    let transit = RwSignal::new("air".to_string());
+    let icon = RwSignal::new(String::new());
+    let logo_text = RwSignal::new(String::new());
+    let bg = RwSignal::new("#1e3a5f".to_string());
+    let fg = RwSignal::new("#ffffff".to_string());
+    let errors: FormErrors = RwSignal::new(Default::default());
+    let assets = LocalResource::new(|| async { api::list_all::<Asset>("/assets", 10).await.unwrap_or_default() });
+    let save = Action::new_local(move |input: &TemplateInput| {
+        let body = passworks_wire::wrap("template", input);
+        async move { api::post::<_, Template>("/templates", &body).await }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(t)) => {
+            flash.set(Some(Ok(format!("Template “{}” created.", t.name))));
+            name.set(String::new());
+            errors.set(Default::default());
+            refresh.update(|n| *n += 1);
+        }
+        Some(Err(e)) => {
+            errors.set(Default::default());
+            if let Some(m) = absorb_errors(errors, &e, &["name", "pass_type", "transit_type", "icon_id", "background_color", "text_color", "logo_text"]) {
+                flash.set(Some(Err(m)));
+            }
+        }
+        None => {}
+    });
+    view! {
+        <form novalidate on:submit=move |ev| {
+            ev.prevent_default();
+            let pt = PassType::parse(&pass_type.get_untracked());
+            save.dispatch(TemplateInput {
+                name: Some(name.get_untracked()),
+                pass_type: pt,
+                transit_type: (pt == Some(PassType::BoardingPass)).then(|| TransitType::parse(&transit.get_untracked())).flatten(),
+                icon_id: Some(icon.get_untracked()).filter(|s| !s.is_empty()),
+                logo_text: Some(logo_text.get_untracked()).filter(|s| !s.is_empty()),
+                background_color: Some(bg.get_untracked()),
+                text_color: Some(fg.get_untracked()),
+                barcode: Some(BarcodeInput { format: Some(BarcodeFormat::Qrcode), ..Default::default() }),
+                ..Default::default()
+            });
+        }>
+            <div class="grid2">
+                <div class="control">
+                    <label for="t-name">"Name"</label>
+                    <input id="t-name" aria-describedby="err-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                    <FieldError errors=errors attr="name"/>
+                </div>
+                <div class="control">
+                    <label for="t-type">"Style"</label>
+                    <select id="t-type" prop:value=move || pass_type.get() on:change=move |ev| pass_type.set(event_target_value(&ev))>
+                        {PassType::ALL.iter().map(|p| view! { <option value=p.as_str()>{p.as_str()}</option> }).collect_view()}
+                    </select>
+                    <FieldError errors=errors attr="pass_type"/>
+                </div>
+                <Show when=move || pass_type.get() == "boardingPass">
+                    <div class="control">
+                        <label for="t-transit">"Transit type"</label>
+                        <select id="t-transit" prop:value=move || transit.get() on:change=move |ev| transit.set(event_target_value(&ev))>
+                            {TransitType::ALL.iter().map(|t| view! { <option value=t.as_str()>{t.as_str()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                </Show>
+                <div class="control">
+                    <label for="t-logo">"Logo text"</label>
+                    <input id="t-logo" prop:value=move || logo_text.get() on:input=move |ev| logo_text.set(event_target_value(&ev))/>
+                </div>
+                <div class="control">
+                    <label for="t-bg">"Background colour"</label>
+                    <input id="t-bg" type="color" prop:value=move || bg.get() on:input=move |ev| bg.set(event_target_value(&ev))/>
+                </div>
+                <div class="control">
+                    <label for="t-fg">"Text colour"</label>
+                    <input id="t-fg" type="color" prop:value=move || fg.get() on:input=move |ev| fg.set(event_target_value(&ev))/>
+                </div>
+            </div>
+            <AssetPicker kind=AssetType::Icon assets=Signal::derive(move || assets.get().unwrap_or_default())
+                value=icon on_change=Callback::new(move |v| icon.set(v))
+                error=Signal::derive(move || errors.with(|e| e.get("icon_id").cloned()))/>
+            <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Create template"</button>
+        </form>
+    }
+}
+
+/// Expiry state of a certificate: (pill text, warning) from days left.
+pub fn expiry_state(expires_at: &str, today: &str) -> (&'static str, Option<String>) {
+    match days_until(expires_at, today) {
+        Some(d) if d < 0 => ("expired", Some(format!("expired {} days ago", -d))),
+        Some(d) if d <= 30 => ("expiring", Some(format!("expires in {d} days"))),
+        Some(_) => ("active", None),
+        None => ("active", None),
+    }
+}
+
+/// Certificates: list with expiry warnings, upload, delete.
 #[component]
 pub fn CertificatesPage() -> impl IntoView {
-    view! { <h1>"Certificates"</h1> }
+    let refresh = RwSignal::new(0u32);
+    let flash = RwSignal::new(None::<Result<String, String>>);
+    let password = RwSignal::new(String::new());
+    let progress = RwSignal::new(None::<f64>);
+    let p12 = StoredValue::new_local(None::<web_sys::File>);
+    let wwdr = StoredValue::new_local(None::<web_sys::File>);
+    let to_delete = RwSignal::new(None::<String>);
+    let confirm = RwSignal::new(false);
+    let today = today();
+    let columns = vec![
+        Column::new("pass_type_identifier", "Pass type id"),
+        Column::new("team_identifier", "Team"),
+        Column::new("issued_to", "Issued to"),
+        Column::new("expires_at", "Expires"),
+        Column::new("id", "").unsorted(),
+    ];
+    let upload = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(f), Some(w)) = (p12.get_value(), wwdr.get_value()) else {
+            flash.set(Some(Err("Choose the .p12 file and the WWDR certificate.".into())));
+            return;
+        };
+        let Ok(form) = web_sys::FormData::new() else { return };
+        let _ = form.append_with_blob_and_filename("certificate[file]", &f, &f.name());
+        let _ = form.append_with_str("certificate[password]", &password.get_untracked());
+        let _ = form.append_with_blob_and_filename("certificate[wwdr]", &w, &w.name());
+        progress.set(Some(0.0));
+        leptos::task::spawn_local(async move {
+            let r = api::upload::<Certificate>("/certificates", form, move |p| progress.set(Some(p))).await;
+            progress.set(None);
+            match r {
+                Ok(c) => {
+                    flash.set(Some(Ok(format!("Certificate for {} added.", c.pass_type_identifier))));
+                    password.set(String::new());
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => flash.set(Some(Err(format!("Not added: {}", e.message())))),
+            }
+        });
+    };
+    view! {
+        <h1>"Certificates"</h1>
+        <div class="banner warn" role="note">
+            <strong>"Development certificates are not accepted by Apple devices. "</strong>
+            "Passes signed with the local development certificate install nowhere. To add a real one: in the Apple Developer portal create a Pass Type ID, create its certificate, export it with its private key from Keychain Access as a .p12 file with a password, download Apple's WWDR intermediate certificate (G4), and upload both below."
+        </div>
+        <Flash flash=flash/>
+        <DataTable
+            caption="Certificates"
+            columns=columns
+            fetch=|q: ListQuery| async move { api::list::<Certificate>("/certificates", &q).await }
+            row=move |c: &Certificate| {
+                let (state, warn) = expiry_state(&c.expires_at, &today);
+                let id = c.id.clone();
+                view! {
+                    <td class="mono">{c.pass_type_identifier.clone()}
+                        {c.development.then(|| view! { " " <span class="pill pill-expiring">"development"</span> })}
+                        {c.default.then(|| view! { " " <span class="pill">"default"</span> })}
+                    </td>
+                    <td class="mono">{c.team_identifier.clone()}</td>
+                    <td>{c.issued_to.clone()}</td>
+                    <td>{fmt_datetime(&c.expires_at)}" "<Pill text=state/>{warn.map(|w| view! { <div class="hint">{w}</div> })}</td>
+                    <td><button type="button" class="btn small danger" on:click=move |_| { to_delete.set(Some(id.clone())); confirm.set(true); }>"Delete"</button></td>
+                }
+                .into_any()
+            }
+            row_id=|c: &Certificate| c.id.clone()
+            empty="No certificates."
+            refresh=refresh
+        />
+        <section class="card" aria-labelledby="cert-up">
+            <h2 id="cert-up" style="margin-top:0">"Add a certificate"</h2>
+            <form on:submit=upload>
+                <div class="grid2">
+                    <div class="control">
+                        <label for="c-p12">"Certificate and key (.p12)"</label>
+                        <input id="c-p12" type="file" accept=".p12,.pfx,application/x-pkcs12" on:change=move |ev| p12.set_value(file_of(&ev))/>
+                    </div>
+                    <div class="control">
+                        <label for="c-pass">"Password of the .p12"</label>
+                        <input id="c-pass" type="password" autocomplete="off" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="control">
+                        <label for="c-wwdr">"Apple WWDR certificate (.cer / .pem)"</label>
+                        <input id="c-wwdr" type="file" accept=".cer,.pem,.crt,.der" on:change=move |ev| wwdr.set_value(file_of(&ev))/>
+                    </div>
+                </div>
+                {move || progress.get().map(|p| view! { <progress max="1" value=p.to_string()></progress> })}
+                <button type="submit" class="btn primary">"Upload certificate"</button>
+            </form>
+        </section>
+        <Confirm open=confirm title="Delete certificate" message="Delete this certificate? Campaigns using it fall back to the default."
+            confirm_label="Delete" on_confirm=Callback::new(move |_| {
+                if let Some(id) = to_delete.get_untracked() {
+                    leptos::task::spawn_local(async move {
+                        match api::delete(&format!("/certificates/{id}")).await {
+                            Ok(()) => { flash.set(Some(Ok("Certificate deleted.".into()))); refresh.update(|n| *n += 1); }
+                            Err(e) => flash.set(Some(Err(format!("Not deleted: {}", e.message())))),
+                        }
+                    });
+                }
+            })/>
+    }
 }
+
+/// Webhook URL, token rotation (shown once) and the delivery log.
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
-    view! { <h1>"Webhooks"</h1> }
+    let session = use_session();
+    let url = RwSignal::new(session.account.with_untracked(|a| a.as_ref().and_then(|a| a.webhook_url.clone()).unwrap_or_default()));
+    Effect::new(move |_| {
+        if let Some(u) = session.account.with(|a| a.as_ref().map(|a| a.webhook_url.clone().unwrap_or_default())) {
+            url.set(u);
+        }
+    });
+    let flash = RwSignal::new(None::<Result<String, String>>);
+    let errors: FormErrors = RwSignal::new(Default::default());
+    let token = RwSignal::new(None::<String>);
+    let confirm = RwSignal::new(false);
+    let save = Action::new_local(move |u: &String| {
+        let body = passworks_wire::wrap("account", &AccountInput { webhook_url: Some(Some(u.trim().to_string()).filter(|s| !s.is_empty())), ..Default::default() });
+        async move { api::patch::<_, Account>("/account", &body).await }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(a)) => {
+            flash.set(Some(Ok("Webhook URL saved.".into())));
+            errors.set(Default::default());
+            session.account.set(Some(a));
+        }
+        Some(Err(e)) => {
+            errors.set(Default::default());
+            if let Some(m) = absorb_errors(errors, &e, &["webhook_url"]) {
+                flash.set(Some(Err(m)));
+            }
+        }
+        None => {}
+    });
+    let rotate = move || {
+        leptos::task::spawn_local(async move {
+            match api::post_empty::<WebhookToken>("/account/rotate_webhook_token").await {
+                Ok(t) => token.set(Some(t.webhook_token)),
+                Err(e) => flash.set(Some(Err(e.message()))),
+            }
+        });
+    };
+    let columns = vec![
+        Column::new("event", "Event").filter(FilterKind::Choice(&["created", "downloaded", "installed", "fetched", "redeemed", "uninstalled"])),
+        Column::new("status", "Status").filter(FilterKind::Choice(&["pending", "delivered", "failed"])),
+        Column::new("attempts", "Attempts"),
+        Column::new("last_status_code", "Last answer").unsorted(),
+        Column::new("next_attempt_at", "Next retry"),
+        Column::new("created_at", "Created"),
+    ];
+    view! {
+        <h1>"Webhooks"</h1>
+        <p class="lead">"Passworks POSTs pass events (created, downloaded, installed, fetched, redeemed, uninstalled) to this URL. Any 2xx answer counts as delivered; others are retried with back-off for at least 24 hours."</p>
+        <Flash flash=flash/>
+        <form class="card" novalidate on:submit=move |ev| { ev.prevent_default(); save.dispatch(url.get_untracked()); }>
+            <div class="control">
+                <label for="wh-url">"Webhook URL"</label>
+                <input id="wh-url" type="url" placeholder="https://example.com/passworks" aria-describedby="err-webhook_url"
+                    prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
+                <FieldError errors=errors attr="webhook_url"/>
+            </div>
+            <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Save URL"</button>
+        </form>
+        <section class="card" style="margin-top:1rem">
+            <h2 style="margin-top:0">"Signing token"</h2>
+            <p>"Deliveries carry the token in the "<code>"Authorization"</code>" header and an HMAC-SHA256 signature of the body in "<code>"X-Passworks-Signature"</code>". The token is shown only once, right after it is made."</p>
+            {move || token.get().map(|t| view! {
+                <div class="secret" role="status">
+                    <span>"New token: "</span><code>{t.clone()}</code><CopyButton text=t/>
+                    <span class="hint">"Store it now: it will not be shown again."</span>
+                </div>
+            })}
+            <button type="button" class="btn" on:click=move |_| confirm.set(true)>"Make a new token…"</button>
+        </section>
+        <h2>"Delivery log"</h2>
+        <DataTable
+            caption="Webhook deliveries"
+            columns=columns
+            fetch=|q: ListQuery| async move { api::list::<WebhookDelivery>("/webhook_deliveries", &q).await }
+            row=|d: &WebhookDelivery| view! {
+                <td>{d.event.clone()}<div class="hint mono">{d.url.clone()}</div></td>
+                <td><Pill text=d.status.clone()/></td>
+                <td>{d.attempts}</td>
+                <td title=d.last_response.clone().unwrap_or_default()>{d.last_status_code.map(|c| c.to_string()).unwrap_or_else(|| "—".into())}</td>
+                <td>{fmt_opt_datetime(&d.next_attempt_at)}</td>
+                <td>{fmt_datetime(&d.created_at)}</td>
+            }.into_any()
+            row_id=|d: &WebhookDelivery| d.id.clone()
+            empty="No deliveries yet."
+        />
+        <Confirm open=confirm title="New webhook token" message="The current token stops working at once. Continue?"
+            confirm_label="Make new token" on_confirm=Callback::new(move |_| rotate())/>
+    }
 }
+
+/// Child organizations: create, list, refresh API password (credentials shown once).
 #[component]
 pub fn OrganizationsPage() -> impl IntoView {
-    view! { <h1>"Organizations"</h1> }
+    let refresh = RwSignal::new(0u32);
+    let flash = RwSignal::new(None::<Result<String, String>>);
+    let errors: FormErrors = RwSignal::new(Default::default());
+    let name = RwSignal::new(String::new());
+    let shown = RwSignal::new(None::<Organization>);
+    let create = Action::new_local(move |n: &String| {
+        let body = OrganizationInput { name: Some(n.trim().to_string()) };
+        async move { api::post::<_, Organization>("/organizations", &body).await }
+    });
+    Effect::new(move |_| match create.value().get() {
+        Some(Ok(o)) => {
+            name.set(String::new());
+            errors.set(Default::default());
+            shown.set(Some(o));
+            refresh.update(|n| *n += 1);
+        }
+        Some(Err(e)) => {
+            errors.set(Default::default());
+            if let Some(m) = absorb_errors(errors, &e, &["name"]) {
+                flash.set(Some(Err(m)));
+            }
+        }
+        None => {}
+    });
+    let refresh_pw = move |id: String| {
+        leptos::task::spawn_local(async move {
+            match api::post_empty::<Organization>(&format!("/organizations/{id}/refresh_api_password")).await {
+                Ok(o) => shown.set(Some(o)),
+                Err(e) => flash.set(Some(Err(e.message()))),
+            }
+        });
+    };
+    let columns = vec![
+        Column::new("name", "Name"),
+        Column::new("api_username", "API username").unsorted(),
+        Column::new("created_at", "Created"),
+        Column::new("id", "").unsorted(),
+    ];
+    view! {
+        <h1>"Organizations"</h1>
+        <p class="lead">"Child organizations are API-only accounts (at most 10). Their API key is shown once, when created or refreshed."</p>
+        <Flash flash=flash/>
+        {move || shown.get().map(|o| {
+            let user = o.api_username.clone();
+            let pw = o.api_password.clone().unwrap_or_default();
+            view! {
+                <div class="card secret" role="status" style="flex-direction:column;align-items:flex-start">
+                    <strong>{format!("Credentials of “{}”", o.name)}</strong>
+                    <div>"API username: "<code>{user.clone()}</code>" "<CopyButton text=user label="Copy username"/></div>
+                    <div>"API key: "<code>{pw.clone()}</code>" "<CopyButton text=pw label="Copy key"/></div>
+                    <span class="hint">"Store the key now: it is not shown again. A lost key can only be replaced."</span>
+                    <button type="button" class="btn small" on:click=move |_| shown.set(None)>"Done"</button>
+                </div>
+            }
+        })}
+        <form class="card toolbar" novalidate on:submit=move |ev| { ev.prevent_default(); create.dispatch(name.get_untracked()); }>
+            <div class="control" style="margin:0;flex:1">
+                <label for="org-name">"New organization name"</label>
+                <input id="org-name" aria-describedby="err-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                <FieldError errors=errors attr="name"/>
+            </div>
+            <button type="submit" class="btn primary" disabled=move || create.pending().get()>"Create"</button>
+        </form>
+        <DataTable
+            caption="Organizations"
+            columns=columns
+            fetch=|q: ListQuery| async move { api::list::<Organization>("/organizations", &q).await }
+            row=move |o: &Organization| {
+                let id = o.id.clone();
+                let name = o.name.clone();
+                view! {
+                    <td>{o.name.clone()}{o.locked_at.as_ref().map(|_| view! { " " <Pill text="locked"/> })}</td>
+                    <td class="mono">{o.api_username.clone()}</td>
+                    <td>{fmt_datetime(&o.created_at)}</td>
+                    <td><button type="button" class="btn small" aria-label=format!("Refresh API key of {name}")
+                        on:click=move |_| refresh_pw(id.clone())>"Refresh API key"</button></td>
+                }
+                .into_any()
+            }
+            row_id=|o: &Organization| o.id.clone()
+            empty="No child organizations yet."
+            refresh=refresh
+        />
+    }
 }
+
+/// The signed-in account.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    view! { <h1>"Account"</h1> }
+    let session = use_session();
+    let name = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(n) = session.account.with(|a| a.as_ref().map(|a| a.name.clone())) {
+            name.set(n);
+        }
+    });
+    let flash = RwSignal::new(None::<Result<String, String>>);
+    let save = Action::new_local(move |n: &String| {
+        let body = passworks_wire::wrap("account", &AccountInput { name: Some(n.trim().to_string()), ..Default::default() });
+        async move { api::patch::<_, Account>("/account", &body).await }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(a)) => {
+            session.account.set(Some(a));
+            flash.set(Some(Ok("Saved.".into())));
+        }
+        Some(Err(e)) => flash.set(Some(Err(e.message()))),
+        None => {}
+    });
+    view! {
+        <h1>"Account"</h1>
+        <Flash flash=flash/>
+        {move || session.account.get().map(|a| view! {
+            <dl class="kvs card">
+                <Kv k="API username"><code>{a.api_username.clone()}</code>" "<CopyButton text=a.api_username.clone()/></Kv>
+                <Kv k="Manages organizations">{if a.can_manage_organizations { "Yes" } else { "No" }}</Kv>
+                <Kv k="Webhook URL">{a.webhook_url.clone().unwrap_or_else(|| "—".into())}</Kv>
+                <Kv k="Created">{fmt_datetime(&a.created_at)}</Kv>
+            </dl>
+        })}
+        <form class="card" style="margin-top:1rem" on:submit=move |ev| { ev.prevent_default(); save.dispatch(name.get_untracked()); }>
+            <div class="control">
+                <label for="acc-name">"Organization name"</label>
+                <input id="acc-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+            </div>
+            <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Save"</button>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificates_warn_a_month_ahead() {
+        assert_eq!(expiry_state("2026-01-10T00:00:00Z", "2026-01-01").0, "expiring");
+        assert_eq!(expiry_state("2025-12-01T00:00:00Z", "2026-01-01").0, "expired");
+        assert_eq!(expiry_state("2027-01-01T00:00:00Z", "2026-01-01"), ("active", None));
+    }
 }

@@ -1,9 +1,299 @@
+//! Registrations and reports of a campaign.
+
 use leptos::prelude::*;
+use leptos_router::components::A;
+use passworks_wire::query::{encode, ListQuery};
+use passworks_wire::{Campaign, CampaignType, DailyCounters, DailyReport, Registration, TotalsReport};
+
+use crate::api::{self, ApiError};
+use crate::components::*;
+use crate::pages::{campaign_href, campaign_path, use_ctype, use_param, CampaignHeader};
+use crate::table_state::{Column, FilterKind};
+use crate::util::{add_days, fmt_datetime, short_id, to_csv, today};
+
+/// Wallet installs of one campaign.
 #[component]
 pub fn RegistrationsPage() -> impl IntoView {
-    view! { <h1>"Registrations"</h1> }
+    let ctype = use_ctype();
+    let cid = use_param("id");
+    let campaign = LocalResource::new(move || {
+        let (t, id) = (ctype.get(), cid.get());
+        async move {
+            match t {
+                Some(t) => api::get::<Campaign>(&campaign_path(t, &id)).await,
+                None => Err(ApiError::base(404, "Unknown campaign type")),
+            }
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading what="campaign"/> }>
+            {move || Suspend::new(async move {
+                match campaign.await {
+                    Err(e) => view! { <ErrorBanner message=e.message()/> }.into_any(),
+                    Ok(c) => {
+                        let t = c.campaign_type;
+                        let id = c.id.clone();
+                        let id2 = c.id.clone();
+                        view! {
+                            <CampaignHeader c=c title="Registrations"/>
+                            <p class="lead">"Each row is a pass currently installed in a wallet; uninstalls remove rows."</p>
+                            <DataTable
+                                caption="Registrations"
+                                columns=vec![
+                                    Column::new("pass_id", "Pass").unsorted(),
+                                    Column::new("wallet", "Wallet").filter(FilterKind::Choice(&["passbook", "google_wallet", "wallet_passes", "passworks_wallet", "pass2u", "passwallet"])),
+                                    Column::new("device_os", "Device").filter(FilterKind::Choice(&["ios", "android", "wp"])),
+                                    Column::new("created_at", "Installed"),
+                                ]
+                                fetch=move |q: ListQuery| {
+                                    let path = format!("{}/registrations", campaign_path(t, &id));
+                                    async move { api::list::<Registration>(&path, &q).await }
+                                }
+                                row=move |r: &Registration| {
+                                    let href = format!("{}/passes/{}", campaign_href(t, &id2), r.pass_id);
+                                    let label = short_id(&r.pass_id);
+                                    view! {
+                                        <td><A href=href>{label}</A></td>
+                                        <td>{r.wallet.clone()}</td>
+                                        <td>{r.device_os.clone()}</td>
+                                        <td>{fmt_datetime(&r.created_at)}</td>
+                                    }
+                                    .into_any()
+                                }
+                                row_id=|r: &Registration| r.id.clone()
+                                empty="No pass of this campaign is installed yet."
+                            />
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
 }
+
+/// Series drawn on the daily chart: counter, label, colour.
+pub const SERIES: &[(&str, &str, &str)] = &[
+    ("views_count", "Page views", "#64748b"),
+    ("downloads_count", "Downloads", "#2563eb"),
+    ("installs_count", "Installs", "#16a34a"),
+    ("uninstalls_count", "Uninstalls", "#dc2626"),
+    ("redeems_count", "Redeems", "#d97706"),
+    ("creates_count", "Passes created", "#7c3aed"),
+];
+
+/// Every daily counter in CSV column order.
+pub const COUNTERS: &[&str] = &[
+    "creates_count", "downloads_count", "views_count", "installs_count", "uninstalls_count", "fetches_count",
+    "redeems_count", "expires_count", "pushes_count", "updates_count", "webhooks_count", "api_calls_count",
+    "distribution_updates_count", "active_count", "removed_count",
+];
+
+/// One counter of a day, by name.
+pub fn counter(d: &DailyCounters, name: &str) -> i64 {
+    match name {
+        "creates_count" => d.creates_count,
+        "downloads_count" => d.downloads_count,
+        "views_count" => d.views_count,
+        "installs_count" => d.installs_count,
+        "uninstalls_count" => d.uninstalls_count,
+        "fetches_count" => d.fetches_count,
+        "redeems_count" => d.redeems_count,
+        "expires_count" => d.expires_count,
+        "pushes_count" => d.pushes_count,
+        "updates_count" => d.updates_count,
+        "webhooks_count" => d.webhooks_count,
+        "api_calls_count" => d.api_calls_count,
+        "distribution_updates_count" => d.distribution_updates_count,
+        "active_count" => d.active_count,
+        "removed_count" => d.removed_count,
+        _ => 0,
+    }
+}
+
+/// CSV of a daily report: one row per day, every counter plus installs/uninstalls by OS.
+pub fn report_csv(r: &DailyReport) -> String {
+    let mut header = vec!["date"];
+    header.extend_from_slice(COUNTERS);
+    header.extend_from_slice(&["installs_ios", "installs_android", "installs_wp", "uninstalls_ios", "uninstalls_android", "uninstalls_wp"]);
+    let rows: Vec<Vec<String>> = r
+        .report
+        .iter()
+        .map(|(day, c)| {
+            let mut row = vec![day.clone()];
+            row.extend(COUNTERS.iter().map(|n| counter(c, n).to_string()));
+            row.extend([c.i.ios, c.i.android, c.i.wp, c.u.ios, c.u.android, c.u.wp].iter().map(|n| n.to_string()));
+            row
+        })
+        .collect();
+    to_csv(&header, &rows)
+}
+
+/// SVG polyline points for one series scaled into a `w`×`h` box.
+pub fn polyline(values: &[i64], max: i64, w: f64, h: f64, pad: f64) -> String {
+    let n = values.len().max(2) - 1;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let x = pad + (w - 2.0 * pad) * i as f64 / n as f64;
+            let y = h - pad - (h - 2.0 * pad) * (*v as f64) / (max.max(1) as f64);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn download(name: &str, text: &str, mime: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let a: web_sys::HtmlAnchorElement = wasm_bindgen::JsCast::unchecked_into(document().create_element("a").unwrap());
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+#[component]
+fn Chart(report: DailyReport) -> impl IntoView {
+    let (w, h, pad) = (720.0, 240.0, 28.0);
+    let days: Vec<&DailyCounters> = report.report.values().collect();
+    let max = SERIES
+        .iter()
+        .flat_map(|(n, _, _)| days.iter().map(move |d| counter(d, n)))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let lines = SERIES
+        .iter()
+        .map(|(n, label, colour)| {
+            let values: Vec<i64> = days.iter().map(|d| counter(d, n)).collect();
+            view! {
+                <polyline fill="none" stroke=*colour stroke-width="2" points=polyline(&values, max, w, h, pad)>
+                    <title>{*label}</title>
+                </polyline>
+            }
+        })
+        .collect_view();
+    let first = report.report.keys().next().cloned().unwrap_or_default();
+    let last = report.report.keys().last().cloned().unwrap_or_default();
+    let summary = format!("Daily activity from {first} to {last}; highest daily value {max}.");
+    view! {
+        <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary>
+            <line class="axis" x1=pad y1=h - pad x2=w - pad y2=h - pad/>
+            <line class="axis" x1=pad y1=pad x2=pad y2=h - pad/>
+            <text x="4" y=pad + 4.0>{max.to_string()}</text>
+            <text x="4" y=h - pad>"0"</text>
+            <text x=pad y=h - 8.0>{first}</text>
+            <text x=w - pad y=h - 8.0 text-anchor="end">{last}</text>
+            {lines}
+        </svg>
+        <div class="legend">
+            {SERIES.iter().map(|(_, l, c)| view! { <span style=format!("--c:{c}")>{*l}</span> }).collect_view()}
+        </div>
+    }
+}
+
+/// Daily chart over a date range, totals, CSV export.
 #[component]
 pub fn ReportsPage() -> impl IntoView {
-    view! { <h1>"Reports"</h1> }
+    let ctype = use_ctype();
+    let cid = use_param("id");
+    let end = RwSignal::new(today());
+    let start = RwSignal::new(add_days(&today(), -30).unwrap_or_default());
+    let range = RwSignal::new((start.get_untracked(), end.get_untracked()));
+    let data = LocalResource::new(move || {
+        let (t, id) = (ctype.get(), cid.get());
+        let (s, e) = range.get();
+        async move {
+            let t = t.unwrap_or(CampaignType::Generic);
+            let base = campaign_path(t, &id);
+            let campaign = api::get::<Campaign>(&base).await?;
+            let daily = api::get::<DailyReport>(&format!("{base}/reports?start_date={}&end_date={}", encode(&s), encode(&e))).await;
+            let totals = api::get::<TotalsReport>(&format!("{base}/reports/totals")).await;
+            Ok::<_, ApiError>((campaign, daily, totals))
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading what="report"/> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorBanner message=e.message()/> }.into_any(),
+                    Ok((c, daily, totals)) => {
+                        let totals_view = match totals {
+                            Ok(t) => {
+                                let r = t.report;
+                                let cards = [
+                                    ("Passes created", r.creates_count), ("Page views", r.views_count), ("Downloads", r.downloads_count),
+                                    ("Installs", r.installs_count), ("Uninstalls", r.uninstalls_count), ("Active", r.active_count),
+                                    ("Redeems", r.redeems_count), ("Pushes", r.pushes_count), ("Updates", r.updates_count),
+                                    ("Device fetches", r.fetches_count), ("Webhooks", r.webhooks_count), ("API calls", r.api_calls_count),
+                                    ("Apple installs", r.apple.installs_count), ("Android installs", r.android.installs_count),
+                                ];
+                                view! {
+                                    <div class="totals">
+                                        {cards.into_iter().map(|(l, n)| view! { <div class="card"><div class="hint">{l}</div><div class="n">{n}</div></div> }).collect_view()}
+                                    </div>
+                                }
+                                .into_any()
+                            }
+                            Err(e) => view! { <ErrorBanner message=e.message()/> }.into_any(),
+                        };
+                        let daily_view = match daily {
+                            Ok(r) => {
+                                let csv = report_csv(&r);
+                                let name = format!("{}-{}-{}.csv", c.name.replace(|ch: char| !ch.is_alphanumeric(), "-"), r.start_date, r.end_date);
+                                view! {
+                                    <Chart report=r/>
+                                    <button type="button" class="btn" on:click=move |_| download(&name, &csv, "text/csv")>"Export CSV"</button>
+                                }
+                                .into_any()
+                            }
+                            Err(e) => view! { <ErrorBanner message=e.message()/> }.into_any(),
+                        };
+                        view! {
+                            <CampaignHeader c=c title="Reports"/>
+                            <h2>"Since the start"</h2>
+                            {totals_view}
+                            <h2>"Daily"</h2>
+                            <form class="toolbar" on:submit=move |ev| { ev.prevent_default(); range.set((start.get_untracked(), end.get_untracked())); }>
+                                <label for="r-start">"From"</label>
+                                <input id="r-start" type="date" prop:value=move || start.get() on:input=move |ev| start.set(event_target_value(&ev))/>
+                                <label for="r-end">"to"</label>
+                                <input id="r-end" type="date" prop:value=move || end.get() on:input=move |ev| end.set(event_target_value(&ev))/>
+                                <button type="submit" class="btn">"Show"</button>
+                            </form>
+                            {daily_view}
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_has_a_row_per_day_and_every_counter() {
+        let mut r = DailyReport { campaign_id: "c".into(), start_date: "2024-01-01".into(), end_date: "2024-01-02".into(), report: Default::default() };
+        r.report.insert("2024-01-01".into(), DailyCounters { installs_count: 3, ..Default::default() });
+        r.report.insert("2024-01-02".into(), DailyCounters::default());
+        let csv = report_csv(&r);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("date,creates_count"));
+        assert_eq!(lines[1].split(',').nth(4), Some("3"));
+    }
+
+    #[test]
+    fn polyline_scales_to_the_box() {
+        assert_eq!(polyline(&[0, 10], 10, 100.0, 50.0, 0.0), "0.0,50.0 100.0,0.0");
+    }
 }

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(templates::router())
         .merge(remote_forms::router())
         .merge(crate::jobs::router())
+        .merge(crate::pages::api_router())
         .fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

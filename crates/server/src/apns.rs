@@ -51,7 +51,7 @@ pub fn backoff_secs(attempts: i64) -> i64 {
 }
 
 /// The signing certificate a campaign uses: its own, else its account's default, else the
-/// shared development certificate.
+/// shared development certificate (`settings.dev_certificate_id`), as `crate::signing`.
 #[derive(Debug, Clone)]
 pub struct CampaignCertificate {
     pub certificate_id: String,
@@ -66,23 +66,13 @@ pub async fn certificate_of_campaign(
     let row = sqlx::query(
         "SELECT ce.id, ce.pass_type_identifier FROM campaigns c \
          JOIN accounts a ON a.id = c.account_id \
-         JOIN certificates ce ON ce.id = COALESCE(c.certificate_id, a.default_certificate_id) \
+         JOIN certificates ce ON ce.id = COALESCE(c.certificate_id, a.default_certificate_id, \
+           (SELECT value FROM settings WHERE key = 'dev_certificate_id')) \
          WHERE c.id = $1",
     )
     .bind(campaign_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let row = match row {
-        Some(r) => Some(r),
-        None => {
-            sqlx::query(
-                "SELECT id, pass_type_identifier FROM certificates WHERE account_id IS NULL \
-                 ORDER BY created_at LIMIT 1",
-            )
-            .fetch_optional(&mut *conn)
-            .await?
-        }
-    };
     row.map(|r| {
         Ok(CampaignCertificate {
             certificate_id: r.try_get("id")?,

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod list;
+pub mod passkit;
 pub mod pages;
 pub mod signing;
 pub mod state;
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> Router {
     };
     Router::new()
         .nest("/v2", api)
+        .merge(passkit::router())
         .merge(pages::router())
         .merge(console::router(&state))
         .with_state(state)

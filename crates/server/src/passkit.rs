@@ -1,0 +1,514 @@
+//! Apple's PassKit web service (the `webServiceURL` of every pass is
+//! `<public url>/passkit`; Wallet appends `/v1/…`):
+//!
+//! | Method | Path (under `/passkit/v1`) | Answer |
+//! |---|---|---|
+//! | POST | `/devices/{device}/registrations/{passTypeIdentifier}/{serial}` `{"pushToken"}` | 201 new, 200 already registered |
+//! | DELETE | same | 200 |
+//! | GET | `/devices/{device}/registrations/{passTypeIdentifier}?passesUpdatedSince=tag` | 200 `{"serialNumbers","lastUpdated"}`, 204 nothing changed |
+//! | GET | `/passes/{passTypeIdentifier}/{serial}` | 200 latest `.pkpass` (`Last-Modified`, `ETag`), 304 unchanged |
+//! | POST | `/log` `{"logs":[…]}` | 200 |
+//!
+//! Calls about one pass carry `Authorization: ApplePass <authenticationToken>` (Apple
+//! Wallet, Pass2U, PassWallet) or `AndroidPass <token>` (WalletPasses); a wrong token, an
+//! unknown serial number or a pass type the pass does not have answers 401. The wallet
+//! (§14 ids) and device OS of a registration come from the scheme and the `User-Agent`.
+//!
+//! Registering records `installed`, unregistering `uninstalled`, a successful download
+//! `fetched` (and `passes.last_fetched_at`), each through [`crate::events::record`] in the
+//! transaction that made the change. The update tag (`lastUpdated`) is the stored time of
+//! the latest change of the device's passes: pass update, campaign update or push.
+
+use crate::api::passes::{load_pass_by_serial, PassRecord};
+use crate::apns::{certificate_of_campaign, modified_at};
+use crate::events::{record, NewEvent};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use passworks_wire::EventKind;
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use subtle::ConstantTimeEq;
+
+/// Longest accepted device library identifier, push token or pass type identifier.
+const MAX_ID: usize = 256;
+
+/// Routes of the web service (absolute paths, outside `/v2`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/passkit/v1/devices/{device}/registrations/{pass_type}/{serial}",
+            post(register).delete(unregister),
+        )
+        .route(
+            "/passkit/v1/devices/{device}/registrations/{pass_type}",
+            get(updated_serials),
+        )
+        .route("/passkit/v1/passes/{pass_type}/{serial}", get(latest_pass))
+        .route("/passkit/v1/log", post(log))
+}
+
+/// Who is calling: the wallet app and device OS, from the authorization scheme and the
+/// user agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletClient {
+    /// Wallet id of §14 (`passbook`, `wallet_passes`, `pass2u`, `passwallet`, …).
+    pub wallet: &'static str,
+    /// `ios` or `android`.
+    pub device_os: &'static str,
+}
+
+impl WalletClient {
+    /// The `wallet_type` of webhook payloads (`apple_wallet` for Apple Wallet, else the
+    /// wallet id).
+    pub fn wallet_type(&self) -> &'static str {
+        match self.wallet {
+            "passbook" => "apple_wallet",
+            other => other,
+        }
+    }
+}
+
+/// Reads `Authorization: ApplePass|AndroidPass <token>`; `None` without one.
+pub fn parse_authorization(headers: &HeaderMap) -> Option<(String, String)> {
+    let raw = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = raw.split_once(' ')?;
+    let token = token.trim();
+    if token.is_empty() {
+        return None;
+    }
+    Some((scheme.to_ascii_lowercase(), token.to_string()))
+}
+
+/// Recognises the wallet app from the scheme (`applepass`/`androidpass`, lowercase) and
+/// the `User-Agent`.
+pub fn identify(scheme: Option<&str>, user_agent: &str) -> WalletClient {
+    let ua = user_agent.to_ascii_lowercase();
+    let wallet = if ua.contains("pass2u") {
+        "pass2u"
+    } else if ua.contains("passwallet") {
+        "passwallet"
+    } else if ua.contains("walletpasses") || ua.contains("wallet passes") {
+        "wallet_passes"
+    } else if ua.contains("passworks") {
+        "passworks_wallet"
+    } else if scheme == Some("androidpass") {
+        "wallet_passes"
+    } else {
+        "passbook"
+    };
+    let android = wallet != "passbook" || ua.contains("android") || scheme == Some("androidpass");
+    WalletClient {
+        wallet,
+        device_os: if android { "android" } else { "ios" },
+    }
+}
+
+fn client_of(headers: &HeaderMap) -> WalletClient {
+    let scheme = parse_authorization(headers).map(|(s, _)| s);
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    identify(scheme.as_deref(), ua)
+}
+
+fn status(code: StatusCode) -> Response {
+    code.into_response()
+}
+
+/// A failure answered with a bare status (Wallet reads only the status).
+struct Failure(StatusCode);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        status(self.0)
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "PassKit web service: database error");
+        Failure(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+type Answer = Result<Response, Failure>;
+
+/// The pass named by the path when the request carries its authentication token and the
+/// pass has that pass type; 401 otherwise.
+async fn authorized_pass(
+    state: &AppState,
+    headers: &HeaderMap,
+    pass_type: &str,
+    serial: &str,
+) -> Result<PassRecord, Failure> {
+    let unauthorized = Failure(StatusCode::UNAUTHORIZED);
+    let (scheme, token) = parse_authorization(headers).ok_or(Failure(StatusCode::UNAUTHORIZED))?;
+    if scheme != "applepass" && scheme != "androidpass" {
+        return Err(unauthorized);
+    }
+    if serial.len() > MAX_ID || pass_type.len() > MAX_ID {
+        return Err(unauthorized);
+    }
+    let pass = load_pass_by_serial(&state.db, serial)
+        .await
+        .ok_or(Failure(StatusCode::UNAUTHORIZED))?;
+    let good: bool = pass
+        .authentication_token
+        .as_bytes()
+        .ct_eq(token.as_bytes())
+        .into();
+    if !good {
+        return Err(unauthorized);
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    let cert = certificate_of_campaign(&mut conn, &pass.campaign_id).await?;
+    if cert.map(|c| c.pass_type_identifier).as_deref() != Some(pass_type) {
+        return Err(unauthorized);
+    }
+    Ok(pass)
+}
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= MAX_ID && s.chars().all(|c| c.is_ascii_graphic())
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((device, pass_type, serial)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let pass = authorized_pass(&state, &headers, &pass_type, &serial).await?;
+    let push_token = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.get("pushToken")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .filter(|t| valid_id(t));
+    let (Some(push_token), true) = (push_token, valid_id(&device)) else {
+        return Ok(status(StatusCode::BAD_REQUEST));
+    };
+    let client = client_of(&headers);
+    let ts = crate::db::now();
+    let mut tx = state.db.begin().await?;
+    let existing: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM registrations WHERE device_library_id = $1 AND pass_id = $2",
+    )
+    .bind(&device)
+    .bind(&pass.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = existing {
+        sqlx::query(
+            "UPDATE registrations SET push_token = $1, wallet = $2, device_os = $3, \
+             updated_at = $4 WHERE id = $5",
+        )
+        .bind(&push_token)
+        .bind(client.wallet)
+        .bind(client.device_os)
+        .bind(&ts)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        return Ok(status(StatusCode::OK));
+    }
+    let id = crate::db::new_id();
+    let inserted = sqlx::query(
+        "INSERT INTO registrations (id, account_id, campaign_id, pass_id, device_library_id, \
+         push_token, wallet, device_os, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(&id)
+    .bind(&pass.account_id)
+    .bind(&pass.campaign_id)
+    .bind(&pass.id)
+    .bind(&device)
+    .bind(&push_token)
+    .bind(client.wallet)
+    .bind(client.device_os)
+    .bind(&ts)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        // A concurrent identical registration won the race.
+        Err(e) if crate::db::is_unique_violation(&e) => return Ok(status(StatusCode::OK)),
+        Err(e) => return Err(e.into()),
+    }
+    let ip = peer.ip().to_string();
+    let event = NewEvent {
+        device_os: Some(client.device_os.to_string()),
+        wallet: Some(client.wallet.to_string()),
+        ip: Some(ip.clone()),
+        extra: json!({
+            "pass_id": pass.id,
+            "registration_id": id,
+            "device_os": client.device_os,
+            "device_app_vendor": client.wallet,
+            "wallet_type": client.wallet_type(),
+            "ip": ip,
+        }),
+        ..NewEvent::for_pass(
+            &pass.account_id,
+            &pass.campaign_id,
+            &pass.id,
+            EventKind::Installed,
+        )
+    };
+    record(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(status(StatusCode::CREATED))
+}
+
+async fn unregister(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((device, pass_type, serial)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Answer {
+    let pass = authorized_pass(&state, &headers, &pass_type, &serial).await?;
+    let mut tx = state.db.begin().await?;
+    let gone = sqlx::query(
+        "DELETE FROM registrations WHERE device_library_id = $1 AND pass_id = $2 \
+         RETURNING id, wallet, device_os",
+    )
+    .bind(&device)
+    .bind(&pass.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(row) = gone {
+        let id: String = row.try_get("id")?;
+        let wallet: String = row.try_get("wallet")?;
+        let device_os: String = row.try_get("device_os")?;
+        let ip = peer.ip().to_string();
+        let wallet_type = if wallet == "passbook" {
+            "apple_wallet".to_string()
+        } else {
+            wallet.clone()
+        };
+        let event = NewEvent {
+            device_os: Some(device_os.clone()),
+            wallet: Some(wallet.clone()),
+            ip: Some(ip.clone()),
+            extra: json!({
+                "pass_id": pass.id,
+                "registration_id": id,
+                "device_os": device_os,
+                "device_app_vendor": wallet,
+                "wallet_type": wallet_type,
+                "ip": ip,
+            }),
+            ..NewEvent::for_pass(
+                &pass.account_id,
+                &pass.campaign_id,
+                &pass.id,
+                EventKind::Uninstalled,
+            )
+        };
+        record(&mut tx, &event).await?;
+    }
+    tx.commit().await?;
+    Ok(status(StatusCode::OK))
+}
+
+async fn updated_serials(
+    State(state): State<AppState>,
+    Path((device, pass_type)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Answer {
+    if !valid_id(&device) {
+        return Ok(status(StatusCode::NO_CONTENT));
+    }
+    let since = query
+        .get("passesUpdatedSince")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    let mut conn = state.db.pool.acquire().await?;
+    let rows = sqlx::query(
+        "SELECT p.serial_number, p.campaign_id, p.updated_at, c.updated_at AS campaign_updated_at, \
+         u.pushed_at FROM registrations r JOIN passes p ON p.id = r.pass_id \
+         JOIN campaigns c ON c.id = p.campaign_id LEFT JOIN pass_updates u ON u.pass_id = p.id \
+         WHERE r.device_library_id = $1 ORDER BY p.serial_number",
+    )
+    .bind(&device)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut types: HashMap<String, Option<String>> = HashMap::new();
+    let mut last_updated: Option<String> = None;
+    let mut serials = Vec::new();
+    let mut seen = HashSet::new();
+    for row in rows {
+        let campaign: String = row.try_get("campaign_id")?;
+        if !types.contains_key(&campaign) {
+            let t = certificate_of_campaign(&mut conn, &campaign)
+                .await?
+                .map(|c| c.pass_type_identifier);
+            types.insert(campaign.clone(), t);
+        }
+        if types.get(&campaign).and_then(|t| t.as_deref()) != Some(pass_type.as_str()) {
+            continue;
+        }
+        let serial: String = row.try_get("serial_number")?;
+        let pass_updated: String = row.try_get("updated_at")?;
+        let campaign_updated: String = row.try_get("campaign_updated_at")?;
+        let pushed: Option<String> = row.try_get("pushed_at")?;
+        let modified = modified_at(&pass_updated, &campaign_updated, pushed.as_deref());
+        if last_updated.as_ref().is_none_or(|l| modified > *l) {
+            last_updated = Some(modified.clone());
+        }
+        let changed = since.as_ref().is_none_or(|s| modified > *s);
+        if changed && seen.insert(serial.clone()) {
+            serials.push(serial);
+        }
+    }
+    match last_updated {
+        Some(tag) if !serials.is_empty() => Ok(Json(json!({
+            "serialNumbers": serials,
+            "lastUpdated": tag,
+        }))
+        .into_response()),
+        _ => Ok(status(StatusCode::NO_CONTENT)),
+    }
+}
+
+async fn latest_pass(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((pass_type, serial)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Answer {
+    let pass = authorized_pass(&state, &headers, &pass_type, &serial).await?;
+    let built = match state.passes.pkpass_for(&state, &pass.id).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, serial, "PassKit web service: cannot build the pass");
+            return Ok(e.into_response());
+        }
+    };
+    let not_modified = match headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(inm) => inm
+            .split(',')
+            .any(|t| t.trim() == built.etag || t.trim() == "*"),
+        None => headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::signing::parse_http_date)
+            .is_some_and(|since| built.last_modified.timestamp() <= since.timestamp()),
+    };
+    let mut out_headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&built.last_modified_http()) {
+        out_headers.insert(header::LAST_MODIFIED, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&built.etag) {
+        out_headers.insert(header::ETAG, v);
+    }
+    if not_modified {
+        return Ok((StatusCode::NOT_MODIFIED, out_headers).into_response());
+    }
+    let client = client_of(&headers);
+    let ip = peer.ip().to_string();
+    let mut tx = state.db.begin().await?;
+    sqlx::query("UPDATE passes SET last_fetched_at = $1 WHERE id = $2")
+        .bind(crate::db::now())
+        .bind(&pass.id)
+        .execute(&mut *tx)
+        .await?;
+    let event = NewEvent {
+        device_os: Some(client.device_os.to_string()),
+        wallet: Some(client.wallet.to_string()),
+        ip: Some(ip.clone()),
+        extra: json!({
+            "pass_id": pass.id,
+            "device_os": client.device_os,
+            "device_app_vendor": client.wallet,
+            "wallet_type": client.wallet_type(),
+            "ip": ip,
+        }),
+        ..NewEvent::for_pass(
+            &pass.account_id,
+            &pass.campaign_id,
+            &pass.id,
+            EventKind::Fetched,
+        )
+    };
+    record(&mut tx, &event).await?;
+    tx.commit().await?;
+    out_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.apple.pkpass"),
+    );
+    Ok((StatusCode::OK, out_headers, built.bytes.to_vec()).into_response())
+}
+
+async fn log(body: Bytes) -> StatusCode {
+    let logs = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("logs").and_then(Value::as_array).cloned())
+        .unwrap_or_default();
+    for line in logs.iter().take(100) {
+        let text: String = line
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .take(1000)
+            .collect();
+        tracing::info!(target: "passkit", "device log: {text}");
+    }
+    StatusCode::OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wallets_are_recognised() {
+        let apple = identify(
+            Some("applepass"),
+            "PassbookUIService/1.0 CFNetwork/1410 Darwin/22.6.0",
+        );
+        assert_eq!((apple.wallet, apple.device_os), ("passbook", "ios"));
+        assert_eq!(apple.wallet_type(), "apple_wallet");
+        let wp = identify(Some("androidpass"), "okhttp/4.9");
+        assert_eq!((wp.wallet, wp.device_os), ("wallet_passes", "android"));
+        let p2u = identify(Some("applepass"), "Pass2U/2.9 (Android 13)");
+        assert_eq!((p2u.wallet, p2u.device_os), ("pass2u", "android"));
+        let pw = identify(Some("applepass"), "PassWallet/3.0 Android");
+        assert_eq!((pw.wallet, pw.device_os), ("passwallet", "android"));
+    }
+
+    #[test]
+    fn authorization_needs_a_scheme_and_a_token() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("ApplePass abc"),
+        );
+        assert_eq!(
+            parse_authorization(&h),
+            Some(("applepass".into(), "abc".into()))
+        );
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("ApplePass "),
+        );
+        assert_eq!(parse_authorization(&h), None);
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("token"));
+        assert_eq!(parse_authorization(&h), None);
+    }
+}

@@ -15,7 +15,9 @@ use self::model::{
     campaign_from_row, campaign_to_wire, CampaignDoc, CampaignRecord, Presentation,
     CAMPAIGN_COLUMNS, IMAGE_SLOTS,
 };
-use self::values::{field_from_input, check_unique_keys, not_in_list, Reader, FIELD_ARRAYS, MAX_STRING, MAX_TEXT};
+use self::values::{
+    check_unique_keys, field_from_input, not_in_list, Reader, FIELD_ARRAYS, MAX_STRING, MAX_TEXT,
+};
 use crate::api::passes;
 use crate::api::templates::{check_images, insert_template, load_template, unique_template_name};
 use crate::api::util::parse_id;
@@ -47,12 +49,18 @@ pub fn router() -> Router<AppState> {
                 &format!("{base}/{{campaign_id}}"),
                 get(show).patch(update).put(update).delete(destroy),
             )
-            .route(&format!("{base}/{{campaign_id}}/merge"), post(merge_handler))
+            .route(
+                &format!("{base}/{{campaign_id}}/merge"),
+                post(merge_handler),
+            )
             .route(&format!("{base}/{{campaign_id}}/push"), post(push))
             .route(&format!("{base}/{{campaign_id}}/pause"), post(pause))
             .route(&format!("{base}/{{campaign_id}}/resume"), post(resume))
             .route(&format!("{base}/{{campaign_id}}/archive"), post(archive))
-            .route(&format!("{base}/{{campaign_id}}/redeem"), post(redeem_by_code))
+            .route(
+                &format!("{base}/{{campaign_id}}/redeem"),
+                post(redeem_by_code),
+            )
             .route(
                 &format!("{base}/{{campaign_id}}/redeem/{{redeem_code}}"),
                 get(lookup_by_code),
@@ -62,7 +70,10 @@ pub fn router() -> Router<AppState> {
                 &format!("{base}/{{campaign_id}}/registrations"),
                 get(registrations),
             )
-            .route(&format!("{base}/{{campaign_id}}/reports"), get(reports::daily))
+            .route(
+                &format!("{base}/{{campaign_id}}/reports"),
+                get(reports::daily),
+            )
             .route(
                 &format!("{base}/{{campaign_id}}/reports/totals"),
                 get(reports::totals),
@@ -95,7 +106,10 @@ pub async fn load_campaign(
 }
 
 /// Loads a campaign by id inside a transaction (no scoping).
-pub async fn load_campaign_tx(tx: &mut Tx, id: &str) -> Result<Option<CampaignRecord>, sqlx::Error> {
+pub async fn load_campaign_tx(
+    tx: &mut Tx,
+    id: &str,
+) -> Result<Option<CampaignRecord>, sqlx::Error> {
     let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?;
     row.as_ref().map(campaign_from_row).transpose()
@@ -126,7 +140,10 @@ async fn list(
         select: CAMPAIGN_COLUMNS,
         from: "campaigns",
         scope: "account_id = $1 AND campaign_type = $2",
-        scope_binds: vec![Bind::Text(account.id.clone()), Bind::Text(t.as_str().into())],
+        scope_binds: vec![
+            Bind::Text(account.id.clone()),
+            Bind::Text(t.as_str().into()),
+        ],
         columns: COLUMNS,
         default_order: "created_at",
         unique: "id",
@@ -183,7 +200,8 @@ impl PresentationPatch {
             None
         };
         p.label_color = r.color("label_color");
-        p.transit_type = r.enumeration("transit_type", TransitType::parse, &TransitType::expected());
+        p.transit_type =
+            r.enumeration("transit_type", TransitType::parse, &TransitType::expected());
         if let Some(b) = r.barcode("barcode") {
             p.barcode_format = b.format;
         }
@@ -220,7 +238,10 @@ impl PresentationPatch {
 
 /// The id of the certificate a new campaign uses by default: the account's default, else
 /// the shared development certificate.
-async fn default_certificate(tx: &mut Tx, account: &Account) -> Result<Option<String>, sqlx::Error> {
+async fn default_certificate(
+    tx: &mut Tx,
+    account: &Account,
+) -> Result<Option<String>, sqlx::Error> {
     if let Some(id) = &account.default_certificate_id {
         return Ok(Some(id.clone()));
     }
@@ -375,7 +396,10 @@ async fn save(
         }
     }
     if d.gwallet_usage && !matches!(t, CampaignType::Coupon | CampaignType::StoreCard) {
-        errors.add("gwallet_usage", "is only available for coupons and store cards");
+        errors.add(
+            "gwallet_usage",
+            "is only available for coupons and store cards",
+        );
     }
 
     let mut tx = state.db.begin().await?;
@@ -396,7 +420,10 @@ async fn save(
                     tpl.pass_type
                 ),
             ),
-            None => errors.add("template_id", "must reference a template of this organization"),
+            None => errors.add(
+                "template_id",
+                "must reference a template of this organization",
+            ),
         }
     } else if matches!(template_id, Some(None)) && !creating {
         errors.add("template_id", "can't be blank");
@@ -408,12 +435,18 @@ async fn save(
     patch.apply(&mut p);
     if t == CampaignType::BoardingPass {
         if p.transit_type.is_none() && !errors.0.contains_key("transit_type") {
-            errors.add("transit_type", format!("can't be blank ({})", not_in_list(&TransitType::expected())));
+            errors.add(
+                "transit_type",
+                format!("can't be blank ({})", not_in_list(&TransitType::expected())),
+            );
         }
     } else {
         p.transit_type = None;
     }
-    if p.icon_id.is_none() && !errors.0.contains_key("icon_id") && !errors.0.contains_key("template_id") {
+    if p.icon_id.is_none()
+        && !errors.0.contains_key("icon_id")
+        && !errors.0.contains_key("template_id")
+    {
         errors.add("icon_id", "can't be blank");
     }
     if t == CampaignType::EventTicket
@@ -440,7 +473,10 @@ async fn save(
             if visible {
                 c.certificate_id = Some(cid);
             } else {
-                errors.add("certificate_id", "must reference a certificate available to this organization");
+                errors.add(
+                    "certificate_id",
+                    "must reference a certificate available to this organization",
+                );
             }
         }
         Some(None) => c.certificate_id = default_certificate(&mut tx, account).await?,
@@ -467,7 +503,8 @@ async fn save(
 
     if selected.as_ref() != Some(&p) || c.template_id.is_empty() {
         let name = unique_template_name(&mut tx, &account.id, &c.name).await?;
-        let tpl = insert_template(&mut tx, &account.id, &name, None, t.pass_type(), "api", &p).await?;
+        let tpl =
+            insert_template(&mut tx, &account.id, &name, None, t.pass_type(), "api", &p).await?;
         c.template_id = tpl.id;
     }
     c.doc.presentation = p;
@@ -533,7 +570,10 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<wire::Campaign>)> {
     let map = body.root(t.root_key())?;
     let c = save(&state, &account, t, None, map).await?;
-    Ok((StatusCode::CREATED, Json(campaign_to_wire(&state, &c, &account.name))))
+    Ok((
+        StatusCode::CREATED,
+        Json(campaign_to_wire(&state, &c, &account.name)),
+    ))
 }
 
 async fn update(
@@ -650,7 +690,9 @@ async fn archive(
 pub fn push_message(body: &JsonBody) -> ApiResult<Option<String>> {
     match body.anywhere("push_message") {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) if s.chars().count() <= MAX_STRING => Ok(Some(s.clone())),
+        Some(serde_json::Value::String(s)) if s.chars().count() <= MAX_STRING => {
+            Ok(Some(s.clone()))
+        }
         Some(serde_json::Value::String(_)) => Err(ApiError::invalid(
             "push_message",
             format!("is too long (maximum is {MAX_STRING} characters)"),
@@ -710,7 +752,10 @@ async fn push(
     .fetch_one(&state.db.pool)
     .await?;
     let message = if installed == 0 {
-        format!("There are no installed passes to push for campaign '{}'.", c.name)
+        format!(
+            "There are no installed passes to push for campaign '{}'.",
+            c.name
+        )
     } else {
         format!(
             "Push notifications queued for {installed} installed passes of campaign '{}'.",
@@ -734,7 +779,10 @@ async fn redeem_by_code(
     let map = body.root("pass")?;
     let mut errors = Errors::default();
     let mut r = Reader::new(map, &mut errors);
-    let code = r.string("redeem_code", MAX_STRING).flatten().filter(|s| !s.is_empty());
+    let code = r
+        .string("redeem_code", MAX_STRING)
+        .flatten()
+        .filter(|s| !s.is_empty());
     let comment = r.string("comment", MAX_TEXT).flatten();
     if code.is_none() && !r.errors.0.contains_key("redeem_code") {
         r.errors.add("redeem_code", "can't be blank");

@@ -44,8 +44,14 @@ pub fn router() -> Router<AppState> {
             )
             .route(&format!("{base}/{{pass_id}}/push"), post(push))
             .route(&format!("{base}/{{pass_id}}/redeem"), post(redeem))
-            .route(&format!("{base}/{{pass_id}}/reset_redeem"), post(reset_redeem))
-            .route(&format!("{base}/{{pass_id}}/registrations"), get(registrations))
+            .route(
+                &format!("{base}/{{pass_id}}/reset_redeem"),
+                post(reset_redeem),
+            )
+            .route(
+                &format!("{base}/{{pass_id}}/registrations"),
+                get(registrations),
+            )
             .route(&format!("{base}/{{pass_id}}/redeems"), get(redeems))
             .layer(Extension(*t));
         router = router.merge(r);
@@ -297,7 +303,10 @@ pub fn pass_to_wire(state: &AppState, campaign: &CampaignRecord, p: &PassRecord)
         .cloned()
         .unwrap_or_else(|| BarcodeDoc::default().to_wire(&p.redeem_code));
     let pres = p.presentation(campaign);
-    let u = urls(state, &format!("{}/{}", campaign.page_token, p.download_token));
+    let u = urls(
+        state,
+        &format!("{}/{}", campaign.page_token, p.download_token),
+    );
     wire::Pass {
         id: p.id.clone(),
         campaign_id: p.campaign_id.clone(),
@@ -371,7 +380,10 @@ impl PassPatch {
         }
         p.barcode = r.barcode("barcode");
         p.barcodes = r.barcodes("barcodes");
-        p.redeem_code = r.string("redeem_code", MAX_STRING).flatten().filter(|s| !s.is_empty());
+        p.redeem_code = r
+            .string("redeem_code", MAX_STRING)
+            .flatten()
+            .filter(|s| !s.is_empty());
         p.locations = r.locations("locations");
         p.beacons = r.beacons("beacons");
         p.expiration_date = r.time("expiration_date");
@@ -419,17 +431,26 @@ async fn check_patch(
 ) -> Result<(), sqlx::Error> {
     if campaign.code_type != CodeType::PerPass {
         if patch.redeem_code.is_some() {
-            errors.add("redeem_code", "can only be set when the campaign's code_type is per_pass");
+            errors.add(
+                "redeem_code",
+                "can only be set when the campaign's code_type is per_pass",
+            );
         }
         if patch.barcode.as_ref().is_some_and(|b| b.message.is_some()) {
-            errors.add("barcode", "message can only be set when the campaign's code_type is per_pass");
+            errors.add(
+                "barcode",
+                "message can only be set when the campaign's code_type is per_pass",
+            );
         }
         if patch
             .barcodes
             .as_ref()
             .is_some_and(|bs| bs.iter().any(|b| b.message.is_some()))
         {
-            errors.add("barcodes", "message can only be set when the campaign's code_type is per_pass");
+            errors.add(
+                "barcodes",
+                "message can only be set when the campaign's code_type is per_pass",
+            );
         }
     }
     if let Some(Some(m)) = patch.max_distance {
@@ -437,7 +458,10 @@ async fn check_patch(
         if m <= 0 {
             errors.add("max_distance", "must be greater than 0");
         } else if m > limit {
-            errors.add("max_distance", format!("must be less than or equal to {limit}"));
+            errors.add(
+                "max_distance",
+                format!("must be less than or equal to {limit}"),
+            );
         }
     }
     let mut images = Presentation::default();
@@ -749,12 +773,11 @@ async fn update(
     let mut patch = PassPatch::read(map, &mut errors);
     // `merge`/`push`/`push_message` are also accepted at the body root (§8.2).
     if patch.merge.is_none() {
-        match body.0.get("merge") {
-            Some(v) => match parse_bool(v) {
+        if let Some(v) = body.0.get("merge") {
+            match parse_bool(v) {
                 Some(b) => patch.merge = Some(b),
                 None => errors.add("merge", "must be true or false"),
-            },
-            None => {}
+            }
         }
     }
     if patch.push.is_none() {

@@ -71,7 +71,11 @@ async fn submit(
     let map = match &body.0 {
         Value::Object(m) => m,
         Value::Null => &empty,
-        _ => return Err(ApiError::BadRequest("The body must be a JSON object".into())),
+        _ => {
+            return Err(ApiError::BadRequest(
+                "The body must be a JSON object".into(),
+            ))
+        }
     };
     let mut errors = Errors::default();
     // Only locations, beacons and barcodes are read as pass attributes; every other key is

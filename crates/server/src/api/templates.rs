@@ -122,7 +122,10 @@ pub async fn check_images(
                 if t != slot.as_str() {
                     errors.add(
                         slot.slot_attribute(),
-                        format!("must reference an asset of type {} (this one is {t})", slot.as_str()),
+                        format!(
+                            "must reference an asset of type {} (this one is {t})",
+                            slot.as_str()
+                        ),
                     );
                 }
             }
@@ -299,9 +302,8 @@ async fn destroy(
         });
     let delete_assets = match raw {
         None | Some(serde_json::Value::Null) => false,
-        Some(v) => parse_bool(&v).ok_or_else(|| {
-            ApiError::invalid("delete_assets", not_in_list("true, false"))
-        })?,
+        Some(v) => parse_bool(&v)
+            .ok_or_else(|| ApiError::invalid("delete_assets", not_in_list("true, false")))?,
     };
     let mut tx = state.db.begin().await?;
     let t = load_template(&mut tx, &account.id, &id)

@@ -275,7 +275,11 @@ pub fn urls(state: &AppState, tail: &str) -> DistributionUrls {
 }
 
 /// The wire shape of a campaign; `organization_name` defaults to `account_name`.
-pub fn campaign_to_wire(state: &AppState, c: &CampaignRecord, account_name: &str) -> wire::Campaign {
+pub fn campaign_to_wire(
+    state: &AppState,
+    c: &CampaignRecord,
+    account_name: &str,
+) -> wire::Campaign {
     let d = &c.doc;
     let p = &d.presentation;
     let u = urls(state, &c.page_token);

@@ -119,8 +119,10 @@ impl<'a> Reader<'a> {
             Value::String(s) if s.is_empty() => Some(None),
             Value::String(s) if is_color(s) => Some(Some(s.to_ascii_lowercase())),
             _ => {
-                self.errors
-                    .add(key, "must be a hex colour like #rrggbb (#000000 to #ffffff)");
+                self.errors.add(
+                    key,
+                    "must be a hex colour like #rrggbb (#000000 to #ffffff)",
+                );
                 None
             }
         }
@@ -135,14 +137,18 @@ impl<'a> Reader<'a> {
             Value::String(s) => match normalize_time(s) {
                 Some(t) => Some(Some(t)),
                 None => {
-                    self.errors
-                        .add(key, "is not a valid ISO-8601 time (e.g. 2014-09-22T20:51:53Z)");
+                    self.errors.add(
+                        key,
+                        "is not a valid ISO-8601 time (e.g. 2014-09-22T20:51:53Z)",
+                    );
                     None
                 }
             },
             _ => {
-                self.errors
-                    .add(key, "is not a valid ISO-8601 time (e.g. 2014-09-22T20:51:53Z)");
+                self.errors.add(
+                    key,
+                    "is not a valid ISO-8601 time (e.g. 2014-09-22T20:51:53Z)",
+                );
                 None
             }
         }
@@ -213,7 +219,8 @@ impl<'a> Reader<'a> {
             Some(s) if s.trim().is_empty() => Some(None),
             Some(s) if is_http_url(s.trim()) => Some(Some(s.trim().to_string())),
             Some(_) => {
-                self.errors.add(key, "must be an absolute http or https URL");
+                self.errors
+                    .add(key, "must be an absolute http or https URL");
                 None
             }
         }
@@ -332,9 +339,11 @@ pub fn parse_bool(v: &Value) -> Option<bool> {
 /// Integers, also from integral floats and numeric strings.
 pub fn parse_int(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64)
+        }),
         Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     }
@@ -418,7 +427,10 @@ pub fn parse_fields(key: &str, v: &Value, errors: &mut Errors) -> Option<Vec<Fie
             Some(_) => {
                 errors.add(
                     key,
-                    format!("item {n}: behaviour {}", not_in_list(&Behaviour::expected())),
+                    format!(
+                        "item {n}: behaviour {}",
+                        not_in_list(&Behaviour::expected())
+                    ),
                 );
                 ok = false;
                 None
@@ -431,7 +443,11 @@ pub fn parse_fields(key: &str, v: &Value, errors: &mut Errors) -> Option<Vec<Fie
             behaviour,
         });
     }
-    if out.iter().enumerate().any(|(i, f)| out[..i].iter().any(|g| g.key == f.key)) {
+    if out
+        .iter()
+        .enumerate()
+        .any(|(i, f)| out[..i].iter().any(|g| g.key == f.key))
+    {
         errors.add(key, "contains the same key twice");
         ok = false;
     }
@@ -477,19 +493,28 @@ pub fn merge_fields(current: &mut [Vec<Field>; 5], supplied: &[Option<Vec<FieldI
     }
 }
 
-/// Checks that field keys are unique across the five arrays; the message goes under the
-/// array holding the second occurrence.
+/// Checks that field keys are unique across the five arrays; the message goes under both
+/// arrays involved.
 pub fn check_unique_keys(fields: &[Vec<Field>; 5], errors: &mut Errors) {
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<(&str, usize)> = Vec::new();
     for (i, array) in fields.iter().enumerate() {
         for f in array {
-            if seen.contains(&f.key.as_str()) {
-                errors.add(
-                    FIELD_ARRAYS[i],
-                    format!("key '{}' is used more than once across the field arrays", f.key),
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == f.key) {
+                let message = format!(
+                    "key '{}' is used more than once across the field arrays",
+                    f.key
                 );
+                for a in [*first, i] {
+                    if !errors
+                        .0
+                        .get(FIELD_ARRAYS[a])
+                        .is_some_and(|m| m.contains(&message))
+                    {
+                        errors.add(FIELD_ARRAYS[a], message.clone());
+                    }
+                }
             } else {
-                seen.push(&f.key);
+                seen.push((&f.key, i));
             }
         }
     }
@@ -593,7 +618,9 @@ fn parse_beacons(key: &str, v: &Value, errors: &mut Errors) -> Option<Vec<Beacon
             continue;
         };
         let uuid = match obj.get("proximity_uuid") {
-            Some(Value::String(s)) => uuid::Uuid::parse_str(s).ok().map(|u| u.to_string().to_uppercase()),
+            Some(Value::String(s)) => uuid::Uuid::parse_str(s)
+                .ok()
+                .map(|u| u.to_string().to_uppercase()),
             _ => None,
         };
         if uuid.is_none() {
@@ -653,7 +680,10 @@ fn parse_barcode(key: &str, v: &Value, errors: &mut Errors) -> Option<BarcodeIn>
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if BarcodeFormat::parse(s).is_some() => BarcodeFormat::parse(s),
         Some(_) => {
-            errors.add(key, format!("format {}", not_in_list(&BarcodeFormat::expected())));
+            errors.add(
+                key,
+                format!("format {}", not_in_list(&BarcodeFormat::expected())),
+            );
             ok = false;
             None
         }
@@ -741,7 +771,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(l[0].latitude, 38.7);
-        parse_locations("locations", &json!([{"latitude": 91, "longitude": 0}]), &mut e);
+        parse_locations(
+            "locations",
+            &json!([{"latitude": 91, "longitude": 0}]),
+            &mut e,
+        );
         assert!(!e.is_empty());
     }
 

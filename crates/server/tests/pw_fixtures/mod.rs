@@ -44,6 +44,7 @@ pub async fn asset(server: &TestServer, client: &Client, asset_type: &str) -> St
     if r.status.as_u16() == 201 {
         return r.id();
     }
+    assert_eq!(r.status.as_u16(), 404, "asset upload failed: {}", r.body);
     // Upload route not there (yet): insert the row for the signed-in account.
     let account: String = {
         let me = client.get("/account").await.expect(200);

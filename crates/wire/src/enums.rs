@@ -124,21 +124,20 @@ wire_enum!(
 
 wire_enum!(
     /// Field behaviour on merge (§6.1).
+    #[derive(Default)]
     Behaviour {
+        #[default]
         Fixed = "fixed",
         Dynamic = "dynamic",
     }
 );
 
-impl Default for Behaviour {
-    fn default() -> Self {
-        Behaviour::Fixed
-    }
-}
 
 wire_enum!(
     /// Barcode format (§6.4).
+    #[derive(Default)]
     BarcodeFormat {
+        #[default]
         Qrcode = "qrcode",
         Pdf417 = "pdf417",
         Aztec = "aztec",
@@ -147,15 +146,12 @@ wire_enum!(
     }
 );
 
-impl Default for BarcodeFormat {
-    fn default() -> Self {
-        BarcodeFormat::Qrcode
-    }
-}
 
 wire_enum!(
     /// Barcode numbering policy (§6.5). `list` is reserved and refused with 422.
+    #[derive(Default)]
     CodeType {
+        #[default]
         Sequential = "sequential" | "sequencial",
         Fixed = "fixed",
         List = "list",
@@ -163,11 +159,6 @@ wire_enum!(
     }
 );
 
-impl Default for CodeType {
-    fn default() -> Self {
-        CodeType::Sequential
-    }
-}
 
 wire_enum!(
     /// Campaign state (§7.4).

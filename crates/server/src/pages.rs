@@ -602,7 +602,7 @@ async fn render_page(state: &AppState, campaign: &CampaignRecord, pass: &PassRec
         .unwrap_or(false);
     let body = format!(
         "<h1>{}</h1>{}<img class=\"pw-preview\" src=\"{base}.png\" alt=\"Preview of the pass\">\
-         <div><a class=\"pw-add\" id=\"pw-add\" href=\"{base}.pkpass\" download>Add to Apple Wallet</a></div>",
+         <div><a class=\"pw-add\" id=\"pw-add\" href=\"{base}.pkpass\">Add to Apple Wallet</a></div>",
         esc(&campaign.name),
         if development { dev_note() } else { String::new() },
     );

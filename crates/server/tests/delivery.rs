@@ -169,14 +169,16 @@ async fn every_style_is_signed_and_verifies(backend: Backend) {
 
     for (t, root, style, format) in STYLES {
         let logo = asset(&alice, "logo", 320, 100).await;
-        let c = campaign(
-            &alice,
-            t,
-            root,
-            &format!("{t} campaign"),
-            json!({"logo_id": logo, "barcode": {"format": format}}),
-        )
-        .await;
+        let mut extra = json!({"logo_id": logo, "barcode": {"format": format}});
+        // The image each style shows besides icon and logo (§20.4).
+        let (slot, w, h) = match t {
+            "coupons" | "store_cards" => ("strip", 750, 246),
+            "event_tickets" => ("strip", 750, 196),
+            "generics" => ("thumbnail", 180, 180),
+            _ => ("footer", 572, 30),
+        };
+        extra[format!("{slot}_id")] = json!(asset(&alice, slot, w, h).await);
+        let c = campaign(&alice, t, root, &format!("{t} campaign"), extra).await;
         let cid = c["id"].as_str().unwrap();
         let p = alice
             .post_empty(&format!("/{t}/{cid}/passes"))
@@ -228,7 +230,15 @@ async fn every_style_is_signed_and_verifies(backend: Backend) {
             .expect(200);
         assert_eq!(api.header("etag"), public.header("etag"));
         let files = unzip(&api.bytes);
-        assert!(files.contains_key("logo@2x.png"));
+        for f in ["logo.png", "logo@2x.png", "logo@3x.png"] {
+            assert!(files.contains_key(f), "{t}: {f}");
+        }
+        assert!(files.contains_key(&format!("{slot}@2x.png")), "{t}: {slot}");
+        if t == "event_tickets" {
+            // Event ticket strips use the shorter 375×98 pt box.
+            let strip = image::load_from_memory(&files["strip@2x.png"]).unwrap();
+            assert_eq!((strip.width(), strip.height()), (750, 196));
+        }
         check_pkpass(&api.bytes, &ca);
         // Another organization cannot reach it.
         let bob = server.account("Bob").await;

@@ -709,7 +709,7 @@ async fn merge_handler(
     body: JsonBody,
 ) -> ApiResult<Json<wire::MessageBody>> {
     let c = load_campaign(&state.db, &account.id, t, &id).await?;
-    let _message = push_message(&body)?;
+    let message = push_message(&body)?;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passes WHERE campaign_id = $1")
         .bind(&c.id)
         .fetch_one(&state.db.pool)
@@ -720,19 +720,17 @@ async fn merge_handler(
             job_id: None,
         }));
     }
-    let db = state.db.clone();
-    let campaign_id = c.id.clone();
-    tokio::spawn(async move {
-        if let Err(e) = merge_campaign_into_passes(&db, &campaign_id, 100).await {
-            tracing::error!(error = %e, campaign_id, "campaign merge failed");
-        }
-    });
+    // Runs as a background job (crate::jobs), which also pushes the updated passes.
+    let mut tx = state.db.begin().await?;
+    let job_id =
+        crate::jobs::enqueue_merge(&mut tx, &account.id, &c.id, message.as_deref()).await?;
+    tx.commit().await?;
     Ok(Json(wire::MessageBody {
         message: format!(
             "Merging campaign '{}' into {count} passes; updated passes will be pushed to their devices.",
             c.name
         ),
-        job_id: None,
+        job_id: Some(job_id),
     }))
 }
 
@@ -744,7 +742,10 @@ async fn push(
     body: JsonBody,
 ) -> ApiResult<Json<wire::MessageBody>> {
     let c = load_campaign(&state.db, &account.id, t, &id).await?;
-    let _message = push_message(&body)?;
+    let message = push_message(&body)?;
+    let mut tx = state.db.begin().await?;
+    crate::apns::enqueue_push_for_campaign(&mut tx, &c.id, message.as_deref()).await?;
+    tx.commit().await?;
     let installed: i64 = sqlx::query_scalar(
         "SELECT COUNT(DISTINCT pass_id) FROM registrations WHERE campaign_id = $1",
     )

@@ -663,6 +663,13 @@ pub async fn create_pass(
         .bind(&campaign.id)
         .execute(&mut **tx)
         .await?;
+    let created = crate::events::NewEvent::for_pass(
+        &campaign.account_id,
+        &campaign.id,
+        &pass.id,
+        passworks_wire::EventKind::Created,
+    );
+    crate::events::record(tx, &created).await?;
     Ok(pass)
 }
 
@@ -869,6 +876,14 @@ async fn update(
     .execute(&mut *tx)
     .await
     .map_err(code_clash)?;
+    if patch.push.unwrap_or(true) {
+        crate::apns::enqueue_push_for_passes(
+            &mut tx,
+            &[p.id.clone()],
+            patch.push_message.as_deref(),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Json(pass_to_wire(&state, &c, &p)))
 }
@@ -907,7 +922,10 @@ async fn push(
     body: JsonBody,
 ) -> ApiResult<Json<wire::MessageBody>> {
     let (c, p) = load_nested(&state, &account.id, t, &campaign_id, &pass_id).await?;
-    let _message = push_message(&body)?;
+    let message = push_message(&body)?;
+    let mut tx = state.db.begin().await?;
+    crate::apns::enqueue_push_for_passes(&mut tx, &[p.id.clone()], message.as_deref()).await?;
+    tx.commit().await?;
     Ok(Json(wire::MessageBody {
         message: format!(
             "push notifications sent for pass with id: {} on campaign '{}'",
@@ -965,6 +983,13 @@ pub async fn redeem_pass(
     let pass = load_pass_tx(&mut tx, pass_id)
         .await?
         .ok_or_else(|| ApiError::not_found("pass"))?;
+    let redeemed = crate::events::NewEvent::for_pass(
+        &campaign.account_id,
+        &campaign.id,
+        pass_id,
+        passworks_wire::EventKind::Redeemed,
+    );
+    crate::events::record(&mut tx, &redeemed).await?;
     tx.commit().await?;
     Ok(pass)
 }

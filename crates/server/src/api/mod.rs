@@ -7,6 +7,7 @@ use axum::Router;
 pub mod account;
 pub mod assets;
 pub mod certificates;
+pub mod openapi;
 pub mod organizations;
 pub mod campaigns;
 pub mod passes;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(assets::router())
         .merge(certificates::router())
         .merge(organizations::router())
+        .merge(openapi::router())
         .merge(campaigns::router())
         .merge(passes::router())
         .merge(templates::router())

@@ -56,6 +56,19 @@ pub async fn ensure(state: &AppState) -> anyhow::Result<String> {
     };
     write_files(state, &id).await?;
     state.passes.set_development_certificate(&id);
+    let key: String = sqlx::query_scalar("SELECT key_encrypted FROM certificates WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&db.pool)
+        .await?;
+    if let Err(e) = crate::api::certificates::decrypt_key(&state.settings, &key) {
+        tracing::error!(
+            error = %e,
+            certificate = %id,
+            "the development certificate's key cannot be decrypted: this server runs with a \
+             different master key than the one that stored it (check --master-key or \
+             <data dir>/master.key); passes signed with it will fail with 422"
+        );
+    }
     Ok(id)
 }
 

@@ -16,8 +16,8 @@ pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod list;
-pub mod passkit;
 pub mod pages;
+pub mod passkit;
 pub mod signing;
 pub mod state;
 pub mod webhooks;
@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/v2", api)
         .merge(passkit::router())
         .merge(pages::router())
+        .merge(api::assets::public_router())
         .merge(console::router(&state))
         .with_state(state)
 }

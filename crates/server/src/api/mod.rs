@@ -6,14 +6,14 @@ use axum::Router;
 
 pub mod account;
 pub mod assets;
+pub mod campaigns;
 pub mod certificates;
 pub mod openapi;
 pub mod organizations;
-pub mod campaigns;
 pub mod passes;
+pub mod ping;
 pub mod remote_forms;
 pub mod templates;
-pub mod ping;
 pub mod util;
 
 /// All `/v2` routes (without the authentication middleware, added by [`crate::app`]).
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(passes::router())
         .merge(templates::router())
         .merge(remote_forms::router())
+        .merge(crate::webhooks::router())
         .merge(crate::jobs::router())
         .merge(crate::pages::api_router())
         .fallback(|| async { ApiError::not_found("route") })

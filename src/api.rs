@@ -39,9 +39,25 @@ impl ApiError {
         ApiError { status, body }
     }
 
-    /// The message a person should read.
+    /// Every message without attribute names (`Pass already redeemed`).
+    pub fn plain(&self) -> String {
+        self.body
+            .errors
+            .values()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The message a person should read: attribute-prefixed for validation errors,
+    /// plain for refusals.
     pub fn message(&self) -> String {
-        let summary = self.body.summary();
+        let summary = if self.status == 422 {
+            self.body.summary()
+        } else {
+            self.plain()
+        };
         match self.status {
             0 => format!("The server could not be reached. {summary}"),
             401 => "The API username or key was not accepted.".into(),

@@ -305,8 +305,16 @@ mod tests {
 }
 
 /// Preview of the campaign form (updates as the user types).
-pub fn from_draft(d: &crate::draft::CampaignDraft, assets: &[passworks_wire::Asset]) -> PreviewInput {
-    let url = |id: &str| assets.iter().find(|a| a.id == id).map(|a| a.asset_url.clone());
+pub fn from_draft(
+    d: &crate::draft::CampaignDraft,
+    assets: &[passworks_wire::Asset],
+) -> PreviewInput {
+    let url = |id: &str| {
+        assets
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.asset_url.clone())
+    };
     PreviewInput {
         style: Some(d.ctype.pass_type()),
         transit: TransitType::parse(&d.transit_type),
@@ -327,7 +335,9 @@ pub fn from_draft(d: &crate::draft::CampaignDraft, assets: &[passworks_wire::Ass
         }),
         barcode_format: d.barcode_format,
         barcode_message: match d.code_type {
-            passworks_wire::CodeType::Fixed if !d.code_fixed_value.is_empty() => d.code_fixed_value.clone(),
+            passworks_wire::CodeType::Fixed if !d.code_fixed_value.is_empty() => {
+                d.code_fixed_value.clone()
+            }
             _ => "0000001".into(),
         },
     }
@@ -347,7 +357,10 @@ fn wire_fields(f: &[passworks_wire::Field]) -> Vec<(String, String, String, Beha
 }
 
 /// Preview of a saved campaign.
-pub fn from_campaign(c: &passworks_wire::Campaign, assets: &[passworks_wire::Asset]) -> PreviewInput {
+pub fn from_campaign(
+    c: &passworks_wire::Campaign,
+    assets: &[passworks_wire::Asset],
+) -> PreviewInput {
     from_draft(&crate::draft::CampaignDraft::from_campaign(c), assets)
 }
 
@@ -384,6 +397,10 @@ pub fn from_pass(
         }
     }
     input.barcode_format = p.barcode.format;
-    input.barcode_message = if p.barcode.message.is_empty() { p.redeem_code.clone() } else { p.barcode.message.clone() };
+    input.barcode_message = if p.barcode.message.is_empty() {
+        p.redeem_code.clone()
+    } else {
+        p.barcode.message.clone()
+    };
     input
 }

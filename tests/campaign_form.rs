@@ -28,12 +28,17 @@ async fn field_rows_are_added_reordered_switched_and_removed() {
     q(&root, "button.add").click();
     tick(10).await;
     assert_eq!(count(&root, ".field-row"), 2);
-    let keys: Vec<String> = draft.with_untracked(|d| d.fields[2].iter().map(|f| f.key.clone()).collect());
+    let keys: Vec<String> =
+        draft.with_untracked(|d| d.fields[2].iter().map(|f| f.key.clone()).collect());
     assert_eq!(keys.len(), 2);
     assert_ne!(keys[0], keys[1], "new rows get distinct keys");
 
     // Typing goes into the draft.
-    let second = root.query_selector_all(".field-row").unwrap().item(1).unwrap();
+    let second = root
+        .query_selector_all(".field-row")
+        .unwrap()
+        .item(1)
+        .unwrap();
     let second: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(second);
     type_into(&q(&second, ".f-key"), "seat");
     type_into(&q(&second, ".f-label"), "Seat");
@@ -44,17 +49,23 @@ async fn field_rows_are_added_reordered_switched_and_removed() {
     q(&second, "button.up").click();
     tick(10).await;
     assert_eq!(draft.with_untracked(|d| d.fields[2][0].key.clone()), "seat");
-    let first_key: web_sys::HtmlInputElement = wasm_bindgen::JsCast::unchecked_into(q(&root, ".field-row .f-key"));
+    let first_key: web_sys::HtmlInputElement =
+        wasm_bindgen::JsCast::unchecked_into(q(&root, ".field-row .f-key"));
     assert_eq!(first_key.value(), "seat");
 
     // Fixed → dynamic.
-    let sel: web_sys::HtmlSelectElement = wasm_bindgen::JsCast::unchecked_into(q(&root, ".field-row .f-behaviour"));
+    let sel: web_sys::HtmlSelectElement =
+        wasm_bindgen::JsCast::unchecked_into(q(&root, ".field-row .f-behaviour"));
     sel.set_value("dynamic");
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);
-    sel.dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap()).unwrap();
+    sel.dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
     tick(10).await;
-    assert_eq!(draft.with_untracked(|d| d.fields[2][0].behaviour), passworks_wire::Behaviour::Dynamic);
+    assert_eq!(
+        draft.with_untracked(|d| d.fields[2][0].behaviour),
+        passworks_wire::Behaviour::Dynamic
+    );
 
     q(&root, ".field-row button.remove").click();
     tick(10).await;
@@ -77,22 +88,39 @@ async fn duplicate_keys_show_an_error_next_to_the_array() {
 
 #[wasm_bindgen_test]
 async fn submitting_an_incomplete_form_marks_the_fields() {
-    let root = mount(|| view! {
-        <Router>
-            <Routes fallback=|| "not found">
-                <Route path=path!("/*any") view=|| view! { <CampaignForm draft=CampaignDraft::new(CampaignType::Coupon)/> }/>
-            </Routes>
-        </Router>
+    let root = mount(|| {
+        view! {
+            <Router>
+                <Routes fallback=|| "not found">
+                    <Route path=path!("/*any") view=|| view! { <CampaignForm draft=CampaignDraft::new(CampaignType::Coupon)/> }/>
+                </Routes>
+            </Router>
+        }
     });
     tick(50).await;
     type_into(&q(&root, "#f-background_color"), "blue");
     q(&root, "button[type=submit]").click();
     tick(30).await;
-    assert!(q(&root, "#err-name").text_content().unwrap().contains("Name is required"));
-    assert_eq!(q(&root, "#f-name").get_attribute("aria-invalid").as_deref(), Some("true"));
-    assert!(q(&root, "#err-background_color").text_content().unwrap().contains("#rrggbb"));
-    assert!(q(&root, "#err-icon_id").text_content().unwrap().contains("icon"));
-    assert!(q(&root, ".banner.error").text_content().unwrap().contains("attention"));
+    assert!(q(&root, "#err-name")
+        .text_content()
+        .unwrap()
+        .contains("Name is required"));
+    assert_eq!(
+        q(&root, "#f-name").get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert!(q(&root, "#err-background_color")
+        .text_content()
+        .unwrap()
+        .contains("#rrggbb"));
+    assert!(q(&root, "#err-icon_id")
+        .text_content()
+        .unwrap()
+        .contains("icon"));
+    assert!(q(&root, ".banner.error")
+        .text_content()
+        .unwrap()
+        .contains("attention"));
 
     // Fixing the name clears its message on the next submit.
     type_into(&q(&root, "#f-name"), "Spring sale");
@@ -103,18 +131,29 @@ async fn submitting_an_incomplete_form_marks_the_fields() {
 
 #[wasm_bindgen_test]
 async fn preview_follows_the_form_as_the_user_types() {
-    let root = mount(|| view! {
-        <Router>
-            <Routes fallback=|| "not found">
-                <Route path=path!("/*any") view=|| view! { <CampaignForm draft=CampaignDraft::new(CampaignType::Coupon)/> }/>
-            </Routes>
-        </Router>
+    let root = mount(|| {
+        view! {
+            <Router>
+                <Routes fallback=|| "not found">
+                    <Route path=path!("/*any") view=|| view! { <CampaignForm draft=CampaignDraft::new(CampaignType::Coupon)/> }/>
+                </Routes>
+            </Router>
+        }
     });
     tick(50).await;
     type_into(&q(&root, "#f-logo_text"), "Paw Planet");
     tick(20).await;
-    assert_eq!(q(&root, ".pass-logo-text").text_content().unwrap(), "Paw Planet");
-    type_into(&q(&root, ".field-array[data-array=primary_fields] .f-value"), "50% off");
+    assert_eq!(
+        q(&root, ".pass-logo-text").text_content().unwrap(),
+        "Paw Planet"
+    );
+    type_into(
+        &q(&root, ".field-array[data-array=primary_fields] .f-value"),
+        "50% off",
+    );
     tick(20).await;
-    assert!(q(&root, ".pass-card .pf.primary").text_content().unwrap().contains("50% off"));
+    assert!(q(&root, ".pass-card .pf.primary")
+        .text_content()
+        .unwrap()
+        .contains("50% off"));
 }

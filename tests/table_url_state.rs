@@ -24,7 +24,10 @@ struct Row {
 async fn fake_fetch(q: ListQuery) -> ApiResult<(Vec<Row>, PageInfo)> {
     let start = (q.page - 1) * q.per_page;
     let rows = (start..(start + q.per_page).min(60))
-        .map(|i| Row { id: format!("id{i}"), name: format!("row {i}") })
+        .map(|i| Row {
+            id: format!("id{i}"),
+            name: format!("row {i}"),
+        })
         .collect();
     Ok((
         rows,
@@ -67,12 +70,22 @@ async fn sort_filter_page_and_back_round_trip_through_the_url() {
     let root = mount(table_view);
     tick(50).await;
     assert_eq!(count(&root, "tbody tr"), 25);
-    assert_eq!(q(&root, "th[aria-sort]").get_attribute("aria-sort").unwrap(), "none");
+    assert_eq!(
+        q(&root, "th[aria-sort]")
+            .get_attribute("aria-sort")
+            .unwrap(),
+        "none"
+    );
 
     q(&root, "th button.sort").click();
     tick(50).await;
     assert!(search().contains("q%5Bs%5D=name+asc"), "{}", search());
-    assert_eq!(q(&root, "th[aria-sort]").get_attribute("aria-sort").unwrap(), "ascending");
+    assert_eq!(
+        q(&root, "th[aria-sort]")
+            .get_attribute("aria-sort")
+            .unwrap(),
+        "ascending"
+    );
 
     q(&root, "th button.sort").click();
     tick(50).await;
@@ -80,22 +93,45 @@ async fn sort_filter_page_and_back_round_trip_through_the_url() {
 
     type_into(&q(&root, "tr.filters input"), "row 3");
     tick(50).await;
-    assert!(search().contains("q%5Bname_cont%5D=row%203"), "{}", search());
+    assert!(
+        search().contains("q%5Bname_cont%5D=row%203"),
+        "{}",
+        search()
+    );
 
-    let next = texts(&root, ".pager button").iter().position(|t| t.contains("Next")).unwrap();
+    let next = texts(&root, ".pager button")
+        .iter()
+        .position(|t| t.contains("Next"))
+        .unwrap();
     let buttons = root.query_selector_all(".pager button").unwrap();
-    wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&buttons.item(next as u32).unwrap()).click();
+    wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(
+        &buttons.item(next as u32).unwrap(),
+    )
+    .click();
     tick(50).await;
     assert!(search().contains("page=2"), "{}", search());
     assert_eq!(texts(&root, "tbody tr td:nth-child(2)")[0], "row 25");
 
-    web_sys::window().unwrap().history().unwrap().back().unwrap();
+    web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .back()
+        .unwrap();
     tick(150).await;
     assert!(!search().contains("page=2"), "{}", search());
-    assert!(search().contains("q%5Bname_cont%5D"), "filter survives back: {}", search());
+    assert!(
+        search().contains("q%5Bname_cont%5D"),
+        "filter survives back: {}",
+        search()
+    );
     assert_eq!(texts(&root, "tbody tr td:nth-child(2)")[0], "row 0");
     assert_eq!(
-        wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlInputElement>(&q(&root, "tr.filters input")).value(),
+        wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlInputElement>(&q(
+            &root,
+            "tr.filters input"
+        ))
+        .value(),
         "row 3"
     );
 }
@@ -107,7 +143,10 @@ async fn selecting_rows_shows_bulk_actions() {
     assert!(q_opt(&root, ".bulk-bar").is_none());
     q(&root, "thead input[type=checkbox]").click();
     tick(20).await;
-    assert!(q(&root, ".bulk-bar").text_content().unwrap().contains(&format!("{} selected", count(&root, "tbody tr"))));
+    assert!(q(&root, ".bulk-bar")
+        .text_content()
+        .unwrap()
+        .contains(&format!("{} selected", count(&root, "tbody tr"))));
     assert!(q_opt(&root, ".bulk-bar .bulk-delete").is_some());
     q(&root, "thead input[type=checkbox]").click();
     tick(20).await;

@@ -18,12 +18,17 @@ pub const ASSET_MIME: &[&str] = &["image/png", "image/jpeg", "image/gif"];
 /// Browser-side check of a chosen file: `Err(message)` when it would be refused.
 pub fn check_asset_file(name: &str, mime: &str, size: f64) -> Result<(), String> {
     let lower = name.to_lowercase();
-    let ext_ok = [".png", ".jpg", ".jpeg", ".gif"].iter().any(|e| lower.ends_with(e));
+    let ext_ok = [".png", ".jpg", ".jpeg", ".gif"]
+        .iter()
+        .any(|e| lower.ends_with(e));
     if !ASSET_MIME.contains(&mime) && !ext_ok {
         return Err(format!("{name} is not a PNG, JPEG or GIF image."));
     }
     if size > MAX_ASSET_BYTES {
-        return Err(format!("{name} is {}; the limit is 1 MiB.", human_size(size)));
+        return Err(format!(
+            "{name} is {}; the limit is 1 MiB.",
+            human_size(size)
+        ));
     }
     Ok(())
 }
@@ -48,7 +53,9 @@ pub fn AssetsPage() -> impl IntoView {
             flash.set(Some(Err(m)));
             return;
         }
-        let Ok(form) = web_sys::FormData::new() else { return };
+        let Ok(form) = web_sys::FormData::new() else {
+            return;
+        };
         let _ = form.append_with_blob_and_filename("asset[file]", &file, &file.name());
         let _ = form.append_with_str("asset[asset_type]", &upload_type.get_untracked());
         progress.set(Some(0.0));
@@ -59,7 +66,10 @@ pub fn AssetsPage() -> impl IntoView {
             progress.set(None);
             match r {
                 Ok(a) => {
-                    flash.set(Some(Ok(format!("Uploaded {name} as {} ({}×{}).", a.asset_type, a.width, a.height))));
+                    flash.set(Some(Ok(format!(
+                        "Uploaded {name} as {} ({}×{}).",
+                        a.asset_type, a.width, a.height
+                    ))));
                     refresh.update(|n| *n += 1);
                 }
                 Err(e) => {
@@ -82,7 +92,8 @@ pub fn AssetsPage() -> impl IntoView {
                 Err(e) => view! { <ErrorBanner message=e.message()/> }.into_any(),
                 Ok((items, info)) if items.is_empty() => {
                     let _ = info;
-                    view! { <Empty message="No assets here yet. Upload an image above."/> }.into_any()
+                    view! { <Empty message="No assets here yet. Upload an image above."/> }
+                        .into_any()
                 }
                 Ok((items, info)) => {
                     let cards = items
@@ -215,6 +226,8 @@ mod tests {
     fn files_are_checked_for_type_and_size() {
         assert!(check_asset_file("a.png", "image/png", 1000.0).is_ok());
         assert!(check_asset_file("a.bmp", "image/bmp", 1000.0).is_err());
-        assert!(check_asset_file("a.png", "image/png", 1_048_577.0).unwrap_err().contains("1 MiB"));
+        assert!(check_asset_file("a.png", "image/png", 1_048_577.0)
+            .unwrap_err()
+            .contains("1 MiB"));
     }
 }

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use passworks_wire::{
-    Asset, BarcodeFormat, Behaviour, Campaign, CampaignType, Certificate, CodeType, Template, TransitType,
+    Asset, BarcodeFormat, Behaviour, Campaign, CampaignType, Certificate, CodeType, Template,
+    TransitType,
 };
 
 use crate::api::{self, ApiError};
@@ -15,13 +16,48 @@ use crate::preview;
 
 /// Every attribute the form can show an error for.
 const FORM_ATTRS: &[&str] = &[
-    "name", "description", "template_id", "certificate_id", "icon_id", "logo_id", "strip_id", "thumbnail_id",
-    "background_id", "footer_id", "logo_text", "background_color", "text_color", "label_color", "foreground_color",
-    "transit_type", "barcode", "header_fields", "primary_fields", "secondary_fields", "auxiliary_fields",
-    "back_fields", "fields", "locations", "beacons", "organization_name", "associated_store_identifiers",
-    "code_type", "code_fixed_value", "allow_multiple_redeems", "expiration_date", "relevant_date", "max_distance",
-    "user_info", "gwallet_usage", "og", "og_description", "javascript", "stylesheet", "remote_form_url",
-    "sync_locations_on_merge", "sync_beacons_on_merge",
+    "name",
+    "description",
+    "template_id",
+    "certificate_id",
+    "icon_id",
+    "logo_id",
+    "strip_id",
+    "thumbnail_id",
+    "background_id",
+    "footer_id",
+    "logo_text",
+    "background_color",
+    "text_color",
+    "label_color",
+    "foreground_color",
+    "transit_type",
+    "barcode",
+    "header_fields",
+    "primary_fields",
+    "secondary_fields",
+    "auxiliary_fields",
+    "back_fields",
+    "fields",
+    "locations",
+    "beacons",
+    "organization_name",
+    "associated_store_identifiers",
+    "code_type",
+    "code_fixed_value",
+    "allow_multiple_redeems",
+    "expiration_date",
+    "relevant_date",
+    "max_distance",
+    "user_info",
+    "gwallet_usage",
+    "og",
+    "og_description",
+    "javascript",
+    "stylesheet",
+    "remote_form_url",
+    "sync_locations_on_merge",
+    "sync_beacons_on_merge",
 ];
 
 /// New campaign of the route's type.
@@ -197,11 +233,21 @@ fn colour_control(
 
 /// Editor of one of the five field arrays: add, remove, reorder, fixed/dynamic.
 #[component]
-pub fn FieldArrayEditor(draft: RwSignal<CampaignDraft>, errors: FormErrors, arr: usize) -> impl IntoView {
+pub fn FieldArrayEditor(
+    draft: RwSignal<CampaignDraft>,
+    errors: FormErrors,
+    arr: usize,
+) -> impl IntoView {
     let (attr, title) = FIELD_ARRAYS[arr];
     let row_ids = move || draft.with(|d| d.fields[arr].iter().map(|f| f.id).collect::<Vec<_>>());
     let get = move |id: u32, f: fn(&crate::draft::FieldRow) -> String| {
-        draft.with(|d| d.fields[arr].iter().find(|r| r.id == id).map(f).unwrap_or_default())
+        draft.with(|d| {
+            d.fields[arr]
+                .iter()
+                .find(|r| r.id == id)
+                .map(f)
+                .unwrap_or_default()
+        })
     };
     let set = move |id: u32, f: fn(&mut crate::draft::FieldRow, String), v: String| {
         draft.update(|d| {
@@ -288,7 +334,13 @@ pub fn FieldArrayEditor(draft: RwSignal<CampaignDraft>, errors: FormErrors, arr:
 fn LocationsEditor(draft: RwSignal<CampaignDraft>, errors: FormErrors) -> impl IntoView {
     let ids = move || draft.with(|d| d.locations.iter().map(|l| l.id).collect::<Vec<_>>());
     let get = move |id: u32, f: fn(&crate::draft::LocationRow) -> String| {
-        draft.with(|d| d.locations.iter().find(|r| r.id == id).map(f).unwrap_or_default())
+        draft.with(|d| {
+            d.locations
+                .iter()
+                .find(|r| r.id == id)
+                .map(f)
+                .unwrap_or_default()
+        })
     };
     let set = move |id: u32, f: fn(&mut crate::draft::LocationRow, String), v: String| {
         draft.update(|d| {
@@ -334,7 +386,13 @@ fn LocationsEditor(draft: RwSignal<CampaignDraft>, errors: FormErrors) -> impl I
 fn BeaconsEditor(draft: RwSignal<CampaignDraft>, errors: FormErrors) -> impl IntoView {
     let ids = move || draft.with(|d| d.beacons.iter().map(|l| l.id).collect::<Vec<_>>());
     let get = move |id: u32, f: fn(&crate::draft::BeaconRow) -> String| {
-        draft.with(|d| d.beacons.iter().find(|r| r.id == id).map(f).unwrap_or_default())
+        draft.with(|d| {
+            d.beacons
+                .iter()
+                .find(|r| r.id == id)
+                .map(f)
+                .unwrap_or_default()
+        })
     };
     let set = move |id: u32, f: fn(&mut crate::draft::BeaconRow, String), v: String| {
         draft.update(|d| {
@@ -378,14 +436,19 @@ fn BeaconsEditor(draft: RwSignal<CampaignDraft>, errors: FormErrors) -> impl Int
 
 /// The whole form. `id` is set when editing.
 #[component]
-pub fn CampaignForm(draft: CampaignDraft, #[prop(optional, into)] id: Option<String>) -> impl IntoView {
+pub fn CampaignForm(
+    draft: CampaignDraft,
+    #[prop(optional, into)] id: Option<String>,
+) -> impl IntoView {
     let ctype: CampaignType = draft.ctype;
     let draft = RwSignal::new(draft);
     let errors: FormErrors = RwSignal::new(Default::default());
     let banner = RwSignal::new(None::<String>);
     let assets = LocalResource::new(|| async { api::list_all::<Asset>("/assets", 10).await });
-    let templates = LocalResource::new(|| async { api::list_all::<Template>("/templates", 10).await });
-    let certificates = LocalResource::new(|| async { api::list_all::<Certificate>("/certificates", 5).await });
+    let templates =
+        LocalResource::new(|| async { api::list_all::<Template>("/templates", 10).await });
+    let certificates =
+        LocalResource::new(|| async { api::list_all::<Certificate>("/certificates", 5).await });
     let asset_list = Signal::derive(move || assets.get().and_then(|r| r.ok()).unwrap_or_default());
     let layout = Memo::new(move |_| {
         let a = asset_list.get();
@@ -422,7 +485,9 @@ pub fn CampaignForm(draft: CampaignDraft, #[prop(optional, into)] id: Option<Str
             banner.set(None);
             save.dispatch(draft.with(|d| d.to_input()));
         } else {
-            banner.set(Some("Some fields need attention: see the messages next to them.".into()));
+            banner.set(Some(
+                "Some fields need attention: see the messages next to them.".into(),
+            ));
         }
     };
     let template_options = move || {
@@ -448,8 +513,13 @@ pub fn CampaignForm(draft: CampaignDraft, #[prop(optional, into)] id: Option<Str
             })
             .collect_view()
     };
-    let using_template = move || draft.with(|d| !d.template_id.is_empty() && d.template_id != d.original_template_id);
-    let cancel_href = id.as_ref().map(|i| campaign_href(ctype, i)).unwrap_or_else(|| format!("/campaigns/{}", ctype.as_str()));
+    let using_template = move || {
+        draft.with(|d| !d.template_id.is_empty() && d.template_id != d.original_template_id)
+    };
+    let cancel_href = id
+        .as_ref()
+        .map(|i| campaign_href(ctype, i))
+        .unwrap_or_else(|| format!("/campaigns/{}", ctype.as_str()));
     view! {
         <form class="two-col campaign-form" novalidate on:submit=submit>
             <div>

@@ -44,13 +44,19 @@ pub fn CampaignList() -> impl IntoView {
     });
     let columns = vec![
         Column::new("name", "Name").filter(FilterKind::Contains),
-        Column::new("state", "State").filter(FilterKind::Choice(&["published", "paused", "archived"])),
+        Column::new("state", "State").filter(FilterKind::Choice(&[
+            "published",
+            "paused",
+            "archived",
+        ])),
         Column::new("passes_count", "Passes").unsorted(),
         Column::new("redeemed_count", "Redeemed").unsorted(),
         Column::new("created_at", "Created"),
     ];
     let bulk_run = move |op: &'static str| {
-        let Some(t) = ctype.get_untracked() else { return };
+        let Some(t) = ctype.get_untracked() else {
+            return;
+        };
         let ids = selected.get_untracked();
         spawn_local(async move {
             let mut ok = 0;
@@ -60,7 +66,9 @@ pub fn CampaignList() -> impl IntoView {
                 let r = if op == "delete" {
                     api::delete(&path).await
                 } else {
-                    api::post_empty::<Campaign>(&format!("{path}/{op}")).await.map(|_| ())
+                    api::post_empty::<Campaign>(&format!("{path}/{op}"))
+                        .await
+                        .map(|_| ())
                 };
                 match r {
                     Ok(()) => ok += 1,
@@ -70,7 +78,11 @@ pub fn CampaignList() -> impl IntoView {
             flash.set(Some(if failed.is_empty() {
                 Ok(format!("{op}: {ok} campaign(s) done."))
             } else {
-                Err(format!("{op}: {ok} done, {} refused: {}", failed.len(), failed.join("; ")))
+                Err(format!(
+                    "{op}: {ok} done, {} refused: {}",
+                    failed.len(),
+                    failed.join("; ")
+                ))
             }));
             selected.set(Vec::new());
             refresh.update(|n| *n += 1);
@@ -165,7 +177,11 @@ pub fn CampaignDetail() -> impl IntoView {
             }
         }
     });
-    let assets = LocalResource::new(|| async { api::list_all::<Asset>("/assets", 10).await.unwrap_or_default() });
+    let assets = LocalResource::new(|| async {
+        api::list_all::<Asset>("/assets", 10)
+            .await
+            .unwrap_or_default()
+    });
     let flash = RwSignal::new(None::<Result<String, String>>);
     let navigate = use_navigate();
     let op = Action::new_local(move |op: &Op| {
@@ -174,19 +190,33 @@ pub fn CampaignDetail() -> impl IntoView {
         let path = campaign_path(t, &id.get_untracked());
         async move {
             let msg = match &op {
-                Op::Pause => api::post_empty::<Campaign>(&format!("{path}/pause")).await.map(|_| "Campaign paused.".to_string()),
-                Op::Resume => api::post_empty::<Campaign>(&format!("{path}/resume")).await.map(|_| "Campaign resumed.".to_string()),
-                Op::Archive => api::post_empty::<Campaign>(&format!("{path}/archive")).await.map(|_| "Campaign archived.".to_string()),
+                Op::Pause => api::post_empty::<Campaign>(&format!("{path}/pause"))
+                    .await
+                    .map(|_| "Campaign paused.".to_string()),
+                Op::Resume => api::post_empty::<Campaign>(&format!("{path}/resume"))
+                    .await
+                    .map(|_| "Campaign resumed.".to_string()),
+                Op::Archive => api::post_empty::<Campaign>(&format!("{path}/archive"))
+                    .await
+                    .map(|_| "Campaign archived.".to_string()),
                 Op::Merge(m) => {
-                    let body = PushInput { push_message: (!m.trim().is_empty()).then(|| m.trim().to_string()) };
-                    api::post::<_, MessageBody>(&format!("{path}/merge"), &body).await.map(|b| b.message)
+                    let body = PushInput {
+                        push_message: (!m.trim().is_empty()).then(|| m.trim().to_string()),
+                    };
+                    api::post::<_, MessageBody>(&format!("{path}/merge"), &body)
+                        .await
+                        .map(|b| b.message)
                 }
                 Op::Push(m) => {
                     let body = passworks_wire::wrap(
                         t.root_key(),
-                        &PushInput { push_message: (!m.trim().is_empty()).then(|| m.trim().to_string()) },
+                        &PushInput {
+                            push_message: (!m.trim().is_empty()).then(|| m.trim().to_string()),
+                        },
                     );
-                    api::post::<_, MessageBody>(&format!("{path}/push"), &body).await.map(|b| b.message)
+                    api::post::<_, MessageBody>(&format!("{path}/push"), &body)
+                        .await
+                        .map(|b| b.message)
                 }
                 Op::Delete => api::delete(&path).await.map(|_| "deleted".to_string()),
             };
@@ -317,11 +347,17 @@ fn Distribution(c: Campaign) -> impl IntoView {
 }
 
 fn yes_no(b: bool) -> &'static str {
-    if b { "Yes" } else { "No" }
+    if b {
+        "Yes"
+    } else {
+        "No"
+    }
 }
 
 fn opt(s: &Option<String>) -> String {
-    s.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())
+    s.clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "—".into())
 }
 
 fn swatch(s: &Option<String>) -> AnyView {

@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 use passworks_wire::query::ListQuery;
 use passworks_wire::{
-    Account, AccountInput, Asset, AssetType, BarcodeFormat, BarcodeInput, Certificate, Organization,
-    OrganizationInput, PassType, Template, TemplateInput, TransitType, WebhookDelivery, WebhookToken,
+    Account, AccountInput, Asset, AssetType, BarcodeFormat, BarcodeInput, Certificate,
+    Organization, OrganizationInput, PassType, Template, TemplateInput, TransitType,
+    WebhookDelivery, WebhookToken,
 };
 use wasm_bindgen::JsCast;
 
@@ -31,7 +32,13 @@ pub fn TemplatesPage() -> impl IntoView {
     let delete_assets = RwSignal::new(false);
     let columns = vec![
         Column::new("name", "Name").filter(FilterKind::Contains),
-        Column::new("pass_type", "Style").filter(FilterKind::Choice(&["coupon", "storeCard", "eventTicket", "boardingPass", "generic"])),
+        Column::new("pass_type", "Style").filter(FilterKind::Choice(&[
+            "coupon",
+            "storeCard",
+            "eventTicket",
+            "boardingPass",
+            "generic",
+        ])),
         Column::new("source", "Source").unsorted(),
         Column::new("created_at", "Created"),
         Column::new("id", "").unsorted(),
@@ -89,7 +96,10 @@ pub fn TemplatesPage() -> impl IntoView {
 }
 
 #[component]
-fn TemplateForm(refresh: RwSignal<u32>, flash: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
+fn TemplateForm(
+    refresh: RwSignal<u32>,
+    flash: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let pass_type = RwSignal::new("generic".to_string());
     let transit = RwSignal::new("air".to_string());
@@ -98,7 +108,11 @@ fn TemplateForm(refresh: RwSignal<u32>, flash: RwSignal<Option<Result<String, St
     let bg = RwSignal::new("#1e3a5f".to_string());
     let fg = RwSignal::new("#ffffff".to_string());
     let errors: FormErrors = RwSignal::new(Default::default());
-    let assets = LocalResource::new(|| async { api::list_all::<Asset>("/assets", 10).await.unwrap_or_default() });
+    let assets = LocalResource::new(|| async {
+        api::list_all::<Asset>("/assets", 10)
+            .await
+            .unwrap_or_default()
+    });
     let save = Action::new_local(move |input: &TemplateInput| {
         let body = passworks_wire::wrap("template", input);
         async move { api::post::<_, Template>("/templates", &body).await }
@@ -112,7 +126,19 @@ fn TemplateForm(refresh: RwSignal<u32>, flash: RwSignal<Option<Result<String, St
         }
         Some(Err(e)) => {
             errors.set(Default::default());
-            if let Some(m) = absorb_errors(errors, &e, &["name", "pass_type", "transit_type", "icon_id", "background_color", "text_color", "logo_text"]) {
+            if let Some(m) = absorb_errors(
+                errors,
+                &e,
+                &[
+                    "name",
+                    "pass_type",
+                    "transit_type",
+                    "icon_id",
+                    "background_color",
+                    "text_color",
+                    "logo_text",
+                ],
+            ) {
                 flash.set(Some(Err(m)));
             }
         }
@@ -208,20 +234,29 @@ pub fn CertificatesPage() -> impl IntoView {
     let upload = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(f), Some(w)) = (p12.get_value(), wwdr.get_value()) else {
-            flash.set(Some(Err("Choose the .p12 file and the WWDR certificate.".into())));
+            flash.set(Some(Err(
+                "Choose the .p12 file and the WWDR certificate.".into()
+            )));
             return;
         };
-        let Ok(form) = web_sys::FormData::new() else { return };
+        let Ok(form) = web_sys::FormData::new() else {
+            return;
+        };
         let _ = form.append_with_blob_and_filename("certificate[file]", &f, &f.name());
         let _ = form.append_with_str("certificate[password]", &password.get_untracked());
         let _ = form.append_with_blob_and_filename("certificate[wwdr]", &w, &w.name());
         progress.set(Some(0.0));
         leptos::task::spawn_local(async move {
-            let r = api::upload::<Certificate>("/certificates", form, move |p| progress.set(Some(p))).await;
+            let r =
+                api::upload::<Certificate>("/certificates", form, move |p| progress.set(Some(p)))
+                    .await;
             progress.set(None);
             match r {
                 Ok(c) => {
-                    flash.set(Some(Ok(format!("Certificate for {} added.", c.pass_type_identifier))));
+                    flash.set(Some(Ok(format!(
+                        "Certificate for {} added.",
+                        c.pass_type_identifier
+                    ))));
                     password.set(String::new());
                     refresh.update(|n| *n += 1);
                 }
@@ -298,9 +333,16 @@ pub fn CertificatesPage() -> impl IntoView {
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let session = use_session();
-    let url = RwSignal::new(session.account.with_untracked(|a| a.as_ref().and_then(|a| a.webhook_url.clone()).unwrap_or_default()));
+    let url = RwSignal::new(session.account.with_untracked(|a| {
+        a.as_ref()
+            .and_then(|a| a.webhook_url.clone())
+            .unwrap_or_default()
+    }));
     Effect::new(move |_| {
-        if let Some(u) = session.account.with(|a| a.as_ref().map(|a| a.webhook_url.clone().unwrap_or_default())) {
+        if let Some(u) = session.account.with(|a| {
+            a.as_ref()
+                .map(|a| a.webhook_url.clone().unwrap_or_default())
+        }) {
             url.set(u);
         }
     });
@@ -309,7 +351,13 @@ pub fn WebhooksPage() -> impl IntoView {
     let token = RwSignal::new(None::<String>);
     let confirm = RwSignal::new(false);
     let save = Action::new_local(move |u: &String| {
-        let body = passworks_wire::wrap("account", &AccountInput { webhook_url: Some(Some(u.trim().to_string()).filter(|s| !s.is_empty())), ..Default::default() });
+        let body = passworks_wire::wrap(
+            "account",
+            &AccountInput {
+                webhook_url: Some(Some(u.trim().to_string()).filter(|s| !s.is_empty())),
+                ..Default::default()
+            },
+        );
         async move { api::patch::<_, Account>("/account", &body).await }
     });
     Effect::new(move |_| match save.value().get() {
@@ -335,8 +383,19 @@ pub fn WebhooksPage() -> impl IntoView {
         });
     };
     let columns = vec![
-        Column::new("event", "Event").filter(FilterKind::Choice(&["created", "downloaded", "installed", "fetched", "redeemed", "uninstalled"])),
-        Column::new("status", "Status").filter(FilterKind::Choice(&["pending", "delivered", "failed"])),
+        Column::new("event", "Event").filter(FilterKind::Choice(&[
+            "created",
+            "downloaded",
+            "installed",
+            "fetched",
+            "redeemed",
+            "uninstalled",
+        ])),
+        Column::new("status", "Status").filter(FilterKind::Choice(&[
+            "pending",
+            "delivered",
+            "failed",
+        ])),
         Column::new("attempts", "Attempts"),
         Column::new("last_status_code", "Last answer").unsorted(),
         Column::new("next_attempt_at", "Next retry"),
@@ -396,7 +455,9 @@ pub fn OrganizationsPage() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let shown = RwSignal::new(None::<Organization>);
     let create = Action::new_local(move |n: &String| {
-        let body = OrganizationInput { name: Some(n.trim().to_string()) };
+        let body = OrganizationInput {
+            name: Some(n.trim().to_string()),
+        };
         async move { api::post::<_, Organization>("/organizations", &body).await }
     });
     Effect::new(move |_| match create.value().get() {
@@ -416,7 +477,11 @@ pub fn OrganizationsPage() -> impl IntoView {
     });
     let refresh_pw = move |id: String| {
         leptos::task::spawn_local(async move {
-            match api::post_empty::<Organization>(&format!("/organizations/{id}/refresh_api_password")).await {
+            match api::post_empty::<Organization>(&format!(
+                "/organizations/{id}/refresh_api_password"
+            ))
+            .await
+            {
                 Ok(o) => shown.set(Some(o)),
                 Err(e) => flash.set(Some(Err(e.message()))),
             }
@@ -488,7 +553,13 @@ pub fn AccountPage() -> impl IntoView {
     });
     let flash = RwSignal::new(None::<Result<String, String>>);
     let save = Action::new_local(move |n: &String| {
-        let body = passworks_wire::wrap("account", &AccountInput { name: Some(n.trim().to_string()), ..Default::default() });
+        let body = passworks_wire::wrap(
+            "account",
+            &AccountInput {
+                name: Some(n.trim().to_string()),
+                ..Default::default()
+            },
+        );
         async move { api::patch::<_, Account>("/account", &body).await }
     });
     Effect::new(move |_| match save.value().get() {
@@ -526,8 +597,17 @@ mod tests {
 
     #[test]
     fn certificates_warn_a_month_ahead() {
-        assert_eq!(expiry_state("2026-01-10T00:00:00Z", "2026-01-01").0, "expiring");
-        assert_eq!(expiry_state("2025-12-01T00:00:00Z", "2026-01-01").0, "expired");
-        assert_eq!(expiry_state("2027-01-01T00:00:00Z", "2026-01-01"), ("active", None));
+        assert_eq!(
+            expiry_state("2026-01-10T00:00:00Z", "2026-01-01").0,
+            "expiring"
+        );
+        assert_eq!(
+            expiry_state("2025-12-01T00:00:00Z", "2026-01-01").0,
+            "expired"
+        );
+        assert_eq!(
+            expiry_state("2027-01-01T00:00:00Z", "2026-01-01"),
+            ("active", None)
+        );
     }
 }

@@ -6,7 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use passworks_wire::query::ListQuery;
 use passworks_wire::{
-    Asset, Behaviour, Campaign, CampaignType, CodeType, MessageBody, Pass, PassInput, PushInput, Redeem, RedeemInput,
+    Asset, Behaviour, Campaign, CampaignType, CodeType, MessageBody, Pass, PassInput, PushInput,
+    Redeem, RedeemInput,
 };
 
 use crate::api::{self, ApiError, ApiResult};
@@ -53,7 +54,9 @@ pub fn PassList() -> impl IntoView {
     let flash = RwSignal::new(None::<Result<String, String>>);
     let confirm = RwSignal::new(false);
     let bulk_run = move |op: &'static str| {
-        let Some(t) = ctype.get_untracked() else { return };
+        let Some(t) = ctype.get_untracked() else {
+            return;
+        };
         let cid = cid.get_untracked();
         let ids = selected.get_untracked();
         spawn_local(async move {
@@ -62,8 +65,24 @@ pub fn PassList() -> impl IntoView {
                 let path = pass_path(t, &cid, id);
                 let r = match op {
                     "delete" => api::delete(&path).await,
-                    "void" => api::patch::<_, Pass>(&path, &passworks_wire::wrap("pass", &PassInput { voided: Some(true), ..Default::default() })).await.map(|_| ()),
-                    _ => api::post::<_, Pass>(&format!("{path}/redeem"), &passworks_wire::wrap("pass", &RedeemInput::default())).await.map(|_| ()),
+                    "void" => api::patch::<_, Pass>(
+                        &path,
+                        &passworks_wire::wrap(
+                            "pass",
+                            &PassInput {
+                                voided: Some(true),
+                                ..Default::default()
+                            },
+                        ),
+                    )
+                    .await
+                    .map(|_| ()),
+                    _ => api::post::<_, Pass>(
+                        &format!("{path}/redeem"),
+                        &passworks_wire::wrap("pass", &RedeemInput::default()),
+                    )
+                    .await
+                    .map(|_| ()),
                 };
                 match r {
                     Ok(()) => ok += 1,
@@ -73,7 +92,11 @@ pub fn PassList() -> impl IntoView {
             flash.set(Some(if failed.is_empty() {
                 Ok(format!("{op}: {ok} pass(es) done."))
             } else {
-                Err(format!("{op}: {ok} done, {} refused: {}", failed.len(), failed.join("; ")))
+                Err(format!(
+                    "{op}: {ok} done, {} refused: {}",
+                    failed.len(),
+                    failed.join("; ")
+                ))
             }));
             selected.set(Vec::new());
             refresh.update(|n| *n += 1);
@@ -200,20 +223,40 @@ pub fn PassEdit() -> impl IntoView {
 }
 
 const PASS_ATTRS: &[&str] = &[
-    "header_fields", "primary_fields", "secondary_fields", "auxiliary_fields", "back_fields", "fields", "barcode",
-    "barcodes", "redeem_code", "expiration_date", "relevant_date", "voided", "thumbnail_id", "push_message",
+    "header_fields",
+    "primary_fields",
+    "secondary_fields",
+    "auxiliary_fields",
+    "back_fields",
+    "fields",
+    "barcode",
+    "barcodes",
+    "redeem_code",
+    "expiration_date",
+    "relevant_date",
+    "voided",
+    "thumbnail_id",
+    "push_message",
 ];
 
 /// Pass create/edit form with live preview.
 #[component]
-fn PassForm(draft: PassDraft, campaign: Campaign, #[prop(optional, into)] pass_id: Option<String>) -> impl IntoView {
+fn PassForm(
+    draft: PassDraft,
+    campaign: Campaign,
+    #[prop(optional, into)] pass_id: Option<String>,
+) -> impl IntoView {
     let draft = RwSignal::new(draft);
     let errors: FormErrors = RwSignal::new(Default::default());
     let banner = RwSignal::new(None::<String>);
     let t = campaign.campaign_type;
     let cid = campaign.id.clone();
     let code_type = campaign.code_type;
-    let assets = LocalResource::new(|| async { api::list_all::<Asset>("/assets", 10).await.unwrap_or_default() });
+    let assets = LocalResource::new(|| async {
+        api::list_all::<Asset>("/assets", 10)
+            .await
+            .unwrap_or_default()
+    });
     let asset_list = Signal::derive(move || assets.get().unwrap_or_default());
     let camp = StoredValue::new(campaign);
     let layout = Memo::new(move |_| {
@@ -232,8 +275,12 @@ fn PassForm(draft: PassDraft, campaign: Campaign, #[prop(optional, into)] pass_i
             }
             if !d.thumbnail_id.is_empty() {
                 if let Some(u) = a.iter().find(|x| x.id == d.thumbnail_id) {
-                    input.images.retain(|(s, _)| *s != passworks_wire::AssetType::Thumbnail);
-                    input.images.push((passworks_wire::AssetType::Thumbnail, u.asset_url.clone()));
+                    input
+                        .images
+                        .retain(|(s, _)| *s != passworks_wire::AssetType::Thumbnail);
+                    input
+                        .images
+                        .push((passworks_wire::AssetType::Thumbnail, u.asset_url.clone()));
                 }
             }
         });
@@ -258,7 +305,10 @@ fn PassForm(draft: PassDraft, campaign: Campaign, #[prop(optional, into)] pass_i
         Some(Ok(p)) => navigate(&pass_href(t, &cid3, &p.id), Default::default()),
         Some(Err(e)) => {
             errors.set(Default::default());
-            banner.set(absorb_errors(errors, &e, PASS_ATTRS).or_else(|| Some("Some fields need attention.".into())));
+            banner.set(
+                absorb_errors(errors, &e, PASS_ATTRS)
+                    .or_else(|| Some("Some fields need attention.".into())),
+            );
         }
         None => {}
     });
@@ -401,7 +451,11 @@ pub fn PassDetail() -> impl IntoView {
             Ok::<_, ApiError>((campaign, pass, redeems))
         }
     });
-    let assets = LocalResource::new(|| async { api::list_all::<Asset>("/assets", 10).await.unwrap_or_default() });
+    let assets = LocalResource::new(|| async {
+        api::list_all::<Asset>("/assets", 10)
+            .await
+            .unwrap_or_default()
+    });
     let flash = RwSignal::new(None::<Result<String, String>>);
     let navigate = use_navigate();
     let op = Action::new_local(move |o: &PassOp| {
@@ -412,17 +466,45 @@ pub fn PassDetail() -> impl IntoView {
             let r = match &o {
                 PassOp::Redeem(c) => api::post::<_, Pass>(
                     &format!("{path}/redeem"),
-                    &passworks_wire::wrap("pass", &RedeemInput { comment: (!c.is_empty()).then(|| c.clone()), ..Default::default() }),
+                    &passworks_wire::wrap(
+                        "pass",
+                        &RedeemInput {
+                            comment: (!c.is_empty()).then(|| c.clone()),
+                            ..Default::default()
+                        },
+                    ),
                 )
                 .await
                 .map(|p| format!("Redeemed ({} times in total).", p.redeemed_count)),
-                PassOp::Reset => api::post_empty::<Pass>(&format!("{path}/reset_redeem")).await.map(|_| "Redeem reset: the pass is valid again.".into()),
-                PassOp::Void(v) => api::patch::<_, Pass>(&path, &passworks_wire::wrap("pass", &PassInput { voided: Some(*v), ..Default::default() }))
+                PassOp::Reset => api::post_empty::<Pass>(&format!("{path}/reset_redeem"))
                     .await
-                    .map(|_| if *v { "Pass voided.".into() } else { "Pass is valid again.".into() }),
+                    .map(|_| "Redeem reset: the pass is valid again.".into()),
+                PassOp::Void(v) => api::patch::<_, Pass>(
+                    &path,
+                    &passworks_wire::wrap(
+                        "pass",
+                        &PassInput {
+                            voided: Some(*v),
+                            ..Default::default()
+                        },
+                    ),
+                )
+                .await
+                .map(|_| {
+                    if *v {
+                        "Pass voided.".into()
+                    } else {
+                        "Pass is valid again.".into()
+                    }
+                }),
                 PassOp::Push(m) => api::post::<_, MessageBody>(
                     &format!("{path}/push"),
-                    &passworks_wire::wrap("pass", &PushInput { push_message: (!m.is_empty()).then(|| m.clone()) }),
+                    &passworks_wire::wrap(
+                        "pass",
+                        &PushInput {
+                            push_message: (!m.is_empty()).then(|| m.clone()),
+                        },
+                    ),
                 )
                 .await
                 .map(|b| b.message),
@@ -436,7 +518,10 @@ pub fn PassDetail() -> impl IntoView {
             match r {
                 Ok(_) if matches!(o, PassOp::Delete) => {
                     if let Some(t) = ctype.get_untracked() {
-                        navigate(&format!("{}/passes", campaign_href(t, &cid.get_untracked())), Default::default());
+                        navigate(
+                            &format!("{}/passes", campaign_href(t, &cid.get_untracked())),
+                            Default::default(),
+                        );
                     }
                 }
                 Ok(m) => {
@@ -555,29 +640,70 @@ pub fn RedeemScreen() -> impl IntoView {
     let ctype = use_ctype();
     let cid = use_param("id");
     let campaign = LocalResource::new(move || load_campaign(ctype.get(), cid.get()));
-    let assets = LocalResource::new(|| async { api::list_all::<Asset>("/assets", 10).await.unwrap_or_default() });
+    let assets = LocalResource::new(|| async {
+        api::list_all::<Asset>("/assets", 10)
+            .await
+            .unwrap_or_default()
+    });
     let code = RwSignal::new(String::new());
     let comment = RwSignal::new(String::new());
     let run = Action::new_local(move |(redeem, code, comment): &(bool, String, String)| {
-        let (redeem, code, comment) = (*redeem, code.trim().to_string(), comment.trim().to_string());
-        let base = campaign_path(ctype.get_untracked().unwrap_or(CampaignType::Generic), &cid.get_untracked());
+        let (redeem, code, comment) =
+            (*redeem, code.trim().to_string(), comment.trim().to_string());
+        let base = campaign_path(
+            ctype.get_untracked().unwrap_or(CampaignType::Generic),
+            &cid.get_untracked(),
+        );
         async move {
             if redeem {
                 let body = passworks_wire::wrap(
                     "pass",
-                    &RedeemInput { redeem_code: Some(code.clone()), comment: (!comment.is_empty()).then_some(comment) },
+                    &RedeemInput {
+                        redeem_code: Some(code.clone()),
+                        comment: (!comment.is_empty()).then_some(comment),
+                    },
                 );
                 match api::post::<_, Pass>(&format!("{base}/redeem"), &body).await {
-                    Ok(p) => RedeemOutcome { code, redeemed: true, pass: Some(p), error: None },
+                    Ok(p) => RedeemOutcome {
+                        code,
+                        redeemed: true,
+                        pass: Some(p),
+                        error: None,
+                    },
                     Err(e) => {
-                        let pass = api::get::<Pass>(&format!("{base}/redeem/{}", passworks_wire::query::encode(&code))).await.ok();
-                        RedeemOutcome { code, redeemed: false, pass, error: Some(e) }
+                        let pass = api::get::<Pass>(&format!(
+                            "{base}/redeem/{}",
+                            passworks_wire::query::encode(&code)
+                        ))
+                        .await
+                        .ok();
+                        RedeemOutcome {
+                            code,
+                            redeemed: false,
+                            pass,
+                            error: Some(e),
+                        }
                     }
                 }
             } else {
-                match api::get::<Pass>(&format!("{base}/redeem/{}", passworks_wire::query::encode(&code))).await {
-                    Ok(p) => RedeemOutcome { code, redeemed: false, pass: Some(p), error: None },
-                    Err(e) => RedeemOutcome { code, redeemed: false, pass: None, error: Some(e) },
+                match api::get::<Pass>(&format!(
+                    "{base}/redeem/{}",
+                    passworks_wire::query::encode(&code)
+                ))
+                .await
+                {
+                    Ok(p) => RedeemOutcome {
+                        code,
+                        redeemed: false,
+                        pass: Some(p),
+                        error: None,
+                    },
+                    Err(e) => RedeemOutcome {
+                        code,
+                        redeemed: false,
+                        pass: None,
+                        error: Some(e),
+                    },
                 }
             }
         }
@@ -597,7 +723,7 @@ pub fn RedeemScreen() -> impl IntoView {
                 (Some(e), _) => {
                     let text = match e.status {
                         404 => format!("✗ Code {} is not a pass of this campaign.", o.code),
-                        412 => format!("✗ Code {} cannot be redeemed: {}", o.code, e.body.summary()),
+                        412 => format!("✗ Code {} cannot be redeemed: {}", o.code, e.plain()),
                         _ => format!("✗ {}", e.message()),
                     };
                     view! { <div class="banner error result" role="alert">{text}</div> }.into_any()

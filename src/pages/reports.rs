@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use passworks_wire::query::{encode, ListQuery};
-use passworks_wire::{Campaign, CampaignType, DailyCounters, DailyReport, Registration, TotalsReport};
+use passworks_wire::{
+    Campaign, CampaignType, DailyCounters, DailyReport, Registration, TotalsReport,
+};
 
 use crate::api::{self, ApiError};
 use crate::components::*;
@@ -84,9 +86,21 @@ pub const SERIES: &[(&str, &str, &str)] = &[
 
 /// Every daily counter in CSV column order.
 pub const COUNTERS: &[&str] = &[
-    "creates_count", "downloads_count", "views_count", "installs_count", "uninstalls_count", "fetches_count",
-    "redeems_count", "expires_count", "pushes_count", "updates_count", "webhooks_count", "api_calls_count",
-    "distribution_updates_count", "active_count", "removed_count",
+    "creates_count",
+    "downloads_count",
+    "views_count",
+    "installs_count",
+    "uninstalls_count",
+    "fetches_count",
+    "redeems_count",
+    "expires_count",
+    "pushes_count",
+    "updates_count",
+    "webhooks_count",
+    "api_calls_count",
+    "distribution_updates_count",
+    "active_count",
+    "removed_count",
 ];
 
 /// One counter of a day, by name.
@@ -115,14 +129,25 @@ pub fn counter(d: &DailyCounters, name: &str) -> i64 {
 pub fn report_csv(r: &DailyReport) -> String {
     let mut header = vec!["date"];
     header.extend_from_slice(COUNTERS);
-    header.extend_from_slice(&["installs_ios", "installs_android", "installs_wp", "uninstalls_ios", "uninstalls_android", "uninstalls_wp"]);
+    header.extend_from_slice(&[
+        "installs_ios",
+        "installs_android",
+        "installs_wp",
+        "uninstalls_ios",
+        "uninstalls_android",
+        "uninstalls_wp",
+    ]);
     let rows: Vec<Vec<String>> = r
         .report
         .iter()
         .map(|(day, c)| {
             let mut row = vec![day.clone()];
             row.extend(COUNTERS.iter().map(|n| counter(c, n).to_string()));
-            row.extend([c.i.ios, c.i.android, c.i.wp, c.u.ios, c.u.android, c.u.wp].iter().map(|n| n.to_string()));
+            row.extend(
+                [c.i.ios, c.i.android, c.i.wp, c.u.ios, c.u.android, c.u.wp]
+                    .iter()
+                    .map(|n| n.to_string()),
+            );
             row
         })
         .collect();
@@ -148,9 +173,14 @@ fn download(name: &str, text: &str, mime: &str) {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
-    let a: web_sys::HtmlAnchorElement = wasm_bindgen::JsCast::unchecked_into(document().create_element("a").unwrap());
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let a: web_sys::HtmlAnchorElement =
+        wasm_bindgen::JsCast::unchecked_into(document().create_element("a").unwrap());
     a.set_href(&url);
     a.set_download(name);
     a.click();
@@ -212,7 +242,12 @@ pub fn ReportsPage() -> impl IntoView {
             let t = t.unwrap_or(CampaignType::Generic);
             let base = campaign_path(t, &id);
             let campaign = api::get::<Campaign>(&base).await?;
-            let daily = api::get::<DailyReport>(&format!("{base}/reports?start_date={}&end_date={}", encode(&s), encode(&e))).await;
+            let daily = api::get::<DailyReport>(&format!(
+                "{base}/reports?start_date={}&end_date={}",
+                encode(&s),
+                encode(&e)
+            ))
+            .await;
             let totals = api::get::<TotalsReport>(&format!("{base}/reports/totals")).await;
             Ok::<_, ApiError>((campaign, daily, totals))
         }
@@ -282,9 +317,21 @@ mod tests {
 
     #[test]
     fn csv_has_a_row_per_day_and_every_counter() {
-        let mut r = DailyReport { campaign_id: "c".into(), start_date: "2024-01-01".into(), end_date: "2024-01-02".into(), report: Default::default() };
-        r.report.insert("2024-01-01".into(), DailyCounters { installs_count: 3, ..Default::default() });
-        r.report.insert("2024-01-02".into(), DailyCounters::default());
+        let mut r = DailyReport {
+            campaign_id: "c".into(),
+            start_date: "2024-01-01".into(),
+            end_date: "2024-01-02".into(),
+            report: Default::default(),
+        };
+        r.report.insert(
+            "2024-01-01".into(),
+            DailyCounters {
+                installs_count: 3,
+                ..Default::default()
+            },
+        );
+        r.report
+            .insert("2024-01-02".into(), DailyCounters::default());
         let csv = report_csv(&r);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
@@ -294,6 +341,9 @@ mod tests {
 
     #[test]
     fn polyline_scales_to_the_box() {
-        assert_eq!(polyline(&[0, 10], 10, 100.0, 50.0, 0.0), "0.0,50.0 100.0,0.0");
+        assert_eq!(
+            polyline(&[0, 10], 10, 100.0, 50.0, 0.0),
+            "0.0,50.0 100.0,0.0"
+        );
     }
 }

@@ -37,7 +37,9 @@ pub fn q(root: &web_sys::HtmlElement, sel: &str) -> web_sys::HtmlElement {
 }
 
 pub fn q_opt(root: &web_sys::HtmlElement, sel: &str) -> Option<web_sys::HtmlElement> {
-    root.query_selector(sel).unwrap().map(|e| e.unchecked_into())
+    root.query_selector(sel)
+        .unwrap()
+        .map(|e| e.unchecked_into())
 }
 
 pub fn count(root: &web_sys::HtmlElement, sel: &str) -> u32 {

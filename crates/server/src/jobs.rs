@@ -355,8 +355,10 @@ mod tests {
 
     #[test]
     fn changed_keys_name_new_and_changed_values() {
-        let mut before = PassDoc::default();
-        before.primary_fields = vec![field("offer", "10%"), field("name", "Ana")];
+        let before = PassDoc {
+            primary_fields: vec![field("offer", "10%"), field("name", "Ana")],
+            ..PassDoc::default()
+        };
         let mut after = before.clone();
         after.primary_fields[0].value = Some("20%".into());
         after.back_fields = vec![field("terms", "none")];

@@ -879,7 +879,7 @@ async fn update(
     if patch.push.unwrap_or(true) {
         crate::apns::enqueue_push_for_passes(
             &mut tx,
-            &[p.id.clone()],
+            std::slice::from_ref(&p.id),
             patch.push_message.as_deref(),
         )
         .await?;
@@ -924,7 +924,8 @@ async fn push(
     let (c, p) = load_nested(&state, &account.id, t, &campaign_id, &pass_id).await?;
     let message = push_message(&body)?;
     let mut tx = state.db.begin().await?;
-    crate::apns::enqueue_push_for_passes(&mut tx, &[p.id.clone()], message.as_deref()).await?;
+    crate::apns::enqueue_push_for_passes(&mut tx, std::slice::from_ref(&p.id), message.as_deref())
+        .await?;
     tx.commit().await?;
     Ok(Json(wire::MessageBody {
         message: format!(

@@ -106,6 +106,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PASSWORKS_RATE_LIMIT_ANONYMOUS", default_value_t = 60)]
     pub rate_limit_anonymous: i64,
 
+    /// New passes the public download pages hand out to one client IP per hour.
+    #[arg(long, env = "PASSWORKS_PAGE_ISSUE_LIMIT", default_value_t = 100)]
+    pub page_issue_limit: i64,
+
     /// Master key (64 hex characters) that encrypts private keys at rest. Default: a key
     /// generated into `<data dir>/master.key` on first start.
     #[arg(long, env = "PASSWORKS_MASTER_KEY", hide_env_values = true)]
@@ -152,6 +156,7 @@ impl ServeArgs {
             cors_origins: Vec::new(),
             rate_limit_authenticated: 5000,
             rate_limit_anonymous: 60,
+            page_issue_limit: 100,
             master_key: None,
             apns_url: "https://api.push.apple.com".into(),
             allow_private_webhooks: false,

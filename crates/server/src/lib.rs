@@ -147,6 +147,7 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         cors_origins: args.cors_origins.clone(),
         rate_limit_authenticated: args.rate_limit_authenticated,
         rate_limit_anonymous: args.rate_limit_anonymous,
+        page_issue_limit: args.page_issue_limit,
         master_key: load_master_key(args)?,
         apns_url: args.apns_url.clone(),
         allow_private_webhooks: args.allow_private_webhooks,

@@ -215,9 +215,18 @@ async fn visitor_or_new_pass(
     campaign: &CampaignRecord,
     headers: &HeaderMap,
     query: Option<&str>,
+    ip: Option<&str>,
 ) -> ApiResult<(PassRecord, Option<HeaderValue>)> {
     if let Some(p) = visitor_pass(state, campaign, headers).await {
         return Ok((p, None));
+    }
+    // Public pages issue passes to anyone: cap how many one address gets per hour.
+    if let Some(ip) = ip {
+        let (count, reset) = crate::auth::count_request(&state.db, &format!("issue:{ip}")).await?;
+        if count > state.settings.page_issue_limit {
+            let retry_after = (reset - chrono::Utc::now().timestamp()).max(1);
+            return Err(ApiError::RateLimited { retry_after });
+        }
     }
     let patch = PassPatch {
         metadata: metadata_from_query(query),
@@ -275,7 +284,9 @@ async fn campaign_entry(
         return gone(&state, &campaign, want);
     }
     let (pass, cookie) =
-        match visitor_or_new_pass(&state, &campaign, &headers, query.as_deref()).await {
+        match visitor_or_new_pass(&state, &campaign, &headers, query.as_deref(), ip.as_deref())
+            .await
+        {
             Ok(x) => x,
             Err(e) if want == Want::Page => return error_page(&campaign, e),
             Err(e) => return e.into_response(),

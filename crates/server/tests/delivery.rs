@@ -685,3 +685,27 @@ async fn uploaded_certificate_takes_over(backend: Backend) {
     server.stop().await;
 }
 both_backends!(uploaded_certificate_takes_over);
+
+async fn public_pages_cap_new_passes_per_address(backend: Backend) {
+    let server = TestServer::start_with(backend, |a| {
+        a.rate_limit_anonymous = 10_000;
+        a.rate_limit_authenticated = 100_000;
+        a.page_issue_limit = 2;
+    })
+    .await;
+    let alice = server.account("Alice").await;
+    let c = campaign(&alice, "generics", "generic", "Capped", json!({})).await;
+    let cid = c["id"].as_str().unwrap();
+    let page_url = c["page_url"].as_str().unwrap();
+    // Two cookie-less visitors from one address get passes; the third is turned away.
+    fetch(page_url, &[]).await.expect(200);
+    let second = fetch(page_url, &[]).await.expect(200);
+    fetch(page_url, &[]).await.expect(429);
+    assert_eq!(passes_total(&alice, cid).await, "2");
+    // A visitor who already has a pass keeps getting it.
+    let cookie = cookie_of(&second);
+    fetch(page_url, &[("cookie", cookie.as_str())]).await.expect(200);
+    assert_eq!(passes_total(&alice, cid).await, "2");
+    server.stop().await;
+}
+both_backends!(public_pages_cap_new_passes_per_address);

@@ -247,6 +247,54 @@ impl TestSystem {
         .await
     }
 
+    /// Signs in with other credentials: opens the console at `/` (which
+    /// redirects to the sign-in form when nobody is signed in) and submits them.
+    pub async fn sign_in_as(&self, username: &str, key: &str) -> Result<()> {
+        self.goto("/").await?;
+        sign_in(self.driver(), username, key).await
+    }
+
+    /// Creates another account in this system's database with `passworks
+    /// account create` (the server keeps running). `organizations` grants
+    /// the permission to manage child organizations.
+    pub fn add_account(&self, name: &str, organizations: bool) -> Result<Account> {
+        let server_bin = server_binary()?;
+        let mut command = Command::new(&server_bin);
+        command
+            .args(["account", "create", "--name", name, "--data-dir"])
+            .arg(self.work_dir.join("data"));
+        if organizations {
+            command.arg("--organizations");
+        }
+        for var in SERVER_ENV {
+            command.env_remove(var);
+        }
+        let output = command
+            .output()
+            .with_context(|| format!("running {}", server_bin.display()))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            bail!(
+                "`passworks account create` failed ({}):\n{stdout}\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        serde_json::from_str(stdout.trim())
+            .with_context(|| format!("`passworks account create` printed:\n{stdout}"))
+    }
+
+    /// A scratch directory of this test (removed after a passing test), for
+    /// files the browser uploads.
+    pub fn scratch_dir(&self) -> PathBuf {
+        self.work_dir.join("scratch")
+    }
+
+    /// The folder the screenshots of this test go to.
+    pub fn screenshot_dir(&self) -> &Path {
+        &self.screenshot_dir
+    }
+
     /// Saves a screenshot as `<target dir>/screenshots/<test>/<step>.png`
     /// and returns its path.
     pub async fn screenshot(&self, step: &str) -> Result<PathBuf> {

@@ -74,6 +74,12 @@ async fn reports_count_what_happened(backend: Backend) {
     assert_eq!(d["fetches_count"], 1);
     assert_eq!(d["redeems_count"], 1);
     assert_eq!(d["i"], json!({"ios": 1, "android": 1, "wp": 0}));
+    // Two installs, one removed: one pass is active at the end of the day.
+    assert_eq!(d["active_count"], 1);
+    assert_eq!(d["removed_count"], 1);
+    assert_eq!(y["active_count"], 0);
+    // Campaign-scoped API calls are counted (this test made several).
+    assert!(d["api_calls_count"].as_i64().unwrap() >= 1);
     assert_eq!(d["u"], json!({"ios": 0, "android": 1, "wp": 0}));
     for (name, value) in d.as_object().unwrap() {
         if name != "i" && name != "u" {
@@ -97,6 +103,9 @@ async fn reports_count_what_happened(backend: Backend) {
     assert_eq!(t["uninstalls_count"], 1);
     assert_eq!(t["fetches_count"], 1);
     assert_eq!(t["redeems_count"], 1);
+    assert_eq!(t["active_count"], 1);
+    assert_eq!(t["removed_count"], 1);
+    assert!(t["api_calls_count"].as_i64().unwrap() >= 2);
     assert_eq!(
         t["apple"],
         json!({"installs_count": 1, "uninstalls_count": 0})

@@ -102,7 +102,18 @@ pub async fn load_campaign(
         .fetch_optional(&db.pool)
         .await?
         .ok_or_else(|| ApiError::not_found("campaign"))?;
-    Ok(campaign_from_row(&row)?)
+    let campaign = campaign_from_row(&row)?;
+    // Every API call scoped to a campaign counts towards its `api_calls_count` (§15).
+    let mut conn = db.pool.acquire().await?;
+    crate::events::bump_counter(
+        &mut conn,
+        &campaign.id,
+        &crate::events::today(),
+        "api_calls_count",
+        1,
+    )
+    .await?;
+    Ok(campaign)
 }
 
 /// Loads a campaign by id inside a transaction (no scoping).
@@ -586,6 +597,16 @@ async fn update(
     let existing = load_campaign(&state.db, &account.id, t, &id).await?;
     let map = body.root(t.root_key())?;
     let c = save(&state, &account, t, Some(existing), map).await?;
+    // An update changes what the campaign's download page shows.
+    let mut conn = state.db.pool.acquire().await?;
+    crate::events::bump_counter(
+        &mut conn,
+        &c.id,
+        &crate::events::today(),
+        "distribution_updates_count",
+        1,
+    )
+    .await?;
     Ok(Json(campaign_to_wire(&state, &c, &account.name)))
 }
 

@@ -125,6 +125,33 @@ pub async fn daily(
             add_daily(entry, &counter, total.max(0));
         }
     }
+    // Active and removed passes at the end of each day: installs and uninstalls since the
+    // campaign began, carried forward from before the range.
+    let before = sqlx::query(
+        "SELECT counter, COALESCE(CAST(SUM(value) AS BIGINT), 0) AS total FROM report_daily \
+         WHERE campaign_id = $1 AND day < $2 AND counter IN ('installs_count', 'uninstalls_count') \
+         GROUP BY counter",
+    )
+    .bind(&c.id)
+    .bind(start.format("%Y-%m-%d").to_string())
+    .fetch_all(&state.db.pool)
+    .await?;
+    let (mut installed, mut removed) = (0i64, 0i64);
+    for row in before {
+        let counter: String = row.try_get("counter")?;
+        let total: i64 = row.try_get("total")?;
+        if counter == "installs_count" {
+            installed = total;
+        } else {
+            removed = total;
+        }
+    }
+    for entry in report.values_mut() {
+        installed += entry.installs_count;
+        removed += entry.uninstalls_count;
+        entry.active_count = (installed - removed).max(0);
+        entry.removed_count = removed;
+    }
     Ok(Json(wire::DailyReport {
         campaign_id: c.id,
         start_date: start.format("%Y-%m-%d").to_string(),
@@ -154,6 +181,14 @@ pub async fn totals(
         let total: i64 = row.try_get("total")?;
         add_daily(&mut daily, &counter, total.max(0));
     }
+    // Active: passes installed in a wallet right now; removed: every uninstall so far.
+    let active: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE campaign_id = $1")
+            .bind(&c.id)
+            .fetch_one(&state.db.pool)
+            .await?;
+    daily.active_count = active;
+    daily.removed_count = daily.uninstalls_count;
     let d = daily;
     Ok(Json(wire::TotalsReport {
         campaign_id: c.id,

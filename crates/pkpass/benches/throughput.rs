@@ -43,7 +43,10 @@ fn photo(w: u32, h: u32, seed: u32, noise: u32) -> Vec<u8> {
 }
 
 fn prepare(noise: u32) -> Vec<PreparedImage> {
-    let opts = PrepareOptions { style: Some(PassType::Coupon), max_scale: 2 };
+    let opts = PrepareOptions {
+        style: Some(PassType::Coupon),
+        max_scale: 2,
+    };
     vec![
         PreparedImage::from_png_with(AssetType::Icon, &photo(58, 58, 1, noise), opts).unwrap(),
         PreparedImage::from_png_with(AssetType::Logo, &photo(320, 100, 2, noise), opts).unwrap(),
@@ -52,7 +55,12 @@ fn prepare(noise: u32) -> Vec<PreparedImage> {
 }
 
 fn field(key: &str, label: &str, value: &str) -> Field {
-    Field { key: key.into(), label: Some(label.into()), value: Some(value.into()), behaviour: Behaviour::Dynamic }
+    Field {
+        key: key.into(),
+        label: Some(label.into()),
+        value: Some(value.into()),
+        behaviour: Behaviour::Dynamic,
+    }
 }
 
 fn spec(serial: u64) -> PassSpec {
@@ -72,10 +80,22 @@ fn spec(serial: u64) -> PassSpec {
         label_color: Some("#102030".into()),
         header_fields: vec![field("balance", "Balance", "12.50")],
         primary_fields: vec![field("offer", "Offer", "20% off")],
-        secondary_fields: vec![field("holder", "Name", "Jane Appleseed"), field("level", "Level", "Gold")],
+        secondary_fields: vec![
+            field("holder", "Name", "Jane Appleseed"),
+            field("level", "Level", "Gold"),
+        ],
         auxiliary_fields: vec![field("expires", "Expires", "2030-01-01")],
-        back_fields: vec![field("terms", "Terms", "Not valid with other offers. One per customer.")],
-        barcodes: vec![Barcode { format: BarcodeFormat::Qrcode, message: code.clone(), alt_text: code, alt_text_type: "mirror".into() }],
+        back_fields: vec![field(
+            "terms",
+            "Terms",
+            "Not valid with other offers. One per customer.",
+        )],
+        barcodes: vec![Barcode {
+            format: BarcodeFormat::Qrcode,
+            message: code.clone(),
+            alt_text: code,
+            alt_text_type: "mirror".into(),
+        }],
         relevant_date: Some("2030-01-01T10:00:00+01:00".into()),
         user_info: serde_json::json!({"customer": serial}),
         change_messages,
@@ -93,7 +113,12 @@ fn cpu_seconds() -> Option<f64> {
 }
 
 /// Returns (passes, passes per wall-clock second, bytes of the last pass, passes per CPU second).
-fn run(threads: usize, dur: Duration, signer: &Arc<Signer>, images: &[PreparedImage]) -> (u64, f64, usize, Option<f64>) {
+fn run(
+    threads: usize,
+    dur: Duration,
+    signer: &Arc<Signer>,
+    images: &[PreparedImage],
+) -> (u64, f64, usize, Option<f64>) {
     let cpu0 = cpu_seconds();
     let start = Instant::now();
     let results: Vec<(u64, usize)> = std::thread::scope(|s| {
@@ -127,7 +152,10 @@ fn run(threads: usize, dur: Duration, signer: &Arc<Signer>, images: &[PreparedIm
 }
 
 fn main() {
-    let secs: f64 = std::env::var("PKPASS_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0);
+    let secs: f64 = std::env::var("PKPASS_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0);
     let dur = Duration::from_secs_f64(secs);
     let id = dev_ca::generate("BENCHTEAM1", "pass.bench.example", "Bench").unwrap();
     let signer = Arc::new(id.signer().unwrap());
@@ -141,15 +169,29 @@ fn main() {
         if (285_000..=315_000).contains(&total) || hi - lo <= 1 {
             break;
         }
-        if total < 285_000 { lo = noise } else { hi = noise }
+        if total < 285_000 {
+            lo = noise
+        } else {
+            hi = noise
+        }
         noise = (lo + hi) / 2;
         images = prepare(noise);
     }
     let total: usize = images.iter().map(|i| i.total_bytes()).sum();
-    println!("images per pass: {} files, {:.1} KB of PNG (noise {noise})", images.iter().map(|i| i.file_entries().len()).sum::<usize>(), total as f64 / 1000.0);
+    println!(
+        "images per pass: {} files, {:.1} KB of PNG (noise {noise})",
+        images.iter().map(|i| i.file_entries().len()).sum::<usize>(),
+        total as f64 / 1000.0
+    );
     for i in &images {
         for f in i.file_entries() {
-            println!("  {:<16} {:>5}x{:<4} {:>7} bytes", f.name, f.width, f.height, f.bytes.len());
+            println!(
+                "  {:<16} {:>5}x{:<4} {:>7} bytes",
+                f.name,
+                f.width,
+                f.height,
+                f.bytes.len()
+            );
         }
     }
 
@@ -161,7 +203,11 @@ fn main() {
         black_box(signer.sign_manifest(black_box(manifest)).unwrap());
         k += 1;
     }
-    println!("sign_manifest alone: {:.0} signatures/s ({:.1} µs each)", k as f64 / t.elapsed().as_secs_f64(), t.elapsed().as_secs_f64() * 1e6 / k as f64);
+    println!(
+        "sign_manifest alone: {:.0} signatures/s ({:.1} µs each)",
+        k as f64 / t.elapsed().as_secs_f64(),
+        t.elapsed().as_secs_f64() * 1e6 / k as f64
+    );
 
     // Compare with zipping the same files with deflate (zip crate), to justify stored entries.
     let refs: Vec<&PreparedImage> = images.iter().collect();
@@ -179,7 +225,8 @@ fn main() {
     let mut deflated = 0;
     while t.elapsed() < Duration::from_secs_f64(secs.min(1.0)) {
         let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
         for (name, data) in &entries {
             w.start_file(name.as_str(), opts).unwrap();
             w.write_all(data).unwrap();
@@ -197,12 +244,24 @@ fn main() {
 
     // Warm up, then measure.
     run(1, Duration::from_millis(300), &signer, &images);
-    let cpu = |c: Option<f64>| c.map(|c| format!("{c:.0} passes per CPU-second")).unwrap_or_default();
+    let cpu = |c: Option<f64>| {
+        c.map(|c| format!("{c:.0} passes per CPU-second"))
+            .unwrap_or_default()
+    };
     let (n1, rate1, size, c1) = run(1, dur, &signer, &images);
-    println!("build_pkpass, 1 thread : {rate1:>7.0} passes/s ({n1} passes, {size} bytes each; {})", cpu(c1));
+    println!(
+        "build_pkpass, 1 thread : {rate1:>7.0} passes/s ({n1} passes, {size} bytes each; {})",
+        cpu(c1)
+    );
     let (n2, rate2, _, c2) = run(2, dur, &signer, &images);
-    println!("build_pkpass, 2 threads: {rate2:>7.0} passes/s ({n2} passes; {})", cpu(c2));
+    println!(
+        "build_pkpass, 2 threads: {rate2:>7.0} passes/s ({n2} passes; {})",
+        cpu(c2)
+    );
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-        println!("load average during the run (other processes share these cores): {}", load.trim());
+        println!(
+            "load average during the run (other processes share these cores): {}",
+            load.trim()
+        );
     }
 }

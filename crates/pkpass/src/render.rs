@@ -187,7 +187,8 @@ fn glyph(c: char) -> [u8; 8] {
 
 /// Replaces characters the bitmap font lacks by close ASCII spellings.
 fn transliterate(text: &str) -> std::borrow::Cow<'_, str> {
-    let missing = |c: char| font8x8::BASIC_FONTS.get(c).is_none() && font8x8::LATIN_FONTS.get(c).is_none();
+    let missing =
+        |c: char| font8x8::BASIC_FONTS.get(c).is_none() && font8x8::LATIN_FONTS.get(c).is_none();
     if !text.chars().any(missing) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -418,9 +419,20 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
     }
     if let Some(t) = spec.logo_text.as_deref().filter(|t| !t.is_empty()) {
         let avail = right.saturating_sub(x);
-        let scale = if text_width(&transliterate(t), 3) <= avail { 3 } else { 2 };
+        let scale = if text_width(&transliterate(t), 3) <= avail {
+            3
+        } else {
+            2
+        };
         let t = fit_text(t, scale, avail);
-        draw_text(&mut img, x, y + row_h.saturating_sub(8 * scale) / 2, &t, scale, pal.fg);
+        draw_text(
+            &mut img,
+            x,
+            y + row_h.saturating_sub(8 * scale) / 2,
+            &t,
+            scale,
+            pal.fg,
+        );
     }
     y += row_h + 8 * S;
 
@@ -550,7 +562,9 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
                 BarcodeFormat::Qrcode | BarcodeFormat::Aztec => 140 * S,
                 _ => 60 * S,
             };
-            let scale = (target / (mw + 2 * q)).min(max_h / (mh + 2 * q)).clamp(1, 40);
+            let scale = (target / (mw + 2 * q))
+                .min(max_h / (mh + 2 * q))
+                .clamp(1, 40);
             if let Ok(code) = barcode_image(b.format, &b.message, scale) {
                 let alt = fit_text(&b.alt_text, S, max_w);
                 let alt_h = if alt.is_empty() { 0 } else { 12 * S };

@@ -374,7 +374,10 @@ pub fn validate(
     }
     for img in images {
         if let Some(prepared_for) = img.style() {
-            let (want, got) = (slot_box_points(img.slot(), Some(spec.style)), slot_box_points(img.slot(), Some(prepared_for)));
+            let (want, got) = (
+                slot_box_points(img.slot(), Some(spec.style)),
+                slot_box_points(img.slot(), Some(prepared_for)),
+            );
             if want != got {
                 err(
                     img.slot().slot_attribute(),

@@ -17,11 +17,16 @@ fn check_package(style: PassType, format: BarcodeFormat, dir: &Path) -> Result<(
     let spec = spec_for(style, format);
     let images = images_for(style);
     let refs: Vec<&PreparedImage> = images.iter().collect();
-    let pkpass = build_pkpass(&spec, &refs, &signer).map_err(|e| format!("{style}/{format}: {e:?}"))?;
+    let pkpass =
+        build_pkpass(&spec, &refs, &signer).map_err(|e| format!("{style}/{format}: {e:?}"))?;
     let files = unzip(&pkpass);
 
     // Entries: pass.json, every image file, manifest.json, signature — nothing else.
-    let mut expected: Vec<String> = vec!["pass.json".into(), "manifest.json".into(), "signature".into()];
+    let mut expected: Vec<String> = vec![
+        "pass.json".into(),
+        "manifest.json".into(),
+        "signature".into(),
+    ];
     for img in &images {
         for (name, bytes, sha) in img.files() {
             expected.push(name.to_string());
@@ -36,10 +41,20 @@ fn check_package(style: PassType, format: BarcodeFormat, dir: &Path) -> Result<(
     // Manifest: every file but manifest.json and signature, with the right SHA-1.
     let manifest: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(&files["manifest.json"]).map_err(|e| e.to_string())?;
-    assert_eq!(manifest.len(), files.len() - 2, "{style}/{format}: manifest covers every file");
+    assert_eq!(
+        manifest.len(),
+        files.len() - 2,
+        "{style}/{format}: manifest covers every file"
+    );
     for (name, sha) in &manifest {
-        let data = files.get(name).ok_or(format!("manifest names missing file {name}"))?;
-        assert_eq!(sha.as_str().unwrap(), hex::encode(Sha1::digest(data)), "{style}/{format}: hash of {name}");
+        let data = files
+            .get(name)
+            .ok_or(format!("manifest names missing file {name}"))?;
+        assert_eq!(
+            sha.as_str().unwrap(),
+            hex::encode(Sha1::digest(data)),
+            "{style}/{format}: hash of {name}"
+        );
     }
 
     // Signature: openssl CLI.
@@ -51,7 +66,17 @@ fn check_package(style: PassType, format: BarcodeFormat, dir: &Path) -> Result<(
     let wwdr = pki_dir().join("wwdr.pem");
     let out = std::process::Command::new("openssl")
         .current_dir(&case)
-        .args(["smime", "-verify", "-binary", "-inform", "DER", "-in", "signature", "-content", "manifest.json"])
+        .args([
+            "smime",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "signature",
+            "-content",
+            "manifest.json",
+        ])
         .arg("-CAfile")
         .arg(&wwdr)
         .args(["-purpose", "any", "-out", "/dev/null"])
@@ -59,21 +84,38 @@ fn check_package(style: PassType, format: BarcodeFormat, dir: &Path) -> Result<(
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() || !stderr.contains("Verification successful") {
-        return Err(format!("{style}/{format}: openssl smime -verify failed: {stderr}"));
+        return Err(format!(
+            "{style}/{format}: openssl smime -verify failed: {stderr}"
+        ));
     }
     // In-process.
-    signer.verify_signature(&files["manifest.json"], &files["signature"]).map_err(|e| e.to_string())?;
+    signer
+        .verify_signature(&files["manifest.json"], &files["signature"])
+        .map_err(|e| e.to_string())?;
     // Both certificates embedded.
     let p7 = Pkcs7::from_der(&files["signature"]).unwrap();
-    let certs = p7.signed().and_then(|s| s.certificates()).map(|c| c.len()).unwrap_or(0);
-    assert_eq!(certs, 2, "signer certificate and WWDR intermediate embedded");
+    let certs = p7
+        .signed()
+        .and_then(|s| s.certificates())
+        .map(|c| c.len())
+        .unwrap_or(0);
+    assert_eq!(
+        certs, 2,
+        "signer certificate and WWDR intermediate embedded"
+    );
 
     // pass.json against the golden file.
-    let actual: serde_json::Value = serde_json::from_slice(&files["pass.json"]).map_err(|e| e.to_string())?;
+    let actual: serde_json::Value =
+        serde_json::from_slice(&files["pass.json"]).map_err(|e| e.to_string())?;
     assert_eq!(actual, pass_json(&spec, PASS_TYPE_ID, TEAM_ID));
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{style}_{format}.json"));
+    let golden =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{style}_{format}.json"));
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&golden, serde_json::to_string_pretty(&actual).unwrap() + "\n").unwrap();
+        std::fs::write(
+            &golden,
+            serde_json::to_string_pretty(&actual).unwrap() + "\n",
+        )
+        .unwrap();
     }
     let expected: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(&golden).map_err(|e| format!("{}: {e}", golden.display()))?,
@@ -100,7 +142,12 @@ fn every_style_and_barcode_format_builds_signs_and_matches_golden() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -112,23 +159,57 @@ fn signature_has_signing_time_and_sha256() {
     let files = unzip(&build_pkpass(&spec, &refs, &signer).unwrap());
     let dir = scratch_dir("sigattrs");
     std::fs::write(dir.join("signature"), &files["signature"]).unwrap();
-    let out = openssl(&dir, &["cms", "-cmsout", "-print", "-inform", "DER", "-in", "signature"]);
+    let out = openssl(
+        &dir,
+        &[
+            "cms",
+            "-cmsout",
+            "-print",
+            "-inform",
+            "DER",
+            "-in",
+            "signature",
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("signingTime"), "signingTime attribute present:\n{text}");
+    assert!(
+        text.contains("signingTime"),
+        "signingTime attribute present:\n{text}"
+    );
     assert!(text.contains("sha256"), "SHA-256 digest");
-    assert!(text.contains("eContent: <ABSENT>"), "detached signature:\n{text}");
+    assert!(
+        text.contains("eContent: <ABSENT>"),
+        "detached signature:\n{text}"
+    );
 }
 
 #[test]
 fn legacy_barcode_is_first_non_code128_and_none_emits_nothing() {
     use passworks_wire::Barcode;
-    let bc = |format, m: &str| Barcode { format, message: m.into(), alt_text: String::new(), alt_text_type: "mirror".into() };
+    let bc = |format, m: &str| Barcode {
+        format,
+        message: m.into(),
+        alt_text: String::new(),
+        alt_text_type: "mirror".into(),
+    };
     let mut spec = spec_for(PassType::Generic, BarcodeFormat::Ean128);
-    spec.barcodes = vec![bc(BarcodeFormat::Ean128, "123"), bc(BarcodeFormat::None, ""), bc(BarcodeFormat::Aztec, "123")];
+    spec.barcodes = vec![
+        bc(BarcodeFormat::Ean128, "123"),
+        bc(BarcodeFormat::None, ""),
+        bc(BarcodeFormat::Aztec, "123"),
+    ];
     let v = pass_json(&spec, PASS_TYPE_ID, TEAM_ID);
     assert_eq!(v["barcode"]["format"], "PKBarcodeFormatAztec");
-    assert!(v["barcode"].get("altText").is_none(), "empty alt text omitted");
-    let formats: Vec<&str> = v["barcodes"].as_array().unwrap().iter().map(|b| b["format"].as_str().unwrap()).collect();
+    assert!(
+        v["barcode"].get("altText").is_none(),
+        "empty alt text omitted"
+    );
+    let formats: Vec<&str> = v["barcodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["format"].as_str().unwrap())
+        .collect();
     assert_eq!(formats, ["PKBarcodeFormatCode128", "PKBarcodeFormatAztec"]);
 
     spec.barcodes = vec![bc(BarcodeFormat::None, "")];
@@ -149,7 +230,15 @@ fn empty_values_are_omitted_and_limits_cut() {
     spec.voided = true;
     spec.locations = vec![spec.locations[0].clone(); 12];
     let v = pass_json(&spec, PASS_TYPE_ID, TEAM_ID);
-    for key in ["logoText", "webServiceURL", "backgroundColor", "relevantDate", "userInfo", "associatedStoreIdentifiers", "maxDistance"] {
+    for key in [
+        "logoText",
+        "webServiceURL",
+        "backgroundColor",
+        "relevantDate",
+        "userInfo",
+        "associatedStoreIdentifiers",
+        "maxDistance",
+    ] {
         assert!(v.get(key).is_none(), "{key} omitted");
     }
     assert_eq!(v["voided"], true);
@@ -171,7 +260,9 @@ fn builds_in_parallel_with_a_shared_signer() {
                     let mut spec = spec_for(PassType::EventTicket, BarcodeFormat::Pdf417);
                     spec.serial_number = format!("{t}-{i}");
                     let files = unzip(&build_pkpass(&spec, &refs, &signer).unwrap());
-                    signer.verify_signature(&files["manifest.json"], &files["signature"]).unwrap();
+                    signer
+                        .verify_signature(&files["manifest.json"], &files["signature"])
+                        .unwrap();
                 }
             });
         }

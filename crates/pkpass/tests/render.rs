@@ -18,10 +18,26 @@ fn decode(png: &[u8], format: rxing::BarcodeFormat) -> String {
 #[test]
 fn every_symbology_round_trips() {
     let cases = [
-        (BarcodeFormat::Qrcode, rxing::BarcodeFormat::QR_CODE, "PW-0000042 Café"),
-        (BarcodeFormat::Pdf417, rxing::BarcodeFormat::PDF_417, "M1DOE/JOHN E ABC123 LISOPOTP 1234 123Y012A0001 100"),
-        (BarcodeFormat::Aztec, rxing::BarcodeFormat::AZTEC, "ticket:0000042:Zürich"),
-        (BarcodeFormat::Ean128, rxing::BarcodeFormat::CODE_128, "0000042-AB"),
+        (
+            BarcodeFormat::Qrcode,
+            rxing::BarcodeFormat::QR_CODE,
+            "PW-0000042 Café",
+        ),
+        (
+            BarcodeFormat::Pdf417,
+            rxing::BarcodeFormat::PDF_417,
+            "M1DOE/JOHN E ABC123 LISOPOTP 1234 123Y012A0001 100",
+        ),
+        (
+            BarcodeFormat::Aztec,
+            rxing::BarcodeFormat::AZTEC,
+            "ticket:0000042:Zürich",
+        ),
+        (
+            BarcodeFormat::Ean128,
+            rxing::BarcodeFormat::CODE_128,
+            "0000042-AB",
+        ),
     ];
     let dir = scratch_dir("barcodes");
     for (format, rx, message) in cases {
@@ -33,10 +49,22 @@ fn every_symbology_round_trips() {
 
 #[test]
 fn barcode_errors() {
-    assert_eq!(render_barcode_png(BarcodeFormat::None, "x", 2), Err(BarcodeError::NoSymbol));
-    assert_eq!(render_barcode_png(BarcodeFormat::Qrcode, "", 2), Err(BarcodeError::EmptyMessage));
-    assert_eq!(render_barcode_png(BarcodeFormat::Qrcode, "x", 0), Err(BarcodeError::BadScale(0)));
-    assert!(matches!(render_barcode_png(BarcodeFormat::Ean128, "Zürich", 2), Err(BarcodeError::Encode { .. })));
+    assert_eq!(
+        render_barcode_png(BarcodeFormat::None, "x", 2),
+        Err(BarcodeError::NoSymbol)
+    );
+    assert_eq!(
+        render_barcode_png(BarcodeFormat::Qrcode, "", 2),
+        Err(BarcodeError::EmptyMessage)
+    );
+    assert_eq!(
+        render_barcode_png(BarcodeFormat::Qrcode, "x", 0),
+        Err(BarcodeError::BadScale(0))
+    );
+    assert!(matches!(
+        render_barcode_png(BarcodeFormat::Ean128, "Zürich", 2),
+        Err(BarcodeError::Encode { .. })
+    ));
 }
 
 #[test]
@@ -50,20 +78,30 @@ fn previews_for_every_style() {
         std::fs::write(dir.join(format!("{style}.png")), &png).unwrap();
         let img = image::load_from_memory(&png).unwrap().to_rgba8();
         assert_eq!(img.width(), 640);
-        assert!(img.height() > 300 && img.height() < 2800, "{style}: height {}", img.height());
+        assert!(
+            img.height() > 300 && img.height() < 2800,
+            "{style}: height {}",
+            img.height()
+        );
         // Background colour #ce8c46 at the top-right corner.
         assert_eq!(img.get_pixel(639, 0).0, [206, 140, 70, 255], "{style}");
         // The barcode in the preview decodes.
         let (w, h) = img.dimensions();
         let luma = image::DynamicImage::ImageRgba8(img).to_luma8().into_raw();
-        let text = rxing::helpers::detect_in_luma(luma, w, h, Some(rxing::BarcodeFormat::QR_CODE)).unwrap();
+        let text = rxing::helpers::detect_in_luma(luma, w, h, Some(rxing::BarcodeFormat::QR_CODE))
+            .unwrap();
         assert_eq!(text.getText(), "PW-0000042");
     }
     // An event ticket with a background image and thumbnail, no strip.
     let style = PassType::EventTicket;
     let mut spec = spec_for(style, BarcodeFormat::Pdf417);
     spec.background_color = None;
-    let images = [image(AssetType::Icon, style), image(AssetType::Logo, style), image(AssetType::Background, style), image(AssetType::Thumbnail, style)];
+    let images = [
+        image(AssetType::Icon, style),
+        image(AssetType::Logo, style),
+        image(AssetType::Background, style),
+        image(AssetType::Thumbnail, style),
+    ];
     let refs: Vec<&PreparedImage> = images.iter().collect();
     let png = render_preview_png(&spec, &refs);
     std::fs::write(dir.join("eventTicket-background.png"), &png).unwrap();

@@ -704,7 +704,9 @@ async fn public_pages_cap_new_passes_per_address(backend: Backend) {
     assert_eq!(passes_total(&alice, cid).await, "2");
     // A visitor who already has a pass keeps getting it.
     let cookie = cookie_of(&second);
-    fetch(page_url, &[("cookie", cookie.as_str())]).await.expect(200);
+    fetch(page_url, &[("cookie", cookie.as_str())])
+        .await
+        .expect(200);
     assert_eq!(passes_total(&alice, cid).await, "2");
     server.stop().await;
 }

@@ -132,7 +132,6 @@ wire_enum!(
     }
 );
 
-
 wire_enum!(
     /// Barcode format (§6.4).
     #[derive(Default)]
@@ -146,7 +145,6 @@ wire_enum!(
     }
 );
 
-
 wire_enum!(
     /// Barcode numbering policy (§6.5). `list` is reserved and refused with 422.
     #[derive(Default)]
@@ -158,7 +156,6 @@ wire_enum!(
         PerPass = "per_pass",
     }
 );
-
 
 wire_enum!(
     /// Campaign state (§7.4).

@@ -9,7 +9,9 @@ use std::sync::{Arc, OnceLock};
 
 use image::{Rgba, RgbaImage};
 use passworks_pkpass::{PassSpec, PreparedImage, Signer};
-use passworks_wire::{AssetType, Barcode, BarcodeFormat, Beacon, Behaviour, Field, Location, PassType, TransitType};
+use passworks_wire::{
+    AssetType, Barcode, BarcodeFormat, Beacon, Behaviour, Field, Location, PassType, TransitType,
+};
 use serde_json::json;
 
 pub const PASS_TYPE_ID: &str = "pass.com.example.test";
@@ -29,14 +31,19 @@ pub fn pki_dir() -> &'static Path {
             .env("TEAM_ID", TEAM_ID)
             .output()
             .expect("run make-test-pki.sh");
-        assert!(out.status.success(), "make-test-pki.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "make-test-pki.sh failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         dir
     })
 }
 
 /// A fresh directory under cargo's per-target scratch space, unique to this process.
 pub fn scratch_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pkpass-{name}-{}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("pkpass-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -48,7 +55,11 @@ pub fn pki_file(name: &str) -> Vec<u8> {
 
 /// Runs `openssl` with `args` in `dir`, panicking with its output on failure.
 pub fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new("openssl").current_dir(dir).args(args).output().expect("run openssl");
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run openssl");
     assert!(
         out.status.success(),
         "openssl {args:?} failed: {}{}",
@@ -62,7 +73,12 @@ pub fn signer() -> Arc<Signer> {
     static S: OnceLock<Arc<Signer>> = OnceLock::new();
     S.get_or_init(|| {
         Arc::new(
-            Signer::from_pem(pki_file("signer.pem"), pki_file("signer.key"), pki_file("wwdr.pem")).expect("test signer"),
+            Signer::from_pem(
+                pki_file("signer.pem"),
+                pki_file("signer.key"),
+                pki_file("wwdr.pem"),
+            )
+            .expect("test signer"),
         )
     })
     .clone()
@@ -71,11 +87,17 @@ pub fn signer() -> Arc<Signer> {
 /// A deterministic test picture: gradient with a few shapes, opaque.
 pub fn png(w: u32, h: u32, seed: u8) -> Vec<u8> {
     let img = RgbaImage::from_fn(w, h, |x, y| {
-        let inside = (x as i64 - w as i64 / 2).pow(2) + (y as i64 - h as i64 / 2).pow(2) < (h as i64 / 3).pow(2);
+        let inside = (x as i64 - w as i64 / 2).pow(2) + (y as i64 - h as i64 / 2).pow(2)
+            < (h as i64 / 3).pow(2);
         if inside {
             Rgba([250, 250, 250, 255])
         } else {
-            Rgba([(x * 255 / w.max(1)) as u8 ^ seed, (y * 255 / h.max(1)) as u8, 90u8.wrapping_add(seed), 255])
+            Rgba([
+                (x * 255 / w.max(1)) as u8 ^ seed,
+                (y * 255 / h.max(1)) as u8,
+                90u8.wrapping_add(seed),
+                255,
+            ])
         }
     });
     let mut out = Vec::new();
@@ -88,7 +110,8 @@ pub fn png(w: u32, h: u32, seed: u8) -> Vec<u8> {
 use image::ImageEncoder;
 
 pub fn image(slot: AssetType, style: PassType) -> PreparedImage {
-    static CACHE: OnceLock<std::sync::Mutex<HashMap<(AssetType, PassType), PreparedImage>>> = OnceLock::new();
+    static CACHE: OnceLock<std::sync::Mutex<HashMap<(AssetType, PassType), PreparedImage>>> =
+        OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(i) = cache.lock().unwrap().get(&(slot, style)) {
         return i.clone();
@@ -105,7 +128,10 @@ pub fn image(slot: AssetType, style: PassType) -> PreparedImage {
     let img = PreparedImage::from_png_with(
         slot,
         &png(w, h, slot as u8 * 40),
-        passworks_pkpass::PrepareOptions { style: Some(style), max_scale: 2 },
+        passworks_pkpass::PrepareOptions {
+            style: Some(style),
+            max_scale: 2,
+        },
     )
     .unwrap();
     cache.lock().unwrap().insert((slot, style), img.clone());
@@ -119,11 +145,20 @@ pub fn images_for(style: PassType) -> Vec<PreparedImage> {
         PassType::Generic => AssetType::Thumbnail,
         PassType::BoardingPass => AssetType::Footer,
     };
-    vec![image(AssetType::Icon, style), image(AssetType::Logo, style), image(extra, style)]
+    vec![
+        image(AssetType::Icon, style),
+        image(AssetType::Logo, style),
+        image(extra, style),
+    ]
 }
 
 pub fn field(key: &str, label: Option<&str>, value: Option<&str>) -> Field {
-    Field { key: key.into(), label: label.map(Into::into), value: value.map(Into::into), behaviour: Behaviour::Fixed }
+    Field {
+        key: key.into(),
+        label: label.map(Into::into),
+        value: value.map(Into::into),
+        behaviour: Behaviour::Fixed,
+    }
 }
 
 /// A rich, valid spec exercising every key of pass.json.
@@ -136,7 +171,11 @@ pub fn spec_for(style: PassType, format: BarcodeFormat) -> PassSpec {
     change_messages.insert("balance".to_string(), "Your balance is now %@".to_string());
     PassSpec {
         style,
-        transit_type: if style == PassType::BoardingPass { Some(TransitType::Train) } else { None },
+        transit_type: if style == PassType::BoardingPass {
+            Some(TransitType::Train)
+        } else {
+            None
+        },
         serial_number: "0000042".into(),
         authentication_token: "abcdefghijklmnop0123".into(),
         web_service_url: Some("https://passes.example.com/v1/apple".into()),
@@ -148,13 +187,23 @@ pub fn spec_for(style: PassType, format: BarcodeFormat) -> PassSpec {
         label_color: Some("#102030".into()),
         header_fields: vec![field("balance", Some("Balance"), Some("€12.50"))],
         primary_fields: if style == PassType::BoardingPass {
-            vec![field("from", Some("Lisbon"), Some("LIS")), field("to", Some("Porto"), Some("OPO"))]
+            vec![
+                field("from", Some("Lisbon"), Some("LIS")),
+                field("to", Some("Porto"), Some("OPO")),
+            ]
         } else {
             vec![field("offer", Some("Offer"), Some("20% off"))]
         },
-        secondary_fields: vec![field("holder", Some("Name"), None), field("level", None, Some("Gold"))],
+        secondary_fields: vec![
+            field("holder", Some("Name"), None),
+            field("level", None, Some("Gold")),
+        ],
         auxiliary_fields: vec![field("expires", Some("Expires"), Some("2030-01-01"))],
-        back_fields: vec![field("terms", Some("Terms"), Some("Not valid with other offers."))],
+        back_fields: vec![field(
+            "terms",
+            Some("Terms"),
+            Some("Not valid with other offers."),
+        )],
         barcodes: vec![Barcode {
             format,
             message: message.into(),
@@ -169,7 +218,13 @@ pub fn spec_for(style: PassType, format: BarcodeFormat) -> PassSpec {
                 relevant_text: Some("Welcome to the Lisbon store".into()),
                 name: Some("Lisbon".into()),
             },
-            Location { latitude: 41.15, longitude: -8.61, altitude: None, relevant_text: None, name: None },
+            Location {
+                latitude: 41.15,
+                longitude: -8.61,
+                altitude: None,
+                relevant_text: None,
+                name: None,
+            },
         ],
         beacons: vec![Beacon {
             proximity_uuid: "E2C56DB5-DFFB-48D2-B060-D0F5A71096E0".into(),
@@ -195,7 +250,10 @@ pub fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
         let mut f = z.by_index(i).unwrap();
         let mut data = Vec::new();
         f.read_to_end(&mut data).unwrap();
-        assert!(out.insert(f.name().to_string(), data).is_none(), "duplicate entry");
+        assert!(
+            out.insert(f.name().to_string(), data).is_none(),
+            "duplicate entry"
+        );
     }
     out
 }

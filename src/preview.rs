@@ -211,99 +211,6 @@ pub fn layout(input: &PreviewInput) -> PreviewLayout {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn f(k: &str) -> (String, String, String, Behaviour) {
-        (
-            k.into(),
-            k.to_uppercase(),
-            format!("v-{k}"),
-            Behaviour::Fixed,
-        )
-    }
-
-    fn input(style: PassType) -> PreviewInput {
-        PreviewInput {
-            style: Some(style),
-            images: vec![
-                (AssetType::Strip, "s.png".into()),
-                (AssetType::Thumbnail, "t.png".into()),
-                (AssetType::Footer, "f.png".into()),
-            ],
-            fields: [
-                vec![f("h1"), f("h2"), f("h3"), f("h4")],
-                vec![f("p1"), f("p2"), f("p3")],
-                vec![f("s1"), f("s2"), f("s3")],
-                vec![f("a1"), f("a2")],
-                vec![f("b1")],
-            ],
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn boarding_pass_has_two_primaries_a_glyph_and_a_footer() {
-        let l = layout(&input(PassType::BoardingPass));
-        assert_eq!(l.primary.len(), 2);
-        assert_eq!(l.transit_glyph, Some("→"));
-        assert_eq!(l.footer.as_deref(), Some("f.png"));
-        assert!(l.strip.is_none());
-        assert_eq!(l.header.len(), 3);
-        assert!(l.hidden.contains(&"h4".to_string()) && l.hidden.contains(&"p3".to_string()));
-    }
-
-    #[test]
-    fn coupon_puts_primary_on_strip_and_combines_rows_to_four() {
-        let l = layout(&input(PassType::Coupon));
-        assert!(l.primary_on_strip);
-        assert!(l.combined_row);
-        assert_eq!(l.secondary.len() + l.auxiliary.len(), 4);
-        assert!(l.thumbnail.is_none());
-    }
-
-    #[test]
-    fn generic_shows_thumbnail_not_strip() {
-        let l = layout(&input(PassType::Generic));
-        assert_eq!(l.thumbnail.as_deref(), Some("t.png"));
-        assert!(l.strip.is_none());
-        assert!(!l.primary_on_strip);
-    }
-
-    #[test]
-    fn event_ticket_strip_wins_over_thumbnail() {
-        let l = layout(&input(PassType::EventTicket));
-        assert!(l.strip.is_some() && l.thumbnail.is_none());
-        let mut i = input(PassType::EventTicket);
-        i.images.retain(|(t, _)| *t != AssetType::Strip);
-        assert!(layout(&i).thumbnail.is_some());
-    }
-
-    #[test]
-    fn dynamic_fields_without_value_show_a_placeholder_and_bad_colours_fall_back() {
-        let mut i = input(PassType::StoreCard);
-        i.fields[1] = vec![(
-            "name".into(),
-            "Name".into(),
-            String::new(),
-            Behaviour::Dynamic,
-        )];
-        i.background_color = "red".into();
-        let l = layout(&i);
-        assert!(l.primary[0].placeholder);
-        assert_eq!(l.primary[0].value, "‹Name›");
-        assert_eq!(l.background, "#ffffff");
-    }
-
-    #[test]
-    fn no_barcode_for_format_none() {
-        let mut i = input(PassType::Generic);
-        i.barcode_format = BarcodeFormat::None;
-        assert!(layout(&i).barcode.is_none());
-    }
-}
-
 /// Preview of the campaign form (updates as the user types).
 pub fn from_draft(
     d: &crate::draft::CampaignDraft,
@@ -403,4 +310,97 @@ pub fn from_pass(
         p.barcode.message.clone()
     };
     input
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(k: &str) -> (String, String, String, Behaviour) {
+        (
+            k.into(),
+            k.to_uppercase(),
+            format!("v-{k}"),
+            Behaviour::Fixed,
+        )
+    }
+
+    fn input(style: PassType) -> PreviewInput {
+        PreviewInput {
+            style: Some(style),
+            images: vec![
+                (AssetType::Strip, "s.png".into()),
+                (AssetType::Thumbnail, "t.png".into()),
+                (AssetType::Footer, "f.png".into()),
+            ],
+            fields: [
+                vec![f("h1"), f("h2"), f("h3"), f("h4")],
+                vec![f("p1"), f("p2"), f("p3")],
+                vec![f("s1"), f("s2"), f("s3")],
+                vec![f("a1"), f("a2")],
+                vec![f("b1")],
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn boarding_pass_has_two_primaries_a_glyph_and_a_footer() {
+        let l = layout(&input(PassType::BoardingPass));
+        assert_eq!(l.primary.len(), 2);
+        assert_eq!(l.transit_glyph, Some("→"));
+        assert_eq!(l.footer.as_deref(), Some("f.png"));
+        assert!(l.strip.is_none());
+        assert_eq!(l.header.len(), 3);
+        assert!(l.hidden.contains(&"h4".to_string()) && l.hidden.contains(&"p3".to_string()));
+    }
+
+    #[test]
+    fn coupon_puts_primary_on_strip_and_combines_rows_to_four() {
+        let l = layout(&input(PassType::Coupon));
+        assert!(l.primary_on_strip);
+        assert!(l.combined_row);
+        assert_eq!(l.secondary.len() + l.auxiliary.len(), 4);
+        assert!(l.thumbnail.is_none());
+    }
+
+    #[test]
+    fn generic_shows_thumbnail_not_strip() {
+        let l = layout(&input(PassType::Generic));
+        assert_eq!(l.thumbnail.as_deref(), Some("t.png"));
+        assert!(l.strip.is_none());
+        assert!(!l.primary_on_strip);
+    }
+
+    #[test]
+    fn event_ticket_strip_wins_over_thumbnail() {
+        let l = layout(&input(PassType::EventTicket));
+        assert!(l.strip.is_some() && l.thumbnail.is_none());
+        let mut i = input(PassType::EventTicket);
+        i.images.retain(|(t, _)| *t != AssetType::Strip);
+        assert!(layout(&i).thumbnail.is_some());
+    }
+
+    #[test]
+    fn dynamic_fields_without_value_show_a_placeholder_and_bad_colours_fall_back() {
+        let mut i = input(PassType::StoreCard);
+        i.fields[1] = vec![(
+            "name".into(),
+            "Name".into(),
+            String::new(),
+            Behaviour::Dynamic,
+        )];
+        i.background_color = "red".into();
+        let l = layout(&i);
+        assert!(l.primary[0].placeholder);
+        assert_eq!(l.primary[0].value, "‹Name›");
+        assert_eq!(l.background, "#ffffff");
+    }
+
+    #[test]
+    fn no_barcode_for_format_none() {
+        let mut i = input(PassType::Generic);
+        i.barcode_format = BarcodeFormat::None;
+        assert!(layout(&i).barcode.is_none());
+    }
 }

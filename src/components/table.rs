@@ -3,6 +3,9 @@
 //! selection. The state transitions are the pure functions of [`crate::table_state`].
 
 use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -22,14 +25,40 @@ pub fn use_list_query() -> (Memo<ListQuery>, impl Fn(ListQuery) + Clone + 'stati
     let set = move |q: ListQuery| {
         navigate(
             &format!("{}{}", path.get_untracked(), ts::to_search(&q)),
+            // The pathname already carries the router base: do not resolve it again.
             NavigateOptions {
                 scroll: false,
+                resolve: false,
                 ..Default::default()
             },
         );
     };
     (query, set)
 }
+
+/// One row of a table with its type erased, so the table's rendering code exists once.
+pub trait TableRow: Send + Sync {
+    fn id(&self) -> String;
+    fn cells(&self) -> AnyView;
+}
+
+struct Erased<T, R> {
+    item: T,
+    row: R,
+    row_id: fn(&T) -> String,
+}
+
+impl<T: Send + Sync, R: Fn(&T) -> AnyView + Send + Sync> TableRow for Erased<T, R> {
+    fn id(&self) -> String {
+        (self.row_id)(&self.item)
+    }
+    fn cells(&self) -> AnyView {
+        (self.row)(&self.item)
+    }
+}
+
+type Rows = ApiResult<(Vec<Arc<dyn TableRow>>, PageInfo)>;
+type ErasedFetch = Rc<dyn Fn(ListQuery) -> Pin<Box<dyn Future<Output = Rows>>>>;
 
 /// A paginated, sortable, filterable table of `T`.
 #[component]
@@ -63,6 +92,37 @@ where
     Fut: Future<Output = ApiResult<(Vec<T>, PageInfo)>> + 'static,
     R: Fn(&T) -> AnyView + Clone + Send + Sync + 'static,
 {
+    let fetch: ErasedFetch = Rc::new(move |q| {
+        let fut = fetch(q);
+        let row = row.clone();
+        Box::pin(async move {
+            fut.await.map(|(items, info)| {
+                let rows = items
+                    .into_iter()
+                    .map(|item| {
+                        Arc::new(Erased {
+                            item,
+                            row: row.clone(),
+                            row_id,
+                        }) as Arc<dyn TableRow>
+                    })
+                    .collect();
+                (rows, info)
+            })
+        })
+    });
+    table_impl(caption, columns, fetch, empty, selected, refresh, bulk)
+}
+
+fn table_impl(
+    caption: String,
+    columns: Vec<Column>,
+    fetch: ErasedFetch,
+    empty: String,
+    selected: Option<RwSignal<Vec<String>>>,
+    refresh: Option<RwSignal<u32>>,
+    bulk: Option<ChildrenFn>,
+) -> AnyView {
     let empty = StoredValue::new(empty);
     let caption = StoredValue::new(caption);
     let (query, set_query) = use_list_query();
@@ -166,7 +226,6 @@ where
     let clear_filters = move |_| set_q(ts::clear_filters(&query.get_untracked()));
     let set_q = set_query.clone();
     let body = move || {
-        let row = row.clone();
         let set_q = set_q.clone();
         let header = header.clone();
         let filters = filters.clone();
@@ -174,13 +233,13 @@ where
             match data.await {
                 Err(e) => view! { <ErrorBanner message=e.message()/> }.into_any(),
                 Ok((items, info)) => {
-                    let ids: Vec<String> = items.iter().map(row_id).collect();
+                    let ids: Vec<String> = items.iter().map(|r| r.id()).collect();
                     let ids2 = ids.clone();
                     let rows = items
                         .iter()
                         .map(|item| {
-                            let id = row_id(item);
-                            let cells = row(item);
+                            let id = item.id();
+                            let cells = item.cells();
                             let check = selected.map(|sel| {
                                 let id2 = id.clone();
                                 let id3 = id.clone();
@@ -281,6 +340,7 @@ where
             <Transition fallback=|| view! { <Loading/> }>{body}</Transition>
         </div>
     }
+    .into_any()
 }
 
 fn pager(

@@ -203,9 +203,14 @@ pub fn CampaignDetail() -> impl IntoView {
                     let body = PushInput {
                         push_message: (!m.trim().is_empty()).then(|| m.trim().to_string()),
                     };
-                    api::post::<_, MessageBody>(&format!("{path}/merge"), &body)
-                        .await
-                        .map(|b| b.message)
+                    let r = api::post::<_, MessageBody>(&format!("{path}/merge"), &body).await;
+                    if let Ok(MessageBody {
+                        job_id: Some(job), ..
+                    }) = &r
+                    {
+                        follow_job(job.clone(), flash, refresh);
+                    }
+                    r.map(|b| b.message)
                 }
                 Op::Push(m) => {
                     let body = passworks_wire::wrap(
@@ -310,6 +315,44 @@ pub fn CampaignDetail() -> impl IntoView {
             on_confirm=Callback::new(move |_| { op.dispatch(Op::Delete); })
         />
     }
+}
+
+/// Polls a background merge job and reports its progress in the flash message.
+fn follow_job(
+    job: String,
+    flash: RwSignal<Option<Result<String, String>>>,
+    refresh: RwSignal<u32>,
+) {
+    spawn_local(async move {
+        for _ in 0..120 {
+            sleep_ms(1000).await;
+            match api::get::<passworks_wire::Job>(&format!("/jobs/{job}")).await {
+                Ok(j) if j.state == "done" => {
+                    flash.set(Some(Ok(format!(
+                        "Merge finished: {} passes updated.",
+                        j.processed
+                    ))));
+                    refresh.update(|n| *n += 1);
+                    return;
+                }
+                Ok(j) if j.state == "failed" => {
+                    flash.set(Some(Err(format!(
+                        "Merge failed: {}",
+                        j.error.unwrap_or_default()
+                    ))));
+                    return;
+                }
+                Ok(j) => flash.set(Some(Ok(format!(
+                    "Merging: {} of {} passes…",
+                    j.processed, j.total
+                )))),
+                Err(e) => {
+                    flash.set(Some(Err(e.message())));
+                    return;
+                }
+            }
+        }
+    });
 }
 
 #[component]

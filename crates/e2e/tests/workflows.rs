@@ -100,16 +100,8 @@ async fn upload_an_icon_and_a_logo_on_the_assets_page() -> Result<()> {
     let sys = start("wf_assets").await?;
     let d = sys.driver();
     let dir = sys.scratch_dir();
-    let icon = write_file(
-        &dir,
-        "icon.png",
-        &png(87, 87, [0x1e, 0x3a, 0x5f], [0xff, 0xd5, 0x4f]),
-    )?;
-    let logo = write_file(
-        &dir,
-        "logo.png",
-        &png(320, 100, [0x1e, 0x3a, 0x5f], [0xff, 0xff, 0xff]),
-    )?;
+    let icon = write_file(&dir, "icon.png", &icon_png())?;
+    let logo = write_file(&dir, "logo.png", &logo_png())?;
     let not_an_image = write_file(&dir, "notes.txt", b"not an image")?;
 
     sys.sign_in().await?;
@@ -138,7 +130,7 @@ async fn upload_an_icon_and_a_logo_on_the_assets_page() -> Result<()> {
     wait_for_text_in(
         d,
         "[role='status'], .banner",
-        "Uploaded logo.png as logo (320×100)",
+        "Uploaded logo.png as logo (100×100)",
     )
     .await?;
     wait_until("two cards in the gallery", || async {

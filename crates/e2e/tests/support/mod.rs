@@ -23,23 +23,50 @@ pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
     LOCK.lock().await
 }
 
-/// A PNG of `w`×`h`: a filled background with a lighter disc in the middle
-/// (something recognisable in screenshots).
+/// A PNG of `w`×`h`: a filled background with a paw print in the left
+/// square of the image (something recognisable in screenshots).
 pub fn png(w: u32, h: u32, bg: [u8; 3], fg: [u8; 3]) -> Vec<u8> {
-    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
-    let r = (w.min(h) as f32) * 0.38;
+    paw_png(w, h, Some(bg), fg)
+}
+
+/// A paw print in the left `h`×`h` square of a `w`×`h` PNG, on `bg` or on a
+/// transparent background.
+pub fn paw_png(w: u32, h: u32, bg: Option<[u8; 3]>, fg: [u8; 3]) -> Vec<u8> {
+    let s = h.min(w) as f32;
+    // (centre x, centre y, radius x, radius y) as fractions of the square.
+    let blobs = [
+        (0.50, 0.66, 0.22, 0.18),
+        (0.24, 0.40, 0.09, 0.12),
+        (0.40, 0.25, 0.09, 0.12),
+        (0.60, 0.25, 0.09, 0.12),
+        (0.76, 0.40, 0.09, 0.12),
+    ];
     let img = RgbaImage::from_fn(w, h, |x, y| {
-        let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
-        if dx * dx + dy * dy <= r * r {
-            Rgba([fg[0], fg[1], fg[2], 255])
-        } else {
-            Rgba([bg[0], bg[1], bg[2], 255])
+        let (px, py) = ((x as f32 + 0.5) / s, (y as f32 + 0.5) / s);
+        let inside = blobs.iter().any(|(cx, cy, rx, ry)| {
+            let (dx, dy) = ((px - cx) / rx, (py - cy) / ry);
+            dx * dx + dy * dy <= 1.0
+        });
+        match (inside, bg) {
+            (true, _) => Rgba([fg[0], fg[1], fg[2], 255]),
+            (false, Some(b)) => Rgba([b[0], b[1], b[2], 255]),
+            (false, None) => Rgba([0, 0, 0, 0]),
         }
     });
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, ImageFormat::Png)
         .expect("encoding a PNG");
     out.into_inner()
+}
+
+/// The test logo: a white paw on a transparent background, 100×100.
+pub fn logo_png() -> Vec<u8> {
+    paw_png(100, 100, None, [0xff, 0xff, 0xff])
+}
+
+/// The test icon: a yellow paw on navy, 87×87.
+pub fn icon_png() -> Vec<u8> {
+    png(87, 87, [0x1e, 0x3a, 0x5f], [0xff, 0xd5, 0x4f])
 }
 
 /// Writes `bytes` to `<dir>/<name>` and returns the absolute path.
@@ -88,18 +115,8 @@ pub async fn upload_asset(api: &Api, asset_type: &str, bytes: Vec<u8>) -> Result
 
 /// An icon and a logo uploaded over the API: `(icon_id, logo_id)`.
 pub async fn seed_images(api: &Api) -> Result<(String, String)> {
-    let icon = upload_asset(
-        api,
-        "icon",
-        png(87, 87, [0x1e, 0x3a, 0x5f], [0xff, 0xd5, 0x4f]),
-    )
-    .await?;
-    let logo = upload_asset(
-        api,
-        "logo",
-        png(320, 100, [0x1e, 0x3a, 0x5f], [0xff, 0xff, 0xff]),
-    )
-    .await?;
+    let icon = upload_asset(api, "icon", icon_png()).await?;
+    let logo = upload_asset(api, "logo", logo_png()).await?;
     Ok((icon, logo))
 }
 

@@ -245,7 +245,7 @@ async fn create_a_coupon_with_fields_location_and_colours_watching_the_preview()
     for (slot, id) in [("icon", &icon), ("logo", &logo)] {
         let radio = wait_until(&format!("the {slot} thumbnail"), || async {
             Ok(
-                d.find_all(By::Css(&format!("input[name='slot-{slot}'][value='{id}']")))
+                d.find_all(By::Css(format!("input[name='slot-{slot}'][value='{id}']")))
                     .await?
                     .into_iter()
                     .next(),
@@ -270,7 +270,7 @@ async fn create_a_coupon_with_fields_location_and_colours_watching_the_preview()
 
     // The coupon starts with a primary field; change its label and value.
     let primary = "fieldset[data-array='primary_fields'] .field-row";
-    let key = wait_for(d, By::Css(&format!("{primary} .f-key"))).await?;
+    let key = wait_for(d, By::Css(format!("{primary} .f-key"))).await?;
     let key = key.prop("value").await?.unwrap_or_default();
     let in_preview = format!(".pass-card .pf.primary[data-key='{key}']");
     fill(d, &format!("{primary} .f-label"), "Offer").await?;
@@ -284,7 +284,7 @@ async fn create_a_coupon_with_fields_location_and_colours_watching_the_preview()
 
     // Add a dynamic secondary field: a placeholder until a pass gives it a value.
     let secondary = "fieldset[data-array='secondary_fields']";
-    wait_for(d, By::Css(&format!("{secondary} button.add")))
+    wait_for(d, By::Css(format!("{secondary} button.add")))
         .await?
         .click()
         .await?;
@@ -300,7 +300,7 @@ async fn create_a_coupon_with_fields_location_and_colours_watching_the_preview()
 
     // Add a fixed auxiliary field.
     let auxiliary = "fieldset[data-array='auxiliary_fields']";
-    wait_for(d, By::Css(&format!("{auxiliary} button.add")))
+    wait_for(d, By::Css(format!("{auxiliary} button.add")))
         .await?
         .click()
         .await?;
@@ -347,7 +347,7 @@ async fn create_a_coupon_with_fields_location_and_colours_watching_the_preview()
     .await?;
     wait_for_text_in(d, "h1", "Spring sale").await?;
     wait_for_text(d, "Distribution").await?;
-    let id = last_segment(&d.current_url().await?.path().to_owned());
+    let id = last_segment(d.current_url().await?.path());
     sys.screenshot("03-campaign-detail").await?;
 
     let c = api.get_json(&format!("/v2/coupons/{id}")).await?;
@@ -561,6 +561,34 @@ async fn issue_passes_then_paginate_sort_filter_and_reload_the_list() -> Result<
     type_into(&filter, &serial[..8]).await?;
     filter.send_keys(Key::Enter).await?;
     wait_for_text_in(d, "table.data tbody", "0000012").await?;
+
+    // Bulk selection: redeem the first two passes of the default view.
+    sys.goto(&format!("{base}/passes")).await?;
+    wait_for_text_in(d, ".pager .range", "30").await?;
+    let boxes = d
+        .find_all(By::Css("table.data tbody td.select input"))
+        .await?;
+    let codes = texts_of(d, "table.data tbody tr td:nth-child(2)").await?;
+    for b in boxes.iter().take(2) {
+        b.click().await?;
+    }
+    wait_for_text_in(d, ".bulk-bar", "2 selected").await?;
+    sys.screenshot("07-bulk-selection").await?;
+    d.find(By::XPath(
+        "//div[contains(@class,'bulk-bar')]//button[normalize-space(.)='Redeem']",
+    ))
+    .await?
+    .click()
+    .await?;
+    wait_for_text_in(d, "[role='status'], .banner", "2 pass(es) done").await?;
+    for code in codes.iter().take(2) {
+        let p = api
+            .get_json(&format!(
+                "/v2/coupons/{cid}/passes?q[redeem_code_eq]={code}"
+            ))
+            .await?;
+        ensure!(p[0]["redeemed_count"] == 1, "bulk redeem of {code}: {p}");
+    }
 
     sys.shutdown().await;
     Ok(())

@@ -228,7 +228,11 @@ fn auth_header() -> Option<String> {
 }
 
 fn with_auth(rb: RequestBuilder, creds: Option<&Credentials>) -> RequestBuilder {
-    let rb = rb.header("Accept", "application/json");
+    // `omit`: the Authorization header is explicit, and without browser credentials a 401
+    // with `WWW-Authenticate: Basic` does not open the browser's own login prompt.
+    let rb = rb
+        .header("Accept", "application/json")
+        .credentials(web_sys::RequestCredentials::Omit);
     match creds.map(basic_auth).or_else(auth_header) {
         Some(h) => rb.header("Authorization", &h),
         None => rb,

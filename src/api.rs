@@ -364,6 +364,12 @@ pub async fn delete(path: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// DELETE with a JSON body (template delete takes `{"template":{"delete_assets":true}}`).
+pub async fn delete_with<B: Serialize + ?Sized>(path: &str, body: &B) -> ApiResult<()> {
+    send(with_auth(Request::delete(&url(path)), None).json(body)).await?;
+    Ok(())
+}
+
 /// GET binary content (a PNG) with the credentials and return an object URL for it.
 pub async fn object_url(full_url: &str) -> ApiResult<String> {
     let resp = send(with_auth(Request::get(full_url), None).build()).await?;

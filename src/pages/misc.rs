@@ -82,8 +82,8 @@ pub fn TemplatesPage() -> impl IntoView {
                     if let Some((id, _)) = to_delete.get_untracked() {
                         let da = delete_assets.get_untracked();
                         leptos::task::spawn_local(async move {
-                            let path = if da { format!("/templates/{id}?delete_assets=true") } else { format!("/templates/{id}") };
-                            match api::delete(&path).await {
+                            let body = serde_json::json!({"template": {"delete_assets": da}});
+                            match api::delete_with(&format!("/templates/{id}"), &body).await {
                                 Ok(()) => { flash.set(Some(Ok("Template deleted.".into()))); refresh.update(|n| *n += 1); }
                                 Err(e) => flash.set(Some(Err(format!("Not deleted: {}", e.message())))),
                             }

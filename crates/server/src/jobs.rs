@@ -304,7 +304,7 @@ async fn list(
     Auth(account): Auth,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Job>> {
-    let (rows, info) = Listing {
+    Listing {
         select: SELECT,
         from: "jobs",
         scope: "account_id = $1",
@@ -313,13 +313,8 @@ async fn list(
         default_order: "created_at",
         unique: "id",
     }
-    .fetch(&state.db, &params)
-    .await?;
-    let items = rows
-        .iter()
-        .map(job_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Paged(items, info))
+    .page(&state.db, &params, job_from_row)
+    .await
 }
 
 async fn show(

@@ -197,6 +197,21 @@ fn convert(column: &Column, predicate: Predicate, raw: &str) -> ApiResult<Option
 }
 
 impl Listing<'_> {
+    /// Runs the count and page queries and maps each row to an item of the page.
+    pub async fn page<T, E>(
+        self,
+        db: &Db,
+        params: &ListParams,
+        map: impl FnMut(&AnyRow) -> Result<T, E>,
+    ) -> ApiResult<Paged<T>>
+    where
+        ApiError: From<E>,
+    {
+        let (rows, info) = self.fetch(db, params).await?;
+        let items = rows.iter().map(map).collect::<Result<Vec<_>, E>>()?;
+        Ok(Paged(items, info))
+    }
+
     /// Runs the count and page queries.
     pub async fn fetch(self, db: &Db, params: &ListParams) -> ApiResult<(Vec<AnyRow>, PageInfo)> {
         let mut binds = self.scope_binds.clone();

@@ -328,7 +328,7 @@ async fn list(
     Auth(account): Auth,
     params: ListParams,
 ) -> ApiResult<Paged<wire::WebhookDelivery>> {
-    let (rows, info) = Listing {
+    Listing {
         select: "id, event_id, event, url, status, attempts, last_status_code, last_response, \
                  last_attempt_at, next_attempt_at, created_at",
         from: "webhook_deliveries",
@@ -338,27 +338,22 @@ async fn list(
         default_order: "created_at",
         unique: "id",
     }
-    .fetch(&state.db, &params)
-    .await?;
-    let items = rows
-        .iter()
-        .map(|r| {
-            Ok(wire::WebhookDelivery {
-                id: r.try_get("id")?,
-                event_id: r.try_get("event_id")?,
-                event: r.try_get("event")?,
-                url: r.try_get("url")?,
-                status: r.try_get("status")?,
-                attempts: r.try_get("attempts")?,
-                last_status_code: r.try_get("last_status_code")?,
-                last_response: r.try_get("last_response")?,
-                last_attempt_at: r.try_get("last_attempt_at")?,
-                next_attempt_at: r.try_get("next_attempt_at")?,
-                created_at: r.try_get("created_at")?,
-            })
+    .page(&state.db, &params, |r| -> Result<_, sqlx::Error> {
+        Ok(wire::WebhookDelivery {
+            id: r.try_get("id")?,
+            event_id: r.try_get("event_id")?,
+            event: r.try_get("event")?,
+            url: r.try_get("url")?,
+            status: r.try_get("status")?,
+            attempts: r.try_get("attempts")?,
+            last_status_code: r.try_get("last_status_code")?,
+            last_response: r.try_get("last_response")?,
+            last_attempt_at: r.try_get("last_attempt_at")?,
+            next_attempt_at: r.try_get("next_attempt_at")?,
+            created_at: r.try_get("created_at")?,
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Paged(items, info))
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ async fn list(
     Auth(account): Auth,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Asset>> {
-    let (rows, info) = Listing {
+    Listing {
         select: COLUMNS,
         from: "assets",
         scope: "account_id = $1",
@@ -99,13 +99,8 @@ async fn list(
         default_order: "created_at",
         unique: "id",
     }
-    .fetch(&state.db, &params)
-    .await?;
-    let items = rows
-        .iter()
-        .map(|r| to_wire(&state, r))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Paged(items, info))
+    .page(&state.db, &params, |r| to_wire(&state, r))
+    .await
 }
 
 async fn show(

@@ -147,7 +147,7 @@ async fn list(
     Auth(account): Auth,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Campaign>> {
-    let (rows, info) = Listing {
+    Listing {
         select: CAMPAIGN_COLUMNS,
         from: "campaigns",
         scope: "account_id = $1 AND campaign_type = $2",
@@ -159,13 +159,10 @@ async fn list(
         default_order: "created_at",
         unique: "id",
     }
-    .fetch(&state.db, &params)
-    .await?;
-    let items = rows
-        .iter()
-        .map(|r| campaign_from_row(r).map(|c| campaign_to_wire(&state, &c, &account.name)))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Paged(items, info))
+    .page(&state.db, &params, |r| -> Result<_, sqlx::Error> {
+        campaign_from_row(r).map(|c| campaign_to_wire(&state, &c, &account.name))
+    })
+    .await
 }
 
 async fn show(
@@ -855,7 +852,7 @@ pub async fn list_redeems(
     id: &str,
     params: &ListParams,
 ) -> ApiResult<Paged<wire::Redeem>> {
-    let (rows, info) = Listing {
+    Listing {
         select: "id, pass_id, campaign_id, comment, created_at",
         from: "redeems",
         scope,
@@ -864,21 +861,16 @@ pub async fn list_redeems(
         default_order: "created_at",
         unique: "id",
     }
-    .fetch(db, params)
-    .await?;
-    let items = rows
-        .iter()
-        .map(|r| {
-            Ok(wire::Redeem {
-                id: r.try_get("id")?,
-                pass_id: r.try_get("pass_id")?,
-                campaign_id: r.try_get("campaign_id")?,
-                comment: r.try_get("comment")?,
-                created_at: r.try_get("created_at")?,
-            })
+    .page(db, params, |r| -> Result<_, sqlx::Error> {
+        Ok(wire::Redeem {
+            id: r.try_get("id")?,
+            pass_id: r.try_get("pass_id")?,
+            campaign_id: r.try_get("campaign_id")?,
+            comment: r.try_get("comment")?,
+            created_at: r.try_get("created_at")?,
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Paged(items, info))
+    })
+    .await
 }
 
 /// Lists registrations matching `scope` (`campaign_id = $1` or `pass_id = $1`).
@@ -888,7 +880,7 @@ pub async fn list_registrations(
     id: &str,
     params: &ListParams,
 ) -> ApiResult<Paged<wire::Registration>> {
-    let (rows, info) = Listing {
+    Listing {
         select: "id, pass_id, wallet, device_os, created_at",
         from: "registrations",
         scope,
@@ -897,21 +889,16 @@ pub async fn list_registrations(
         default_order: "created_at",
         unique: "id",
     }
-    .fetch(db, params)
-    .await?;
-    let items = rows
-        .iter()
-        .map(|r| {
-            Ok(wire::Registration {
-                id: r.try_get("id")?,
-                pass_id: r.try_get("pass_id")?,
-                wallet: r.try_get("wallet")?,
-                device_os: r.try_get("device_os")?,
-                created_at: r.try_get("created_at")?,
-            })
+    .page(db, params, |r| -> Result<_, sqlx::Error> {
+        Ok(wire::Registration {
+            id: r.try_get("id")?,
+            pass_id: r.try_get("pass_id")?,
+            wallet: r.try_get("wallet")?,
+            device_os: r.try_get("device_os")?,
+            created_at: r.try_get("created_at")?,
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Paged(items, info))
+    })
+    .await
 }
 
 async fn redeems(

@@ -201,7 +201,7 @@ async fn list(
     Auth(account): Auth,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Certificate>> {
-    let (rows, info) = Listing {
+    Listing {
         select: COLUMNS,
         from: "certificates",
         scope: "account_id = $1 OR account_id IS NULL",
@@ -210,13 +210,8 @@ async fn list(
         default_order: "created_at",
         unique: "id",
     }
-    .fetch(&state.db, &params)
-    .await?;
-    let items = rows
-        .iter()
-        .map(|r| to_wire(&account, r))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Paged(items, info))
+    .page(&state.db, &params, |r| to_wire(&account, r))
+    .await
 }
 
 async fn show(

@@ -161,7 +161,7 @@ async fn list(
     params: ListParams,
 ) -> ApiResult<Paged<wire::Organization>> {
     require_permission(&account)?;
-    let (rows, info) = Listing {
+    Listing {
         select: COLUMNS,
         from: "accounts",
         scope: "parent_id = $1",
@@ -170,13 +170,8 @@ async fn list(
         default_order: "created_at",
         unique: "id",
     }
-    .fetch(&state.db, &params)
-    .await?;
-    let items = rows
-        .iter()
-        .map(|r| to_wire(r, None))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Paged(items, info))
+    .page(&state.db, &params, |r| to_wire(r, None))
+    .await
 }
 
 async fn refresh_api_password(

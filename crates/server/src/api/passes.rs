@@ -714,7 +714,7 @@ async fn list(
     params: ListParams,
 ) -> ApiResult<Paged<wire::Pass>> {
     let c = load_campaign(&state.db, &account.id, t, &campaign_id).await?;
-    let (rows, info) = Listing {
+    Listing {
         select: PASS_COLUMNS,
         from: "passes",
         scope: "campaign_id = $1",
@@ -723,13 +723,10 @@ async fn list(
         default_order: "created_at",
         unique: "id",
     }
-    .fetch(&state.db, &params)
-    .await?;
-    let items = rows
-        .iter()
-        .map(|r| pass_from_row(r).map(|p| pass_to_wire(&state, &c, &p)))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Paged(items, info))
+    .page(&state.db, &params, |r| {
+        pass_from_row(r).map(|p| pass_to_wire(&state, &c, &p))
+    })
+    .await
 }
 
 async fn create(

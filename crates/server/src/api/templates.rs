@@ -48,7 +48,7 @@ async fn list(
     Auth(account): Auth,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Template>> {
-    let (rows, info) = Listing {
+    Listing {
         select: TEMPLATE_COLUMNS,
         from: "templates",
         scope: "account_id = $1",
@@ -57,13 +57,10 @@ async fn list(
         default_order: "created_at",
         unique: "id",
     }
-    .fetch(&state.db, &params)
-    .await?;
-    let items = rows
-        .iter()
-        .map(|r| template_from_row(r).map(|t| template_to_wire(&t)))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Paged(items, info))
+    .page(&state.db, &params, |r| {
+        template_from_row(r).map(|t| template_to_wire(&t))
+    })
+    .await
 }
 
 /// Loads a template of `account_id` inside a transaction.

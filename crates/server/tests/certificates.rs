@@ -215,10 +215,13 @@ async fn list_and_upload(backend: Backend) {
     // certificate, which is then its default.
     let r = alice.get("/certificates").await.expect(200);
     let shared = r.body.as_array().unwrap().clone();
-    assert!(shared.len() <= 1, "{}", r.body);
+    assert_eq!(shared.len(), 1, "{}", r.body);
     for c in &shared {
         assert_eq!(c["development"], true);
         assert_eq!(c["default"], true);
+        let notice = c["notice"].as_str().unwrap();
+        assert!(notice.contains("Apple devices will not accept"), "{notice}");
+        assert!(notice.contains("POST /v2/certificates"), "{notice}");
     }
     assert_eq!(r.header("x-total"), shared.len().to_string());
 
@@ -237,6 +240,7 @@ async fn list_and_upload(backend: Backend) {
     assert!(r.body["expires_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(r.body["development"], false);
     assert_eq!(r.body["default"], false);
+    assert!(r.body["notice"].is_null());
     let keys: Vec<&String> = r.body.as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
@@ -247,6 +251,7 @@ async fn list_and_upload(backend: Backend) {
             "expires_at",
             "id",
             "issued_to",
+            "notice",
             "pass_type_identifier",
             "team_identifier"
         ],

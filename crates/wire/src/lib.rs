@@ -539,8 +539,17 @@ pub struct Certificate {
     pub development: bool,
     /// True when this is the account's default signing certificate (extension).
     pub default: bool,
+    /// A plain-language warning for development certificates: what they cannot do and
+    /// how to add a real one (extension; `null` for real certificates).
+    pub notice: Option<String>,
     pub created_at: String,
 }
+
+/// The notice carried by development certificates.
+pub const DEVELOPMENT_CERTIFICATE_NOTICE: &str = "Development certificate: passes signed \
+with it verify, but Apple devices will not accept them. Add your own Pass Type ID \
+certificate (.p12 with its password and Apple's WWDR intermediate) in the console under \
+Certificates, or with POST /v2/certificates.";
 
 /// Organization object (§12).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

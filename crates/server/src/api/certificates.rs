@@ -176,6 +176,7 @@ fn to_wire(account: &Account, row: &sqlx::any::AnyRow) -> ApiResult<wire::Certif
         expires_at: row.try_get("expires_at")?,
         development,
         default,
+        notice: development.then(|| wire::DEVELOPMENT_CERTIFICATE_NOTICE.to_string()),
         created_at: row.try_get("created_at")?,
     })
 }

@@ -6,6 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// Routes for the console, or a plain page saying how to build it.
@@ -18,7 +19,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             if !config.exists() {
                 r = r.route("/config.json", get(default_config));
             }
+            // The wasm and JS compress to a third of their size: brotli or gzip, as the
+            // browser accepts.
             r.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
+                .layer(CompressionLayer::new())
         }
         Some(dir) => {
             tracing::warn!(dir = %dir.display(), "console directory has no index.html");

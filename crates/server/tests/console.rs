@@ -1,0 +1,67 @@
+//! The console's static files: served at `/` with a fallback to `index.html` for
+//! client-side routes, compressed for browsers that accept it, with a default runtime
+//! configuration when the build has none.
+
+mod common;
+
+use common::{Backend, TestServer};
+
+async fn console_is_served_compressed_with_spa_fallback(backend: Backend) {
+    let server = TestServer::start_with(backend, |a| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        std::fs::write(
+            dir.join("index.html"),
+            "<!doctype html><title>Passworks</title>",
+        )
+        .unwrap();
+        let wasm: Vec<u8> = (0..200_000u32).map(|i| (i % 7) as u8).collect();
+        std::fs::write(dir.join("app_bg.wasm"), wasm).unwrap();
+        a.console_dir = Some(dir);
+    })
+    .await;
+    let http = reqwest::Client::builder()
+        .no_brotli()
+        .no_gzip()
+        .build()
+        .unwrap();
+
+    let r = http
+        .get(format!("{}/app_bg.wasm", server.base))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-encoding"], "br");
+    let compressed = r.bytes().await.unwrap();
+    assert!(compressed.len() < 20_000, "{} bytes", compressed.len());
+
+    let r = http
+        .get(format!("{}/app_bg.wasm", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("content-encoding").is_none());
+    assert_eq!(r.bytes().await.unwrap().len(), 200_000);
+
+    // Client-side routes load the app.
+    let r = http
+        .get(format!("{}/coupons/123/passes?page=2", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("<title>Passworks</title>"));
+
+    // Without a config.json in the build, the defaults are served.
+    let r = http
+        .get(format!("{}/config.json", server.base))
+        .send()
+        .await
+        .unwrap();
+    let config: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(config["api_base"], "/v2");
+    assert_eq!(config["product_name"], "Passworks");
+    server.stop().await;
+}
+both_backends!(console_is_served_compressed_with_spa_fallback);

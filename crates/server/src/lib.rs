@@ -14,6 +14,7 @@ pub mod db;
 pub mod devcert;
 pub mod error;
 pub mod events;
+pub mod expiry;
 pub mod jobs;
 pub mod list;
 pub mod pages;
@@ -208,14 +209,17 @@ pub async fn start(
     })
 }
 
-/// Periodic housekeeping (expired rate-limit windows).
+/// Periodic housekeeping: expired rate-limit windows, passes that expired.
 fn spawn_maintenance(state: AppState) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
             if let Err(e) = auth::prune_rate_limits(&state.db).await {
                 tracing::warn!(error = %e, "pruning rate limits failed");
+            }
+            if let Err(e) = expiry::count_expired(&state.db, None).await {
+                tracing::warn!(error = %e, "counting expired passes failed");
             }
         }
     });

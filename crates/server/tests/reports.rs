@@ -167,3 +167,73 @@ async fn report_dates_are_validated(backend: Backend) {
     server.stop().await;
 }
 both_backends!(report_dates_are_validated);
+
+async fn expired_passes_are_counted_once_on_their_day(backend: Backend) {
+    let server = device::start(backend).await;
+    let alice = server.account("Alice").await;
+    let cid = store_card(&alice, "Seasonal").await;
+    let now = chrono::Utc::now();
+    let day = |d: i64| {
+        (now - chrono::Duration::days(d))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let at = |d: i64| {
+        (now - chrono::Duration::days(d))
+            .format("%Y-%m-%dT12:00:00Z")
+            .to_string()
+    };
+
+    // Two passes follow the campaign's expiry (three days ago); one has its own (yesterday);
+    // one expires next week.
+    alice
+        .patch(
+            &format!("/store_cards/{cid}"),
+            json!({"store_card": {"expiration_date": at(3)}}),
+        )
+        .await
+        .expect(200);
+    pass(&alice, &cid, "Ana").await;
+    pass(&alice, &cid, "Bo").await;
+    for (member, when) in [("Cy", at(1)), ("Di", at(-7))] {
+        let p = pass(&alice, &cid, member).await;
+        alice
+            .patch(
+                &format!("/store_cards/{cid}/passes/{}", p["id"].as_str().unwrap()),
+                json!({"pass": {"expiration_date": when, "push": false}}),
+            )
+            .await
+            .expect(200);
+    }
+
+    let url = format!(
+        "/store_cards/{cid}/reports?start_date={}&end_date={}",
+        day(4),
+        day(0)
+    );
+    for _ in 0..2 {
+        let r = alice.get(&url).await.expect(200).body;
+        let expires: Vec<i64> = (0..=4)
+            .rev()
+            .map(|d| r["report"][day(d)]["expires_count"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            expires,
+            vec![0, 2, 0, 1, 0],
+            "days {} .. {}",
+            day(4),
+            day(0)
+        );
+        let t = alice
+            .get(&format!("/store_cards/{cid}/reports/totals"))
+            .await
+            .expect(200)
+            .body;
+        assert_eq!(
+            t["report"]["expires_count"], 3,
+            "each expired pass counts once"
+        );
+    }
+    server.stop().await;
+}
+both_backends!(expired_passes_are_counted_once_on_their_day);

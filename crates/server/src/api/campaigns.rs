@@ -558,6 +558,7 @@ async fn save(
         .await
         .map_err(name_clash)?;
     }
+    crate::expiry::set_campaign_expiry(&mut tx, &c.id, c.doc.expiration_date.as_deref()).await?;
     tx.commit().await?;
     Ok(c)
 }

@@ -663,6 +663,7 @@ pub async fn create_pass(
         .bind(&campaign.id)
         .execute(&mut **tx)
         .await?;
+    crate::expiry::set_pass_expiry(tx, &pass.id, pass.doc.expiration_date.as_deref()).await?;
     let created = crate::events::NewEvent::for_pass(
         &campaign.account_id,
         &campaign.id,
@@ -873,6 +874,7 @@ async fn update(
     .execute(&mut *tx)
     .await
     .map_err(code_clash)?;
+    crate::expiry::set_pass_expiry(&mut tx, &p.id, p.doc.expiration_date.as_deref()).await?;
     if patch.push.unwrap_or(true) {
         crate::apns::enqueue_push_for_passes(
             &mut tx,

@@ -82,6 +82,7 @@ pub async fn daily(
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<wire::DailyReport>> {
     let c = load_campaign(&state.db, &account.id, t, &id).await?;
+    crate::expiry::count_expired(&state.db, Some(&c.id)).await?;
     let today = Utc::now().date_naive();
     let month_ago = today.checked_sub_months(Months::new(1)).unwrap_or(today);
     let start = parse_date(query.get("start_date"), "start_date", month_ago)?;
@@ -168,6 +169,7 @@ pub async fn totals(
     Path(id): Path<String>,
 ) -> ApiResult<Json<wire::TotalsReport>> {
     let c = load_campaign(&state.db, &account.id, t, &id).await?;
+    crate::expiry::count_expired(&state.db, Some(&c.id)).await?;
     let rows = sqlx::query(
         "SELECT counter, COALESCE(CAST(SUM(value) AS BIGINT), 0) AS total FROM report_daily \
          WHERE campaign_id = $1 GROUP BY counter",

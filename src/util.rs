@@ -175,8 +175,24 @@ pub fn short_id(id: &str) -> String {
     }
 }
 
+/// "1 time", "2 times": a count with its noun in the right number.
+pub fn times(n: i64) -> String {
+    if n == 1 {
+        "1 time".to_string()
+    } else {
+        format!("{n} times")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn times_agree_with_their_count() {
+        assert_eq!(super::times(0), "0 times");
+        assert_eq!(super::times(1), "1 time");
+        assert_eq!(super::times(2), "2 times");
+    }
+
     use super::*;
 
     #[test]

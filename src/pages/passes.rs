@@ -475,7 +475,12 @@ pub fn PassDetail() -> impl IntoView {
                     ),
                 )
                 .await
-                .map(|p| format!("Redeemed ({} times in total).", p.redeemed_count)),
+                .map(|p| {
+                    format!(
+                        "Redeemed ({} in total).",
+                        crate::util::times(p.redeemed_count)
+                    )
+                }),
                 PassOp::Reset => api::post_empty::<Pass>(&format!("{path}/reset_redeem"))
                     .await
                     .map(|_| "Redeem reset: the pass is valid again.".into()),
@@ -568,7 +573,7 @@ pub fn PassDetail() -> impl IntoView {
                                         <dl class="kvs">
                                             <Kv k="Redeem code"><span class="mono">{p.redeem_code.clone()}</span></Kv>
                                             <Kv k="State">{if p.voided { view! { <Pill text="voided"/> }.into_any() } else { view! { <Pill text="active"/> }.into_any() }}</Kv>
-                                            <Kv k="Redeemed">{format!("{} times", p.redeemed_count)}</Kv>
+                                            <Kv k="Redeemed">{crate::util::times(p.redeemed_count)}</Kv>
                                             <Kv k="Last redeemed">{fmt_opt_datetime(&p.redeemed_at)}</Kv>
                                             <Kv k="Last fetched by a device">{fmt_opt_datetime(&p.last_fetched_at)}</Kv>
                                             <Kv k="Serial number"><span class="mono">{p.serial_number.clone()}</span></Kv>
@@ -737,7 +742,7 @@ pub fn RedeemScreen() -> impl IntoView {
                         <dl class="kvs card">
                             <Kv k="Pass"><A href=href>{p.redeem_code.clone()}</A></Kv>
                             <Kv k="Voided">{if p.voided { "Yes" } else { "No" }}</Kv>
-                            <Kv k="Redeemed">{format!("{} times", p.redeemed_count)}</Kv>
+                            <Kv k="Redeemed">{crate::util::times(p.redeemed_count)}</Kv>
                             <Kv k="Last redeemed">{fmt_opt_datetime(&p.redeemed_at)}</Kv>
                         </dl>
                         <PassPreview layout=Signal::stored(layout)/>

@@ -617,7 +617,7 @@ async fn redeem_by_code_on_the_redeem_screen() -> Result<()> {
     code.send_keys(Key::Enter).await?;
     wait_for_text_in(d, ".result", "0000002 redeemed").await?;
     wait_for(d, By::Css(".pass-card")).await?;
-    wait_for_text(d, "1 times").await?;
+    wait_for_text(d, "1 time").await?;
     sys.screenshot("02-redeemed").await?;
 
     // Again: refused (one redeem per pass), with the reason.

@@ -28,9 +28,11 @@ use std::io::Cursor;
 /// Largest accepted image file (§10): 1 MiB.
 pub const MAX_ASSET_BYTES: usize = 1024 * 1024;
 
-/// Body limit of the upload route: room for a file just over 1 MiB plus the multipart
-/// framing, so that the handler itself can answer 413 with the contract's body.
-pub const UPLOAD_BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// Body limit of the upload route. Files over 1 MiB are refused by the handler, which reads
+/// (and discards) the rest of the body first: a server that answers before the client has
+/// finished sending closes the connection under it, and the client sees a broken
+/// connection instead of the 413 and its message. Bodies beyond this limit are cut off.
+pub const UPLOAD_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Largest accepted image width and height, checked from the header before decoding.
 pub const MAX_DIMENSION: u32 = 4096;

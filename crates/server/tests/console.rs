@@ -1,6 +1,7 @@
 //! The console's static files: served at `/` with a fallback to `index.html` for
 //! client-side routes, compressed for browsers that accept it, with a default runtime
-//! configuration when the build has none.
+//! configuration when the build has none; and CORS on the API for the origins an operator
+//! configures, so the console can be embedded in another site.
 
 mod common;
 
@@ -65,3 +66,69 @@ async fn console_is_served_compressed_with_spa_fallback(backend: Backend) {
     server.stop().await;
 }
 both_backends!(console_is_served_compressed_with_spa_fallback);
+
+async fn api_answers_cors_for_configured_origins(backend: Backend) {
+    let server = TestServer::start_with(backend, |a| {
+        a.cors_origins = vec!["https://portal.example.com".into()];
+    })
+    .await;
+    let alice = server.account("Alice").await;
+    let http = reqwest::Client::new();
+
+    // A browser's preflight from the portal is allowed, credentials header included.
+    let r = http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/v2/coupons", server.base),
+        )
+        .header("origin", "https://portal.example.com")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://portal.example.com"
+    );
+    let allowed = r.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+
+    // The real request carries the origin and exposes the pagination headers.
+    let (user, key) = alice.credentials.clone().unwrap();
+    let r = http
+        .get(format!("{}/v2/coupons", server.base))
+        .basic_auth(user, Some(key))
+        .header("origin", "https://portal.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://portal.example.com"
+    );
+    let exposed = r.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("x-total") && exposed.contains("x-next-page"));
+
+    // Another origin gets no permission.
+    let r = http
+        .get(format!("{}/v2/ping", server.base))
+        .header("origin", "https://elsewhere.example.net")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    server.stop().await;
+}
+both_backends!(api_answers_cors_for_configured_origins);

@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -148,6 +148,7 @@ pub async fn api_middleware(
     mut req: Request,
     next: Next,
 ) -> Response {
+    let scripted = is_scripted(req.headers());
     let account = match basic_credentials(req.headers()) {
         Some((user, key)) => match authenticate(&state.db, &user, &key).await {
             Ok(a) => a,
@@ -178,6 +179,7 @@ pub async fn api_middleware(
         }
         next.run(req).await
     };
+    let unauthorized = resp.status() == StatusCode::UNAUTHORIZED;
     let h = resp.headers_mut();
     for (name, value) in [
         ("x-ratelimit-limit", limit),
@@ -188,7 +190,27 @@ pub async fn api_middleware(
             h.insert(name, v);
         }
     }
+    if scripted && unauthorized {
+        // Browsers answer a `Basic` challenge with their own login prompt, even for
+        // scripted requests; scripts that say so get a challenge browsers ignore.
+        h.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(SCRIPTED_CHALLENGE),
+        );
+    }
     resp
+}
+
+/// The challenge sent with a 401 to scripted requests (`X-Requested-With: XMLHttpRequest`,
+/// as the console sends): same realm, a scheme name browsers do not prompt for.
+pub const SCRIPTED_CHALLENGE: &str = "xBasic realm=\"Passworks API\"";
+
+/// True when the request says it comes from a script (`X-Requested-With: XMLHttpRequest`).
+fn is_scripted(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-requested-with")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("xmlhttprequest"))
 }
 
 #[cfg(test)]

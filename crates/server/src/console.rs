@@ -1,13 +1,19 @@
 //! Serves the built console (trunk's `dist/`) at `/` with a fallback to `index.html` for
 //! client-side routes, and its runtime configuration at `/config.json`.
+//!
+//! The build is relative (`<base href="./">`, resolved by a script in `index.html` so one
+//! build can be mounted anywhere); this server knows it mounts the console at `/`, so it
+//! writes `<base href="/">` into the `index.html` it serves. That way even an address that
+//! matches no console route loads the console's files (and shows its "not found" page).
 
 use crate::state::AppState;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use std::path::Path;
 use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 
 /// Routes for the console, or a plain page saying how to build it.
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -15,14 +21,29 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Some(dir) if dir.join("index.html").exists() => {
             let index = dir.join("index.html");
             let config = dir.join("config.json");
-            let mut r = Router::new();
+            let serve_index = get(move || index_html(index.clone()));
+            let mut r = Router::new()
+                .route("/", serve_index.clone())
+                .route("/index.html", serve_index.clone());
             if !config.exists() {
                 r = r.route("/config.json", get(default_config));
             }
-            // The wasm and JS compress to a third of their size: brotli or gzip, as the
-            // browser accepts.
-            r.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
+            // The wasm and JS compress to a third of their size. Brotli at its best level
+            // is too slow to run per request, so it runs once, in the background, into
+            // `<file>.br` beside each file; until then (or when the directory is read-only)
+            // responses are compressed on the fly, brotli or gzip as the browser accepts.
+            let dir2 = dir.clone();
+            tokio::task::spawn_blocking(move || precompress_dir(&dir2));
+            let files = ServeDir::new(dir)
+                .precompressed_br()
+                .append_index_html_on_directories(false)
+                .fallback(serve_index.with_state(state.clone()));
+            r.fallback_service(files)
                 .layer(CompressionLayer::new())
+                .layer(axum::middleware::map_response_with_state(
+                    (),
+                    cache_hashed_files,
+                ))
         }
         Some(dir) => {
             tracing::warn!(dir = %dir.display(), "console directory has no index.html");
@@ -30,6 +51,96 @@ pub fn router(state: &AppState) -> Router<AppState> {
         }
         None => Router::new().route("/", get(no_console)),
     }
+}
+
+/// `index.html` with its relative `<base>` pinned to `/`, never cached (it names the
+/// hashed files of the current build).
+async fn index_html(path: std::path::PathBuf) -> Response {
+    match tokio::fs::read_to_string(&path).await {
+        Ok(html) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            pin_base(&html),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(path = %path.display(), error = %e, "cannot read the console's index.html");
+            no_console().await
+        }
+    }
+}
+
+/// Writes `<file>.br` (brotli, best level) beside every wasm, JS and CSS file of the
+/// build that lacks a current one. Several servers may share a directory: each writes
+/// to a private temporary name and renames, so readers never see half a file.
+pub fn precompress_dir(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let compressible = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "wasm" | "js" | "css"));
+        if !compressible {
+            continue;
+        }
+        let br = path.with_extension(format!(
+            "{}.br",
+            path.extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default()
+        ));
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        if modified(&br).is_some_and(|b| modified(&path).is_some_and(|f| b >= f)) {
+            continue;
+        }
+        if let Err(e) = precompress(&path, &br) {
+            tracing::info!(file = %path.display(), error = %e, "not precompressed; compressing per request");
+            return;
+        }
+    }
+}
+
+fn precompress(path: &Path, br: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let bytes = std::fs::read(path)?;
+    let tmp = br.with_extension(format!("br.{}.tmp", std::process::id()));
+    {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = brotli::CompressorWriter::new(file, 64 * 1024, 11, 22);
+        w.write_all(&bytes)?;
+        w.flush()?;
+    }
+    std::fs::rename(&tmp, br)
+}
+
+/// Trunk names the build's files with a content hash (`name-0123456789abcdef.wasm`):
+/// browsers may keep those for good.
+async fn cache_hashed_files(uri: axum::http::Uri, mut resp: Response) -> Response {
+    if resp.status().is_success() && is_hashed_name(uri.path()) {
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    }
+    resp
+}
+
+fn is_hashed_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let stem = name.split('.').next().unwrap_or_default();
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Replaces the relative `<base href="./">` trunk writes with the root.
+fn pin_base(html: &str) -> String {
+    html.replacen("<base href=\"./\">", "<base href=\"/\">", 1)
 }
 
 async fn default_config() -> Response {
@@ -48,4 +159,27 @@ async fn no_console() -> Response {
          `cargo xtask run` or pass --console-dir.\nAPI: /v2/ping\n",
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hashed_names() {
+        assert!(super::is_hashed_name(
+            "/passworks-console-0123456789abcdef_bg.wasm"
+        ));
+        assert!(super::is_hashed_name("/main-0123456789abcdef.css"));
+        assert!(!super::is_hashed_name("/config.json"));
+        assert!(!super::is_hashed_name("/favicon.svg"));
+        assert!(!super::is_hashed_name("/app_bg.wasm"));
+    }
+
+    #[test]
+    fn pins_the_relative_base() {
+        let html = "<head><base href=\"./\"><script>x</script></head>";
+        assert_eq!(
+            super::pin_base(html),
+            "<head><base href=\"/\"><script>x</script></head>"
+        );
+    }
 }

@@ -77,7 +77,11 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
                 Method::PUT,
                 Method::DELETE,
             ])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::HeaderName::from_static("x-requested-with"),
+            ])
             .expose_headers(
                 [
                     "x-total",

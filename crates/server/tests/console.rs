@@ -7,19 +7,23 @@ mod common;
 
 use common::{Backend, TestServer};
 
+fn test_wasm() -> Vec<u8> {
+    (0..200_000u32).map(|i| (i % 7) as u8).collect()
+}
+
 async fn console_is_served_compressed_with_spa_fallback(backend: Backend) {
     let server = TestServer::start_with(backend, |a| {
         let dir = tempfile::tempdir().unwrap().keep();
         std::fs::write(
             dir.join("index.html"),
-            "<!doctype html><title>Passworks</title>",
+            "<!doctype html><base href=\"./\"><title>Passworks</title>",
         )
         .unwrap();
-        let wasm: Vec<u8> = (0..200_000u32).map(|i| (i % 7) as u8).collect();
-        std::fs::write(dir.join("app_bg.wasm"), wasm).unwrap();
+        std::fs::write(dir.join("app_bg.wasm"), test_wasm()).unwrap();
         a.console_dir = Some(dir);
     })
     .await;
+    let wasm = test_wasm();
     let http = reqwest::Client::builder()
         .no_brotli()
         .no_gzip()
@@ -45,6 +49,40 @@ async fn console_is_served_compressed_with_spa_fallback(backend: Backend) {
     assert!(r.headers().get("content-encoding").is_none());
     assert_eq!(r.bytes().await.unwrap().len(), 200_000);
 
+    // In the background the server writes a best-level brotli copy beside each file and
+    // then serves that: the same bytes, smaller than per-request compression.
+    let br = server
+        .running
+        .state
+        .settings
+        .console_dir
+        .clone()
+        .unwrap()
+        .join("app_bg.wasm.br");
+    for _ in 0..200 {
+        if br.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(br.exists(), "no precompressed copy written");
+    let r = http
+        .get(format!("{}/app_bg.wasm", server.base))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "br");
+    let precompressed = r.bytes().await.unwrap();
+    assert!(precompressed.len() <= compressed.len());
+    let mut original = Vec::new();
+    std::io::Read::read_to_end(
+        &mut brotli::Decompressor::new(&precompressed[..], 4096),
+        &mut original,
+    )
+    .unwrap();
+    assert_eq!(original, wasm);
+
     // Client-side routes load the app.
     let r = http
         .get(format!("{}/coupons/123/passes?page=2", server.base))
@@ -52,7 +90,24 @@ async fn console_is_served_compressed_with_spa_fallback(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("<title>Passworks</title>"));
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    // The build is relative so it can be mounted anywhere; this server mounts it at the
+    // root and says so, so deep links (even to unknown pages) load the files from `/`.
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<title>Passworks</title>"), "{html}");
+    assert!(html.contains("<base href=\"/\">"), "{html}");
+    for path in ["/", "/index.html", "/no/such/page"] {
+        let r = http
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(
+            r.text().await.unwrap().contains("<base href=\"/\">"),
+            "{path}"
+        );
+    }
 
     // Without a config.json in the build, the defaults are served.
     let r = http
@@ -85,7 +140,7 @@ async fn api_answers_cors_for_configured_origins(backend: Backend) {
         .header("access-control-request-method", "POST")
         .header(
             "access-control-request-headers",
-            "authorization, content-type",
+            "authorization, content-type, x-requested-with",
         )
         .send()
         .await
@@ -99,7 +154,9 @@ async fn api_answers_cors_for_configured_origins(backend: Backend) {
         .to_str()
         .unwrap()
         .to_ascii_lowercase();
-    assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+    for header in ["authorization", "content-type", "x-requested-with"] {
+        assert!(allowed.contains(header), "{header} not allowed: {allowed}");
+    }
 
     // The real request carries the origin and exposes the pagination headers.
     let (user, key) = alice.credentials.clone().unwrap();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, TestServer};
+use common::{Backend, Client, TestServer};
 use serde_json::json;
 
 async fn ping_and_auth(backend: Backend) {
@@ -30,7 +30,25 @@ async fn ping_and_auth(backend: Backend) {
 
     let mut wrong = alice.clone();
     wrong.credentials.as_mut().unwrap().1.push('x');
-    wrong.get("/account").await.expect(401);
+    let r = wrong.get("/account").await.expect(401);
+    assert_eq!(
+        r.header("www-authenticate"),
+        "Basic realm=\"Passworks API\""
+    );
+    // A script that says so (as the console does, also for its XHR uploads) gets a
+    // challenge browsers do not answer with their own login prompt; same message.
+    let r = Client::finish(
+        wrong
+            .request(reqwest::Method::POST, "/assets")
+            .header("X-Requested-With", "XMLHttpRequest"),
+    )
+    .await
+    .expect(401);
+    assert_eq!(
+        r.header("www-authenticate"),
+        "xBasic realm=\"Passworks API\""
+    );
+    assert!(r.body["errors"]["base"][0].is_string());
 
     let r = alice
         .patch(

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use passworks_wire::{
     AssetType, BarcodeFormat, BarcodeInput, Beacon, Behaviour, Campaign, CampaignInput,
-    CampaignType, CodeType, Field, FieldInput, Location, Pass, PassInput, TransitType,
+    CampaignType, CodeType, Field, FieldInput, Location, Pass, PassInput, PassType, Template,
+    TemplateInput, TransitType,
 };
 
 use crate::util::{from_datetime_local, to_datetime_local};
@@ -682,6 +683,206 @@ pub fn is_uuid(s: &str) -> bool {
         })
 }
 
+/// Everything the template form edits (§11.1). Templates are immutable: "editing" one
+/// means duplicating it into this form and creating a new one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateDraft {
+    pub name: String,
+    pub description: String,
+    pub pass_type: PassType,
+    pub transit_type: String,
+    pub logo_text: String,
+    pub background_color: String,
+    pub text_color: String,
+    pub label_color: String,
+    pub barcode_format: BarcodeFormat,
+    pub images: BTreeMap<AssetType, String>,
+}
+
+impl Default for TemplateDraft {
+    fn default() -> Self {
+        TemplateDraft {
+            name: String::new(),
+            description: String::new(),
+            pass_type: PassType::Generic,
+            transit_type: "air".into(),
+            logo_text: String::new(),
+            background_color: "#1e3a5f".into(),
+            text_color: "#ffffff".into(),
+            label_color: "#c8d6e5".into(),
+            barcode_format: BarcodeFormat::Qrcode,
+            images: BTreeMap::new(),
+        }
+    }
+}
+
+impl TemplateDraft {
+    /// The form loaded with every attribute of a saved template (name included).
+    pub fn from_template(t: &Template) -> Self {
+        let mut images = BTreeMap::new();
+        for (slot, id) in template_images(t) {
+            images.insert(slot, id);
+        }
+        TemplateDraft {
+            name: t.name.clone(),
+            description: t.description.clone().unwrap_or_default(),
+            pass_type: t.pass_type,
+            transit_type: t
+                .transit_type
+                .map(|x| x.as_str().to_string())
+                .unwrap_or_else(|| "air".into()),
+            logo_text: t.logo_text.clone().unwrap_or_default(),
+            background_color: t.background_color.clone().unwrap_or_default(),
+            text_color: t.text_color.clone().unwrap_or_default(),
+            label_color: t.label_color.clone().unwrap_or_default(),
+            barcode_format: t.barcode.format,
+            images,
+        }
+    }
+
+    /// The form prefilled from a template for "duplicate and edit": everything copied,
+    /// the name marked as a copy (names are unique per organization).
+    pub fn duplicate_of(t: &Template) -> Self {
+        let mut d = TemplateDraft::from_template(t);
+        d.name = format!("{} (copy)", t.name);
+        d
+    }
+
+    /// The image of a slot, or empty.
+    pub fn image(&self, t: AssetType) -> String {
+        self.images.get(&t).cloned().unwrap_or_default()
+    }
+
+    /// Sets (non-empty id) or removes (empty) the image of a slot.
+    pub fn set_image(&mut self, t: AssetType, id: String) {
+        if id.is_empty() {
+            self.images.remove(&t);
+        } else {
+            self.images.insert(t, id);
+        }
+    }
+
+    /// The transit type when the style needs one.
+    pub fn transit(&self) -> Option<TransitType> {
+        (self.pass_type == PassType::BoardingPass)
+            .then(|| TransitType::parse(&self.transit_type))
+            .flatten()
+    }
+
+    /// Checks what the browser can check, keyed by API attribute.
+    pub fn validate(&self) -> BTreeMap<String, String> {
+        let mut e = BTreeMap::new();
+        if self.name.trim().is_empty() {
+            e.insert("name".into(), "Name is required.".into());
+        }
+        if self.image(AssetType::Icon).is_empty() {
+            e.insert(
+                "icon_id".into(),
+                "Choose an icon: every pass needs one.".into(),
+            );
+        }
+        if self.pass_type == PassType::BoardingPass && self.transit().is_none() {
+            e.insert("transit_type".into(), "Choose a transit type.".into());
+        }
+        for (attr, v) in [
+            ("background_color", &self.background_color),
+            ("text_color", &self.text_color),
+            ("label_color", &self.label_color),
+        ] {
+            if !v.trim().is_empty() && !is_hex_colour(v.trim()) {
+                e.insert(attr.into(), "Use the form #rrggbb.".into());
+            }
+        }
+        if self.pass_type == PassType::EventTicket
+            && !self.image(AssetType::Strip).is_empty()
+            && (!self.image(AssetType::Background).is_empty()
+                || !self.image(AssetType::Thumbnail).is_empty())
+        {
+            e.insert(
+                "strip_id".into(),
+                "An event ticket with a strip image cannot also have a background or thumbnail."
+                    .into(),
+            );
+        }
+        e
+    }
+
+    /// The create body: empty text is left out, the transit type only for boarding passes.
+    pub fn to_input(&self) -> TemplateInput {
+        let plain = |s: &str| -> Option<String> {
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.to_string())
+        };
+        let img = |t: AssetType| plain(&self.image(t));
+        TemplateInput {
+            name: plain(&self.name),
+            description: plain(&self.description),
+            pass_type: Some(self.pass_type),
+            transit_type: self.transit(),
+            icon_id: img(AssetType::Icon),
+            logo_id: img(AssetType::Logo),
+            strip_id: img(AssetType::Strip),
+            thumbnail_id: img(AssetType::Thumbnail),
+            background_id: img(AssetType::Background),
+            footer_id: img(AssetType::Footer),
+            logo_text: plain(&self.logo_text),
+            background_color: plain(&self.background_color).map(|c| c.to_lowercase()),
+            text_color: plain(&self.text_color).map(|c| c.to_lowercase()),
+            label_color: plain(&self.label_color).map(|c| c.to_lowercase()),
+            barcode: Some(BarcodeInput {
+                format: Some(self.barcode_format),
+                ..Default::default()
+            }),
+        }
+    }
+}
+
+/// The image slots a template sets, with their asset ids, in form order.
+pub fn template_images(t: &Template) -> Vec<(AssetType, String)> {
+    [
+        (AssetType::Icon, &t.icon_id),
+        (AssetType::Logo, &t.logo_id),
+        (AssetType::Strip, &t.strip_id),
+        (AssetType::Thumbnail, &t.thumbnail_id),
+        (AssetType::Background, &t.background_id),
+        (AssetType::Footer, &t.footer_id),
+    ]
+    .into_iter()
+    .filter_map(|(s, id)| id.clone().filter(|i| !i.is_empty()).map(|i| (s, i)))
+    .collect()
+}
+
+/// Human name of a barcode format.
+pub fn barcode_label(f: BarcodeFormat) -> &'static str {
+    match f {
+        BarcodeFormat::Qrcode => "QR code",
+        BarcodeFormat::Pdf417 => "PDF417",
+        BarcodeFormat::Aztec => "Aztec",
+        BarcodeFormat::Ean128 => "Code 128 (EAN-128)",
+        BarcodeFormat::None => "No barcode",
+    }
+}
+
+/// Human name of a pass style.
+pub fn style_label(p: PassType) -> &'static str {
+    match p {
+        PassType::Coupon => "Coupon",
+        PassType::StoreCard => "Store card",
+        PassType::EventTicket => "Event ticket",
+        PassType::BoardingPass => "Boarding pass",
+        PassType::Generic => "Generic",
+    }
+}
+
+/// The campaign type whose campaigns can use templates of a style.
+pub fn campaign_type_of(p: PassType) -> CampaignType {
+    CampaignType::ALL
+        .iter()
+        .copied()
+        .find(|c| c.pass_type() == p)
+        .unwrap_or(CampaignType::Generic)
+}
+
 /// The pass form: per-field values keyed by field key, and per-pass data.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PassDraft {
@@ -691,7 +892,11 @@ pub struct PassDraft {
     pub expiration_date: String,
     pub relevant_date: String,
     pub voided: bool,
-    pub thumbnail_id: String,
+    /// Per-pass image overrides by slot (asset ids); a slot that is absent uses the
+    /// campaign's image.
+    pub images: BTreeMap<AssetType, String>,
+    /// The slots the pass overrode when the form was opened (so emptying one clears it).
+    pub original_images: BTreeMap<AssetType, String>,
     pub push_message: String,
     pub editing: bool,
 }
@@ -711,8 +916,9 @@ impl PassDraft {
         }
     }
 
-    /// An existing pass.
-    pub fn from_pass(p: &Pass) -> Self {
+    /// An existing pass of campaign `c`.
+    pub fn from_pass(p: &Pass, c: &Campaign) -> Self {
+        let images = pass_image_overrides(p, c);
         PassDraft {
             fields: arrays_of(
                 p.header_fields.iter(),
@@ -733,9 +939,34 @@ impl PassDraft {
                 .map(to_datetime_local)
                 .unwrap_or_default(),
             voided: p.voided,
-            thumbnail_id: p.thumbnail_id.clone().unwrap_or_default(),
+            original_images: images.clone(),
+            images,
             push_message: String::new(),
             editing: true,
+        }
+    }
+
+    /// The override of a slot, or empty.
+    pub fn image(&self, t: AssetType) -> String {
+        self.images.get(&t).cloned().unwrap_or_default()
+    }
+
+    /// Sets (non-empty id) or removes (empty) the override of a slot.
+    pub fn set_image(&mut self, t: AssetType, id: String) {
+        if id.is_empty() {
+            self.images.remove(&t);
+        } else {
+            self.images.insert(t, id);
+        }
+    }
+
+    /// What to send for a slot: the override, `null` when an override was removed
+    /// while editing, nothing when the slot keeps the campaign's image.
+    pub fn image_input(&self, t: AssetType) -> Option<Option<String>> {
+        match self.images.get(&t) {
+            Some(id) => Some(Some(id.clone())),
+            None if self.editing && self.original_images.contains_key(&t) => Some(None),
+            None => None,
         }
     }
 
@@ -781,16 +1012,47 @@ impl PassDraft {
             expiration_date: opt_date(&self.expiration_date, self.editing),
             relevant_date: opt_date(&self.relevant_date, self.editing),
             voided: self.editing.then_some(self.voided),
-            thumbnail_id: if self.thumbnail_id.is_empty() {
-                None
-            } else {
-                Some(Some(self.thumbnail_id.clone()))
-            },
+            icon_id: self.image_input(AssetType::Icon),
+            logo_id: self.image_input(AssetType::Logo),
+            strip_id: self.image_input(AssetType::Strip),
+            thumbnail_id: self.image_input(AssetType::Thumbnail),
+            background_id: self.image_input(AssetType::Background),
+            footer_id: self.image_input(AssetType::Footer),
             push_message: (self.editing && !self.push_message.trim().is_empty())
                 .then(|| self.push_message.trim().to_string()),
             ..Default::default()
         }
     }
+}
+
+/// The six image slots in the order forms list them.
+pub const IMAGE_SLOTS: [AssetType; 6] = [
+    AssetType::Icon,
+    AssetType::Logo,
+    AssetType::Strip,
+    AssetType::Thumbnail,
+    AssetType::Background,
+    AssetType::Footer,
+];
+
+/// The images of a pass that differ from its campaign's: the per-pass overrides. (A pass
+/// answers with its effective images, the campaign's where it has no override.)
+pub fn pass_image_overrides(p: &Pass, c: &Campaign) -> BTreeMap<AssetType, String> {
+    let pairs = [
+        (AssetType::Icon, &p.icon_id, &c.icon_id),
+        (AssetType::Logo, &p.logo_id, &c.logo_id),
+        (AssetType::Strip, &p.strip_id, &c.strip_id),
+        (AssetType::Thumbnail, &p.thumbnail_id, &c.thumbnail_id),
+        (AssetType::Background, &p.background_id, &c.background_id),
+        (AssetType::Footer, &p.footer_id, &c.footer_id),
+    ];
+    pairs
+        .into_iter()
+        .filter_map(|(t, pass, camp)| match pass {
+            Some(id) if pass != camp && !id.is_empty() => Some((t, id.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 fn arrays_of<'a>(
@@ -900,5 +1162,189 @@ mod tests {
         let v = serde_json::to_value(d.to_input(CodeType::PerPass)).unwrap();
         assert_eq!(v["redeem_code"], "ABC");
         assert_eq!(v["barcode"]["message"], "ABC");
+    }
+
+    fn template() -> Template {
+        Template {
+            id: "t1".into(),
+            name: "Gold".into(),
+            description: Some("Members".into()),
+            pass_type: PassType::BoardingPass,
+            transit_type: Some(TransitType::Train),
+            logo_text: Some("Rail".into()),
+            background_color: Some("#112233".into()),
+            text_color: Some("#ffffff".into()),
+            label_color: None,
+            barcode: passworks_wire::Barcode {
+                format: BarcodeFormat::Pdf417,
+                ..Default::default()
+            },
+            source: "api".into(),
+            icon_id: Some("i".into()),
+            logo_id: None,
+            strip_id: Some("s".into()),
+            thumbnail_id: None,
+            background_id: None,
+            footer_id: Some("f".into()),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            updated_at: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn template_draft_needs_a_name_an_icon_and_a_transit_type_for_boarding_passes() {
+        let mut d = TemplateDraft::default();
+        let e = d.validate();
+        assert!(e.contains_key("name") && e.contains_key("icon_id"));
+        d.name = "Gold".into();
+        d.set_image(AssetType::Icon, "i".into());
+        assert!(d.validate().is_empty(), "{:?}", d.validate());
+        d.pass_type = PassType::BoardingPass;
+        d.transit_type = String::new();
+        assert!(d.validate().contains_key("transit_type"));
+        d.text_color = "white".into();
+        assert!(d.validate().contains_key("text_color"));
+    }
+
+    #[test]
+    fn template_input_carries_every_attribute_and_omits_transit_unless_boarding() {
+        let mut d = TemplateDraft {
+            name: " Gold ".into(),
+            logo_text: "Paw".into(),
+            background_color: "#6A1B9A".into(),
+            barcode_format: BarcodeFormat::Aztec,
+            ..Default::default()
+        };
+        d.set_image(AssetType::Icon, "i".into());
+        d.set_image(AssetType::Strip, "s".into());
+        let v = serde_json::to_value(d.to_input()).unwrap();
+        assert_eq!(v["name"], "Gold");
+        assert_eq!(v["pass_type"], "generic");
+        assert!(v.get("transit_type").is_none());
+        assert!(v.get("description").is_none());
+        assert_eq!(v["icon_id"], "i");
+        assert_eq!(v["strip_id"], "s");
+        assert!(v.get("logo_id").is_none());
+        assert_eq!(v["background_color"], "#6a1b9a");
+        assert_eq!(v["barcode"]["format"], "aztec");
+        d.pass_type = PassType::BoardingPass;
+        d.transit_type = "bus".into();
+        let v = serde_json::to_value(d.to_input()).unwrap();
+        assert_eq!(v["pass_type"], "boardingPass");
+        assert_eq!(v["transit_type"], "bus");
+    }
+
+    #[test]
+    fn duplicating_a_template_copies_everything_but_the_name() {
+        let t = template();
+        let d = TemplateDraft::duplicate_of(&t);
+        assert_eq!(d.name, "Gold (copy)");
+        assert_eq!(d.pass_type, PassType::BoardingPass);
+        assert_eq!(d.transit(), Some(TransitType::Train));
+        assert_eq!(d.image(AssetType::Strip), "s");
+        assert_eq!(d.image(AssetType::Footer), "f");
+        assert_eq!(d.image(AssetType::Logo), "");
+        assert_eq!(d.barcode_format, BarcodeFormat::Pdf417);
+        let again = d.to_input();
+        assert_eq!(again.icon_id.as_deref(), Some("i"));
+        assert_eq!(again.logo_text.as_deref(), Some("Rail"));
+        assert_eq!(again.label_color, None);
+        assert_eq!(campaign_type_of(t.pass_type), CampaignType::BoardingPass);
+    }
+
+    #[test]
+    fn event_ticket_template_strip_excludes_background_and_thumbnail() {
+        let mut d = TemplateDraft {
+            name: "T".into(),
+            pass_type: PassType::EventTicket,
+            ..Default::default()
+        };
+        d.set_image(AssetType::Icon, "i".into());
+        d.set_image(AssetType::Strip, "s".into());
+        assert!(d.validate().is_empty());
+        d.set_image(AssetType::Thumbnail, "t".into());
+        assert!(d.validate().contains_key("strip_id"));
+    }
+
+    #[test]
+    fn pass_image_overrides_are_sent_for_every_slot_and_cleared_when_removed() {
+        let mut d = PassDraft::default();
+        d.set_image(AssetType::Strip, "s".into());
+        d.set_image(AssetType::Logo, "l".into());
+        let v = serde_json::to_value(d.to_input(CodeType::Sequential)).unwrap();
+        assert_eq!(v["strip_id"], "s");
+        assert_eq!(v["logo_id"], "l");
+        assert!(v.get("icon_id").is_none() && v.get("thumbnail_id").is_none());
+        // Editing a pass with a footer override: removing it sends null.
+        let mut d = PassDraft {
+            editing: true,
+            ..Default::default()
+        };
+        d.set_image(AssetType::Footer, "f".into());
+        d.original_images = d.images.clone();
+        d.set_image(AssetType::Footer, String::new());
+        d.set_image(AssetType::Background, "b".into());
+        let v = serde_json::to_value(d.to_input(CodeType::Sequential)).unwrap();
+        assert_eq!(v["footer_id"], serde_json::Value::Null);
+        assert_eq!(v["background_id"], "b");
+        assert!(v.get("strip_id").is_none());
+    }
+
+    #[test]
+    fn a_pass_overrides_only_the_images_that_differ_from_its_campaign() {
+        let c: Campaign = serde_json::from_value(campaign_json()).unwrap();
+        let mut p: Pass = serde_json::from_value(pass_json()).unwrap();
+        p.icon_id = c.icon_id.clone();
+        p.strip_id = Some("pass-strip".into());
+        p.logo_id = Some("pass-logo".into());
+        let o = pass_image_overrides(&p, &c);
+        assert_eq!(o.len(), 2, "{o:?}");
+        assert_eq!(o[&AssetType::Strip], "pass-strip");
+        assert_eq!(o[&AssetType::Logo], "pass-logo");
+        let d = PassDraft::from_pass(&p, &c);
+        assert_eq!(d.image(AssetType::Strip), "pass-strip");
+        assert_eq!(d.image(AssetType::Icon), "");
+    }
+
+    fn campaign_json() -> serde_json::Value {
+        serde_json::from_str(
+            r#"{
+            "id": "c", "campaign_type": "coupons", "name": "C", "description": "", "state": "published",
+            "template_id": "t", "certificate_id": null, "icon_id": "camp-icon", "logo_id": "camp-logo",
+            "strip_id": null, "thumbnail_id": null, "background_id": null, "footer_id": null,
+            "logo_text": null, "background_color": null, "text_color": null, "label_color": null,
+            "transit_type": null, "barcode": {"format": "qrcode", "message": "", "alt_text": "", "alt_text_type": "mirror"},
+            "barcodes": [], "header_fields": [], "primary_fields": [], "secondary_fields": [],
+            "auxiliary_fields": [], "back_fields": [], "locations": [], "beacons": [],
+            "organization_name": "", "associated_store_identifiers": [], "code_type": "sequential",
+            "code_fixed_value": null, "allow_multiple_redeems": false, "expiration_date": null,
+            "relevant_date": null, "max_distance": null, "user_info": {}, "gwallet_usage": false,
+            "gwallet_status": null, "gwallet_message": null, "og": true, "og_description": "",
+            "javascript": null, "stylesheet": null, "remote_form_url": null,
+            "sync_locations_on_merge": true, "sync_beacons_on_merge": true, "render_on_short_url": false,
+            "passes_count": 0, "redeemed_count": 0, "distributions": [], "page_url": "", "pkpass_url": "",
+            "page_short_url": "", "pkpass_short_url": "", "created_at": "", "updated_at": ""
+        }"#,
+        )
+        .unwrap()
+    }
+
+    fn pass_json() -> serde_json::Value {
+        serde_json::from_str(
+            r#"{
+            "id": "p", "campaign_id": "c", "serial_number": "s", "authentication_token": "a",
+            "redeem_code": "0000001", "voided": false, "redeemed_count": 0, "redeemed_at": null,
+            "last_fetched_at": null, "metadata": {},
+            "barcode": {"format": "qrcode", "message": "0000001", "alt_text": "0000001", "alt_text_type": "mirror"},
+            "barcodes": [], "header_fields": [], "primary_fields": [], "secondary_fields": [],
+            "auxiliary_fields": [], "back_fields": [], "locations": [], "beacons": [], "user_info": {},
+            "expiration_date": null, "relevant_date": null, "max_distance": null,
+            "icon_id": null, "logo_id": null, "strip_id": null, "thumbnail_id": null,
+            "background_id": null, "footer_id": null, "page_url": "", "pkpass_url": "",
+            "preview_url": "", "page_short_url": "", "pkpass_short_url": "",
+            "created_at": "", "updated_at": ""
+        }"#,
+        )
+        .unwrap()
     }
 }

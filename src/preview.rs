@@ -250,6 +250,113 @@ pub fn from_draft(
     }
 }
 
+/// Sample fields that make a style recognisable in a template preview (a template has
+/// no fields of its own: campaigns bring them).
+pub fn sample_fields(style: PassType) -> [Vec<(String, String, String, Behaviour)>; 5] {
+    let f = |k: &str, l: &str, v: &str| {
+        (
+            k.to_string(),
+            l.to_string(),
+            v.to_string(),
+            Behaviour::Fixed,
+        )
+    };
+    match style {
+        PassType::Coupon => [
+            vec![f("expires", "Expires", "31 May")],
+            vec![f("offer", "Offer", "20% off")],
+            vec![f("item", "On", "Everything")],
+            vec![f("code", "Code", "SPRING")],
+            vec![],
+        ],
+        PassType::StoreCard => [
+            vec![f("points", "Points", "120")],
+            vec![f("balance", "Balance", "€25.00")],
+            vec![f("member", "Member", "Jane Doe")],
+            vec![f("level", "Level", "Gold")],
+            vec![],
+        ],
+        PassType::EventTicket => [
+            vec![f("date", "Date", "12 Jun")],
+            vec![f("event", "Event", "Summer concert")],
+            vec![f("venue", "Venue", "Arena"), f("doors", "Doors", "19:00")],
+            vec![f("section", "Section", "B"), f("seat", "Seat", "14")],
+            vec![],
+        ],
+        PassType::BoardingPass => [
+            vec![f("gate", "Gate", "22")],
+            vec![f("origin", "From", "LIS"), f("destination", "To", "SFO")],
+            vec![f("passenger", "Passenger", "Jane Doe")],
+            vec![
+                f("departs", "Departs", "10:40"),
+                f("seat", "Seat", "14C"),
+                f("class", "Class", "Economy"),
+            ],
+            vec![],
+        ],
+        PassType::Generic => [
+            vec![f("number", "No.", "0042")],
+            vec![f("name", "Name", "Jane Doe")],
+            vec![f("member", "Member since", "2024")],
+            vec![f("level", "Level", "Gold")],
+            vec![],
+        ],
+    }
+}
+
+/// Preview of the template form (and of a saved template): its look with sample fields.
+pub fn from_template_draft(
+    d: &crate::draft::TemplateDraft,
+    assets: &[passworks_wire::Asset],
+) -> PreviewInput {
+    let mut input = PreviewInput {
+        style: Some(d.pass_type),
+        transit: d.transit(),
+        background_color: d.background_color.clone(),
+        text_color: d.text_color.clone(),
+        label_color: d.label_color.clone(),
+        logo_text: d.logo_text.clone(),
+        images: Vec::new(),
+        fields: sample_fields(d.pass_type),
+        barcode_format: d.barcode_format,
+        barcode_message: "0000001".into(),
+    };
+    override_images(&mut input, &d.images, assets);
+    input
+}
+
+/// Preview of a saved template.
+pub fn from_template(
+    t: &passworks_wire::Template,
+    assets: &[passworks_wire::Asset],
+) -> PreviewInput {
+    from_template_draft(&crate::draft::TemplateDraft::from_template(t), assets)
+}
+
+/// Replaces the images of the slots in `images` (asset ids) with those assets' URLs;
+/// ids of unknown assets leave the slot as it was.
+pub fn override_images(
+    input: &mut PreviewInput,
+    images: &std::collections::BTreeMap<AssetType, String>,
+    assets: &[passworks_wire::Asset],
+) {
+    for (slot, id) in images {
+        if let Some(a) = assets.iter().find(|a| &a.id == id) {
+            input.images.retain(|(s, _)| s != slot);
+            input.images.push((*slot, a.asset_url.clone()));
+        }
+    }
+}
+
+/// Style of a grid of image slots drawn on a pass's background colour (so white logos
+/// show), or empty for the default checkerboard.
+pub fn slot_background(c: &Option<String>) -> String {
+    c.as_deref()
+        .filter(|c| crate::draft::is_hex_colour(c))
+        .map(|c| format!("--slot-bg:{c}"))
+        .unwrap_or_default()
+}
+
 fn wire_fields(f: &[passworks_wire::Field]) -> Vec<(String, String, String, Behaviour)> {
     f.iter()
         .map(|f| {
@@ -402,5 +509,71 @@ mod tests {
         let mut i = input(PassType::Generic);
         i.barcode_format = BarcodeFormat::None;
         assert!(layout(&i).barcode.is_none());
+    }
+
+    fn asset(id: &str, t: AssetType) -> passworks_wire::Asset {
+        passworks_wire::Asset {
+            id: id.into(),
+            asset_type: t,
+            asset_url: format!("/assets/{id}.png"),
+            width: 10,
+            height: 10,
+            created_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn template_preview_has_sample_fields_of_its_style_and_its_images() {
+        let mut d = crate::draft::TemplateDraft {
+            pass_type: PassType::BoardingPass,
+            transit_type: "train".into(),
+            logo_text: "Rail".into(),
+            ..Default::default()
+        };
+        d.set_image(AssetType::Logo, "l".into());
+        d.set_image(AssetType::Footer, "f".into());
+        let assets = [asset("l", AssetType::Logo), asset("f", AssetType::Footer)];
+        let l = layout(&from_template_draft(&d, &assets));
+        assert_eq!(l.style, PassType::BoardingPass);
+        assert_eq!(l.transit_glyph, Some("🚆"));
+        assert_eq!(l.primary.len(), 2);
+        assert_eq!(l.primary[0].value, "LIS");
+        assert_eq!(l.logo.as_deref(), Some("/assets/l.png"));
+        assert_eq!(l.footer.as_deref(), Some("/assets/f.png"));
+        assert_eq!(l.logo_text, "Rail");
+        assert!(l.hidden.is_empty(), "{:?}", l.hidden);
+        for style in PassType::ALL {
+            let d = crate::draft::TemplateDraft {
+                pass_type: *style,
+                ..Default::default()
+            };
+            let l = layout(&from_template_draft(&d, &[]));
+            assert!(
+                !l.primary.is_empty() && l.hidden.is_empty(),
+                "{style}: {l:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn slot_grids_take_the_pass_colour_when_it_is_one() {
+        assert_eq!(
+            slot_background(&Some("#6a1b9a".into())),
+            "--slot-bg:#6a1b9a"
+        );
+        assert_eq!(slot_background(&Some("red;x".into())), "");
+        assert_eq!(slot_background(&None), "");
+    }
+
+    #[test]
+    fn pass_overrides_replace_the_campaign_images_in_the_preview() {
+        let mut i = input(PassType::Coupon);
+        let mut o = std::collections::BTreeMap::new();
+        o.insert(AssetType::Strip, "s2".to_string());
+        o.insert(AssetType::Logo, "missing".to_string());
+        override_images(&mut i, &o, &[asset("s2", AssetType::Strip)]);
+        let l = layout(&i);
+        assert_eq!(l.strip.as_deref(), Some("/assets/s2.png"));
+        assert!(l.logo.is_none());
     }
 }

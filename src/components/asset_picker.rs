@@ -25,7 +25,11 @@ pub fn AssetPicker(
     #[prop(into)] value: Signal<String>,
     on_change: Callback<String>,
     #[prop(optional, into)] error: Signal<Option<String>>,
+    /// Text of the empty choice ("None" unless given; "Campaign's" for pass overrides).
+    #[prop(optional, into)]
+    none_label: Option<String>,
 ) -> impl IntoView {
+    let none_label = none_label.unwrap_or_else(|| "None".into());
     let slot = kind;
     let name = format!("slot-{}", slot.as_str());
     let name2 = name.clone();
@@ -43,7 +47,7 @@ pub fn AssetPicker(
                         prop:checked=move || value.get().is_empty()
                         on:change=move |_| on_change.run(String::new())
                     />
-                    <span>"None"</span>
+                    <span>{none_label}</span>
                 </label>
                 {move || {
                     let name = name2.clone();

@@ -6,13 +6,13 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use passworks_wire::query::ListQuery;
 use passworks_wire::{
-    Asset, Behaviour, Campaign, CampaignType, CodeType, MessageBody, Pass, PassInput, PushInput,
-    Redeem, RedeemInput,
+    Asset, AssetType, Behaviour, Campaign, CampaignType, CodeType, MessageBody, Pass, PassInput,
+    PushInput, Redeem, RedeemInput,
 };
 
 use crate::api::{self, ApiError, ApiResult};
 use crate::components::*;
-use crate::draft::PassDraft;
+use crate::draft::{pass_image_overrides, slots_for, PassDraft, IMAGE_SLOTS};
 use crate::pages::{campaign_href, campaign_path, use_ctype, use_param, CampaignNav};
 use crate::preview;
 use crate::table_state::{Column, FilterKind};
@@ -213,7 +213,7 @@ pub fn PassEdit() -> impl IntoView {
                     Err(e) => view! { <ErrorBanner message=e.message()/> }.into_any(),
                     Ok((c, p)) => view! {
                         <CampaignHeader c=c.clone() title=format!("Edit pass {}", p.redeem_code)/>
-                        <PassForm draft=PassDraft::from_pass(&p) campaign=c pass_id=p.id.clone()/>
+                        <PassForm draft=PassDraft::from_pass(&p, &c) campaign=c pass_id=p.id.clone()/>
                     }
                     .into_any(),
                 }
@@ -235,7 +235,12 @@ const PASS_ATTRS: &[&str] = &[
     "expiration_date",
     "relevant_date",
     "voided",
+    "icon_id",
+    "logo_id",
+    "strip_id",
     "thumbnail_id",
+    "background_id",
+    "footer_id",
     "push_message",
 ];
 
@@ -258,6 +263,7 @@ fn PassForm(
             .unwrap_or_default()
     });
     let asset_list = Signal::derive(move || assets.get().unwrap_or_default());
+    let campaign_slots = campaign_image_slots(&campaign);
     let camp = StoredValue::new(campaign);
     let layout = Memo::new(move |_| {
         let a = asset_list.get();
@@ -273,16 +279,7 @@ fn PassForm(
             if code_type == CodeType::PerPass && !d.barcode_message.is_empty() {
                 input.barcode_message = d.barcode_message.clone();
             }
-            if !d.thumbnail_id.is_empty() {
-                if let Some(u) = a.iter().find(|x| x.id == d.thumbnail_id) {
-                    input
-                        .images
-                        .retain(|(s, _)| *s != passworks_wire::AssetType::Thumbnail);
-                    input
-                        .images
-                        .push((passworks_wire::AssetType::Thumbnail, u.asset_url.clone()));
-                }
-            }
+            preview::override_images(&mut input, &d.images, &a);
         });
         preview::layout(&input)
     });
@@ -389,13 +386,6 @@ fn PassForm(
                             <FieldError errors=errors attr="relevant_date"/>
                         </div>
                     </div>
-                    <AssetPicker
-                        kind=passworks_wire::AssetType::Thumbnail
-                        assets=asset_list
-                        value=Signal::derive(move || draft.with(|d| d.thumbnail_id.clone()))
-                        on_change=Callback::new(move |v: String| draft.update(|d| d.thumbnail_id = v))
-                        error=Signal::derive(move || errors.with(|e| e.get("thumbnail_id").cloned()))
-                    />
                     {editing.then(|| view! {
                         <label class="check">
                             <input type="checkbox" prop:checked=move || draft.with(|d| d.voided)
@@ -409,6 +399,7 @@ fn PassForm(
                         </div>
                     })}
                 </fieldset>
+                <ImageOverrides draft=draft errors=errors assets=asset_list ctype=t campaign_slots=campaign_slots/>
                 <div class="actions">
                     <button type="submit" class="btn primary" disabled=move || save.pending().get()>
                         {move || if save.pending().get() { "Saving…" } else if editing { "Save pass" } else { "Create pass" }}
@@ -418,6 +409,141 @@ fn PassForm(
             </div>
             <aside class="sticky" aria-label="Live preview"><PassPreview layout=layout/></aside>
         </form>
+    }
+}
+
+/// The pass form's collapsible "Images" section: an override per image slot (the
+/// campaign's image where none is chosen). Opens by itself when the pass has overrides
+/// or the server refused one.
+#[component]
+fn ImageOverrides(
+    draft: RwSignal<PassDraft>,
+    errors: FormErrors,
+    #[prop(into)] assets: Signal<Vec<Asset>>,
+    ctype: CampaignType,
+    /// The slots the campaign sets (their "no override" choice shows the campaign's image).
+    campaign_slots: Vec<AssetType>,
+) -> impl IntoView {
+    let open = RwSignal::new(draft.with_untracked(|d| !d.images.is_empty()));
+    Effect::new(move |_| {
+        if errors.with(|e| {
+            IMAGE_SLOTS
+                .iter()
+                .any(|s| e.contains_key(s.slot_attribute()))
+        }) {
+            open.set(true);
+        }
+    });
+    let used = slots_for(ctype);
+    let mut order: Vec<AssetType> = used.to_vec();
+    order.extend(IMAGE_SLOTS.iter().filter(|s| !used.contains(s)));
+    let used_names = used
+        .iter()
+        .map(|s| slot_label(*s).to_lowercase())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let count = move || draft.with(|d| d.images.len());
+    view! {
+        <fieldset class="images-section">
+            <legend>
+                <button type="button" class="disclosure" aria-expanded=move || open.get().to_string()
+                    aria-controls="pass-images" on:click=move |_| open.update(|o| *o = !*o)>
+                    <span class="chevron" aria-hidden="true">{move || if open.get() { "▾" } else { "▸" }}</span>
+                    "Images"
+                    <span class="hint">{move || match count() {
+                        0 => " · the campaign's".to_string(),
+                        1 => " · 1 overridden".to_string(),
+                        n => format!(" · {n} overridden"),
+                    }}</span>
+                </button>
+            </legend>
+            <Show when=move || open.get()>
+                <div id="pass-images">
+                    <p class="hint">{format!("Each slot shows the campaign's image unless you choose another one for this pass. {} use: {used_names}; Wallet ignores the other slots.", ctype.plural_label())}</p>
+                    {order.iter().map(|slot| {
+                        let slot = *slot;
+                        let attr = slot.slot_attribute();
+                        view! {
+                            <AssetPicker
+                                kind=slot
+                                assets=assets
+                                none_label=if campaign_slots.contains(&slot) { "Campaign's" } else { "None" }
+                                value=Signal::derive(move || draft.with(|d| d.image(slot)))
+                                on_change=Callback::new(move |v: String| draft.update(|d| d.set_image(slot, v)))
+                                error=Signal::derive(move || errors.with(|e| e.get(attr).cloned()))
+                            />
+                        }
+                    }).collect_view()}
+                    <p class="hint">"Upload images on the " <A href="/assets">"Assets"</A> " page."</p>
+                </div>
+            </Show>
+        </fieldset>
+    }
+}
+
+/// The image slots a campaign sets.
+fn campaign_image_slots(c: &Campaign) -> Vec<AssetType> {
+    [
+        (AssetType::Icon, &c.icon_id),
+        (AssetType::Logo, &c.logo_id),
+        (AssetType::Strip, &c.strip_id),
+        (AssetType::Thumbnail, &c.thumbnail_id),
+        (AssetType::Background, &c.background_id),
+        (AssetType::Footer, &c.footer_id),
+    ]
+    .into_iter()
+    .filter(|(_, id)| id.as_deref().is_some_and(|i| !i.is_empty()))
+    .map(|(s, _)| s)
+    .collect()
+}
+
+/// The images of a pass on its detail page: each slot that is set, marked as this pass's
+/// own override or the campaign's.
+#[component]
+fn PassImages(c: Campaign, p: Pass, assets: Vec<Asset>) -> impl IntoView {
+    let overrides = pass_image_overrides(&p, &c);
+    let effective = [
+        (AssetType::Icon, p.icon_id.clone()),
+        (AssetType::Logo, p.logo_id.clone()),
+        (AssetType::Strip, p.strip_id.clone()),
+        (AssetType::Thumbnail, p.thumbnail_id.clone()),
+        (AssetType::Background, p.background_id.clone()),
+        (AssetType::Footer, p.footer_id.clone()),
+    ];
+    let items = effective
+        .into_iter()
+        .filter_map(|(slot, id)| id.map(|id| (slot, id)))
+        .map(|(slot, id)| {
+            let own = overrides.contains_key(&slot);
+            let url = assets
+                .iter()
+                .find(|a| a.id == id)
+                .map(|a| a.asset_url.clone())
+                .unwrap_or_default();
+            view! {
+                <li class=if own { "slot override" } else { "slot" } data-slot=slot.as_str()>
+                    <AuthImg src=url alt=format!("{} image", slot_label(slot)) class="slot-img"/>
+                    <span class="slot-name">{slot_label(slot)}</span>
+                    {if own {
+                        view! { <Pill text="this pass"/> }.into_any()
+                    } else {
+                        view! { <span class="hint">"campaign's"</span> }.into_any()
+                    }}
+                </li>
+            }
+        })
+        .collect_view();
+    let summary = match overrides.len() {
+        0 => "This pass uses the campaign's images.".to_string(),
+        1 => "1 image is this pass's own override.".to_string(),
+        n => format!("{n} images are this pass's own overrides."),
+    };
+    view! {
+        <section class="card" aria-labelledby="pass-images-h" style="margin-top:1rem">
+            <h2 id="pass-images-h">"Images"</h2>
+            <p class="hint">{summary}</p>
+            <ul class="slot-grid" style=preview::slot_background(&c.background_color)>{items}</ul>
+        </section>
     }
 }
 
@@ -549,6 +675,7 @@ pub fn PassDetail() -> impl IntoView {
                     Ok((c, p, redeems)) => {
                         let assets = assets.await;
                         let layout = preview::layout(&preview::from_pass(&c, &p, &assets));
+                        let images = view! { <PassImages c=c.clone() p=p.clone() assets=assets.clone()/> };
                         let voided = p.voided;
                         let edit = format!("{}/edit", pass_href(c.campaign_type, &c.id, &p.id));
                         let redeem_rows = redeems.iter().map(|r| view! {
@@ -588,6 +715,7 @@ pub fn PassDetail() -> impl IntoView {
                                             <Kv k="Updated">{fmt_datetime(&p.updated_at)}</Kv>
                                         </dl>
                                     </section>
+                                    {images}
                                     <h2>"Redeems"</h2>
                                     {if redeems.is_empty() {
                                         view! { <Empty message="Not redeemed yet."/> }.into_any()

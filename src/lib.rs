@@ -72,6 +72,8 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
                     <Route path=path!("campaigns/:ctype/:id/reports") view=ReportsPage/>
                     <Route path=path!("assets") view=AssetsPage/>
                     <Route path=path!("templates") view=TemplatesPage/>
+                    <Route path=path!("templates/new") view=TemplateNew/>
+                    <Route path=path!("templates/:id") view=TemplateDetail/>
                     <Route path=path!("certificates") view=CertificatesPage/>
                     <Route path=path!("webhooks") view=WebhooksPage/>
                     <Route path=path!("organizations") view=OrganizationsPage/>

@@ -7,6 +7,7 @@ mod frame;
 mod misc;
 mod passes;
 mod reports;
+mod templates;
 
 pub use assets::*;
 pub use campaign_form::*;
@@ -15,6 +16,7 @@ pub use frame::*;
 pub use misc::*;
 pub use passes::*;
 pub use reports::*;
+pub use templates::*;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -228,10 +228,11 @@ fn auth_header() -> Option<String> {
 }
 
 fn with_auth(rb: RequestBuilder, creds: Option<&Credentials>) -> RequestBuilder {
-    // `omit`: the Authorization header is explicit, and without browser credentials a 401
-    // with `WWW-Authenticate: Basic` does not open the browser's own login prompt.
+    // `omit`: the Authorization header is explicit; `X-Requested-With` makes the server
+    // answer a 401 with a challenge the browser does not turn into its own login prompt.
     let rb = rb
         .header("Accept", "application/json")
+        .header("X-Requested-With", "XMLHttpRequest")
         .credentials(web_sys::RequestCredentials::Omit);
     match creds.map(basic_auth).or_else(auth_header) {
         Some(h) => rb.header("Authorization", &h),
@@ -399,6 +400,9 @@ pub async fn upload<T: DeserializeOwned>(
     xhr.open("POST", &url(path))
         .map_err(|_| ApiError::base(0, "Could not open the request"))?;
     let _ = xhr.set_request_header("Accept", "application/json");
+    // Same-origin XHR always carries browser credentials; this header keeps a 401 from
+    // opening the browser's login prompt (the server then sends an `xBasic` challenge).
+    let _ = xhr.set_request_header("X-Requested-With", "XMLHttpRequest");
     if let Some(h) = auth_header() {
         let _ = xhr.set_request_header("Authorization", &h);
     }

@@ -22,14 +22,102 @@ use passworks_wire::ConsoleConfig;
 use crate::pages::*;
 use crate::session::Session;
 
+/// The first path segments of the console's routes. `index.html` finds the console's
+/// mount point by looking for the first of them in the address (keep its list equal).
+pub const ROUTE_ROOTS: &[&str] = &[
+    "sign-in",
+    "campaigns",
+    "assets",
+    "templates",
+    "certificates",
+    "webhooks",
+    "organizations",
+    "account",
+];
+
 /// Loads `config.json` (beside `index.html`), then mounts the app.
 pub fn start() {
     console_error_panic_hook::set_once();
     wasm_bindgen_futures::spawn_local(async {
-        let config = load_config().await;
+        let mut config = load_config().await;
+        if config.base_path.trim_matches('/').is_empty() {
+            config.base_path = mount_point();
+        }
         api::set_base(&config.api_base);
         leptos::mount::mount_to_body(move || view! { <App config=config.clone()/> });
     });
+}
+
+thread_local! {
+    static ROUTER_BASE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The `href` of a console page for `<A>`: `path` (from the console's root, e.g.
+/// `/assets`) under the router's base. Leptos's `<A>` leaves absolute paths alone, while
+/// `use_navigate` adds the base itself: so pass `link(..)` to `<A>`, plain paths to
+/// `navigate`.
+pub fn link(path: impl AsRef<str>) -> String {
+    let path = path.as_ref();
+    ROUTER_BASE.with(|b| {
+        let b = b.borrow();
+        if b.is_empty() {
+            path.to_string()
+        } else if path == "/" {
+            format!("{b}/")
+        } else {
+            format!("{b}{path}")
+        }
+    })
+}
+
+thread_local! {
+    static RETURN_TO: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Remembers the page the browser is on (below the router's base) so that signing in
+/// returns there: a shared deep link, or the page whose request found the key revoked.
+fn remember_return_to() {
+    let Some(loc) = web_sys::window().map(|w| w.location()) else {
+        return;
+    };
+    let path = loc.pathname().unwrap_or_default();
+    let search = loc.search().unwrap_or_default();
+    let base = ROUTER_BASE.with(|b| b.borrow().clone());
+    let here = path.strip_prefix(&base).unwrap_or(&path);
+    if let Some(target) = return_target(here, &search) {
+        RETURN_TO.with(|r| *r.borrow_mut() = Some(target));
+    }
+}
+
+/// The page to return to after signing in, from a path below the router's base.
+pub fn return_target(path: &str, search: &str) -> Option<String> {
+    let path = if path.is_empty() { "/" } else { path };
+    (path != "/" && !path.starts_with("/sign-in")).then(|| format!("{path}{search}"))
+}
+
+/// Where to go after signing in (once): the remembered page, else the start page.
+pub fn take_return_to() -> String {
+    RETURN_TO
+        .with(|r| r.borrow_mut().take())
+        .unwrap_or_else(|| "/".to_string())
+}
+
+/// Where the console is mounted, as `index.html`'s start-up script set `<base>`: the path
+/// of the document's base URL without its trailing slash (`""` at the root).
+fn mount_point() -> String {
+    let base = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .unwrap_or_default();
+    base_path_of(&base)
+}
+
+/// The path of an absolute URL without its trailing slash: the router's base.
+pub fn base_path_of(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    path.trim_end_matches('/').to_string()
 }
 
 async fn load_config() -> ConsoleConfig {
@@ -39,14 +127,119 @@ async fn load_config() -> ConsoleConfig {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_carry_the_router_base() {
+        assert_eq!(link("/assets"), "/assets");
+        ROUTER_BASE.with(|b| *b.borrow_mut() = "/portal/passes".into());
+        assert_eq!(link("/assets"), "/portal/passes/assets");
+        assert_eq!(link("/"), "/portal/passes/");
+        ROUTER_BASE.with(|b| b.borrow_mut().clear());
+    }
+
+    /// `<A>` does not add the router's base to absolute paths: every console link must
+    /// go through [`link`], or it leaves a console mounted under a path.
+    #[test]
+    fn every_console_link_goes_through_link() {
+        fn visit(dir: &std::path::Path, bad: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    visit(&path, bad);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for (n, line) in text.lines().enumerate() {
+                        let needle = ["<A", " href="].concat();
+                        for (i, _) in line.match_indices(&needle) {
+                            if !line[i + needle.len()..].starts_with("crate::link(") {
+                                bad.push(format!("{}:{}", path.display(), n + 1));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut bad = Vec::new();
+        visit(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut bad,
+        );
+        assert!(bad.is_empty(), "links without crate::link: {bad:?}");
+    }
+
+    #[test]
+    fn sign_in_returns_to_the_requested_page() {
+        assert_eq!(
+            return_target("/campaigns/coupons", "?page=2").as_deref(),
+            Some("/campaigns/coupons?page=2")
+        );
+        assert_eq!(return_target("/", ""), None);
+        assert_eq!(return_target("", ""), None);
+        assert_eq!(return_target("/sign-in", ""), None);
+    }
+
+    #[test]
+    fn base_path_of_urls() {
+        assert_eq!(base_path_of("http://127.0.0.1:8080/"), "");
+        assert_eq!(
+            base_path_of("https://portal.example.com/portal/passes/"),
+            "/portal/passes"
+        );
+        assert_eq!(base_path_of("http://h/a/b?x=1#y"), "/a/b");
+        assert_eq!(base_path_of("http://h"), "");
+    }
+
+    /// index.html's start-up script must know every route's first segment, or a deep
+    /// link to that route would load the console's files from the wrong place.
+    #[test]
+    fn index_html_knows_every_route_root() {
+        let html = include_str!("../index.html");
+        let line = html
+            .lines()
+            .find(|l| l.contains("var ROUTES = ["))
+            .expect("ROUTES in index.html");
+        let inner = &line[line.find('[').unwrap() + 1..line.rfind(']').unwrap()];
+        let listed: Vec<&str> = inner
+            .split(',')
+            .map(|s| s.trim().trim_matches('"'))
+            .collect();
+        assert_eq!(listed, ROUTE_ROOTS);
+        let app = include_str!("lib.rs");
+        for line in app.lines().filter(|l| l.contains("path=path!(\"")) {
+            let route = line
+                .split("path!(\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            let root = route.split('/').next().unwrap();
+            assert!(
+                root.is_empty() || ROUTE_ROOTS.contains(&root),
+                "route {route} starts with {root}, which ROUTE_ROOTS lacks"
+            );
+        }
+    }
+}
+
 /// The whole app: session context, router and routes.
 #[component]
 pub fn App(config: ConsoleConfig) -> impl IntoView {
     let base = config.base_path.trim_end_matches('/').to_string();
+    ROUTER_BASE.with(|b| *b.borrow_mut() = base.clone());
     let session = Session::new(config);
     provide_context(session);
     theme::init();
-    api::set_on_unauthorized(move || session.sign_out());
+    if session.creds.get_untracked().is_none() {
+        remember_return_to();
+    }
+    api::set_on_unauthorized(move || {
+        remember_return_to();
+        session.sign_out();
+    });
     let signed_in = move || Some(session.creds.get().is_some());
     view! {
         <Router base=base>

@@ -577,7 +577,7 @@ pub fn CampaignForm(
                                 />
                             }
                         }).collect_view()}
-                        <p class="hint">"Upload images on the " <A href="/assets">"Assets"</A> " page."</p>
+                        <p class="hint">"Upload images on the " <A href=crate::link("/assets")>"Assets"</A> " page."</p>
                     </fieldset>
                 </fieldset>
                 <fieldset>
@@ -659,7 +659,7 @@ pub fn CampaignForm(
                     <button type="submit" class="btn primary" disabled=move || save.pending().get()>
                         {move || if save.pending().get() { "Saving…" } else if edit_id.with_value(|i| i.is_some()) { "Save changes" } else { "Create campaign" }}
                     </button>
-                    <A href=cancel_href attr:class="btn">"Cancel"</A>
+                    <A href=crate::link(cancel_href) attr:class="btn">"Cancel"</A>
                 </div>
             </div>
             <aside class="sticky" aria-label="Live preview">

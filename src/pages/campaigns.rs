@@ -20,12 +20,12 @@ pub fn CampaignNav(ctype: CampaignType, #[prop(into)] id: String) -> impl IntoVi
     let base = campaign_href(ctype, &id);
     view! {
         <nav class="tabs" aria-label="Campaign sections">
-            <A href=base.clone() exact=true>"Overview"</A>
-            <A href=format!("{base}/passes")>"Passes"</A>
-            <A href=format!("{base}/redeem")>"Redeem"</A>
-            <A href=format!("{base}/registrations")>"Registrations"</A>
-            <A href=format!("{base}/reports")>"Reports"</A>
-            <A href=format!("{base}/edit")>"Edit"</A>
+            <A href=crate::link(base.clone()) exact=true>"Overview"</A>
+            <A href=crate::link(format!("{base}/passes"))>"Passes"</A>
+            <A href=crate::link(format!("{base}/redeem"))>"Redeem"</A>
+            <A href=crate::link(format!("{base}/registrations"))>"Registrations"</A>
+            <A href=crate::link(format!("{base}/reports"))>"Reports"</A>
+            <A href=crate::link(format!("{base}/edit"))>"Edit"</A>
         </nav>
     }
 }
@@ -101,7 +101,7 @@ pub fn CampaignList() -> impl IntoView {
                     row=move |c: &Campaign| {
                         let name = c.name.clone();
                         view! {
-                            <td><A href=campaign_href(c.campaign_type, &c.id)>{name}</A></td>
+                            <td><A href=crate::link(campaign_href(c.campaign_type, &c.id))>{name}</A></td>
                             <td><Pill text=c.state.as_str()/></td>
                             <td>{c.passes_count}</td>
                             <td>{c.redeemed_count}</td>
@@ -130,7 +130,7 @@ pub fn CampaignList() -> impl IntoView {
         <div class="page-head">
             <h1>{move || ctype.get().map(|t| t.plural_label()).unwrap_or("Unknown campaign type")}</h1>
             {move || ctype.get().map(|t| view! {
-                <A href=format!("/campaigns/{}/new", t.as_str()) attr:class="btn primary">
+                <A href=crate::link(format!("/campaigns/{}/new", t.as_str())) attr:class="btn primary">
                     {format!("New {}", t.label().to_lowercase())}
                 </A>
             })}

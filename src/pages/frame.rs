@@ -29,7 +29,7 @@ pub fn SignIn() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok((c, a))) = verify.value().get() {
             session.sign_in(c, a, remember.get_untracked());
-            navigate("/", Default::default());
+            navigate(&crate::take_return_to(), Default::default());
         }
     });
     let error = move || {
@@ -123,7 +123,9 @@ pub fn Frame() -> impl IntoView {
             .with(|a| a.as_ref().is_some_and(|a| a.can_manage_organizations))
     };
     view! {
-        <a class="skip" href="#main">"Skip to content"</a>
+        // With a <base> element, a bare "#main" would resolve against the mount point
+        // and leave the page: move focus by hand.
+        <a class="skip" href="#main" on:click=skip_to_main>"Skip to content"</a>
         <header class="topbar">
             <button
                 type="button"
@@ -134,7 +136,7 @@ pub fn Frame() -> impl IntoView {
             >
                 "Menu"
             </button>
-            <A href="/" attr:class="brand">
+            <A href=crate::link("/") attr:class="brand">
                 {logo.map(|l| view! { <img src=l alt="" class="brand-logo"/> })}
                 <span>{product}</span>
             </A>
@@ -161,7 +163,7 @@ pub fn Frame() -> impl IntoView {
                         .map(|t| {
                             view! {
                                 <li>
-                                    <A href=format!("/campaigns/{}", t.as_str())>{t.plural_label()}</A>
+                                    <A href=crate::link(format!("/campaigns/{}", t.as_str()))>{t.plural_label()}</A>
                                 </li>
                             }
                         })
@@ -169,14 +171,14 @@ pub fn Frame() -> impl IntoView {
                 </ul>
                 <p class="nav-heading">"Resources"</p>
                 <ul>
-                    <li><A href="/assets">"Assets"</A></li>
-                    <li><A href="/templates">"Templates"</A></li>
-                    <li><A href="/certificates">"Certificates"</A></li>
-                    <li><A href="/webhooks">"Webhooks"</A></li>
+                    <li><A href=crate::link("/assets")>"Assets"</A></li>
+                    <li><A href=crate::link("/templates")>"Templates"</A></li>
+                    <li><A href=crate::link("/certificates")>"Certificates"</A></li>
+                    <li><A href=crate::link("/webhooks")>"Webhooks"</A></li>
                     <Show when=can_orgs>
-                        <li><A href="/organizations">"Organizations"</A></li>
+                        <li><A href=crate::link("/organizations")>"Organizations"</A></li>
                     </Show>
-                    <li><A href="/account">"Account"</A></li>
+                    <li><A href=crate::link("/account")>"Account"</A></li>
                 </ul>
             </nav>
             <main id="main" class="content" tabindex="-1">
@@ -215,12 +217,13 @@ pub fn Home() -> impl IntoView {
                         .into_iter()
                         .map(|(t, n)| {
                             let n = match n {
+                                Ok(1) => "1 campaign".to_string(),
                                 Ok(n) => format!("{n} campaigns"),
                                 Err(e) => e.message(),
                             };
                             view! {
                                 <li class="card type-card">
-                                    <A href=format!("/campaigns/{}", t.as_str())>
+                                    <A href=crate::link(format!("/campaigns/{}", t.as_str()))>
                                         <span class="type-name">{t.plural_label()}</span>
                                         <span class="type-count">{n}</span>
                                     </A>
@@ -241,7 +244,20 @@ pub fn NotFound() -> impl IntoView {
         <main id="main" class="content narrow">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address."</p>
-            <A href="/">"Go to the start page"</A>
+            <A href=crate::link("/")>"Go to the start page"</A>
         </main>
+    }
+}
+
+/// The skip link's action: focus (and so scroll to) the main region.
+fn skip_to_main(ev: leptos::ev::MouseEvent) {
+    use wasm_bindgen::JsCast;
+    ev.prevent_default();
+    if let Some(main) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("main"))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = main.focus();
     }
 }

@@ -37,7 +37,7 @@ async fn load_campaign(t: Option<CampaignType>, id: String) -> ApiResult<Campaig
 #[component]
 pub fn CampaignHeader(c: Campaign, #[prop(into)] title: String) -> impl IntoView {
     view! {
-        <p class="lead"><A href=campaign_href(c.campaign_type, &c.id)>{c.name.clone()}</A>{format!(" · {}", c.campaign_type.label())}</p>
+        <p class="lead"><A href=crate::link(campaign_href(c.campaign_type, &c.id))>{c.name.clone()}</A>{format!(" · {}", c.campaign_type.label())}</p>
         <h1>{title}</h1>
         <CampaignNav ctype=c.campaign_type id=c.id.clone()/>
     }
@@ -121,8 +121,8 @@ pub fn PassList() -> impl IntoView {
                         view! {
                             <CampaignHeader c=c.clone() title="Passes"/>
                             <div class="toolbar">
-                                <A href=format!("{}/passes/new", campaign_href(t, &c.id)) attr:class="btn primary">"New pass"</A>
-                                <A href=format!("{}/redeem", campaign_href(t, &c.id)) attr:class="btn">"Redeem a code"</A>
+                                <A href=crate::link(format!("{}/passes/new", campaign_href(t, &c.id))) attr:class="btn primary">"New pass"</A>
+                                <A href=crate::link(format!("{}/redeem", campaign_href(t, &c.id))) attr:class="btn">"Redeem a code"</A>
                             </div>
                             <Flash flash=flash/>
                             <DataTable
@@ -136,7 +136,7 @@ pub fn PassList() -> impl IntoView {
                                     let href = pass_href(t, &cid2, &p.id);
                                     let code = p.redeem_code.clone();
                                     view! {
-                                        <td><A href=href>{code}</A></td>
+                                        <td><A href=crate::link(href)>{code}</A></td>
                                         <td class="mono">{p.serial_number.clone()}</td>
                                         <td>{if p.voided { view! { <Pill text="voided"/> }.into_any() } else { "No".into_any() }}</td>
                                         <td>{p.redeemed_count}</td>
@@ -404,7 +404,7 @@ fn PassForm(
                     <button type="submit" class="btn primary" disabled=move || save.pending().get()>
                         {move || if save.pending().get() { "Saving…" } else if editing { "Save pass" } else { "Create pass" }}
                     </button>
-                    <A href=cancel attr:class="btn">"Cancel"</A>
+                    <A href=crate::link(cancel) attr:class="btn">"Cancel"</A>
                 </div>
             </div>
             <aside class="sticky" aria-label="Live preview"><PassPreview layout=layout/></aside>
@@ -474,7 +474,7 @@ fn ImageOverrides(
                             />
                         }
                     }).collect_view()}
-                    <p class="hint">"Upload images on the " <A href="/assets">"Assets"</A> " page."</p>
+                    <p class="hint">"Upload images on the " <A href=crate::link("/assets")>"Assets"</A> " page."</p>
                 </div>
             </Show>
         </fieldset>
@@ -685,7 +685,7 @@ pub fn PassDetail() -> impl IntoView {
                             <CampaignHeader c=c.clone() title=format!("Pass {}", p.redeem_code)/>
                             <Flash flash=flash/>
                             <div class="toolbar" role="toolbar" aria-label="Pass actions">
-                                <A href=edit attr:class="btn">"Edit"</A>
+                                <A href=crate::link(edit) attr:class="btn">"Edit"</A>
                                 <button type="button" class="btn" disabled=voided on:click=move |_| { msg_is_redeem.set(true); msg.set(String::new()); msg_open.set(true); }>"Redeem…"</button>
                                 <button type="button" class="btn" on:click=move |_| { op.dispatch(PassOp::Reset); }>"Reset redeem"</button>
                                 <button type="button" class="btn" on:click=move |_| { op.dispatch(PassOp::Void(!voided)); }>{if voided { "Un-void" } else { "Void" }}</button>
@@ -868,7 +868,7 @@ pub fn RedeemScreen() -> impl IntoView {
                 view! {
                     <div class="two-col" style="grid-template-columns: 1fr 340px">
                         <dl class="kvs card">
-                            <Kv k="Pass"><A href=href>{p.redeem_code.clone()}</A></Kv>
+                            <Kv k="Pass"><A href=crate::link(href)>{p.redeem_code.clone()}</A></Kv>
                             <Kv k="Voided">{if p.voided { "Yes" } else { "No" }}</Kv>
                             <Kv k="Redeemed">{crate::util::times(p.redeemed_count)}</Kv>
                             <Kv k="Last redeemed">{fmt_opt_datetime(&p.redeemed_at)}</Kv>

@@ -55,7 +55,7 @@ pub fn RegistrationsPage() -> impl IntoView {
                                     let href = format!("{}/passes/{}", campaign_href(t, &id2), r.pass_id);
                                     let label = short_id(&r.pass_id);
                                     view! {
-                                        <td><A href=href>{label}</A></td>
+                                        <td><A href=crate::link(href)>{label}</A></td>
                                         <td>{r.wallet.clone()}</td>
                                         <td>{r.device_os.clone()}</td>
                                         <td>{fmt_datetime(&r.created_at)}</td>

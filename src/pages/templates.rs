@@ -126,7 +126,7 @@ pub fn TemplatesPage() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>"Templates"</h1>
-            <A href="/templates/new" attr:class="btn primary">"New template"</A>
+            <A href=crate::link("/templates/new") attr:class="btn primary">"New template"</A>
         </div>
         <p class="lead">"A template is a pass look: style, images, colours, logo text and barcode. Templates do not change once made: duplicate one to make a variant. Campaigns made without one get their own."</p>
         <Flash flash=flash/>
@@ -138,7 +138,7 @@ pub fn TemplatesPage() -> impl IntoView {
                 let (id, name) = (t.id.clone(), t.name.clone());
                 let (id2, name2) = (id.clone(), name.clone());
                 view! {
-                    <td><A href=template_href(&id2)>{name2}</A><div class="hint">{t.description.clone().unwrap_or_default()}</div></td>
+                    <td><A href=crate::link(template_href(&id2))>{name2}</A><div class="hint">{t.description.clone().unwrap_or_default()}</div></td>
                     <td>{style_label(t.pass_type)}{t.transit_type.map(|x| format!(" ({x})"))}</td>
                     <td>{t.source.clone()}</td>
                     <td>{fmt_datetime(&t.created_at)}</td>
@@ -184,7 +184,7 @@ pub fn TemplateNew() -> impl IntoView {
                         view! {
                             <h1>"New template"</h1>
                             <p class="lead">
-                                "A copy of "<A href=href>{t.name}</A>
+                                "A copy of "<A href=crate::link(href)>{t.name}</A>
                                 ". Templates do not change once made: change what you need and create a new one."
                             </p>
                             <TemplateForm draft=draft from=t.id/>
@@ -472,13 +472,13 @@ fn TemplateForm(
                             />
                         }
                     }).collect_view()}
-                    <p class="hint">"Upload images on the " <A href="/assets">"Assets"</A> " page."</p>
+                    <p class="hint">"Upload images on the " <A href=crate::link("/assets")>"Assets"</A> " page."</p>
                 </fieldset>
                 <div class="actions">
                     <button type="submit" class="btn primary" disabled=move || save.pending().get()>
                         {move || if save.pending().get() { "Creating…" } else { "Create template" }}
                     </button>
-                    <A href=cancel attr:class="btn">"Cancel"</A>
+                    <A href=crate::link(cancel) attr:class="btn">"Cancel"</A>
                 </div>
             </div>
             <aside class="sticky" aria-label="Live preview">
@@ -540,11 +540,11 @@ pub fn TemplateDetail() -> impl IntoView {
                             None => format!("{} template", style_label(t.pass_type)),
                         };
                         view! {
-                            <p class="lead crumbs"><A href="/templates">"Templates"</A></p>
+                            <p class="lead crumbs"><A href=crate::link("/templates")>"Templates"</A></p>
                             <div class="page-head">
                                 <h1>{t.name.clone()}</h1>
                                 <div class="toolbar" role="toolbar" aria-label="Template actions">
-                                    <A href=format!("/templates/new?from={}", t.id) attr:class="btn primary">"Duplicate and edit"</A>
+                                    <A href=crate::link(format!("/templates/new?from={}", t.id)) attr:class="btn primary">"Duplicate and edit"</A>
                                     <button type="button" class="btn danger" on:click=move |_| {
                                         target.set(Some((tid.clone(), tname.clone())));
                                         confirm.set(true);
@@ -583,7 +583,7 @@ fn not_found(e: ApiError) -> impl IntoView {
     view! {
         <h1>"Template"</h1>
         <ErrorBanner message=message/>
-        <p><A href="/templates">"All templates"</A></p>
+        <p><A href=crate::link("/templates")>"All templates"</A></p>
     }
 }
 
@@ -701,7 +701,7 @@ fn TemplateCampaigns(t: Template) -> impl IntoView {
                             view! {
                                 <ul class="campaign-links">
                                     {list.into_iter().map(|c| view! {
-                                        <li><A href=campaign_href(c.campaign_type, &c.id)>{c.name.clone()}</A>
+                                        <li><A href=crate::link(campaign_href(c.campaign_type, &c.id))>{c.name.clone()}</A>
                                             " "<Pill text=c.state.as_str()/>
                                             <span class="hint">{format!(" · {} passes", c.passes_count)}</span></li>
                                     }).collect_view()}

@@ -156,6 +156,12 @@ impl TestSystem {
     /// Starts the server (fresh data dir, fresh account) and a browser.
     /// `name` names the test: it names the screenshot folder.
     pub async fn start(name: &str) -> Result<Self> {
+        Self::start_with(name, &[]).await
+    }
+
+    /// Like [`TestSystem::start`], passing `server_args` to `passworks serve` as well
+    /// (for example `--cors-origins http://127.0.0.1:4000`).
+    pub async fn start_with(name: &str, server_args: &[&str]) -> Result<Self> {
         let server_bin = server_binary()?;
         let console = console_dir()?;
         let target = target_dir();
@@ -172,7 +178,8 @@ impl TestSystem {
         let data_dir = work_dir.join("data");
 
         let account = create_account(&server_bin, &data_dir, name)?;
-        let (server, base_url) = start_server(&server_bin, &data_dir, &console, &work_dir).await?;
+        let (server, base_url) =
+            start_server(&server_bin, &data_dir, &console, &work_dir, server_args).await?;
         let (chromedriver, driver_url) = start_chromedriver(&work_dir).await?;
 
         let mut sys = TestSystem {
@@ -527,6 +534,7 @@ async fn start_server(
     data_dir: &Path,
     console: &Path,
     work_dir: &Path,
+    extra_args: &[&str],
 ) -> Result<(Process, String)> {
     let log_path = work_dir.join("server.log");
     let mut last_error = anyhow!("the server did not start");
@@ -547,6 +555,7 @@ async fn start_server(
             .arg(console)
             .arg("--public-url")
             .arg(&base_url)
+            .args(extra_args)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);
@@ -713,7 +722,9 @@ fn build_server() -> Result<PathBuf> {
 
 /// The built console: `PASSWORKS_E2E_CONSOLE_DIR`, or `dist/` when it is newer
 /// than the console's sources, or else a fresh `trunk build --release`.
-fn console_dir() -> Result<PathBuf> {
+/// The built console the servers serve (`dist/`, built with trunk when stale, or
+/// `PASSWORKS_E2E_CONSOLE_DIR`).
+pub fn console_dir() -> Result<PathBuf> {
     static DIR: OnceLock<std::result::Result<PathBuf, String>> = OnceLock::new();
     DIR.get_or_init(|| {
         if let Some(dir) = env::var_os("PASSWORKS_E2E_CONSOLE_DIR") {

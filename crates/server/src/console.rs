@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use std::path::Path;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
 
 /// Routes for the console, or a plain page saying how to build it.
@@ -38,8 +38,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .precompressed_br()
                 .append_index_html_on_directories(false)
                 .fallback(serve_index.with_state(state.clone()));
+            // Level 5: a tenth of a second for the whole wasm (brotli 11 takes seconds).
             r.fallback_service(files)
-                .layer(CompressionLayer::new())
+                .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
                 .layer(axum::middleware::map_response_with_state(
                     (),
                     cache_hashed_files,
@@ -81,6 +82,19 @@ pub fn precompress_dir(dir: &Path) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
+        // A server stopped while compressing leaves its temporary file behind.
+        if path.to_string_lossy().ends_with(".tmp") && path.to_string_lossy().contains(".br.") {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(600));
+            if old {
+                let _ = std::fs::remove_file(&path);
+            }
+            continue;
+        }
         let compressible = path
             .extension()
             .and_then(|e| e.to_str())

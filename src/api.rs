@@ -169,7 +169,7 @@ impl PageInfo {
 struct ClientState {
     base: String,
     creds: Option<Credentials>,
-    on_unauthorized: Option<Box<dyn Fn()>>,
+    on_unauthorized: Option<std::rc::Rc<dyn Fn()>>,
 }
 
 thread_local! {
@@ -192,7 +192,17 @@ pub fn set_credentials(creds: Option<Credentials>) {
 
 /// Called when an authenticated request gets 401 (the key was revoked or rotated).
 pub fn set_on_unauthorized(f: impl Fn() + 'static) {
-    STATE.with(|s| s.borrow_mut().on_unauthorized = Some(Box::new(f)));
+    STATE.with(|s| s.borrow_mut().on_unauthorized = Some(std::rc::Rc::new(f)));
+}
+
+/// Runs the 401 callback. It signs out, which clears the credentials kept in `STATE`:
+/// so it must run after the borrow that fetched it has ended (a nested `borrow_mut`
+/// would panic and stop the whole app).
+fn unauthorized() {
+    let callback = STATE.with(|s| s.borrow().on_unauthorized.clone());
+    if let Some(f) = callback {
+        f();
+    }
 }
 
 /// Absolute URL of an API path.
@@ -249,11 +259,7 @@ async fn error_from(resp: Response, authenticated: bool) -> ApiError {
     let text = resp.text().await.unwrap_or_default();
     let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     if status == 401 && authenticated {
-        STATE.with(|s| {
-            if let Some(f) = &s.borrow().on_unauthorized {
-                f();
-            }
-        });
+        unauthorized();
     }
     ApiError {
         status,
@@ -445,11 +451,7 @@ pub async fn upload<T: DeserializeOwned>(
         Err(ApiError::base(0, "The upload was interrupted."))
     } else {
         if status == 401 {
-            STATE.with(|s| {
-                if let Some(f) = &s.borrow().on_unauthorized {
-                    f();
-                }
-            });
+            unauthorized();
         }
         Err(ApiError {
             status,

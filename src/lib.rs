@@ -238,7 +238,7 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
     }
     api::set_on_unauthorized(move || {
         remember_return_to();
-        session.sign_out();
+        session.expire();
     });
     let signed_in = move || Some(session.creds.get().is_some());
     view! {

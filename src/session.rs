@@ -13,6 +13,9 @@ pub struct Session {
     pub creds: RwSignal<Option<Credentials>>,
     pub account: RwSignal<Option<Account>>,
     pub config: StoredValue<ConsoleConfig>,
+    /// Set when the API refused the stored key (revoked or refreshed), so the sign-in
+    /// page can say why it is shown; cleared by the next sign-in.
+    pub expired: RwSignal<bool>,
 }
 
 impl Session {
@@ -23,6 +26,7 @@ impl Session {
             creds: RwSignal::new(stored),
             account: RwSignal::new(None),
             config: StoredValue::new(config),
+            expired: RwSignal::new(false),
         }
     }
 
@@ -31,7 +35,16 @@ impl Session {
         save(&creds, remember);
         api::set_credentials(Some(creds.clone()));
         self.account.set(Some(account));
+        self.expired.set(false);
         self.creds.set(Some(creds));
+    }
+
+    /// Signs out because the API no longer accepts the key.
+    pub fn expire(&self) {
+        if self.creds.get_untracked().is_some() {
+            self.expired.set(true);
+        }
+        self.sign_out();
     }
 
     /// Forgets the credentials everywhere.

@@ -59,6 +59,11 @@ pub fn SignIn() -> impl IntoView {
                 {logo.map(|l| view! { <img src=l alt="" class="brand-logo"/> })}
                 <h1>{format!("Sign in to {product}")}</h1>
                 <p class="hint">"Use the API username and API key of your organization."</p>
+                <Show when=move || session.expired.get()>
+                    <div class="banner warn" role="status">
+                        "You were signed out: the API no longer accepts the key this console was using (it was refreshed or revoked). Sign in with the current key."
+                    </div>
+                </Show>
                 {error}
                 <div class="control">
                     <label for="username">"API username"</label>

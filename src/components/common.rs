@@ -11,6 +11,57 @@ use crate::api::{self, ApiError};
 /// Field-level messages of a form, keyed by API attribute.
 pub type FormErrors = RwSignal<BTreeMap<String, String>>;
 
+/// `aria-invalid` of a control whose attribute has an error.
+pub fn invalid(errors: FormErrors, attr: &'static str) -> impl Fn() -> Option<&'static str> + Copy {
+    move || errors.with(|e| e.contains_key(attr)).then_some("true")
+}
+
+/// Clears the errors of `attrs` once the user edits them.
+pub fn touched(errors: FormErrors, attrs: &[&str]) {
+    if attrs
+        .iter()
+        .any(|a| errors.with_untracked(|e| e.contains_key(*a)))
+    {
+        errors.update(|e| {
+            for a in attrs {
+                e.remove(*a);
+            }
+        });
+    }
+}
+
+/// A labelled input (`kind`: text, url, number, datetime-local…) bound to one attribute
+/// of a form draft, with its error slot; editing it clears its error.
+pub fn text_control<D: Send + Sync + 'static>(
+    draft: RwSignal<D>,
+    errors: FormErrors,
+    attr: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    get: fn(&D) -> &String,
+    set: fn(&mut D, String),
+) -> impl IntoView {
+    let id = format!("f-{attr}");
+    view! {
+        <div class="control">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                type=kind
+                aria-invalid=invalid(errors, attr)
+                aria-describedby=format!("err-{attr}")
+                prop:value=move || draft.with(|d| get(d).clone())
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    draft.update(|d| set(d, v));
+                    touched(errors, &[attr]);
+                }
+            />
+            <FieldError errors=errors attr=attr/>
+        </div>
+    }
+}
+
 /// Copies 422 messages of a failed call into the form's error map and returns the
 /// messages that belong to no field on the form (for the banner).
 pub fn absorb_errors(errors: FormErrors, e: &ApiError, form_attrs: &[&str]) -> Option<String> {

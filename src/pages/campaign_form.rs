@@ -105,41 +105,6 @@ pub fn CampaignEdit() -> impl IntoView {
     }
 }
 
-/// Aria attributes of a control with an error slot.
-fn invalid(errors: FormErrors, attr: &'static str) -> impl Fn() -> Option<&'static str> + Copy {
-    move || errors.with(|e| e.contains_key(attr)).then_some("true")
-}
-
-/// A text-like input bound to one draft attribute.
-fn text_control(
-    draft: RwSignal<CampaignDraft>,
-    errors: FormErrors,
-    attr: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    get: fn(&CampaignDraft) -> &String,
-    set: fn(&mut CampaignDraft, String),
-) -> impl IntoView {
-    let id = format!("f-{attr}");
-    view! {
-        <div class="control">
-            <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                type=kind
-                aria-invalid=invalid(errors, attr)
-                aria-describedby=format!("err-{attr}")
-                prop:value=move || draft.with(|d| get(d).clone())
-                on:input=move |ev| {
-                    let v = event_target_value(&ev);
-                    draft.update(|d| set(d, v));
-                }
-            />
-            <FieldError errors=errors attr=attr/>
-        </div>
-    }
-}
-
 fn area_control(
     draft: RwSignal<CampaignDraft>,
     errors: FormErrors,

@@ -203,20 +203,6 @@ pub fn TemplateNew() -> impl IntoView {
     }
 }
 
-/// Forgets the messages of attributes the user has just changed (they may be fixed).
-fn touched(errors: FormErrors, attrs: &[&str]) {
-    if attrs
-        .iter()
-        .any(|a| errors.with_untracked(|e| e.contains_key(*a)))
-    {
-        errors.update(|e| {
-            for a in attrs {
-                e.remove(*a);
-            }
-        });
-    }
-}
-
 /// Moves the focus to the first control with an error (or shows the first message), once
 /// the messages are on screen.
 fn focus_first_error() {
@@ -239,39 +225,6 @@ fn focus_first_error() {
             }
         }
     });
-}
-
-/// Aria attributes of a control with an error slot.
-fn invalid(errors: FormErrors, attr: &'static str) -> impl Fn() -> Option<&'static str> + Copy {
-    move || errors.with(|e| e.contains_key(attr)).then_some("true")
-}
-
-fn text_control(
-    draft: RwSignal<TemplateDraft>,
-    errors: FormErrors,
-    attr: &'static str,
-    label: &'static str,
-    get: fn(&TemplateDraft) -> &String,
-    set: fn(&mut TemplateDraft, String),
-) -> impl IntoView {
-    let id = format!("f-{attr}");
-    view! {
-        <div class="control">
-            <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                aria-invalid=invalid(errors, attr)
-                aria-describedby=format!("err-{attr}")
-                prop:value=move || draft.with(|d| get(d).clone())
-                on:input=move |ev| {
-                    let v = event_target_value(&ev);
-                    draft.update(|d| set(d, v));
-                    touched(errors, &[attr]);
-                }
-            />
-            <FieldError errors=errors attr=attr/>
-        </div>
-    }
 }
 
 fn colour_control(
@@ -392,8 +345,8 @@ fn TemplateForm(
                 {move || banner.get().map(|m| view! { <ErrorBanner message=m/> })}
                 <fieldset>
                     <legend>"Basics"</legend>
-                    {text_control(draft, errors, "name", "Name", |d| &d.name, |d, v| d.name = v)}
-                    {text_control(draft, errors, "description", "Description (optional)", |d| &d.description, |d, v| d.description = v)}
+                    {text_control(draft, errors, "name", "Name", "text", |d| &d.name, |d, v| d.name = v)}
+                    {text_control(draft, errors, "description", "Description (optional)", "text", |d| &d.description, |d, v| d.description = v)}
                     <div class="grid2">
                         <div class="control">
                             <label for="f-pass_type">"Style"</label>
@@ -428,7 +381,7 @@ fn TemplateForm(
                 </fieldset>
                 <fieldset>
                     <legend>"Colours and logo text"</legend>
-                    {text_control(draft, errors, "logo_text", "Logo text", |d| &d.logo_text, |d, v| d.logo_text = v)}
+                    {text_control(draft, errors, "logo_text", "Logo text", "text", |d| &d.logo_text, |d, v| d.logo_text = v)}
                     <div class="grid2">
                         {colour_control(draft, errors, "background_color", "Background colour", |d| &d.background_color, |d, v| d.background_color = v)}
                         {colour_control(draft, errors, "text_color", "Text colour", |d| &d.text_color, |d, v| d.text_color = v)}

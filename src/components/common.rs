@@ -62,6 +62,52 @@ pub fn text_control<D: Send + Sync + 'static>(
     }
 }
 
+/// A colour: a picker beside a hex field, both bound to one draft attribute.
+pub fn colour_control<D: Send + Sync + 'static>(
+    draft: RwSignal<D>,
+    errors: FormErrors,
+    attr: &'static str,
+    label: &'static str,
+    get: fn(&D) -> &String,
+    set: fn(&mut D, String),
+) -> impl IntoView {
+    let id = format!("f-{attr}");
+    view! {
+        <div class="control">
+            <label for=id.clone()>{label}</label>
+            <div class="colour-pair">
+                <input
+                    type="color"
+                    aria-label=format!("{label} picker")
+                    prop:value=move || draft.with(|d| {
+                        let v = get(d).trim();
+                        if crate::draft::is_hex_colour(v) { v.to_lowercase() } else { "#000000".into() }
+                    })
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        draft.update(|d| set(d, v));
+                        touched(errors, &[attr]);
+                    }
+                />
+                <input
+                    id=id
+                    size="8"
+                    placeholder="#rrggbb"
+                    aria-invalid=invalid(errors, attr)
+                    aria-describedby=format!("err-{attr}")
+                    prop:value=move || draft.with(|d| get(d).clone())
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        draft.update(|d| set(d, v));
+                        touched(errors, &[attr]);
+                    }
+                />
+            </div>
+            <FieldError errors=errors attr=attr/>
+        </div>
+    }
+}
+
 /// Copies 422 messages of a failed call into the form's error map and returns the
 /// messages that belong to no field on the form (for the banner).
 pub fn absorb_errors(errors: FormErrors, e: &ApiError, form_attrs: &[&str]) -> Option<String> {

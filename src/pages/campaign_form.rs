@@ -153,49 +153,6 @@ fn check_control(
     }
 }
 
-fn colour_control(
-    draft: RwSignal<CampaignDraft>,
-    errors: FormErrors,
-    attr: &'static str,
-    label: &'static str,
-    get: fn(&CampaignDraft) -> &String,
-    set: fn(&mut CampaignDraft, String),
-) -> impl IntoView {
-    let id = format!("f-{attr}");
-    view! {
-        <div class="control">
-            <label for=id.clone()>{label}</label>
-            <div style="display:flex;gap:.4rem;align-items:center">
-                <input
-                    type="color"
-                    aria-label=format!("{label} picker")
-                    prop:value=move || draft.with(|d| {
-                        let v = get(d);
-                        if crate::draft::is_hex_colour(v) { v.to_lowercase() } else { "#000000".into() }
-                    })
-                    on:input=move |ev| {
-                        let v = event_target_value(&ev);
-                        draft.update(|d| set(d, v));
-                    }
-                />
-                <input
-                    id=id
-                    size="8"
-                    placeholder="#rrggbb"
-                    aria-invalid=invalid(errors, attr)
-                    aria-describedby=format!("err-{attr}")
-                    prop:value=move || draft.with(|d| get(d).clone())
-                    on:input=move |ev| {
-                        let v = event_target_value(&ev);
-                        draft.update(|d| set(d, v));
-                    }
-                />
-            </div>
-            <FieldError errors=errors attr=attr/>
-        </div>
-    }
-}
-
 /// Editor of one of the five field arrays: add, remove, reorder, fixed/dynamic.
 #[component]
 pub fn FieldArrayEditor(

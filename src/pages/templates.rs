@@ -14,8 +14,8 @@ use passworks_wire::{
 use crate::api::{self, ApiError};
 use crate::components::*;
 use crate::draft::{
-    barcode_label, campaign_type_of, is_hex_colour, slots_for, style_label, template_images,
-    TemplateDraft, IMAGE_SLOTS,
+    barcode_label, campaign_type_of, slots_for, style_label, template_images, TemplateDraft,
+    IMAGE_SLOTS,
 };
 use crate::pages::{campaign_href, use_param};
 use crate::preview;
@@ -225,51 +225,6 @@ fn focus_first_error() {
             }
         }
     });
-}
-
-fn colour_control(
-    draft: RwSignal<TemplateDraft>,
-    errors: FormErrors,
-    attr: &'static str,
-    label: &'static str,
-    get: fn(&TemplateDraft) -> &String,
-    set: fn(&mut TemplateDraft, String),
-) -> impl IntoView {
-    let id = format!("f-{attr}");
-    view! {
-        <div class="control">
-            <label for=id.clone()>{label}</label>
-            <div class="colour-pair">
-                <input
-                    type="color"
-                    aria-label=format!("{label} picker")
-                    prop:value=move || draft.with(|d| {
-                        let v = get(d).trim();
-                        if is_hex_colour(v) { v.to_lowercase() } else { "#000000".into() }
-                    })
-                    on:input=move |ev| {
-                        let v = event_target_value(&ev);
-                        draft.update(|d| set(d, v));
-                        touched(errors, &[attr]);
-                    }
-                />
-                <input
-                    id=id
-                    size="8"
-                    placeholder="#rrggbb"
-                    aria-invalid=invalid(errors, attr)
-                    aria-describedby=format!("err-{attr}")
-                    prop:value=move || draft.with(|d| get(d).clone())
-                    on:input=move |ev| {
-                        let v = event_target_value(&ev);
-                        draft.update(|d| set(d, v));
-                        touched(errors, &[attr]);
-                    }
-                />
-            </div>
-            <FieldError errors=errors attr=attr/>
-        </div>
-    }
 }
 
 /// The create form with the live preview beside it.

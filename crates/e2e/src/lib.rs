@@ -237,6 +237,15 @@ impl TestSystem {
         }
     }
 
+    /// The API with another account's credentials (see [`TestSystem::add_account`]).
+    pub fn api_as(&self, account: &Account) -> Api {
+        Api {
+            username: account.api_username.clone(),
+            key: account.api_key.clone(),
+            ..self.api()
+        }
+    }
+
     /// Opens `path` of the console in the browser.
     pub async fn goto(&self, path: &str) -> Result<()> {
         self.driver().goto(self.url(path)).await?;

@@ -5,7 +5,7 @@ mod support;
 
 use anyhow::{Context, Result};
 use passworks_e2e::thirtyfour::By;
-use passworks_e2e::{sign_in, wait_for, wait_for_path, wait_for_text, Api, TestSystem};
+use passworks_e2e::{sign_in, wait_for, wait_for_path, wait_for_text, TestSystem};
 use serde_json::json;
 use support::{icon_png, select, serial, write_file};
 
@@ -16,12 +16,7 @@ async fn an_upload_with_a_revoked_key_leads_to_sign_in_and_back_without_a_browse
     let sys = TestSystem::start("session_revoked").await?;
     let d = sys.driver();
     let parent = sys.add_account("Parent Co", true)?;
-    let parent_api = Api {
-        base_url: sys.base_url().to_owned(),
-        username: parent.api_username.clone(),
-        key: parent.api_key.clone(),
-        client: reqwest::Client::new(),
-    };
+    let parent_api = sys.api_as(&parent);
     let child = parent_api
         .post_json(
             "/v2/organizations",

@@ -868,11 +868,7 @@ async fn see_the_report_set_a_webhook_create_an_organization_and_sign_out() -> R
     let d = sys.driver();
     // An account allowed to manage child organizations.
     let admin = sys.add_account("Paw Planet HQ", true)?;
-    let api = passworks_e2e::Api {
-        username: admin.api_username.clone(),
-        key: admin.api_key.clone(),
-        ..sys.api()
-    };
+    let api = sys.api_as(&admin);
     let (icon, logo) = seed_images(&api).await?;
     let mut campaigns = Vec::new();
     for name in [

@@ -256,7 +256,12 @@ impl CampaignDraft {
 
     /// The image of a slot, or empty.
     pub fn image(&self, t: AssetType) -> String {
-        self.images.get(&t).cloned().unwrap_or_default()
+        slot_image(&self.images, t)
+    }
+
+    /// Sets (non-empty id) or removes (empty) the image of a slot.
+    pub fn set_image(&mut self, t: AssetType, id: String) {
+        set_slot_image(&mut self.images, t, id);
     }
 
     /// Image slots the API accepts for this type (§7.2).
@@ -750,16 +755,12 @@ impl TemplateDraft {
 
     /// The image of a slot, or empty.
     pub fn image(&self, t: AssetType) -> String {
-        self.images.get(&t).cloned().unwrap_or_default()
+        slot_image(&self.images, t)
     }
 
     /// Sets (non-empty id) or removes (empty) the image of a slot.
     pub fn set_image(&mut self, t: AssetType, id: String) {
-        if id.is_empty() {
-            self.images.remove(&t);
-        } else {
-            self.images.insert(t, id);
-        }
+        set_slot_image(&mut self.images, t, id);
     }
 
     /// The transit type when the style needs one.
@@ -834,6 +835,20 @@ impl TemplateDraft {
                 ..Default::default()
             }),
         }
+    }
+}
+
+/// The asset id chosen for an image slot of a form draft, or empty.
+fn slot_image(images: &BTreeMap<AssetType, String>, t: AssetType) -> String {
+    images.get(&t).cloned().unwrap_or_default()
+}
+
+/// Chooses an asset for an image slot of a form draft; an empty id clears the slot.
+fn set_slot_image(images: &mut BTreeMap<AssetType, String>, t: AssetType, id: String) {
+    if id.is_empty() {
+        images.remove(&t);
+    } else {
+        images.insert(t, id);
     }
 }
 
@@ -948,16 +963,12 @@ impl PassDraft {
 
     /// The override of a slot, or empty.
     pub fn image(&self, t: AssetType) -> String {
-        self.images.get(&t).cloned().unwrap_or_default()
+        slot_image(&self.images, t)
     }
 
     /// Sets (non-empty id) or removes (empty) the override of a slot.
     pub fn set_image(&mut self, t: AssetType, id: String) {
-        if id.is_empty() {
-            self.images.remove(&t);
-        } else {
-            self.images.insert(t, id);
-        }
+        set_slot_image(&mut self.images, t, id);
     }
 
     /// What to send for a slot: the override, `null` when an override was removed

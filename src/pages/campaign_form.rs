@@ -492,9 +492,7 @@ pub fn CampaignForm(
                                     kind=slot
                                     assets=asset_list
                                     value=Signal::derive(move || draft.with(|d| d.image(slot)))
-                                    on_change=Callback::new(move |v: String| draft.update(|d| {
-                                        if v.is_empty() { d.images.remove(&slot); } else { d.images.insert(slot, v); }
-                                    }))
+                                    on_change=Callback::new(move |v: String| draft.update(|d| d.set_image(slot, v)))
                                     error=Signal::derive(move || errors.with(|e| e.get(attr).cloned()))
                                 />
                             }

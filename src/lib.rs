@@ -7,6 +7,7 @@
 pub mod api;
 pub mod components;
 pub mod draft;
+mod on_demand;
 pub mod pages;
 pub mod preview;
 pub mod session;
@@ -16,9 +17,10 @@ pub mod util;
 
 use leptos::prelude::*;
 use leptos_router::components::{ProtectedParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 use passworks_wire::ConsoleConfig;
 
+use crate::on_demand::*;
 use crate::pages::*;
 use crate::session::Session;
 
@@ -241,8 +243,15 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
         session.expire();
     });
     let signed_in = move || Some(session.creds.get().is_some());
+    // True while the router prepares the next page, which for a page loaded on demand
+    // includes downloading its code: a thin bar at the top says so (after a short
+    // delay, in CSS, so quick navigations do not flash it).
+    let (routing, set_routing) = signal(false);
     view! {
-        <Router base=base>
+        <Show when=move || routing.get()>
+            <div class="route-progress" role="progressbar" aria-label="Loading the page"></div>
+        </Show>
+        <Router base=base set_is_routing=set_routing>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/sign-in") view=SignIn/>
                 <ProtectedParentRoute
@@ -253,24 +262,24 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
                 >
                     <Route path=path!("") view=Home/>
                     <Route path=path!("campaigns/:ctype") view=CampaignList/>
-                    <Route path=path!("campaigns/:ctype/new") view=CampaignNew/>
-                    <Route path=path!("campaigns/:ctype/:id") view=CampaignDetail/>
-                    <Route path=path!("campaigns/:ctype/:id/edit") view=CampaignEdit/>
-                    <Route path=path!("campaigns/:ctype/:id/passes") view=PassList/>
-                    <Route path=path!("campaigns/:ctype/:id/passes/new") view=PassNew/>
-                    <Route path=path!("campaigns/:ctype/:id/passes/:pid") view=PassDetail/>
-                    <Route path=path!("campaigns/:ctype/:id/passes/:pid/edit") view=PassEdit/>
-                    <Route path=path!("campaigns/:ctype/:id/redeem") view=RedeemScreen/>
-                    <Route path=path!("campaigns/:ctype/:id/registrations") view=RegistrationsPage/>
-                    <Route path=path!("campaigns/:ctype/:id/reports") view=ReportsPage/>
-                    <Route path=path!("assets") view=AssetsPage/>
-                    <Route path=path!("templates") view=TemplatesPage/>
-                    <Route path=path!("templates/new") view=TemplateNew/>
-                    <Route path=path!("templates/:id") view=TemplateDetail/>
-                    <Route path=path!("certificates") view=CertificatesPage/>
-                    <Route path=path!("webhooks") view=WebhooksPage/>
-                    <Route path=path!("organizations") view=OrganizationsPage/>
-                    <Route path=path!("account") view=AccountPage/>
+                    <Route path=path!("campaigns/:ctype/new") view={Lazy::<CampaignNewRoute>::new()}/>
+                    <Route path=path!("campaigns/:ctype/:id") view={Lazy::<CampaignDetailRoute>::new()}/>
+                    <Route path=path!("campaigns/:ctype/:id/edit") view={Lazy::<CampaignEditRoute>::new()}/>
+                    <Route path=path!("campaigns/:ctype/:id/passes") view={Lazy::<PassListRoute>::new()}/>
+                    <Route path=path!("campaigns/:ctype/:id/passes/new") view={Lazy::<PassNewRoute>::new()}/>
+                    <Route path=path!("campaigns/:ctype/:id/passes/:pid") view={Lazy::<PassDetailRoute>::new()}/>
+                    <Route path=path!("campaigns/:ctype/:id/passes/:pid/edit") view={Lazy::<PassEditRoute>::new()}/>
+                    <Route path=path!("campaigns/:ctype/:id/redeem") view={Lazy::<RedeemScreenRoute>::new()}/>
+                    <Route path=path!("campaigns/:ctype/:id/registrations") view={Lazy::<RegistrationsRoute>::new()}/>
+                    <Route path=path!("campaigns/:ctype/:id/reports") view={Lazy::<ReportsRoute>::new()}/>
+                    <Route path=path!("assets") view={Lazy::<AssetsRoute>::new()}/>
+                    <Route path=path!("templates") view={Lazy::<TemplatesRoute>::new()}/>
+                    <Route path=path!("templates/new") view={Lazy::<TemplateNewRoute>::new()}/>
+                    <Route path=path!("templates/:id") view={Lazy::<TemplateDetailRoute>::new()}/>
+                    <Route path=path!("certificates") view={Lazy::<CertificatesRoute>::new()}/>
+                    <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()}/>
+                    <Route path=path!("organizations") view={Lazy::<OrganizationsRoute>::new()}/>
+                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()}/>
                 </ProtectedParentRoute>
             </Routes>
         </Router>

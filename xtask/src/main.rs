@@ -4,8 +4,9 @@
 //! wasm-bindgen-cli, wasm-opt and, for tests, Chromium with ChromeDriver) and
 //! skip every tool whose version is already right, so repeated runs are quick.
 //! The crate uses only the standard library so that it compiles in seconds on
-//! a fresh machine.
+//! a fresh machine. `split-console` (run by trunk) is in `split.rs`.
 
+mod split;
 mod tools;
 
 use std::env;
@@ -25,6 +26,8 @@ commands:
                        and wasm32), the console build, the native tests, the
                        console's wasm-bindgen tests in headless Chromium and the
                        end-to-end browser tests, stopping at the first failure
+  split-console        split the console's wasm into on-demand chunks; trunk runs
+                       this as its post_build hook (Trunk.toml), not you
   help                 print this message
 ";
 
@@ -38,6 +41,10 @@ fn main() -> ExitCode {
     let outcome = match command.as_deref() {
         Some("run") => run(&rest),
         Some("test") if rest.is_empty() => test(),
+        Some("split-console") if rest.is_empty() => {
+            tools::prepare_path();
+            split::split_console()
+        }
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             Ok(())

@@ -12,6 +12,9 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 /// The `wasm-opt` crate release; it bundles binaryen 116. Debian's binaryen
 /// 108 produces wasm that crashes in Chromium, so it must not be used.
 pub const WASM_OPT_VERSION: &str = "0.116.1";
+/// The `wasm_split_cli_support` release whose `wasm-split-cli` cuts the console's wasm
+/// into on-demand chunks (`cargo xtask split-console`).
+pub const WASM_SPLIT_VERSION: &str = "0.2.4";
 /// The binaryen version that `wasm-opt --version` reports for [`WASM_OPT_VERSION`].
 const BINARYEN_VERSION: &str = "116";
 /// Where the browser tests expect Chromium and ChromeDriver (Debian packages).
@@ -87,6 +90,18 @@ pub fn ensure_build_tools(root: &Path) -> Result {
             locked: true,
             minutes: "about ten minutes",
         },
+    )?;
+    ensure_cargo_tool(
+        root,
+        &Tool {
+            binary: "wasm-split-cli",
+            package: "wasm_split_cli_support",
+            version: WASM_SPLIT_VERSION,
+            // It has no --version: `cargo install --list` tells.
+            expected: "",
+            locked: true,
+            minutes: "about a minute",
+        },
     )
 }
 
@@ -153,7 +168,8 @@ struct Tool<'a> {
     binary: &'a str,
     package: &'a str,
     version: &'a str,
-    /// Text that `<binary> --version` prints when the version is right.
+    /// Text that `<binary> --version` prints when the version is right; empty for a
+    /// tool without `--version`, whose version `cargo install --list` then tells.
     expected: &'a str,
     locked: bool,
     /// How long a fresh install takes, for the progress line.
@@ -161,14 +177,23 @@ struct Tool<'a> {
 }
 
 fn ensure_cargo_tool(root: &Path, tool: &Tool<'_>) -> Result {
-    let found = Command::new(tool.binary)
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|out| out.status.success())
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned());
+    let found = if tool.expected.is_empty() {
+        cargo_installed_version(root, tool)
+    } else {
+        Command::new(tool.binary)
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let expected = if tool.expected.is_empty() {
+        format!("{} v{}", tool.package, tool.version)
+    } else {
+        tool.expected.to_owned()
+    };
     match &found {
-        Some(text) if version_matches(text, tool.expected) => return Ok(()),
+        Some(text) if version_matches(text, &expected) => return Ok(()),
         Some(text) => progress(&format!(
             "found `{text}` but need {} {}: reinstalling",
             tool.package, tool.version
@@ -181,6 +206,9 @@ fn ensure_cargo_tool(root: &Path, tool: &Tool<'_>) -> Result {
     ));
     let mut install = cargo(root);
     install.args(["install", tool.package, "--version", tool.version]);
+    if tool.binary == "wasm-split-cli" {
+        install.args(["--features", "build-binary"]);
+    }
     if tool.locked {
         install.arg("--locked");
     }
@@ -188,6 +216,33 @@ fn ensure_cargo_tool(root: &Path, tool: &Tool<'_>) -> Result {
         install.arg("--force");
     }
     run_checked(&mut install)
+}
+
+/// `<package> v<version>` from `cargo install --list` when it installed `tool.binary`
+/// and the binary is still there.
+fn cargo_installed_version(root: &Path, tool: &Tool<'_>) -> Option<String> {
+    let out = cargo(root).args(["install", "--list"]).output().ok()?;
+    let list = String::from_utf8_lossy(&out.stdout);
+    let on_path = Command::new(tool.binary).arg("--help").output().is_ok();
+    installed_package_line(&list, tool.package, tool.binary).filter(|_| on_path)
+}
+
+/// In `cargo install --list` output, the `<package> v<version>` line of the package
+/// that provides `binary`.
+fn installed_package_line(list: &str, package: &str, binary: &str) -> Option<String> {
+    let mut current = None;
+    for line in list.lines() {
+        if let Some(binary_line) = line.strip_prefix("    ") {
+            if binary_line.trim() == binary {
+                return current;
+            }
+        } else if line.starts_with(&format!("{package} v")) {
+            current = line.split(':').next().map(str::to_owned);
+        } else {
+            current = None;
+        }
+    }
+    None
 }
 
 /// Whether `--version` output names the expected version as a whole word
@@ -235,6 +290,22 @@ mod tests {
             Some("0.2.130")
         );
         assert_eq!(lock_version(lock, "trunk"), None);
+    }
+
+    #[test]
+    fn installed_packages_are_read_from_cargo_install_list() {
+        let list = "trunk v0.21.14:\n    trunk\n\
+                    wasm_split_cli_support v0.2.4:\n    wasm-split-cli\n";
+        let line = installed_package_line(list, "wasm_split_cli_support", "wasm-split-cli");
+        assert_eq!(line.as_deref(), Some("wasm_split_cli_support v0.2.4"));
+        assert!(version_matches(
+            &line.unwrap(),
+            "wasm_split_cli_support v0.2.4"
+        ));
+        assert_eq!(
+            installed_package_line(list, "wasm_split_cli_support", "trunk"),
+            None
+        );
     }
 
     #[test]

@@ -221,6 +221,8 @@ const CONSOLE_SOURCES: &[&str] = &[
     "Cargo.toml",
     "Cargo.lock",
     "crates/wire",
+    ".cargo/config.toml",
+    "xtask/src/split.rs",
 ];
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {

@@ -70,9 +70,14 @@ pub fn split_console() -> Result {
             Ok(())
         };
     }
-    let work = target_dir(&root)?.join("console-split").join(profile);
-    split(&wasm, &stem, &work, release)?;
-    publish(&work, &stem, &staging)
+    // Per process: two trunk builds (say, `trunk serve` and a test run) may overlap.
+    let work = target_dir(&root)?
+        .join("console-split")
+        .join(format!("{profile}-{}", std::process::id()));
+    let outcome =
+        split(&wasm, &stem, &work, release).and_then(|()| publish(&work, &stem, &staging));
+    let _ = fs::remove_dir_all(&work);
+    outcome
 }
 
 /// Trunk's name for the console's JS and wasm in the staging directory
@@ -128,12 +133,13 @@ fn split(wasm: &Path, stem: &str, work: &Path, release: bool) -> Result {
     Ok(())
 }
 
-/// `wasm-opt -Oz`, in place. (Trunk's own wasm-opt run is off in `index.html`: its
-/// output would be replaced here anyway.)
+/// `wasm-opt -Oz`, in place, dropping the function names the chunks still carry.
+/// (Trunk's own wasm-opt run is off in `index.html`: its output would be replaced here
+/// anyway.)
 fn optimise(module: &Path) -> Result {
     run_checked(
         Command::new("wasm-opt")
-            .arg("-Oz")
+            .args(["-Oz", "--strip-debug", "--strip-producers"])
             .args(WASM_FEATURES)
             .arg(module)
             .arg("-o")

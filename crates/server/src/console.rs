@@ -76,11 +76,14 @@ async fn index_html(path: std::path::PathBuf) -> Response {
 /// Writes `<file>.br` (brotli, best level) beside every wasm, JS and CSS file of the
 /// build that lacks a current one. Several servers may share a directory: each writes
 /// to a private temporary name and renames, so readers never see half a file.
+/// Largest first: the first-load wasm, then the biggest on-demand chunks.
 pub fn precompress_dir(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    for entry in entries.flatten() {
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| std::cmp::Reverse(e.metadata().map(|m| m.len()).unwrap_or(0)));
+    for entry in entries {
         let path = entry.path();
         // A server stopped while compressing leaves its temporary file behind.
         if path.to_string_lossy().ends_with(".tmp") && path.to_string_lossy().contains(".br.") {
@@ -132,8 +135,9 @@ fn precompress(path: &Path, br: &Path) -> std::io::Result<()> {
     std::fs::rename(&tmp, br)
 }
 
-/// Trunk names the build's files with a content hash (`name-0123456789abcdef.wasm`):
-/// browsers may keep those for good.
+/// Trunk names the build's files with a content hash (`name-0123456789abcdef.wasm`),
+/// and so does the split step for the on-demand chunks: browsers may keep those for
+/// good.
 async fn cache_hashed_files(uri: axum::http::Uri, mut resp: Response) -> Response {
     if resp.status().is_success() && is_hashed_name(uri.path()) {
         resp.headers_mut().insert(
@@ -149,7 +153,10 @@ fn is_hashed_name(path: &str) -> bool {
     let stem = name.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        // Trunk prints its 64-bit hash without leading zeros: 12 to 16 digits.
+        .is_some_and(|(_, hash)| {
+            (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        })
 }
 
 /// Replaces the relative `<base href="./">` trunk writes with the root.
@@ -183,6 +190,14 @@ mod tests {
             "/passworks-console-0123456789abcdef_bg.wasm"
         ));
         assert!(super::is_hashed_name("/main-0123456789abcdef.css"));
+        // Trunk drops leading zeros of its hash.
+        assert!(super::is_hashed_name(
+            "/passworks-console-1d9af5f77557258.js"
+        ));
+        assert!(super::is_hashed_name("/split_admin-ed6355acc7ed3dda.wasm"));
+        assert!(super::is_hashed_name("/__wasm_split-eb4f3f0bfa5998bb.js"));
+        assert!(!super::is_hashed_name("/chunk_1.wasm"));
+        assert!(!super::is_hashed_name("/logo-dark.svg"));
         assert!(!super::is_hashed_name("/config.json"));
         assert!(!super::is_hashed_name("/favicon.svg"));
         assert!(!super::is_hashed_name("/app_bg.wasm"));

@@ -84,11 +84,15 @@ fn remember_return_to() {
     };
     let path = loc.pathname().unwrap_or_default();
     let search = loc.search().unwrap_or_default();
-    let base = ROUTER_BASE.with(|b| b.borrow().clone());
-    let here = path.strip_prefix(&base).unwrap_or(&path);
-    if let Some(target) = return_target(here, &search) {
+    if let Some(target) = return_target(&below_router_base(&path), &search) {
         RETURN_TO.with(|r| *r.borrow_mut() = Some(target));
     }
+}
+
+/// A path of this document's origin as the router sees it: without the router's base.
+pub fn below_router_base(path: &str) -> String {
+    let base = ROUTER_BASE.with(|b| b.borrow().clone());
+    path.strip_prefix(&base).unwrap_or(path).to_string()
 }
 
 /// The page to return to after signing in, from a path below the router's base.
@@ -247,6 +251,17 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
     // includes downloading its code: a thin bar at the top says so (after a short
     // delay, in CSS, so quick navigations do not flash it).
     let (routing, set_routing) = signal(false);
+    // Pointing at or tabbing to a link starts fetching the page's code.
+    let hover = window_event_listener(leptos::ev::pointerover, |ev| {
+        on_demand::prefetch_link_at(ev.target())
+    });
+    let focus = window_event_listener(leptos::ev::focusin, |ev| {
+        on_demand::prefetch_link_at(ev.target())
+    });
+    on_cleanup(move || {
+        hover.remove();
+        focus.remove();
+    });
     view! {
         <Show when=move || routing.get()>
             <div class="route-progress" role="progressbar" aria-label="Loading the page"></div>

@@ -9,7 +9,7 @@ use passworks_e2e::thirtyfour::extensions::cdp::ChromeDevTools;
 use passworks_e2e::thirtyfour::prelude::*;
 use passworks_e2e::{wait_for, wait_for_path, wait_for_text, TestSystem};
 use serde_json::json;
-use support::{click_button, seed_coupon, seed_images, serial, text_of};
+use support::{click_button, path_and_query, seed_coupon, seed_images, serial, text_of};
 
 /// The on-demand wasm files the page has fetched so far, in order, with repeats.
 async fn fetched_chunks(driver: &WebDriver) -> Result<Vec<String>> {
@@ -72,6 +72,25 @@ async fn page_code_is_fetched_on_first_use_and_only_once() -> Result<()> {
     );
     assert_eq!(count_group(&after_detail, "admin"), 0, "{after_detail:?}");
     sys.screenshot("campaign-detail-on-demand").await?;
+
+    // Pointing at a link starts fetching its page's code before any click.
+    let reports = d.find(By::LinkText("Reports")).await?;
+    d.action_chain()
+        .move_to_element_center(&reports)
+        .perform()
+        .await?;
+    support::wait_until("the reports code to be prefetched", || async {
+        Ok((count_group(&fetched_chunks(d).await?, "insights") == 1).then_some(()))
+    })
+    .await?;
+    assert!(path_and_query(d)
+        .await?
+        .ends_with(coupon["id"].as_str().unwrap_or_default()));
+    reports.click().await?;
+    support::wait_for_text_in(d, "h1", "Reports").await?;
+    assert_eq!(count_group(&fetched_chunks(d).await?, "insights"), 1);
+    d.back().await?;
+    wait_for_text(d, "Distribution").await?;
 
     // Another group's page fetches that group.
     nav_link(d, "Account").await?;

@@ -198,6 +198,19 @@ mod tests {
         assert_eq!(base_path_of("http://h"), "");
     }
 
+    /// The route table as written in `App` below: each route's path (from its `path!`
+    /// macro) with its source line, which names the view. Tests check other lists of routes against it.
+    pub(crate) fn route_table() -> Vec<(&'static str, &'static str)> {
+        include_str!("lib.rs")
+            .lines()
+            .filter(|l| l.contains("path=path!(\""))
+            .map(|line| {
+                let route = line.split("path!(\"").nth(1).unwrap();
+                (route.split('"').next().unwrap(), line)
+            })
+            .collect()
+    }
+
     /// index.html's start-up script must know every route's first segment, or a deep
     /// link to that route would load the console's files from the wrong place.
     #[test]
@@ -213,15 +226,7 @@ mod tests {
             .map(|s| s.trim().trim_matches('"'))
             .collect();
         assert_eq!(listed, ROUTE_ROOTS);
-        let app = include_str!("lib.rs");
-        for line in app.lines().filter(|l| l.contains("path=path!(\"")) {
-            let route = line
-                .split("path!(\"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap();
+        for (route, _) in route_table() {
             let root = route.split('/').next().unwrap();
             assert!(
                 root.is_empty() || ROUTE_ROOTS.contains(&root),

@@ -56,7 +56,8 @@ pub fn split_console() -> Result {
     let release = env::var("TRUNK_PROFILE").as_deref() == Ok("release");
     let root = workspace_root();
     let profile = if release { RELEASE_PROFILE } else { "debug" };
-    let wasm = target_dir(&root)?
+    let target = target_dir(&root)?;
+    let wasm = target
         .join("wasm32-unknown-unknown")
         .join(profile)
         .join(format!("{CONSOLE_BIN}.wasm"));
@@ -71,7 +72,7 @@ pub fn split_console() -> Result {
         };
     }
     // Per process: two trunk builds (say, `trunk serve` and a test run) may overlap.
-    let work = target_dir(&root)?
+    let work = target
         .join("console-split")
         .join(format!("{profile}-{}", std::process::id()));
     let outcome =

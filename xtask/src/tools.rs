@@ -57,6 +57,7 @@ pub fn ensure_build_tools(root: &Path) -> Result {
             version: TRUNK_VERSION,
             expected: &format!("trunk {TRUNK_VERSION}"),
             locked: true,
+            features: None,
             minutes: "several minutes",
         },
     )?;
@@ -68,6 +69,7 @@ pub fn ensure_build_tools(root: &Path) -> Result {
         expected: &format!("wasm-bindgen {bindgen}"),
         // Its lockfile wants a webpki-roots release the registry lacks.
         locked: false,
+        features: None,
         minutes: "several minutes",
     };
     ensure_cargo_tool(root, &bindgen_tool)?;
@@ -88,6 +90,7 @@ pub fn ensure_build_tools(root: &Path) -> Result {
             version: WASM_OPT_VERSION,
             expected: &format!("version {BINARYEN_VERSION}"),
             locked: true,
+            features: None,
             minutes: "about ten minutes",
         },
     )?;
@@ -100,6 +103,8 @@ pub fn ensure_build_tools(root: &Path) -> Result {
             // It has no --version: `cargo install --list` tells.
             expected: "",
             locked: true,
+            // The binary is optional in that package.
+            features: Some("build-binary"),
             minutes: "about a minute",
         },
     )
@@ -172,25 +177,26 @@ struct Tool<'a> {
     /// tool without `--version`, whose version `cargo install --list` then tells.
     expected: &'a str,
     locked: bool,
+    /// Cargo features the binary needs (`--features`), if any.
+    features: Option<&'a str>,
     /// How long a fresh install takes, for the progress line.
     minutes: &'a str,
 }
 
 fn ensure_cargo_tool(root: &Path, tool: &Tool<'_>) -> Result {
-    let found = if tool.expected.is_empty() {
-        cargo_installed_version(root, tool)
+    let (found, expected) = if tool.expected.is_empty() {
+        (
+            cargo_installed_version(root, tool),
+            format!("{} v{}", tool.package, tool.version),
+        )
     } else {
-        Command::new(tool.binary)
+        let found = Command::new(tool.binary)
             .arg("--version")
             .output()
             .ok()
             .filter(|out| out.status.success())
-            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    };
-    let expected = if tool.expected.is_empty() {
-        format!("{} v{}", tool.package, tool.version)
-    } else {
-        tool.expected.to_owned()
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned());
+        (found, tool.expected.to_owned())
     };
     match &found {
         Some(text) if version_matches(text, &expected) => return Ok(()),
@@ -206,8 +212,8 @@ fn ensure_cargo_tool(root: &Path, tool: &Tool<'_>) -> Result {
     ));
     let mut install = cargo(root);
     install.args(["install", tool.package, "--version", tool.version]);
-    if tool.binary == "wasm-split-cli" {
-        install.args(["--features", "build-binary"]);
+    if let Some(features) = tool.features {
+        install.args(["--features", features]);
     }
     if tool.locked {
         install.arg("--locked");

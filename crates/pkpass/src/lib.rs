@@ -41,8 +41,12 @@ pub use build::{build_pkpass, manifest_json, PKPASS_CONTENT_TYPE};
 pub use images::{slot_box_points, ImageError, ImageFile, PrepareOptions, PreparedImage};
 pub use render::{render_barcode_png, render_preview_png, BarcodeError};
 pub use signer::{CertificateError, CertificateInfo, Signer};
-pub use spec::{apple_barcode_format, apple_transit_type, hex_to_rgb, pass_json, PassSpec};
-pub use validate::{style_allows_image, validate, ValidationError};
+pub use spec::{apple_barcode_format, apple_transit_type, pass_json, PassSpec};
+pub use validate::{validate, ValidationError};
+
+/// Whether Wallet renders an image slot on a style (§20.4): the wire crate's rule
+/// [`passworks_wire::rules::renders_image`], under the name the server imports.
+pub use passworks_wire::rules::renders_image as style_allows_image;
 
 /// Re-exported wire types used in this crate's API.
 pub use passworks_wire::{

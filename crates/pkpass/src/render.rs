@@ -8,11 +8,12 @@ use std::io::Cursor;
 
 use font8x8::UnicodeFonts;
 use image::{imageops, GrayImage, Luma, Rgba, RgbaImage};
+use passworks_wire::rules::hex_color_rgb;
 use passworks_wire::{AssetType, BarcodeFormat, Field, PassType};
 use rxing::{BarcodeFormat as RxFormat, EncodeHintValue, EncodeHints, MultiFormatWriter, Writer};
 
 use crate::images::{encode_png, PreparedImage};
-use crate::spec::{hex_to_rgb, PassSpec};
+use crate::spec::PassSpec;
 
 /// Why a barcode could not be drawn.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -261,7 +262,7 @@ fn fill_rect(img: &mut RgbaImage, x: u32, y: u32, w: u32, h: u32, color: Rgba<u8
 
 fn rgba(hex: &Option<String>) -> Option<Rgba<u8>> {
     hex.as_deref()
-        .and_then(hex_to_rgb)
+        .and_then(hex_color_rgb)
         .map(|(r, g, b)| Rgba([r, g, b, 255]))
 }
 

@@ -2,13 +2,11 @@
 
 use std::collections::HashMap;
 
+use passworks_wire::rules::{
+    hex_color_rgb, FieldArray, BARCODE_MESSAGE_ENCODING, MAX_BEACONS, MAX_LOCATIONS,
+};
 use passworks_wire::{Barcode, BarcodeFormat, Beacon, Field, Location, PassType, TransitType};
 use serde_json::{json, Map, Value};
-
-/// Apple's limit on `locations` and on `beacons` (§6.2, §6.3, §20.1).
-pub(crate) const MAX_LOCATIONS: usize = 10;
-/// Apple's limit on `beacons`.
-pub(crate) const MAX_BEACONS: usize = 10;
 
 /// Everything needed to write one pass's `pass.json`.
 ///
@@ -105,27 +103,21 @@ impl Default for PassSpec {
 }
 
 impl PassSpec {
-    /// The five field arrays with their Passworks attribute names, in display order
-    /// (`header_fields`, `primary_fields`, `secondary_fields`, `auxiliary_fields`, `back_fields`).
-    pub fn field_groups(&self) -> [(&'static str, &[Field]); 5] {
-        [
-            ("header_fields", &self.header_fields),
-            ("primary_fields", &self.primary_fields),
-            ("secondary_fields", &self.secondary_fields),
-            ("auxiliary_fields", &self.auxiliary_fields),
-            ("back_fields", &self.back_fields),
-        ]
+    /// The five field arrays, in pass order ([`FieldArray::ALL`]).
+    pub fn field_groups(&self) -> [(FieldArray, &[Field]); 5] {
+        FieldArray::ALL.map(|a| (a, self.fields(a)))
     }
-}
 
-/// Parses `#rrggbb` (case-insensitive) into its components; anything else is `None`.
-pub fn hex_to_rgb(s: &str) -> Option<(u8, u8, u8)> {
-    let h = s.strip_prefix('#')?;
-    if h.len() != 6 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
+    /// The fields of one array.
+    pub fn fields(&self, array: FieldArray) -> &[Field] {
+        match array {
+            FieldArray::Header => &self.header_fields,
+            FieldArray::Primary => &self.primary_fields,
+            FieldArray::Secondary => &self.secondary_fields,
+            FieldArray::Auxiliary => &self.auxiliary_fields,
+            FieldArray::Back => &self.back_fields,
+        }
     }
-    let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
-    Some((c(0)?, c(2)?, c(4)?))
 }
 
 /// Apple's `format` string for a Passworks barcode format (§20.3); `None` for `none`.
@@ -155,7 +147,7 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
 }
 
 fn colour(map: &mut Map<String, Value>, key: &str, v: &Option<String>) {
-    if let Some((r, g, b)) = non_empty(v).and_then(hex_to_rgb) {
+    if let Some((r, g, b)) = non_empty(v).and_then(hex_color_rgb) {
         map.insert(key.into(), Value::String(format!("rgb({r}, {g}, {b})")));
     }
 }
@@ -181,7 +173,10 @@ fn barcode_json(b: &Barcode) -> Option<Value> {
     let mut m = Map::new();
     m.insert("format".into(), Value::String(format.into()));
     m.insert("message".into(), Value::String(b.message.clone()));
-    m.insert("messageEncoding".into(), Value::String("iso-8859-1".into()));
+    m.insert(
+        "messageEncoding".into(),
+        Value::String(BARCODE_MESSAGE_ENCODING.into()),
+    );
     if !b.alt_text.is_empty() {
         m.insert("altText".into(), Value::String(b.alt_text.clone()));
     }
@@ -311,35 +306,15 @@ pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &
             style.insert("transitType".into(), json!(apple_transit_type(t)));
         }
     }
-    for (key, fields) in [
-        ("headerFields", &spec.header_fields),
-        ("primaryFields", &spec.primary_fields),
-        ("secondaryFields", &spec.secondary_fields),
-        ("auxiliaryFields", &spec.auxiliary_fields),
-        ("backFields", &spec.back_fields),
-    ] {
+    for (array, fields) in spec.field_groups() {
         if !fields.is_empty() {
             let arr = fields
                 .iter()
                 .map(|f| field_json(f, &spec.change_messages))
                 .collect();
-            style.insert(key.into(), Value::Array(arr));
+            style.insert(array.apple_key().into(), Value::Array(arr));
         }
     }
     root.insert(spec.style.as_str().into(), Value::Object(style));
     Value::Object(root)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colours_convert() {
-        assert_eq!(hex_to_rgb("#ce8c46"), Some((206, 140, 70)));
-        assert_eq!(hex_to_rgb("#CE8C46"), Some((206, 140, 70)));
-        assert_eq!(hex_to_rgb("#00000"), None);
-        assert_eq!(hex_to_rgb("ce8c46"), None);
-        assert_eq!(hex_to_rgb("#gg0000"), None);
-    }
 }

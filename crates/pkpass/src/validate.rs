@@ -2,11 +2,15 @@
 
 use std::collections::HashMap;
 
-use passworks_wire::{AssetType, BarcodeFormat, PassType};
+use passworks_wire::rules::{
+    barcode_encodable, event_ticket_strip_conflict, is_hex_color, renders_image, MAX_BEACONS,
+    MAX_LOCATIONS, MIN_AUTHENTICATION_TOKEN,
+};
+use passworks_wire::{AssetType, PassType};
 
 use crate::images::{slot_box_points, PreparedImage};
 use crate::signer::Signer;
-use crate::spec::{hex_to_rgb, PassSpec, MAX_BEACONS, MAX_LOCATIONS};
+use crate::spec::PassSpec;
 
 /// One problem found by [`validate`]. `field` is the Passworks attribute at fault
 /// (`serial_number`, `header_fields[2].key`, `barcodes[0].message`, `strip_id`, `certificate`…),
@@ -36,27 +40,10 @@ impl std::fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
-/// Whether Wallet renders an image of `slot` on passes of `style` (§20.4): boardingPass —
-/// icon, logo, footer; coupon and storeCard — icon, logo, strip; eventTicket — icon, logo, strip
-/// or background/thumbnail; generic — icon, logo, thumbnail.
-pub fn style_allows_image(style: PassType, slot: AssetType) -> bool {
-    use AssetType::*;
-    match slot {
-        Icon | Logo => true,
-        Footer => style == PassType::BoardingPass,
-        Strip => matches!(
-            style,
-            PassType::Coupon | PassType::StoreCard | PassType::EventTicket
-        ),
-        Thumbnail => matches!(style, PassType::Generic | PassType::EventTicket),
-        Background => style == PassType::EventTicket,
-    }
-}
-
 fn style_slots(style: PassType) -> String {
     let names: Vec<&str> = AssetType::ALL
         .iter()
-        .filter(|s| style_allows_image(style, **s))
+        .filter(|s| renders_image(style, **s))
         .map(|s| s.as_str())
         .collect();
     names.join(", ")
@@ -77,17 +64,6 @@ fn parses_as_w3c_date(s: &str) -> bool {
         || chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%#z").is_ok()
         || s.strip_suffix('Z')
             .is_some_and(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M").is_ok())
-}
-
-/// Largest message (in ISO-8859-1 bytes) each symbology can hold in practice.
-fn barcode_capacity(f: BarcodeFormat) -> usize {
-    match f {
-        BarcodeFormat::Qrcode => 2953, // version 40, level L, byte mode
-        BarcodeFormat::Pdf417 => 1100, // byte compaction, 90 rows × 30 columns, level 2
-        BarcodeFormat::Aztec => 1900,  // 32 layers, 23 % error correction, byte mode
-        BarcodeFormat::Ean128 => 80,   // beyond this the symbol is too wide to scan on a phone
-        BarcodeFormat::None => usize::MAX,
-    }
 }
 
 /// Checks `spec`, the images and the signer; returns every problem found (empty = valid).
@@ -132,10 +108,10 @@ pub fn validate(
         );
     }
     let token_len = spec.authentication_token.chars().count();
-    if token_len < 16 {
+    if token_len < MIN_AUTHENTICATION_TOKEN {
         err(
             "authentication_token",
-            format!("must be at least 16 characters long (Apple rule); it has {token_len}"),
+            format!("must be at least {MIN_AUTHENTICATION_TOKEN} characters long (Apple rule); it has {token_len}"),
         );
     }
     if let Some(url) = spec.web_service_url.as_deref().filter(|u| !u.is_empty()) {
@@ -157,7 +133,7 @@ pub fn validate(
         ("label_color", &spec.label_color),
     ] {
         if let Some(c) = v.as_deref().filter(|c| !c.is_empty()) {
-            if hex_to_rgb(c).is_none() {
+            if !is_hex_color(c) {
                 err(
                     name,
                     format!("must be a colour written #rrggbb, e.g. #ce8c46 (got \"{c}\")"),
@@ -168,7 +144,8 @@ pub fn validate(
 
     // Field keys.
     let mut seen: HashMap<&str, String> = HashMap::new();
-    for (group, fields) in spec.field_groups() {
+    for (array, fields) in spec.field_groups() {
+        let group = array.as_str();
         for (i, f) in fields.iter().enumerate() {
             let path = format!("{group}[{i}].key");
             if f.key.trim().is_empty() {
@@ -207,49 +184,8 @@ pub fn validate(
 
     // Barcodes.
     for (i, b) in spec.barcodes.iter().enumerate() {
-        if b.format == BarcodeFormat::None {
-            continue;
-        }
-        let path = format!("barcodes[{i}].message");
-        if b.message.is_empty() {
-            err(
-                &path,
-                format!("must not be empty for a {} barcode", b.format),
-            );
-            continue;
-        }
-        if let Some(c) = b.message.chars().find(|c| (*c as u32) > 0xFF) {
-            err(
-                &path,
-                format!(
-                    "contains '{c}' (U+{:04X}), which ISO-8859-1 (the barcode message encoding) cannot represent",
-                    c as u32
-                ),
-            );
-            continue;
-        }
-        if b.format == BarcodeFormat::Ean128 {
-            if let Some(c) = b.message.chars().find(|c| !(' '..='~').contains(c)) {
-                err(
-                    &path,
-                    format!(
-                        "contains {:?}, but an ean128 (Code 128) barcode can only hold printable ASCII characters",
-                        c
-                    ),
-                );
-                continue;
-            }
-        }
-        let cap = barcode_capacity(b.format);
-        let len = b.message.chars().count();
-        if len > cap {
-            err(
-                &path,
-                format!(
-                    "is {len} characters long; a {} barcode holds at most {cap}",
-                    b.format
-                ),
-            );
+        if let Err(e) = barcode_encodable(b.format, &b.message) {
+            err(&format!("barcodes[{i}].message"), e.to_string());
         }
     }
 
@@ -361,7 +297,7 @@ pub fn validate(
                 format!("{n} {slot} images were given; a pass has at most one"),
             );
         }
-        if !style_allows_image(spec.style, *slot) {
+        if !renders_image(spec.style, *slot) {
             err(
                 attr,
                 format!(
@@ -394,14 +330,12 @@ pub fn validate(
             }
         }
     }
-    if spec.style == PassType::EventTicket && slots.contains_key(&AssetType::Strip) {
-        for other in [AssetType::Background, AssetType::Thumbnail] {
-            if slots.contains_key(&other) {
-                err(
-                    other.slot_attribute(),
-                    format!("an event ticket with a strip image cannot also have a {other} image"),
-                );
-            }
+    if let Some(conflict) = event_ticket_strip_conflict(spec.style, |s| slots.contains_key(&s)) {
+        for other in conflict.with {
+            err(
+                other.slot_attribute(),
+                format!("an event ticket with a strip image cannot also have a {other} image"),
+            );
         }
     }
 

@@ -22,6 +22,7 @@ mod enums;
 pub use enums::*;
 
 pub mod query;
+pub mod rules;
 
 /// The canonical error body (§16.2): `{"errors": {"<attribute>": ["message", …]}}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

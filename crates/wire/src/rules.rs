@@ -1,0 +1,419 @@
+//! Contract rules shared by the console, the server and the `.pkpass` builder, each written once.
+//!
+//! Every rule here is pure (no I/O) and cites the section of the contract
+//! (`passworks-api-v2.md`) or of Apple's PassKit documentation it comes from. The callers
+//! keep their own wording of error messages (the server's 422 texts are part of the API), but
+//! the decision — is this colour valid, how many locations, which image slots, can this
+//! barcode be encoded — is taken here, so the console can warn before the server refuses and
+//! the server refuses exactly what the `.pkpass` builder could not sign.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+use crate::{AssetType, BarcodeFormat, PassType};
+
+/// Longest accepted string attribute (names, labels, short texts), in characters. A server
+/// decision (the contract names no limit); longer values are answered 422
+/// `is too long (maximum is 255 characters)`.
+pub const MAX_STRING: usize = 255;
+
+/// Longest accepted free text (field values, descriptions, scripts, comments), in characters.
+/// A server decision like [`MAX_STRING`].
+pub const MAX_TEXT: usize = 10_000;
+
+/// Most locations per campaign or pass: contract §6.2 and §20.1 (Apple's `locations` limit).
+pub const MAX_LOCATIONS: usize = 10;
+
+/// Most iBeacons per campaign or pass: contract §6.3 and §20.1 (Apple's `beacons` limit).
+pub const MAX_BEACONS: usize = 10;
+
+/// Most entries in a `barcodes` array (§6.4). A server decision (the contract names no
+/// limit), matching the other arrays of a pass.
+pub const MAX_BARCODES: usize = 10;
+
+/// Shortest `authenticationToken` Apple accepts (contract §20.1; PassKit's
+/// "Pass Design and Creation": at least 16 characters).
+pub const MIN_AUTHENTICATION_TOKEN: usize = 16;
+
+/// The `messageEncoding` of every barcode in `pass.json` (contract §20.3: fixed to
+/// ISO-8859-1, Apple's recommended encoding, and not exposed by the API).
+pub const BARCODE_MESSAGE_ENCODING: &str = "iso-8859-1";
+
+/// The components of a `#rrggbb` colour (contract §2 "Colours": case-insensitive); `None` for
+/// any other form (`#fff`, `rgb(…)`, names).
+pub fn hex_color_rgb(s: &str) -> Option<(u8, u8, u8)> {
+    let h = s.strip_prefix('#')?;
+    if h.len() != 6 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
+    Some((c(0)?, c(2)?, c(4)?))
+}
+
+/// Whether `s` is a `#rrggbb` colour (contract §2 "Colours": other forms → 422).
+pub fn is_hex_color(s: &str) -> bool {
+    hex_color_rgb(s).is_some()
+}
+
+macro_rules! field_arrays {
+    ($($variant:ident = $wire:literal, $apple:literal, $label:literal;)+) => {
+        /// The five field arrays of a campaign, template or pass (contract §6.1), in pass
+        /// order, with their wire names and their `pass.json` keys (§20.2).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(ToSchema))]
+        pub enum FieldArray {
+            $(#[doc = concat!("`", $wire, "` (`", $apple, "` in pass.json).")]
+            #[serde(rename = $wire)] $variant),+
+        }
+
+        impl FieldArray {
+            /// Every field array, in pass order (header, primary, secondary, auxiliary, back).
+            pub const ALL: [FieldArray; 5] = [$(FieldArray::$variant),+];
+
+            /// The API attribute name (`header_fields`, …).
+            pub fn as_str(self) -> &'static str {
+                match self { $(FieldArray::$variant => $wire),+ }
+            }
+
+            /// The key inside the `pass.json` style dictionary (`headerFields`, …; §20.2).
+            pub fn apple_key(self) -> &'static str {
+                match self { $(FieldArray::$variant => $apple),+ }
+            }
+
+            /// Human heading ("Header fields").
+            pub fn label(self) -> &'static str {
+                match self { $(FieldArray::$variant => $label),+ }
+            }
+
+            /// Parses the API attribute name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($wire => Some(FieldArray::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+field_arrays! {
+    Header = "header_fields", "headerFields", "Header fields";
+    Primary = "primary_fields", "primaryFields", "Primary fields";
+    Secondary = "secondary_fields", "secondaryFields", "Secondary fields";
+    Auxiliary = "auxiliary_fields", "auxiliaryFields", "Auxiliary fields";
+    Back = "back_fields", "backFields", "Back fields";
+}
+
+impl fmt::Display for FieldArray {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The image slots the API accepts on passes of `style`, in the order of contract §7.2
+/// ("Type-specific attributes": the slots Wallet renders first, then those accepted only for
+/// compatibility with the source tables). Whether Wallet shows one is [`renders_image`].
+pub fn image_slots(style: PassType) -> &'static [AssetType] {
+    use AssetType::*;
+    match style {
+        PassType::Coupon => &[Icon, Logo, Strip, Thumbnail],
+        PassType::StoreCard => &[Icon, Logo, Strip],
+        PassType::EventTicket => &[Icon, Logo, Strip, Background, Thumbnail],
+        PassType::BoardingPass => &[Icon, Logo, Footer, Strip, Background, Thumbnail],
+        PassType::Generic => &[Icon, Logo, Thumbnail, Strip],
+    }
+}
+
+/// Whether Wallet renders an image of `slot` on passes of `style` (contract §20.4, Apple's
+/// "Pass Design and Creation"): boardingPass — icon, logo, footer; coupon and storeCard —
+/// icon, logo, strip; eventTicket — icon, logo, strip or background/thumbnail (see
+/// [`event_ticket_strip_conflict`]); generic — icon, logo, thumbnail.
+pub fn renders_image(style: PassType, slot: AssetType) -> bool {
+    use AssetType::*;
+    match slot {
+        Icon | Logo => true,
+        Footer => style == PassType::BoardingPass,
+        Strip => matches!(
+            style,
+            PassType::Coupon | PassType::StoreCard | PassType::EventTicket
+        ),
+        Thumbnail => matches!(style, PassType::Generic | PassType::EventTicket),
+        Background => style == PassType::EventTicket,
+    }
+}
+
+/// An event ticket that has a strip image together with images the strip excludes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripConflict {
+    /// The slots set alongside the strip (`background`, `thumbnail`, in that order).
+    pub with: Vec<AssetType>,
+}
+
+impl fmt::Display for StripConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.with.iter().map(|s| s.as_str()).collect();
+        write!(
+            f,
+            "an event ticket with a strip image cannot also have a {} image",
+            names.join(" or ")
+        )
+    }
+}
+
+/// The event-ticket strip rule (contract §6.6 and §7.2: "if `strip_id` is set,
+/// `background_id` and `thumbnail_id` MUST NOT be set"; §20.4: Wallet shows a strip **or** a
+/// background/thumbnail). `has_image` says whether a slot holds an image; the result names the
+/// slots in conflict, or `None` when the images may go together (always on other styles).
+pub fn event_ticket_strip_conflict(
+    style: PassType,
+    has_image: impl Fn(AssetType) -> bool,
+) -> Option<StripConflict> {
+    if style != PassType::EventTicket || !has_image(AssetType::Strip) {
+        return None;
+    }
+    let with: Vec<AssetType> = [AssetType::Background, AssetType::Thumbnail]
+        .into_iter()
+        .filter(|s| has_image(*s))
+        .collect();
+    (!with.is_empty()).then_some(StripConflict { with })
+}
+
+/// Largest message, in ISO-8859-1 characters, each symbology holds in practice (`None` for
+/// `none`, which draws nothing). QR: version 40, level L, byte mode; PDF417: byte compaction,
+/// 90 rows × 30 columns, level 2; Aztec: 32 layers, 23 % error correction; Code 128: beyond
+/// 80 characters the symbol is too wide to scan on a phone.
+pub fn barcode_capacity(format: BarcodeFormat) -> Option<usize> {
+    match format {
+        BarcodeFormat::Qrcode => Some(2953),
+        BarcodeFormat::Pdf417 => Some(1100),
+        BarcodeFormat::Aztec => Some(1900),
+        BarcodeFormat::Ean128 => Some(80),
+        BarcodeFormat::None => None,
+    }
+}
+
+/// Why a barcode message cannot be put in a symbol. `Display` reads as the predicate of a
+/// sentence about the message ("barcodes[0].message contains '€' …").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unencodable {
+    /// The message is empty.
+    Empty {
+        /// The barcode format.
+        format: BarcodeFormat,
+    },
+    /// A character outside ISO-8859-1 ([`BARCODE_MESSAGE_ENCODING`]).
+    OutsideEncoding {
+        /// The first such character.
+        ch: char,
+    },
+    /// A character Code 128 cannot hold (only printable ASCII is accepted).
+    NotPrintableAscii {
+        /// The first such character.
+        ch: char,
+    },
+    /// Longer than [`barcode_capacity`].
+    TooLong {
+        /// The barcode format.
+        format: BarcodeFormat,
+        /// The message length in characters.
+        len: usize,
+        /// The format's capacity.
+        max: usize,
+    },
+}
+
+impl fmt::Display for Unencodable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unencodable::Empty { format } => {
+                write!(f, "must not be empty for a {format} barcode")
+            }
+            Unencodable::OutsideEncoding { ch } => write!(
+                f,
+                "contains '{ch}' (U+{:04X}), which ISO-8859-1 (the barcode message encoding) cannot represent",
+                *ch as u32
+            ),
+            Unencodable::NotPrintableAscii { ch } => write!(
+                f,
+                "contains {ch:?}, but an ean128 (Code 128) barcode can only hold printable ASCII characters"
+            ),
+            Unencodable::TooLong { format, len, max } => write!(
+                f,
+                "is {len} characters long; a {format} barcode holds at most {max}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Unencodable {}
+
+/// Whether `message` can be written as a `format` barcode with the fixed message encoding
+/// ([`BARCODE_MESSAGE_ENCODING`], contract §20.3), exactly as the `.pkpass` builder checks it:
+/// not empty, every character in ISO-8859-1, printable ASCII only for `ean128` (Code 128,
+/// PassKit's `PKBarcodeFormatCode128`), and within [`barcode_capacity`]. Format `none` draws
+/// no symbol, so any message is accepted.
+pub fn barcode_encodable(format: BarcodeFormat, message: &str) -> Result<(), Unencodable> {
+    let Some(max) = barcode_capacity(format) else {
+        return Ok(());
+    };
+    if message.is_empty() {
+        return Err(Unencodable::Empty { format });
+    }
+    if let Some(ch) = message.chars().find(|c| (*c as u32) > 0xFF) {
+        return Err(Unencodable::OutsideEncoding { ch });
+    }
+    if format == BarcodeFormat::Ean128 {
+        if let Some(ch) = message.chars().find(|c| !(' '..='~').contains(c)) {
+            return Err(Unencodable::NotPrintableAscii { ch });
+        }
+    }
+    let len = message.chars().count();
+    if len > max {
+        return Err(Unencodable::TooLong { format, len, max });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_are_six_digit_hex_in_any_case() {
+        assert_eq!(hex_color_rgb("#ce8c46"), Some((206, 140, 70)));
+        assert_eq!(hex_color_rgb("#CE8C46"), Some((206, 140, 70)));
+        assert!(is_hex_color("#000000") && is_hex_color("#FFFFFF"));
+        for bad in [
+            "#00000",
+            "ce8c46",
+            "#gg0000",
+            "#fff",
+            "rgb(1,2,3)",
+            "#ce8c466",
+            "#ce8c4é",
+        ] {
+            assert!(!is_hex_color(bad), "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn limits_match_the_contract() {
+        assert_eq!((MAX_LOCATIONS, MAX_BEACONS, MAX_BARCODES), (10, 10, 10));
+        assert_eq!((MAX_STRING, MAX_TEXT), (255, 10_000));
+        assert_eq!(MIN_AUTHENTICATION_TOKEN, 16);
+        assert_eq!(BARCODE_MESSAGE_ENCODING, "iso-8859-1");
+    }
+
+    #[test]
+    fn field_arrays_have_wire_and_pass_json_names_in_pass_order() {
+        let wire: Vec<&str> = FieldArray::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(
+            wire,
+            [
+                "header_fields",
+                "primary_fields",
+                "secondary_fields",
+                "auxiliary_fields",
+                "back_fields"
+            ]
+        );
+        assert_eq!(FieldArray::Auxiliary.apple_key(), "auxiliaryFields");
+        assert_eq!(FieldArray::Back.label(), "Back fields");
+        for a in FieldArray::ALL {
+            assert_eq!(FieldArray::parse(a.as_str()), Some(a));
+            assert_eq!(
+                serde_json::to_value(a).unwrap(),
+                serde_json::json!(a.as_str())
+            );
+        }
+        assert_eq!(FieldArray::parse("headerFields"), None);
+    }
+
+    #[test]
+    fn image_slots_accepted_and_rendered_per_style() {
+        use AssetType::*;
+        assert_eq!(
+            image_slots(PassType::BoardingPass),
+            &[Icon, Logo, Footer, Strip, Background, Thumbnail]
+        );
+        assert_eq!(image_slots(PassType::StoreCard), &[Icon, Logo, Strip]);
+        // Wallet renders a subset of what the API accepts, and every style shows icon and logo.
+        for style in PassType::ALL {
+            for slot in AssetType::ALL {
+                if renders_image(*style, *slot) {
+                    assert!(image_slots(*style).contains(slot), "{style} {slot}");
+                }
+            }
+            assert!(renders_image(*style, Icon) && renders_image(*style, Logo));
+        }
+        assert!(!renders_image(PassType::BoardingPass, Strip));
+        assert!(!renders_image(PassType::Coupon, Thumbnail));
+        assert!(renders_image(PassType::Generic, Thumbnail));
+        assert!(!renders_image(PassType::Generic, Strip));
+        assert!(renders_image(PassType::EventTicket, Background));
+    }
+
+    #[test]
+    fn an_event_ticket_strip_excludes_background_and_thumbnail() {
+        use AssetType::*;
+        let has = |set: &'static [AssetType]| move |s: AssetType| set.contains(&s);
+        let c = event_ticket_strip_conflict(PassType::EventTicket, has(&[Strip, Thumbnail]));
+        assert_eq!(
+            c,
+            Some(StripConflict {
+                with: vec![Thumbnail]
+            })
+        );
+        let c = event_ticket_strip_conflict(
+            PassType::EventTicket,
+            has(&[Icon, Strip, Thumbnail, Background]),
+        )
+        .unwrap();
+        assert_eq!(c.with, vec![Background, Thumbnail]);
+        assert_eq!(
+            c.to_string(),
+            "an event ticket with a strip image cannot also have a background or thumbnail image"
+        );
+        assert_eq!(
+            event_ticket_strip_conflict(PassType::EventTicket, has(&[Background, Thumbnail])),
+            None
+        );
+        assert_eq!(
+            event_ticket_strip_conflict(PassType::Coupon, has(&[Strip, Thumbnail])),
+            None
+        );
+    }
+
+    #[test]
+    fn barcode_messages_must_fit_encoding_symbology_and_capacity() {
+        use BarcodeFormat::*;
+        assert_eq!(barcode_encodable(Qrcode, "Café 0000001"), Ok(()));
+        assert_eq!(barcode_encodable(None, ""), Ok(()));
+        assert_eq!(barcode_encodable(None, "€"), Ok(()));
+        assert_eq!(
+            barcode_encodable(Pdf417, ""),
+            Err(Unencodable::Empty { format: Pdf417 })
+        );
+        let e = barcode_encodable(Aztec, "5 €").unwrap_err();
+        assert_eq!(e, Unencodable::OutsideEncoding { ch: '€' });
+        assert!(e.to_string().contains("U+20AC"), "{e}");
+        // Latin-1 is fine for 2-D codes but not for Code 128, which holds printable ASCII.
+        assert_eq!(
+            barcode_encodable(Ean128, "Café"),
+            Err(Unencodable::NotPrintableAscii { ch: 'é' })
+        );
+        assert_eq!(
+            barcode_encodable(Ean128, "a\tb"),
+            Err(Unencodable::NotPrintableAscii { ch: '\t' })
+        );
+        assert_eq!(barcode_encodable(Ean128, &"7".repeat(80)), Ok(()));
+        let e = barcode_encodable(Ean128, &"7".repeat(81)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "is 81 characters long; a ean128 barcode holds at most 80"
+        );
+        assert_eq!(barcode_encodable(Qrcode, &"é".repeat(2953)), Ok(()));
+        assert!(barcode_encodable(Qrcode, &"é".repeat(2954)).is_err());
+    }
+}

@@ -3,6 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use passworks_wire::rules::{
+    barcode_encodable, event_ticket_strip_conflict, image_slots, is_hex_color, FieldArray,
+    MAX_BEACONS, MAX_LOCATIONS,
+};
 use passworks_wire::{
     AssetType, BarcodeFormat, BarcodeInput, Beacon, Behaviour, Campaign, CampaignInput,
     CampaignType, CodeType, Field, FieldInput, Location, Pass, PassInput, PassType, Template,
@@ -10,19 +14,6 @@ use passworks_wire::{
 };
 
 use crate::util::{from_datetime_local, to_datetime_local};
-
-/// The five field arrays: attribute name and heading.
-pub const FIELD_ARRAYS: [(&str, &str); 5] = [
-    ("header_fields", "Header fields"),
-    ("primary_fields", "Primary fields"),
-    ("secondary_fields", "Secondary fields"),
-    ("auxiliary_fields", "Auxiliary fields"),
-    ("back_fields", "Back fields"),
-];
-
-/// Most locations / beacons per campaign or pass (§6.2, §6.3).
-pub const MAX_LOCATIONS: usize = 10;
-pub const MAX_BEACONS: usize = 10;
 
 /// One row of a field array editor.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -200,7 +191,7 @@ impl CampaignDraft {
         id
     }
 
-    /// Appends a field to array `arr` (index into [`FIELD_ARRAYS`]).
+    /// Appends a field to array `arr` (index into [`FieldArray::ALL`]).
     pub fn add_field(
         &mut self,
         arr: usize,
@@ -266,7 +257,7 @@ impl CampaignDraft {
 
     /// Image slots the API accepts for this type (§7.2).
     pub fn slots(&self) -> &'static [AssetType] {
-        slots_for(self.ctype)
+        image_slots(self.ctype.pass_type())
     }
 
     /// Loads an existing campaign into the form.
@@ -392,7 +383,7 @@ impl CampaignDraft {
             ("text_color", &self.text_color),
             ("label_color", &self.label_color),
         ] {
-            if !v.is_empty() && !is_hex_colour(v) {
+            if !v.is_empty() && !is_hex_color(v) {
                 e.insert(attr.into(), "Use the form #rrggbb.".into());
             }
         }
@@ -401,10 +392,8 @@ impl CampaignDraft {
         {
             e.insert("transit_type".into(), "Choose a transit type.".into());
         }
-        if self.ctype == CampaignType::EventTicket
-            && !self.image(AssetType::Strip).is_empty()
-            && (!self.image(AssetType::Background).is_empty()
-                || !self.image(AssetType::Thumbnail).is_empty())
+        if event_ticket_strip_conflict(self.ctype.pass_type(), |t| !self.image(t).is_empty())
+            .is_some()
         {
             e.insert(
                 "strip_id".into(),
@@ -412,11 +401,22 @@ impl CampaignDraft {
                     .into(),
             );
         }
-        if self.code_type == CodeType::Fixed && self.code_fixed_value.trim().is_empty() {
-            e.insert(
-                "code_fixed_value".into(),
-                "A fixed code needs its value.".into(),
-            );
+        if self.code_type == CodeType::Fixed {
+            let code = self.code_fixed_value.trim();
+            if code.is_empty() {
+                e.insert(
+                    "code_fixed_value".into(),
+                    "A fixed code needs its value.".into(),
+                );
+            } else if let Err(why) = barcode_encodable(self.barcode_format, code) {
+                e.insert(
+                    "code_fixed_value".into(),
+                    format!(
+                        "This code cannot be a {} barcode: it {why}.",
+                        self.barcode_format
+                    ),
+                );
+            }
         }
         if !self.max_distance.trim().is_empty() {
             let limit = self.ctype.max_distance_limit();
@@ -431,7 +431,7 @@ impl CampaignDraft {
             }
         }
         let mut seen: Vec<&str> = Vec::new();
-        for (i, (attr, _)) in FIELD_ARRAYS.iter().enumerate() {
+        for (i, array) in FieldArray::ALL.iter().enumerate() {
             let mut msgs = Vec::new();
             for (n, f) in self.fields[i].iter().enumerate() {
                 let k = f.key.trim();
@@ -447,7 +447,7 @@ impl CampaignDraft {
                 }
             }
             if !msgs.is_empty() {
-                e.insert((*attr).into(), msgs.join(" "));
+                e.insert(array.as_str().into(), msgs.join(" "));
             }
         }
         let mut msgs = Vec::new();
@@ -624,18 +624,6 @@ impl CampaignDraft {
     }
 }
 
-/// Image slots accepted per type (§7.2), the ones Apple renders first.
-pub fn slots_for(t: CampaignType) -> &'static [AssetType] {
-    use AssetType::*;
-    match t {
-        CampaignType::Coupon => &[Icon, Logo, Strip, Thumbnail],
-        CampaignType::StoreCard => &[Icon, Logo, Strip],
-        CampaignType::EventTicket => &[Icon, Logo, Strip, Background, Thumbnail],
-        CampaignType::BoardingPass => &[Icon, Logo, Footer, Strip, Background, Thumbnail],
-        CampaignType::Generic => &[Icon, Logo, Thumbnail, Strip],
-    }
-}
-
 fn opt_date(s: &str, editing: bool) -> Option<Option<String>> {
     match from_datetime_local(s) {
         Some(v) => Some(Some(v)),
@@ -668,11 +656,6 @@ fn in_range(s: &str, lo: f64, hi: f64) -> bool {
     s.trim()
         .parse::<f64>()
         .is_ok_and(|v| (lo..=hi).contains(&v))
-}
-
-/// `#rrggbb`, any case.
-pub fn is_hex_colour(s: &str) -> bool {
-    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
 /// A hyphenated UUID.
@@ -790,15 +773,11 @@ impl TemplateDraft {
             ("text_color", &self.text_color),
             ("label_color", &self.label_color),
         ] {
-            if !v.trim().is_empty() && !is_hex_colour(v.trim()) {
+            if !v.trim().is_empty() && !is_hex_color(v.trim()) {
                 e.insert(attr.into(), "Use the form #rrggbb.".into());
             }
         }
-        if self.pass_type == PassType::EventTicket
-            && !self.image(AssetType::Strip).is_empty()
-            && (!self.image(AssetType::Background).is_empty()
-                || !self.image(AssetType::Thumbnail).is_empty())
-        {
+        if event_ticket_strip_conflict(self.pass_type, |t| !self.image(t).is_empty()).is_some() {
             e.insert(
                 "strip_id".into(),
                 "An event ticket with a strip image cannot also have a background or thumbnail."
@@ -1148,6 +1127,22 @@ mod tests {
         d.images.insert(AssetType::Strip, "s".into());
         d.images.insert(AssetType::Background, "b".into());
         assert!(d.validate().contains_key("strip_id"));
+    }
+
+    #[test]
+    fn a_fixed_code_the_barcode_cannot_hold_is_flagged_on_its_field() {
+        let mut d = CampaignDraft::new(CampaignType::Coupon);
+        d.name = "Spring".into();
+        d.images.insert(AssetType::Icon, "i".into());
+        d.code_type = CodeType::Fixed;
+        d.code_fixed_value = "SPRING-5€".into();
+        let e = d.validate();
+        assert!(e["code_fixed_value"].contains("U+20AC"), "{e:?}");
+        d.code_fixed_value = "SPRING-5".into();
+        assert!(d.validate().is_empty(), "{:?}", d.validate());
+        d.barcode_format = BarcodeFormat::Ean128;
+        d.code_fixed_value = "café".into();
+        assert!(d.validate()["code_fixed_value"].contains("printable ASCII"));
     }
 
     #[test]

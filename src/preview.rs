@@ -1,6 +1,7 @@
 //! Pure layout of the live pass preview: which fields and images Apple Wallet shows on
 //! the front of a pass of each style, and where. The component only paints this.
 
+use passworks_wire::rules::{event_ticket_strip_conflict, is_hex_color, renders_image};
 use passworks_wire::{AssetType, BarcodeFormat, Behaviour, PassType, TransitType};
 
 /// A field as the preview shows it.
@@ -86,7 +87,7 @@ fn take(mut v: Vec<PreviewField>, n: usize, hidden: &mut Vec<String>) -> Vec<Pre
 
 /// Colour or a default when not `#rrggbb`.
 fn colour(s: &str, default: &str) -> String {
-    if crate::draft::is_hex_colour(s) {
+    if is_hex_color(s) {
         s.to_string()
     } else {
         default.to_string()
@@ -115,24 +116,19 @@ pub fn layout(input: &PreviewInput) -> PreviewLayout {
         1
     };
     let primary = take(conv(&input.fields[1]), primary_max, &mut hidden);
-    let (strip, thumbnail, background_image, footer) = match style {
-        PassType::Coupon | PassType::StoreCard => (img(AssetType::Strip), None, None, None),
-        PassType::EventTicket => {
-            let strip = img(AssetType::Strip);
-            if strip.is_some() {
-                (strip, None, None, None)
-            } else {
-                (
-                    None,
-                    img(AssetType::Thumbnail),
-                    img(AssetType::Background),
-                    None,
-                )
-            }
-        }
-        PassType::Generic => (None, img(AssetType::Thumbnail), None, None),
-        PassType::BoardingPass => (None, None, None, img(AssetType::Footer)),
+    // Only the slots Wallet renders for the style; on an event ticket a strip wins over the
+    // background and thumbnail it excludes.
+    let conflict = event_ticket_strip_conflict(style, |t| img(t).is_some());
+    let shown = |t: AssetType| {
+        let excluded = conflict.as_ref().is_some_and(|c| c.with.contains(&t));
+        img(t).filter(|_| renders_image(style, t) && !excluded)
     };
+    let (strip, thumbnail, background_image, footer) = (
+        shown(AssetType::Strip),
+        shown(AssetType::Thumbnail),
+        shown(AssetType::Background),
+        shown(AssetType::Footer),
+    );
     let combined_row = match style {
         PassType::Coupon | PassType::StoreCard => true,
         PassType::Generic => square,
@@ -352,7 +348,7 @@ pub fn override_images(
 /// show), or empty for the default checkerboard.
 pub fn slot_background(c: &Option<String>) -> String {
     c.as_deref()
-        .filter(|c| crate::draft::is_hex_colour(c))
+        .filter(|c| is_hex_color(c))
         .map(|c| format!("--slot-bg:{c}"))
         .unwrap_or_default()
 }

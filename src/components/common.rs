@@ -81,7 +81,7 @@ pub fn colour_control<D: Send + Sync + 'static>(
                     aria-label=format!("{label} picker")
                     prop:value=move || draft.with(|d| {
                         let v = get(d).trim();
-                        if crate::draft::is_hex_colour(v) { v.to_lowercase() } else { "#000000".into() }
+                        if passworks_wire::rules::is_hex_color(v) { v.to_lowercase() } else { "#000000".into() }
                     })
                     on:input=move |ev| {
                         let v = event_target_value(&ev);

@@ -10,9 +10,10 @@ use passworks_wire::{
 
 use crate::api::{self, ApiError};
 use crate::components::*;
-use crate::draft::{move_row, remove_row, CampaignDraft, FIELD_ARRAYS, MAX_BEACONS, MAX_LOCATIONS};
+use crate::draft::{move_row, remove_row, CampaignDraft};
 use crate::pages::{campaign_href, campaign_path, use_ctype, use_param};
 use crate::preview;
+use passworks_wire::rules::{FieldArray, MAX_BEACONS, MAX_LOCATIONS};
 
 /// Every attribute the form can show an error for.
 const FORM_ATTRS: &[&str] = &[
@@ -160,7 +161,7 @@ pub fn FieldArrayEditor(
     errors: FormErrors,
     arr: usize,
 ) -> impl IntoView {
-    let (attr, title) = FIELD_ARRAYS[arr];
+    let (attr, title) = (FieldArray::ALL[arr].as_str(), FieldArray::ALL[arr].label());
     let row_ids = move || draft.with(|d| d.fields[arr].iter().map(|f| f.id).collect::<Vec<_>>());
     let get = move |id: u32, f: fn(&crate::draft::FieldRow) -> String| {
         draft.with(|d| {

@@ -12,7 +12,7 @@ use passworks_wire::{
 
 use crate::api::{self, ApiError, ApiResult};
 use crate::components::*;
-use crate::draft::{pass_image_overrides, slots_for, PassDraft, IMAGE_SLOTS};
+use crate::draft::{pass_image_overrides, PassDraft, IMAGE_SLOTS};
 use crate::pages::{campaign_href, campaign_path, use_ctype, use_param, CampaignNav};
 use crate::preview;
 use crate::table_state::{Column, FilterKind};
@@ -434,7 +434,7 @@ fn ImageOverrides(
             open.set(true);
         }
     });
-    let used = slots_for(ctype);
+    let used = passworks_wire::rules::image_slots(ctype.pass_type());
     let mut order: Vec<AssetType> = used.to_vec();
     order.extend(IMAGE_SLOTS.iter().filter(|s| !used.contains(s)));
     let used_names = used

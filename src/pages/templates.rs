@@ -14,8 +14,7 @@ use passworks_wire::{
 use crate::api::{self, ApiError};
 use crate::components::*;
 use crate::draft::{
-    barcode_label, campaign_type_of, slots_for, style_label, template_images, TemplateDraft,
-    IMAGE_SLOTS,
+    barcode_label, campaign_type_of, style_label, template_images, TemplateDraft, IMAGE_SLOTS,
 };
 use crate::pages::{campaign_href, use_param};
 use crate::preview;
@@ -280,7 +279,7 @@ fn TemplateForm(
     let style_hint = move || {
         let pt = draft.with(|d| d.pass_type);
         let ct = campaign_type_of(pt);
-        let used = slots_for(ct)
+        let used = passworks_wire::rules::image_slots(pt)
             .iter()
             .map(|s| slot_label(*s).to_lowercase())
             .collect::<Vec<_>>()

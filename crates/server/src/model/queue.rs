@@ -173,19 +173,32 @@ pub async fn renew(db: &Db, queue: &Queue, lease: &Lease) -> Result<u64, sqlx::E
     Ok(done.rows_affected())
 }
 
-/// Renews `lease` every third of the queue's lease until the returned task is aborted.
-fn heartbeat(db: Db, queue: Queue, lease: Lease) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let period = (queue.lease / 3).max(Duration::from_millis(50));
-        loop {
-            tokio::time::sleep(period).await;
-            match renew(&db, &queue, &lease).await {
-                Ok(0) => return,
-                Ok(_) => {}
-                Err(e) => tracing::warn!(queue = queue.name, error = %e, "lease renewal failed"),
+/// Renews `lease` every third of the queue's lease until dropped (or until it holds
+/// nothing any more).
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(db: Db, queue: Queue, lease: Lease) -> Heartbeat {
+        Heartbeat(tokio::spawn(async move {
+            let period = (queue.lease / 3).max(Duration::from_millis(50));
+            loop {
+                tokio::time::sleep(period).await;
+                match renew(&db, &queue, &lease).await {
+                    Ok(0) => return,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(queue = queue.name, error = %e, "lease renewal failed")
+                    }
+                }
             }
-        }
-    })
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Claims one batch and works it (renewing its lease meanwhile); returns the rows claimed.
@@ -195,56 +208,43 @@ pub async fn run_batch<W: Worker>(db: &Db, worker: &Arc<W>) -> anyhow::Result<us
     if rows.is_empty() {
         return Ok(0);
     }
-    let claimed = rows.len();
-    let beat = heartbeat(db.clone(), queue.clone(), lease.clone());
-    let result = work_all(worker, &queue, &lease, &rows).await;
-    beat.abort();
-    result.map(|()| claimed)
-}
-
-async fn work_all<W: Worker>(
-    worker: &Arc<W>,
-    queue: &Queue,
-    lease: &Lease,
-    rows: &[AnyRow],
-) -> anyhow::Result<()> {
-    let mut items = rows
+    let _heartbeat = Heartbeat::start(db.clone(), queue.clone(), lease.clone());
+    let items = rows
         .iter()
         .map(|r| worker.item(r))
         .collect::<Result<Vec<_>, _>>()?;
+    work_all(worker, queue.parallel, &lease, items).await?;
+    Ok(rows.len())
+}
+
+/// Works `items`, `parallel` at a time; every item is worked even when one fails, and the
+/// first error is returned.
+async fn work_all<W: Worker>(
+    worker: &Arc<W>,
+    parallel: usize,
+    lease: &Lease,
+    mut items: Vec<W::Item>,
+) -> anyhow::Result<()> {
     let mut first_error = None;
-    while !items.is_empty() {
-        let chunk: Vec<_> = items
-            .drain(..queue.parallel.clamp(1, items.len()))
-            .collect();
-        if chunk.len() == 1 {
-            for item in chunk {
-                if let Err(e) = worker.clone().work(lease.clone(), item).await {
-                    first_error.get_or_insert(e);
-                }
+    if parallel <= 1 {
+        for item in items.drain(..) {
+            if let Err(e) = worker.clone().work(lease.clone(), item).await {
+                first_error.get_or_insert(e);
             }
-            continue;
         }
+    }
+    while !items.is_empty() {
         let mut set = tokio::task::JoinSet::new();
-        for item in chunk {
+        for item in items.drain(..parallel.min(items.len())) {
             set.spawn(worker.clone().work(lease.clone(), item));
         }
         while let Some(done) = set.join_next().await {
-            match done {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    first_error.get_or_insert(e);
-                }
-                Err(e) => {
-                    first_error.get_or_insert(e.into());
-                }
+            if let Err(e) = done.map_err(anyhow::Error::from).and_then(|r| r) {
+                first_error.get_or_insert(e);
             }
         }
     }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// Starts the worker loop of a queue in this process: claim a batch, work it, and poll again

@@ -2,7 +2,8 @@
 //! one PostgreSQL database deliver each of 200 webhook events exactly once to a slow
 //! receiver; a renewed lease keeps a slow item from being claimed twice; a lapsed lease
 //! (holder gone) lets another worker take the item over and fences the old holder out;
-//! retries back off and stop at the attempt limit and the retry window.
+//! retries back off and stop at the attempt limit and the retry window; a merge job taken
+//! over resumes from its cursor, and a job of an unknown kind fails with the reason.
 
 mod common;
 
@@ -476,3 +477,102 @@ async fn webhook_retries_stop_after_the_retry_window(backend: Backend) {
     t.drop_db().await;
 }
 both_backends!(webhook_retries_stop_after_the_retry_window);
+
+async fn taken_over_job_resumes_from_its_cursor_and_fences_the_old_holder(backend: Backend) {
+    use passworks_server::model::jobs::{self, JobPayload, MergeState};
+    let t = TestDb::new(backend).await;
+    let account = passworks_server::api::account::create_account(&t.db, "Alice", None, false)
+        .await
+        .unwrap();
+    let campaign = "00000000-0000-4000-8000-000000000001";
+    let mut tx = t.db.begin().await.unwrap();
+    let id = jobs::enqueue_merge(&mut tx, &account.id, campaign, Some("New offer"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let q = jobs::queue();
+    let (old, rows) = queue::claim(&t.db, &q).await.unwrap();
+    let job = jobs::claimed_from_row(&rows[0]).unwrap();
+    assert_eq!(job.id, id);
+    let JobPayload::Merge {
+        campaign_id,
+        mut state,
+    } = job.payload.unwrap();
+    assert_eq!(campaign_id, campaign);
+    assert_eq!(
+        state,
+        MergeState {
+            push_message: Some("New offer".into()),
+            cursor: String::new()
+        }
+    );
+    state.cursor = "pass-500".into();
+    let mut conn = t.db.pool.acquire().await.unwrap();
+    assert!(jobs::advance(&mut conn, &old, &id, 500, &state)
+        .await
+        .unwrap());
+
+    // The holder dies: once its lease lapses, another worker takes the job over and
+    // resumes after the last merged pass.
+    sqlx::query("UPDATE jobs SET locked_until = $1")
+        .bind(format_time(
+            chrono::Utc::now() - chrono::Duration::seconds(1),
+        ))
+        .execute(&t.db.pool)
+        .await
+        .unwrap();
+    let (new, rows) = queue::claim(&t.db, &q).await.unwrap();
+    let JobPayload::Merge { state: resumed, .. } =
+        jobs::claimed_from_row(&rows[0]).unwrap().payload.unwrap();
+    assert_eq!(resumed.cursor, "pass-500");
+
+    // The old holder can neither advance nor finish the job any more.
+    assert!(!jobs::advance(&mut conn, &old, &id, 1, &state)
+        .await
+        .unwrap());
+    assert!(!jobs::finish(&mut conn, &old, &id).await.unwrap());
+    assert!(!jobs::fail(&t.db, &old, &id, "late").await.unwrap());
+    assert!(jobs::finish(&mut conn, &new, &id).await.unwrap());
+    let row = sqlx::query("SELECT state, processed, total, error FROM jobs")
+        .fetch_one(&t.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(row.get::<String, _>("state"), "done");
+    assert_eq!(row.get::<i64, _>("processed"), 500);
+    assert_eq!(row.get::<i64, _>("total"), 500);
+    assert_eq!(row.get::<Option<String>, _>("error"), None);
+    drop(conn);
+    t.drop_db().await;
+}
+both_backends!(taken_over_job_resumes_from_its_cursor_and_fences_the_old_holder);
+
+async fn unknown_job_kinds_fail_with_a_reason(backend: Backend) {
+    let server = common::TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let account = alice.get("/account").await.expect(200).id();
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = format_time(chrono::Utc::now());
+    sqlx::query(
+        "INSERT INTO jobs (id, account_id, kind, state, payload, created_at, updated_at) \
+         VALUES ($1, $2, 'export', 'queued', '{}', $3, $3)",
+    )
+    .bind(&id)
+    .bind(&account)
+    .bind(&now)
+    .execute(&server.running.state.db.pool)
+    .await
+    .unwrap();
+    let mut job = serde_json::Value::Null;
+    for _ in 0..100 {
+        job = alice.get(&format!("/jobs/{id}")).await.expect(200).body;
+        if job["state"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(job["state"], "failed");
+    assert_eq!(job["error"], "unknown job kind \"export\"");
+    server.stop().await;
+}
+both_backends!(unknown_job_kinds_fail_with_a_reason);

@@ -137,6 +137,12 @@ pub struct ServeArgs {
     )]
     pub webhook_retry_base_seconds: i64,
 
+    /// How long a claimed webhook delivery stays leased to one server process, in seconds.
+    /// The process renews the lease every third of it while it delivers; when a process
+    /// dies, its deliveries are retried by another one after at most this long.
+    #[arg(long, env = "PASSWORKS_WEBHOOK_LEASE_SECONDS", default_value_t = 15)]
+    pub webhook_lease_seconds: i64,
+
     /// Do not create a first account when the database is empty.
     #[arg(long, env = "PASSWORKS_NO_FIRST_ACCOUNT")]
     pub no_first_account: bool,
@@ -161,6 +167,7 @@ impl ServeArgs {
             apns_url: "https://api.push.apple.com".into(),
             allow_private_webhooks: false,
             webhook_retry_base_seconds: 30,
+            webhook_lease_seconds: 15,
             no_first_account: true,
         }
     }

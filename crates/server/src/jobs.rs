@@ -1,44 +1,44 @@
 //! Background jobs (the `jobs` table): work too large for a request, today the merge of a
 //! campaign into its passes (C6).
 //!
-//! [`enqueue_merge`] writes a `queued` job; the worker ([`spawn_worker`]) claims it with a
-//! lease (`locked_until`; on PostgreSQL also `FOR UPDATE SKIP LOCKED`, so several server
-//! processes never run one job twice; a job whose process died is taken over when its
-//! lease expires) and processes the campaign's passes in batches of [`BATCH`] by id order,
-//! one transaction per batch: the campaign is applied to each pass with
+//! [`enqueue_merge`] writes a `queued` job with a typed payload
+//! ([`crate::model::jobs::JobPayload`]); the worker ([`spawn_worker`]) is a
+//! [`crate::model::queue`] queue: it claims one job with a lease that its heartbeat renews
+//! while the job runs (several server processes never run one job twice; a job whose
+//! process died is taken over when its lease lapses, and resumes from its cursor) and
+//! processes the campaign's passes in batches of [`BATCH`] by id order, one transaction per
+//! batch: the campaign is applied to each pass with
 //! [`crate::api::campaigns::merge::merge_pass_doc`], changed passes are written, their
 //! devices get a push (with the job's `push_message` as `changeMessage` on the changed
 //! fields) and the job's `processed` count and cursor advance. Memory is bounded by one
 //! batch, whatever the campaign size. States: `queued`, `running`, `done`, `failed` (with
-//! `error`).
+//! `error`); a failed job is not retried.
 //!
 //! `GET /v2/jobs` (paginated) and `GET /v2/jobs/{id}` show an account's own jobs.
 
 use crate::api::campaigns::load_campaign_tx;
 use crate::api::campaigns::merge::merge_pass_doc;
-use crate::api::passes::{pass_from_row, PassDoc, PASS_COLUMNS};
+use crate::api::passes::PassDoc;
 use crate::api::util::parse_id;
 use crate::apns::{certificate_of_campaign, enqueue_push_for_changes};
 use crate::auth::Auth;
-use crate::db::{format_time, new_id, now, Db};
+use crate::db::{now, Db};
 use crate::error::{ApiError, ApiResult};
-use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
+use crate::list::{ListParams, Paged};
+use crate::model::jobs::{self as store, Claimed, JobPayload, MergeState};
+use crate::model::queue::{self, Lease, Queue, Worker};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use passworks_wire as wire;
-use serde_json::{json, Value};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
-use std::time::Duration;
+use std::sync::Arc;
+
+pub use crate::model::jobs::{enqueue_merge, JobKind};
 
 /// Passes merged per transaction.
 pub const BATCH: i64 = 500;
-/// How long a claimed job stays leased between two batches.
-const LEASE: Duration = Duration::from_secs(120);
-/// The kind of a campaign merge job.
-pub const MERGE: &str = "merge";
 
 /// Routes of this module (relative to `/v2`).
 pub fn router() -> Router<AppState> {
@@ -47,111 +47,50 @@ pub fn router() -> Router<AppState> {
         .route("/jobs/{job_id}", get(show))
 }
 
-/// Queues the merge of a campaign into its passes (inside the caller's transaction) and
-/// returns the job id. `push_message` is shown on the lock screen of updated passes.
-pub async fn enqueue_merge(
-    conn: &mut AnyConnection,
-    account_id: &str,
-    campaign_id: &str,
-    push_message: Option<&str>,
-) -> Result<String, sqlx::Error> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passes WHERE campaign_id = $1")
-        .bind(campaign_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let id = new_id();
-    let ts = now();
-    sqlx::query(
-        "INSERT INTO jobs (id, account_id, kind, campaign_id, state, total, processed, payload, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $7, $7)",
-    )
-    .bind(&id)
-    .bind(account_id)
-    .bind(MERGE)
-    .bind(campaign_id)
-    .bind(total)
-    .bind(json!({ "push_message": push_message, "cursor": "" }).to_string())
-    .bind(&ts)
-    .execute(conn)
-    .await?;
-    Ok(id)
+/// The job worker: runs claimed jobs by kind.
+pub struct Jobs {
+    db: Db,
+    queue: Queue,
+}
+
+impl Worker for Jobs {
+    type Item = Claimed;
+
+    fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    fn item(&self, row: &AnyRow) -> Result<Claimed, sqlx::Error> {
+        store::claimed_from_row(row)
+    }
+
+    async fn work(self: Arc<Self>, lease: Lease, job: Claimed) -> anyhow::Result<()> {
+        run(&self.db, &lease, job).await
+    }
 }
 
 /// Starts the job worker of this process.
 pub fn spawn_worker(state: AppState) {
-    tokio::spawn(async move {
-        loop {
-            match run_once(&state.db).await {
-                Ok(true) => {}
-                Ok(false) => tokio::time::sleep(Duration::from_millis(300)).await,
-                Err(e) => {
-                    tracing::warn!(error = %e, "job worker");
-                    tokio::time::sleep(Duration::from_secs(2)).await;
-                }
-            }
-        }
-    });
-}
-
-fn lease_until() -> String {
-    format_time(chrono::Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default())
-}
-
-struct Claimed {
-    id: String,
-    kind: String,
-    campaign_id: Option<String>,
-    payload: Value,
-}
-
-/// Claims one due job and runs it to the end; `false` when there was none.
-pub async fn run_once(db: &Db) -> anyhow::Result<bool> {
-    let Some(job) = claim(db).await? else {
-        return Ok(false);
+    let worker = Jobs {
+        db: state.db.clone(),
+        queue: store::queue(),
     };
-    let result = match (job.kind.as_str(), &job.campaign_id) {
-        (MERGE, Some(campaign_id)) => run_merge(db, &job, campaign_id).await,
-        _ => Err(anyhow::anyhow!("unknown job kind {:?}", job.kind)),
+    queue::spawn(state.db, worker);
+}
+
+/// Runs a claimed job to the end; a failure marks it `failed` with the reason.
+async fn run(db: &Db, lease: &Lease, job: Claimed) -> anyhow::Result<()> {
+    let result = match job.payload {
+        Ok(JobPayload::Merge { campaign_id, state }) => {
+            run_merge(db, lease, &job.id, &campaign_id, state).await
+        }
+        Err(reason) => Err(anyhow::anyhow!(reason)),
     };
     if let Err(e) = result {
         tracing::error!(job = %job.id, error = %e, "job failed");
-        sqlx::query(
-            "UPDATE jobs SET state = 'failed', error = $1, locked_until = NULL, updated_at = $2 \
-             WHERE id = $3",
-        )
-        .bind(e.to_string().chars().take(1000).collect::<String>())
-        .bind(now())
-        .bind(&job.id)
-        .execute(&db.pool)
-        .await?;
+        store::fail(db, lease, &job.id, &e.to_string()).await?;
     }
-    Ok(true)
-}
-
-async fn claim(db: &Db) -> Result<Option<Claimed>, sqlx::Error> {
-    let ts = now();
-    let sql = format!(
-        "UPDATE jobs SET state = 'running', locked_until = $1, updated_at = $2 WHERE id IN (\
-           SELECT id FROM jobs WHERE state = 'queued' \
-           OR (state = 'running' AND (locked_until IS NULL OR locked_until < $2)) \
-           ORDER BY created_at, id LIMIT 1{}) \
-         RETURNING id, kind, campaign_id, payload",
-        db.skip_locked()
-    );
-    let row = sqlx::query(&sql)
-        .bind(lease_until())
-        .bind(&ts)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.map(|r| {
-        Ok(Claimed {
-            id: r.try_get("id")?,
-            kind: r.try_get("kind")?,
-            campaign_id: r.try_get("campaign_id")?,
-            payload: crate::db::get_json(&r, "payload"),
-        })
-    })
-    .transpose()
+    Ok(())
 }
 
 /// Keys of the fields whose value (or label) differs between two versions of a pass,
@@ -170,60 +109,47 @@ pub fn changed_keys(before: &PassDoc, after: &PassDoc) -> Vec<String> {
         .collect()
 }
 
-async fn run_merge(db: &Db, job: &Claimed, campaign_id: &str) -> anyhow::Result<()> {
-    let message = job
-        .payload
-        .get("push_message")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let mut cursor = job
-        .payload
-        .get("cursor")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+async fn run_merge(
+    db: &Db,
+    lease: &Lease,
+    job_id: &str,
+    campaign_id: &str,
+    mut state: MergeState,
+) -> anyhow::Result<()> {
     loop {
         let mut tx = db.begin().await?;
         let Some(campaign) = load_campaign_tx(&mut tx, campaign_id).await? else {
-            finish(&mut tx, &job.id).await?;
+            store::finish(&mut tx, lease, job_id).await?;
             tx.commit().await?;
             return Ok(());
         };
-        let sql = format!(
-            "SELECT {PASS_COLUMNS} FROM passes WHERE campaign_id = $1 AND id > $2 \
-             ORDER BY id LIMIT $3"
-        );
-        let rows: Vec<AnyRow> = sqlx::query(&sql)
-            .bind(campaign_id)
-            .bind(&cursor)
-            .bind(BATCH)
-            .fetch_all(&mut *tx)
-            .await?;
-        if rows.is_empty() {
-            finish(&mut tx, &job.id).await?;
+        let passes = store::passes_after(&mut tx, campaign_id, &state.cursor, BATCH).await?;
+        if passes.is_empty() {
+            store::finish(&mut tx, lease, job_id).await?;
             tx.commit().await?;
             return Ok(());
         }
         let ts = now();
         let mut changes = Vec::new();
-        for row in &rows {
-            let mut pass = pass_from_row(row)?;
-            cursor = pass.id.clone();
+        let n = passes.len() as i64;
+        for mut pass in passes {
+            state.cursor = pass.id.clone();
             let before = pass.doc.clone();
             merge_pass_doc(&campaign, &mut pass.doc);
             if pass.doc != before {
-                sqlx::query("UPDATE passes SET doc = $1, updated_at = $2 WHERE id = $3")
-                    .bind(serde_json::to_string(&pass.doc)?)
-                    .bind(&ts)
-                    .bind(&pass.id)
-                    .execute(&mut *tx)
-                    .await?;
+                store::write_pass_doc(&mut tx, &pass.id, &pass.doc, &ts).await?;
                 changes.push((pass.id.clone(), changed_keys(&before, &pass.doc)));
             }
         }
         if !changes.is_empty() {
             let cert = certificate_of_campaign(&mut tx, campaign_id).await?;
-            enqueue_push_for_changes(&mut tx, cert.as_ref(), &changes, message.as_deref()).await?;
+            enqueue_push_for_changes(
+                &mut tx,
+                cert.as_ref(),
+                &changes,
+                state.push_message.as_deref(),
+            )
+            .await?;
             crate::events::bump_counter(
                 &mut tx,
                 campaign_id,
@@ -233,88 +159,27 @@ async fn run_merge(db: &Db, job: &Claimed, campaign_id: &str) -> anyhow::Result<
             )
             .await?;
         }
-        let still_ours = sqlx::query(
-            "UPDATE jobs SET processed = processed + $1, payload = $2, locked_until = $3, \
-             updated_at = $4 WHERE id = $5 AND state = 'running'",
-        )
-        .bind(rows.len() as i64)
-        .bind(json!({ "push_message": message, "cursor": cursor }).to_string())
-        .bind(lease_until())
-        .bind(&ts)
-        .bind(&job.id)
-        .execute(&mut *tx)
-        .await?;
-        if still_ours.rows_affected() == 0 {
-            anyhow::bail!("job {} is no longer running", job.id);
+        if !store::advance(&mut tx, lease, job_id, n, &state).await? {
+            // Another process holds the job now: roll this batch back and let it go on.
+            tracing::warn!(job = %job_id, "job lease was taken over; stopping");
+            return Ok(());
         }
         tx.commit().await?;
-        if (rows.len() as i64) < BATCH {
+        if n < BATCH {
             let mut tx = db.begin().await?;
-            finish(&mut tx, &job.id).await?;
+            store::finish(&mut tx, lease, job_id).await?;
             tx.commit().await?;
             return Ok(());
         }
     }
 }
 
-/// Marks a job done; `total` becomes what was processed (passes created or deleted while
-/// it ran change the count).
-async fn finish(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE jobs SET state = 'done', total = processed, locked_until = NULL, updated_at = $1 \
-         WHERE id = $2",
-    )
-    .bind(now())
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-const SELECT: &str =
-    "id, kind, campaign_id, state, total, processed, error, created_at, updated_at";
-
-fn job_from_row(r: &AnyRow) -> Result<wire::Job, sqlx::Error> {
-    Ok(wire::Job {
-        id: r.try_get("id")?,
-        kind: r.try_get("kind")?,
-        campaign_id: r.try_get("campaign_id")?,
-        state: r.try_get("state")?,
-        total: r.try_get("total")?,
-        processed: r.try_get("processed")?,
-        error: r.try_get("error")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
-const COLUMNS: &[crate::list::Column] = &[
-    col("id", "id", Kind::Text),
-    col("kind", "kind", Kind::Text),
-    col("campaign_id", "campaign_id", Kind::Text),
-    col("state", "state", Kind::Text),
-    col("total", "total", Kind::Int),
-    col("processed", "processed", Kind::Int),
-    col("created_at", "created_at", Kind::Time),
-    col("updated_at", "updated_at", Kind::Time),
-];
-
 async fn list(
     State(state): State<AppState>,
     Auth(account): Auth,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Job>> {
-    Listing {
-        select: SELECT,
-        from: "jobs",
-        scope: "account_id = $1",
-        scope_binds: vec![Bind::Text(account.id.clone())],
-        columns: COLUMNS,
-        default_order: "created_at",
-        unique: "id",
-    }
-    .page(&state.db, &params, job_from_row)
-    .await
+    store::page(&state.db, &account.id, &params).await
 }
 
 async fn show(
@@ -323,15 +188,10 @@ async fn show(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<wire::Job>> {
     let id = parse_id(&raw, "job")?;
-    let row = sqlx::query(&format!(
-        "SELECT {SELECT} FROM jobs WHERE id = $1 AND account_id = $2"
-    ))
-    .bind(&id)
-    .bind(&account.id)
-    .fetch_optional(&state.db.pool)
-    .await?
-    .ok_or_else(|| ApiError::not_found("job"))?;
-    Ok(Json(job_from_row(&row)?))
+    let job = store::find(&state.db, &account.id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    Ok(Json(job))
 }
 
 #[cfg(test)]

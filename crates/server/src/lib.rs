@@ -17,6 +17,7 @@ pub mod events;
 pub mod expiry;
 pub mod jobs;
 pub mod list;
+pub mod model;
 pub mod pages;
 pub mod passkit;
 pub mod signing;
@@ -157,6 +158,7 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         apns_url: args.apns_url.clone(),
         allow_private_webhooks: args.allow_private_webhooks,
         webhook_retry_base_seconds: args.webhook_retry_base_seconds.max(1),
+        webhook_lease_seconds: args.webhook_lease_seconds.max(1),
     };
     let state = AppState {
         db,

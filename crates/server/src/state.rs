@@ -22,6 +22,8 @@ pub struct Settings {
     pub allow_private_webhooks: bool,
     /// First webhook retry delay in seconds (doubles per attempt).
     pub webhook_retry_base_seconds: i64,
+    /// Lease of a claimed webhook delivery in seconds (renewed while delivering).
+    pub webhook_lease_seconds: i64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -41,6 +43,7 @@ impl std::fmt::Debug for Settings {
                 "webhook_retry_base_seconds",
                 &self.webhook_retry_base_seconds,
             )
+            .field("webhook_lease_seconds", &self.webhook_lease_seconds)
             .finish()
     }
 }

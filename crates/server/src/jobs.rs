@@ -17,6 +17,7 @@
 use crate::api::campaigns::load_campaign_tx;
 use crate::api::campaigns::merge::merge_pass_doc;
 use crate::api::passes::{pass_from_row, PassDoc, PASS_COLUMNS};
+use crate::api::routes::{doc, Routes};
 use crate::api::util::parse_id;
 use crate::apns::{certificate_of_campaign, enqueue_push_for_changes};
 use crate::auth::Auth;
@@ -25,8 +26,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use passworks_wire as wire;
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
@@ -41,10 +41,18 @@ const LEASE: Duration = Duration::from_secs(120);
 pub const MERGE: &str = "merge";
 
 /// Routes of this module (relative to `/v2`).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/jobs", get(list))
-        .route("/jobs/{job_id}", get(show))
+pub fn router() -> Routes {
+    Routes::new("Jobs")
+        .get(
+            "/jobs",
+            list,
+            doc("Background jobs (extension)").list::<wire::Job>(COLUMNS),
+        )
+        .get(
+            "/jobs/{job_id}",
+            show,
+            doc("One background job (extension)").ok::<wire::Job>(),
+        )
 }
 
 /// Queues the merge of a campaign into its passes (inside the caller's transaction) and

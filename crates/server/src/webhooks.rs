@@ -8,14 +8,13 @@
 //! Delivery is at-least-once: a process killed mid-delivery leaves a lease that expires,
 //! and another process (or the restarted one) delivers the event again.
 
+use crate::api::routes::{doc, Routes};
 use crate::auth::Auth;
 use crate::db::{format_time, new_id, now, Db};
 use crate::error::ApiResult;
 use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::routing::get;
-use axum::Router;
 use hmac::{Hmac, Mac};
 use passworks_wire as wire;
 use serde_json::Value;
@@ -35,8 +34,12 @@ const RETRY_WINDOW_HOURS: i64 = 25;
 const MAX_BACKOFF_SECS: i64 = 4 * 3600;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/webhook_deliveries", get(list))
+pub fn router() -> Routes {
+    Routes::new("Webhooks").get(
+        "/webhook_deliveries",
+        list,
+        doc("Webhook delivery attempts (extension)").list::<wire::WebhookDelivery>(COLUMNS),
+    )
 }
 
 /// Queues a delivery of `payload` for `event_id` (call inside the event's transaction).

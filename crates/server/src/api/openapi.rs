@@ -12,6 +12,7 @@ use super::routes::{doc, error_response_name, status_text, Routes, SchemaOf};
 use axum::Json;
 use passworks_wire as wire;
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{PathItem, PathsBuilder};
@@ -30,8 +31,10 @@ pub fn router() -> Routes {
     )
 }
 
-async fn serve() -> Json<OpenApi> {
-    Json(document())
+/// The document, built once per process (it only changes with the code).
+async fn serve() -> Json<&'static OpenApi> {
+    static DOCUMENT: OnceLock<OpenApi> = OnceLock::new();
+    Json(DOCUMENT.get_or_init(document))
 }
 
 /// The headers of a 429.

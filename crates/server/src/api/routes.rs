@@ -512,11 +512,11 @@ pub const PAGE_HEADERS: &[(&str, &str)] = &[
     ("X-Per-Page", "Effective page size."),
     (
         "X-Next-Page",
-        "The next page; empty (no page number) on the last page.",
+        "The next page number; absent (sent empty) on the last page.",
     ),
     (
         "X-Prev-Page",
-        "The previous page; empty (no page number) on page 1.",
+        "The previous page number; absent (sent empty) on page 1.",
     ),
     ("X-Offset", "Offset of the first item of this page."),
 ];

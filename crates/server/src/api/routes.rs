@@ -846,3 +846,47 @@ impl Operation {
         op.build()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passworks_wire::Ping;
+
+    async fn handler() {}
+
+    #[test]
+    fn each_method_and_path_is_one_operation() {
+        let routes = Routes::new("T")
+            .get("/a", handler, doc("read").ok::<Ping>())
+            .post(
+                "/a",
+                handler,
+                doc("write").ok::<Ping>().body::<Ping>("ping"),
+            );
+        let ops: Vec<_> = routes
+            .operations()
+            .iter()
+            .map(|o| (o.method.clone(), o.path.clone(), o.operation_id()))
+            .collect();
+        assert_eq!(
+            ops,
+            vec![
+                (Method::GET, "/a".to_string(), "get_a".to_string()),
+                (Method::POST, "/a".to_string(), "post_a".to_string()),
+            ]
+        );
+        let write = &routes.operations()[1];
+        assert_eq!(
+            write.error_statuses().into_iter().collect::<Vec<_>>(),
+            vec![400, 401, 403, 413, 429]
+        );
+    }
+
+    #[test]
+    #[should_panic]
+    fn a_route_cannot_be_registered_twice() {
+        let _ = Routes::new("T")
+            .get("/a", handler, doc("one").ok::<Ping>())
+            .get("/a", handler, doc("two").ok::<Ping>());
+    }
+}

@@ -32,11 +32,11 @@ use std::collections::BTreeSet;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{
-    HttpMethod, Operation as OpenApiOperation, OperationBuilder, ParameterBuilder, ParameterIn,
-    ParameterStyle,
+    HttpMethod, Operation as OpenApiOperation, OperationBuilder, Parameter, ParameterBuilder,
+    ParameterIn, ParameterStyle,
 };
-use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::response::{ResponseBuilder, ResponsesBuilder};
+use utoipa::openapi::request_body::{RequestBody, RequestBodyBuilder};
+use utoipa::openapi::response::{ResponseBuilder, Responses, ResponsesBuilder};
 use utoipa::openapi::schema::{
     AllOfBuilder, AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema,
     SchemaFormat, Type,
@@ -642,11 +642,24 @@ impl Operation {
 
     /// The OpenAPI operation.
     pub fn to_openapi(&self) -> OpenApiOperation {
-        let d = &self.doc;
         let mut op = OperationBuilder::new()
-            .summary(Some(d.summary.clone()))
+            .summary(Some(self.doc.summary.clone()))
             .tag(self.tag.clone())
-            .operation_id(Some(self.operation_id()));
+            .operation_id(Some(self.operation_id()))
+            .parameters(Some(self.parameters()).filter(|p| !p.is_empty()))
+            .request_body(self.request_body())
+            .responses(self.responses());
+        if self.doc.public {
+            // Credentials are optional.
+            op = op.security(SecurityRequirement::default());
+        }
+        op.build()
+    }
+
+    /// Path parameters in order, then query parameters (paging, the route's own, filters).
+    fn parameters(&self) -> Vec<Parameter> {
+        let d = &self.doc;
+        let mut params = Vec::new();
         for segment in self.path.split('/') {
             if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 let schema = if name.ends_with("_id") {
@@ -654,12 +667,13 @@ impl Operation {
                 } else {
                     string_schema()
                 };
-                op = op.parameter(
+                params.push(
                     ParameterBuilder::new()
                         .name(name)
                         .parameter_in(ParameterIn::Path)
                         .required(Required::True)
-                        .schema(Some(schema)),
+                        .schema(Some(schema))
+                        .build(),
                 );
             }
         }
@@ -676,102 +690,114 @@ impl Operation {
                     string_schema().format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
                 }
             };
-            op = op.parameter(
+            params.push(
                 ParameterBuilder::new()
                     .name(p.name)
                     .parameter_in(ParameterIn::Query)
                     .required(Required::False)
                     .description(Some(p.description))
-                    .schema(Some(schema)),
+                    .schema(Some(schema))
+                    .build(),
             );
         }
         if let Some(columns) = d.filters {
-            op = op.parameter(filter_param(columns));
+            params.push(filter_param(columns).build());
         }
-        if let Some(body) = &d.body {
-            let (content_type, schema, required): (_, RefOr<Schema>, _) = match body {
-                Body::Wrapped {
-                    root,
-                    schema,
-                    required,
-                } => (
-                    "application/json",
-                    ObjectBuilder::new()
-                        .property(*root, self.body_schema(schema))
-                        .required(*root)
-                        .into(),
-                    *required,
-                ),
-                Body::Flat { schema, root: None } => {
-                    ("application/json", self.body_schema(schema), true)
-                }
-                Body::Flat {
-                    schema,
-                    root: Some(root),
-                } => (
-                    "application/json",
-                    OneOfBuilder::new()
-                        .item(self.body_schema(schema))
-                        .item(
-                            ObjectBuilder::new()
-                                .property(*root, self.body_schema(schema))
-                                .required(*root),
-                        )
-                        .into(),
-                    true,
-                ),
-                Body::Anywhere { schema } => (
-                    "application/json",
-                    AnyOfBuilder::new()
-                        .item(self.body_schema(schema))
-                        .item(
-                            ObjectBuilder::new()
-                                .schema_type(Type::Object)
-                                .additional_properties(Some(self.body_schema(schema))),
-                        )
-                        .description(Some(
-                            "The attributes at the top level, or under the type's root key.",
-                        ))
-                        .into(),
-                    false,
-                ),
-                Body::FreeObject => (
-                    "application/json",
-                    ObjectBuilder::new().schema_type(Type::Object).into(),
-                    true,
-                ),
-                Body::Multipart { parts, .. } => {
-                    let mut o = ObjectBuilder::new();
-                    for part in *parts {
-                        let s = if part.file {
-                            string_schema().content_media_type("application/octet-stream")
-                        } else {
-                            string_schema()
-                        };
-                        o = o.property(part.name, s.description(Some(part.description)));
-                        if part.required {
-                            o = o.required(part.name);
-                        }
-                    }
-                    ("multipart/form-data", o.into(), true)
-                }
-            };
-            op = op.request_body(Some(
-                RequestBodyBuilder::new()
-                    .content(
-                        content_type,
-                        ContentBuilder::new().schema(Some(schema)).build(),
-                    )
-                    .required(Some(if required {
-                        Required::True
-                    } else {
-                        Required::False
-                    }))
-                    .build(),
-            ));
-        }
+        params
+    }
 
-        let (status, response) = match &d.success {
+    /// The request body, when the route reads one.
+    fn request_body(&self) -> Option<RequestBody> {
+        let (content_type, schema, required) = self.body_content(self.doc.body.as_ref()?);
+        Some(
+            RequestBodyBuilder::new()
+                .content(
+                    content_type,
+                    ContentBuilder::new().schema(Some(schema)).build(),
+                )
+                .required(Some(if required {
+                    Required::True
+                } else {
+                    Required::False
+                }))
+                .build(),
+        )
+    }
+
+    /// The media type, schema and requiredness of a request body.
+    fn body_content(&self, body: &Body) -> (&'static str, RefOr<Schema>, bool) {
+        match body {
+            Body::Wrapped {
+                root,
+                schema,
+                required,
+            } => (
+                "application/json",
+                ObjectBuilder::new()
+                    .property(*root, self.body_schema(schema))
+                    .required(*root)
+                    .into(),
+                *required,
+            ),
+            Body::Flat { schema, root: None } => {
+                ("application/json", self.body_schema(schema), true)
+            }
+            Body::Flat {
+                schema,
+                root: Some(root),
+            } => (
+                "application/json",
+                OneOfBuilder::new()
+                    .item(self.body_schema(schema))
+                    .item(
+                        ObjectBuilder::new()
+                            .property(*root, self.body_schema(schema))
+                            .required(*root),
+                    )
+                    .into(),
+                true,
+            ),
+            Body::Anywhere { schema } => (
+                "application/json",
+                AnyOfBuilder::new()
+                    .item(self.body_schema(schema))
+                    .item(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Object)
+                            .additional_properties(Some(self.body_schema(schema))),
+                    )
+                    .description(Some(
+                        "The attributes at the top level, or under the type's root key.",
+                    ))
+                    .into(),
+                false,
+            ),
+            Body::FreeObject => (
+                "application/json",
+                ObjectBuilder::new().schema_type(Type::Object).into(),
+                true,
+            ),
+            Body::Multipart { parts, .. } => {
+                let mut o = ObjectBuilder::new();
+                for part in *parts {
+                    let s = if part.file {
+                        string_schema().content_media_type("application/octet-stream")
+                    } else {
+                        string_schema()
+                    };
+                    o = o.property(part.name, s.description(Some(part.description)));
+                    if part.required {
+                        o = o.required(part.name);
+                    }
+                }
+                ("multipart/form-data", o.into(), true)
+            }
+        }
+    }
+
+    /// The success response, then a reference to the shared response of every other status.
+    fn responses(&self) -> Responses {
+        let (status, response) = match &self.doc.success {
             Success::One(status, schema) => (
                 *status,
                 ResponseBuilder::new()
@@ -838,12 +864,7 @@ impl Operation {
                 )),
             );
         }
-        op = op.responses(responses.build());
-        if d.public {
-            // Credentials are optional.
-            op = op.security(SecurityRequirement::default());
-        }
-        op.build()
+        responses.build()
     }
 }
 

@@ -19,6 +19,7 @@
 use crate::api::campaigns::load_campaign_tx;
 use crate::api::campaigns::merge::merge_pass_doc;
 use crate::api::passes::PassDoc;
+use crate::api::routes::{doc, Routes};
 use crate::api::util::parse_id;
 use crate::apns::{certificate_of_campaign, enqueue_push_for_changes};
 use crate::auth::Auth;
@@ -29,8 +30,7 @@ use crate::model::jobs::{self as store, Claimed, JobPayload, MergeState};
 use crate::model::queue::{self, Lease, Queue, Worker};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use passworks_wire as wire;
 use sqlx::any::AnyRow;
 use std::sync::Arc;
@@ -41,10 +41,18 @@ pub use crate::model::jobs::{enqueue_merge, JobKind};
 pub const BATCH: i64 = 500;
 
 /// Routes of this module (relative to `/v2`).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/jobs", get(list))
-        .route("/jobs/{job_id}", get(show))
+pub fn router() -> Routes {
+    Routes::new("Jobs")
+        .get(
+            "/jobs",
+            list,
+            doc("Background jobs (extension)").list::<wire::Job>(store::COLUMNS),
+        )
+        .get(
+            "/jobs/{job_id}",
+            show,
+            doc("One background job (extension)").ok::<wire::Job>(),
+        )
 }
 
 /// The job worker: runs claimed jobs by kind.

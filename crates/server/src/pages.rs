@@ -22,6 +22,7 @@
 use crate::api::campaigns::model::{campaign_from_row, CampaignRecord, CAMPAIGN_COLUMNS};
 use crate::api::passes::{create_pass, load_pass_by_download_token, PassPatch, PassRecord};
 use crate::api::passes::{pass_from_row, PASS_COLUMNS};
+use crate::api::routes::{doc, ParamKind, QueryParam, Routes};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{self, NewEvent};
@@ -59,16 +60,47 @@ pub fn router() -> Router<AppState> {
         .route("/s/{page_token}/{tail}", get(pass_entry))
 }
 
-/// Authenticated `/v2` routes (merged by [`crate::api::router`]).
-pub fn api_router() -> Router<AppState> {
-    let mut router = Router::new().route("/barcode.png", get(barcode_png));
+/// Authenticated `/v2` routes (merged by [`crate::api::routes`]).
+pub fn api_router() -> Routes {
+    const BARCODE_QUERY: &[QueryParam] = &[
+        QueryParam {
+            name: "format",
+            kind: ParamKind::String,
+            description: "qrcode, pdf417, aztec or ean128 (default qrcode).",
+        },
+        QueryParam {
+            name: "message",
+            kind: ParamKind::String,
+            description: "The encoded payload.",
+        },
+        QueryParam {
+            name: "scale",
+            kind: ParamKind::Integer,
+            description: "Module size in pixels, 1-40.",
+        },
+    ];
+    let mut routes = Routes::new("Passes").get(
+        "/barcode.png",
+        barcode_png,
+        doc("Render a barcode as PNG (extension)")
+            .binary("image/png")
+            .query(BARCODE_QUERY)
+            .errors(&[400, 422]),
+    );
     for t in CampaignType::ALL {
-        router = router.route(
-            &format!("/{}/{{campaign_id}}/passes/{{pass_id}}/pkpass", t.as_str()),
-            get(api_pkpass).layer(Extension(*t)),
+        routes = routes.merge(
+            Routes::new(t.plural_label())
+                .get(
+                    &format!("/{}/{{campaign_id}}/passes/{{pass_id}}/pkpass", t.as_str()),
+                    api_pkpass,
+                    doc("The signed .pkpass file (extension)")
+                        .binary(PKPASS_CONTENT_TYPE)
+                        .errors(&[304, 422]),
+                )
+                .extension(*t),
         );
     }
-    router
+    routes
 }
 
 /// What a public URL asks for.

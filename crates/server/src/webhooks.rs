@@ -9,6 +9,7 @@
 //! mid-delivery leaves a lease that lapses, and another process (or the restarted one)
 //! delivers the event again.
 
+use crate::api::routes::{doc, Routes};
 use crate::auth::Auth;
 use crate::db::now;
 use crate::error::ApiResult;
@@ -17,8 +18,6 @@ use crate::model::queue::{self, Backoff, Lease, Queue, Worker};
 use crate::model::webhooks::{self as store, Claimed};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::routing::get;
-use axum::Router;
 use hmac::{Hmac, Mac};
 use passworks_wire as wire;
 use sha2::Sha256;
@@ -33,8 +32,12 @@ pub use crate::model::webhooks::enqueue;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/webhook_deliveries", get(list))
+pub fn router() -> Routes {
+    Routes::new("Webhooks").get(
+        "/webhook_deliveries",
+        list,
+        doc("Webhook delivery attempts (extension)").list::<wire::WebhookDelivery>(store::COLUMNS),
+    )
 }
 
 /// `sha256=<hex>` HMAC-SHA256 of `body` keyed with the webhook token.

@@ -1,22 +1,42 @@
 //! The signed-in account (`GET`/`PATCH /v2/account`, an extension of the contract) and
 //! account creation, shared by the CLI, first start and organizations.
 
+use crate::api::routes::{doc, Routes};
 use crate::auth::{hash_key, Account, Auth, ACCOUNT_COLUMNS};
 use crate::body::JsonBody;
 use crate::db::{new_id, now, random_token, Db};
 use crate::error::{ApiError, ApiResult, Errors};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use passworks_wire as wire;
 use serde_json::Value;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/account", get(show).patch(update).put(update))
-        .route("/account/rotate_webhook_token", post(rotate_webhook_token))
+pub fn router() -> Routes {
+    let update_doc = |summary: &str| {
+        doc(summary)
+            .ok::<wire::Account>()
+            .body::<wire::AccountInput>("account")
+            .errors(&[422])
+    };
+    Routes::new("Account")
+        .get(
+            "/account",
+            show,
+            doc("The signed-in organization (extension)").ok::<wire::Account>(),
+        )
+        .patch(
+            "/account",
+            update,
+            update_doc("Change the name or webhook URL (extension)"),
+        )
+        .put("/account", update, update_doc("Alias of PATCH /account"))
+        .post(
+            "/account/rotate_webhook_token",
+            rotate_webhook_token,
+            doc("New webhook token (extension)").ok::<wire::WebhookToken>(),
+        )
 }
 
 /// Credentials of a newly created account; the key is shown once and stored only hashed.

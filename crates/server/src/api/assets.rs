@@ -8,13 +8,14 @@
 //! `/assets/{id}.png`: the id is a random UUID, and the console's `<img>` tags and the
 //! download pages load it without credentials.
 
+use crate::api::routes::{doc, Part, Routes};
 use crate::auth::Auth;
 use crate::db::{new_id, now};
 use crate::error::{ApiError, ApiResult, Errors};
 use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
 use crate::state::AppState;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -38,15 +39,47 @@ pub const UPLOAD_BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub const MAX_DIMENSION: u32 = 4096;
 
 /// Routes of this module (relative to `/v2`).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
+pub fn router() -> Routes {
+    const PARTS: &[Part] = &[
+        Part {
+            name: "asset[file]",
+            file: true,
+            required: true,
+            description: "The image: PNG, JPEG or GIF, at most 1 MiB and 4096 pixels a side.",
+        },
+        Part {
+            name: "asset[asset_type]",
+            file: false,
+            required: true,
+            description: "The image slot (AssetType).",
+        },
+    ];
+    Routes::new("Assets")
+        .get(
             "/assets",
-            get(list)
-                .post(create)
-                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+            list,
+            doc("List assets").list::<wire::Asset>(LIST_COLUMNS),
         )
-        .route("/assets/{asset_id}", get(show).delete(destroy))
+        .post(
+            "/assets",
+            create,
+            doc("Upload an image (PNG, JPEG or GIF, at most 1 MiB)")
+                .created::<wire::Asset>()
+                .multipart(PARTS, UPLOAD_BODY_LIMIT)
+                .errors(&[422]),
+        )
+        .get(
+            "/assets/{asset_id}",
+            show,
+            doc("One asset").ok::<wire::Asset>(),
+        )
+        .delete(
+            "/assets/{asset_id}",
+            destroy,
+            doc("Delete an asset not used by a template")
+                .ok::<wire::DeleteOk>()
+                .errors(&[412]),
+        )
 }
 
 /// The public, unauthenticated route serving stored PNGs at `/assets/{id}.png`. Mount it

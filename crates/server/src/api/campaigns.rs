@@ -19,6 +19,7 @@ use self::values::{
     check_unique_keys, field_from_input, not_in_list, Reader, FIELD_ARRAYS, MAX_STRING, MAX_TEXT,
 };
 use crate::api::passes;
+use crate::api::routes::{doc, ParamKind, QueryParam, Routes};
 use crate::api::templates::{check_images, insert_template, load_template, unique_template_name};
 use crate::api::util::parse_id;
 use crate::auth::{Account, Auth};
@@ -29,8 +30,7 @@ use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use passworks_wire as wire;
 use passworks_wire::{BarcodeFormat, CampaignState, CampaignType, CodeType, TransitType};
 use sqlx::Row;
@@ -39,49 +39,140 @@ pub use self::merge::merge_campaign_into_passes;
 pub use self::model::load_campaign_by_id;
 
 /// Routes of this module, for the five campaign types.
-pub fn router() -> Router<AppState> {
-    let mut router = Router::new();
+pub fn router() -> Routes {
+    const REPORT_QUERY: &[QueryParam] = &[
+        QueryParam {
+            name: "start_date",
+            kind: ParamKind::Date,
+            description: "YYYY-MM-DD, default today minus one month.",
+        },
+        QueryParam {
+            name: "end_date",
+            kind: ParamKind::Date,
+            description: "YYYY-MM-DD, default today (UTC).",
+        },
+    ];
+    let mut routes = Routes::new("Campaigns");
     for t in CampaignType::ALL {
         let base = format!("/{}", t.as_str());
-        let r = Router::new()
-            .route(&base, get(list).post(create))
-            .route(
-                &format!("{base}/{{campaign_id}}"),
-                get(show).patch(update).put(update).delete(destroy),
+        let one = format!("{base}/{{campaign_id}}");
+        let name = t.label().to_lowercase();
+        let save_doc = |summary: String, created: bool| {
+            let d = doc(summary);
+            let d = if created {
+                d.created::<wire::Campaign>().requires(&["name"])
+            } else {
+                d.ok::<wire::Campaign>()
+            };
+            d.body::<wire::CampaignInput>(t.root_key()).errors(&[422])
+        };
+        let transition_doc = |summary: &str| doc(summary).ok::<wire::Campaign>().errors(&[412]);
+        let r = Routes::new(t.plural_label())
+            .get(
+                &base,
+                list,
+                doc(format!("List {name} campaigns")).list::<wire::Campaign>(COLUMNS),
             )
-            .route(
-                &format!("{base}/{{campaign_id}}/merge"),
-                post(merge_handler),
+            .post(
+                &base,
+                create,
+                save_doc(format!("Create a {name} campaign"), true),
             )
-            .route(&format!("{base}/{{campaign_id}}/push"), post(push))
-            .route(&format!("{base}/{{campaign_id}}/pause"), post(pause))
-            .route(&format!("{base}/{{campaign_id}}/resume"), post(resume))
-            .route(&format!("{base}/{{campaign_id}}/archive"), post(archive))
-            .route(
-                &format!("{base}/{{campaign_id}}/redeem"),
-                post(redeem_by_code),
+            .get(
+                &one,
+                show,
+                doc(format!("One {name} campaign")).ok::<wire::Campaign>(),
             )
-            .route(
-                &format!("{base}/{{campaign_id}}/redeem/{{redeem_code}}"),
-                get(lookup_by_code),
+            .patch(
+                &one,
+                update,
+                save_doc(format!("Update a {name} campaign"), false),
             )
-            .route(&format!("{base}/{{campaign_id}}/redeems"), get(redeems))
-            .route(
-                &format!("{base}/{{campaign_id}}/registrations"),
-                get(registrations),
+            .put(
+                &one,
+                update,
+                save_doc(format!("Update a {name} campaign (alias of PATCH)"), false),
             )
-            .route(
-                &format!("{base}/{{campaign_id}}/reports"),
-                get(reports::daily),
+            .delete(
+                &one,
+                destroy,
+                doc(format!("Delete a {name} campaign and its passes"))
+                    .ok::<wire::DeleteOk>()
+                    .errors(&[412]),
             )
-            .route(
-                &format!("{base}/{{campaign_id}}/reports/totals"),
-                get(reports::totals),
+            .post(
+                &format!("{one}/merge"),
+                merge_handler,
+                doc("Apply the campaign to every pass, then push")
+                    .ok::<wire::MessageBody>()
+                    .body_anywhere::<wire::PushInput>()
+                    .errors(&[422]),
             )
-            .layer(Extension(*t));
-        router = router.merge(r);
+            .post(
+                &format!("{one}/push"),
+                push,
+                doc("Notify every installed pass")
+                    .ok::<wire::MessageBody>()
+                    .body_anywhere::<wire::PushInput>()
+                    .errors(&[422]),
+            )
+            .post(
+                &format!("{one}/pause"),
+                pause,
+                transition_doc("Pause the campaign"),
+            )
+            .post(
+                &format!("{one}/resume"),
+                resume,
+                transition_doc("Resume a paused campaign"),
+            )
+            .post(
+                &format!("{one}/archive"),
+                archive,
+                transition_doc("Archive the campaign"),
+            )
+            .post(
+                &format!("{one}/redeem"),
+                redeem_by_code,
+                doc("Redeem a pass by its redeem code")
+                    .ok::<wire::Pass>()
+                    .body::<wire::RedeemInput>("pass")
+                    .requires(&["redeem_code"])
+                    .errors(&[412, 422]),
+            )
+            .get(
+                &format!("{one}/redeem/{{redeem_code}}"),
+                lookup_by_code,
+                doc("Find a pass by its redeem code").ok::<wire::Pass>(),
+            )
+            .get(
+                &format!("{one}/redeems"),
+                redeems,
+                doc("Redemptions of the campaign").list::<wire::Redeem>(REDEEM_COLUMNS),
+            )
+            .get(
+                &format!("{one}/registrations"),
+                registrations,
+                doc("Wallet installations of the campaign")
+                    .list::<wire::Registration>(REGISTRATION_COLUMNS),
+            )
+            .get(
+                &format!("{one}/reports"),
+                reports::daily,
+                doc("Daily report")
+                    .ok::<wire::DailyReport>()
+                    .query(REPORT_QUERY)
+                    .errors(&[400]),
+            )
+            .get(
+                &format!("{one}/reports/totals"),
+                reports::totals,
+                doc("Totals report").ok::<wire::TotalsReport>(),
+            )
+            .extension(*t);
+        routes = routes.merge(r);
     }
-    router
+    routes
 }
 
 /// Loads a campaign of `account_id` and type `t`, or 404 (malformed ids included).

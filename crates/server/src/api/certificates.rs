@@ -9,6 +9,7 @@
 //! `base64(nonce || ciphertext)`); the API never returns key material.
 
 use crate::api::assets::{multipart_error, multipart_rejection, read_field_limited};
+use crate::api::routes::{doc, Part, Routes};
 use crate::api::util::parse_id;
 use crate::auth::{Account, Auth};
 use crate::db::{get_bool, new_id, normalize_time, now, Db};
@@ -18,10 +19,9 @@ use crate::state::{AppState, Settings};
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use base64::Engine;
 use passworks_pkpass::{CertificateError, Signer};
 use passworks_wire as wire;
@@ -31,16 +31,58 @@ use sqlx::Row;
 pub const MAX_PART_BYTES: usize = 256 * 1024;
 
 /// Routes of this module (relative to `/v2`).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
+pub fn router() -> Routes {
+    const PARTS: &[Part] = &[
+        Part {
+            name: "certificate[file]",
+            file: true,
+            required: true,
+            description: "The Pass Type ID certificate and its private key (.p12).",
+        },
+        Part {
+            name: "certificate[password]",
+            file: false,
+            required: false,
+            description: "The .p12 password.",
+        },
+        Part {
+            name: "certificate[wwdr]",
+            file: true,
+            required: false,
+            description: "Apple's WWDR intermediate certificate (PEM or DER).",
+        },
+    ];
+    Routes::new("Certificates")
+        .get(
             "/certificates",
-            get(list)
-                .post(create)
-                .layer(DefaultBodyLimit::max(1024 * 1024)),
+            list,
+            doc("List certificates (own and shared)").list::<wire::Certificate>(LIST_COLUMNS),
         )
-        .route("/certificates/{certificate_id}", get(show).delete(destroy))
-        .route("/certificates/{certificate_id}/default", post(make_default))
+        .post(
+            "/certificates",
+            create,
+            doc("Upload a Pass Type ID certificate (.p12, extension)")
+                .created::<wire::Certificate>()
+                .multipart(PARTS, 1024 * 1024)
+                .errors(&[422]),
+        )
+        .get(
+            "/certificates/{certificate_id}",
+            show,
+            doc("One certificate").ok::<wire::Certificate>(),
+        )
+        .delete(
+            "/certificates/{certificate_id}",
+            destroy,
+            doc("Delete a certificate no campaign uses (extension)")
+                .ok::<wire::DeleteOk>()
+                .errors(&[412]),
+        )
+        .post(
+            "/certificates/{certificate_id}/default",
+            make_default,
+            doc("Make it the default signing certificate (extension)").ok::<wire::Certificate>(),
+        )
 }
 
 const COLUMNS: &str = "id, account_id, team_identifier, pass_type_identifier, issued_to, \

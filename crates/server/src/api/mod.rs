@@ -1,4 +1,6 @@
-//! The `/v2` API: one module per resource, each with its own `router()`, merged here.
+//! The `/v2` API: one module per resource, each with its own `router()`, merged here into
+//! one route table ([`routes`]), from which both the router and the OpenAPI document
+//! ([`openapi::document`]) are built.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -13,25 +15,32 @@ pub mod organizations;
 pub mod passes;
 pub mod ping;
 pub mod remote_forms;
+pub mod routes;
 pub mod templates;
 pub mod util;
 
-/// All `/v2` routes (without the authentication middleware, added by [`crate::app`]).
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Every `/v2` route with its documentation, in the order of the document's tags.
+pub fn routes() -> routes::Routes {
+    routes::Routes::new("Health")
         .merge(ping::router())
+        .merge(openapi::router())
         .merge(account::router())
         .merge(assets::router())
+        .merge(templates::router())
         .merge(certificates::router())
         .merge(organizations::router())
-        .merge(openapi::router())
-        .merge(campaigns::router())
-        .merge(passes::router())
-        .merge(templates::router())
         .merge(remote_forms::router())
         .merge(crate::webhooks::router())
         .merge(crate::jobs::router())
         .merge(crate::pages::api_router())
+        .merge(campaigns::router())
+        .merge(passes::router())
+}
+
+/// All `/v2` routes (without the authentication middleware, added by [`crate::app`]).
+pub fn router() -> Router<AppState> {
+    routes()
+        .into_router()
         .fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

@@ -5,6 +5,7 @@
 //! only in the create and `refresh_api_password` responses (keys are stored hashed).
 
 use crate::api::account::create_account;
+use crate::api::routes::{doc, Routes};
 use crate::auth::{hash_key, Account, Auth};
 use crate::body::JsonBody;
 use crate::db::{now, random_token};
@@ -13,8 +14,7 @@ use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use passworks_wire as wire;
 use serde_json::Value;
 use sqlx::Row;
@@ -23,12 +23,26 @@ use sqlx::Row;
 pub const MAX_CHILDREN: i64 = 10;
 
 /// Routes of this module (relative to `/v2`).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/organizations", get(list).post(create))
-        .route(
+pub fn router() -> Routes {
+    Routes::new("Organizations")
+        .get(
+            "/organizations",
+            list,
+            doc("List child organizations").list::<wire::Organization>(LIST_COLUMNS),
+        )
+        .post(
+            "/organizations",
+            create,
+            doc("Create a child organization")
+                .created::<wire::Organization>()
+                .flat_or_wrapped_body::<wire::OrganizationInput>("organization")
+                .requires(&["name"])
+                .errors(&[412, 422]),
+        )
+        .post(
             "/organizations/{organization_id}/refresh_api_password",
-            post(refresh_api_password),
+            refresh_api_password,
+            doc("Replace a child organization's API password").ok::<wire::Organization>(),
         )
 }
 

@@ -12,6 +12,8 @@ use crate::api::campaigns::values::{
     FIELD_ARRAYS, MAX_STRING,
 };
 use crate::api::campaigns::{list_redeems, list_registrations, load_campaign, push_message};
+use crate::api::campaigns::{REDEEM_COLUMNS, REGISTRATION_COLUMNS};
+use crate::api::routes::{doc, Routes};
 use crate::api::templates::check_images;
 use crate::api::util::parse_id;
 use crate::auth::Auth;
@@ -22,8 +24,7 @@ use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use passworks_wire as wire;
 use passworks_wire::{Beacon, CampaignState, CampaignType, CodeType, Field, FieldInput, Location};
 use serde::{Deserialize, Serialize};
@@ -32,31 +33,71 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 /// Routes of this module, for the five campaign types.
-pub fn router() -> Router<AppState> {
-    let mut router = Router::new();
+pub fn router() -> Routes {
+    let mut routes = Routes::new("Passes");
     for t in CampaignType::ALL {
         let base = format!("/{}/{{campaign_id}}/passes", t.as_str());
-        let r = Router::new()
-            .route(&base, get(list).post(create))
-            .route(
-                &format!("{base}/{{pass_id}}"),
-                get(show).patch(update).put(update).delete(destroy),
+        let one = format!("{base}/{{pass_id}}");
+        let update_doc = |summary: &str| {
+            doc(summary)
+                .ok::<wire::Pass>()
+                .body::<wire::PassInput>("pass")
+                .errors(&[412, 422])
+        };
+        let r = Routes::new(t.plural_label())
+            .get(&base, list, doc("List passes").list::<wire::Pass>(COLUMNS))
+            .post(
+                &base,
+                create,
+                doc("Create a pass (empty body: boilerplate pass)")
+                    .created::<wire::Pass>()
+                    .optional_body::<wire::PassInput>("pass")
+                    .errors(&[412, 422]),
             )
-            .route(&format!("{base}/{{pass_id}}/push"), post(push))
-            .route(&format!("{base}/{{pass_id}}/redeem"), post(redeem))
-            .route(
-                &format!("{base}/{{pass_id}}/reset_redeem"),
-                post(reset_redeem),
+            .get(&one, show, doc("One pass").ok::<wire::Pass>())
+            .patch(&one, update, update_doc("Update a pass"))
+            .put(&one, update, update_doc("Update a pass (alias of PATCH)"))
+            .delete(
+                &one,
+                destroy,
+                doc("Delete a pass").ok::<wire::DeleteOk>().errors(&[412]),
             )
-            .route(
-                &format!("{base}/{{pass_id}}/registrations"),
-                get(registrations),
+            .post(
+                &format!("{one}/push"),
+                push,
+                doc("Notify the devices holding the pass")
+                    .ok::<wire::MessageBody>()
+                    .body_anywhere::<wire::PushInput>()
+                    .errors(&[422]),
             )
-            .route(&format!("{base}/{{pass_id}}/redeems"), get(redeems))
-            .layer(Extension(*t));
-        router = router.merge(r);
+            .post(
+                &format!("{one}/redeem"),
+                redeem,
+                doc("Redeem the pass")
+                    .ok::<wire::Pass>()
+                    .optional_body::<wire::RedeemInput>("pass")
+                    .errors(&[412, 422]),
+            )
+            .post(
+                &format!("{one}/reset_redeem"),
+                reset_redeem,
+                doc("Clear the pass's void flag").ok::<wire::Pass>(),
+            )
+            .get(
+                &format!("{one}/registrations"),
+                registrations,
+                doc("Wallet installations of the pass")
+                    .list::<wire::Registration>(REGISTRATION_COLUMNS),
+            )
+            .get(
+                &format!("{one}/redeems"),
+                redeems,
+                doc("Redemptions of the pass").list::<wire::Redeem>(REDEEM_COLUMNS),
+            )
+            .extension(*t);
+        routes = routes.merge(r);
     }
-    router
+    routes
 }
 
 /// The JSON `doc` of a pass: its resolved content. Image ids, `expiration_date`,

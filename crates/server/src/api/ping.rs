@@ -1,13 +1,12 @@
 //! `GET /v2/ping` (§2.1): health check, useful without credentials.
 
-use crate::state::AppState;
-use axum::routing::get;
-use axum::{Json, Router};
+use crate::api::routes::{doc, Routes};
+use axum::Json;
 use passworks_wire::Ping;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ping", get(ping))
+pub fn router() -> Routes {
+    Routes::new("Health").get("/ping", ping, doc("Health check").ok::<Ping>().public())
 }
 
 async fn ping() -> Json<Ping> {

@@ -4,6 +4,7 @@
 use crate::api::campaigns::model::{campaign_from_row, CampaignRecord, CAMPAIGN_COLUMNS};
 use crate::api::campaigns::values::{Reader, MAX_TEXT};
 use crate::api::passes::{create_pass, pass_to_wire, PassPatch};
+use crate::api::routes::{doc, Routes};
 use crate::api::util::parse_id;
 use crate::auth::Auth;
 use crate::body::JsonBody;
@@ -11,18 +12,28 @@ use crate::error::{ApiError, ApiResult, Errors};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use passworks_wire as wire;
 use passworks_wire::{Behaviour, CodeType, FieldInput};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/remote_forms/{campaign_id}/fields", get(fields))
-        .route("/remote_forms/{campaign_id}/submit", post(submit))
+pub fn router() -> Routes {
+    Routes::new("Remote forms")
+        .get(
+            "/remote_forms/{campaign_id}/fields",
+            fields,
+            doc("The campaign's fields").ok::<wire::RemoteFormFields>(),
+        )
+        .post(
+            "/remote_forms/{campaign_id}/submit",
+            submit,
+            doc("Create a pass from form values")
+                .created::<wire::Pass>()
+                .object_body()
+                .errors(&[412, 422]),
+        )
 }
 
 async fn load(state: &AppState, account_id: &str, raw: &str) -> ApiResult<CampaignRecord> {

@@ -10,6 +10,7 @@ use crate::api::campaigns::model::{
 };
 use crate::api::campaigns::values::{not_in_list, parse_bool, Reader, MAX_STRING, MAX_TEXT};
 use crate::api::campaigns::PresentationPatch;
+use crate::api::routes::{doc, ParamKind, QueryParam, Routes};
 use crate::api::util::parse_id;
 use crate::auth::Auth;
 use crate::body::JsonBody;
@@ -19,18 +20,58 @@ use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use passworks_wire as wire;
 use passworks_wire::PassType;
 use sqlx::Row;
 use std::collections::HashMap;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/templates", get(list).post(create))
-        .route("/templates/{template_id}", get(show).delete(destroy))
+pub fn router() -> Routes {
+    Routes::new("Templates")
+        .get(
+            "/templates",
+            list,
+            doc("List templates").list::<wire::Template>(COLUMNS),
+        )
+        .post(
+            "/templates",
+            create,
+            doc("Create a template")
+                .created::<wire::Template>()
+                .body::<wire::TemplateInput>("template")
+                .requires(&["name", "pass_type"])
+                .errors(&[422]),
+        )
+        .get(
+            "/templates/{template_id}",
+            show,
+            doc("One template").ok::<wire::Template>(),
+        )
+        .delete(
+            "/templates/{template_id}",
+            destroy,
+            doc("Delete a template (optionally its assets)")
+                .ok::<wire::DeleteOk>()
+                .optional_body::<TemplateDelete>("template")
+                .query(&[QueryParam {
+                    name: "delete_assets",
+                    kind: ParamKind::String,
+                    description: "true or false, as in the body (default false).",
+                }])
+                .errors(&[412, 422]),
+        )
+}
+
+/// The optional body of a template delete, for the OpenAPI document (`destroy` reads
+/// `delete_assets` under `template`, at the body root or in the query string).
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "only its schema is used, by the OpenAPI document")]
+struct TemplateDelete {
+    /// Also delete the template's assets when no other template uses them (default
+    /// false; "true"/"false" accepted).
+    #[schema(value_type = Option<bool>)]
+    delete_assets: Option<serde_json::Value>,
 }
 
 const COLUMNS: &[crate::list::Column] = &[

@@ -248,7 +248,7 @@ fn job_from_row(r: &AnyRow) -> Result<wire::Job, sqlx::Error> {
     })
 }
 
-const COLUMNS: &[crate::list::Column] = &[
+pub const COLUMNS: &[crate::list::Column] = &[
     col("id", "id", Kind::Text),
     col("kind", "kind", Kind::Text),
     col("campaign_id", "campaign_id", Kind::Text),

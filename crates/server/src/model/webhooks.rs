@@ -179,7 +179,7 @@ pub async fn record_failed(
     Ok(done.rows_affected() == 1)
 }
 
-const COLUMNS: &[crate::list::Column] = &[
+pub const COLUMNS: &[crate::list::Column] = &[
     col("event", "event", Kind::Text),
     col("status", "status", Kind::Text),
     col("event_id", "event_id", Kind::Text),

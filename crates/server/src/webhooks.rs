@@ -31,6 +31,9 @@ pub use crate::model::webhooks::enqueue;
 /// Timeout of one delivery attempt.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How much of a receiver's answer is read (the delivery log keeps 500 characters of it).
+pub const RESPONSE_BYTES: usize = 4096;
+
 /// Routes of this module.
 pub fn router() -> Routes {
     Routes::new("Webhooks").get(
@@ -47,27 +50,63 @@ pub fn signature(token: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Whether an address is loopback, private, link-local or otherwise not public.
+/// Whether an address is loopback, private, link-local or otherwise not a public unicast
+/// address: the special-purpose ranges of RFC 6890 (IPv4 and IPv6), and IPv6 addresses
+/// that carry an IPv4 address (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64
+/// `64:ff9b::/96`, 6to4 `2002::/16`) when the carried address is not public. NAT64's
+/// local-use prefix `64:ff9b:1::/48` and Teredo `2001::/32` are refused whole.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
-        }
+        IpAddr::V4(v4) => is_private_v4(v4),
         IpAddr::V6(v6) => {
+            let s = v6.segments();
             v6.is_loopback()
                 || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || (s[0], s[1]) == (0x2001, 0x0db8)
+                || (s[0], s[1]) == (0x2001, 0x0000)
+                || (s[0], s[1], s[2]) == (0x0064, 0xff9b, 0x0001)
+                || embedded_v4(v6).is_some_and(is_private_v4)
         }
     }
+}
+
+/// The IPv4 address an IPv6 address carries, for the forms that route to it.
+fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let s = v6.segments();
+    let o = v6.octets();
+    let at = |i: usize| std::net::Ipv4Addr::new(o[i], o[i + 1], o[i + 2], o[i + 3]);
+    if s[..5] == [0; 5] && (s[5] == 0xffff || s[5] == 0) {
+        Some(at(12))
+    } else if s[..6] == [0x0064, 0xff9b, 0, 0, 0, 0] {
+        Some(at(12))
+    } else if s[0] == 0x2002 {
+        Some(at(2))
+    } else {
+        None
+    }
+}
+
+/// IPv4's not-public ranges (RFC 6890 and RFC 1122's "this network").
+fn is_private_v4(v4: std::net::Ipv4Addr) -> bool {
+    let [a, b, c, _] = v4.octets();
+    v4.is_loopback()
+        || v4.is_private()
+        || v4.is_link_local()
+        || v4.is_unspecified()
+        || v4.is_broadcast()
+        || v4.is_multicast()
+        || a == 0
+        || a >= 240
+        || (a == 100 && (b & 0xc0) == 64)
+        || (a, b, c) == (192, 0, 0)
+        || (a, b, c) == (192, 0, 2)
+        || (a, b & 0xfe) == (198, 18)
+        || (a, b, c) == (198, 51, 100)
+        || (a, b, c) == (203, 0, 113)
 }
 
 /// The delivery worker: the outbox queue plus what an attempt needs.
@@ -198,13 +237,29 @@ async fn attempt(
         .await
         .map_err(|e| (None, format!("request failed: {e}")))?;
     let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap_or_default();
-    let excerpt: String = text.chars().take(500).collect();
+    let excerpt = read_excerpt(resp).await;
     if (200..300).contains(&status) {
         Ok((status, excerpt))
     } else {
         Err((Some(status), excerpt))
     }
+}
+
+/// Reads at most [`RESPONSE_BYTES`] of a receiver's answer and keeps its first 500
+/// characters. The rest is never read: dropping the response closes the connection, so a
+/// receiver answering gigabytes costs the server a few kilobytes.
+async fn read_excerpt(mut resp: reqwest::Response) -> String {
+    let mut buf = Vec::new();
+    while buf.len() < RESPONSE_BYTES {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = RESPONSE_BYTES - buf.len();
+                buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    String::from_utf8_lossy(&buf).chars().take(500).collect()
 }
 
 async fn list(
@@ -240,10 +295,27 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "100.64.0.1",
+            "0.1.2.3",
+            "198.18.0.1",
+            "224.0.0.1",
+            "240.0.0.1",
+            "::127.0.0.1",
+            "::ffff:127.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::1",
+            "2002:7f00:1::",
+            "2001::1",
+            "ff02::1",
         ] {
             assert!(is_private(a.parse().unwrap()), "{a}");
         }
-        for a in ["93.184.216.34", "2606:2800:220:1::1"] {
+        for a in [
+            "93.184.216.34",
+            "2606:2800:220:1::1",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
+        ] {
             assert!(!is_private(a.parse().unwrap()), "{a}");
         }
     }

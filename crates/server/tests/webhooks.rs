@@ -286,6 +286,53 @@ async fn private_addresses_refused_unless_allowed(backend: Backend) {
 }
 both_backends!(private_addresses_refused_unless_allowed);
 
+/// A receiver that answers 200 with a body that never ends (64 KiB chunks for as long as
+/// the peer reads).
+async fn start_endless_receiver() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let endless = || async {
+        let chunk = axum::body::Bytes::from(vec![b'x'; 64 * 1024]);
+        let stream = futures_util::stream::repeat_with(move || {
+            Ok::<_, std::convert::Infallible>(chunk.clone())
+        });
+        axum::body::Body::from_stream(stream)
+    };
+    let app = Router::new().route("/hook", post(endless));
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    format!("http://{addr}/hook")
+}
+
+async fn endless_response_is_cut_short(backend: Backend) {
+    let server = TestServer::start_with(backend, allow_private).await;
+    let alice = server.account("Alice").await;
+    let url = start_endless_receiver().await;
+    alice
+        .patch("/account", json!({"account": {"webhook_url": url}}))
+        .await
+        .expect(200);
+    emit(&server.running.state.db, &account_id(&alice).await, 1).await;
+    // The worker reads a few kilobytes and hangs up: the attempt is logged as delivered
+    // with an excerpt long before the 10 s request timeout (reading the whole answer
+    // would only end at the timeout, with nothing kept).
+    let started = Instant::now();
+    let mut log = Value::Null;
+    while started.elapsed() < Duration::from_secs(8) {
+        log = alice.get("/webhook_deliveries").await.expect(200).body;
+        if log[0]["status"] == "delivered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(log[0]["status"], "delivered", "{log}");
+    assert_eq!(log[0]["last_status_code"], 200);
+    assert_eq!(log[0]["last_response"], "x".repeat(500));
+    server.stop().await;
+}
+both_backends!(endless_response_is_cut_short);
+
 /// A real `passworks serve` process.
 struct Process(std::process::Child);
 

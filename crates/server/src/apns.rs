@@ -23,6 +23,7 @@
 //! builder (`crate::signing`) reads.
 
 use crate::db::{format_time, new_id, now, Db};
+use crate::model::counters::Counter;
 use crate::state::AppState;
 use serde_json::{Map, Value};
 use sqlx::{AnyConnection, Row};
@@ -352,7 +353,7 @@ async fn identity_for(state: &AppState, certificate_id: &str) -> anyhow::Result<
         .ok_or_else(|| anyhow::anyhow!("certificate {certificate_id} no longer exists"))?;
     let cert_pem: String = row.try_get("cert_pem")?;
     let key_encrypted: String = row.try_get("key_encrypted")?;
-    let key_pem = crate::api::certificates::decrypt_key(&state.settings, &key_encrypted)?;
+    let key_pem = crate::model::certificates::decrypt_key(&state.settings, &key_encrypted)?;
     let mut pem = cert_pem.into_bytes();
     pem.push(b'\n');
     pem.extend_from_slice(key_pem.as_bytes());
@@ -493,7 +494,7 @@ async fn send(state: &AppState, clients: &Clients, c: Claimed) -> anyhow::Result
             .bind(&c.id)
             .execute(&mut *tx)
             .await?;
-            crate::events::bump_counter(&mut tx, &c.campaign_id, &ts[..10], "pushes_count", 1)
+            crate::model::counters::bump(&mut tx, &c.campaign_id, &ts[..10], Counter::Pushes, 1)
                 .await?;
         }
         Outcome::DeadToken(status, reason) => {

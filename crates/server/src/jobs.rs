@@ -6,7 +6,7 @@
 //! processes never run one job twice; a job whose process died is taken over when its
 //! lease expires) and processes the campaign's passes in batches of [`BATCH`] by id order,
 //! one transaction per batch: the campaign is applied to each pass with
-//! [`crate::api::campaigns::merge::merge_pass_doc`], changed passes are written, their
+//! [`crate::model::merge::merge_pass_doc`], changed passes are written, their
 //! devices get a push (with the job's `push_message` as `changeMessage` on the changed
 //! fields) and the job's `processed` count and cursor advance. Memory is bounded by one
 //! batch, whatever the campaign size. States: `queued`, `running`, `done`, `failed` (with
@@ -14,15 +14,16 @@
 //!
 //! `GET /v2/jobs` (paginated) and `GET /v2/jobs/{id}` show an account's own jobs.
 
-use crate::api::campaigns::load_campaign_tx;
-use crate::api::campaigns::merge::merge_pass_doc;
-use crate::api::passes::{pass_from_row, PassDoc, PASS_COLUMNS};
-use crate::api::util::parse_id;
 use crate::apns::{certificate_of_campaign, enqueue_push_for_changes};
 use crate::auth::Auth;
 use crate::db::{format_time, new_id, now, Db};
 use crate::error::{ApiError, ApiResult};
 use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
+use crate::model::campaigns::load_tx as load_campaign_tx;
+use crate::model::counters::Counter;
+use crate::model::merge::merge_pass_doc;
+use crate::model::parse_id;
+use crate::model::passes::{pass_from_row, PassDoc, PASS_COLUMNS};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::routing::get;
@@ -224,11 +225,11 @@ async fn run_merge(db: &Db, job: &Claimed, campaign_id: &str) -> anyhow::Result<
         if !changes.is_empty() {
             let cert = certificate_of_campaign(&mut tx, campaign_id).await?;
             enqueue_push_for_changes(&mut tx, cert.as_ref(), &changes, message.as_deref()).await?;
-            crate::events::bump_counter(
+            crate::model::counters::bump(
                 &mut tx,
                 campaign_id,
                 &ts[..10],
-                "updates_count",
+                Counter::Updates,
                 changes.len() as i64,
             )
             .await?;

@@ -12,6 +12,7 @@ use crate::auth::Auth;
 use crate::db::{format_time, new_id, now, Db};
 use crate::error::ApiResult;
 use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
+use crate::model::counters::Counter;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
@@ -268,11 +269,11 @@ async fn deliver(state: &AppState, http: &reqwest::Client, c: Claimed) -> anyhow
                 .ok()
                 .and_then(|p| p["campaign_id"].as_str().map(str::to_string));
             if let Some(campaign) = campaign {
-                crate::events::bump_counter(
+                crate::model::counters::bump(
                     &mut tx,
                     &campaign,
                     &attempt_at[..10],
-                    "webhooks_count",
+                    Counter::Webhooks,
                     1,
                 )
                 .await?;

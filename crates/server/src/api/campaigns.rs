@@ -1,31 +1,25 @@
 //! Campaigns of the five types (§5, §7) at their own paths: `/coupons`, `/store_cards`,
 //! `/event_tickets`, `/boarding_passes` and `/generics`. One implementation serves all
-//! five; each route carries its [`CampaignType`] as a request extension.
+//! five; each route carries its [`CampaignType`] as a request extension, and routes under
+//! one campaign take the [`CampaignScope`] extractor (loaded, authorised and counted once).
 //!
-//! Submodules: [`model`] (records and wire shapes), [`values`] (attribute parsing shared
-//! with passes, templates and remote forms), [`merge`] (applying a campaign to its passes)
-//! and [`reports`] (C15/C16).
+//! Records and stores are in [`crate::model::campaigns`]; [`reports`] answers C15/C16.
 
-pub mod merge;
-pub mod model;
 pub mod reports;
-pub mod values;
 
-use self::model::{
-    campaign_from_row, campaign_to_wire, CampaignDoc, CampaignRecord, Presentation,
-    CAMPAIGN_COLUMNS, IMAGE_SLOTS,
-};
-use self::values::{
+use crate::api::convert::{campaign_to_wire, pass_to_wire};
+use crate::auth::{Account, Auth, CampaignScope};
+use crate::body::JsonBody;
+use crate::db::{new_id, now, random_token, Tx};
+use crate::error::{ApiError, ApiResult, Errors};
+use crate::list::{ListParams, Paged};
+use crate::model::campaigns::{self, CampaignDoc, CampaignRecord, Transition};
+use crate::model::counters::{self, Counter};
+use crate::model::presentation::{Presentation, IMAGE_SLOTS};
+use crate::model::values::{
     check_unique_keys, field_from_input, not_in_list, Reader, FIELD_ARRAYS, MAX_STRING, MAX_TEXT,
 };
-use crate::api::passes;
-use crate::api::templates::{check_images, insert_template, load_template, unique_template_name};
-use crate::api::util::parse_id;
-use crate::auth::{Account, Auth};
-use crate::body::JsonBody;
-use crate::db::{new_id, now, random_token, Db, Tx};
-use crate::error::{ApiError, ApiResult, Errors};
-use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
+use crate::model::{certificates, devices, passes, redeems, templates};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -33,10 +27,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use passworks_wire as wire;
 use passworks_wire::{BarcodeFormat, CampaignState, CampaignType, CodeType, TransitType};
-use sqlx::Row;
-
-pub use self::merge::merge_campaign_into_passes;
-pub use self::model::load_campaign_by_id;
+use serde_json::{Map, Value};
 
 /// Routes of this module, for the five campaign types.
 pub fn router() -> Router<AppState> {
@@ -84,95 +75,26 @@ pub fn router() -> Router<AppState> {
     router
 }
 
-/// Loads a campaign of `account_id` and type `t`, or 404 (malformed ids included).
-pub async fn load_campaign(
-    db: &Db,
-    account_id: &str,
-    t: CampaignType,
-    raw_id: &str,
-) -> ApiResult<CampaignRecord> {
-    let id = parse_id(raw_id, "campaign")?;
-    let sql = format!(
-        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1 AND account_id = $2 AND campaign_type = $3"
-    );
-    let row = sqlx::query(&sql)
-        .bind(&id)
-        .bind(account_id)
-        .bind(t.as_str())
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found("campaign"))?;
-    let campaign = campaign_from_row(&row)?;
-    // Every API call scoped to a campaign counts towards its `api_calls_count` (§15).
-    let mut conn = db.pool.acquire().await?;
-    crate::events::bump_counter(
-        &mut conn,
-        &campaign.id,
-        &crate::events::today(),
-        "api_calls_count",
-        1,
-    )
-    .await?;
-    Ok(campaign)
-}
-
-/// Loads a campaign by id inside a transaction (no scoping).
-pub async fn load_campaign_tx(
-    tx: &mut Tx,
-    id: &str,
-) -> Result<Option<CampaignRecord>, sqlx::Error> {
-    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?;
-    row.as_ref().map(campaign_from_row).transpose()
-}
-
-const COLUMNS: &[crate::list::Column] = &[
-    col("id", "id", Kind::Text),
-    col("name", "name", Kind::Text),
-    col("description", "description", Kind::Text),
-    col("state", "state", Kind::Text),
-    col("code_type", "code_type", Kind::Text),
-    col("template_id", "template_id", Kind::Text),
-    col("certificate_id", "certificate_id", Kind::Text),
-    col("passes_count", "passes_count", Kind::Int),
-    col("redeemed_count", "redeemed_count", Kind::Int),
-    col("created_at", "created_at", Kind::Time),
-    col("updated_at", "updated_at", Kind::Time),
-    col("published_at", "published_at", Kind::Time),
-];
-
 async fn list(
     State(state): State<AppState>,
     Extension(t): Extension<CampaignType>,
     Auth(account): Auth,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Campaign>> {
-    Listing {
-        select: CAMPAIGN_COLUMNS,
-        from: "campaigns",
-        scope: "account_id = $1 AND campaign_type = $2",
-        scope_binds: vec![
-            Bind::Text(account.id.clone()),
-            Bind::Text(t.as_str().into()),
-        ],
-        columns: COLUMNS,
-        default_order: "created_at",
-        unique: "id",
-    }
-    .page(&state.db, &params, |r| -> Result<_, sqlx::Error> {
-        campaign_from_row(r).map(|c| campaign_to_wire(&state, &c, &account.name))
-    })
-    .await
+    Ok(campaigns::list(&state.db, &account.id, t, &params)
+        .await?
+        .map(|c| campaign_to_wire(&state, &c, &account.name)))
 }
 
 async fn show(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
 ) -> ApiResult<Json<wire::Campaign>> {
-    let c = load_campaign(&state.db, &account.id, t, &id).await?;
-    Ok(Json(campaign_to_wire(&state, &c, &account.name)))
+    Ok(Json(campaign_to_wire(
+        &state,
+        &scope.campaign,
+        &scope.account.name,
+    )))
 }
 
 /// Supplied presentation attributes (§7.2 / §11.1), absent ones `None`.
@@ -244,34 +166,17 @@ impl PresentationPatch {
     }
 }
 
-/// The id of the certificate a new campaign uses by default: the account's default, else
-/// the shared development certificate.
-async fn default_certificate(
-    tx: &mut Tx,
-    account: &Account,
-) -> Result<Option<String>, sqlx::Error> {
-    if let Some(id) = &account.default_certificate_id {
-        return Ok(Some(id.clone()));
-    }
-    sqlx::query_scalar::<_, String>(
-        "SELECT id FROM certificates WHERE account_id IS NULL ORDER BY created_at LIMIT 1",
-    )
-    .fetch_optional(&mut **tx)
-    .await
+/// The references a campaign body names, resolved against the database in [`save`].
+struct References {
+    template_id: Option<Option<String>>,
+    certificate_id: Option<Option<String>>,
+    presentation: PresentationPatch,
 }
 
-/// Validates `map` as a create (`existing = None`) or update of a campaign of type `t`
-/// and writes it in one transaction.
-async fn save(
-    state: &AppState,
-    account: &Account,
-    t: CampaignType,
-    existing: Option<CampaignRecord>,
-    map: &serde_json::Map<String, serde_json::Value>,
-) -> ApiResult<CampaignRecord> {
-    let creating = existing.is_none();
+/// A new campaign of type `t` before its attributes are read.
+fn new_campaign(account: &Account, t: CampaignType) -> CampaignRecord {
     let ts = now();
-    let mut c = existing.unwrap_or_else(|| CampaignRecord {
+    CampaignRecord {
         id: new_id(),
         account_id: account.id.clone(),
         campaign_type: t,
@@ -289,11 +194,64 @@ async fn save(
         doc: CampaignDoc::default(),
         created_at: ts.clone(),
         updated_at: ts.clone(),
-        published_at: Some(ts.clone()),
-    });
-    let mut errors = Errors::default();
-    let mut r = Reader::new(map, &mut errors);
+        published_at: Some(ts),
+    }
+}
 
+/// Validates `map` as a create (`existing = None`) or update of a campaign of type `t`
+/// and writes it in one transaction.
+async fn save(
+    state: &AppState,
+    account: &Account,
+    t: CampaignType,
+    existing: Option<CampaignRecord>,
+    map: &Map<String, Value>,
+) -> ApiResult<CampaignRecord> {
+    let creating = existing.is_none();
+    let mut c = existing.unwrap_or_else(|| new_campaign(account, t));
+    let mut errors = Errors::default();
+    let refs = read_attributes(&mut Reader::new(map, &mut errors), &mut c, creating);
+    check_rules(&c, &mut errors);
+
+    let mut tx = state.db.begin().await?;
+    let (selected, p) = presentation(&mut tx, &mut c, &refs, creating, &mut errors).await?;
+    certificate(
+        &mut tx,
+        account,
+        &mut c,
+        refs.certificate_id,
+        creating,
+        &mut errors,
+    )
+    .await?;
+    if !c.name.is_empty() && campaigns::name_taken(&mut tx, &c).await? {
+        errors.add("name", "has already been taken");
+    }
+    errors.check()?;
+
+    // A presentation that differs from the chosen template's becomes a template of its own.
+    if selected.as_ref() != Some(&p) || c.template_id.is_empty() {
+        let name = templates::unique_template_name(&mut tx, &account.id, &c.name).await?;
+        let tpl =
+            templates::insert_template(&mut tx, &account.id, &name, None, t.pass_type(), "api", &p)
+                .await?;
+        c.template_id = tpl.id;
+    }
+    c.doc.presentation = p;
+    c.updated_at = now();
+    if creating {
+        campaigns::insert(&mut tx, &c).await?;
+    } else {
+        campaigns::update(&mut tx, &c).await?;
+    }
+    tx.commit().await?;
+    Ok(c)
+}
+
+/// Reads the attributes of §7.2 into `c` (problems go to the reader's errors) and returns
+/// the references that need the database.
+// Long because it reads every campaign attribute in turn, each a few lines.
+fn read_attributes(r: &mut Reader<'_>, c: &mut CampaignRecord, creating: bool) -> References {
     if r.has("name") {
         if let Some(n) = r.non_blank("name", MAX_STRING) {
             c.name = n;
@@ -307,9 +265,11 @@ async fn save(
         None if creating => c.description = c.name.clone(),
         None => {}
     }
-    let template_id = r.uuid("template_id");
-    let certificate_id = r.uuid("certificate_id");
-    let patch = PresentationPatch::read(&mut r);
+    let refs = References {
+        template_id: r.uuid("template_id"),
+        certificate_id: r.uuid("certificate_id"),
+        presentation: PresentationPatch::read(r),
+    };
     let d = &mut c.doc;
     let mut fields = d.fields();
     for (i, key) in FIELD_ARRAYS.iter().enumerate() {
@@ -387,8 +347,13 @@ async fn save(
     if let Some(v) = r.boolean("sync_beacons_on_merge") {
         d.sync_beacons_on_merge = v;
     }
+    refs
+}
 
-    // Rules across attributes.
+/// Rules across attributes: a fixed code needs its value, `max_distance` bounds per type,
+/// Google Wallet only for coupons and store cards.
+fn check_rules(c: &CampaignRecord, errors: &mut Errors) {
+    let (t, d) = (c.campaign_type, &c.doc);
     if c.code_type == CodeType::Fixed && d.code_fixed_value.is_none() {
         errors.add("code_fixed_value", "can't be blank when code_type is fixed");
     }
@@ -409,13 +374,22 @@ async fn save(
             "is only available for coupons and store cards",
         );
     }
+}
 
-    let mut tx = state.db.begin().await?;
-
-    // Presentation: from the chosen template (or the current one), then the body.
+/// The campaign's presentation: from the chosen template (or the current one), then the
+/// body, checked per type and against the account's assets. Returns the template's
+/// presentation (when one was chosen or kept) and the result.
+async fn presentation(
+    tx: &mut Tx,
+    c: &mut CampaignRecord,
+    refs: &References,
+    creating: bool,
+    errors: &mut Errors,
+) -> ApiResult<(Option<Presentation>, Presentation)> {
+    let t = c.campaign_type;
     let mut selected: Option<Presentation> = None;
-    if let Some(Some(tid)) = &template_id {
-        match load_template(&mut tx, &account.id, tid).await? {
+    if let Some(Some(tid)) = &refs.template_id {
+        match templates::load_tx(tx, &c.account_id, tid).await? {
             Some(tpl) if tpl.pass_type == t.pass_type() => {
                 c.template_id = tpl.id.clone();
                 selected = Some(tpl.presentation.clone());
@@ -433,14 +407,14 @@ async fn save(
                 "must reference a template of this organization",
             ),
         }
-    } else if matches!(template_id, Some(None)) && !creating {
+    } else if matches!(refs.template_id, Some(None)) && !creating {
         errors.add("template_id", "can't be blank");
     }
     if selected.is_none() && !creating {
         selected = Some(c.doc.presentation.clone());
     }
     let mut p = selected.clone().unwrap_or_default();
-    patch.apply(&mut p);
+    refs.presentation.apply(&mut p);
     if t == CampaignType::BoardingPass {
         if p.transit_type.is_none() && !errors.0.contains_key("transit_type") {
             errors.add(
@@ -466,19 +440,23 @@ async fn save(
             "can't be combined with background_id or thumbnail_id on event tickets",
         );
     }
-    check_images(&mut tx, &account.id, &p, &mut errors).await?;
+    templates::check_images(tx, &c.account_id, &p, errors).await?;
+    Ok((selected, p))
+}
 
+/// The campaign's certificate: the one named (it must be available to the account), else
+/// the default for a new campaign or an explicit `null`.
+async fn certificate(
+    tx: &mut Tx,
+    account: &Account,
+    c: &mut CampaignRecord,
+    certificate_id: Option<Option<String>>,
+    creating: bool,
+    errors: &mut Errors,
+) -> ApiResult<()> {
     match certificate_id {
         Some(Some(cid)) => {
-            let visible = sqlx::query(
-                "SELECT id FROM certificates WHERE id = $1 AND (account_id = $2 OR account_id IS NULL)",
-            )
-            .bind(&cid)
-            .bind(&account.id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-            if visible {
+            if certificates::visible_to(tx, &account.id, &cid).await? {
                 c.certificate_id = Some(cid);
             } else {
                 errors.add(
@@ -487,88 +465,11 @@ async fn save(
                 );
             }
         }
-        Some(None) => c.certificate_id = default_certificate(&mut tx, account).await?,
-        None if creating => c.certificate_id = default_certificate(&mut tx, account).await?,
+        Some(None) => c.certificate_id = campaigns::default_certificate(tx, account).await?,
+        None if creating => c.certificate_id = campaigns::default_certificate(tx, account).await?,
         None => {}
     }
-
-    if !c.name.is_empty() {
-        let taken = sqlx::query(
-            "SELECT id FROM campaigns WHERE account_id = $1 AND campaign_type = $2 AND name = $3 AND id <> $4",
-        )
-        .bind(&account.id)
-        .bind(t.as_str())
-        .bind(&c.name)
-        .bind(&c.id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .is_some();
-        if taken {
-            errors.add("name", "has already been taken");
-        }
-    }
-    errors.check()?;
-
-    if selected.as_ref() != Some(&p) || c.template_id.is_empty() {
-        let name = unique_template_name(&mut tx, &account.id, &c.name).await?;
-        let tpl =
-            insert_template(&mut tx, &account.id, &name, None, t.pass_type(), "api", &p).await?;
-        c.template_id = tpl.id;
-    }
-    c.doc.presentation = p;
-    c.updated_at = ts;
-    let doc = serde_json::to_string(&c.doc)?;
-    if creating {
-        sqlx::query(
-            "INSERT INTO campaigns (id, account_id, campaign_type, name, description, state, \
-             template_id, certificate_id, code_type, next_code, passes_count, redeemed_count, \
-             page_token, distribution_id, doc, created_at, updated_at, published_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 0, 0, $10, $11, $12, $13, $13, $13)",
-        )
-        .bind(&c.id)
-        .bind(&account.id)
-        .bind(t.as_str())
-        .bind(&c.name)
-        .bind(&c.description)
-        .bind(c.state.as_str())
-        .bind(&c.template_id)
-        .bind(&c.certificate_id)
-        .bind(c.code_type.as_str())
-        .bind(&c.page_token)
-        .bind(&c.distribution_id)
-        .bind(&doc)
-        .bind(&c.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(name_clash)?;
-    } else {
-        sqlx::query(
-            "UPDATE campaigns SET name = $1, description = $2, template_id = $3, \
-             certificate_id = $4, code_type = $5, doc = $6, updated_at = $7 WHERE id = $8",
-        )
-        .bind(&c.name)
-        .bind(&c.description)
-        .bind(&c.template_id)
-        .bind(&c.certificate_id)
-        .bind(c.code_type.as_str())
-        .bind(&doc)
-        .bind(&c.updated_at)
-        .bind(&c.id)
-        .execute(&mut *tx)
-        .await
-        .map_err(name_clash)?;
-    }
-    crate::expiry::set_campaign_expiry(&mut tx, &c.id, c.doc.expiration_date.as_deref()).await?;
-    tx.commit().await?;
-    Ok(c)
-}
-
-fn name_clash(e: sqlx::Error) -> ApiError {
-    if crate::db::is_unique_violation(&e) {
-        ApiError::invalid("name", "has already been taken")
-    } else {
-        e.into()
-    }
+    Ok(())
 }
 
 async fn create(
@@ -587,122 +488,67 @@ async fn create(
 
 async fn update(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
     body: JsonBody,
 ) -> ApiResult<Json<wire::Campaign>> {
-    let existing = load_campaign(&state.db, &account.id, t, &id).await?;
+    let CampaignScope { account, campaign } = scope;
+    let t = campaign.campaign_type;
     let map = body.root(t.root_key())?;
-    let c = save(&state, &account, t, Some(existing), map).await?;
+    let c = save(&state, &account, t, Some(campaign), map).await?;
     // An update changes what the campaign's download page shows.
-    let mut conn = state.db.pool.acquire().await?;
-    crate::events::bump_counter(
-        &mut conn,
-        &c.id,
-        &crate::events::today(),
-        "distribution_updates_count",
-        1,
-    )
-    .await?;
+    counters::bump_today(&state.db, &c.id, Counter::DistributionUpdates).await?;
     Ok(Json(campaign_to_wire(&state, &c, &account.name)))
 }
 
 async fn destroy(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
 ) -> ApiResult<Json<wire::DeleteOk>> {
-    let c = load_campaign(&state.db, &account.id, t, &id).await?;
-    let mut tx = state.db.begin().await?;
-    for sql in [
-        "DELETE FROM redeems WHERE campaign_id = $1",
-        "DELETE FROM registrations WHERE campaign_id = $1",
-        "DELETE FROM passes WHERE campaign_id = $1",
-        "DELETE FROM report_daily WHERE campaign_id = $1",
-        "DELETE FROM campaigns WHERE id = $1",
-    ] {
-        sqlx::query(sql).bind(&c.id).execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
+    campaigns::delete(&state.db, &scope.campaign.id).await?;
     Ok(Json(wire::DeleteOk { errors: vec![] }))
 }
 
-/// The state-change table of §7.4: the new state, or the 412 message.
-pub fn transition(from: CampaignState, action: &str) -> Result<CampaignState, String> {
-    use CampaignState::*;
-    match (from, action) {
-        (Published, "pause") => Ok(Paused),
-        (Paused, "resume") => Ok(Published),
-        (Published | Paused, "archive") => Ok(Archived),
-        (from, action) => {
-            let target = match action {
-                "pause" => "paused",
-                "resume" => "published",
-                _ => "archived",
-            };
-            Err(format!("Can't {action} from {from} to {target}"))
-        }
-    }
-}
-
+/// Applies a state change (§7.4): 412 when the table forbids it or the state changed
+/// concurrently.
 async fn change_state(
     state: &AppState,
-    t: CampaignType,
-    account: &Account,
-    id: &str,
-    action: &str,
+    scope: CampaignScope,
+    action: Transition,
 ) -> ApiResult<Json<wire::Campaign>> {
-    let c = load_campaign(&state.db, &account.id, t, id).await?;
-    let to = transition(c.state, action).map_err(|m| ApiError::precondition("base", m))?;
-    let ts = now();
-    let done = sqlx::query(
-        "UPDATE campaigns SET state = $1, updated_at = $2, \
-         published_at = CASE WHEN $1 = 'published' THEN $2 ELSE published_at END \
-         WHERE id = $3 AND state = $4",
-    )
-    .bind(to.as_str())
-    .bind(&ts)
-    .bind(&c.id)
-    .bind(c.state.as_str())
-    .execute(&state.db.pool)
-    .await?;
-    if done.rows_affected() == 0 {
+    let CampaignScope { account, campaign } = scope;
+    let to = campaigns::transition(campaign.state, action)
+        .map_err(|m| ApiError::precondition("base", m))?;
+    if !campaigns::set_state(&state.db, &campaign.id, campaign.state, to).await? {
         return Err(ApiError::precondition(
             "base",
             "The campaign changed state concurrently; retry",
         ));
     }
-    let c = load_campaign(&state.db, &account.id, t, id).await?;
+    let c = campaigns::load_by_id(&state.db, &campaign.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("campaign"))?;
     Ok(Json(campaign_to_wire(state, &c, &account.name)))
 }
 
 async fn pause(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
 ) -> ApiResult<Json<wire::Campaign>> {
-    change_state(&state, t, &account, &id, "pause").await
+    change_state(&state, scope, Transition::Pause).await
 }
 
 async fn resume(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
 ) -> ApiResult<Json<wire::Campaign>> {
-    change_state(&state, t, &account, &id, "resume").await
+    change_state(&state, scope, Transition::Resume).await
 }
 
 async fn archive(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
 ) -> ApiResult<Json<wire::Campaign>> {
-    change_state(&state, t, &account, &id, "archive").await
+    change_state(&state, scope, Transition::Archive).await
 }
 
 /// Reads an optional `push_message` (top level or under any root key).
@@ -722,17 +568,12 @@ pub fn push_message(body: &JsonBody) -> ApiResult<Option<String>> {
 
 async fn merge_handler(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
     body: JsonBody,
 ) -> ApiResult<Json<wire::MessageBody>> {
-    let c = load_campaign(&state.db, &account.id, t, &id).await?;
+    let c = scope.campaign;
     let message = push_message(&body)?;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passes WHERE campaign_id = $1")
-        .bind(&c.id)
-        .fetch_one(&state.db.pool)
-        .await?;
+    let count = campaigns::count_passes(&state.db, &c.id).await?;
     if count == 0 {
         return Ok(Json(wire::MessageBody {
             message: format!("There are no passes to update for campaign '{}'.", c.name),
@@ -742,7 +583,7 @@ async fn merge_handler(
     // Runs as a background job (crate::jobs), which also pushes the updated passes.
     let mut tx = state.db.begin().await?;
     let job_id =
-        crate::jobs::enqueue_merge(&mut tx, &account.id, &c.id, message.as_deref()).await?;
+        crate::jobs::enqueue_merge(&mut tx, &scope.account.id, &c.id, message.as_deref()).await?;
     tx.commit().await?;
     Ok(Json(wire::MessageBody {
         message: format!(
@@ -755,22 +596,15 @@ async fn merge_handler(
 
 async fn push(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
     body: JsonBody,
 ) -> ApiResult<Json<wire::MessageBody>> {
-    let c = load_campaign(&state.db, &account.id, t, &id).await?;
+    let c = scope.campaign;
     let message = push_message(&body)?;
     let mut tx = state.db.begin().await?;
     crate::apns::enqueue_push_for_campaign(&mut tx, &c.id, message.as_deref()).await?;
     tx.commit().await?;
-    let installed: i64 = sqlx::query_scalar(
-        "SELECT COUNT(DISTINCT pass_id) FROM registrations WHERE campaign_id = $1",
-    )
-    .bind(&c.id)
-    .fetch_one(&state.db.pool)
-    .await?;
+    let installed = campaigns::count_installed(&state.db, &c.id).await?;
     let message = if installed == 0 {
         format!(
             "There are no installed passes to push for campaign '{}'.",
@@ -790,12 +624,10 @@ async fn push(
 
 async fn redeem_by_code(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
     body: JsonBody,
 ) -> ApiResult<Json<wire::Pass>> {
-    let c = load_campaign(&state.db, &account.id, t, &id).await?;
+    let c = scope.campaign;
     let map = body.root("pass")?;
     let mut errors = Errors::default();
     let mut r = Reader::new(map, &mut errors);
@@ -813,133 +645,35 @@ async fn redeem_by_code(
         .await?
         .ok_or_else(|| ApiError::not_found("pass"))?;
     let pass = passes::redeem_pass(&state.db, &c, &pass.id, comment).await?;
-    Ok(Json(passes::pass_to_wire(&state, &c, &pass)))
+    Ok(Json(pass_to_wire(&state, &c, &pass)))
 }
 
 async fn lookup_by_code(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path((id, code)): Path<(String, String)>,
+    scope: CampaignScope,
+    Path((_, code)): Path<(String, String)>,
 ) -> ApiResult<Json<wire::Pass>> {
-    let c = load_campaign(&state.db, &account.id, t, &id).await?;
+    let c = scope.campaign;
     let pass = passes::find_by_code(&state.db, &c.id, &code)
         .await?
         .ok_or_else(|| ApiError::not_found("pass"))?;
-    Ok(Json(passes::pass_to_wire(&state, &c, &pass)))
-}
-
-/// Filterable attributes of redeem lists (C13, P10).
-pub const REDEEM_COLUMNS: &[crate::list::Column] = &[
-    col("id", "id", Kind::Text),
-    col("pass_id", "pass_id", Kind::Text),
-    col("comment", "comment", Kind::Text),
-    col("created_at", "created_at", Kind::Time),
-];
-
-/// Filterable attributes of registration lists (C14, P9).
-pub const REGISTRATION_COLUMNS: &[crate::list::Column] = &[
-    col("id", "id", Kind::Text),
-    col("pass_id", "pass_id", Kind::Text),
-    col("wallet", "wallet", Kind::Text),
-    col("device_os", "device_os", Kind::Text),
-    col("created_at", "created_at", Kind::Time),
-];
-
-/// Lists redeems matching `scope` (`campaign_id = $1` or `pass_id = $1`).
-pub async fn list_redeems(
-    db: &Db,
-    scope: &str,
-    id: &str,
-    params: &ListParams,
-) -> ApiResult<Paged<wire::Redeem>> {
-    Listing {
-        select: "id, pass_id, campaign_id, comment, created_at",
-        from: "redeems",
-        scope,
-        scope_binds: vec![Bind::Text(id.to_string())],
-        columns: REDEEM_COLUMNS,
-        default_order: "created_at",
-        unique: "id",
-    }
-    .page(db, params, |r| -> Result<_, sqlx::Error> {
-        Ok(wire::Redeem {
-            id: r.try_get("id")?,
-            pass_id: r.try_get("pass_id")?,
-            campaign_id: r.try_get("campaign_id")?,
-            comment: r.try_get("comment")?,
-            created_at: r.try_get("created_at")?,
-        })
-    })
-    .await
-}
-
-/// Lists registrations matching `scope` (`campaign_id = $1` or `pass_id = $1`).
-pub async fn list_registrations(
-    db: &Db,
-    scope: &str,
-    id: &str,
-    params: &ListParams,
-) -> ApiResult<Paged<wire::Registration>> {
-    Listing {
-        select: "id, pass_id, wallet, device_os, created_at",
-        from: "registrations",
-        scope,
-        scope_binds: vec![Bind::Text(id.to_string())],
-        columns: REGISTRATION_COLUMNS,
-        default_order: "created_at",
-        unique: "id",
-    }
-    .page(db, params, |r| -> Result<_, sqlx::Error> {
-        Ok(wire::Registration {
-            id: r.try_get("id")?,
-            pass_id: r.try_get("pass_id")?,
-            wallet: r.try_get("wallet")?,
-            device_os: r.try_get("device_os")?,
-            created_at: r.try_get("created_at")?,
-        })
-    })
-    .await
+    Ok(Json(pass_to_wire(&state, &c, &pass)))
 }
 
 async fn redeems(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Redeem>> {
-    let c = load_campaign(&state.db, &account.id, t, &id).await?;
-    list_redeems(&state.db, "campaign_id = $1", &c.id, &params).await
+    let of = redeems::Of::Campaign(&scope.campaign.id);
+    redeems::list_redeems(&state.db, of, &params).await
 }
 
 async fn registrations(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Registration>> {
-    let c = load_campaign(&state.db, &account.id, t, &id).await?;
-    list_registrations(&state.db, "campaign_id = $1", &c.id, &params).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn transitions_follow_the_table() {
-        use CampaignState::*;
-        assert_eq!(transition(Published, "pause"), Ok(Paused));
-        assert_eq!(transition(Paused, "resume"), Ok(Published));
-        assert_eq!(transition(Paused, "archive"), Ok(Archived));
-        assert!(transition(Published, "resume").is_err());
-        assert!(transition(Paused, "pause").is_err());
-        assert_eq!(
-            transition(Archived, "resume"),
-            Err("Can't resume from archived to published".into())
-        );
-        assert!(transition(Archived, "archive").is_err());
-    }
+    let of = redeems::Of::Campaign(&scope.campaign.id);
+    devices::list_registrations(&state.db, of, &params).await
 }

@@ -8,13 +8,13 @@ pub mod account;
 pub mod assets;
 pub mod campaigns;
 pub mod certificates;
+pub mod convert;
 pub mod openapi;
 pub mod organizations;
 pub mod passes;
 pub mod ping;
 pub mod remote_forms;
 pub mod templates;
-pub mod util;
 
 /// All `/v2` routes (without the authentication middleware, added by [`crate::app`]).
 pub fn router() -> Router<AppState> {

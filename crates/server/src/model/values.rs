@@ -7,7 +7,6 @@
 //! Each reader returns `None` when the attribute is absent, `Some(None)` for an explicit
 //! `null` and `Some(Some(v))` for a value.
 
-use crate::api::util::is_color;
 use crate::db::normalize_time;
 use crate::error::Errors;
 use passworks_wire::{Barcode, BarcodeFormat, Beacon, Behaviour, Field, FieldInput, Location};
@@ -15,6 +14,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Longest accepted string attribute (names, labels, texts) in characters.
+/// Whether `s` is a `#rrggbb` colour (§2).
+pub fn is_color(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
 pub const MAX_STRING: usize = 255;
 /// Longest accepted free text (field values, descriptions, scripts) in characters.
 pub const MAX_TEXT: usize = 10_000;
@@ -372,6 +376,7 @@ fn opt_text(v: Option<&Value>, max: usize) -> Result<Option<Option<String>>, Str
 }
 
 /// Parses a field array; messages go under `key`, prefixed with the item's position.
+// Long because each of the four field attributes has its own coercions and messages.
 pub fn parse_fields(key: &str, v: &Value, errors: &mut Errors) -> Option<Vec<FieldInput>> {
     let items = match v {
         Value::Null => return Some(Vec::new()),

@@ -174,8 +174,7 @@ struct References {
 }
 
 /// A new campaign of type `t` before its attributes are read.
-fn new_campaign(account: &Account, t: CampaignType) -> CampaignRecord {
-    let ts = now();
+fn new_campaign(account: &Account, t: CampaignType, ts: &str) -> CampaignRecord {
     CampaignRecord {
         id: new_id(),
         account_id: account.id.clone(),
@@ -192,9 +191,9 @@ fn new_campaign(account: &Account, t: CampaignType) -> CampaignRecord {
         page_token: random_token(16),
         distribution_id: new_id(),
         doc: CampaignDoc::default(),
-        created_at: ts.clone(),
-        updated_at: ts.clone(),
-        published_at: Some(ts),
+        created_at: ts.to_string(),
+        updated_at: ts.to_string(),
+        published_at: Some(ts.to_string()),
     }
 }
 
@@ -208,7 +207,8 @@ async fn save(
     map: &Map<String, Value>,
 ) -> ApiResult<CampaignRecord> {
     let creating = existing.is_none();
-    let mut c = existing.unwrap_or_else(|| new_campaign(account, t));
+    let ts = now();
+    let mut c = existing.unwrap_or_else(|| new_campaign(account, t, &ts));
     let mut errors = Errors::default();
     let refs = read_attributes(&mut Reader::new(map, &mut errors), &mut c, creating);
     check_rules(&c, &mut errors);
@@ -238,7 +238,7 @@ async fn save(
         c.template_id = tpl.id;
     }
     c.doc.presentation = p;
-    c.updated_at = now();
+    c.updated_at = ts;
     if creating {
         campaigns::insert(&mut tx, &c).await?;
     } else {

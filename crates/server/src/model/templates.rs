@@ -1,5 +1,8 @@
 //! Templates (§11.1): the `templates` row with its presentation ([`TemplateRecord`]),
 //! its loaders and its store functions.
+//!
+//! Every template keeps its `template_assets` rows in step with the images it references;
+//! an asset that appears there cannot be deleted ([`crate::model::assets`]).
 
 use crate::db::{get_json, new_id, now, Db, Tx};
 use crate::error::{ApiError, Errors};

@@ -6,6 +6,10 @@
 //! documented coercions (numbers as strings, `foreground_color`, `sequencial`) apply.
 //! Each reader returns `None` when the attribute is absent, `Some(None)` for an explicit
 //! `null` and `Some(Some(v))` for a value.
+//!
+//! It sits in the model layer because the records use its types (`BarcodeDoc`) and the
+//! pass store applies its field rules for every caller (API, remote forms, download
+//! pages); handlers use its [`Reader`] to parse request bodies.
 
 use crate::db::normalize_time;
 use crate::error::Errors;
@@ -742,6 +746,13 @@ impl BarcodeDoc {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn colours_are_hex_triplets() {
+        assert!(is_color("#CE8C46"));
+        assert!(!is_color("#00000"));
+        assert!(!is_color("rgb(1,2,3)"));
+    }
 
     #[test]
     fn field_numbers_become_strings_and_partial_updates_keep_attributes() {

@@ -1,12 +1,12 @@
 //! Templates (§11.1): list, get, create and delete (with the `delete_assets` rule). The
 //! records, image checks and stores are in [`crate::model::templates`].
 
-use crate::api::campaigns::PresentationPatch;
 use crate::api::convert::template_to_wire;
 use crate::auth::Auth;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult, Errors};
 use crate::list::{ListParams, Paged};
+use crate::model::campaign_input::PresentationPatch;
 use crate::model::presentation::Presentation;
 use crate::model::values::{not_in_list, parse_bool, Reader, MAX_STRING, MAX_TEXT};
 use crate::model::{parse_id, templates};

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod assets;
+pub mod campaign_input;
 pub mod campaigns;
 pub mod certificates;
 pub mod counters;

@@ -3,14 +3,15 @@
 //!
 //! Events reach reports through their daily roll-ups (`report_daily`), never as raw rows,
 //! so a report costs the same whatever the number of events. The benchmark records a
-//! sample of real events through `events::record`, then loads the roll-ups of a million
+//! sample of real events through `model::events::record`, then loads the roll-ups of a million
 //! events spread over a year (as `record` would have left them: one increment per event),
 //! and times the daily report over the whole year and the totals, over real HTTP on SQLite
 //! (and PostgreSQL when `PASSWORKS_TEST_POSTGRES_URL` is set).
 
-use passworks_server::api::account::create_account;
 use passworks_server::config::ServeArgs;
-use passworks_server::events::{bump_counter, record, NewEvent};
+use passworks_server::model::accounts::create_account;
+use passworks_server::model::counters::{bump as bump_counter, Counter};
+use passworks_server::model::events::{record, NewEvent};
 use passworks_wire::EventKind;
 use std::time::{Duration, Instant};
 
@@ -100,12 +101,12 @@ async fn run(database_url: Option<String>, label: &str) {
             .format("%Y-%m-%d")
             .to_string();
         for kind in kinds {
-            let counter = passworks_server::events::counter_of(kind);
+            let counter = Counter::of_event(kind);
             bump_counter(&mut tx, &cid, &day, counter, per_day_and_kind)
                 .await
                 .unwrap();
         }
-        for os in ["installs_ios", "uninstalls_ios"] {
+        for os in [Counter::InstallsIos, Counter::UninstallsIos] {
             bump_counter(&mut tx, &cid, &day, os, per_day_and_kind)
                 .await
                 .unwrap();
@@ -113,7 +114,7 @@ async fn run(database_url: Option<String>, label: &str) {
     }
     let rest = EVENTS - sample as i64 - per_day_and_kind * DAYS * kinds.len() as i64;
     let day = today.format("%Y-%m-%d").to_string();
-    bump_counter(&mut tx, &cid, &day, "creates_count", rest)
+    bump_counter(&mut tx, &cid, &day, Counter::Creates, rest)
         .await
         .unwrap();
     tx.commit().await.unwrap();

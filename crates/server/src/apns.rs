@@ -132,7 +132,7 @@ async fn identity_for(state: &AppState, certificate_id: &str) -> anyhow::Result<
     let (cert_pem, key_encrypted) = store::certificate_identity(&state.db, certificate_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("certificate {certificate_id} no longer exists"))?;
-    let key_pem = crate::api::certificates::decrypt_key(&state.settings, &key_encrypted)?;
+    let key_pem = crate::model::certificates::decrypt_key(&state.settings, &key_encrypted)?;
     let mut pem = cert_pem.into_bytes();
     pem.push(b'\n');
     pem.extend_from_slice(key_pem.as_bytes());

@@ -4,34 +4,31 @@
 //! the shared `rate_limits` table (so the limit holds across server processes on one
 //! database), adds the three `X-RateLimit-*` headers to every response and stores the
 //! signed-in account in the request extensions. Handlers take [`Auth`] as an extractor.
+//!
+//! Routes under a campaign take [`CampaignScope`] (or [`PassScope`] under a pass): it
+//! loads and authorises the campaign once per request and is the one place where an API
+//! call scoped to a campaign is counted (`api_calls_count`, §15).
 
-use crate::db::{get_bool, Db};
+pub use crate::model::accounts::Account;
+
 use crate::error::ApiError;
+use crate::model::accounts::authenticate;
+use crate::model::campaigns::CampaignRecord;
+use crate::model::counters::{self, Counter};
+use crate::model::passes::PassRecord;
+use crate::model::rate_limits::count_request;
+use crate::model::{campaigns, parse_id, passes};
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use passworks_wire::CampaignType;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use subtle::ConstantTimeEq;
-
-/// The signed-in account.
-#[derive(Debug, Clone)]
-pub struct Account {
-    pub id: String,
-    pub parent_id: Option<String>,
-    pub name: String,
-    pub api_username: String,
-    pub can_manage_organizations: bool,
-    pub webhook_url: Option<String>,
-    pub locked_at: Option<String>,
-    pub default_certificate_id: Option<String>,
-    pub created_at: String,
-}
 
 /// Extractor: the authenticated account, or 401 (403 for a locked organization).
 #[derive(Debug, Clone)]
@@ -48,6 +45,80 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
             Some(a) => Ok(Auth(a.clone())),
             None => Err(ApiError::Unauthorized),
         }
+    }
+}
+
+/// Extractor for routes under `/{type}/{campaign_id}`: the signed-in account and its
+/// campaign of the route's type, or 404 (malformed ids included). It counts the request
+/// once towards the campaign's `api_calls_count` (§15).
+#[derive(Debug, Clone)]
+pub struct CampaignScope {
+    pub account: Account,
+    pub campaign: CampaignRecord,
+}
+
+/// The path parameters of a request (an unmatched request has none).
+async fn path_params(parts: &mut Parts, state: &AppState) -> HashMap<String, String> {
+    Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map(|Path(p)| p)
+        .unwrap_or_default()
+}
+
+impl FromRequestParts<AppState> for CampaignScope {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Auth(account) = Auth::from_request_parts(parts, state).await?;
+        let t = parts
+            .extensions
+            .get::<CampaignType>()
+            .copied()
+            .ok_or_else(|| ApiError::not_found("campaign"))?;
+        let params = path_params(parts, state).await;
+        let raw = params.get("campaign_id").map(String::as_str).unwrap_or("");
+        let id = parse_id(raw, "campaign")?;
+        let campaign = campaigns::load(&state.db, &account.id, t, &id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("campaign"))?;
+        counters::bump_today(&state.db, &campaign.id, Counter::ApiCalls).await?;
+        Ok(CampaignScope { account, campaign })
+    }
+}
+
+/// Extractor for routes under `/{type}/{campaign_id}/passes/{pass_id}`: the campaign's
+/// scope (counted once, see [`CampaignScope`]) and the pass, 404 unless the pass belongs
+/// to that campaign.
+#[derive(Debug, Clone)]
+pub struct PassScope {
+    pub account: Account,
+    pub campaign: CampaignRecord,
+    pub pass: PassRecord,
+}
+
+impl FromRequestParts<AppState> for PassScope {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let CampaignScope { account, campaign } =
+            CampaignScope::from_request_parts(parts, state).await?;
+        let params = path_params(parts, state).await;
+        let raw = params.get("pass_id").map(String::as_str).unwrap_or("");
+        let id = parse_id(raw, "pass")?;
+        let pass = passes::load_in_campaign(&state.db, &campaign.id, &id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("pass"))?;
+        Ok(PassScope {
+            account,
+            campaign,
+            pass,
+        })
     }
 }
 
@@ -69,76 +140,6 @@ pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let text = String::from_utf8(decoded).ok()?;
     let (user, pass) = text.split_once(':')?;
     Some((user.to_string(), pass.to_string()))
-}
-
-/// Columns selected for an [`Account`].
-pub const ACCOUNT_COLUMNS: &str = "id, parent_id, name, api_username, api_key_hash, \
-    can_manage_organizations, webhook_url, locked_at, default_certificate_id, created_at";
-
-/// Builds an [`Account`] from a row with [`ACCOUNT_COLUMNS`].
-pub fn account_from_row(row: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
-    Ok(Account {
-        id: row.try_get("id")?,
-        parent_id: row.try_get("parent_id")?,
-        name: row.try_get("name")?,
-        api_username: row.try_get("api_username")?,
-        can_manage_organizations: get_bool(row, "can_manage_organizations"),
-        webhook_url: row.try_get("webhook_url")?,
-        locked_at: row.try_get("locked_at")?,
-        default_certificate_id: row.try_get("default_certificate_id")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-/// Looks up the account for Basic credentials; `None` when they do not match.
-pub async fn authenticate(
-    db: &Db,
-    username: &str,
-    key: &str,
-) -> Result<Option<Account>, sqlx::Error> {
-    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE api_username = $1");
-    let row = sqlx::query(&sql)
-        .bind(username)
-        .fetch_optional(&db.pool)
-        .await?;
-    let Some(row) = row else {
-        // Spend the same hashing work as a real comparison.
-        let _ = hash_key(key);
-        return Ok(None);
-    };
-    let stored: String = row.try_get("api_key_hash")?;
-    let given = hash_key(key);
-    if bool::from(stored.as_bytes().ct_eq(given.as_bytes())) {
-        Ok(Some(account_from_row(&row)?))
-    } else {
-        Ok(None)
-    }
-}
-
-/// Counts one request for `bucket` in the current hourly window; returns (count, reset).
-pub async fn count_request(db: &Db, bucket: &str) -> Result<(i64, i64), sqlx::Error> {
-    let now = chrono::Utc::now().timestamp();
-    let window = now - now.rem_euclid(3600);
-    let count: i64 = sqlx::query_scalar(
-        "INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, $2, 1) \
-         ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + 1 \
-         RETURNING count",
-    )
-    .bind(bucket)
-    .bind(window)
-    .fetch_one(&db.pool)
-    .await?;
-    Ok((count, window + 3600))
-}
-
-/// Deletes counters of windows that have ended.
-pub async fn prune_rate_limits(db: &Db) -> Result<(), sqlx::Error> {
-    let now = chrono::Utc::now().timestamp();
-    sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
-        .bind(now - 3600)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
 }
 
 /// Middleware: authenticate, rate-limit, add the rate-limit headers.

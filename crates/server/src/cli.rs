@@ -1,8 +1,8 @@
 //! The command line: `serve`, `migrate`, `account create`.
 
-use crate::api::account::create_account;
 use crate::config::{AccountCommand, Cli, Command, ServeArgs};
 use crate::db::Db;
+use crate::model::accounts::{self, create_account};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -55,9 +55,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let running = crate::start(&args, shutdown_signal()).await?;
     let state = &running.state;
     if !args.no_first_account {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
-            .fetch_one(&state.db.pool)
-            .await?;
+        let count = accounts::count(&state.db).await?;
         if count == 0 {
             let created = create_account(&state.db, "Administrator", None, true).await?;
             println!();

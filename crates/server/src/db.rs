@@ -1,8 +1,9 @@
 //! The store layer: connection pool, dialect, migrations and transaction helpers.
 //!
-//! Architecture invariant: only this module and the `store` functions of the resource
-//! modules (named `*_store` / `store.rs`) write SQL, and every user-supplied value is bound
-//! as a parameter (`$1`, `$2`, …; SQLite accepts the same placeholders).
+//! Architecture invariant: only this module, the model layer ([`crate::model`]) and the
+//! allow-listed collection queries of [`crate::list`] write SQL (`tests/tidy.rs` checks
+//! it), and every user-supplied value is bound as a parameter (`$1`, `$2`, …; SQLite
+//! accepts the same placeholders).
 //!
 //! Both dialects go through sqlx's `Any` driver. To stay within the types it maps
 //! identically on SQLite and PostgreSQL, ids and timestamps are TEXT, booleans are 0/1

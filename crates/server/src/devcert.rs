@@ -12,11 +12,10 @@
 //! `dev_certificate_id` is claimed with `ON CONFLICT DO NOTHING` and re-read, and a process
 //! that lost the race deletes the certificate it inserted.
 
-use crate::api::certificates::insert_certificate;
 use crate::db::Db;
+use crate::model::{certificates, settings};
 use crate::state::AppState;
 use anyhow::Context;
-use sqlx::Row;
 
 /// Team identifier of the development certificate.
 pub const DEV_TEAM_IDENTIFIER: &str = "DEVTEAM000";
@@ -32,18 +31,12 @@ pub const DEVELOPMENT_NOTICE: &str = "This pass is signed with the server's deve
 
 /// The stored id of the development certificate, if any.
 pub async fn stored_id(db: &Db) -> Result<Option<String>, sqlx::Error> {
-    let id: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(SETTING_KEY)
-        .fetch_optional(&db.pool)
-        .await?;
-    let Some(id) = id else { return Ok(None) };
-    let exists: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM certificates WHERE id = $1 AND account_id IS NULL AND development = 1",
-    )
-    .bind(&id)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(exists)
+    let Some(id) = settings::get(db, SETTING_KEY).await? else {
+        return Ok(None);
+    };
+    Ok(certificates::is_shared_development(db, &id)
+        .await?
+        .then_some(id))
 }
 
 /// Makes sure the development certificate exists, writes its PEM files into
@@ -56,11 +49,10 @@ pub async fn ensure(state: &AppState) -> anyhow::Result<String> {
     };
     write_files(state, &id).await?;
     state.passes.set_development_certificate(&id);
-    let key: String = sqlx::query_scalar("SELECT key_encrypted FROM certificates WHERE id = $1")
-        .bind(&id)
-        .fetch_one(&db.pool)
-        .await?;
-    if let Err(e) = crate::api::certificates::decrypt_key(&state.settings, &key) {
+    let key = certificates::key_encrypted(db, &id)
+        .await?
+        .context("the development certificate disappeared")?;
+    if let Err(e) = certificates::decrypt_key(&state.settings, &key) {
         tracing::error!(
             error = %e,
             certificate = %id,
@@ -76,12 +68,7 @@ async fn create(state: &AppState) -> anyhow::Result<String> {
     let db = &state.db;
     // A development certificate left without its settings row (an interrupted start) is
     // adopted rather than duplicated.
-    let existing: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM certificates WHERE account_id IS NULL AND development = 1 \
-         ORDER BY created_at, id LIMIT 1",
-    )
-    .fetch_optional(&db.pool)
-    .await?;
+    let existing = certificates::shared_development(db).await?;
     let (mine, inserted) = match existing {
         Some(id) => (id, false),
         None => {
@@ -95,51 +82,33 @@ async fn create(state: &AppState) -> anyhow::Result<String> {
             })
             .await?
             .context("generating the development certificate")?;
-            let id = insert_certificate(db, &state.settings, None, &signer, true).await?;
+            let id =
+                certificates::insert_certificate(db, &state.settings, None, &signer, true).await?;
             (id, true)
         }
     };
-    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-        .bind(SETTING_KEY)
-        .bind(&mine)
-        .execute(&db.pool)
-        .await?;
-    let winner: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(SETTING_KEY)
-        .fetch_one(&db.pool)
-        .await?;
+    let winner = settings::insert_or_get(db, SETTING_KEY, &mine).await?;
     if winner == mine {
         return Ok(mine);
     }
     if stored_id(db).await?.is_some() {
         // Another process won the race: keep its certificate, drop ours.
         if inserted {
-            sqlx::query("DELETE FROM certificates WHERE id = $1")
-                .bind(&mine)
-                .execute(&db.pool)
-                .await?;
+            certificates::delete_by_id(db, &mine).await?;
         }
         return Ok(winner);
     }
     // The settings row points at a certificate that is gone (deleted by hand): replace it.
-    sqlx::query("UPDATE settings SET value = $1 WHERE key = $2 AND value = $3")
-        .bind(&mine)
-        .bind(SETTING_KEY)
-        .bind(&winner)
-        .execute(&db.pool)
-        .await?;
+    settings::replace(db, SETTING_KEY, &winner, &mine).await?;
     Ok(stored_id(db).await?.unwrap_or(mine))
 }
 
 /// Writes `ca.pem` (the development CA, which plays the WWDR intermediate) and `pass.pem`
 /// (the pass certificate) of certificate `id` into `<data dir>/dev-ca/`.
 async fn write_files(state: &AppState, id: &str) -> anyhow::Result<()> {
-    let row = sqlx::query("SELECT cert_pem, wwdr_pem FROM certificates WHERE id = $1")
-        .bind(id)
-        .fetch_one(&state.db.pool)
-        .await?;
-    let cert_pem: String = row.try_get("cert_pem")?;
-    let ca_pem: String = row.try_get("wwdr_pem")?;
+    let (cert_pem, ca_pem) = certificates::public_pems(&state.db, id)
+        .await?
+        .context("the development certificate disappeared")?;
     let dir = state.settings.data_dir.join("dev-ca");
     std::fs::create_dir_all(&dir)?;
     for (name, contents) in [("ca.pem", &ca_pem), ("pass.pem", &cert_pem)] {

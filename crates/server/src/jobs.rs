@@ -8,7 +8,7 @@
 //! process died is taken over when its lease lapses, and resumes from its cursor) and
 //! processes the campaign's passes in batches of [`BATCH`] by id order, one transaction per
 //! batch: the campaign is applied to each pass with
-//! [`crate::api::campaigns::merge::merge_pass_doc`], changed passes are written, their
+//! [`crate::model::merge::merge_pass_doc`], changed passes are written, their
 //! devices get a push (with the job's `push_message` as `changeMessage` on the changed
 //! fields) and the job's `processed` count and cursor advance. Memory is bounded by one
 //! batch, whatever the campaign size. States: `queued`, `running`, `done`, `failed` (with
@@ -16,18 +16,19 @@
 //!
 //! `GET /v2/jobs` (paginated) and `GET /v2/jobs/{id}` show an account's own jobs.
 
-use crate::api::campaigns::load_campaign_tx;
-use crate::api::campaigns::merge::merge_pass_doc;
-use crate::api::passes::PassDoc;
-use crate::api::routes::{doc, Routes};
-use crate::api::util::parse_id;
 use crate::apns::{certificate_of_campaign, enqueue_push_for_changes};
 use crate::auth::Auth;
 use crate::db::{now, Db};
 use crate::error::{ApiError, ApiResult};
 use crate::list::{ListParams, Paged};
+use crate::model::campaigns::load_tx as load_campaign_tx;
+use crate::model::counters::Counter;
 use crate::model::jobs::{self as store, Claimed, JobPayload, MergeState};
+use crate::model::merge::merge_pass_doc;
+use crate::model::parse_id;
+use crate::model::passes::PassDoc;
 use crate::model::queue::{self, Lease, Queue, Worker};
+use crate::routes::{doc, Routes};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -46,7 +47,7 @@ pub fn router() -> Routes {
         .get(
             "/jobs",
             list,
-            doc("Background jobs (extension)").list::<wire::Job>(store::COLUMNS),
+            doc("Background jobs (extension)").list::<wire::Job>(store::LIST_COLUMNS),
         )
         .get(
             "/jobs/{job_id}",
@@ -158,11 +159,11 @@ async fn run_merge(
                 state.push_message.as_deref(),
             )
             .await?;
-            crate::events::bump_counter(
+            crate::model::counters::bump(
                 &mut tx,
                 campaign_id,
                 &ts[..10],
-                "updates_count",
+                Counter::Updates,
                 changes.len() as i64,
             )
             .await?;

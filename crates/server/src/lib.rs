@@ -13,13 +13,12 @@ pub mod console;
 pub mod db;
 pub mod devcert;
 pub mod error;
-pub mod events;
-pub mod expiry;
 pub mod jobs;
 pub mod list;
 pub mod model;
 pub mod pages;
 pub mod passkit;
+pub mod routes;
 pub mod signing;
 pub mod state;
 pub mod webhooks;
@@ -221,10 +220,10 @@ fn spawn_maintenance(state: AppState) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
-            if let Err(e) = auth::prune_rate_limits(&state.db).await {
+            if let Err(e) = model::rate_limits::prune_rate_limits(&state.db).await {
                 tracing::warn!(error = %e, "pruning rate limits failed");
             }
-            if let Err(e) = expiry::count_expired(&state.db, None).await {
+            if let Err(e) = model::expiry::count_expired(&state.db, None).await {
                 tracing::warn!(error = %e, "counting expired passes failed");
             }
         }

@@ -19,13 +19,14 @@
 //! Content-Security-Policy with `sandbox` (opaque origin: no cookies, no API calls, no
 //! forms, no requests to the console's origin).
 
-use crate::api::campaigns::model::{campaign_from_row, CampaignRecord, CAMPAIGN_COLUMNS};
-use crate::api::passes::{create_pass, load_pass_by_download_token, PassPatch, PassRecord};
-use crate::api::passes::{pass_from_row, PASS_COLUMNS};
-use crate::api::routes::{doc, ParamKind, QueryParam, Routes};
-use crate::auth::Auth;
+use crate::auth::{Auth, PassScope};
 use crate::error::{ApiError, ApiResult};
-use crate::events::{self, NewEvent};
+use crate::model::campaigns::{self, CampaignRecord};
+use crate::model::counters::{self, Counter};
+use crate::model::events::{self, NewEvent};
+use crate::model::passes::{self, create_pass, PassPatch, PassRecord};
+use crate::model::rate_limits::count_request;
+use crate::routes::{doc, ParamKind, QueryParam, Routes};
 use crate::signing::{http_date, parse_http_date, Prepared};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, RawQuery, State};
@@ -33,7 +34,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Router};
+use axum::Router;
 use hmac::{Hmac, Mac};
 use passworks_pkpass::PKPASS_CONTENT_TYPE;
 use passworks_wire::{BarcodeFormat, CampaignState, CampaignType, EventKind};
@@ -60,7 +61,7 @@ pub fn router() -> Router<AppState> {
         .route("/s/{page_token}/{tail}", get(pass_entry))
 }
 
-/// Authenticated `/v2` routes (merged by [`crate::api::routes`]).
+/// Authenticated `/v2` routes (merged by [`crate::routes`]).
 pub fn api_router() -> Routes {
     const BARCODE_QUERY: &[QueryParam] = &[
         QueryParam {
@@ -141,12 +142,7 @@ async fn campaign_by_page_token(
     state: &AppState,
     token: &str,
 ) -> ApiResult<Option<CampaignRecord>> {
-    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE page_token = $1");
-    let row = sqlx::query(&sql)
-        .bind(token)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    Ok(row.as_ref().map(campaign_from_row).transpose()?)
+    Ok(campaigns::load_by_page_token(&state.db, token).await?)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -192,7 +188,21 @@ async fn visitor_pass(
     state: &AppState,
     campaign: &CampaignRecord,
     headers: &HeaderMap,
-) -> Option<PassRecord> {
+) -> ApiResult<Option<PassRecord>> {
+    let Some(token) = visitor_token(state, campaign, headers) else {
+        return Ok(None);
+    };
+    let pass = passes::load_by_download_token(&state.db, token).await?;
+    Ok(pass.filter(|p| p.campaign_id == campaign.id))
+}
+
+/// The download token named by the visitor's cookie, when its signature holds and it is
+/// less than 24 hours old.
+fn visitor_token<'a>(
+    state: &AppState,
+    campaign: &CampaignRecord,
+    headers: &'a HeaderMap,
+) -> Option<&'a str> {
     let value = read_cookie(headers, &cookie_name(campaign))?;
     let mut parts = value.rsplitn(3, '.');
     let sig = parts.next()?;
@@ -208,8 +218,7 @@ async fn visitor_pass(
     {
         return None;
     }
-    let pass = load_pass_by_download_token(&state.db, token).await?;
-    (pass.campaign_id == campaign.id).then_some(pass)
+    Some(token)
 }
 
 fn set_cookie(state: &AppState, campaign: &CampaignRecord, pass: &PassRecord) -> HeaderValue {
@@ -249,12 +258,12 @@ async fn visitor_or_new_pass(
     query: Option<&str>,
     ip: Option<&str>,
 ) -> ApiResult<(PassRecord, Option<HeaderValue>)> {
-    if let Some(p) = visitor_pass(state, campaign, headers).await {
+    if let Some(p) = visitor_pass(state, campaign, headers).await? {
         return Ok((p, None));
     }
     // Public pages issue passes to anyone: cap how many one address gets per hour.
     if let Some(ip) = ip {
-        let (count, reset) = crate::auth::count_request(&state.db, &format!("issue:{ip}")).await?;
+        let (count, reset) = count_request(&state.db, &format!("issue:{ip}")).await?;
         if count > state.settings.page_issue_limit {
             let retry_after = (reset - chrono::Utc::now().timestamp()).max(1);
             return Err(ApiError::RateLimited { retry_after });
@@ -288,7 +297,10 @@ async fn campaign_entry(
         Err(e) => return e.into_response(),
     };
     if want == Want::Png {
-        let pass = visitor_pass(&state, &campaign, &headers).await;
+        let pass = match visitor_pass(&state, &campaign, &headers).await {
+            Ok(pass) => pass,
+            Err(e) => return e.into_response(),
+        };
         return png_response(
             state
                 .passes
@@ -340,13 +352,15 @@ async fn pass_entry(
     ClientIp(ip): ClientIp,
 ) -> Response {
     let (token, want) = split_tail(&tail);
-    let Some(pass) = load_pass_by_download_token(&state.db, token).await else {
-        return not_found_page();
+    let pass = match passes::load_by_download_token(&state.db, token).await {
+        Ok(Some(pass)) => pass,
+        Ok(None) => return not_found_page(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
-    let Some(campaign) =
-        crate::api::campaigns::load_campaign_by_id(&state.db, &pass.campaign_id).await
-    else {
-        return not_found_page();
+    let campaign = match campaigns::load_by_id(&state.db, &pass.campaign_id).await {
+        Ok(Some(campaign)) => campaign,
+        Ok(None) => return not_found_page(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     if campaign.page_token != page_token {
         return not_found_page();
@@ -367,12 +381,7 @@ async fn pass_entry(
 }
 
 async fn bump_views(state: &AppState, campaign: &CampaignRecord) {
-    let result = async {
-        let mut conn = state.db.pool.acquire().await?;
-        events::bump_counter(&mut conn, &campaign.id, &events::today(), "views_count", 1).await
-    }
-    .await;
-    if let Err(e) = result {
+    if let Err(e) = counters::bump_today(&state.db, &campaign.id, Counter::Views).await {
         tracing::warn!(error = %e, campaign = %campaign.id, "counting a page view failed");
     }
 }
@@ -797,23 +806,10 @@ async fn barcode_png(Auth(_): Auth, Query(q): Query<BarcodeQuery>) -> ApiResult<
 /// (422 with the validation messages when it cannot be built). No `downloaded` event.
 async fn api_pkpass(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path((campaign_id, pass_id)): Path<(String, String)>,
+    scope: PassScope,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let campaign =
-        crate::api::campaigns::load_campaign(&state.db, &account.id, t, &campaign_id).await?;
-    let pid = crate::api::util::parse_id(&pass_id, "pass")?;
-    let sql = format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND campaign_id = $2");
-    let row = sqlx::query(&sql)
-        .bind(&pid)
-        .bind(&campaign.id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found("pass"))?;
-    let pass = pass_from_row(&row)?;
-    Ok(serve_pkpass(&state, &campaign, &pass, &headers, None).await)
+    Ok(serve_pkpass(&state, &scope.campaign, &scope.pass, &headers, None).await)
 }
 
 #[cfg(test)]

@@ -19,9 +19,10 @@
 //! transaction that made the change. The update tag (`lastUpdated`) is the stored time of
 //! the latest change of the device's passes: pass update, campaign update or push.
 
-use crate::api::passes::{load_pass_by_serial, PassRecord};
 use crate::apns::{certificate_of_campaign, modified_at};
-use crate::events::{record, NewEvent};
+use crate::model::devices::{self, Registered, Registering};
+use crate::model::events::{record, NewEvent};
+use crate::model::passes::{self, PassRecord};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -31,7 +32,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use passworks_wire::EventKind;
 use serde_json::{json, Value};
-use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use subtle::ConstantTimeEq;
@@ -157,8 +157,8 @@ async fn authorized_pass(
     if serial.len() > MAX_ID || pass_type.len() > MAX_ID {
         return Err(unauthorized);
     }
-    let pass = load_pass_by_serial(&state.db, serial)
-        .await
+    let pass = passes::load_by_serial(&state.db, serial)
+        .await?
         .ok_or(Failure(StatusCode::UNAUTHORIZED))?;
     let good: bool = pass
         .authentication_token
@@ -200,53 +200,20 @@ async fn register(
         return Ok(status(StatusCode::BAD_REQUEST));
     };
     let client = client_of(&headers);
-    let ts = crate::db::now();
     let mut tx = state.db.begin().await?;
-    let existing: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM registrations WHERE device_library_id = $1 AND pass_id = $2",
-    )
-    .bind(&device)
-    .bind(&pass.id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(id) = existing {
-        sqlx::query(
-            "UPDATE registrations SET push_token = $1, wallet = $2, device_os = $3, \
-             updated_at = $4 WHERE id = $5",
-        )
-        .bind(&push_token)
-        .bind(client.wallet)
-        .bind(client.device_os)
-        .bind(&ts)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        return Ok(status(StatusCode::OK));
-    }
-    let id = crate::db::new_id();
-    let inserted = sqlx::query(
-        "INSERT INTO registrations (id, account_id, campaign_id, pass_id, device_library_id, \
-         push_token, wallet, device_os, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-    )
-    .bind(&id)
-    .bind(&pass.account_id)
-    .bind(&pass.campaign_id)
-    .bind(&pass.id)
-    .bind(&device)
-    .bind(&push_token)
-    .bind(client.wallet)
-    .bind(client.device_os)
-    .bind(&ts)
-    .execute(&mut *tx)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        // A concurrent identical registration won the race.
-        Err(e) if crate::db::is_unique_violation(&e) => return Ok(status(StatusCode::OK)),
-        Err(e) => return Err(e.into()),
-    }
+    let registering = Registering {
+        device_library_id: &device,
+        push_token: &push_token,
+        wallet: client.wallet,
+        device_os: client.device_os,
+    };
+    let id = match devices::register(&mut tx, &pass, registering).await? {
+        Registered::New(id) => id,
+        Registered::Existing => {
+            tx.commit().await?;
+            return Ok(status(StatusCode::OK));
+        }
+    };
     let ip = peer.ip().to_string();
     let event = NewEvent {
         device_os: Some(client.device_os.to_string()),
@@ -280,18 +247,12 @@ async fn unregister(
 ) -> Answer {
     let pass = authorized_pass(&state, &headers, &pass_type, &serial).await?;
     let mut tx = state.db.begin().await?;
-    let gone = sqlx::query(
-        "DELETE FROM registrations WHERE device_library_id = $1 AND pass_id = $2 \
-         RETURNING id, wallet, device_os",
-    )
-    .bind(&device)
-    .bind(&pass.id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(row) = gone {
-        let id: String = row.try_get("id")?;
-        let wallet: String = row.try_get("wallet")?;
-        let device_os: String = row.try_get("device_os")?;
+    if let Some(gone) = devices::unregister(&mut tx, &device, &pass.id).await? {
+        let devices::Unregistered {
+            id,
+            wallet,
+            device_os,
+        } = gone;
         let ip = peer.ip().to_string();
         let wallet_type = if wallet == "passbook" {
             "apple_wallet".to_string()
@@ -336,21 +297,13 @@ async fn updated_serials(
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
     let mut conn = state.db.pool.acquire().await?;
-    let rows = sqlx::query(
-        "SELECT p.serial_number, p.campaign_id, p.updated_at, c.updated_at AS campaign_updated_at, \
-         u.pushed_at FROM registrations r JOIN passes p ON p.id = r.pass_id \
-         JOIN campaigns c ON c.id = p.campaign_id LEFT JOIN pass_updates u ON u.pass_id = p.id \
-         WHERE r.device_library_id = $1 ORDER BY p.serial_number",
-    )
-    .bind(&device)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = devices::passes_of_device(&mut conn, &device).await?;
     let mut types: HashMap<String, Option<String>> = HashMap::new();
     let mut last_updated: Option<String> = None;
     let mut serials = Vec::new();
     let mut seen = HashSet::new();
     for row in rows {
-        let campaign: String = row.try_get("campaign_id")?;
+        let campaign = row.campaign_id;
         if !types.contains_key(&campaign) {
             let t = certificate_of_campaign(&mut conn, &campaign)
                 .await?
@@ -360,11 +313,12 @@ async fn updated_serials(
         if types.get(&campaign).and_then(|t| t.as_deref()) != Some(pass_type.as_str()) {
             continue;
         }
-        let serial: String = row.try_get("serial_number")?;
-        let pass_updated: String = row.try_get("updated_at")?;
-        let campaign_updated: String = row.try_get("campaign_updated_at")?;
-        let pushed: Option<String> = row.try_get("pushed_at")?;
-        let modified = modified_at(&pass_updated, &campaign_updated, pushed.as_deref());
+        let serial = row.serial_number;
+        let modified = modified_at(
+            &row.updated_at,
+            &row.campaign_updated_at,
+            row.pushed_at.as_deref(),
+        );
         if last_updated.as_ref().is_none_or(|l| modified > *l) {
             last_updated = Some(modified.clone());
         }
@@ -423,11 +377,7 @@ async fn latest_pass(
     let client = client_of(&headers);
     let ip = peer.ip().to_string();
     let mut tx = state.db.begin().await?;
-    sqlx::query("UPDATE passes SET last_fetched_at = $1 WHERE id = $2")
-        .bind(crate::db::now())
-        .bind(&pass.id)
-        .execute(&mut *tx)
-        .await?;
+    passes::mark_fetched(&mut tx, &pass.id, &crate::db::now()).await?;
     let event = NewEvent {
         device_os: Some(client.device_os.to_string()),
         wallet: Some(client.wallet.to_string()),

@@ -16,19 +16,19 @@
 //! A pass that would not open in Wallet is never built: validation failures come back as
 //! [`ApiError::Validation`] (422) with the messages of `passworks_pkpass::validate`.
 
-use crate::api::campaigns::model::{CampaignRecord, IMAGE_SLOTS};
-use crate::api::certificates::decrypt_key;
-use crate::api::passes::{pass_from_row, PassRecord, PASS_COLUMNS};
 use crate::error::ApiError;
+use crate::model::campaigns::CampaignRecord;
+use crate::model::certificates::{self, decrypt_key};
+use crate::model::passes::{self, PassRecord};
+use crate::model::presentation::IMAGE_SLOTS;
+use crate::model::{accounts, campaigns};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use passworks_pkpass::{
     build_pkpass, pass_json, render_preview_png, style_allows_image, AssetType, PassSpec, PassType,
     PrepareOptions, PreparedImage, Signer, ValidationError,
 };
-use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, RwLock};
@@ -229,47 +229,15 @@ fn apple_date(s: &Option<String>) -> Option<String> {
     })
 }
 
-/// Pass-level data of the `pass_updates` table kept by the lifecycle module.
-#[derive(Debug, Default)]
-struct PendingUpdate {
-    pushed_at: Option<String>,
-    change_messages: HashMap<String, String>,
-}
-
-async fn pending_update(state: &AppState, pass_id: &str) -> PendingUpdate {
-    let row = sqlx::query("SELECT pushed_at, change_messages FROM pass_updates WHERE pass_id = $1")
-        .bind(pass_id)
-        .fetch_optional(&state.db.pool)
-        .await;
-    let Ok(Some(row)) = row else {
-        return PendingUpdate::default();
-    };
-    let messages: String = row.try_get("change_messages").unwrap_or_default();
-    let change_messages = match serde_json::from_str::<Value>(&messages) {
-        Ok(Value::Object(m)) => m
-            .into_iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
-            .collect(),
-        _ => HashMap::new(),
-    };
-    PendingUpdate {
-        pushed_at: row.try_get("pushed_at").ok(),
-        change_messages,
-    }
-}
-
 /// The account data a pass needs: its name (default organization name) and default
 /// certificate.
 async fn account_facts(
     state: &AppState,
     account_id: &str,
 ) -> Result<(String, Option<String>), ApiError> {
-    let row = sqlx::query("SELECT name, default_certificate_id FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .fetch_optional(&state.db.pool)
+    accounts::signing_facts(&state.db, account_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("account"))?;
-    Ok((row.try_get("name")?, row.try_get("default_certificate_id")?))
+        .ok_or_else(|| ApiError::not_found("account"))
 }
 
 /// Builds the [`PassSpec`] of `pass` (or, when `None`, a sample pass of the campaign for
@@ -418,19 +386,15 @@ impl PassFactory {
             }
             return Err(missing_certificate());
         }
-        let row = sqlx::query(
-            "SELECT account_id, development, cert_pem, key_encrypted, wwdr_pem \
-             FROM certificates WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(missing_certificate)?;
-        let owner: Option<String> = row.try_get("account_id")?;
-        let development = crate::db::get_bool(&row, "development");
-        let cert_pem: String = row.try_get("cert_pem")?;
-        let key_encrypted: String = row.try_get("key_encrypted")?;
-        let wwdr_pem: String = row.try_get("wwdr_pem")?;
+        let certificates::KeyMaterial {
+            account_id: owner,
+            development,
+            cert_pem,
+            key_encrypted,
+            wwdr_pem,
+        } = certificates::key_material(&state.db, id)
+            .await?
+            .ok_or_else(missing_certificate)?;
         let key_pem = decrypt_key(&state.settings, &key_encrypted).map_err(|e| {
             ApiError::invalid(
                 "certificate",
@@ -469,7 +433,7 @@ impl PassFactory {
             }
         }
         let attr = slot.slot_attribute();
-        let (_, png, _) = crate::api::assets::load_png(&state.db, account_id, asset_id)
+        let (_, png, _) = crate::model::assets::load_png(&state.db, account_id, asset_id)
             .await?
             .ok_or_else(|| {
                 ApiError::invalid(attr, format!("asset {asset_id} does not exist any more"))
@@ -525,7 +489,7 @@ impl PassFactory {
         pass: &PassRecord,
     ) -> Result<Prepared, ApiError> {
         let (account_name, account_default) = account_facts(state, &campaign.account_id).await?;
-        let pending = pending_update(state, &pass.id).await;
+        let pending = passes::pending_update(&state.db, &pass.id).await?;
         let certificate_id = self
             .certificate_id_for(state, campaign, account_default)
             .await?;
@@ -621,15 +585,11 @@ impl PassFactory {
     /// The latest signed `.pkpass` of the pass with id `pass_id` (for the PassKit web
     /// service and jobs). 404 when the pass does not exist; 422 when it does not validate.
     pub async fn pkpass_for(&self, state: &AppState, pass_id: &str) -> Result<Built, ApiError> {
-        let sql = format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(pass_id)
-            .fetch_optional(&state.db.pool)
+        let pass = passes::load_by_id(&state.db, pass_id)
             .await?
             .ok_or_else(|| ApiError::not_found("pass"))?;
-        let pass = pass_from_row(&row)?;
-        let campaign = crate::api::campaigns::load_campaign_by_id(&state.db, &pass.campaign_id)
-            .await
+        let campaign = campaigns::load_by_id(&state.db, &pass.campaign_id)
+            .await?
             .ok_or_else(|| ApiError::not_found("campaign"))?;
         self.pkpass_for_records(state, &campaign, &pass).await
     }

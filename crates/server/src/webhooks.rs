@@ -9,13 +9,13 @@
 //! mid-delivery leaves a lease that lapses, and another process (or the restarted one)
 //! delivers the event again.
 
-use crate::api::routes::{doc, Routes};
 use crate::auth::Auth;
 use crate::db::now;
 use crate::error::ApiResult;
 use crate::list::{ListParams, Paged};
 use crate::model::queue::{self, Backoff, Lease, Queue, Worker};
 use crate::model::webhooks::{self as store, Claimed};
+use crate::routes::{doc, Routes};
 use crate::state::AppState;
 use axum::extract::State;
 use hmac::{Hmac, Mac};
@@ -39,7 +39,8 @@ pub fn router() -> Routes {
     Routes::new("Webhooks").get(
         "/webhook_deliveries",
         list,
-        doc("Webhook delivery attempts (extension)").list::<wire::WebhookDelivery>(store::COLUMNS),
+        doc("Webhook delivery attempts (extension)")
+            .list::<wire::WebhookDelivery>(store::LIST_COLUMNS),
     )
 }
 
@@ -79,9 +80,9 @@ fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
     let s = v6.segments();
     let o = v6.octets();
     let at = |i: usize| std::net::Ipv4Addr::new(o[i], o[i + 1], o[i + 2], o[i + 3]);
-    if s[..5] == [0; 5] && (s[5] == 0xffff || s[5] == 0) {
-        Some(at(12))
-    } else if s[..6] == [0x0064, 0xff9b, 0, 0, 0, 0] {
+    let mapped_or_compatible = s[..5] == [0; 5] && (s[5] == 0xffff || s[5] == 0);
+    let nat64 = s[..6] == [0x0064, 0xff9b, 0, 0, 0, 0];
+    if mapped_or_compatible || nat64 {
         Some(at(12))
     } else if s[0] == 0x2002 {
         Some(at(2))

@@ -268,7 +268,7 @@ async fn list_and_upload(backend: Backend) {
         .unwrap();
     assert!(!stored.contains("PRIVATE KEY"));
     let pem =
-        passworks_server::api::certificates::decrypt_key(&server.running.state.settings, &stored)
+        passworks_server::model::certificates::decrypt_key(&server.running.state.settings, &stored)
             .unwrap();
     assert!(pem.contains("PRIVATE KEY"));
 

@@ -13,7 +13,7 @@ use axum::routing::post;
 use axum::Router;
 use common::Backend;
 use passworks_server::db::{format_time, Db};
-use passworks_server::events::{record, NewEvent};
+use passworks_server::model::events::{record, NewEvent};
 use passworks_server::model::pushes::{self, Recorded, MAX_ATTEMPTS};
 use passworks_server::model::queue::{self, Lease, Queue, Worker};
 use passworks_server::model::webhooks;
@@ -144,7 +144,7 @@ async fn emit(db: &Db, account_id: &str, n: usize) -> Vec<String> {
 }
 
 async fn account_with_hook(db: &Db, hook: &str) -> String {
-    let account = passworks_server::api::account::create_account(db, "Alice", None, false)
+    let account = passworks_server::model::accounts::create_account(db, "Alice", None, false)
         .await
         .unwrap();
     sqlx::query("UPDATE accounts SET webhook_url = $1 WHERE id = $2")
@@ -481,7 +481,7 @@ both_backends!(webhook_retries_stop_after_the_retry_window);
 async fn taken_over_job_resumes_from_its_cursor_and_fences_the_old_holder(backend: Backend) {
     use passworks_server::model::jobs::{self, JobPayload, MergeState};
     let t = TestDb::new(backend).await;
-    let account = passworks_server::api::account::create_account(&t.db, "Alice", None, false)
+    let account = passworks_server::model::accounts::create_account(&t.db, "Alice", None, false)
         .await
         .unwrap();
     let campaign = "00000000-0000-4000-8000-000000000001";

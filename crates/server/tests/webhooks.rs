@@ -11,7 +11,7 @@ use axum::Router;
 use common::{Backend, TestServer};
 use hmac::{Hmac, Mac};
 use passworks_server::db::Db;
-use passworks_server::events::{record, NewEvent};
+use passworks_server::model::events::{record, NewEvent};
 use passworks_wire::EventKind;
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -383,7 +383,7 @@ async fn delivered_at_least_once_across_a_kill(backend: Backend) {
         }
     };
     let db = Db::connect(&url).await.unwrap();
-    let account = passworks_server::api::account::create_account(&db, "Alice", None, false)
+    let account = passworks_server::model::accounts::create_account(&db, "Alice", None, false)
         .await
         .unwrap();
     let receiver = Receiver {

@@ -1,11 +1,12 @@
-//! The signed-in account (`GET`/`PATCH /v2/account`, an extension of the contract) and
-//! account creation, shared by the CLI, first start and organizations.
+//! The signed-in account (`GET`/`PATCH /v2/account`, an extension of the contract).
+//! Account creation (CLI, first start, organizations) is [`accounts::create_account`].
 
-use crate::api::routes::{doc, Routes};
-use crate::auth::{hash_key, Account, Auth, ACCOUNT_COLUMNS};
+use crate::auth::{Account, Auth};
 use crate::body::JsonBody;
-use crate::db::{new_id, now, random_token, Db};
+use crate::db::random_token;
 use crate::error::{ApiError, ApiResult, Errors};
+use crate::model::accounts;
+use crate::routes::{doc, Routes};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -37,56 +38,6 @@ pub fn router() -> Routes {
             rotate_webhook_token,
             doc("New webhook token (extension)").ok::<wire::WebhookToken>(),
         )
-}
-
-/// Credentials of a newly created account; the key is shown once and stored only hashed.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct NewAccount {
-    pub id: String,
-    pub name: String,
-    pub api_username: String,
-    pub api_key: String,
-}
-
-/// Creates an account (or, with `parent_id`, a child organization).
-pub async fn create_account(
-    db: &Db,
-    name: &str,
-    parent_id: Option<&str>,
-    can_manage_organizations: bool,
-) -> Result<NewAccount, sqlx::Error> {
-    let id = new_id();
-    let api_username = format!("pw_{}", hex::encode(rand::random::<[u8; 10]>()));
-    let api_key = random_token(24);
-    let ts = now();
-    sqlx::query(
-        "INSERT INTO accounts (id, parent_id, name, api_username, api_key_hash, \
-         can_manage_organizations, webhook_token, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-    )
-    .bind(&id)
-    .bind(parent_id)
-    .bind(name)
-    .bind(&api_username)
-    .bind(hash_key(&api_key))
-    .bind(can_manage_organizations as i64)
-    .bind(random_token(24))
-    .bind(&ts)
-    .execute(&db.pool)
-    .await?;
-    Ok(NewAccount {
-        id,
-        name: name.to_string(),
-        api_username,
-        api_key,
-    })
-}
-
-/// Loads an account by id.
-pub async fn load_account(db: &Db, id: &str) -> Result<Option<Account>, sqlx::Error> {
-    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
-    row.as_ref().map(crate::auth::account_from_row).transpose()
 }
 
 /// The wire shape of an account.
@@ -171,14 +122,8 @@ async fn update(
         }
     }
     errors.check()?;
-    sqlx::query("UPDATE accounts SET name = $1, webhook_url = $2, updated_at = $3 WHERE id = $4")
-        .bind(&name)
-        .bind(&webhook_url)
-        .bind(now())
-        .bind(&account.id)
-        .execute(&state.db.pool)
-        .await?;
-    let updated = load_account(&state.db, &account.id)
+    accounts::update_settings(&state.db, &account.id, &name, webhook_url.as_deref()).await?;
+    let updated = accounts::load(&state.db, &account.id)
         .await?
         .ok_or_else(|| ApiError::not_found("account"))?;
     Ok(Json(to_wire(&updated)))
@@ -189,12 +134,7 @@ async fn rotate_webhook_token(
     Auth(account): Auth,
 ) -> ApiResult<Json<wire::WebhookToken>> {
     let token = random_token(24);
-    sqlx::query("UPDATE accounts SET webhook_token = $1, updated_at = $2 WHERE id = $3")
-        .bind(&token)
-        .bind(now())
-        .bind(&account.id)
-        .execute(&state.db.pool)
-        .await?;
+    accounts::set_webhook_token(&state.db, &account.id, &token).await?;
     Ok(Json(wire::WebhookToken {
         webhook_token: token,
     }))

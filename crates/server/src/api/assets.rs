@@ -8,11 +8,13 @@
 //! `/assets/{id}.png`: the id is a random UUID, and the console's `<img>` tags and the
 //! download pages load it without credentials.
 
-use crate::api::routes::{doc, Part, Routes};
 use crate::auth::Auth;
 use crate::db::{new_id, now};
 use crate::error::{ApiError, ApiResult, Errors};
-use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
+use crate::list::{ListParams, Paged};
+use crate::model::assets::{self, AssetRecord, NewAsset};
+use crate::model::parse_id;
+use crate::routes::{doc, Part, Routes};
 use crate::state::AppState;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{Multipart, Path, State};
@@ -23,7 +25,6 @@ use axum::{Json, Router};
 use passworks_wire as wire;
 use passworks_wire::AssetType;
 use sha1::{Digest, Sha1};
-use sqlx::Row;
 use std::io::Cursor;
 
 /// Largest accepted image file (§10): 1 MiB.
@@ -58,7 +59,7 @@ pub fn router() -> Routes {
         .get(
             "/assets",
             list,
-            doc("List assets").list::<wire::Asset>(LIST_COLUMNS),
+            doc("List assets").list::<wire::Asset>(crate::model::assets::LIST_COLUMNS),
         )
         .post(
             "/assets",
@@ -93,31 +94,15 @@ pub fn asset_url(state: &AppState, id: &str) -> String {
     state.url(&format!("/assets/{id}.png"))
 }
 
-const COLUMNS: &str = "id, asset_type, width, height, created_at";
-
-const LIST_COLUMNS: &[crate::list::Column] = &[
-    col("id", "id", Kind::Text),
-    col("asset_type", "asset_type", Kind::Text),
-    col("width", "width", Kind::Int),
-    col("height", "height", Kind::Int),
-    col("created_at", "created_at", Kind::Time),
-];
-
-fn to_wire(state: &AppState, row: &sqlx::any::AnyRow) -> ApiResult<wire::Asset> {
-    let id: String = row.try_get("id")?;
-    let kind: String = row.try_get("asset_type")?;
-    let asset_type = AssetType::parse(&kind)
-        .ok_or_else(|| anyhow::anyhow!("stored asset {id} has unknown type {kind:?}"))?;
-    let width: i64 = row.try_get("width")?;
-    let height: i64 = row.try_get("height")?;
-    Ok(wire::Asset {
-        asset_url: asset_url(state, &id),
-        id,
-        asset_type,
-        width: width.try_into().unwrap_or(0),
-        height: height.try_into().unwrap_or(0),
-        created_at: row.try_get("created_at")?,
-    })
+fn to_wire(state: &AppState, a: &AssetRecord) -> wire::Asset {
+    wire::Asset {
+        asset_url: asset_url(state, &a.id),
+        id: a.id.clone(),
+        asset_type: a.asset_type,
+        width: a.width,
+        height: a.height,
+        created_at: a.created_at.clone(),
+    }
 }
 
 async fn list(
@@ -125,17 +110,9 @@ async fn list(
     Auth(account): Auth,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Asset>> {
-    Listing {
-        select: COLUMNS,
-        from: "assets",
-        scope: "account_id = $1",
-        scope_binds: vec![Bind::Text(account.id.clone())],
-        columns: LIST_COLUMNS,
-        default_order: "created_at",
-        unique: "id",
-    }
-    .page(&state.db, &params, |r| to_wire(&state, r))
-    .await
+    Ok(assets::list(&state.db, &account.id, &params)
+        .await?
+        .map(|a| to_wire(&state, &a)))
 }
 
 async fn show(
@@ -143,15 +120,11 @@ async fn show(
     Auth(account): Auth,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<wire::Asset>> {
-    let id = crate::api::util::parse_id(&raw, "asset")?;
-    let sql = format!("SELECT {COLUMNS} FROM assets WHERE id = $1 AND account_id = $2");
-    let row = sqlx::query(&sql)
-        .bind(&id)
-        .bind(&account.id)
-        .fetch_optional(&state.db.pool)
+    let id = parse_id(&raw, "asset")?;
+    let a = assets::load(&state.db, &account.id, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("asset"))?;
-    Ok(Json(to_wire(&state, &row)?))
+    Ok(Json(to_wire(&state, &a)))
 }
 
 async fn destroy(
@@ -159,34 +132,19 @@ async fn destroy(
     Auth(account): Auth,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<wire::DeleteOk>> {
-    let id = crate::api::util::parse_id(&raw, "asset")?;
+    let id = parse_id(&raw, "asset")?;
     let mut tx = state.db.begin().await?;
-    let exists = sqlx::query("SELECT id FROM assets WHERE id = $1 AND account_id = $2")
-        .bind(&id)
-        .bind(&account.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if exists.is_none() {
+    if !assets::exists_tx(&mut tx, &account.id, &id).await? {
         return Err(ApiError::not_found("asset"));
     }
-    let users: Vec<String> = sqlx::query_scalar(
-        "SELECT t.name FROM template_assets ta JOIN templates t ON t.id = ta.template_id \
-         WHERE ta.asset_id = $1 ORDER BY t.created_at, t.id",
-    )
-    .bind(&id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let users = assets::templates_using(&mut tx, &id).await?;
     if let Some(first) = users.first() {
         return Err(ApiError::precondition(
             "asset",
             format!("Asset in use by {} templates, e.g.: {first}", users.len()),
         ));
     }
-    sqlx::query("DELETE FROM assets WHERE id = $1 AND account_id = $2")
-        .bind(&id)
-        .bind(&account.id)
-        .execute(&mut *tx)
-        .await?;
+    assets::delete(&mut tx, &account.id, &id).await?;
     tx.commit().await?;
     Ok(Json(wire::DeleteOk::default()))
 }
@@ -327,11 +285,11 @@ pub fn convert_image(bytes: &[u8]) -> Result<StoredImage, String> {
     })
 }
 
-async fn create(
-    State(state): State<AppState>,
-    Auth(account): Auth,
+/// Reads an upload's parts: the validated asset type and the file bytes (400/413/422
+/// for a malformed, oversized or incomplete upload).
+async fn read_upload(
     multipart: Result<Multipart, MultipartRejection>,
-) -> ApiResult<(StatusCode, Json<wire::Asset>)> {
+) -> ApiResult<(AssetType, Vec<u8>)> {
     let mut multipart = multipart.map_err(multipart_rejection)?;
     let mut file: Option<Vec<u8>> = None;
     let mut file_too_large = false;
@@ -394,9 +352,18 @@ async fn create(
         Some(f) => Some(f),
     };
     errors.check()?;
-    let (Some(kind), Some(file)) = (kind, file) else {
-        return Err(ApiError::invalid("file", "can't be blank"));
-    };
+    match (kind, file) {
+        (Some(kind), Some(file)) => Ok((kind, file)),
+        _ => Err(ApiError::invalid("file", "can't be blank")),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Auth(account): Auth,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<wire::Asset>)> {
+    let (kind, file) = read_upload(multipart).await?;
     let stored = tokio::task::spawn_blocking(move || convert_image(&file))
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("image conversion task failed: {e}")))?
@@ -404,20 +371,17 @@ async fn create(
 
     let id = new_id();
     let created_at = now();
-    sqlx::query(
-        "INSERT INTO assets (id, account_id, asset_type, width, height, sha1, png, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(&id)
-    .bind(&account.id)
-    .bind(kind.as_str())
-    .bind(stored.width as i64)
-    .bind(stored.height as i64)
-    .bind(&stored.sha1)
-    .bind(stored.png)
-    .bind(&created_at)
-    .execute(&state.db.pool)
-    .await?;
+    let new = NewAsset {
+        id: &id,
+        account_id: &account.id,
+        asset_type: kind,
+        width: stored.width,
+        height: stored.height,
+        sha1: &stored.sha1,
+        png: stored.png,
+        created_at: &created_at,
+    };
+    assets::insert(&state.db, new).await?;
     Ok((
         StatusCode::CREATED,
         Json(wire::Asset {
@@ -431,27 +395,6 @@ async fn create(
     ))
 }
 
-/// Loads an asset's PNG bytes, if the asset belongs to `account_id` (for the pass
-/// builder and previews).
-pub async fn load_png(
-    db: &crate::db::Db,
-    account_id: &str,
-    asset_id: &str,
-) -> Result<Option<(AssetType, Vec<u8>, String)>, sqlx::Error> {
-    let row =
-        sqlx::query("SELECT asset_type, png, sha1 FROM assets WHERE id = $1 AND account_id = $2")
-            .bind(asset_id)
-            .bind(account_id)
-            .fetch_optional(&db.pool)
-            .await?;
-    let Some(row) = row else { return Ok(None) };
-    let kind: String = row.try_get("asset_type")?;
-    let Some(kind) = AssetType::parse(&kind) else {
-        return Ok(None);
-    };
-    Ok(Some((kind, row.try_get("png")?, row.try_get("sha1")?)))
-}
-
 async fn public_png(
     State(state): State<AppState>,
     Path(file): Path<String>,
@@ -460,19 +403,14 @@ async fn public_png(
     let Some(raw) = file.strip_suffix(".png") else {
         return ApiError::not_found("asset").into_response();
     };
-    let Ok(id) = crate::api::util::parse_id(raw, "asset") else {
+    let Ok(id) = parse_id(raw, "asset") else {
         return ApiError::not_found("asset").into_response();
     };
-    let row = match sqlx::query("SELECT png, sha1 FROM assets WHERE id = $1")
-        .bind(&id)
-        .fetch_optional(&state.db.pool)
-        .await
-    {
-        Ok(Some(row)) => row,
+    let (sha1, png) = match assets::load_public_png(&state.db, &id).await {
+        Ok(Some(found)) => found,
         Ok(None) => return ApiError::not_found("asset").into_response(),
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let sha1: String = row.try_get("sha1").unwrap_or_default();
     let etag = format!("\"{sha1}\"");
     let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
     let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
@@ -487,10 +425,6 @@ async fn public_png(
         )
             .into_response();
     }
-    let png: Vec<u8> = match row.try_get("png") {
-        Ok(p) => p,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),

@@ -4,28 +4,24 @@
 //! Lists show the account's own certificates and the instance-wide development
 //! certificate (`account_id IS NULL`). Uploads are multipart (`certificate[file]` .p12,
 //! `certificate[password]`, `certificate[wwdr]` PEM or DER) and are checked by
-//! [`passworks_pkpass::Signer::from_p12`] before anything is stored. Private keys are
-//! stored encrypted with the server master key (AES-256-GCM, a random nonce per record,
-//! `base64(nonce || ciphertext)`); the API never returns key material.
+//! [`passworks_pkpass::Signer::from_p12`] before anything is stored; storage and the
+//! encryption of private keys at rest are in [`crate::model::certificates`]. The API
+//! never returns key material.
 
 use crate::api::assets::{multipart_error, multipart_rejection, read_field_limited};
-use crate::api::routes::{doc, Part, Routes};
-use crate::api::util::parse_id;
 use crate::auth::{Account, Auth};
-use crate::db::{get_bool, new_id, normalize_time, now, Db};
 use crate::error::{ApiError, ApiResult, Errors};
-use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
-use crate::state::{AppState, Settings};
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
+use crate::list::{ListParams, Paged};
+use crate::model::certificates::{self, CertificateRecord};
+use crate::model::{accounts, parse_id};
+use crate::routes::{doc, Part, Routes};
+use crate::state::AppState;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use base64::Engine;
 use passworks_pkpass::{CertificateError, Signer};
 use passworks_wire as wire;
-use sqlx::Row;
 
 /// Largest accepted part of a certificate upload (a .p12 is a few kilobytes).
 pub const MAX_PART_BYTES: usize = 256 * 1024;
@@ -56,7 +52,8 @@ pub fn router() -> Routes {
         .get(
             "/certificates",
             list,
-            doc("List certificates (own and shared)").list::<wire::Certificate>(LIST_COLUMNS),
+            doc("List certificates (own and shared)")
+                .list::<wire::Certificate>(crate::model::certificates::LIST_COLUMNS),
         )
         .post(
             "/certificates",
@@ -85,156 +82,35 @@ pub fn router() -> Routes {
         )
 }
 
-const COLUMNS: &str = "id, account_id, team_identifier, pass_type_identifier, issued_to, \
-    expires_at, development, created_at";
-
-const LIST_COLUMNS: &[crate::list::Column] = &[
-    col("id", "id", Kind::Text),
-    col("team_identifier", "team_identifier", Kind::Text),
-    col("pass_type_identifier", "pass_type_identifier", Kind::Text),
-    col("issued_to", "issued_to", Kind::Text),
-    col("expires_at", "expires_at", Kind::Time),
-    col("development", "development", Kind::Bool),
-    col("created_at", "created_at", Kind::Time),
-];
-
-/// Encrypts a private key PEM with the master key: `base64(nonce || ciphertext)`.
-pub fn encrypt_key(settings: &Settings, key_pem: &str) -> anyhow::Result<String> {
-    encrypt_with(&settings.master_key, key_pem)
-}
-
-fn encrypt_with(master_key: &[u8; 32], key_pem: &str) -> anyhow::Result<String> {
-    let cipher = Aes256Gcm::new_from_slice(master_key)
-        .map_err(|_| anyhow::anyhow!("invalid master key length"))?;
-    let nonce_bytes: [u8; 12] = rand::random();
-    let ciphertext = cipher
-        .encrypt(Nonce::from_slice(&nonce_bytes), key_pem.as_bytes())
-        .map_err(|_| anyhow::anyhow!("encrypting the private key failed"))?;
-    let mut out = nonce_bytes.to_vec();
-    out.extend_from_slice(&ciphertext);
-    Ok(base64::engine::general_purpose::STANDARD.encode(out))
-}
-
-/// Decrypts a `certificates.key_encrypted` value back to the private key PEM. Fails when
-/// the master key differs from the one that encrypted it.
-pub fn decrypt_key(settings: &Settings, key_encrypted: &str) -> anyhow::Result<String> {
-    decrypt_with(&settings.master_key, key_encrypted)
-}
-
-fn decrypt_with(master_key: &[u8; 32], key_encrypted: &str) -> anyhow::Result<String> {
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(key_encrypted.trim())
-        .map_err(|_| anyhow::anyhow!("the stored private key is not valid base64"))?;
-    if raw.len() < 12 + 16 {
-        anyhow::bail!("the stored private key is too short");
-    }
-    let (nonce, ciphertext) = raw.split_at(12);
-    let cipher = Aes256Gcm::new_from_slice(master_key)
-        .map_err(|_| anyhow::anyhow!("invalid master key length"))?;
-    let plain = cipher
-        .decrypt(Nonce::from_slice(nonce), ciphertext)
-        .map_err(|_| {
-            anyhow::anyhow!("the stored private key cannot be decrypted with this master key")
-        })?;
-    Ok(String::from_utf8(plain)?)
-}
-
-/// Stores a checked signing identity and returns its id. `account_id` `None` makes it the
-/// instance-wide (development) certificate visible to every account.
-pub async fn insert_certificate(
-    db: &Db,
-    settings: &Settings,
-    account_id: Option<&str>,
-    signer: &Signer,
-    development: bool,
-) -> anyhow::Result<String> {
-    let info = signer.info();
-    let (cert_pem, key_pem, wwdr_pem) = signer.to_pem_parts();
-    let key_encrypted = encrypt_key(settings, &key_pem)?;
-    let expires_at = normalize_time(&info.expires_at).unwrap_or_else(|| info.expires_at.clone());
-    let id = new_id();
-    sqlx::query(
-        "INSERT INTO certificates (id, account_id, team_identifier, pass_type_identifier, \
-         issued_to, expires_at, development, cert_pem, key_encrypted, wwdr_pem, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(&id)
-    .bind(account_id)
-    .bind(&info.team_identifier)
-    .bind(&info.pass_type_identifier)
-    .bind(&info.issued_to)
-    .bind(&expires_at)
-    .bind(development as i64)
-    .bind(&cert_pem)
-    .bind(&key_encrypted)
-    .bind(&wwdr_pem)
-    .bind(now())
-    .execute(&db.pool)
-    .await?;
-    Ok(id)
-}
-
-/// Loads the signer of a certificate visible to `account_id` (its own or the shared
-/// development certificate); `None` when there is no such certificate.
-pub async fn load_signer(
-    db: &Db,
-    settings: &Settings,
-    account_id: &str,
-    certificate_id: &str,
-) -> anyhow::Result<Option<Signer>> {
-    let row = sqlx::query(
-        "SELECT cert_pem, key_encrypted, wwdr_pem FROM certificates \
-         WHERE id = $1 AND (account_id = $2 OR account_id IS NULL)",
-    )
-    .bind(certificate_id)
-    .bind(account_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let cert_pem: String = row.try_get("cert_pem")?;
-    let key_encrypted: String = row.try_get("key_encrypted")?;
-    let wwdr_pem: String = row.try_get("wwdr_pem")?;
-    let key_pem = decrypt_key(settings, &key_encrypted)?;
-    let signer = Signer::from_pem(cert_pem, key_pem, wwdr_pem)
-        .map_err(|e| anyhow::anyhow!("certificate {certificate_id}: {e}"))?;
-    Ok(Some(signer))
-}
-
-fn to_wire(account: &Account, row: &sqlx::any::AnyRow) -> ApiResult<wire::Certificate> {
-    let id: String = row.try_get("id")?;
-    let owner: Option<String> = row.try_get("account_id")?;
-    let development = get_bool(row, "development");
+fn to_wire(account: &Account, c: &CertificateRecord) -> wire::Certificate {
     let default = match &account.default_certificate_id {
-        Some(d) => *d == id,
+        Some(d) => *d == c.id,
         // Without a choice of its own, an account signs with the shared development
         // certificate.
-        None => owner.is_none() && development,
+        None => c.account_id.is_none() && c.development,
     };
-    Ok(wire::Certificate {
-        id,
-        team_identifier: row.try_get("team_identifier")?,
-        pass_type_identifier: row.try_get("pass_type_identifier")?,
-        issued_to: row.try_get("issued_to")?,
-        expires_at: row.try_get("expires_at")?,
-        development,
+    wire::Certificate {
+        id: c.id.clone(),
+        team_identifier: c.team_identifier.clone(),
+        pass_type_identifier: c.pass_type_identifier.clone(),
+        issued_to: c.issued_to.clone(),
+        expires_at: c.expires_at.clone(),
+        development: c.development,
         default,
-        notice: development.then(|| wire::DEVELOPMENT_CERTIFICATE_NOTICE.to_string()),
-        created_at: row.try_get("created_at")?,
-    })
+        notice: c
+            .development
+            .then(|| wire::DEVELOPMENT_CERTIFICATE_NOTICE.to_string()),
+        created_at: c.created_at.clone(),
+    }
 }
 
+/// A certificate visible to the account, or 404.
 async fn load_visible(
     state: &AppState,
     account: &Account,
     id: &str,
-) -> ApiResult<sqlx::any::AnyRow> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM certificates WHERE id = $1 AND (account_id = $2 OR account_id IS NULL)"
-    );
-    sqlx::query(&sql)
-        .bind(id)
-        .bind(&account.id)
-        .fetch_optional(&state.db.pool)
+) -> ApiResult<CertificateRecord> {
+    certificates::load_visible(&state.db, &account.id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("certificate"))
 }
@@ -244,17 +120,9 @@ async fn list(
     Auth(account): Auth,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Certificate>> {
-    Listing {
-        select: COLUMNS,
-        from: "certificates",
-        scope: "account_id = $1 OR account_id IS NULL",
-        scope_binds: vec![Bind::Text(account.id.clone())],
-        columns: LIST_COLUMNS,
-        default_order: "created_at",
-        unique: "id",
-    }
-    .page(&state.db, &params, |r| to_wire(&account, r))
-    .await
+    Ok(certificates::list(&state.db, &account.id, &params)
+        .await?
+        .map(|c| to_wire(&account, &c)))
 }
 
 async fn show(
@@ -263,8 +131,8 @@ async fn show(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<wire::Certificate>> {
     let id = parse_id(&raw, "certificate")?;
-    let row = load_visible(&state, &account, &id).await?;
-    Ok(Json(to_wire(&account, &row)?))
+    let c = load_visible(&state, &account, &id).await?;
+    Ok(Json(to_wire(&account, &c)))
 }
 
 /// The attribute a certificate loading failure is reported under.
@@ -340,7 +208,7 @@ async fn create(
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("certificate check task failed: {e}")))?
         .map_err(|e| ApiError::invalid(error_attribute(&e), error_message(&e)))?;
-    let id = insert_certificate(
+    let id = certificates::insert_certificate(
         &state.db,
         &state.settings,
         Some(&account.id),
@@ -348,8 +216,8 @@ async fn create(
         false,
     )
     .await?;
-    let row = load_visible(&state, &account, &id).await?;
-    Ok((StatusCode::CREATED, Json(to_wire(&account, &row)?)))
+    let c = load_visible(&state, &account, &id).await?;
+    Ok((StatusCode::CREATED, Json(to_wire(&account, &c))))
 }
 
 async fn destroy(
@@ -358,23 +226,15 @@ async fn destroy(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<wire::DeleteOk>> {
     let id = parse_id(&raw, "certificate")?;
-    let row = load_visible(&state, &account, &id).await?;
-    let owner: Option<String> = row.try_get("account_id")?;
-    if owner.is_none() {
+    let c = load_visible(&state, &account, &id).await?;
+    if c.account_id.is_none() {
         return Err(ApiError::precondition(
             "certificate",
             "The shared development certificate cannot be deleted",
         ));
     }
     let mut tx = state.db.begin().await?;
-    let users: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM campaigns WHERE certificate_id = $1 AND account_id = $2 \
-         ORDER BY created_at, id",
-    )
-    .bind(&id)
-    .bind(&account.id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let users = certificates::campaigns_using(&mut tx, &account.id, &id).await?;
     if let Some(first) = users.first() {
         return Err(ApiError::precondition(
             "certificate",
@@ -384,17 +244,7 @@ async fn destroy(
             ),
         ));
     }
-    sqlx::query(
-        "UPDATE accounts SET default_certificate_id = NULL WHERE default_certificate_id = $1",
-    )
-    .bind(&id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM certificates WHERE id = $1 AND account_id = $2")
-        .bind(&id)
-        .bind(&account.id)
-        .execute(&mut *tx)
-        .await?;
+    certificates::delete(&mut tx, &account.id, &id).await?;
     tx.commit().await?;
     Ok(Json(wire::DeleteOk::default()))
 }
@@ -405,31 +255,8 @@ async fn make_default(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<wire::Certificate>> {
     let id = parse_id(&raw, "certificate")?;
-    let row = load_visible(&state, &account, &id).await?;
-    sqlx::query("UPDATE accounts SET default_certificate_id = $1, updated_at = $2 WHERE id = $3")
-        .bind(&id)
-        .bind(now())
-        .bind(&account.id)
-        .execute(&state.db.pool)
-        .await?;
+    let c = load_visible(&state, &account, &id).await?;
+    accounts::set_default_certificate(&state.db, &account.id, &id).await?;
     account.default_certificate_id = Some(id);
-    Ok(Json(to_wire(&account, &row)?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_round_trip_and_need_the_same_master_key() {
-        let s = [7u8; 32];
-        let pem = "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n";
-        let a = encrypt_with(&s, pem).unwrap();
-        let b = encrypt_with(&s, pem).unwrap();
-        assert_ne!(a, b, "a fresh nonce per record");
-        assert!(!a.contains("PRIVATE"));
-        assert_eq!(decrypt_with(&s, &a).unwrap(), pem);
-        assert!(decrypt_with(&[8u8; 32], &a).is_err());
-        assert!(decrypt_with(&s, "not base64!").is_err());
-    }
+    Ok(Json(to_wire(&account, &c)))
 }

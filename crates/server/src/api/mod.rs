@@ -1,5 +1,5 @@
 //! The `/v2` API: one module per resource, each with its own `router()`, merged here into
-//! one route table ([`routes`]), from which both the router and the OpenAPI document
+//! one route table ([`crate::routes`]), from which both the router and the OpenAPI document
 //! ([`openapi::document`]) are built.
 
 use crate::error::ApiError;
@@ -10,18 +10,17 @@ pub mod account;
 pub mod assets;
 pub mod campaigns;
 pub mod certificates;
+pub mod convert;
 pub mod openapi;
 pub mod organizations;
 pub mod passes;
 pub mod ping;
 pub mod remote_forms;
-pub mod routes;
 pub mod templates;
-pub mod util;
 
 /// Every `/v2` route with its documentation, in the order of the document's tags.
-pub fn routes() -> routes::Routes {
-    routes::Routes::new("Health")
+pub fn routes() -> crate::routes::Routes {
+    crate::routes::Routes::new("Health")
         .merge(ping::router())
         .merge(openapi::router())
         .merge(account::router())

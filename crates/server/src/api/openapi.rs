@@ -1,14 +1,14 @@
 //! The OpenAPI 3.1 document of the `/v2` API, served at `GET /v2/openapi.json` (no
 //! credentials needed).
 //!
-//! The document is derived from the route table ([`crate::api::routes`], see
-//! [`super::routes`]): every path and operation comes from a registered route and its
-//! [`super::routes::Doc`], and `components/schemas` holds exactly the wire types those
+//! The document is derived from the route table ([`crate::routes`], see
+//! [`crate::routes`]): every path and operation comes from a registered route and its
+//! [`crate::routes::Doc`], and `components/schemas` holds exactly the wire types those
 //! operations name (with the types they reference), from their `utoipa::ToSchema` derives.
 //! A copy lives in `docs/openapi.json` and the test `tests/openapi.rs` fails when it
 //! drifts (`UPDATE_OPENAPI=1 cargo test -p passworks-server --test openapi` rewrites it).
 
-use super::routes::{doc, error_response_name, status_text, Routes, SchemaOf};
+use crate::routes::{doc, error_response_name, status_text, Routes, SchemaOf};
 use axum::Json;
 use passworks_wire as wire;
 use std::collections::BTreeSet;
@@ -275,7 +275,7 @@ mod tests {
                     .is_some_and(|ps| ps.iter().any(|p| p["name"] == "q"))
                 {
                     let ok = &responses["200"];
-                    for (header, _) in super::super::routes::PAGE_HEADERS {
+                    for (header, _) in crate::routes::PAGE_HEADERS {
                         assert!(ok["headers"][*header].is_object(), "{what}: {header}");
                     }
                 }

@@ -1,36 +1,26 @@
 //! Passes (§8) and redeeming (§9): `/{type}/{campaign_id}/passes…` for the five campaign
-//! types, plus the pass records and functions other modules build on (download pages,
-//! remote forms, pass.json, the PassKit web service):
-//! [`PassRecord`], [`PassDoc`], [`create_pass`], [`pass_to_wire`],
-//! [`load_pass_by_download_token`], [`load_pass_by_serial`], [`redeem_pass`].
+//! types. Records and stores are in [`crate::model::passes`]; handlers parse the request,
+//! call the model and answer the wire shape.
 //!
-//! A pass is addressable only under its own campaign and type; anything else is 404.
+//! A pass is addressable only under its own campaign and type ([`PassScope`]); anything
+//! else is 404.
 
-use crate::api::campaigns::model::{urls, CampaignRecord, Presentation, IMAGE_SLOTS};
-use crate::api::campaigns::values::{
-    check_unique_keys, field_from_input, merge_fields, parse_bool, BarcodeDoc, BarcodeIn, Reader,
-    FIELD_ARRAYS, MAX_STRING,
-};
-use crate::api::campaigns::{list_redeems, list_registrations, load_campaign, push_message};
-use crate::api::campaigns::{REDEEM_COLUMNS, REGISTRATION_COLUMNS};
-use crate::api::routes::{doc, Routes};
-use crate::api::templates::check_images;
-use crate::api::util::parse_id;
-use crate::auth::Auth;
+use crate::api::campaigns::push_message;
+use crate::api::convert::pass_to_wire;
+use crate::auth::{CampaignScope, PassScope};
 use crate::body::JsonBody;
-use crate::db::{get_bool, get_json, new_id, now, random_token, Db, Tx};
 use crate::error::{ApiError, ApiResult, Errors};
-use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
+use crate::list::{ListParams, Paged};
+use crate::model::passes::{self, PassPatch};
+use crate::model::values::{parse_bool, Reader, MAX_TEXT};
+use crate::model::{devices, redeems};
+use crate::routes::{doc, Routes};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::{Extension, Json};
+use axum::Json;
 use passworks_wire as wire;
-use passworks_wire::{Beacon, CampaignState, CampaignType, CodeType, Field, FieldInput, Location};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use passworks_wire::{CampaignState, CampaignType};
 
 /// Routes of this module, for the five campaign types.
 pub fn router() -> Routes {
@@ -45,7 +35,11 @@ pub fn router() -> Routes {
                 .errors(&[412, 422])
         };
         let r = Routes::new(t.plural_label())
-            .get(&base, list, doc("List passes").list::<wire::Pass>(COLUMNS))
+            .get(
+                &base,
+                list,
+                doc("List passes").list::<wire::Pass>(crate::model::passes::LIST_COLUMNS),
+            )
             .post(
                 &base,
                 create,
@@ -87,12 +81,13 @@ pub fn router() -> Routes {
                 &format!("{one}/registrations"),
                 registrations,
                 doc("Wallet installations of the pass")
-                    .list::<wire::Registration>(REGISTRATION_COLUMNS),
+                    .list::<wire::Registration>(crate::model::devices::REGISTRATION_COLUMNS),
             )
             .get(
                 &format!("{one}/redeems"),
                 redeems,
-                doc("Redemptions of the pass").list::<wire::Redeem>(REDEEM_COLUMNS),
+                doc("Redemptions of the pass")
+                    .list::<wire::Redeem>(crate::model::redeems::REDEEM_COLUMNS),
             )
             .extension(*t);
         routes = routes.merge(r);
@@ -100,685 +95,23 @@ pub fn router() -> Routes {
     routes
 }
 
-/// The JSON `doc` of a pass: its resolved content. Image ids, `expiration_date`,
-/// `relevant_date` and `max_distance` are per-pass overrides (`None` = the campaign's).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PassDoc {
-    pub header_fields: Vec<Field>,
-    pub primary_fields: Vec<Field>,
-    pub secondary_fields: Vec<Field>,
-    pub auxiliary_fields: Vec<Field>,
-    pub back_fields: Vec<Field>,
-    /// Barcodes; a `None` message / alt text means the redeem code.
-    pub barcodes: Vec<BarcodeDoc>,
-    /// Whether the caller supplied the barcodes (merge then leaves their format alone).
-    pub custom_barcodes: bool,
-    pub locations: Vec<Location>,
-    pub beacons: Vec<Beacon>,
-    pub user_info: Value,
-    pub expiration_date: Option<String>,
-    pub relevant_date: Option<String>,
-    pub max_distance: Option<i64>,
-    pub icon_id: Option<String>,
-    pub logo_id: Option<String>,
-    pub strip_id: Option<String>,
-    pub thumbnail_id: Option<String>,
-    pub background_id: Option<String>,
-    pub footer_id: Option<String>,
-    /// Values captured when the pass was generated (e.g. from a download-page query).
-    pub metadata: Value,
-}
-
-impl Default for PassDoc {
-    fn default() -> Self {
-        PassDoc {
-            header_fields: Vec::new(),
-            primary_fields: Vec::new(),
-            secondary_fields: Vec::new(),
-            auxiliary_fields: Vec::new(),
-            back_fields: Vec::new(),
-            barcodes: Vec::new(),
-            custom_barcodes: false,
-            locations: Vec::new(),
-            beacons: Vec::new(),
-            user_info: Value::Object(Map::new()),
-            expiration_date: None,
-            relevant_date: None,
-            max_distance: None,
-            icon_id: None,
-            logo_id: None,
-            strip_id: None,
-            thumbnail_id: None,
-            background_id: None,
-            footer_id: None,
-            metadata: Value::Object(Map::new()),
-        }
-    }
-}
-
-impl PassDoc {
-    /// The five field arrays, in pass order.
-    pub fn fields(&self) -> [Vec<Field>; 5] {
-        [
-            self.header_fields.clone(),
-            self.primary_fields.clone(),
-            self.secondary_fields.clone(),
-            self.auxiliary_fields.clone(),
-            self.back_fields.clone(),
-        ]
-    }
-
-    /// Replaces the five field arrays.
-    pub fn set_fields(&mut self, [h, p, s, a, b]: [Vec<Field>; 5]) {
-        self.header_fields = h;
-        self.primary_fields = p;
-        self.secondary_fields = s;
-        self.auxiliary_fields = a;
-        self.back_fields = b;
-    }
-
-    fn image_mut(&mut self, i: usize) -> &mut Option<String> {
-        match i {
-            0 => &mut self.icon_id,
-            1 => &mut self.logo_id,
-            2 => &mut self.strip_id,
-            3 => &mut self.thumbnail_id,
-            4 => &mut self.background_id,
-            _ => &mut self.footer_id,
-        }
-    }
-
-    fn images(&self) -> [&Option<String>; 6] {
-        [
-            &self.icon_id,
-            &self.logo_id,
-            &self.strip_id,
-            &self.thumbnail_id,
-            &self.background_id,
-            &self.footer_id,
-        ]
-    }
-}
-
-/// A pass row with its decoded doc.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PassRecord {
-    pub id: String,
-    pub account_id: String,
-    pub campaign_id: String,
-    pub serial_number: String,
-    /// Apple web-service token (never changes).
-    pub authentication_token: String,
-    /// Token of the pass's own download page (`/p/{page_token}/{download_token}`).
-    pub download_token: String,
-    pub redeem_code: String,
-    pub voided: bool,
-    pub redeemed_count: i64,
-    pub redeemed_at: Option<String>,
-    pub last_fetched_at: Option<String>,
-    pub doc: PassDoc,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl PassRecord {
-    /// The campaign's presentation with this pass's image overrides applied.
-    pub fn presentation(&self, campaign: &CampaignRecord) -> Presentation {
-        let mut p = campaign.doc.presentation.clone();
-        for (i, slot) in IMAGE_SLOTS.iter().enumerate() {
-            if let Some(id) = self.doc.images()[i] {
-                *p.image_mut(*slot) = Some(id.clone());
-            }
-        }
-        p
-    }
-
-    /// The resolved barcodes (message / alt text default to the redeem code).
-    pub fn barcodes(&self) -> Vec<wire::Barcode> {
-        self.doc
-            .barcodes
-            .iter()
-            .map(|b| b.to_wire(&self.redeem_code))
-            .collect()
-    }
-
-    /// `expiration_date`: the pass's, else the campaign's.
-    pub fn expiration_date(&self, campaign: &CampaignRecord) -> Option<String> {
-        self.doc
-            .expiration_date
-            .clone()
-            .or_else(|| campaign.doc.expiration_date.clone())
-    }
-
-    /// `relevant_date`: the pass's, else the campaign's.
-    pub fn relevant_date(&self, campaign: &CampaignRecord) -> Option<String> {
-        self.doc
-            .relevant_date
-            .clone()
-            .or_else(|| campaign.doc.relevant_date.clone())
-    }
-
-    /// `max_distance`: the pass's, else the campaign's.
-    pub fn max_distance(&self, campaign: &CampaignRecord) -> Option<i64> {
-        self.doc.max_distance.or(campaign.doc.max_distance)
-    }
-}
-
-/// Columns of `passes` read by [`pass_from_row`].
-pub const PASS_COLUMNS: &str = "id, account_id, campaign_id, serial_number, authentication_token, \
-    download_token, redeem_code, voided, redeemed_count, redeemed_at, last_fetched_at, doc, \
-    created_at, updated_at";
-
-/// Decodes a pass row selected with [`PASS_COLUMNS`].
-pub fn pass_from_row(row: &AnyRow) -> Result<PassRecord, sqlx::Error> {
-    Ok(PassRecord {
-        id: row.try_get("id")?,
-        account_id: row.try_get("account_id")?,
-        campaign_id: row.try_get("campaign_id")?,
-        serial_number: row.try_get("serial_number")?,
-        authentication_token: row.try_get("authentication_token")?,
-        download_token: row.try_get("download_token")?,
-        redeem_code: row.try_get("redeem_code")?,
-        voided: get_bool(row, "voided"),
-        redeemed_count: row.try_get("redeemed_count")?,
-        redeemed_at: row.try_get("redeemed_at")?,
-        last_fetched_at: row.try_get("last_fetched_at")?,
-        doc: get_json(row, "doc"),
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-async fn load_one(db: &Db, condition: &str, value: &str) -> Option<PassRecord> {
-    let sql = format!("SELECT {PASS_COLUMNS} FROM passes WHERE {condition} = $1");
-    let row = sqlx::query(&sql)
-        .bind(value)
-        .fetch_optional(&db.pool)
-        .await
-        .ok()??;
-    pass_from_row(&row).ok()
-}
-
-/// Loads a pass by its download token (download pages).
-pub async fn load_pass_by_download_token(db: &Db, token: &str) -> Option<PassRecord> {
-    load_one(db, "download_token", token).await
-}
-
-/// Loads a pass by its serial number (PassKit web service).
-pub async fn load_pass_by_serial(db: &Db, serial: &str) -> Option<PassRecord> {
-    load_one(db, "serial_number", serial).await
-}
-
-/// Loads a pass by id inside a transaction.
-pub async fn load_pass_tx(tx: &mut Tx, id: &str) -> Result<Option<PassRecord>, sqlx::Error> {
-    let sql = format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?;
-    row.as_ref().map(pass_from_row).transpose()
-}
-
-/// Finds the pass of a campaign with `code` (an unvoided one first, for `fixed` codes).
-pub async fn find_by_code(
-    db: &Db,
-    campaign_id: &str,
-    code: &str,
-) -> Result<Option<PassRecord>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {PASS_COLUMNS} FROM passes WHERE campaign_id = $1 AND redeem_code = $2 \
-         ORDER BY voided, created_at, id LIMIT 1"
-    );
-    let row = sqlx::query(&sql)
-        .bind(campaign_id)
-        .bind(code)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(pass_from_row).transpose()
-}
-
-/// The wire shape of a pass of `campaign`.
-pub fn pass_to_wire(state: &AppState, campaign: &CampaignRecord, p: &PassRecord) -> wire::Pass {
-    let d = &p.doc;
-    let barcodes = p.barcodes();
-    let barcode = barcodes
-        .first()
-        .cloned()
-        .unwrap_or_else(|| BarcodeDoc::default().to_wire(&p.redeem_code));
-    let pres = p.presentation(campaign);
-    let u = urls(
-        state,
-        &format!("{}/{}", campaign.page_token, p.download_token),
-    );
-    wire::Pass {
-        id: p.id.clone(),
-        campaign_id: p.campaign_id.clone(),
-        serial_number: p.serial_number.clone(),
-        authentication_token: p.authentication_token.clone(),
-        redeem_code: p.redeem_code.clone(),
-        voided: p.voided,
-        redeemed_count: p.redeemed_count,
-        redeemed_at: p.redeemed_at.clone(),
-        last_fetched_at: p.last_fetched_at.clone(),
-        metadata: d.metadata.clone(),
-        barcode,
-        barcodes,
-        header_fields: d.header_fields.clone(),
-        primary_fields: d.primary_fields.clone(),
-        secondary_fields: d.secondary_fields.clone(),
-        auxiliary_fields: d.auxiliary_fields.clone(),
-        back_fields: d.back_fields.clone(),
-        locations: d.locations.clone(),
-        beacons: d.beacons.clone(),
-        user_info: d.user_info.clone(),
-        expiration_date: p.expiration_date(campaign),
-        relevant_date: p.relevant_date(campaign),
-        max_distance: p.max_distance(campaign),
-        icon_id: pres.icon_id,
-        logo_id: pres.logo_id,
-        strip_id: pres.strip_id,
-        thumbnail_id: pres.thumbnail_id,
-        background_id: pres.background_id,
-        footer_id: pres.footer_id,
-        page_url: u.page_url,
-        pkpass_url: u.pkpass_url,
-        preview_url: u.preview_url,
-        page_short_url: u.page_short_url,
-        pkpass_short_url: u.pkpass_short_url,
-        created_at: p.created_at.clone(),
-        updated_at: p.updated_at.clone(),
-    }
-}
-
-/// Pass attributes as supplied (§8.2), absent ones `None`.
-#[derive(Debug, Clone, Default)]
-pub struct PassPatch {
-    pub fields: [Option<Vec<FieldInput>>; 5],
-    pub barcode: Option<BarcodeIn>,
-    pub barcodes: Option<Vec<BarcodeIn>>,
-    pub redeem_code: Option<String>,
-    pub locations: Option<Vec<Location>>,
-    pub beacons: Option<Vec<Beacon>>,
-    pub expiration_date: Option<Option<String>>,
-    pub relevant_date: Option<Option<String>>,
-    pub max_distance: Option<Option<i64>>,
-    pub voided: Option<bool>,
-    pub user_info: Option<Value>,
-    /// Image overrides in [`IMAGE_SLOTS`] order.
-    pub images: [Option<Option<String>>; 6],
-    /// Metadata to record (set by download pages; not read from API bodies).
-    pub metadata: Option<Value>,
-    pub merge: Option<bool>,
-    pub push: Option<bool>,
-    pub push_message: Option<String>,
-}
-
-impl PassPatch {
-    /// Reads the attributes of §8.2 from `map`; problems are added to `errors`.
-    pub fn read(map: &Map<String, Value>, errors: &mut Errors) -> PassPatch {
-        let mut r = Reader::new(map, errors);
-        let mut p = PassPatch::default();
-        for (i, key) in FIELD_ARRAYS.iter().enumerate() {
-            p.fields[i] = r.fields(key);
-        }
-        p.barcode = r.barcode("barcode");
-        p.barcodes = r.barcodes("barcodes");
-        p.redeem_code = r
-            .string("redeem_code", MAX_STRING)
-            .flatten()
-            .filter(|s| !s.is_empty());
-        p.locations = r.locations("locations");
-        p.beacons = r.beacons("beacons");
-        p.expiration_date = r.time("expiration_date");
-        p.relevant_date = r.time("relevant_date");
-        p.max_distance = r.integer("max_distance");
-        p.voided = r.boolean("voided");
-        p.user_info = r.object("user_info");
-        for (i, slot) in IMAGE_SLOTS.iter().enumerate() {
-            p.images[i] = r.uuid(slot.slot_attribute());
-        }
-        p.merge = r.boolean("merge");
-        p.push = r.boolean("push");
-        p.push_message = r.string("push_message", MAX_STRING).flatten();
-        p
-    }
-
-    /// The barcode message the caller supplied, if any.
-    fn custom_message(&self) -> Option<String> {
-        self.barcode
-            .as_ref()
-            .and_then(|b| b.message.clone())
-            .or_else(|| {
-                self.barcodes
-                    .as_ref()
-                    .and_then(|bs| bs.iter().find_map(|b| b.message.clone()))
-            })
-    }
-
-    fn has_custom_message(&self) -> bool {
-        self.barcode.as_ref().is_some_and(|b| b.message.is_some())
-            || self
-                .barcodes
-                .as_ref()
-                .is_some_and(|bs| bs.iter().any(|b| b.message.is_some()))
-    }
-}
-
-/// Checks a patch against its campaign: code-type rules, `max_distance` bounds and image
-/// references (own assets of the matching type).
-async fn check_patch(
-    tx: &mut Tx,
-    campaign: &CampaignRecord,
-    patch: &PassPatch,
-    errors: &mut Errors,
-) -> Result<(), sqlx::Error> {
-    if campaign.code_type != CodeType::PerPass {
-        if patch.redeem_code.is_some() {
-            errors.add(
-                "redeem_code",
-                "can only be set when the campaign's code_type is per_pass",
-            );
-        }
-        if patch.barcode.as_ref().is_some_and(|b| b.message.is_some()) {
-            errors.add(
-                "barcode",
-                "message can only be set when the campaign's code_type is per_pass",
-            );
-        }
-        if patch
-            .barcodes
-            .as_ref()
-            .is_some_and(|bs| bs.iter().any(|b| b.message.is_some()))
-        {
-            errors.add(
-                "barcodes",
-                "message can only be set when the campaign's code_type is per_pass",
-            );
-        }
-    }
-    if let Some(Some(m)) = patch.max_distance {
-        let limit = campaign.campaign_type.max_distance_limit();
-        if m <= 0 {
-            errors.add("max_distance", "must be greater than 0");
-        } else if m > limit {
-            errors.add(
-                "max_distance",
-                format!("must be less than or equal to {limit}"),
-            );
-        }
-    }
-    let mut images = Presentation::default();
-    for (i, slot) in IMAGE_SLOTS.iter().enumerate() {
-        if let Some(Some(id)) = &patch.images[i] {
-            *images.image_mut(*slot) = Some(id.clone());
-        }
-    }
-    check_images(tx, &campaign.account_id, &images, errors).await
-}
-
-fn barcodes_from(campaign: &CampaignRecord, patch: &PassPatch) -> Option<Vec<BarcodeDoc>> {
-    let format = campaign.doc.presentation.barcode_format;
-    let convert = |b: &BarcodeIn| BarcodeDoc {
-        format: b.format.unwrap_or(format),
-        message: b.message.clone(),
-        alt_text: b.alt_text.clone(),
-    };
-    match (&patch.barcodes, &patch.barcode) {
-        (Some(bs), _) if !bs.is_empty() => Some(bs.iter().map(convert).collect()),
-        (_, Some(b)) => Some(vec![convert(b)]),
-        _ => None,
-    }
-}
-
-async fn code_taken(
-    tx: &mut Tx,
-    campaign_id: &str,
-    code: &str,
-    except: &str,
-) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query(
-        "SELECT id FROM passes WHERE campaign_id = $1 AND redeem_code = $2 AND id <> $3",
-    )
-    .bind(campaign_id)
-    .bind(code)
-    .bind(except)
-    .fetch_optional(&mut **tx)
-    .await?
-    .is_some())
-}
-
-fn code_clash(e: sqlx::Error) -> ApiError {
-    if crate::db::is_unique_violation(&e) {
-        ApiError::invalid("redeem_code", "has already been taken")
-    } else {
-        e.into()
-    }
-}
-
-/// Creates a pass of `campaign` inside `tx` (the caller commits): 412 when the campaign is
-/// paused or archived, 422 for invalid attributes. Applies the code type (§6.5), the field
-/// partial-update rule (§6.1) and keeps the campaign's `passes_count` in step.
-/// Used by the API (P2), remote forms (§13) and the download pages.
-pub async fn create_pass(
-    tx: &mut Tx,
-    campaign: &CampaignRecord,
-    patch: &PassPatch,
-) -> ApiResult<PassRecord> {
-    let state: Option<String> = sqlx::query_scalar("SELECT state FROM campaigns WHERE id = $1")
-        .bind(&campaign.id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    match state.as_deref().and_then(CampaignState::parse) {
-        None => return Err(ApiError::not_found("campaign")),
-        Some(CampaignState::Published) => {}
-        Some(s) => {
-            return Err(ApiError::precondition(
-                "campaign",
-                format!("Campaign is {s}: it does not issue passes"),
-            ))
-        }
-    }
-    let mut errors = Errors::default();
-    check_patch(tx, campaign, patch, &mut errors).await?;
-
-    let mut doc = PassDoc::default();
-    let mut fields = campaign.doc.fields();
-    merge_fields(&mut fields, &patch.fields);
-    check_unique_keys(&fields, &mut errors);
-    doc.set_fields(fields);
-    doc.locations = patch
-        .locations
-        .clone()
-        .unwrap_or_else(|| campaign.doc.locations.clone());
-    doc.beacons = patch
-        .beacons
-        .clone()
-        .unwrap_or_else(|| campaign.doc.beacons.clone());
-    doc.user_info = patch
-        .user_info
-        .clone()
-        .unwrap_or_else(|| campaign.doc.user_info.clone());
-    doc.expiration_date = patch.expiration_date.clone().flatten();
-    doc.relevant_date = patch.relevant_date.clone().flatten();
-    doc.max_distance = patch.max_distance.flatten();
-    for i in 0..6 {
-        *doc.image_mut(i) = patch.images[i].clone().flatten();
-    }
-    if let Some(m) = &patch.metadata {
-        doc.metadata = m.clone();
-    }
-    match barcodes_from(campaign, patch) {
-        Some(b) => {
-            doc.barcodes = b;
-            doc.custom_barcodes = true;
-        }
-        None => {
-            doc.barcodes = vec![BarcodeDoc {
-                format: campaign.doc.presentation.barcode_format,
-                message: None,
-                alt_text: None,
-            }];
-        }
-    }
-
-    let id = new_id();
-    let mut shared = false;
-    let code = match campaign.code_type {
-        CodeType::PerPass => {
-            let code = patch.redeem_code.clone().or_else(|| patch.custom_message());
-            match code {
-                Some(c) => {
-                    if code_taken(tx, &campaign.id, &c, &id).await? {
-                        errors.add("redeem_code", "has already been taken");
-                    }
-                    c
-                }
-                None => {
-                    errors.add(
-                        "redeem_code",
-                        "can't be blank when the campaign's code_type is per_pass (send redeem_code, barcode.message or barcodes[].message)",
-                    );
-                    String::new()
-                }
-            }
-        }
-        CodeType::Fixed => {
-            shared = true;
-            campaign.doc.code_fixed_value.clone().unwrap_or_default()
-        }
-        CodeType::Sequential | CodeType::List => String::new(),
-    };
-    errors.check()?;
-    let code = if campaign.code_type == CodeType::Sequential || campaign.code_type == CodeType::List
-    {
-        loop {
-            let next: i64 = sqlx::query_scalar(
-                "UPDATE campaigns SET next_code = next_code + 1 WHERE id = $1 RETURNING next_code",
-            )
-            .bind(&campaign.id)
-            .fetch_one(&mut **tx)
-            .await?;
-            let candidate = format!("{:07}", next - 1);
-            if !code_taken(tx, &campaign.id, &candidate, &id).await? {
-                break candidate;
-            }
-        }
-    } else {
-        code
-    };
-
-    let ts = now();
-    let pass = PassRecord {
-        id,
-        account_id: campaign.account_id.clone(),
-        campaign_id: campaign.id.clone(),
-        serial_number: new_id(),
-        authentication_token: random_token(24),
-        download_token: random_token(16),
-        redeem_code: code,
-        voided: false,
-        redeemed_count: 0,
-        redeemed_at: None,
-        last_fetched_at: None,
-        doc,
-        created_at: ts.clone(),
-        updated_at: ts,
-    };
-    sqlx::query(
-        "INSERT INTO passes (id, account_id, campaign_id, serial_number, authentication_token, \
-         download_token, redeem_code, voided, redeemed_count, doc, created_at, updated_at, \
-         shared_code) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $8, $9, $9, $10)",
-    )
-    .bind(&pass.id)
-    .bind(&pass.account_id)
-    .bind(&pass.campaign_id)
-    .bind(&pass.serial_number)
-    .bind(&pass.authentication_token)
-    .bind(&pass.download_token)
-    .bind(&pass.redeem_code)
-    .bind(serde_json::to_string(&pass.doc)?)
-    .bind(&pass.created_at)
-    .bind(shared as i64)
-    .execute(&mut **tx)
-    .await
-    .map_err(code_clash)?;
-    sqlx::query("UPDATE campaigns SET passes_count = passes_count + 1 WHERE id = $1")
-        .bind(&campaign.id)
-        .execute(&mut **tx)
-        .await?;
-    crate::expiry::set_pass_expiry(tx, &pass.id, pass.doc.expiration_date.as_deref()).await?;
-    let created = crate::events::NewEvent::for_pass(
-        &campaign.account_id,
-        &campaign.id,
-        &pass.id,
-        passworks_wire::EventKind::Created,
-    );
-    crate::events::record(tx, &created).await?;
-    Ok(pass)
-}
-
-/// Loads campaign and pass for a nested route, 404 unless the pass belongs to the
-/// campaign of the account and type.
-async fn load_nested(
-    state: &AppState,
-    account_id: &str,
-    t: CampaignType,
-    campaign_id: &str,
-    pass_id: &str,
-) -> ApiResult<(CampaignRecord, PassRecord)> {
-    let c = load_campaign(&state.db, account_id, t, campaign_id).await?;
-    let pid = parse_id(pass_id, "pass")?;
-    let sql = format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND campaign_id = $2");
-    let row = sqlx::query(&sql)
-        .bind(&pid)
-        .bind(&c.id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found("pass"))?;
-    Ok((c, pass_from_row(&row)?))
-}
-
-const COLUMNS: &[crate::list::Column] = &[
-    col("id", "id", Kind::Text),
-    col("serial_number", "serial_number", Kind::Text),
-    col("redeem_code", "redeem_code", Kind::Text),
-    col("voided", "voided", Kind::Bool),
-    col("redeemed_count", "redeemed_count", Kind::Int),
-    col("redeemed_at", "redeemed_at", Kind::Time),
-    col("created_at", "created_at", Kind::Time),
-    col("updated_at", "updated_at", Kind::Time),
-    col("last_fetched_at", "last_fetched_at", Kind::Time),
-];
-
 async fn list(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(campaign_id): Path<String>,
+    scope: CampaignScope,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Pass>> {
-    let c = load_campaign(&state.db, &account.id, t, &campaign_id).await?;
-    Listing {
-        select: PASS_COLUMNS,
-        from: "passes",
-        scope: "campaign_id = $1",
-        scope_binds: vec![Bind::Text(c.id.clone())],
-        columns: COLUMNS,
-        default_order: "created_at",
-        unique: "id",
-    }
-    .page(&state.db, &params, |r| {
-        pass_from_row(r).map(|p| pass_to_wire(&state, &c, &p))
-    })
-    .await
+    let c = scope.campaign;
+    Ok(passes::list(&state.db, &c.id, &params)
+        .await?
+        .map(|p| pass_to_wire(&state, &c, &p)))
 }
 
 async fn create(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(campaign_id): Path<String>,
+    scope: CampaignScope,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<wire::Pass>)> {
-    let c = load_campaign(&state.db, &account.id, t, &campaign_id).await?;
+    let c = scope.campaign;
     let map = body.optional_root("pass")?;
     let mut errors = Errors::default();
     let patch = PassPatch::read(&map, &mut errors);
@@ -790,132 +123,55 @@ async fn create(
     }
     errors.check()?;
     let mut tx = state.db.begin().await?;
-    let pass = create_pass(&mut tx, &c, &patch).await?;
+    let pass = passes::create_pass(&mut tx, &c, &patch).await?;
     tx.commit().await?;
-    let c = load_campaign(&state.db, &account.id, t, &campaign_id).await?;
+    // The answer shows the campaign as it is now (its `passes_count` changed).
+    let c = crate::model::campaigns::load_by_id(&state.db, &c.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("campaign"))?;
     Ok((StatusCode::CREATED, Json(pass_to_wire(&state, &c, &pass))))
 }
 
-async fn show(
-    State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path((campaign_id, pass_id)): Path<(String, String)>,
-) -> ApiResult<Json<wire::Pass>> {
-    let (c, p) = load_nested(&state, &account.id, t, &campaign_id, &pass_id).await?;
-    Ok(Json(pass_to_wire(&state, &c, &p)))
+async fn show(State(state): State<AppState>, scope: PassScope) -> ApiResult<Json<wire::Pass>> {
+    Ok(Json(pass_to_wire(&state, &scope.campaign, &scope.pass)))
 }
 
-async fn update(
-    State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path((campaign_id, pass_id)): Path<(String, String)>,
-    body: JsonBody,
-) -> ApiResult<Json<wire::Pass>> {
-    let (c, _) = load_nested(&state, &account.id, t, &campaign_id, &pass_id).await?;
+/// Reads an update body (§8.2): the pass attributes under `pass`, with `merge`, `push`
+/// and `push_message` also accepted at the body root.
+fn read_update(body: &JsonBody) -> ApiResult<PassPatch> {
     let map = body.root("pass")?;
     let mut errors = Errors::default();
     let mut patch = PassPatch::read(map, &mut errors);
-    // `merge`/`push`/`push_message` are also accepted at the body root (§8.2).
-    if patch.merge.is_none() {
-        if let Some(v) = body.0.get("merge") {
-            match parse_bool(v) {
-                Some(b) => patch.merge = Some(b),
-                None => errors.add("merge", "must be true or false"),
-            }
-        }
-    }
-    if patch.push.is_none() {
-        if let Some(v) = body.0.get("push") {
-            match parse_bool(v) {
-                Some(b) => patch.push = Some(b),
-                None => errors.add("push", "must be true or false"),
+    for (key, slot) in [("merge", &mut patch.merge), ("push", &mut patch.push)] {
+        if slot.is_none() {
+            if let Some(v) = body.0.get(key) {
+                match parse_bool(v) {
+                    Some(b) => *slot = Some(b),
+                    None => errors.add(key, "must be true or false"),
+                }
             }
         }
     }
     if patch.push_message.is_none() {
-        patch.push_message = push_message(&body)?;
+        patch.push_message = push_message(body)?;
     }
     errors.check()?;
-    let mut errors = Errors::default();
+    Ok(patch)
+}
 
+async fn update(
+    State(state): State<AppState>,
+    scope: PassScope,
+    body: JsonBody,
+) -> ApiResult<Json<wire::Pass>> {
+    let c = scope.campaign;
+    let patch = read_update(&body)?;
     let mut tx = state.db.begin().await?;
-    let mut p = load_pass_tx(&mut tx, &parse_id(&pass_id, "pass")?)
+    // Re-read inside the transaction, so the patch applies to the pass as it is now.
+    let mut p = passes::load_tx(&mut tx, &scope.pass.id)
         .await?
         .ok_or_else(|| ApiError::not_found("pass"))?;
-    check_patch(&mut tx, &c, &patch, &mut errors).await?;
-    let d = &mut p.doc;
-    let mut fields = d.fields();
-    if patch.merge.unwrap_or(true) {
-        merge_fields(&mut fields, &patch.fields);
-    } else {
-        for (i, supplied) in patch.fields.iter().enumerate() {
-            if let Some(inputs) = supplied {
-                fields[i] = inputs.iter().map(field_from_input).collect();
-            }
-        }
-    }
-    check_unique_keys(&fields, &mut errors);
-    d.set_fields(fields);
-    if let Some(l) = &patch.locations {
-        d.locations = l.clone();
-    }
-    if let Some(b) = &patch.beacons {
-        d.beacons = b.clone();
-    }
-    if let Some(v) = &patch.expiration_date {
-        d.expiration_date = v.clone();
-    }
-    if let Some(v) = &patch.relevant_date {
-        d.relevant_date = v.clone();
-    }
-    if let Some(v) = patch.max_distance {
-        d.max_distance = v;
-    }
-    if let Some(v) = &patch.user_info {
-        d.user_info = v.clone();
-    }
-    for i in 0..6 {
-        if let Some(v) = &patch.images[i] {
-            *d.image_mut(i) = v.clone();
-        }
-    }
-    if let Some(b) = barcodes_from(&c, &patch) {
-        d.barcodes = b;
-        d.custom_barcodes = true;
-    }
-    if c.code_type == CodeType::PerPass {
-        let new_code = patch.redeem_code.clone().or_else(|| {
-            patch
-                .has_custom_message()
-                .then(|| patch.custom_message())
-                .flatten()
-        });
-        if let Some(code) = new_code {
-            if code != p.redeem_code && code_taken(&mut tx, &c.id, &code, &p.id).await? {
-                errors.add("redeem_code", "has already been taken");
-            }
-            p.redeem_code = code;
-        }
-    }
-    if let Some(v) = patch.voided {
-        p.voided = v;
-    }
-    errors.check()?;
-    p.updated_at = now();
-    sqlx::query(
-        "UPDATE passes SET doc = $1, redeem_code = $2, voided = $3, updated_at = $4 WHERE id = $5",
-    )
-    .bind(serde_json::to_string(&p.doc)?)
-    .bind(&p.redeem_code)
-    .bind(p.voided as i64)
-    .bind(&p.updated_at)
-    .bind(&p.id)
-    .execute(&mut *tx)
-    .await
-    .map_err(code_clash)?;
-    crate::expiry::set_pass_expiry(&mut tx, &p.id, p.doc.expiration_date.as_deref()).await?;
+    passes::update_pass(&mut tx, &c, &mut p, &patch).await?;
     if patch.push.unwrap_or(true) {
         crate::apns::enqueue_push_for_passes(
             &mut tx,
@@ -930,38 +186,18 @@ async fn update(
 
 async fn destroy(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path((campaign_id, pass_id)): Path<(String, String)>,
+    scope: PassScope,
 ) -> ApiResult<Json<wire::DeleteOk>> {
-    let (c, p) = load_nested(&state, &account.id, t, &campaign_id, &pass_id).await?;
-    let mut tx = state.db.begin().await?;
-    let gone = sqlx::query("DELETE FROM passes WHERE id = $1")
-        .bind(&p.id)
-        .execute(&mut *tx)
-        .await?;
-    if gone.rows_affected() > 0 {
-        sqlx::query(
-            "UPDATE campaigns SET passes_count = passes_count - 1, \
-             redeemed_count = redeemed_count - $1 WHERE id = $2",
-        )
-        .bind(p.redeemed_count)
-        .bind(&c.id)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
+    passes::delete(&state.db, &scope.pass).await?;
     Ok(Json(wire::DeleteOk { errors: vec![] }))
 }
 
 async fn push(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path((campaign_id, pass_id)): Path<(String, String)>,
+    scope: PassScope,
     body: JsonBody,
 ) -> ApiResult<Json<wire::MessageBody>> {
-    let (c, p) = load_nested(&state, &account.id, t, &campaign_id, &pass_id).await?;
+    let (c, p) = (scope.campaign, scope.pass);
     let message = push_message(&body)?;
     let mut tx = state.db.begin().await?;
     crate::apns::enqueue_push_for_passes(&mut tx, std::slice::from_ref(&p.id), message.as_deref())
@@ -976,118 +212,43 @@ async fn push(
     }))
 }
 
-/// Redeems a pass (§9): 412 when voided; otherwise records the redeem, increments the
-/// counters, sets `redeemed_at` and voids the pass unless the campaign allows multiple
-/// redeems. Returns the updated pass.
-pub async fn redeem_pass(
-    db: &Db,
-    campaign: &CampaignRecord,
-    pass_id: &str,
-    comment: Option<String>,
-) -> ApiResult<PassRecord> {
-    let mut tx = db.begin().await?;
-    let ts = now();
-    let sql = if campaign.doc.allow_multiple_redeems {
-        "UPDATE passes SET redeemed_count = redeemed_count + 1, redeemed_at = $1, updated_at = $1 \
-         WHERE id = $2 AND voided = 0"
-    } else {
-        "UPDATE passes SET redeemed_count = redeemed_count + 1, redeemed_at = $1, updated_at = $1, \
-         voided = 1 WHERE id = $2 AND voided = 0"
-    };
-    let done = sqlx::query(sql)
-        .bind(&ts)
-        .bind(pass_id)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(match load_pass_tx(&mut tx, pass_id).await? {
-            Some(_) => ApiError::precondition("pass", "Pass already redeemed"),
-            None => ApiError::not_found("pass"),
-        });
-    }
-    sqlx::query(
-        "INSERT INTO redeems (id, account_id, campaign_id, pass_id, comment, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(new_id())
-    .bind(&campaign.account_id)
-    .bind(&campaign.id)
-    .bind(pass_id)
-    .bind(comment)
-    .bind(&ts)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE campaigns SET redeemed_count = redeemed_count + 1 WHERE id = $1")
-        .bind(&campaign.id)
-        .execute(&mut *tx)
-        .await?;
-    let pass = load_pass_tx(&mut tx, pass_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("pass"))?;
-    let redeemed = crate::events::NewEvent::for_pass(
-        &campaign.account_id,
-        &campaign.id,
-        pass_id,
-        passworks_wire::EventKind::Redeemed,
-    );
-    crate::events::record(&mut tx, &redeemed).await?;
-    tx.commit().await?;
-    Ok(pass)
-}
-
 async fn redeem(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path((campaign_id, pass_id)): Path<(String, String)>,
+    scope: PassScope,
     body: JsonBody,
 ) -> ApiResult<Json<wire::Pass>> {
-    let (c, p) = load_nested(&state, &account.id, t, &campaign_id, &pass_id).await?;
+    let (c, p) = (scope.campaign, scope.pass);
     let map = body.optional_root("pass")?;
     let mut errors = Errors::default();
     let comment = Reader::new(&map, &mut errors)
-        .string("comment", crate::api::campaigns::values::MAX_TEXT)
+        .string("comment", MAX_TEXT)
         .flatten();
     errors.check()?;
-    let p = redeem_pass(&state.db, &c, &p.id, comment).await?;
+    let p = passes::redeem_pass(&state.db, &c, &p.id, comment).await?;
     Ok(Json(pass_to_wire(&state, &c, &p)))
 }
 
 async fn reset_redeem(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path((campaign_id, pass_id)): Path<(String, String)>,
+    scope: PassScope,
 ) -> ApiResult<Json<wire::Pass>> {
-    let (c, mut p) = load_nested(&state, &account.id, t, &campaign_id, &pass_id).await?;
-    p.updated_at = now();
-    sqlx::query("UPDATE passes SET voided = 0, updated_at = $1 WHERE id = $2")
-        .bind(&p.updated_at)
-        .bind(&p.id)
-        .execute(&state.db.pool)
-        .await?;
-    p.voided = false;
+    let (c, mut p) = (scope.campaign, scope.pass);
+    passes::reset_redeem(&state.db, &mut p).await?;
     Ok(Json(pass_to_wire(&state, &c, &p)))
 }
 
 async fn registrations(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path((campaign_id, pass_id)): Path<(String, String)>,
+    scope: PassScope,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Registration>> {
-    let (_, p) = load_nested(&state, &account.id, t, &campaign_id, &pass_id).await?;
-    list_registrations(&state.db, "pass_id = $1", &p.id, &params).await
+    devices::list_registrations(&state.db, redeems::Of::Pass(&scope.pass.id), &params).await
 }
 
 async fn redeems(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path((campaign_id, pass_id)): Path<(String, String)>,
+    scope: PassScope,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Redeem>> {
-    let (_, p) = load_nested(&state, &account.id, t, &campaign_id, &pass_id).await?;
-    list_redeems(&state.db, "pass_id = $1", &p.id, &params).await
+    redeems::list_redeems(&state.db, redeems::Of::Pass(&scope.pass.id), &params).await
 }

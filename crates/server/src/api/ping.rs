@@ -1,6 +1,6 @@
 //! `GET /v2/ping` (§2.1): health check, useful without credentials.
 
-use crate::api::routes::{doc, Routes};
+use crate::routes::{doc, Routes};
 use axum::Json;
 use passworks_wire::Ping;
 

@@ -1,14 +1,15 @@
 //! Remote forms (§13): describe a campaign's fields to an external form, and create a pass
 //! from a flat submission. The campaign may be of any type but must belong to the caller.
 
-use crate::api::campaigns::model::{campaign_from_row, CampaignRecord, CAMPAIGN_COLUMNS};
-use crate::api::campaigns::values::{Reader, MAX_TEXT};
-use crate::api::passes::{create_pass, pass_to_wire, PassPatch};
-use crate::api::routes::{doc, Routes};
-use crate::api::util::parse_id;
+use crate::api::convert::pass_to_wire;
 use crate::auth::Auth;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult, Errors};
+use crate::model::campaigns::{self, CampaignRecord};
+use crate::model::parse_id;
+use crate::model::passes::{create_pass, PassPatch};
+use crate::model::values::{Reader, MAX_TEXT};
+use crate::routes::{doc, Routes};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -38,14 +39,9 @@ pub fn router() -> Routes {
 
 async fn load(state: &AppState, account_id: &str, raw: &str) -> ApiResult<CampaignRecord> {
     let id = parse_id(raw, "campaign")?;
-    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1 AND account_id = $2");
-    let row = sqlx::query(&sql)
-        .bind(&id)
-        .bind(account_id)
-        .fetch_optional(&state.db.pool)
+    campaigns::load_of_account(&state.db, account_id, &id)
         .await?
-        .ok_or_else(|| ApiError::not_found("campaign"))?;
-    Ok(campaign_from_row(&row)?)
+        .ok_or_else(|| ApiError::not_found("campaign"))
 }
 
 async fn fields(

@@ -2,10 +2,10 @@
 //! the job worker claims from, progress and final state (fenced by the claim token), and an
 //! account's job list.
 
-use crate::api::passes::{pass_from_row, PassDoc, PassRecord, PASS_COLUMNS};
 use crate::db::{new_id, now, Db};
 use crate::error::ApiResult;
 use crate::list::{col, Bind, Kind, ListParams, Listing, Paged};
+use crate::model::passes::{pass_from_row, PassDoc, PassRecord, PASS_COLUMNS};
 use crate::model::queue::{Lease, Queue};
 use passworks_wire as wire;
 use serde::{Deserialize, Serialize};
@@ -248,7 +248,7 @@ fn job_from_row(r: &AnyRow) -> Result<wire::Job, sqlx::Error> {
     })
 }
 
-pub const COLUMNS: &[crate::list::Column] = &[
+pub const LIST_COLUMNS: &[crate::list::Column] = &[
     col("id", "id", Kind::Text),
     col("kind", "kind", Kind::Text),
     col("campaign_id", "campaign_id", Kind::Text),
@@ -266,7 +266,7 @@ pub async fn page(db: &Db, account_id: &str, params: &ListParams) -> ApiResult<P
         from: "jobs",
         scope: "account_id = $1",
         scope_binds: vec![Bind::Text(account_id.to_string())],
-        columns: COLUMNS,
+        columns: LIST_COLUMNS,
         default_order: "created_at",
         unique: "id",
     }

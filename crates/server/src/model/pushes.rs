@@ -86,6 +86,9 @@ pub enum Recorded {
 
 /// Records a push's outcome if `lease` still holds the row; `false` when it was taken
 /// over (nothing is written then).
+// Long because it is one match over the four outcomes, each a fenced UPDATE (the dead-token
+// arm also drops the token's other pushes and registrations); kept together so every write
+// that settles a push shows its fence in one place.
 pub async fn record(
     db: &Db,
     lease: &Lease,
@@ -110,8 +113,14 @@ pub async fn record(
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 1 {
-                crate::events::bump_counter(&mut tx, &c.campaign_id, &ts[..10], "pushes_count", 1)
-                    .await?;
+                crate::model::counters::bump(
+                    &mut tx,
+                    &c.campaign_id,
+                    &ts[..10],
+                    crate::model::counters::Counter::Pushes,
+                    1,
+                )
+                .await?;
             }
             done
         }

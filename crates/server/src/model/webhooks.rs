@@ -137,8 +137,14 @@ pub async fn record_delivered(
         .ok()
         .and_then(|p| p["campaign_id"].as_str().map(str::to_string));
     if let Some(campaign) = campaign {
-        crate::events::bump_counter(&mut tx, &campaign, &attempt_at[..10], "webhooks_count", 1)
-            .await?;
+        crate::model::counters::bump(
+            &mut tx,
+            &campaign,
+            &attempt_at[..10],
+            crate::model::counters::Counter::Webhooks,
+            1,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(true)
@@ -179,7 +185,7 @@ pub async fn record_failed(
     Ok(done.rows_affected() == 1)
 }
 
-pub const COLUMNS: &[crate::list::Column] = &[
+pub const LIST_COLUMNS: &[crate::list::Column] = &[
     col("event", "event", Kind::Text),
     col("status", "status", Kind::Text),
     col("event_id", "event_id", Kind::Text),
@@ -202,7 +208,7 @@ pub async fn page(
         from: "webhook_deliveries",
         scope: "account_id = $1",
         scope_binds: vec![Bind::Text(account_id.to_string())],
-        columns: COLUMNS,
+        columns: LIST_COLUMNS,
         default_order: "created_at",
         unique: "id",
     }

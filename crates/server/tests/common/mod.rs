@@ -5,8 +5,8 @@
 //! by `PASSWORKS_TEST_POSTGRES_URL`, dropped again when the test ends.
 #![allow(dead_code)]
 
-use passworks_server::api::account::create_account;
 use passworks_server::config::ServeArgs;
+use passworks_server::model::accounts::create_account;
 use passworks_server::Running;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;

@@ -1,59 +1,45 @@
 //! Campaign reports (§15): the daily report (C15) and the totals (C16), computed from the
 //! `report_daily` roll-up (one row per campaign, day and counter).
 //!
-//! Counter names in `report_daily` are the §15.1 names (`creates_count`, …) plus the
-//! per-OS install/uninstall counters `installs_ios`, `installs_android`, `installs_wp`,
-//! `uninstalls_ios`, `uninstalls_android`, `uninstalls_wp` that feed `i`/`u` and the
-//! `apple`/`android` totals blocks.
+//! Counters are named by [`Counter`] (the §15.1 names plus the per-OS install/uninstall
+//! counters that feed `i`/`u` and the `apple`/`android` totals blocks).
 
-use super::load_campaign;
-use crate::auth::Auth;
+use crate::auth::CampaignScope;
 use crate::error::{ApiError, ApiResult};
+use crate::model::counters::{self, Counter};
+use crate::model::devices;
+use crate::model::expiry::count_expired;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
-use axum::{Extension, Json};
+use axum::extract::{Query, State};
+use axum::Json;
 use chrono::{Duration, Months, NaiveDate, Utc};
 use passworks_wire as wire;
-use passworks_wire::CampaignType;
-use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 
 /// Adds `value` of `counter` to daily counters.
-fn add_daily(c: &mut wire::DailyCounters, counter: &str, value: i64) {
-    match counter {
-        "installs_ios" => c.i.ios += value,
-        "installs_android" => c.i.android += value,
-        "installs_wp" => c.i.wp += value,
-        "uninstalls_ios" => c.u.ios += value,
-        "uninstalls_android" => c.u.android += value,
-        "uninstalls_wp" => c.u.wp += value,
-        other => {
-            if let Some(slot) = daily_slot(c, other) {
-                *slot += value;
-            }
-        }
-    }
-}
-
-fn daily_slot<'a>(c: &'a mut wire::DailyCounters, name: &str) -> Option<&'a mut i64> {
-    Some(match name {
-        "creates_count" => &mut c.creates_count,
-        "downloads_count" => &mut c.downloads_count,
-        "views_count" => &mut c.views_count,
-        "installs_count" => &mut c.installs_count,
-        "uninstalls_count" => &mut c.uninstalls_count,
-        "fetches_count" => &mut c.fetches_count,
-        "redeems_count" => &mut c.redeems_count,
-        "expires_count" => &mut c.expires_count,
-        "pushes_count" => &mut c.pushes_count,
-        "updates_count" => &mut c.updates_count,
-        "webhooks_count" => &mut c.webhooks_count,
-        "api_calls_count" => &mut c.api_calls_count,
-        "distribution_updates_count" => &mut c.distribution_updates_count,
-        "active_count" => &mut c.active_count,
-        "removed_count" => &mut c.removed_count,
-        _ => return None,
-    })
+fn add_daily(c: &mut wire::DailyCounters, counter: Counter, value: i64) {
+    let slot = match counter {
+        Counter::InstallsIos => &mut c.i.ios,
+        Counter::InstallsAndroid => &mut c.i.android,
+        Counter::InstallsWp => &mut c.i.wp,
+        Counter::UninstallsIos => &mut c.u.ios,
+        Counter::UninstallsAndroid => &mut c.u.android,
+        Counter::UninstallsWp => &mut c.u.wp,
+        Counter::Creates => &mut c.creates_count,
+        Counter::Downloads => &mut c.downloads_count,
+        Counter::Views => &mut c.views_count,
+        Counter::Installs => &mut c.installs_count,
+        Counter::Uninstalls => &mut c.uninstalls_count,
+        Counter::Fetches => &mut c.fetches_count,
+        Counter::Redeems => &mut c.redeems_count,
+        Counter::Expires => &mut c.expires_count,
+        Counter::Pushes => &mut c.pushes_count,
+        Counter::Updates => &mut c.updates_count,
+        Counter::Webhooks => &mut c.webhooks_count,
+        Counter::ApiCalls => &mut c.api_calls_count,
+        Counter::DistributionUpdates => &mut c.distribution_updates_count,
+    };
+    *slot += value;
 }
 
 fn parse_date(raw: Option<&String>, attr: &str, default: NaiveDate) -> ApiResult<NaiveDate> {
@@ -76,13 +62,11 @@ fn parse_date(raw: Option<&String>, attr: &str, default: NaiveDate) -> ApiResult
 /// `GET /{type}/{campaign_id}/reports?start_date&end_date` (C15).
 pub async fn daily(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<wire::DailyReport>> {
-    let c = load_campaign(&state.db, &account.id, t, &id).await?;
-    crate::expiry::count_expired(&state.db, Some(&c.id)).await?;
+    let c = scope.campaign;
+    count_expired(&state.db, Some(&c.id)).await?;
     let today = Utc::now().date_naive();
     let month_ago = today.checked_sub_months(Months::new(1)).unwrap_or(today);
     let start = parse_date(query.get("start_date"), "start_date", month_ago)?;
@@ -109,42 +93,25 @@ pub async fn daily(
         report.insert(day.format("%Y-%m-%d").to_string(), Default::default());
         day += Duration::days(1);
     }
-    let rows = sqlx::query(
-        "SELECT day, counter, COALESCE(CAST(SUM(value) AS BIGINT), 0) AS total FROM report_daily \
-         WHERE campaign_id = $1 AND day >= $2 AND day <= $3 GROUP BY day, counter",
-    )
-    .bind(&c.id)
-    .bind(start.format("%Y-%m-%d").to_string())
-    .bind(end.format("%Y-%m-%d").to_string())
-    .fetch_all(&state.db.pool)
-    .await?;
-    for row in rows {
-        let day: String = row.try_get("day")?;
-        let counter: String = row.try_get("counter")?;
-        let total: i64 = row.try_get("total")?;
+    let (start_day, end_day) = (
+        start.format("%Y-%m-%d").to_string(),
+        end.format("%Y-%m-%d").to_string(),
+    );
+    for (day, counter, total) in
+        counters::daily_sums(&state.db, &c.id, &start_day, &end_day).await?
+    {
         if let Some(entry) = report.get_mut(&day) {
-            add_daily(entry, &counter, total.max(0));
+            add_daily(entry, counter, total.max(0));
         }
     }
     // Active and removed passes at the end of each day: installs and uninstalls since the
     // campaign began, carried forward from before the range.
-    let before = sqlx::query(
-        "SELECT counter, COALESCE(CAST(SUM(value) AS BIGINT), 0) AS total FROM report_daily \
-         WHERE campaign_id = $1 AND day < $2 AND counter IN ('installs_count', 'uninstalls_count') \
-         GROUP BY counter",
-    )
-    .bind(&c.id)
-    .bind(start.format("%Y-%m-%d").to_string())
-    .fetch_all(&state.db.pool)
-    .await?;
     let (mut installed, mut removed) = (0i64, 0i64);
-    for row in before {
-        let counter: String = row.try_get("counter")?;
-        let total: i64 = row.try_get("total")?;
-        if counter == "installs_count" {
-            installed = total;
-        } else {
-            removed = total;
+    for (counter, total) in counters::sums(&state.db, &c.id, Some(&start_day)).await? {
+        match counter {
+            Counter::Installs => installed = total,
+            Counter::Uninstalls => removed = total,
+            _ => {}
         }
     }
     for entry in report.values_mut() {
@@ -155,8 +122,8 @@ pub async fn daily(
     }
     Ok(Json(wire::DailyReport {
         campaign_id: c.id,
-        start_date: start.format("%Y-%m-%d").to_string(),
-        end_date: end.format("%Y-%m-%d").to_string(),
+        start_date: start_day,
+        end_date: end_day,
         report,
     }))
 }
@@ -164,31 +131,16 @@ pub async fn daily(
 /// `GET /{type}/{campaign_id}/reports/totals` (C16).
 pub async fn totals(
     State(state): State<AppState>,
-    Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
-    Path(id): Path<String>,
+    scope: CampaignScope,
 ) -> ApiResult<Json<wire::TotalsReport>> {
-    let c = load_campaign(&state.db, &account.id, t, &id).await?;
-    crate::expiry::count_expired(&state.db, Some(&c.id)).await?;
-    let rows = sqlx::query(
-        "SELECT counter, COALESCE(CAST(SUM(value) AS BIGINT), 0) AS total FROM report_daily \
-         WHERE campaign_id = $1 GROUP BY counter",
-    )
-    .bind(&c.id)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let c = scope.campaign;
+    count_expired(&state.db, Some(&c.id)).await?;
     let mut daily = wire::DailyCounters::default();
-    for row in rows {
-        let counter: String = row.try_get("counter")?;
-        let total: i64 = row.try_get("total")?;
-        add_daily(&mut daily, &counter, total.max(0));
+    for (counter, total) in counters::sums(&state.db, &c.id, None).await? {
+        add_daily(&mut daily, counter, total.max(0));
     }
     // Active: passes installed in a wallet right now; removed: every uninstall so far.
-    let active: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE campaign_id = $1")
-            .bind(&c.id)
-            .fetch_one(&state.db.pool)
-            .await?;
+    let active = devices::count_for_campaign(&state.db, &c.id).await?;
     daily.active_count = active;
     daily.removed_count = daily.uninstalls_count;
     let d = daily;

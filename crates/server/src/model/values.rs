@@ -6,8 +6,11 @@
 //! documented coercions (numbers as strings, `foreground_color`, `sequencial`) apply.
 //! Each reader returns `None` when the attribute is absent, `Some(None)` for an explicit
 //! `null` and `Some(Some(v))` for a value.
+//!
+//! It sits in the model layer because the records use its types (`BarcodeDoc`) and the
+//! pass store applies its field rules for every caller (API, remote forms, download
+//! pages); handlers use its [`Reader`] to parse request bodies.
 
-use crate::api::util::is_color;
 use crate::db::normalize_time;
 use crate::error::Errors;
 use passworks_wire::{Barcode, BarcodeFormat, Beacon, Behaviour, Field, FieldInput, Location};
@@ -15,6 +18,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Longest accepted string attribute (names, labels, texts) in characters.
+/// Whether `s` is a `#rrggbb` colour (§2).
+pub fn is_color(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
 pub const MAX_STRING: usize = 255;
 /// Longest accepted free text (field values, descriptions, scripts) in characters.
 pub const MAX_TEXT: usize = 10_000;
@@ -372,6 +380,7 @@ fn opt_text(v: Option<&Value>, max: usize) -> Result<Option<Option<String>>, Str
 }
 
 /// Parses a field array; messages go under `key`, prefixed with the item's position.
+// Long because each of the four field attributes has its own coercions and messages.
 pub fn parse_fields(key: &str, v: &Value, errors: &mut Errors) -> Option<Vec<FieldInput>> {
     let items = match v {
         Value::Null => return Some(Vec::new()),
@@ -737,6 +746,13 @@ impl BarcodeDoc {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn colours_are_hex_triplets() {
+        assert!(is_color("#CE8C46"));
+        assert!(!is_color("#00000"));
+        assert!(!is_color("rgb(1,2,3)"));
+    }
 
     #[test]
     fn field_numbers_become_strings_and_partial_updates_keep_attributes() {

@@ -1,4 +1,5 @@
-//! Campaign merge (§7.4, C6): applies a campaign to its existing passes.
+//! Campaign merge (§7.4, C6): how a campaign applies to one of its existing passes (the
+//! background job in `crate::jobs` runs it over every pass in batches).
 //!
 //! `fixed` fields are added or overwritten by key; `dynamic` fields keep their per-pass
 //! values (labels and behaviour are refreshed); fields that exist only on the pass stay;
@@ -7,10 +8,8 @@
 //! `sync_locations_on_merge` / `sync_beacons_on_merge` flag is false. Barcodes the pass did
 //! not customise follow the campaign's format. Other per-pass data is untouched.
 
-use super::load_campaign_tx;
-use super::model::CampaignRecord;
-use crate::api::passes::{pass_from_row, PassDoc, PASS_COLUMNS};
-use crate::db::{now, Db};
+use crate::model::campaigns::CampaignRecord;
+use crate::model::passes::PassDoc;
 use passworks_wire::{Behaviour, Field};
 
 /// Merges the campaign's field arrays into a pass's (see the module docs).
@@ -55,61 +54,6 @@ pub fn merge_pass_doc(campaign: &CampaignRecord, doc: &mut PassDoc) {
     if !doc.custom_barcodes {
         for b in &mut doc.barcodes {
             b.format = campaign.doc.presentation.barcode_format;
-        }
-    }
-}
-
-/// Applies the campaign to every existing pass, `batch` passes per transaction (each
-/// batch re-reads the campaign, so a concurrent update is picked up). Returns the number
-/// of passes updated. Safe to run again (idempotent) and from a background job.
-pub async fn merge_campaign_into_passes(
-    db: &Db,
-    campaign_id: &str,
-    batch: i64,
-) -> Result<u64, sqlx::Error> {
-    let batch = batch.max(1);
-    let mut last_id = String::new();
-    let mut updated = 0u64;
-    loop {
-        let mut tx = db.begin().await?;
-        let Some(campaign) = load_campaign_tx(&mut tx, campaign_id).await? else {
-            tx.commit().await?;
-            return Ok(updated);
-        };
-        let sql = format!(
-            "SELECT {PASS_COLUMNS} FROM passes WHERE campaign_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(campaign_id)
-            .bind(&last_id)
-            .bind(batch)
-            .fetch_all(&mut *tx)
-            .await?;
-        if rows.is_empty() {
-            tx.commit().await?;
-            return Ok(updated);
-        }
-        let ts = now();
-        for row in &rows {
-            let mut pass = pass_from_row(row)?;
-            last_id = pass.id.clone();
-            let before = pass.doc.clone();
-            merge_pass_doc(&campaign, &mut pass.doc);
-            if pass.doc != before {
-                let doc = serde_json::to_string(&pass.doc)
-                    .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-                sqlx::query("UPDATE passes SET doc = $1, updated_at = $2 WHERE id = $3")
-                    .bind(doc)
-                    .bind(&ts)
-                    .bind(&pass.id)
-                    .execute(&mut *tx)
-                    .await?;
-                updated += 1;
-            }
-        }
-        tx.commit().await?;
-        if (rows.len() as i64) < batch {
-            return Ok(updated);
         }
     }
 }

@@ -6,6 +6,7 @@
 //! periodically and before a campaign's report is read, so reports are always current.
 
 use crate::db::{normalize_time, now, Db};
+use crate::model::counters::{bump, Counter};
 use sqlx::{AnyConnection, Row};
 
 /// Records a campaign's expiration date (`None` clears it).
@@ -70,8 +71,7 @@ pub async fn count_expired(db: &Db, campaign_id: Option<&str>) -> Result<u64, sq
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 1 {
-                crate::events::bump_counter(&mut tx, &campaign, &at[..10], "expires_count", 1)
-                    .await?;
+                bump(&mut tx, &campaign, &at[..10], Counter::Expires, 1).await?;
                 counted += 1;
             }
         }

@@ -1,11 +1,12 @@
 //! Pass lifecycle events (§17): recorded with time, pass, campaign, device OS, wallet and
 //! request IP; rolled up into daily report counters (§15) in the same transaction; and
-//! queued for webhook delivery through the durable outbox ([`crate::webhooks`]).
+//! queued for webhook delivery through the durable outbox (`crate::webhooks`).
 //!
 //! Architecture invariant: every event goes through [`record`], so the raw event log, the
 //! report roll-ups and the webhook outbox never disagree.
 
 use crate::db::{new_id, now};
+use crate::model::counters::{bump, Counter};
 use passworks_wire::EventKind;
 use serde_json::{json, Value};
 use sqlx::{AnyConnection, Row};
@@ -42,44 +43,6 @@ impl NewEvent {
     }
 }
 
-/// The report counter an event kind increments.
-pub fn counter_of(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::Created => "creates_count",
-        EventKind::Downloaded => "downloads_count",
-        EventKind::Installed => "installs_count",
-        EventKind::Fetched => "fetches_count",
-        EventKind::Redeemed => "redeems_count",
-        EventKind::Uninstalled => "uninstalls_count",
-    }
-}
-
-/// Adds `n` to a daily counter of a campaign (`report_daily`).
-pub async fn bump_counter(
-    conn: &mut AnyConnection,
-    campaign_id: &str,
-    day: &str,
-    counter: &str,
-    n: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO report_daily (campaign_id, day, counter, value) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (campaign_id, day, counter) DO UPDATE SET value = report_daily.value + $4",
-    )
-    .bind(campaign_id)
-    .bind(day)
-    .bind(counter)
-    .bind(n)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Today's date (UTC) in report form, `YYYY-MM-DD`.
-pub fn today() -> String {
-    chrono::Utc::now().format("%Y-%m-%d").to_string()
-}
-
 /// Records an event: the event row, its report counters and, when the account has a
 /// webhook URL, a pending webhook delivery. Run it inside the transaction that made the
 /// change, so that either all of it happens or none.
@@ -104,19 +67,9 @@ pub async fn record(conn: &mut AnyConnection, ev: &NewEvent) -> Result<String, s
     .await?;
 
     let day = &at[..10];
-    bump_counter(conn, &ev.campaign_id, day, counter_of(ev.kind), 1).await?;
-    if matches!(ev.kind, EventKind::Installed | EventKind::Uninstalled) {
-        let os = match ev.device_os.as_deref() {
-            Some("android") => "android",
-            Some("wp") => "wp",
-            _ => "ios",
-        };
-        let prefix = if ev.kind == EventKind::Installed {
-            "installs"
-        } else {
-            "uninstalls"
-        };
-        bump_counter(conn, &ev.campaign_id, day, &format!("{prefix}_{os}"), 1).await?;
+    bump(conn, &ev.campaign_id, day, Counter::of_event(ev.kind), 1).await?;
+    if let Some(per_os) = Counter::per_os(ev.kind, ev.device_os.as_deref()) {
+        bump(conn, &ev.campaign_id, day, per_os, 1).await?;
     }
 
     let hook: Option<(Option<String>,)> =
@@ -185,16 +138,4 @@ async fn payload(
         }
     }
     Ok(body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_event_has_a_counter() {
-        for k in EventKind::ALL {
-            assert!(counter_of(*k).ends_with("_count"));
-        }
-    }
 }

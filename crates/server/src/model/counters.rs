@@ -1,0 +1,218 @@
+//! Daily report counters (§15): the `report_daily` roll-up, one row per campaign, day and
+//! [`Counter`]. Every writer names a counter through the enum, and the report reads the
+//! stored names back through [`Counter::parse`].
+
+use crate::db::Db;
+use passworks_wire::EventKind;
+use sqlx::{AnyConnection, Row};
+
+/// A counter stored in `report_daily`: the §15.1 names plus the per-OS install and
+/// uninstall counters that feed the `i`/`u` blocks and the `apple`/`android` totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Counter {
+    Creates,
+    Downloads,
+    Views,
+    Installs,
+    Uninstalls,
+    Fetches,
+    Redeems,
+    Expires,
+    Pushes,
+    Updates,
+    Webhooks,
+    ApiCalls,
+    DistributionUpdates,
+    InstallsIos,
+    InstallsAndroid,
+    InstallsWp,
+    UninstallsIos,
+    UninstallsAndroid,
+    UninstallsWp,
+}
+
+impl Counter {
+    /// Every counter.
+    pub const ALL: [Counter; 19] = [
+        Counter::Creates,
+        Counter::Downloads,
+        Counter::Views,
+        Counter::Installs,
+        Counter::Uninstalls,
+        Counter::Fetches,
+        Counter::Redeems,
+        Counter::Expires,
+        Counter::Pushes,
+        Counter::Updates,
+        Counter::Webhooks,
+        Counter::ApiCalls,
+        Counter::DistributionUpdates,
+        Counter::InstallsIos,
+        Counter::InstallsAndroid,
+        Counter::InstallsWp,
+        Counter::UninstallsIos,
+        Counter::UninstallsAndroid,
+        Counter::UninstallsWp,
+    ];
+
+    /// The stored name (`creates_count`, …, `installs_ios`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Counter::Creates => "creates_count",
+            Counter::Downloads => "downloads_count",
+            Counter::Views => "views_count",
+            Counter::Installs => "installs_count",
+            Counter::Uninstalls => "uninstalls_count",
+            Counter::Fetches => "fetches_count",
+            Counter::Redeems => "redeems_count",
+            Counter::Expires => "expires_count",
+            Counter::Pushes => "pushes_count",
+            Counter::Updates => "updates_count",
+            Counter::Webhooks => "webhooks_count",
+            Counter::ApiCalls => "api_calls_count",
+            Counter::DistributionUpdates => "distribution_updates_count",
+            Counter::InstallsIos => "installs_ios",
+            Counter::InstallsAndroid => "installs_android",
+            Counter::InstallsWp => "installs_wp",
+            Counter::UninstallsIos => "uninstalls_ios",
+            Counter::UninstallsAndroid => "uninstalls_android",
+            Counter::UninstallsWp => "uninstalls_wp",
+        }
+    }
+
+    /// The counter stored as `name`, if any.
+    pub fn parse(name: &str) -> Option<Counter> {
+        Counter::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// The counter an event kind increments.
+    pub fn of_event(kind: EventKind) -> Counter {
+        match kind {
+            EventKind::Created => Counter::Creates,
+            EventKind::Downloaded => Counter::Downloads,
+            EventKind::Installed => Counter::Installs,
+            EventKind::Fetched => Counter::Fetches,
+            EventKind::Redeemed => Counter::Redeems,
+            EventKind::Uninstalled => Counter::Uninstalls,
+        }
+    }
+
+    /// The per-OS counter of an install or uninstall (`None` for other kinds); an unknown
+    /// OS counts as iOS.
+    pub fn per_os(kind: EventKind, device_os: Option<&str>) -> Option<Counter> {
+        let android = device_os == Some("android");
+        let wp = device_os == Some("wp");
+        Some(match kind {
+            EventKind::Installed if android => Counter::InstallsAndroid,
+            EventKind::Installed if wp => Counter::InstallsWp,
+            EventKind::Installed => Counter::InstallsIos,
+            EventKind::Uninstalled if android => Counter::UninstallsAndroid,
+            EventKind::Uninstalled if wp => Counter::UninstallsWp,
+            EventKind::Uninstalled => Counter::UninstallsIos,
+            _ => return None,
+        })
+    }
+}
+
+/// Adds `n` to a daily counter of a campaign.
+pub async fn bump(
+    conn: &mut AnyConnection,
+    campaign_id: &str,
+    day: &str,
+    counter: Counter,
+    n: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO report_daily (campaign_id, day, counter, value) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (campaign_id, day, counter) DO UPDATE SET value = report_daily.value + $4",
+    )
+    .bind(campaign_id)
+    .bind(day)
+    .bind(counter.as_str())
+    .bind(n)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds one to today's `counter` of a campaign, outside any transaction.
+pub async fn bump_today(db: &Db, campaign_id: &str, counter: Counter) -> Result<(), sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    bump(&mut conn, campaign_id, &today(), counter, 1).await
+}
+
+/// Today's date (UTC) in report form, `YYYY-MM-DD`.
+pub fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+/// Sums of a campaign's counters per day, for days in `start..=end` (`YYYY-MM-DD`).
+/// Rows with a name no [`Counter`] has are skipped.
+pub async fn daily_sums(
+    db: &Db,
+    campaign_id: &str,
+    start: &str,
+    end: &str,
+) -> Result<Vec<(String, Counter, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT day, counter, COALESCE(CAST(SUM(value) AS BIGINT), 0) AS total FROM report_daily \
+         WHERE campaign_id = $1 AND day >= $2 AND day <= $3 GROUP BY day, counter",
+    )
+    .bind(campaign_id)
+    .bind(start)
+    .bind(end)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let name: String = row.try_get("counter")?;
+        if let Some(counter) = Counter::parse(&name) {
+            out.push((row.try_get("day")?, counter, row.try_get("total")?));
+        }
+    }
+    Ok(out)
+}
+
+/// Sums of a campaign's counters over all days before `before` (or all days when `None`).
+pub async fn sums(
+    db: &Db,
+    campaign_id: &str,
+    before: Option<&str>,
+) -> Result<Vec<(Counter, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT counter, COALESCE(CAST(SUM(value) AS BIGINT), 0) AS total FROM report_daily \
+         WHERE campaign_id = $1 AND day < $2 GROUP BY counter",
+    )
+    .bind(campaign_id)
+    .bind(before.unwrap_or("9999-12-31"))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let name: String = row.try_get("counter")?;
+        if let Some(counter) = Counter::parse(&name) {
+            out.push((counter, row.try_get("total")?));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for c in Counter::ALL {
+            assert_eq!(Counter::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(Counter::parse("active_count"), None);
+    }
+
+    #[test]
+    fn every_event_has_a_count_counter() {
+        for k in EventKind::ALL {
+            assert!(Counter::of_event(*k).as_str().ends_with("_count"));
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The presentation attributes a template holds and a campaign copies (§11.1): images,
+//! colours, logo text, transit type and barcode format.
+
+use crate::model::values::BarcodeDoc;
+use passworks_wire as wire;
+use passworks_wire::{AssetType, TransitType};
+use serde::{Deserialize, Serialize};
+
+/// The presentation attributes a template holds (§11.1); a campaign carries a copy of its
+/// template's. Changing any of them on a campaign generates a new template (§7.4).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Presentation {
+    pub icon_id: Option<String>,
+    pub logo_id: Option<String>,
+    pub strip_id: Option<String>,
+    pub thumbnail_id: Option<String>,
+    pub background_id: Option<String>,
+    pub footer_id: Option<String>,
+    pub logo_text: Option<String>,
+    pub background_color: Option<String>,
+    pub text_color: Option<String>,
+    pub label_color: Option<String>,
+    pub transit_type: Option<TransitType>,
+    pub barcode_format: wire::BarcodeFormat,
+}
+
+/// The six image slots, in asset-type order.
+pub const IMAGE_SLOTS: [AssetType; 6] = [
+    AssetType::Icon,
+    AssetType::Logo,
+    AssetType::Strip,
+    AssetType::Thumbnail,
+    AssetType::Background,
+    AssetType::Footer,
+];
+
+impl Presentation {
+    /// The image id in `slot`.
+    pub fn image(&self, slot: AssetType) -> &Option<String> {
+        match slot {
+            AssetType::Icon => &self.icon_id,
+            AssetType::Logo => &self.logo_id,
+            AssetType::Strip => &self.strip_id,
+            AssetType::Thumbnail => &self.thumbnail_id,
+            AssetType::Background => &self.background_id,
+            AssetType::Footer => &self.footer_id,
+        }
+    }
+
+    /// The image id in `slot`, mutably.
+    pub fn image_mut(&mut self, slot: AssetType) -> &mut Option<String> {
+        match slot {
+            AssetType::Icon => &mut self.icon_id,
+            AssetType::Logo => &mut self.logo_id,
+            AssetType::Strip => &mut self.strip_id,
+            AssetType::Thumbnail => &mut self.thumbnail_id,
+            AssetType::Background => &mut self.background_id,
+            AssetType::Footer => &mut self.footer_id,
+        }
+    }
+
+    /// Distinct asset ids referenced.
+    pub fn asset_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = IMAGE_SLOTS
+            .iter()
+            .filter_map(|s| self.image(*s).clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// The campaign/template-level barcode (message and alt text `""`).
+    pub fn barcode(&self) -> wire::Barcode {
+        BarcodeDoc {
+            format: self.barcode_format,
+            message: None,
+            alt_text: None,
+        }
+        .to_wire("")
+    }
+}

@@ -174,35 +174,44 @@ const MAX_FN_LINES: usize = 80;
 /// inside them do not count. Block comments and multi-line strings are rare enough in this
 /// code base to be ignored (a miscount shows up as a wrong length, never as a silent pass
 /// of a long function, because the count only grows).
-fn code_of(line: &str) -> String {
-    let chars: Vec<char> = line.chars().collect();
-    let mut out = String::new();
+/// The code of each line of `text`, without comments and the contents of string and char
+/// literals; a string that spans lines (a `\` continuation) stays a string on the next.
+fn code_lines(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut lines = vec![String::new()];
+    let mut in_string = false;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        match c {
-            '/' if chars.get(i + 1) == Some(&'/') => break,
-            '"' => {
-                i += 1;
-                while i < chars.len() && chars[i] != '"' {
-                    if chars[i] == '\\' {
+        if c == '\n' {
+            lines.push(String::new());
+        } else if in_string {
+            match c {
+                '\\' if chars.get(i + 1) != Some(&'\n') => i += 1,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                '/' if chars.get(i + 1) == Some(&'/') => {
+                    while i + 1 < chars.len() && chars[i + 1] != '\n' {
                         i += 1;
                     }
-                    i += 1;
                 }
-            }
-            '\'' if chars.get(i + 2) == Some(&'\'') => i += 2,
-            '\'' if chars.get(i + 1) == Some(&'\\') => {
-                i += 2;
-                while i < chars.len() && chars[i] != '\'' {
-                    i += 1;
+                '"' => in_string = true,
+                '\'' if chars.get(i + 2) == Some(&'\'') => i += 2,
+                '\'' if chars.get(i + 1) == Some(&'\\') => {
+                    i += 2;
+                    while i < chars.len() && chars[i] != '\'' {
+                        i += 1;
+                    }
                 }
+                _ => lines.last_mut().expect("one line at least").push(c),
             }
-            _ => out.push(c),
         }
         i += 1;
     }
-    out
+    lines
 }
 
 /// Whether a line starts a function definition.
@@ -232,15 +241,16 @@ fn starts_fn(code: &str) -> bool {
 /// right above them or in their first lines: (line, name, length).
 fn long_functions(text: &str) -> Vec<(usize, String, usize)> {
     let lines: Vec<&str> = text.lines().collect();
+    let code = code_lines(text);
     let mut out = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        let code = code_of(lines[i]);
-        if !starts_fn(&code) {
+        let code_line = code.get(i).cloned().unwrap_or_default();
+        if !starts_fn(&code_line) {
             i += 1;
             continue;
         }
-        let name: String = code
+        let name: String = code_line
             .split("fn ")
             .nth(1)
             .unwrap_or("")
@@ -251,8 +261,8 @@ fn long_functions(text: &str) -> Vec<(usize, String, usize)> {
         let mut depth = 0i64;
         let mut opened = false;
         let mut end = i;
-        'scan: for (j, line) in lines.iter().enumerate().skip(i) {
-            for c in code_of(line).chars() {
+        'scan: for (j, line) in code.iter().enumerate().skip(i) {
+            for c in line.chars() {
                 match c {
                     '{' => {
                         depth += 1;
@@ -323,4 +333,16 @@ fn the_length_rule_counts_bodies_and_sees_reasons() {
     assert_eq!(long_functions(&braces_in_strings).len(), 1);
     let short = "fn a() {\n}\nfn b();\n";
     assert!(long_functions(short).is_empty());
+}
+
+#[test]
+fn the_length_rule_reads_strings_that_span_lines() {
+    // A continued string with escaped quotes and braces must not end the function early
+    // nor make it run on into the next one.
+    let text = "fn short() -> &'static str {\n    \"a \\\n     {\\\"b\\\": {\\\"c\\\"}} \\\n     d\"\n}\n\nfn next() {}\n";
+    assert!(long_functions(text).is_empty());
+    let lines = code_lines(text);
+    assert_eq!(lines[0], "fn short() -> &'static str {");
+    assert_eq!(lines[1].trim(), "");
+    assert_eq!(lines[4], "}");
 }

@@ -44,10 +44,6 @@ pub use signer::{CertificateError, CertificateInfo, Signer};
 pub use spec::{apple_barcode_format, apple_transit_type, pass_json, PassSpec};
 pub use validate::{validate, ValidationError};
 
-/// Whether Wallet renders an image slot on a style (§20.4): the wire crate's rule
-/// [`passworks_wire::rules::renders_image`], under the name the server imports.
-pub use passworks_wire::rules::renders_image as style_allows_image;
-
 /// Re-exported wire types used in this crate's API.
 pub use passworks_wire::{
     AssetType, Barcode, BarcodeFormat, Beacon, Field, Location, PassType, TransitType,

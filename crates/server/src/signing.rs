@@ -25,8 +25,8 @@ use crate::model::{accounts, campaigns};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use passworks_pkpass::{
-    build_pkpass, pass_json, render_preview_png, style_allows_image, AssetType, PassSpec, PassType,
-    PrepareOptions, PreparedImage, Signer, ValidationError,
+    build_pkpass, pass_json, render_preview_png, AssetType, PassSpec, PassType, PrepareOptions,
+    PreparedImage, Signer, ValidationError,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -466,8 +466,8 @@ impl PassFactory {
             None => campaign.doc.presentation.clone(),
         };
         let mut out = Vec::new();
-        for slot in IMAGE_SLOTS {
-            if !style_allows_image(style, slot) {
+        for &slot in IMAGE_SLOTS {
+            if !passworks_wire::rules::renders_image(style, slot) {
                 continue;
             }
             if let Some(id) = p.image(slot) {

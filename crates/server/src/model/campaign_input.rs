@@ -9,7 +9,7 @@ use crate::error::{ApiResult, Errors};
 use crate::model::campaigns::{self, CampaignDoc, CampaignRecord};
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
 use crate::model::values::{
-    check_unique_keys, field_from_input, not_in_list, Reader, FIELD_ARRAYS, MAX_STRING, MAX_TEXT,
+    check_unique_keys, field_from_input, not_in_list, Reader, MAX_STRING, MAX_TEXT,
 };
 use crate::model::{certificates, templates};
 use passworks_wire::{BarcodeFormat, CampaignState, CampaignType, CodeType, TransitType};
@@ -190,7 +190,8 @@ fn read_attributes(r: &mut Reader<'_>, c: &mut CampaignRecord, creating: bool) -
     };
     let d = &mut c.doc;
     let mut fields = d.fields();
-    for (i, key) in FIELD_ARRAYS.iter().enumerate() {
+    for (i, array) in passworks_wire::rules::FieldArray::ALL.iter().enumerate() {
+        let key = array.as_str();
         if let Some(inputs) = r.fields(key) {
             fields[i] = inputs.iter().map(field_from_input).collect();
         }
@@ -349,9 +350,8 @@ async fn presentation(
     {
         errors.add("icon_id", "can't be blank");
     }
-    if t == CampaignType::EventTicket
-        && p.strip_id.is_some()
-        && (p.background_id.is_some() || p.thumbnail_id.is_some())
+    if passworks_wire::rules::event_ticket_strip_conflict(t.pass_type(), |s| p.image(s).is_some())
+        .is_some()
     {
         errors.add(
             "strip_id",

@@ -11,8 +11,7 @@ use crate::model::expiry::set_pass_expiry;
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
 use crate::model::templates::check_images;
 use crate::model::values::{
-    check_unique_keys, field_from_input, merge_fields, BarcodeDoc, BarcodeIn, Reader, FIELD_ARRAYS,
-    MAX_STRING,
+    check_unique_keys, field_from_input, merge_fields, BarcodeDoc, BarcodeIn, Reader, MAX_STRING,
 };
 use passworks_wire as wire;
 use passworks_wire::{Beacon, CampaignState, CodeType, Field, FieldInput, Location};
@@ -310,7 +309,8 @@ impl PassPatch {
     pub fn read(map: &Map<String, Value>, errors: &mut Errors) -> PassPatch {
         let mut r = Reader::new(map, errors);
         let mut p = PassPatch::default();
-        for (i, key) in FIELD_ARRAYS.iter().enumerate() {
+        for (i, array) in passworks_wire::rules::FieldArray::ALL.iter().enumerate() {
+            let key = array.as_str();
             p.fields[i] = r.fields(key);
         }
         p.barcode = r.barcode("barcode");

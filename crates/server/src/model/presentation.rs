@@ -25,15 +25,9 @@ pub struct Presentation {
     pub barcode_format: wire::BarcodeFormat,
 }
 
-/// The six image slots, in asset-type order.
-pub const IMAGE_SLOTS: [AssetType; 6] = [
-    AssetType::Icon,
-    AssetType::Logo,
-    AssetType::Strip,
-    AssetType::Thumbnail,
-    AssetType::Background,
-    AssetType::Footer,
-];
+/// The six image slots, in asset-type order (every slot the API stores; which ones a style
+/// shows is [`passworks_wire::rules::renders_image`]).
+pub const IMAGE_SLOTS: &[AssetType] = AssetType::ALL;
 
 impl Presentation {
     /// The image id in `slot`.

@@ -280,8 +280,8 @@ fn messages_json(message: Option<&str>, keys: &[String]) -> String {
 /// The keys of every field of a pass document (the five field arrays).
 pub fn field_keys(doc: &Value) -> Vec<String> {
     let mut keys = Vec::new();
-    for array in FIELD_ARRAYS {
-        if let Some(fields) = doc.get(array).and_then(Value::as_array) {
+    for array in passworks_wire::rules::FieldArray::ALL {
+        if let Some(fields) = doc.get(array.as_str()).and_then(Value::as_array) {
             for f in fields {
                 if let Some(k) = f.get("key").and_then(Value::as_str) {
                     keys.push(k.to_string());
@@ -291,14 +291,6 @@ pub fn field_keys(doc: &Value) -> Vec<String> {
     }
     keys
 }
-
-const FIELD_ARRAYS: [&str; 5] = [
-    "header_fields",
-    "primary_fields",
-    "secondary_fields",
-    "auxiliary_fields",
-    "back_fields",
-];
 
 /// Queues one push per device token registered for `pass_id` (skipping tokens that already
 /// have an unclaimed pending push for the same pass type). Returns the rows queued.

@@ -127,7 +127,7 @@ pub async fn check_images(
     p: &Presentation,
     errors: &mut Errors,
 ) -> Result<(), sqlx::Error> {
-    for slot in IMAGE_SLOTS {
+    for &slot in IMAGE_SLOTS {
         let Some(id) = p.image(slot) else { continue };
         let row = sqlx::query("SELECT asset_type FROM assets WHERE id = $1 AND account_id = $2")
             .bind(id)

@@ -17,26 +17,9 @@ use passworks_wire::{Barcode, BarcodeFormat, Beacon, Behaviour, Field, FieldInpu
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use passworks_wire::rules::{is_hex_color, FieldArray, MAX_BARCODES, MAX_BEACONS, MAX_LOCATIONS};
 /// Longest accepted string attribute (names, labels, texts) in characters.
-/// Whether `s` is a `#rrggbb` colour (§2).
-pub fn is_color(s: &str) -> bool {
-    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
-}
-
-pub const MAX_STRING: usize = 255;
-/// Longest accepted free text (field values, descriptions, scripts) in characters.
-pub const MAX_TEXT: usize = 10_000;
-/// Most locations or beacons per campaign or pass (§6.2, §6.3).
-pub const MAX_RELEVANCE_ITEMS: usize = 10;
-
-/// The five field arrays, in pass order.
-pub const FIELD_ARRAYS: [&str; 5] = [
-    "header_fields",
-    "primary_fields",
-    "secondary_fields",
-    "auxiliary_fields",
-    "back_fields",
-];
+pub use passworks_wire::rules::{MAX_STRING, MAX_TEXT};
 
 /// Reads input attributes from one JSON object and records errors.
 pub struct Reader<'a> {
@@ -125,7 +108,7 @@ impl<'a> Reader<'a> {
         match v {
             Value::Null => Some(None),
             Value::String(s) if s.is_empty() => Some(None),
-            Value::String(s) if is_color(s) => Some(Some(s.to_ascii_lowercase())),
+            Value::String(s) if is_hex_color(s) => Some(Some(s.to_ascii_lowercase())),
             _ => {
                 self.errors.add(
                     key,
@@ -289,8 +272,11 @@ impl<'a> Reader<'a> {
         match v {
             Value::Null => Some(Vec::new()),
             Value::Array(items) => {
-                if items.len() > MAX_RELEVANCE_ITEMS {
-                    self.errors.add(key, "is too long (maximum is 10 barcodes)");
+                if items.len() > MAX_BARCODES {
+                    self.errors.add(
+                        key,
+                        format!("is too long (maximum is {MAX_BARCODES} barcodes)"),
+                    );
                     return None;
                 }
                 let mut out = Vec::new();
@@ -516,10 +502,10 @@ pub fn check_unique_keys(fields: &[Vec<Field>; 5], errors: &mut Errors) {
                 for a in [*first, i] {
                     if !errors
                         .0
-                        .get(FIELD_ARRAYS[a])
+                        .get(FieldArray::ALL[a].as_str())
                         .is_some_and(|m| m.contains(&message))
                     {
-                        errors.add(FIELD_ARRAYS[a], message.clone());
+                        errors.add(FieldArray::ALL[a].as_str(), message.clone());
                     }
                 }
             } else {
@@ -538,8 +524,11 @@ fn parse_locations(key: &str, v: &Value, errors: &mut Errors) -> Option<Vec<Loca
             return None;
         }
     };
-    if items.len() > MAX_RELEVANCE_ITEMS {
-        errors.add(key, "is too long (maximum is 10 locations)");
+    if items.len() > MAX_LOCATIONS {
+        errors.add(
+            key,
+            format!("is too long (maximum is {MAX_LOCATIONS} locations)"),
+        );
         return None;
     }
     let mut out = Vec::new();
@@ -613,8 +602,11 @@ fn parse_beacons(key: &str, v: &Value, errors: &mut Errors) -> Option<Vec<Beacon
             return None;
         }
     };
-    if items.len() > MAX_RELEVANCE_ITEMS {
-        errors.add(key, "is too long (maximum is 10 beacons)");
+    if items.len() > MAX_BEACONS {
+        errors.add(
+            key,
+            format!("is too long (maximum is {MAX_BEACONS} beacons)"),
+        );
         return None;
     }
     let mut out = Vec::new();
@@ -746,13 +738,6 @@ impl BarcodeDoc {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn colours_are_hex_triplets() {
-        assert!(is_color("#CE8C46"));
-        assert!(!is_color("#00000"));
-        assert!(!is_color("rgb(1,2,3)"));
-    }
 
     #[test]
     fn field_numbers_become_strings_and_partial_updates_keep_attributes() {

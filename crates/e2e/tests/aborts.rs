@@ -17,7 +17,7 @@ use axum::Router;
 use passworks_e2e::thirtyfour::prelude::*;
 use passworks_e2e::{sign_in, wait_for, wait_for_path, wait_for_text, TestSystem};
 use serde_json::Value;
-use support::serial;
+use support::{select, serial};
 use tokio::sync::mpsc;
 
 /// What the proxy tells the test about the request it holds back.
@@ -182,18 +182,20 @@ async fn leaving_a_page_aborts_its_pending_list_request_without_an_error() -> Re
     wait_for_text(d, "0 campaigns").await?;
     d.execute(FETCH_HOOK, vec![]).await?;
 
-    // The asset gallery's list request is held back by the proxy: the page waits.
-    *hold.lock().unwrap() = Some("GET /v2/assets".into());
+    // The asset gallery shows; then its list request for one image type is held back
+    // by the proxy, so the page waits for it.
     wait_for(d, By::Css("#sidenav a[href$='/assets']"))
         .await?
         .click()
         .await?;
     wait_for_path(d, "/assets").await?;
+    wait_for_text(d, "No assets here yet.").await?;
+    *hold.lock().unwrap() = Some("GET /v2/assets".into());
+    select(d, "#type-filter", "icon").await?;
     assert_eq!(
         next_event(&mut events, Duration::from_secs(15)).await?,
         Held::Arrived("GET /v2/assets".into())
     );
-    wait_for(d, By::Id("upload-type")).await?;
     sys.screenshot("01-assets-waiting").await?;
 
     // Leaving the page cancels the request: the browser hangs up on the proxy long
@@ -210,7 +212,11 @@ async fn leaving_a_page_aborts_its_pending_list_request_without_an_error() -> Re
     let all = fetches(d).await?;
     let assets: Vec<&Value> = all
         .iter()
-        .filter(|f| f["url"].as_str().is_some_and(|u| u.contains("/v2/assets")))
+        .filter(|f| {
+            f["url"]
+                .as_str()
+                .is_some_and(|u| u.contains("/v2/assets?") && u.contains("asset_type"))
+        })
         .collect();
     ensure!(
         assets.len() == 1 && assets[0]["abortedInFlight"] == Value::Bool(true),

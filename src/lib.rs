@@ -211,6 +211,51 @@ mod tests {
             .collect()
     }
 
+    /// Every route's view gets its own request scope (so leaving it aborts its
+    /// requests): the views written here go through `api::page`, the pages loaded on
+    /// demand through the `on_demand_pages!` macro, which does the same.
+    #[test]
+    fn every_route_aborts_its_requests_when_left() {
+        let table = route_table();
+        assert!(table.len() >= 20, "{table:?}");
+        for (route, line) in table {
+            if !line.contains("view=") {
+                // The protected parent route names its view on its own line (below).
+                continue;
+            }
+            assert!(
+                line.contains("view=|| api::page(") || line.contains("Lazy::<"),
+                "route {route} is not built through api::page: {line}"
+            );
+        }
+        let protected = include_str!("lib.rs")
+            .lines()
+            .find(|l| l.trim_start().starts_with("view=") && !l.contains("path="))
+            .expect("the protected parent route's view");
+        assert!(protected.contains("api::page(Frame)"), "{protected}");
+        assert!(include_str!("on_demand.rs")
+            .contains("crate::api::page(|| view! { <crate::pages::$page/> }"));
+    }
+
+    /// Pages and widgets start their background work with `api::spawn`, which ties it
+    /// to the page; a bare `spawn_local` would outlive the page and miss its scope.
+    #[test]
+    fn pages_spawn_their_work_in_the_page_scope() {
+        let mut bad = Vec::new();
+        for dir in ["src/pages", "src/components"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                for (n, line) in text.lines().enumerate() {
+                    if line.contains("spawn_local") {
+                        bad.push(format!("{}:{}", entry.path().display(), n + 1));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "use api::spawn instead: {bad:?}");
+    }
+
     /// index.html's start-up script must know every route's first segment, or a deep
     /// link to that route would load the console's files from the wrong place.
     #[test]
@@ -273,15 +318,15 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
         </Show>
         <Router base=base set_is_routing=set_routing>
             <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/sign-in") view=SignIn/>
+                <Route path=path!("/sign-in") view=|| api::page(SignIn)/>
                 <ProtectedParentRoute
                     path=path!("")
-                    view=Frame
+                    view=|| api::page(Frame)
                     condition=signed_in
                     redirect_path=|| "/sign-in"
                 >
-                    <Route path=path!("") view=Home/>
-                    <Route path=path!("campaigns/:ctype") view=CampaignList/>
+                    <Route path=path!("") view=|| api::page(Home)/>
+                    <Route path=path!("campaigns/:ctype") view=|| api::page(CampaignList)/>
                     <Route path=path!("campaigns/:ctype/new") view={Lazy::<CampaignNewRoute>::new()}/>
                     <Route path=path!("campaigns/:ctype/:id") view={Lazy::<CampaignDetailRoute>::new()}/>
                     <Route path=path!("campaigns/:ctype/:id/edit") view={Lazy::<CampaignEditRoute>::new()}/>

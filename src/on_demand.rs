@@ -37,7 +37,8 @@ macro_rules! on_demand_pages {
                 )
             )]
             pub fn $chunk() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
-                Ok(view! { <crate::pages::$page/> }.into_any())
+                // Its own request scope: leaving the page aborts its requests.
+                Ok(crate::api::page(|| view! { <crate::pages::$page/> }.into_any()))
             }
 
             /// Unsplit (tests), there is nothing to fetch.

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use passworks_wire::query::encode;
 use passworks_wire::BarcodeFormat;
 
 use crate::api::{self, ApiError};
@@ -264,11 +263,7 @@ pub fn AuthImg(
 
 /// URL of the API's barcode renderer.
 pub fn barcode_url(format: BarcodeFormat, message: &str) -> String {
-    api::url(&format!(
-        "/barcode.png?format={}&message={}",
-        format.as_str(),
-        encode(message)
-    ))
+    api::barcode::image_url(format, message)
 }
 
 /// A labelled key/value row of a description list.

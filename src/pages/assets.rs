@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use passworks_wire::query::{ListQuery, Predicate};
-use passworks_wire::{Asset, AssetType};
+use passworks_wire::AssetType;
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, PageInfo};
@@ -41,7 +41,7 @@ pub fn AssetsPage() -> impl IntoView {
     let data = LocalResource::new(move || {
         let q = query.get();
         refresh.track();
-        async move { api::list::<Asset>("/assets", &q).await }
+        async move { api::assets::list(&q).await }
     });
     let type_filter = move || ts::filter_value(&query.get(), "asset_type", Predicate::Eq);
     let upload_type = RwSignal::new("icon".to_string());
@@ -53,16 +53,14 @@ pub fn AssetsPage() -> impl IntoView {
             flash.set(Some(Err(m)));
             return;
         }
-        let Ok(form) = web_sys::FormData::new() else {
+        let Some(kind) = AssetType::parse(&upload_type.get_untracked()) else {
             return;
         };
-        let _ = form.append_with_blob_and_filename("asset[file]", &file, &file.name());
-        let _ = form.append_with_str("asset[asset_type]", &upload_type.get_untracked());
         progress.set(Some(0.0));
         flash.set(None);
         let name = file.name();
-        leptos::task::spawn_local(async move {
-            let r = api::upload::<Asset>("/assets", form, move |p| progress.set(Some(p))).await;
+        api::spawn(async move {
+            let r = api::assets::upload(kind, &file, move |p| progress.set(Some(p))).await;
             progress.set(None);
             match r {
                 Ok(a) => {
@@ -185,8 +183,8 @@ pub fn AssetsPage() -> impl IntoView {
             confirm_label="Delete"
             on_confirm=Callback::new(move |_| {
                 if let Some(id) = to_delete.get_untracked() {
-                    leptos::task::spawn_local(async move {
-                        match api::delete(&format!("/assets/{id}")).await {
+                    api::spawn(async move {
+                        match api::assets::delete(&id).await {
                             Ok(()) => { flash.set(Some(Ok("Asset deleted.".into()))); refresh.update(|n| *n += 1); }
                             Err(e) => flash.set(Some(Err(format!("Not deleted: {}", e.message())))),
                         }

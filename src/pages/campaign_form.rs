@@ -3,15 +3,12 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use passworks_wire::{
-    Asset, BarcodeFormat, Behaviour, Campaign, CampaignType, Certificate, CodeType, Template,
-    TransitType,
-};
+use passworks_wire::{BarcodeFormat, Behaviour, CampaignType, CodeType, TransitType};
 
 use crate::api::{self, ApiError};
 use crate::components::*;
 use crate::draft::{move_row, remove_row, CampaignDraft};
-use crate::pages::{campaign_href, campaign_path, use_ctype, use_param};
+use crate::pages::{campaign_href, use_ctype, use_param};
 use crate::preview;
 use passworks_wire::rules::{FieldArray, MAX_BEACONS, MAX_LOCATIONS};
 
@@ -84,7 +81,7 @@ pub fn CampaignEdit() -> impl IntoView {
         let (t, id) = (ctype.get(), id.get());
         async move {
             match t {
-                Some(t) => api::get::<Campaign>(&campaign_path(t, &id)).await,
+                Some(t) => api::campaigns::get(t, &id).await,
                 None => Err(ApiError::base(404, "Unknown campaign type")),
             }
         }
@@ -367,11 +364,9 @@ pub fn CampaignForm(
     let draft = RwSignal::new(draft);
     let errors: FormErrors = RwSignal::new(Default::default());
     let banner = RwSignal::new(None::<String>);
-    let assets = LocalResource::new(|| async { api::list_all::<Asset>("/assets", 10).await });
-    let templates =
-        LocalResource::new(|| async { api::list_all::<Template>("/templates", 10).await });
-    let certificates =
-        LocalResource::new(|| async { api::list_all::<Certificate>("/certificates", 5).await });
+    let assets = LocalResource::new(|| async { api::assets::all().await });
+    let templates = LocalResource::new(|| async { api::templates::all().await });
+    let certificates = LocalResource::new(|| async { api::certificates::all().await });
     let asset_list = Signal::derive(move || assets.get().and_then(|r| r.ok()).unwrap_or_default());
     let layout = Memo::new(move |_| {
         let a = asset_list.get();
@@ -380,12 +375,12 @@ pub fn CampaignForm(
     let navigate = use_navigate();
     let edit_id = StoredValue::new(id.clone());
     let save = Action::new_local(move |input: &passworks_wire::CampaignInput| {
-        let body = passworks_wire::wrap(ctype.root_key(), input);
+        let input = input.clone();
         let id = edit_id.get_value();
         async move {
             match id {
-                Some(id) => api::patch::<_, Campaign>(&campaign_path(ctype, &id), &body).await,
-                None => api::post::<_, Campaign>(&format!("/{}", ctype.as_str()), &body).await,
+                Some(id) => api::campaigns::update(ctype, &id, &input).await,
+                None => api::campaigns::create(ctype, &input).await,
             }
         }
     });

@@ -1,15 +1,14 @@
 //! Campaign list and detail pages, one implementation for the five types.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use passworks_wire::query::ListQuery;
-use passworks_wire::{Asset, Campaign, CampaignState, CampaignType, Field, MessageBody, PushInput};
+use passworks_wire::{Campaign, CampaignState, CampaignType, Field, MessageBody, PushInput};
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, StateChange};
 use crate::components::*;
-use crate::pages::{campaign_href, campaign_path, use_ctype, use_param};
+use crate::pages::{campaign_href, use_ctype, use_param};
 use crate::preview;
 use crate::table_state::{Column, FilterKind};
 use crate::util::{fmt_datetime, fmt_opt_datetime};
@@ -27,6 +26,30 @@ pub fn CampaignNav(ctype: CampaignType, #[prop(into)] id: String) -> impl IntoVi
             <A href=crate::link(format!("{base}/reports"))>"Reports"</A>
             <A href=crate::link(format!("{base}/edit"))>"Edit"</A>
         </nav>
+    }
+}
+
+/// What the campaigns table's bulk bar does to every selected campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CampaignBulk {
+    Change(StateChange),
+    Delete,
+}
+
+impl CampaignBulk {
+    /// The verb the result message starts with.
+    fn verb(self) -> &'static str {
+        match self {
+            CampaignBulk::Change(t) => t.as_str(),
+            CampaignBulk::Delete => "delete",
+        }
+    }
+
+    async fn run(self, kind: CampaignType, id: &str) -> api::ApiResult<()> {
+        match self {
+            CampaignBulk::Change(t) => api::campaigns::change_state(kind, id, t).await.map(|_| ()),
+            CampaignBulk::Delete => api::campaigns::delete(kind, id).await,
+        }
     }
 }
 
@@ -53,28 +76,21 @@ pub fn CampaignList() -> impl IntoView {
         Column::new("redeemed_count", "Redeemed").unsorted(),
         Column::new("created_at", "Created"),
     ];
-    let bulk_run = move |op: &'static str| {
+    let bulk_run = move |op: CampaignBulk| {
         let Some(t) = ctype.get_untracked() else {
             return;
         };
         let ids = selected.get_untracked();
-        spawn_local(async move {
+        api::spawn(async move {
             let mut ok = 0;
             let mut failed = Vec::new();
             for id in &ids {
-                let path = campaign_path(t, id);
-                let r = if op == "delete" {
-                    api::delete(&path).await
-                } else {
-                    api::post_empty::<Campaign>(&format!("{path}/{op}"))
-                        .await
-                        .map(|_| ())
-                };
-                match r {
+                match op.run(t, id).await {
                     Ok(()) => ok += 1,
                     Err(e) => failed.push(e.message()),
                 }
             }
+            let op = op.verb();
             flash.set(Some(if failed.is_empty() {
                 Ok(format!("{op}: {ok} campaign(s) done."))
             } else {
@@ -96,7 +112,7 @@ pub fn CampaignList() -> impl IntoView {
                     columns=columns.clone()
                     fetch=move |q: ListQuery| {
                         let t = ctype.get().unwrap_or(t);
-                        async move { api::list::<Campaign>(&format!("/{}", t.as_str()), &q).await }
+                        async move { api::campaigns::list(t, &q).await }
                     }
                     row=move |c: &Campaign| {
                         let name = c.name.clone();
@@ -115,9 +131,9 @@ pub fn CampaignList() -> impl IntoView {
                     refresh=refresh
                     bulk=std::sync::Arc::new(move || {
                         view! {
-                            <button type="button" class="btn small" on:click=move |_| bulk_run("pause")>"Pause"</button>
-                            <button type="button" class="btn small" on:click=move |_| bulk_run("resume")>"Resume"</button>
-                            <button type="button" class="btn small" on:click=move |_| bulk_run("archive")>"Archive"</button>
+                            <button type="button" class="btn small" on:click=move |_| bulk_run(CampaignBulk::Change(StateChange::Pause))>"Pause"</button>
+                            <button type="button" class="btn small" on:click=move |_| bulk_run(CampaignBulk::Change(StateChange::Resume))>"Resume"</button>
+                            <button type="button" class="btn small" on:click=move |_| bulk_run(CampaignBulk::Change(StateChange::Archive))>"Archive"</button>
                             <button type="button" class="btn small danger" on:click=move |_| confirm_delete.set(true)>"Delete"</button>
                         }
                         .into_any()
@@ -145,7 +161,7 @@ pub fn CampaignList() -> impl IntoView {
                 selected.with(|s| s.len())
             ))
             confirm_label="Delete"
-            on_confirm=Callback::new(move |_| bulk_run("delete"))
+            on_confirm=Callback::new(move |_| bulk_run(CampaignBulk::Delete))
         />
     }
 }
@@ -153,9 +169,7 @@ pub fn CampaignList() -> impl IntoView {
 /// Operations on a campaign from its detail page.
 #[derive(Debug, Clone)]
 enum Op {
-    Pause,
-    Resume,
-    Archive,
+    Change(StateChange),
     Merge(String),
     Push(String),
     Delete,
@@ -172,38 +186,33 @@ pub fn CampaignDetail() -> impl IntoView {
         let (t, id) = (ctype.get(), id.get());
         async move {
             match t {
-                Some(t) => api::get::<Campaign>(&campaign_path(t, &id)).await,
+                Some(t) => api::campaigns::get(t, &id).await,
                 None => Err(ApiError::base(404, "Unknown campaign type")),
             }
         }
     });
-    let assets = LocalResource::new(|| async {
-        api::list_all::<Asset>("/assets", 10)
-            .await
-            .unwrap_or_default()
-    });
+    let assets = LocalResource::new(|| async { api::assets::all().await.unwrap_or_default() });
     let flash = RwSignal::new(None::<Result<String, String>>);
     let navigate = use_navigate();
     let op = Action::new_local(move |op: &Op| {
         let op = op.clone();
         let t = ctype.get_untracked().unwrap_or(CampaignType::Generic);
-        let path = campaign_path(t, &id.get_untracked());
+        let id = id.get_untracked();
         async move {
             let msg = match &op {
-                Op::Pause => api::post_empty::<Campaign>(&format!("{path}/pause"))
-                    .await
-                    .map(|_| "Campaign paused.".to_string()),
-                Op::Resume => api::post_empty::<Campaign>(&format!("{path}/resume"))
-                    .await
-                    .map(|_| "Campaign resumed.".to_string()),
-                Op::Archive => api::post_empty::<Campaign>(&format!("{path}/archive"))
-                    .await
-                    .map(|_| "Campaign archived.".to_string()),
+                Op::Change(to) => api::campaigns::change_state(t, &id, *to).await.map(|_| {
+                    match to {
+                        StateChange::Pause => "Campaign paused.",
+                        StateChange::Resume => "Campaign resumed.",
+                        StateChange::Archive => "Campaign archived.",
+                    }
+                    .to_string()
+                }),
                 Op::Merge(m) => {
                     let body = PushInput {
                         push_message: (!m.trim().is_empty()).then(|| m.trim().to_string()),
                     };
-                    let r = api::post::<_, MessageBody>(&format!("{path}/merge"), &body).await;
+                    let r = api::campaigns::merge(t, &id, &body).await;
                     if let Ok(MessageBody {
                         job_id: Some(job), ..
                     }) = &r
@@ -213,17 +222,14 @@ pub fn CampaignDetail() -> impl IntoView {
                     r.map(|b| b.message)
                 }
                 Op::Push(m) => {
-                    let body = passworks_wire::wrap(
-                        t.root_key(),
-                        &PushInput {
-                            push_message: (!m.trim().is_empty()).then(|| m.trim().to_string()),
-                        },
-                    );
-                    api::post::<_, MessageBody>(&format!("{path}/push"), &body)
-                        .await
-                        .map(|b| b.message)
+                    let body = PushInput {
+                        push_message: (!m.trim().is_empty()).then(|| m.trim().to_string()),
+                    };
+                    api::campaigns::push(t, &id, &body).await.map(|b| b.message)
                 }
-                Op::Delete => api::delete(&path).await.map(|_| "deleted".to_string()),
+                Op::Delete => api::campaigns::delete(t, &id)
+                    .await
+                    .map(|_| "deleted".to_string()),
             };
             (op, msg)
         }
@@ -264,9 +270,9 @@ pub fn CampaignDetail() -> impl IntoView {
                             <CampaignNav ctype=c.campaign_type id=c.id.clone()/>
                             <Flash flash=flash/>
                             <div class="toolbar" role="toolbar" aria-label="Campaign actions">
-                                <button type="button" class="btn" disabled=c.state != CampaignState::Published on:click=move |_| { op.dispatch(Op::Pause); }>"Pause"</button>
-                                <button type="button" class="btn" disabled=c.state != CampaignState::Paused on:click=move |_| { op.dispatch(Op::Resume); }>"Resume"</button>
-                                <button type="button" class="btn" disabled=c.state == CampaignState::Archived on:click=move |_| { op.dispatch(Op::Archive); }>"Archive"</button>
+                                <button type="button" class="btn" disabled=c.state != CampaignState::Published on:click=move |_| { op.dispatch(Op::Change(StateChange::Pause)); }>"Pause"</button>
+                                <button type="button" class="btn" disabled=c.state != CampaignState::Paused on:click=move |_| { op.dispatch(Op::Change(StateChange::Resume)); }>"Resume"</button>
+                                <button type="button" class="btn" disabled=c.state == CampaignState::Archived on:click=move |_| { op.dispatch(Op::Change(StateChange::Archive)); }>"Archive"</button>
                                 <button type="button" class="btn" on:click=move |_| { push_is_merge.set(true); push_message.set(String::new()); push_open.set(true); }>"Merge into passes…"</button>
                                 <button type="button" class="btn" on:click=move |_| { push_is_merge.set(false); push_message.set(String::new()); push_open.set(true); }>"Push update…"</button>
                                 <button type="button" class="btn danger" on:click=move |_| confirm_delete.set(true)>"Delete…"</button>
@@ -323,10 +329,10 @@ fn follow_job(
     flash: RwSignal<Option<Result<String, String>>>,
     refresh: RwSignal<u32>,
 ) {
-    spawn_local(async move {
+    api::spawn(async move {
         for _ in 0..120 {
             sleep_ms(1000).await;
-            match api::get::<passworks_wire::Job>(&format!("/jobs/{job}")).await {
+            match api::jobs::get(&job).await {
                 Ok(j) if j.state == "done" => {
                     flash.set(Some(Ok(format!(
                         "Merge finished: {} passes updated.",

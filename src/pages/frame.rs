@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_navigate;
-use passworks_wire::{Account, CampaignType};
+use passworks_wire::CampaignType;
 
 use crate::api::{self, Credentials};
 use crate::components::{ErrorBanner, Loading};
@@ -20,11 +20,7 @@ pub fn SignIn() -> impl IntoView {
     let navigate = use_navigate();
     let verify = Action::new_local(move |c: &Credentials| {
         let c = c.clone();
-        async move {
-            api::get_with::<Account>("/account", &c)
-                .await
-                .map(|a| (c, a))
-        }
+        async move { api::account::verify(&c).await.map(|a| (c, a)) }
     });
     Effect::new(move |_| {
         if let Some(Ok((c, a))) = verify.value().get() {
@@ -109,7 +105,7 @@ pub fn Frame() -> impl IntoView {
     let session = use_session();
     let menu_open = RwSignal::new(false);
     // Load the account when credentials came from storage.
-    let account = LocalResource::new(move || async move { api::get::<Account>("/account").await });
+    let account = LocalResource::new(move || async move { api::account::get().await });
     Effect::new(move |_| {
         if let Some(Ok(a)) = account.get() {
             session.account.set(Some(a));
@@ -204,9 +200,7 @@ pub fn Home() -> impl IntoView {
                 per_page: 1,
                 ..Default::default()
             };
-            let n = api::list::<serde_json::Value>(&format!("/{}", t.as_str()), &q)
-                .await
-                .map(|(_, i)| i.total);
+            let n = api::campaigns::list(*t, &q).await.map(|(_, i)| i.total);
             out.push((*t, n));
         }
         out

@@ -2,10 +2,8 @@
 
 use leptos::prelude::*;
 use passworks_wire::query::ListQuery;
-use passworks_wire::{
-    Account, AccountInput, Certificate, Organization, OrganizationInput, WebhookDelivery,
-    WebhookToken,
-};
+use passworks_wire::AccountInput;
+use passworks_wire::{Certificate, Organization, OrganizationInput, WebhookDelivery};
 use wasm_bindgen::JsCast;
 
 use crate::api;
@@ -58,17 +56,10 @@ pub fn CertificatesPage() -> impl IntoView {
             )));
             return;
         };
-        let Ok(form) = web_sys::FormData::new() else {
-            return;
-        };
-        let _ = form.append_with_blob_and_filename("certificate[file]", &f, &f.name());
-        let _ = form.append_with_str("certificate[password]", &password.get_untracked());
-        let _ = form.append_with_blob_and_filename("certificate[wwdr]", &w, &w.name());
+        let pw = password.get_untracked();
         progress.set(Some(0.0));
-        leptos::task::spawn_local(async move {
-            let r =
-                api::upload::<Certificate>("/certificates", form, move |p| progress.set(Some(p)))
-                    .await;
+        api::spawn(async move {
+            let r = api::certificates::upload(&f, &pw, &w, move |p| progress.set(Some(p))).await;
             progress.set(None);
             match r {
                 Ok(c) => {
@@ -93,7 +84,7 @@ pub fn CertificatesPage() -> impl IntoView {
         <DataTable
             caption="Certificates"
             columns=columns
-            fetch=|q: ListQuery| async move { api::list::<Certificate>("/certificates", &q).await }
+            fetch=|q: ListQuery| async move { api::certificates::list(&q).await }
             row=move |c: &Certificate| {
                 let (state, warn) = expiry_state(&c.expires_at, &today);
                 let id = c.id.clone();
@@ -137,8 +128,8 @@ pub fn CertificatesPage() -> impl IntoView {
         <Confirm open=confirm title="Delete certificate" message="Delete this certificate? Campaigns using it fall back to the default."
             confirm_label="Delete" on_confirm=Callback::new(move |_| {
                 if let Some(id) = to_delete.get_untracked() {
-                    leptos::task::spawn_local(async move {
-                        match api::delete(&format!("/certificates/{id}")).await {
+                    api::spawn(async move {
+                        match api::certificates::delete(&id).await {
                             Ok(()) => { flash.set(Some(Ok("Certificate deleted.".into()))); refresh.update(|n| *n += 1); }
                             Err(e) => flash.set(Some(Err(format!("Not deleted: {}", e.message())))),
                         }
@@ -170,14 +161,11 @@ pub fn WebhooksPage() -> impl IntoView {
     let token = RwSignal::new(None::<String>);
     let confirm = RwSignal::new(false);
     let save = Action::new_local(move |u: &String| {
-        let body = passworks_wire::wrap(
-            "account",
-            &AccountInput {
-                webhook_url: Some(Some(u.trim().to_string()).filter(|s| !s.is_empty())),
-                ..Default::default()
-            },
-        );
-        async move { api::patch::<_, Account>("/account", &body).await }
+        let input = AccountInput {
+            webhook_url: Some(Some(u.trim().to_string()).filter(|s| !s.is_empty())),
+            ..Default::default()
+        };
+        async move { api::account::update(&input).await }
     });
     Effect::new(move |_| match save.value().get() {
         Some(Ok(a)) => {
@@ -194,8 +182,8 @@ pub fn WebhooksPage() -> impl IntoView {
         None => {}
     });
     let rotate = move || {
-        leptos::task::spawn_local(async move {
-            match api::post_empty::<WebhookToken>("/account/rotate_webhook_token").await {
+        api::spawn(async move {
+            match api::account::rotate_webhook_token().await {
                 Ok(t) => token.set(Some(t.webhook_token)),
                 Err(e) => flash.set(Some(Err(e.message()))),
             }
@@ -248,7 +236,7 @@ pub fn WebhooksPage() -> impl IntoView {
         <DataTable
             caption="Webhook deliveries"
             columns=columns
-            fetch=|q: ListQuery| async move { api::list::<WebhookDelivery>("/webhook_deliveries", &q).await }
+            fetch=|q: ListQuery| async move { api::webhooks::deliveries(&q).await }
             row=|d: &WebhookDelivery| view! {
                 <td>{d.event.clone()}<div class="hint mono">{d.url.clone()}</div></td>
                 <td><Pill text=d.status.clone()/></td>
@@ -277,7 +265,7 @@ pub fn OrganizationsPage() -> impl IntoView {
         let body = OrganizationInput {
             name: Some(n.trim().to_string()),
         };
-        async move { api::post::<_, Organization>("/organizations", &body).await }
+        async move { api::organizations::create(&body).await }
     });
     Effect::new(move |_| match create.value().get() {
         Some(Ok(o)) => {
@@ -295,12 +283,8 @@ pub fn OrganizationsPage() -> impl IntoView {
         None => {}
     });
     let refresh_pw = move |id: String| {
-        leptos::task::spawn_local(async move {
-            match api::post_empty::<Organization>(&format!(
-                "/organizations/{id}/refresh_api_password"
-            ))
-            .await
-            {
+        api::spawn(async move {
+            match api::organizations::refresh_key(&id).await {
                 Ok(o) => shown.set(Some(o)),
                 Err(e) => flash.set(Some(Err(e.message()))),
             }
@@ -340,7 +324,7 @@ pub fn OrganizationsPage() -> impl IntoView {
         <DataTable
             caption="Organizations"
             columns=columns
-            fetch=|q: ListQuery| async move { api::list::<Organization>("/organizations", &q).await }
+            fetch=|q: ListQuery| async move { api::organizations::list(&q).await }
             row=move |o: &Organization| {
                 let id = o.id.clone();
                 let name = o.name.clone();
@@ -372,14 +356,11 @@ pub fn AccountPage() -> impl IntoView {
     });
     let flash = RwSignal::new(None::<Result<String, String>>);
     let save = Action::new_local(move |n: &String| {
-        let body = passworks_wire::wrap(
-            "account",
-            &AccountInput {
-                name: Some(n.trim().to_string()),
-                ..Default::default()
-            },
-        );
-        async move { api::patch::<_, Account>("/account", &body).await }
+        let input = AccountInput {
+            name: Some(n.trim().to_string()),
+            ..Default::default()
+        };
+        async move { api::account::update(&input).await }
     });
     Effect::new(move |_| match save.value().get() {
         Some(Ok(a)) => {

@@ -34,11 +34,6 @@ pub fn use_param(name: &'static str) -> Memo<String> {
     Memo::new(move |_| p.with(|p| p.get(name).unwrap_or_default()))
 }
 
-/// API path of a campaign.
-pub fn campaign_path(t: CampaignType, id: &str) -> String {
-    format!("/{}/{}", t.as_str(), id)
-}
-
 /// Console path of a campaign.
 pub fn campaign_href(t: CampaignType, id: &str) -> String {
     format!("/campaigns/{}/{}", t.as_str(), id)

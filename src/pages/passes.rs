@@ -1,26 +1,21 @@
 //! Passes of a campaign: list, create, edit, detail with actions, and the redeem screen.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use passworks_wire::query::ListQuery;
 use passworks_wire::{
-    Asset, AssetType, Behaviour, Campaign, CampaignType, CodeType, MessageBody, Pass, PassInput,
-    PushInput, Redeem, RedeemInput,
+    Asset, AssetType, Behaviour, Campaign, CampaignType, CodeType, Pass, PassInput, PushInput,
+    RedeemInput,
 };
 
 use crate::api::{self, ApiError, ApiResult};
 use crate::components::*;
 use crate::draft::{pass_image_overrides, PassDraft, IMAGE_SLOTS};
-use crate::pages::{campaign_href, campaign_path, use_ctype, use_param, CampaignNav};
+use crate::pages::{campaign_href, use_ctype, use_param, CampaignNav};
 use crate::preview;
 use crate::table_state::{Column, FilterKind};
 use crate::util::{fmt_datetime, fmt_opt_datetime};
-
-fn pass_path(t: CampaignType, cid: &str, pid: &str) -> String {
-    format!("{}/passes/{}", campaign_path(t, cid), pid)
-}
 
 fn pass_href(t: CampaignType, cid: &str, pid: &str) -> String {
     format!("{}/passes/{}", campaign_href(t, cid), pid)
@@ -28,7 +23,7 @@ fn pass_href(t: CampaignType, cid: &str, pid: &str) -> String {
 
 async fn load_campaign(t: Option<CampaignType>, id: String) -> ApiResult<Campaign> {
     match t {
-        Some(t) => api::get::<Campaign>(&campaign_path(t, &id)).await,
+        Some(t) => api::campaigns::get(t, &id).await,
         None => Err(ApiError::base(404, "Unknown campaign type")),
     }
 }
@@ -43,6 +38,37 @@ pub fn CampaignHeader(c: Campaign, #[prop(into)] title: String) -> impl IntoView
     }
 }
 
+/// What the passes table's bulk bar does to every selected pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PassBulk {
+    Redeem,
+    Void,
+    Delete,
+}
+
+impl PassBulk {
+    /// The verb the result message starts with.
+    fn verb(self) -> &'static str {
+        match self {
+            PassBulk::Redeem => "redeem",
+            PassBulk::Void => "void",
+            PassBulk::Delete => "delete",
+        }
+    }
+
+    async fn run(self, kind: CampaignType, campaign: &str, pass: &str) -> ApiResult<()> {
+        match self {
+            PassBulk::Redeem => api::passes::redeem(kind, campaign, pass, &RedeemInput::default())
+                .await
+                .map(|_| ()),
+            PassBulk::Void => api::passes::set_voided(kind, campaign, pass, true)
+                .await
+                .map(|_| ()),
+            PassBulk::Delete => api::passes::delete(kind, campaign, pass).await,
+        }
+    }
+}
+
 /// Passes of one campaign.
 #[component]
 pub fn PassList() -> impl IntoView {
@@ -53,42 +79,21 @@ pub fn PassList() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let flash = RwSignal::new(None::<Result<String, String>>);
     let confirm = RwSignal::new(false);
-    let bulk_run = move |op: &'static str| {
+    let bulk_run = move |op: PassBulk| {
         let Some(t) = ctype.get_untracked() else {
             return;
         };
         let cid = cid.get_untracked();
         let ids = selected.get_untracked();
-        spawn_local(async move {
+        api::spawn(async move {
             let (mut ok, mut failed) = (0, Vec::new());
             for id in &ids {
-                let path = pass_path(t, &cid, id);
-                let r = match op {
-                    "delete" => api::delete(&path).await,
-                    "void" => api::patch::<_, Pass>(
-                        &path,
-                        &passworks_wire::wrap(
-                            "pass",
-                            &PassInput {
-                                voided: Some(true),
-                                ..Default::default()
-                            },
-                        ),
-                    )
-                    .await
-                    .map(|_| ()),
-                    _ => api::post::<_, Pass>(
-                        &format!("{path}/redeem"),
-                        &passworks_wire::wrap("pass", &RedeemInput::default()),
-                    )
-                    .await
-                    .map(|_| ()),
-                };
-                match r {
+                match op.run(t, &cid, id).await {
                     Ok(()) => ok += 1,
                     Err(e) => failed.push(e.message()),
                 }
             }
+            let op = op.verb();
             flash.set(Some(if failed.is_empty() {
                 Ok(format!("{op}: {ok} pass(es) done."))
             } else {
@@ -129,8 +134,8 @@ pub fn PassList() -> impl IntoView {
                                 caption="Passes"
                                 columns=columns.get_value()
                                 fetch=move |q: ListQuery| {
-                                    let path = format!("{}/passes", campaign_path(t, &cid.get()));
-                                    async move { api::list::<Pass>(&path, &q).await }
+                                    let cid = cid.get();
+                                    async move { api::passes::list(t, &cid, &q).await }
                                 }
                                 row=move |p: &Pass| {
                                     let href = pass_href(t, &cid2, &p.id);
@@ -149,8 +154,8 @@ pub fn PassList() -> impl IntoView {
                                 selected=selected
                                 refresh=refresh
                                 bulk=std::sync::Arc::new(move || view! {
-                                    <button type="button" class="btn small" on:click=move |_| bulk_run("redeem")>"Redeem"</button>
-                                    <button type="button" class="btn small" on:click=move |_| bulk_run("void")>"Void"</button>
+                                    <button type="button" class="btn small" on:click=move |_| bulk_run(PassBulk::Redeem)>"Redeem"</button>
+                                    <button type="button" class="btn small" on:click=move |_| bulk_run(PassBulk::Void)>"Void"</button>
                                     <button type="button" class="btn small danger" on:click=move |_| confirm.set(true)>"Delete"</button>
                                 }.into_any())
                             />
@@ -165,7 +170,7 @@ pub fn PassList() -> impl IntoView {
             title="Delete passes"
             message=Signal::derive(move || format!("Delete {} pass(es)? Installed copies stop receiving updates.", selected.with(|s| s.len())))
             confirm_label="Delete"
-            on_confirm=Callback::new(move |_| bulk_run("delete"))
+            on_confirm=Callback::new(move |_| bulk_run(PassBulk::Delete))
         />
     }
 }
@@ -202,7 +207,7 @@ pub fn PassEdit() -> impl IntoView {
         let (t, c, p) = (ctype.get(), cid.get(), pid.get());
         async move {
             let campaign = load_campaign(t, c.clone()).await?;
-            let pass = api::get::<Pass>(&pass_path(campaign.campaign_type, &c, &p)).await?;
+            let pass = api::passes::get(campaign.campaign_type, &c, &p).await?;
             Ok::<_, ApiError>((campaign, pass))
         }
     });
@@ -257,11 +262,7 @@ fn PassForm(
     let t = campaign.campaign_type;
     let cid = campaign.id.clone();
     let code_type = campaign.code_type;
-    let assets = LocalResource::new(|| async {
-        api::list_all::<Asset>("/assets", 10)
-            .await
-            .unwrap_or_default()
-    });
+    let assets = LocalResource::new(|| async { api::assets::all().await.unwrap_or_default() });
     let asset_list = Signal::derive(move || assets.get().unwrap_or_default());
     let campaign_slots = campaign_image_slots(&campaign);
     let camp = StoredValue::new(campaign);
@@ -287,13 +288,13 @@ fn PassForm(
     let pid = StoredValue::new(pass_id.clone());
     let cid2 = cid.clone();
     let save = Action::new_local(move |input: &PassInput| {
-        let body = passworks_wire::wrap("pass", input);
-        let path = format!("{}/passes", campaign_path(t, &cid2));
+        let input = input.clone();
+        let cid = cid2.clone();
         let pid = pid.get_value();
         async move {
             match pid {
-                Some(p) => api::patch::<_, Pass>(&format!("{path}/{p}"), &body).await,
-                None => api::post::<_, Pass>(&path, &body).await,
+                Some(p) => api::passes::update(t, &cid, &p, &input).await,
+                None => api::passes::create(t, &cid, &input).await,
             }
         }
     });
@@ -568,37 +569,32 @@ pub fn PassDetail() -> impl IntoView {
         let (t, c, p) = (ctype.get(), cid.get(), pid.get());
         async move {
             let campaign = load_campaign(t, c.clone()).await?;
-            let path = pass_path(campaign.campaign_type, &c, &p);
-            let pass = api::get::<Pass>(&path).await?;
-            let redeems = api::list::<Redeem>(&format!("{path}/redeems"), &ListQuery::default())
+            let t = campaign.campaign_type;
+            let pass = api::passes::get(t, &c, &p).await?;
+            let redeems = api::passes::redeems(t, &c, &p, &ListQuery::default())
                 .await
                 .map(|(r, _)| r)
                 .unwrap_or_default();
             Ok::<_, ApiError>((campaign, pass, redeems))
         }
     });
-    let assets = LocalResource::new(|| async {
-        api::list_all::<Asset>("/assets", 10)
-            .await
-            .unwrap_or_default()
-    });
+    let assets = LocalResource::new(|| async { api::assets::all().await.unwrap_or_default() });
     let flash = RwSignal::new(None::<Result<String, String>>);
     let navigate = use_navigate();
     let op = Action::new_local(move |o: &PassOp| {
         let o = o.clone();
         let t = ctype.get_untracked().unwrap_or(CampaignType::Generic);
-        let path = pass_path(t, &cid.get_untracked(), &pid.get_untracked());
+        let (cid, pid) = (cid.get_untracked(), pid.get_untracked());
         async move {
             let r = match &o {
-                PassOp::Redeem(c) => api::post::<_, Pass>(
-                    &format!("{path}/redeem"),
-                    &passworks_wire::wrap(
-                        "pass",
-                        &RedeemInput {
-                            comment: (!c.is_empty()).then(|| c.clone()),
-                            ..Default::default()
-                        },
-                    ),
+                PassOp::Redeem(c) => api::passes::redeem(
+                    t,
+                    &cid,
+                    &pid,
+                    &RedeemInput {
+                        comment: (!c.is_empty()).then(|| c.clone()),
+                        ..Default::default()
+                    },
                 )
                 .await
                 .map(|p| {
@@ -607,39 +603,29 @@ pub fn PassDetail() -> impl IntoView {
                         crate::util::times(p.redeemed_count)
                     )
                 }),
-                PassOp::Reset => api::post_empty::<Pass>(&format!("{path}/reset_redeem"))
+                PassOp::Reset => api::passes::reset_redeem(t, &cid, &pid)
                     .await
                     .map(|_| "Redeem reset: the pass is valid again.".into()),
-                PassOp::Void(v) => api::patch::<_, Pass>(
-                    &path,
-                    &passworks_wire::wrap(
-                        "pass",
-                        &PassInput {
-                            voided: Some(*v),
-                            ..Default::default()
-                        },
-                    ),
-                )
-                .await
-                .map(|_| {
+                PassOp::Void(v) => api::passes::set_voided(t, &cid, &pid, *v).await.map(|_| {
                     if *v {
                         "Pass voided.".into()
                     } else {
                         "Pass is valid again.".into()
                     }
                 }),
-                PassOp::Push(m) => api::post::<_, MessageBody>(
-                    &format!("{path}/push"),
-                    &passworks_wire::wrap(
-                        "pass",
-                        &PushInput {
-                            push_message: (!m.is_empty()).then(|| m.clone()),
-                        },
-                    ),
+                PassOp::Push(m) => api::passes::push(
+                    t,
+                    &cid,
+                    &pid,
+                    &PushInput {
+                        push_message: (!m.is_empty()).then(|| m.clone()),
+                    },
                 )
                 .await
                 .map(|b| b.message),
-                PassOp::Delete => api::delete(&path).await.map(|_| String::new()),
+                PassOp::Delete => api::passes::delete(t, &cid, &pid)
+                    .await
+                    .map(|_| String::new()),
             };
             (o, r)
         }
@@ -773,30 +759,21 @@ pub fn RedeemScreen() -> impl IntoView {
     let ctype = use_ctype();
     let cid = use_param("id");
     let campaign = LocalResource::new(move || load_campaign(ctype.get(), cid.get()));
-    let assets = LocalResource::new(|| async {
-        api::list_all::<Asset>("/assets", 10)
-            .await
-            .unwrap_or_default()
-    });
+    let assets = LocalResource::new(|| async { api::assets::all().await.unwrap_or_default() });
     let code = RwSignal::new(String::new());
     let comment = RwSignal::new(String::new());
     let run = Action::new_local(move |(redeem, code, comment): &(bool, String, String)| {
         let (redeem, code, comment) =
             (*redeem, code.trim().to_string(), comment.trim().to_string());
-        let base = campaign_path(
-            ctype.get_untracked().unwrap_or(CampaignType::Generic),
-            &cid.get_untracked(),
-        );
+        let t = ctype.get_untracked().unwrap_or(CampaignType::Generic);
+        let cid = cid.get_untracked();
         async move {
             if redeem {
-                let body = passworks_wire::wrap(
-                    "pass",
-                    &RedeemInput {
-                        redeem_code: Some(code.clone()),
-                        comment: (!comment.is_empty()).then_some(comment),
-                    },
-                );
-                match api::post::<_, Pass>(&format!("{base}/redeem"), &body).await {
+                let body = RedeemInput {
+                    redeem_code: Some(code.clone()),
+                    comment: (!comment.is_empty()).then_some(comment),
+                };
+                match api::campaigns::redeem_code(t, &cid, &body).await {
                     Ok(p) => RedeemOutcome {
                         code,
                         redeemed: true,
@@ -804,12 +781,7 @@ pub fn RedeemScreen() -> impl IntoView {
                         error: None,
                     },
                     Err(e) => {
-                        let pass = api::get::<Pass>(&format!(
-                            "{base}/redeem/{}",
-                            passworks_wire::query::encode(&code)
-                        ))
-                        .await
-                        .ok();
+                        let pass = api::campaigns::look_up_code(t, &cid, &code).await.ok();
                         RedeemOutcome {
                             code,
                             redeemed: false,
@@ -819,12 +791,7 @@ pub fn RedeemScreen() -> impl IntoView {
                     }
                 }
             } else {
-                match api::get::<Pass>(&format!(
-                    "{base}/redeem/{}",
-                    passworks_wire::query::encode(&code)
-                ))
-                .await
-                {
+                match api::campaigns::look_up_code(t, &cid, &code).await {
                     Ok(p) => RedeemOutcome {
                         code,
                         redeemed: false,

@@ -2,14 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use passworks_wire::query::{encode, ListQuery};
-use passworks_wire::{
-    Campaign, CampaignType, DailyCounters, DailyReport, Registration, TotalsReport,
-};
+use passworks_wire::query::ListQuery;
+use passworks_wire::{CampaignType, DailyCounters, DailyReport, Registration};
 
 use crate::api::{self, ApiError};
 use crate::components::*;
-use crate::pages::{campaign_href, campaign_path, use_ctype, use_param, CampaignHeader};
+use crate::pages::{campaign_href, use_ctype, use_param, CampaignHeader};
 use crate::table_state::{Column, FilterKind};
 use crate::util::{add_days, fmt_datetime, short_id, to_csv, today};
 
@@ -22,7 +20,7 @@ pub fn RegistrationsPage() -> impl IntoView {
         let (t, id) = (ctype.get(), cid.get());
         async move {
             match t {
-                Some(t) => api::get::<Campaign>(&campaign_path(t, &id)).await,
+                Some(t) => api::campaigns::get(t, &id).await,
                 None => Err(ApiError::base(404, "Unknown campaign type")),
             }
         }
@@ -48,8 +46,8 @@ pub fn RegistrationsPage() -> impl IntoView {
                                     Column::new("created_at", "Installed"),
                                 ]
                                 fetch=move |q: ListQuery| {
-                                    let path = format!("{}/registrations", campaign_path(t, &id));
-                                    async move { api::list::<Registration>(&path, &q).await }
+                                    let id = id.clone();
+                                    async move { api::campaigns::registrations(t, &id, &q).await }
                                 }
                                 row=move |r: &Registration| {
                                     let href = format!("{}/passes/{}", campaign_href(t, &id2), r.pass_id);
@@ -240,15 +238,9 @@ pub fn ReportsPage() -> impl IntoView {
         let (s, e) = range.get();
         async move {
             let t = t.unwrap_or(CampaignType::Generic);
-            let base = campaign_path(t, &id);
-            let campaign = api::get::<Campaign>(&base).await?;
-            let daily = api::get::<DailyReport>(&format!(
-                "{base}/reports?start_date={}&end_date={}",
-                encode(&s),
-                encode(&e)
-            ))
-            .await;
-            let totals = api::get::<TotalsReport>(&format!("{base}/reports/totals")).await;
+            let campaign = api::campaigns::get(t, &id).await?;
+            let daily = api::reports::daily(t, &id, &s, &e).await;
+            let totals = api::reports::totals(t, &id).await;
             Ok::<_, ApiError>((campaign, daily, totals))
         }
     });

@@ -7,9 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use passworks_wire::query::{Filter, ListQuery, Predicate};
-use passworks_wire::{
-    Asset, BarcodeFormat, Campaign, PassType, Template, TemplateInput, TransitType,
-};
+use passworks_wire::{Asset, BarcodeFormat, PassType, Template, TemplateInput, TransitType};
 
 use crate::api::{self, ApiError};
 use crate::components::*;
@@ -77,10 +75,9 @@ fn DeleteTemplateDialog(
                     open.set(false);
                     if let Some((id, name)) = target.get_untracked() {
                         let da = delete_assets.get_untracked();
-                        leptos::task::spawn_local(async move {
-                            let body = serde_json::json!({"template": {"delete_assets": da}});
+                        api::spawn(async move {
                             outcome.set(Some(
-                                match api::delete_with(&format!("/templates/{id}"), &body).await {
+                                match api::templates::delete(&id, da).await {
                                     Ok(()) => Ok(format!("Template “{name}” deleted.")),
                                     Err(e) => Err(format!("Not deleted: {}", e.message())),
                                 },
@@ -132,7 +129,7 @@ pub fn TemplatesPage() -> impl IntoView {
         <DataTable
             caption="Templates"
             columns=columns
-            fetch=|q: ListQuery| async move { api::list::<Template>("/templates", &q).await }
+            fetch=|q: ListQuery| async move { api::templates::list(&q).await }
             row=move |t: &Template| {
                 let (id, name) = (t.id.clone(), t.name.clone());
                 let (id2, name2) = (id.clone(), name.clone());
@@ -163,7 +160,7 @@ pub fn TemplateNew() -> impl IntoView {
         let from = from.get();
         async move {
             match from {
-                Some(id) => Some(api::get::<Template>(&format!("/templates/{id}")).await),
+                Some(id) => Some(api::templates::get(&id).await),
                 None => None,
             }
         }
@@ -235,7 +232,7 @@ fn TemplateForm(
     let draft = RwSignal::new(draft);
     let errors: FormErrors = RwSignal::new(Default::default());
     let banner = RwSignal::new(None::<String>);
-    let assets = LocalResource::new(|| async { api::list_all::<Asset>("/assets", 10).await });
+    let assets = LocalResource::new(|| async { api::assets::all().await });
     let asset_list = Signal::derive(move || assets.get().and_then(|r| r.ok()).unwrap_or_default());
     let layout = Memo::new(move |_| {
         let a = asset_list.get();
@@ -243,8 +240,8 @@ fn TemplateForm(
     });
     let navigate = use_navigate();
     let save = Action::new_local(move |input: &TemplateInput| {
-        let body = passworks_wire::wrap("template", input);
-        async move { api::post::<_, Template>("/templates", &body).await }
+        let input = input.clone();
+        async move { api::templates::create(&input).await }
     });
     Effect::new(move |_| match save.value().get() {
         Some(Ok(t)) => navigate(&template_href(&t.id), Default::default()),
@@ -416,13 +413,9 @@ pub fn TemplateDetail() -> impl IntoView {
     let id = use_param("id");
     let template = LocalResource::new(move || {
         let id = id.get();
-        async move { api::get::<Template>(&format!("/templates/{id}")).await }
+        async move { api::templates::get(&id).await }
     });
-    let assets = LocalResource::new(|| async {
-        api::list_all::<Asset>("/assets", 10)
-            .await
-            .unwrap_or_default()
-    });
+    let assets = LocalResource::new(|| async { api::assets::all().await.unwrap_or_default() });
     let flash: Outcome = RwSignal::new(None);
     let outcome: Outcome = RwSignal::new(None);
     let target = RwSignal::new(None::<(String, String)>);
@@ -590,7 +583,7 @@ fn TemplateCampaigns(t: Template) -> impl IntoView {
             }],
             ..Default::default()
         };
-        async move { api::list::<Campaign>(&format!("/{}", ct.as_str()), &q).await }
+        async move { api::campaigns::list(ct, &q).await }
     });
     view! {
         <section class="card" aria-labelledby="tpl-campaigns-h" style="margin-top:1rem">

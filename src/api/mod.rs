@@ -1,9 +1,18 @@
-//! The one HTTP client of the console: every request to the API goes through here.
+//! The one HTTP client of the console: one typed method per API endpoint.
 //!
-//! Requests carry HTTP Basic credentials of the signed-in organization. Failures come
-//! back as [`ApiError`] with the HTTP status (0 for network failures) and the error body
-//! normalised to the canonical `{"errors": {"attr": ["message"]}}` shape, whatever legacy
-//! shape the server used (§16.2). List calls also return the pagination headers.
+//! Pages call `api::campaigns::list(kind, &query)`, `api::passes::redeem(…)` and the
+//! like (in [`resources`]): typed arguments in, a wire type or [`ApiError`] out. Which
+//! method and path an endpoint has is written once, in [`Endpoint`]; the request
+//! helpers below are private to this module, so pages never build a path.
+//!
+//! Requests carry HTTP Basic credentials of the signed-in organization and
+//! `X-Requested-With` (so a 401 never opens the browser's login prompt); a 401 on an
+//! authenticated call runs the sign-out callback. Failures come back as [`ApiError`]
+//! with the HTTP status (0 for network failures) and the error body normalised to the
+//! canonical `{"errors": {"attr": ["message"]}}` shape, whatever legacy shape the
+//! server used (§16.2), so field errors reach form fields. List calls also return the
+//! pagination headers. Every request carries the abort signal of the page that sent
+//! it ([`scope`]): leaving the page cancels it.
 
 use std::cell::RefCell;
 
@@ -17,6 +26,14 @@ use wasm_bindgen::JsCast;
 
 use crate::util::base64_encode;
 
+mod endpoint;
+mod resources;
+pub mod scope;
+
+pub use endpoint::{Endpoint, Method, StateChange};
+pub use resources::*;
+pub use scope::{page, spawn, RequestScope};
+
 /// API credentials of one organization.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Credentials {
@@ -29,6 +46,8 @@ pub struct Credentials {
 pub struct ApiError {
     pub status: u16,
     pub body: ErrorBody,
+    /// Cancelled because its page was left (see [`scope`]); nothing shows it.
+    aborted: bool,
 }
 
 impl ApiError {
@@ -36,7 +55,24 @@ impl ApiError {
     pub fn base(status: u16, msg: impl Into<String>) -> Self {
         let mut body = ErrorBody::default();
         body.errors.insert("base".into(), vec![msg.into()]);
-        ApiError { status, body }
+        ApiError {
+            status,
+            body,
+            aborted: false,
+        }
+    }
+
+    /// The result of a request cancelled because its page was left.
+    fn aborted() -> Self {
+        ApiError {
+            aborted: true,
+            ..ApiError::base(0, "The request was cancelled: its page was left.")
+        }
+    }
+
+    /// True when the request was cancelled because its page was left.
+    pub fn is_aborted(&self) -> bool {
+        self.aborted
     }
 
     /// Every message without attribute names (`Pass already redeemed`).
@@ -205,10 +241,10 @@ fn unauthorized() {
     }
 }
 
-/// Absolute URL of an API path.
-pub fn url(path: &str) -> String {
+/// Absolute URL of an endpoint.
+fn url(endpoint: &Endpoint) -> String {
     let base = STATE.with(|s| s.borrow().base.clone());
-    format!("{base}{path}")
+    format!("{base}{}", endpoint.path())
 }
 
 /// True when `u` points into the API (so fetching it needs the credentials).
@@ -226,7 +262,7 @@ pub fn is_api_url(u: &str) -> bool {
 }
 
 /// The `Authorization` header value for credentials.
-pub fn basic_auth(c: &Credentials) -> String {
+fn basic_auth(c: &Credentials) -> String {
     format!(
         "Basic {}",
         base64_encode(format!("{}:{}", c.username, c.key).as_bytes())
@@ -237,21 +273,81 @@ fn auth_header() -> Option<String> {
     STATE.with(|s| s.borrow().creds.as_ref().map(basic_auth))
 }
 
-fn with_auth(rb: RequestBuilder, creds: Option<&Credentials>) -> RequestBuilder {
-    // `omit`: the Authorization header is explicit; `X-Requested-With` makes the server
-    // answer a 401 with a challenge the browser does not turn into its own login prompt.
-    let rb = rb
-        .header("Accept", "application/json")
-        .header("X-Requested-With", "XMLHttpRequest")
-        .credentials(web_sys::RequestCredentials::Omit);
-    match creds.map(basic_auth).or_else(auth_header) {
-        Some(h) => rb.header("Authorization", &h),
-        None => rb,
-    }
-}
-
 fn network_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::base(0, e.to_string())
+}
+
+/// A request about to be sent: its endpoint's method and URL, the headers every
+/// request carries, and the abort signal of the page it belongs to.
+struct Call {
+    builder: RequestBuilder,
+    scope: Option<RequestScope>,
+}
+
+impl Call {
+    /// `creds` replaces the signed-in credentials (the sign-in check).
+    fn new(endpoint: &Endpoint, creds: Option<&Credentials>) -> Self {
+        Call::to_url(endpoint.method(), &url(endpoint), creds)
+    }
+
+    fn to_url(method: Method, full_url: &str, creds: Option<&Credentials>) -> Self {
+        let rb = match method {
+            Method::Get => Request::get(full_url),
+            Method::Post => Request::post(full_url),
+            Method::Patch => Request::patch(full_url),
+            Method::Delete => Request::delete(full_url),
+        };
+        // `omit`: the Authorization header is explicit; `X-Requested-With` makes the
+        // server answer a 401 with a challenge the browser does not turn into its own
+        // login prompt.
+        let rb = rb
+            .header("Accept", "application/json")
+            .header("X-Requested-With", "XMLHttpRequest")
+            .credentials(web_sys::RequestCredentials::Omit);
+        let rb = match creds.map(basic_auth).or_else(auth_header) {
+            Some(h) => rb.header("Authorization", &h),
+            None => rb,
+        };
+        let scope = RequestScope::current();
+        let signal = scope.as_ref().and_then(RequestScope::signal);
+        Call {
+            builder: rb.abort_signal(signal.as_ref()),
+            scope,
+        }
+    }
+
+    fn aborted(&self) -> bool {
+        self.scope.as_ref().is_some_and(RequestScope::is_aborted)
+    }
+
+    /// Sends without a body or with a JSON one. A 401 signs out when `authenticated`.
+    async fn send<B: Serialize + ?Sized>(
+        self,
+        body: Option<&B>,
+        authenticated: bool,
+    ) -> ApiResult<(Response, Option<RequestScope>)> {
+        if self.aborted() {
+            return Err(ApiError::aborted());
+        }
+        let req = match body {
+            Some(b) => self.builder.json(b),
+            None => self.builder.build(),
+        };
+        let sent = match req {
+            Ok(req) => req.send().await,
+            Err(e) => Err(e),
+        };
+        // Once the page is gone, whatever came back (usually an `AbortError`) is moot.
+        if self.scope.as_ref().is_some_and(RequestScope::is_aborted) {
+            return Err(ApiError::aborted());
+        }
+        let resp = sent.map_err(network_error)?;
+        if resp.ok() {
+            Ok((resp, self.scope))
+        } else {
+            Err(error_from(resp, authenticated).await)
+        }
+    }
 }
 
 async fn error_from(resp: Response, authenticated: bool) -> ApiError {
@@ -264,21 +360,18 @@ async fn error_from(resp: Response, authenticated: bool) -> ApiError {
     ApiError {
         status,
         body: normalise_errors(status, &v),
+        aborted: false,
     }
 }
 
-async fn send(req: Result<Request, gloo_net::Error>) -> ApiResult<Response> {
-    let req = req.map_err(network_error)?;
-    let resp = req.send().await.map_err(network_error)?;
-    if resp.ok() {
-        Ok(resp)
-    } else {
-        Err(error_from(resp, true).await)
+async fn decode<T: DeserializeOwned>(
+    (resp, scope): (Response, Option<RequestScope>),
+) -> ApiResult<T> {
+    let text = resp.text().await;
+    if scope.as_ref().is_some_and(RequestScope::is_aborted) {
+        return Err(ApiError::aborted());
     }
-}
-
-async fn decode<T: DeserializeOwned>(resp: Response) -> ApiResult<T> {
-    let text = resp.text().await.map_err(network_error)?;
+    let text = text.map_err(network_error)?;
     let text = if text.trim().is_empty() {
         "null"
     } else {
@@ -288,52 +381,70 @@ async fn decode<T: DeserializeOwned>(resp: Response) -> ApiResult<T> {
         .map_err(|e| ApiError::base(resp.status(), format!("Unexpected response: {e}")))
 }
 
-/// GET a single resource.
-pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    decode(send(with_auth(Request::get(&url(path)), None).build()).await?).await
+/// Calls an endpoint without a body and decodes its answer.
+async fn call<T: DeserializeOwned>(endpoint: Endpoint<'_>) -> ApiResult<T> {
+    decode(Call::new(&endpoint, None).send::<()>(None, true).await?).await
 }
 
-/// GET with explicit credentials (sign-in check). A 401 here does not sign anyone out.
-pub async fn get_with<T: DeserializeOwned>(path: &str, creds: &Credentials) -> ApiResult<T> {
-    let req = with_auth(Request::get(&url(path)), Some(creds))
-        .build()
-        .map_err(network_error)?;
-    let resp = req.send().await.map_err(network_error)?;
-    if !resp.ok() {
-        return Err(error_from(resp, false).await);
-    }
-    decode(resp).await
+/// Calls an endpoint with a JSON body and decodes its answer.
+async fn call_with<B: Serialize + ?Sized, T: DeserializeOwned>(
+    endpoint: Endpoint<'_>,
+    body: &B,
+) -> ApiResult<T> {
+    decode(Call::new(&endpoint, None).send(Some(body), true).await?).await
 }
 
-/// GET a list page: items plus pagination headers. `extra` is appended to the query.
-pub async fn list<T: DeserializeOwned>(path: &str, q: &ListQuery) -> ApiResult<(Vec<T>, PageInfo)> {
+/// Calls an endpoint whose success body carries nothing (deletes answer `{"errors":[]}`).
+async fn call_for_status<B: Serialize + ?Sized>(
+    endpoint: Endpoint<'_>,
+    body: Option<&B>,
+) -> ApiResult<()> {
+    Call::new(&endpoint, None).send(body, true).await?;
+    Ok(())
+}
+
+/// GET with explicit credentials (the sign-in check). A 401 here does not sign anyone out.
+async fn call_as<T: DeserializeOwned>(endpoint: Endpoint<'_>, creds: &Credentials) -> ApiResult<T> {
+    decode(
+        Call::new(&endpoint, Some(creds))
+            .send::<()>(None, false)
+            .await?,
+    )
+    .await
+}
+
+/// GET a list page: items plus pagination headers.
+async fn fetch_page<T: DeserializeOwned>(
+    endpoint: Endpoint<'_>,
+    q: &ListQuery,
+) -> ApiResult<(Vec<T>, PageInfo)> {
     let qs = q.to_query_string();
-    let full = if qs.is_empty() {
-        url(path)
-    } else {
-        format!(
-            "{}{}{}",
-            url(path),
-            if path.contains('?') { "&" } else { "?" },
-            qs
-        )
-    };
-    let resp = send(with_auth(Request::get(&full), None).build()).await?;
-    let h = resp.headers();
+    let mut full = url(&endpoint);
+    if !qs.is_empty() {
+        full.push(if full.contains('?') { '&' } else { '?' });
+        full.push_str(&qs);
+    }
+    let sent = Call::to_url(endpoint.method(), &full, None)
+        .send::<()>(None, true)
+        .await?;
+    let h = sent.0.headers();
     let info = PageInfo::from_lookup(|k| h.get(k).filter(|v| !v.is_empty()));
-    let items = decode(resp).await?;
+    let items = decode(sent).await?;
     Ok((items, info))
 }
 
 /// Fetches every page of a list (for pickers and selects), up to `max_pages`.
-pub async fn list_all<T: DeserializeOwned>(path: &str, max_pages: u32) -> ApiResult<Vec<T>> {
+async fn fetch_all<T: DeserializeOwned>(
+    endpoint: Endpoint<'_>,
+    max_pages: u32,
+) -> ApiResult<Vec<T>> {
     let mut out = Vec::new();
     let mut q = ListQuery {
         per_page: passworks_wire::query::MAX_PER_PAGE,
         ..Default::default()
     };
     loop {
-        let (items, info): (Vec<T>, PageInfo) = list(path, &q).await?;
+        let (items, info): (Vec<T>, PageInfo) = fetch_page(endpoint.clone(), &q).await?;
         let empty = items.is_empty();
         out.extend(items);
         match info.next_page {
@@ -344,47 +455,21 @@ pub async fn list_all<T: DeserializeOwned>(path: &str, max_pages: u32) -> ApiRes
     Ok(out)
 }
 
-/// POST a JSON body.
-pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
-    path: &str,
-    body: &B,
-) -> ApiResult<T> {
-    decode(send(with_auth(Request::post(&url(path)), None).json(body)).await?).await
-}
-
-/// POST without a body.
-pub async fn post_empty<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    decode(send(with_auth(Request::post(&url(path)), None).build()).await?).await
-}
-
-/// PATCH a JSON body.
-pub async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(
-    path: &str,
-    body: &B,
-) -> ApiResult<T> {
-    decode(send(with_auth(Request::patch(&url(path)), None).json(body)).await?).await
-}
-
-/// DELETE a resource (success body `{"errors":[]}` is ignored).
-pub async fn delete(path: &str) -> ApiResult<()> {
-    send(with_auth(Request::delete(&url(path)), None).build()).await?;
-    Ok(())
-}
-
-/// DELETE with a JSON body (template delete takes `{"template":{"delete_assets":true}}`).
-pub async fn delete_with<B: Serialize + ?Sized>(path: &str, body: &B) -> ApiResult<()> {
-    send(with_auth(Request::delete(&url(path)), None).json(body)).await?;
-    Ok(())
-}
-
-/// GET binary content (a PNG) with the credentials and return an object URL for it.
+/// GET binary content (a PNG) of an API URL with the credentials and return an object
+/// URL for it (for `<img>`, which cannot send the `Authorization` header).
 pub async fn object_url(full_url: &str) -> ApiResult<String> {
-    let resp = send(with_auth(Request::get(full_url), None).build()).await?;
+    let (resp, scope) = Call::to_url(Method::Get, full_url, None)
+        .send::<()>(None, true)
+        .await?;
     let ct = resp
         .headers()
         .get("Content-Type")
         .unwrap_or_else(|| "image/png".into());
-    let bytes = resp.binary().await.map_err(network_error)?;
+    let bytes = resp.binary().await;
+    if scope.as_ref().is_some_and(RequestScope::is_aborted) {
+        return Err(ApiError::aborted());
+    }
+    let bytes = bytes.map_err(network_error)?;
     let arr = js_sys::Uint8Array::from(bytes.as_slice());
     let parts = js_sys::Array::of1(&arr);
     let opts = web_sys::BlobPropertyBag::new();
@@ -395,16 +480,36 @@ pub async fn object_url(full_url: &str) -> ApiResult<String> {
         .map_err(|_| ApiError::base(0, "Could not show the image"))
 }
 
+/// Aborts an upload's `XMLHttpRequest` when its future is dropped unfinished (its task
+/// ended with its page) and detaches the handlers that point into Rust.
+struct XhrGuard(web_sys::XmlHttpRequest);
+
+impl Drop for XhrGuard {
+    fn drop(&mut self) {
+        if self.0.ready_state() != web_sys::XmlHttpRequest::DONE {
+            let _ = self.0.abort();
+        }
+        if let Ok(up) = self.0.upload() {
+            up.set_onprogress(None);
+        }
+    }
+}
+
 /// Multipart POST through `XMLHttpRequest` so upload progress (0.0–1.0) can be shown.
-pub async fn upload<T: DeserializeOwned>(
-    path: &str,
+async fn upload<T: DeserializeOwned>(
+    endpoint: Endpoint<'_>,
     form: web_sys::FormData,
     on_progress: impl Fn(f64) + 'static,
 ) -> ApiResult<T> {
     use wasm_bindgen::closure::Closure;
+    let scope = RequestScope::current();
+    if scope.as_ref().is_some_and(RequestScope::is_aborted) {
+        return Err(ApiError::aborted());
+    }
     let xhr = web_sys::XmlHttpRequest::new().map_err(|_| ApiError::base(0, "XHR unavailable"))?;
-    xhr.open("POST", &url(path))
+    xhr.open(endpoint.method().as_str(), &url(&endpoint))
         .map_err(|_| ApiError::base(0, "Could not open the request"))?;
+    let guard = XhrGuard(xhr.clone());
     let _ = xhr.set_request_header("Accept", "application/json");
     // Same-origin XHR always carries browser credentials; this header keeps a 401 from
     // opening the browser's login prompt (the server then sends an `xBasic` challenge).
@@ -421,6 +526,17 @@ pub async fn upload<T: DeserializeOwned>(
     if let Ok(up) = xhr.upload() {
         up.set_onprogress(Some(progress.as_ref().unchecked_ref()));
     }
+    // Leaving the page aborts the upload like any other request.
+    let signal = scope.as_ref().and_then(RequestScope::signal);
+    let on_abort = Closure::<dyn Fn()>::new({
+        let xhr = xhr.clone();
+        move || {
+            let _ = xhr.abort();
+        }
+    });
+    if let Some(s) = &signal {
+        let _ = s.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+    }
     let done = js_sys::Promise::new(&mut |resolve, _reject| {
         let r2 = resolve.clone();
         let ok = Closure::once_into_js(move || {
@@ -435,7 +551,14 @@ pub async fn upload<T: DeserializeOwned>(
     xhr.send_with_opt_form_data(Some(&form))
         .map_err(|_| ApiError::base(0, "Could not send the file"))?;
     let _ = wasm_bindgen_futures::JsFuture::from(done).await;
+    if let Some(s) = &signal {
+        let _ = s.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+    }
+    drop(guard);
     drop(progress);
+    if scope.as_ref().is_some_and(RequestScope::is_aborted) {
+        return Err(ApiError::aborted());
+    }
     let status = xhr.status().unwrap_or(0);
     let text = xhr.response_text().ok().flatten().unwrap_or_default();
     let v: Value = serde_json::from_str(if text.trim().is_empty() {
@@ -456,6 +579,7 @@ pub async fn upload<T: DeserializeOwned>(
         Err(ApiError {
             status,
             body: normalise_errors(status, &v),
+            aborted: false,
         })
     }
 }

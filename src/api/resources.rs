@@ -1,0 +1,407 @@
+//! The typed API methods, one per endpoint, grouped by resource: the only way pages
+//! talk to the server. Each takes ids, wire input types and list queries, wraps the
+//! body under the root key the contract wants, and answers a wire type.
+
+/// The signed-in account.
+pub mod account {
+    use passworks_wire::{wrap, Account, AccountInput, WebhookToken};
+
+    use super::super::{call, call_as, call_with, ApiResult, Credentials, Endpoint};
+
+    pub async fn get() -> ApiResult<Account> {
+        call(Endpoint::Account).await
+    }
+
+    /// Checks credentials before signing in: a 401 here signs nobody out.
+    pub async fn verify(creds: &Credentials) -> ApiResult<Account> {
+        call_as(Endpoint::Account, creds).await
+    }
+
+    pub async fn update(input: &AccountInput) -> ApiResult<Account> {
+        call_with(Endpoint::UpdateAccount, &wrap("account", input)).await
+    }
+
+    /// A new webhook signing token (shown once).
+    pub async fn rotate_webhook_token() -> ApiResult<WebhookToken> {
+        call(Endpoint::RotateWebhookToken).await
+    }
+}
+
+/// The webhook delivery log.
+pub mod webhooks {
+    use passworks_wire::query::ListQuery;
+    use passworks_wire::WebhookDelivery;
+
+    use super::super::{fetch_page, ApiResult, Endpoint, PageInfo};
+
+    pub async fn deliveries(q: &ListQuery) -> ApiResult<(Vec<WebhookDelivery>, PageInfo)> {
+        fetch_page(Endpoint::WebhookDeliveries, q).await
+    }
+}
+
+/// Child organizations.
+pub mod organizations {
+    use passworks_wire::query::ListQuery;
+    use passworks_wire::{Organization, OrganizationInput};
+
+    use super::super::{call, call_with, fetch_page, ApiResult, Endpoint, PageInfo};
+
+    pub async fn list(q: &ListQuery) -> ApiResult<(Vec<Organization>, PageInfo)> {
+        fetch_page(Endpoint::Organizations, q).await
+    }
+
+    /// Creates one; the answer carries its API key, once.
+    pub async fn create(input: &OrganizationInput) -> ApiResult<Organization> {
+        call_with(Endpoint::CreateOrganization, input).await
+    }
+
+    /// Replaces its API key; the answer carries the new one, once.
+    pub async fn refresh_key(id: &str) -> ApiResult<Organization> {
+        call(Endpoint::RefreshOrganizationKey(id)).await
+    }
+}
+
+/// Pass Type ID certificates.
+pub mod certificates {
+    use passworks_wire::query::ListQuery;
+    use passworks_wire::Certificate;
+
+    use super::super::{call_for_status, fetch_all, fetch_page, upload as xhr_upload};
+    use super::super::{ApiError, ApiResult, Endpoint, PageInfo};
+
+    pub async fn list(q: &ListQuery) -> ApiResult<(Vec<Certificate>, PageInfo)> {
+        fetch_page(Endpoint::Certificates, q).await
+    }
+
+    /// Every certificate (for the campaign form's select).
+    pub async fn all() -> ApiResult<Vec<Certificate>> {
+        fetch_all(Endpoint::Certificates, 5).await
+    }
+
+    /// Uploads a `.p12` with its password and Apple's WWDR certificate, reporting
+    /// progress from 0.0 to 1.0.
+    pub async fn upload(
+        p12: &web_sys::File,
+        password: &str,
+        wwdr: &web_sys::File,
+        on_progress: impl Fn(f64) + 'static,
+    ) -> ApiResult<Certificate> {
+        let form = web_sys::FormData::new().map_err(|_| ApiError::base(0, "No form data"))?;
+        let _ = form.append_with_blob_and_filename("certificate[file]", p12, &p12.name());
+        let _ = form.append_with_str("certificate[password]", password);
+        let _ = form.append_with_blob_and_filename("certificate[wwdr]", wwdr, &wwdr.name());
+        xhr_upload(Endpoint::UploadCertificate, form, on_progress).await
+    }
+
+    pub async fn delete(id: &str) -> ApiResult<()> {
+        call_for_status::<()>(Endpoint::DeleteCertificate(id), None).await
+    }
+}
+
+/// Images.
+pub mod assets {
+    use passworks_wire::query::ListQuery;
+    use passworks_wire::{Asset, AssetType};
+
+    use super::super::{call_for_status, fetch_all, fetch_page, upload as xhr_upload};
+    use super::super::{ApiError, ApiResult, Endpoint, PageInfo};
+
+    pub async fn list(q: &ListQuery) -> ApiResult<(Vec<Asset>, PageInfo)> {
+        fetch_page(Endpoint::Assets, q).await
+    }
+
+    /// Every asset (for pickers and previews).
+    pub async fn all() -> ApiResult<Vec<Asset>> {
+        fetch_all(Endpoint::Assets, 10).await
+    }
+
+    /// Uploads an image as an asset of `kind`, reporting progress from 0.0 to 1.0.
+    pub async fn upload(
+        kind: AssetType,
+        file: &web_sys::File,
+        on_progress: impl Fn(f64) + 'static,
+    ) -> ApiResult<Asset> {
+        let form = web_sys::FormData::new().map_err(|_| ApiError::base(0, "No form data"))?;
+        let _ = form.append_with_blob_and_filename("asset[file]", file, &file.name());
+        let _ = form.append_with_str("asset[asset_type]", kind.as_str());
+        xhr_upload(Endpoint::UploadAsset, form, on_progress).await
+    }
+
+    pub async fn delete(id: &str) -> ApiResult<()> {
+        call_for_status::<()>(Endpoint::DeleteAsset(id), None).await
+    }
+}
+
+/// Templates (immutable: no update).
+pub mod templates {
+    use passworks_wire::query::ListQuery;
+    use passworks_wire::{wrap, Template, TemplateInput};
+    use serde_json::json;
+
+    use super::super::{call, call_for_status, call_with, fetch_all, fetch_page};
+    use super::super::{ApiResult, Endpoint, PageInfo};
+
+    pub async fn list(q: &ListQuery) -> ApiResult<(Vec<Template>, PageInfo)> {
+        fetch_page(Endpoint::Templates, q).await
+    }
+
+    /// Every template (for the campaign form's select).
+    pub async fn all() -> ApiResult<Vec<Template>> {
+        fetch_all(Endpoint::Templates, 10).await
+    }
+
+    pub async fn get(id: &str) -> ApiResult<Template> {
+        call(Endpoint::Template(id)).await
+    }
+
+    pub async fn create(input: &TemplateInput) -> ApiResult<Template> {
+        call_with(Endpoint::CreateTemplate, &wrap("template", input)).await
+    }
+
+    /// Deletes it, and with `delete_assets` its images that no other template uses.
+    pub async fn delete(id: &str, delete_assets: bool) -> ApiResult<()> {
+        let body = json!({"template": {"delete_assets": delete_assets}});
+        call_for_status(Endpoint::DeleteTemplate(id), Some(&body)).await
+    }
+}
+
+/// Campaigns of the five types, their distribution actions and redeem-by-code.
+pub mod campaigns {
+    use passworks_wire::query::ListQuery;
+    use passworks_wire::{
+        wrap, Campaign, CampaignInput, CampaignType, MessageBody, Pass, PushInput, RedeemInput,
+        Registration,
+    };
+
+    use super::super::StateChange;
+    use super::super::{
+        call, call_for_status, call_with, fetch_page, ApiResult, Endpoint, PageInfo,
+    };
+
+    pub async fn list(kind: CampaignType, q: &ListQuery) -> ApiResult<(Vec<Campaign>, PageInfo)> {
+        fetch_page(Endpoint::Campaigns(kind), q).await
+    }
+
+    pub async fn get(kind: CampaignType, id: &str) -> ApiResult<Campaign> {
+        call(Endpoint::Campaign(kind, id)).await
+    }
+
+    pub async fn create(kind: CampaignType, input: &CampaignInput) -> ApiResult<Campaign> {
+        call_with(
+            Endpoint::CreateCampaign(kind),
+            &wrap(kind.root_key(), input),
+        )
+        .await
+    }
+
+    pub async fn update(
+        kind: CampaignType,
+        id: &str,
+        input: &CampaignInput,
+    ) -> ApiResult<Campaign> {
+        call_with(
+            Endpoint::UpdateCampaign(kind, id),
+            &wrap(kind.root_key(), input),
+        )
+        .await
+    }
+
+    /// Deletes the campaign and all its passes.
+    pub async fn delete(kind: CampaignType, id: &str) -> ApiResult<()> {
+        call_for_status::<()>(Endpoint::DeleteCampaign(kind, id), None).await
+    }
+
+    /// Pauses, resumes or archives it.
+    pub async fn change_state(
+        kind: CampaignType,
+        id: &str,
+        to: StateChange,
+    ) -> ApiResult<Campaign> {
+        call(Endpoint::ChangeCampaignState(kind, id, to)).await
+    }
+
+    /// Applies the campaign to its passes (in a background job when there are many).
+    pub async fn merge(kind: CampaignType, id: &str, input: &PushInput) -> ApiResult<MessageBody> {
+        call_with(Endpoint::MergeCampaign(kind, id), input).await
+    }
+
+    /// Asks every device holding one of its passes to fetch it again.
+    pub async fn push(kind: CampaignType, id: &str, input: &PushInput) -> ApiResult<MessageBody> {
+        call_with(
+            Endpoint::PushCampaign(kind, id),
+            &wrap(kind.root_key(), input),
+        )
+        .await
+    }
+
+    /// Redeems the pass whose code is `input.redeem_code`.
+    pub async fn redeem_code(kind: CampaignType, id: &str, input: &RedeemInput) -> ApiResult<Pass> {
+        call_with(Endpoint::RedeemCode(kind, id), &wrap("pass", input)).await
+    }
+
+    /// The pass with this code, without redeeming it.
+    pub async fn look_up_code(kind: CampaignType, id: &str, code: &str) -> ApiResult<Pass> {
+        call(Endpoint::LookUpCode(kind, id, code)).await
+    }
+
+    /// Wallet installs of its passes.
+    pub async fn registrations(
+        kind: CampaignType,
+        id: &str,
+        q: &ListQuery,
+    ) -> ApiResult<(Vec<Registration>, PageInfo)> {
+        fetch_page(Endpoint::Registrations(kind, id), q).await
+    }
+}
+
+/// A campaign's daily and total counters.
+pub mod reports {
+    use passworks_wire::{CampaignType, DailyReport, TotalsReport};
+
+    use super::super::{call, ApiResult, Endpoint};
+
+    /// Day by day from `start` to `end` (`YYYY-MM-DD`, inclusive).
+    pub async fn daily(
+        kind: CampaignType,
+        campaign: &str,
+        start: &str,
+        end: &str,
+    ) -> ApiResult<DailyReport> {
+        call(Endpoint::DailyReport {
+            kind,
+            campaign,
+            start,
+            end,
+        })
+        .await
+    }
+
+    pub async fn totals(kind: CampaignType, campaign: &str) -> ApiResult<TotalsReport> {
+        call(Endpoint::TotalsReport(kind, campaign)).await
+    }
+}
+
+/// Passes of a campaign.
+pub mod passes {
+    use passworks_wire::query::ListQuery;
+    use passworks_wire::{
+        wrap, CampaignType, MessageBody, Pass, PassInput, PushInput, Redeem, RedeemInput,
+    };
+
+    use super::super::{
+        call, call_for_status, call_with, fetch_page, ApiResult, Endpoint, PageInfo,
+    };
+
+    pub async fn list(
+        kind: CampaignType,
+        campaign: &str,
+        q: &ListQuery,
+    ) -> ApiResult<(Vec<Pass>, PageInfo)> {
+        fetch_page(Endpoint::Passes(kind, campaign), q).await
+    }
+
+    pub async fn get(kind: CampaignType, campaign: &str, pass: &str) -> ApiResult<Pass> {
+        call(Endpoint::Pass(kind, campaign, pass)).await
+    }
+
+    pub async fn create(kind: CampaignType, campaign: &str, input: &PassInput) -> ApiResult<Pass> {
+        call_with(Endpoint::CreatePass(kind, campaign), &wrap("pass", input)).await
+    }
+
+    pub async fn update(
+        kind: CampaignType,
+        campaign: &str,
+        pass: &str,
+        input: &PassInput,
+    ) -> ApiResult<Pass> {
+        call_with(
+            Endpoint::UpdatePass(kind, campaign, pass),
+            &wrap("pass", input),
+        )
+        .await
+    }
+
+    /// Voids the pass (`true`) or makes it valid again (`false`).
+    pub async fn set_voided(
+        kind: CampaignType,
+        campaign: &str,
+        pass: &str,
+        voided: bool,
+    ) -> ApiResult<Pass> {
+        let input = PassInput {
+            voided: Some(voided),
+            ..Default::default()
+        };
+        update(kind, campaign, pass, &input).await
+    }
+
+    pub async fn delete(kind: CampaignType, campaign: &str, pass: &str) -> ApiResult<()> {
+        call_for_status::<()>(Endpoint::DeletePass(kind, campaign, pass), None).await
+    }
+
+    pub async fn redeem(
+        kind: CampaignType,
+        campaign: &str,
+        pass: &str,
+        input: &RedeemInput,
+    ) -> ApiResult<Pass> {
+        call_with(
+            Endpoint::RedeemPass(kind, campaign, pass),
+            &wrap("pass", input),
+        )
+        .await
+    }
+
+    /// Makes a redeemed pass valid again.
+    pub async fn reset_redeem(kind: CampaignType, campaign: &str, pass: &str) -> ApiResult<Pass> {
+        call(Endpoint::ResetRedeem(kind, campaign, pass)).await
+    }
+
+    /// Asks the devices holding the pass to fetch it again.
+    pub async fn push(
+        kind: CampaignType,
+        campaign: &str,
+        pass: &str,
+        input: &PushInput,
+    ) -> ApiResult<MessageBody> {
+        call_with(
+            Endpoint::PushPass(kind, campaign, pass),
+            &wrap("pass", input),
+        )
+        .await
+    }
+
+    /// Redeems of the pass.
+    pub async fn redeems(
+        kind: CampaignType,
+        campaign: &str,
+        pass: &str,
+        q: &ListQuery,
+    ) -> ApiResult<(Vec<Redeem>, PageInfo)> {
+        fetch_page(Endpoint::Redeems(kind, campaign, pass), q).await
+    }
+}
+
+/// Background jobs (a large campaign's merge).
+pub mod jobs {
+    use passworks_wire::Job;
+
+    use super::super::{call, ApiResult, Endpoint};
+
+    pub async fn get(id: &str) -> ApiResult<Job> {
+        call(Endpoint::Job(id)).await
+    }
+}
+
+/// The barcode renderer.
+pub mod barcode {
+    use passworks_wire::BarcodeFormat;
+
+    use super::super::{url, Endpoint};
+
+    /// The absolute URL of a barcode image (show it with `AuthImg`, which sends the
+    /// credentials).
+    pub fn image_url(format: BarcodeFormat, message: &str) -> String {
+        url(&Endpoint::Barcode(format, message))
+    }
+}

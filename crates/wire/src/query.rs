@@ -142,8 +142,9 @@ impl ListQuery {
                         MAX_PAGE as u32
                     }
                     Ok(p) if p >= 1 => p as u32,
-                    // A number too long for 64 bits is out of range too, not "non-integer".
-                    Err(_) if is_big_integer(v) => {
+                    // A number too long for 64 bits is out of range too, not "non-integer"
+                    // (a negative one is simply below 1).
+                    Err(_) if is_big_integer(v) && !v.trim().starts_with('-') => {
                         refuse(format!("page must be at most {MAX_PAGE}"));
                         MAX_PAGE as u32
                     }

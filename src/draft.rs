@@ -97,6 +97,10 @@ pub struct CampaignDraft {
     pub transit_type: String,
     pub barcode_format: BarcodeFormat,
     pub fields: [Vec<FieldRow>; 5],
+    /// The keys each field array held when an existing campaign was loaded: a key the
+    /// form no longer has in that array is sent with `"_destroy": true`, because an
+    /// update merges field arrays by key (§7.4).
+    pub original_fields: [Vec<String>; 5],
     pub locations: Vec<LocationRow>,
     pub beacons: Vec<BeaconRow>,
     pub organization_name: String,
@@ -142,6 +146,7 @@ impl CampaignDraft {
             },
             barcode_format: BarcodeFormat::Qrcode,
             fields: Default::default(),
+            original_fields: Default::default(),
             locations: Vec::new(),
             beacons: Vec::new(),
             organization_name: String::new(),
@@ -299,6 +304,7 @@ impl CampaignDraft {
             &c.back_fields,
         ];
         for (i, arr) in arrays.iter().enumerate() {
+            d.original_fields[i] = arr.iter().map(|f| f.key.clone()).collect();
             for f in arr.iter() {
                 d.add_field(
                     i,
@@ -544,20 +550,27 @@ impl CampaignDraft {
         };
         let template_chosen =
             !self.template_id.is_empty() && self.template_id != self.original_template_id;
+        // Every array is sent whole, so the server keeps the form's order; keys the array
+        // held when loaded and no longer holds are destroyed (renamed, moved or removed).
         let fields = |i: usize| -> Option<Vec<FieldInput>> {
-            Some(
-                self.fields[i]
-                    .iter()
-                    .map(|f| {
-                        FieldInput::from(&Field {
-                            key: f.key.trim().to_string(),
-                            label: (!f.label.is_empty()).then(|| f.label.clone()),
-                            value: (!f.value.is_empty()).then(|| f.value.clone()),
-                            behaviour: f.behaviour,
-                        })
-                    })
-                    .collect(),
-            )
+            let mut out: Vec<FieldInput> = self.original_fields[i]
+                .iter()
+                .filter(|k| !self.fields[i].iter().any(|f| f.key.trim() == k.as_str()))
+                .map(|k| FieldInput {
+                    key: k.clone(),
+                    destroy: true,
+                    ..Default::default()
+                })
+                .collect();
+            out.extend(self.fields[i].iter().map(|f| {
+                FieldInput::from(&Field {
+                    key: f.key.trim().to_string(),
+                    label: (!f.label.is_empty()).then(|| f.label.clone()),
+                    value: (!f.value.is_empty()).then(|| f.value.clone()),
+                    behaviour: f.behaviour,
+                })
+            }));
+            Some(out)
         };
         let mut input = CampaignInput {
             name: plain(&self.name),
@@ -1143,6 +1156,40 @@ mod tests {
         d.barcode_format = BarcodeFormat::Ean128;
         d.code_fixed_value = "café".into();
         assert!(d.validate()["code_fixed_value"].contains("printable ASCII"));
+    }
+
+    #[test]
+    fn an_edit_destroys_removed_and_moved_fields_and_sends_the_order() {
+        // As `from_campaign` leaves a campaign with fields a, b, c (auxiliary) and d (back).
+        let mut d = CampaignDraft::new(CampaignType::Generic);
+        d.name = "X".into();
+        d.editing = true;
+        d.fields = Default::default();
+        for (i, k) in [(3, "a"), (3, "b"), (3, "c"), (4, "d")] {
+            d.add_field(i, k, "", "", Behaviour::Fixed);
+            d.original_fields[i].push(k.to_string());
+        }
+        let b = d.fields[3][1].id;
+        remove_row(&mut d.fields[3], b);
+        let c_id = d.fields[3][1].id;
+        move_row(&mut d.fields[3], c_id, -1);
+        let moved = d.fields[4].remove(0);
+        d.fields[1].push(moved);
+        let v = serde_json::to_value(d.to_input()).unwrap();
+        assert_eq!(
+            v["auxiliary_fields"],
+            serde_json::json!([
+                {"key": "b", "_destroy": true},
+                {"key": "c", "label": null, "value": null, "behaviour": "fixed"},
+                {"key": "a", "label": null, "value": null, "behaviour": "fixed"}
+            ])
+        );
+        assert_eq!(
+            v["back_fields"],
+            serde_json::json!([{"key": "d", "_destroy": true}])
+        );
+        assert_eq!(v["primary_fields"][0]["key"], "d");
+        assert!(v["primary_fields"][0].get("_destroy").is_none());
     }
 
     #[test]

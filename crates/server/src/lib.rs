@@ -26,9 +26,15 @@ pub mod webhooks;
 use crate::config::ServeArgs;
 use crate::db::Db;
 use crate::state::{AppState, Settings};
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderValue, Method};
-use axum::{middleware, Router, ServiceExt};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::{middleware, Router};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower::Layer;
@@ -51,7 +57,26 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::router())
         .merge(api::assets::public_router())
         .merge(console::router(&state))
+        .layer(middleware::from_fn(refuse_nul))
         .with_state(state)
+}
+
+/// Refuses U+0000 in the path or the query before any handler sees it (PostgreSQL cannot
+/// store or compare it): a path holding `%00` is an unknown resource (404, as for any
+/// unknown id of a download page, PassKit serial or API record), a query holding it is a
+/// 400. JSON bodies are checked in [`body::JsonBody`].
+async fn refuse_nul(req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    if uri.path().contains("%00") {
+        return error::ApiError::not_found("resource").into_response();
+    }
+    if uri.query().is_some_and(|q| q.contains("%00")) {
+        return error::ApiError::BadRequest(
+            "Query parameters must not contain the character U+0000".into(),
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
@@ -197,21 +222,68 @@ pub async fn start(
     apns::spawn_worker(state.clone());
     jobs::spawn_worker(state.clone());
     let service = NormalizePathLayer::trim_trailing_slash().layer(app(state.clone()));
-    let handle = tokio::spawn(async move {
-        let make =
-            ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service);
-        if let Err(e) = axum::serve(listener, make)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "server stopped");
-        }
-    });
+    let handle = tokio::spawn(serve(listener, service, shutdown));
     Ok(Running {
         addr,
         state,
         handle,
     })
+}
+
+/// Accepts connections until `shutdown` resolves, then waits for open connections to
+/// finish their requests. HTTP/1.1 responses carry title-case header names
+/// (`X-Next-Page`, `X-Total`): HTTP names are case-insensitive, but the PHP SDKs look the
+/// pagination headers up by their documented spelling. HTTP/2 (lower case by definition)
+/// is served on the same port; each request carries the peer's address as
+/// [`ConnectInfo`], which the rate limiter reads.
+async fn serve<S>(
+    listener: tokio::net::TcpListener,
+    service: S,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().title_case_headers(true);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = service.clone();
+        let hyper_service = TowerToHyperService::new(tower::service_fn(
+            move |mut req: Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(remote));
+                tower::ServiceExt::oneshot(service.clone(), req.map(axum::body::Body::new))
+            },
+        ));
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// Periodic housekeeping: expired rate-limit windows, passes that expired.

@@ -10,7 +10,7 @@ use axum::extract::{FromRequestParts, RawQuery};
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use passworks_wire::query::{parse_pairs, Direction, ListQuery, Predicate};
+use passworks_wire::query::{parse_offset, parse_pairs, Direction, ListQuery, Predicate};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
@@ -60,13 +60,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ListParams {
             .await
             .unwrap_or(RawQuery(None));
         let pairs = parse_pairs(raw.as_deref().unwrap_or(""));
-        let query = ListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let offset = pairs
-            .iter()
-            .find(|(k, _)| k == "offset")
-            .and_then(|(_, v)| v.trim().parse::<i64>().ok())
-            .unwrap_or(0)
-            .max(0);
+        let query = ListQuery::try_from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(ApiError::BadRequest)?;
+        let offset = parse_offset(
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == "offset")
+                .map(|(_, v)| v.as_str()),
+        )
+        .map_err(ApiError::BadRequest)?;
         Ok(ListParams { query, offset })
     }
 }
@@ -87,6 +90,16 @@ impl PageInfo {
     }
 }
 
+/// Where a page starts: `offset + (page - 1) * per_page`, or a 400 if that does not fit
+/// (the query parser bounds both, so this only guards the arithmetic).
+pub fn window_start(offset: i64, page: i64, per_page: i64) -> ApiResult<i64> {
+    page.checked_sub(1)
+        .and_then(|p| p.checked_mul(per_page))
+        .and_then(|p| p.checked_add(offset))
+        .filter(|s| *s >= 0)
+        .ok_or_else(|| ApiError::BadRequest("page and offset are out of range".into()))
+}
+
 /// A page of items, rendered as a bare JSON array with the `X-` headers of §4.1.
 #[derive(Debug)]
 pub struct Paged<T>(pub Vec<T>, pub PageInfo);
@@ -103,31 +116,23 @@ impl<T: Serialize> IntoResponse for Paged<T> {
         let Paged(items, info) = self;
         let mut resp = axum::Json(items).into_response();
         let total_pages = info.total_pages();
-        let next = if info.page < total_pages {
-            (info.page + 1).to_string()
-        } else {
-            String::new()
-        };
-        let prev = if info.page > 1 {
-            (info.page - 1).to_string()
-        } else {
-            String::new()
-        };
+        // X-Next-Page and X-Prev-Page are left out when there is no such page (§4.1 allows
+        // "omitted or empty"; the PHP SDKs test for presence, so omitted it is).
+        let next = (info.page < total_pages).then(|| info.page + 1);
+        let prev = (info.page > 1).then(|| info.page - 1);
+        let start = window_start(info.offset, info.page, info.per_page).unwrap_or(info.offset);
         let h = resp.headers_mut();
         for (name, value) in [
-            ("x-total", info.total.to_string()),
-            ("x-total-pages", total_pages.to_string()),
-            ("x-page", info.page.to_string()),
-            ("x-per-page", info.per_page.to_string()),
+            ("x-total", Some(info.total)),
+            ("x-total-pages", Some(total_pages)),
+            ("x-page", Some(info.page)),
+            ("x-per-page", Some(info.per_page)),
             ("x-next-page", next),
             ("x-prev-page", prev),
-            (
-                "x-offset",
-                (info.offset + (info.page - 1) * info.per_page).to_string(),
-            ),
+            ("x-offset", Some(start)),
         ] {
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                h.insert(name, v);
+            if let Some(value) = value {
+                h.insert(name, HeaderValue::from(value));
             }
         }
         resp
@@ -273,7 +278,7 @@ impl Listing<'_> {
 
         let per_page = params.query.per_page as i64;
         let page = params.query.page as i64;
-        let start = params.offset + (page - 1) * per_page;
+        let start = window_start(params.offset, page, per_page)?;
         let n = binds.len();
         let page_sql = format!(
             "SELECT {} FROM {} WHERE {} ORDER BY {}, {} ASC LIMIT ${} OFFSET ${}",

@@ -512,26 +512,23 @@ pub const PAGE_HEADERS: &[(&str, &str)] = &[
     ("X-Per-Page", "Effective page size."),
     (
         "X-Next-Page",
-        "The next page number; absent (sent empty) on the last page.",
+        "The next page number; absent when there is no such page (on the last page).",
     ),
     (
         "X-Prev-Page",
-        "The previous page number; absent (sent empty) on page 1.",
+        "The previous page number; absent when there is no such page (on page 1).",
     ),
     ("X-Offset", "Offset of the first item of this page."),
 ];
 
-/// The schema of a pagination header: an integer, or empty where there is no such page.
+/// The schema of a pagination header: an integer (page numbers start at 1).
 fn page_header_schema(name: &str) -> RefOr<Schema> {
-    let number = integer_schema().minimum(Some(0));
-    if matches!(name, "X-Next-Page" | "X-Prev-Page") {
-        OneOfBuilder::new()
-            .item(integer_schema().minimum(Some(1)))
-            .item(string_schema().max_length(Some(0)))
-            .into()
+    let least = if matches!(name, "X-Next-Page" | "X-Prev-Page" | "X-Page") {
+        1
     } else {
-        number.into()
-    }
+        0
+    };
+    integer_schema().minimum(Some(least)).into()
 }
 
 fn kind_name(kind: Kind) -> &'static str {

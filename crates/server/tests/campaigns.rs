@@ -115,7 +115,8 @@ async fn updates_are_partial_and_regenerate_templates(backend: Backend) {
     ] {
         assert_eq!(r[k], c[k], "{k} changed");
     }
-    // a supplied field array replaces that array only
+    // a supplied field array merges by key into that array only (§7.4): the new key is
+    // appended, the existing field stays
     let r = alice
         .put(
             &path,
@@ -124,9 +125,10 @@ async fn updates_are_partial_and_regenerate_templates(backend: Backend) {
         .await
         .expect(200)
         .body;
+    assert_eq!(r["primary_fields"][0], c["primary_fields"][0]);
     assert_eq!(
-        r["primary_fields"],
-        json!([{"key": "deal", "label": null, "value": "30", "behaviour": "fixed"}])
+        r["primary_fields"][1],
+        json!({"key": "deal", "label": null, "value": "30", "behaviour": "fixed"})
     );
     assert_eq!(r["back_fields"], c["back_fields"]);
     // a colour change generates a new template; the old one stays

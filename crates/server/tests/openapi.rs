@@ -102,13 +102,15 @@ async fn routes_and_document_agree(backend: Backend) {
             if status == 200 {
                 if let Some(headers) = op["responses"]["200"]["headers"].as_object() {
                     for name in headers.keys() {
+                        // X-Next-Page / X-Prev-Page are absent when there is no such page.
+                        let optional = matches!(name.as_str(), "X-Next-Page" | "X-Prev-Page");
                         let value = r.header(name);
                         assert!(
-                            value.is_empty() || value.parse::<i64>().is_ok(),
+                            value.parse::<i64>().is_ok() || (optional && value.is_empty()),
                             "{method} {path}: {name} = {value:?}"
                         );
                         assert!(
-                            r.headers.contains_key(name.as_str()),
+                            optional || r.headers.contains_key(name.as_str()),
                             "{method} {path}: no {name}"
                         );
                     }

@@ -124,6 +124,11 @@ pub struct BarcodeInput {
 }
 
 /// Field as sent by clients (§6.1 partial-update rule: absent attributes are inherited).
+///
+/// On an update, field arrays merge by `key`: a known key updates only the attributes it
+/// gives, a new key is appended, fields not mentioned keep their values and places, and
+/// `"_destroy": true` removes the field with that key. An array that names every field it
+/// currently holds is put in the order given.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct FieldInput {
@@ -134,6 +139,13 @@ pub struct FieldInput {
     pub value: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behaviour: Option<Behaviour>,
+    /// Removes the field with this `key` on an update (ignored when creating).
+    #[serde(rename = "_destroy", default, skip_serializing_if = "is_false")]
+    pub destroy: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl From<&Field> for FieldInput {
@@ -143,6 +155,7 @@ impl From<&Field> for FieldInput {
             label: Some(f.label.clone()),
             value: Some(f.value.clone()),
             behaviour: Some(f.behaviour),
+            destroy: false,
         }
     }
 }

@@ -95,51 +95,101 @@ pub const DEFAULT_PER_PAGE: u32 = 25;
 /// Largest page size (§4.1).
 pub const MAX_PER_PAGE: u32 = 50;
 
+/// Largest `page` accepted (§4.1 gives no upper bound; anything above this is a 400, so
+/// the offset arithmetic can never overflow and a 32-bit client can always read it).
+pub const MAX_PAGE: i64 = i32::MAX as i64;
+/// Largest `offset` accepted (the window start `offset + (page - 1) * per_page` then
+/// stays far inside a signed 64-bit integer, which both databases take).
+pub const MAX_OFFSET: i64 = 1_000_000_000_000;
+
 impl ListQuery {
     /// Parses decoded `(key, value)` pairs as the contract describes: bad numbers fall
-    /// back to defaults, values are clamped, unknown parameters are ignored.
+    /// back to defaults, values are clamped, unknown parameters are ignored. A `page`
+    /// above [`MAX_PAGE`] is clamped to it here; the server refuses it with
+    /// [`ListQuery::try_from_pairs`].
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut q = ListQuery::default();
         for (k, v) in pairs {
-            match k {
-                "page" => {
-                    q.page = v
-                        .trim()
-                        .parse::<i64>()
-                        .ok()
-                        .filter(|p| *p >= 1)
-                        .unwrap_or(1) as u32
-                }
-                "per_page" => {
-                    q.per_page = match v.trim().parse::<i64>() {
-                        Ok(n) => n.clamp(1, MAX_PER_PAGE as i64) as u32,
-                        Err(_) => DEFAULT_PER_PAGE,
+            q.apply(k, v, &mut |_| ());
+        }
+        q
+    }
+
+    /// Like [`ListQuery::from_pairs`], but a `page` larger than [`MAX_PAGE`] and a filter
+    /// value holding U+0000 are errors (the message says which parameter and why).
+    pub fn try_from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, String> {
+        let mut q = ListQuery::default();
+        let mut error = None;
+        for (k, v) in pairs {
+            q.apply(k, v, &mut |m| {
+                error.get_or_insert(m);
+            });
+        }
+        match error {
+            Some(m) => Err(m),
+            None => Ok(q),
+        }
+    }
+
+    fn apply(&mut self, k: &str, v: &str, refuse: &mut dyn FnMut(String)) {
+        match k {
+            "page" => {
+                self.page = match v.trim().parse::<i64>() {
+                    Ok(p) if p > MAX_PAGE => {
+                        refuse(format!("page must be at most {MAX_PAGE}"));
+                        MAX_PAGE as u32
                     }
+                    Ok(p) if p >= 1 => p as u32,
+                    // A number too long for 64 bits is out of range too, not "non-integer"
+                    // (a negative one is simply below 1).
+                    Err(_) if is_big_integer(v) && !v.trim().starts_with('-') => {
+                        refuse(format!("page must be at most {MAX_PAGE}"));
+                        MAX_PAGE as u32
+                    }
+                    _ => 1,
                 }
-                _ => {
-                    let Some(inner) = k.strip_prefix("q[").and_then(|r| r.strip_suffix(']')) else {
-                        continue;
-                    };
-                    if inner == "s" {
-                        let mut parts = v.split_whitespace();
-                        if let Some(attr) = parts.next() {
-                            let dir = match parts.next().map(str::to_ascii_lowercase).as_deref() {
-                                Some("desc") => Direction::Desc,
-                                _ => Direction::Asc,
-                            };
-                            q.sort = Some((attr.to_string(), dir));
+            }
+            "per_page" => {
+                self.per_page = match v.trim().parse::<i64>() {
+                    Ok(n) => n.clamp(1, MAX_PER_PAGE as i64) as u32,
+                    Err(_) if is_big_integer(v) => {
+                        if v.trim().starts_with('-') {
+                            1
+                        } else {
+                            MAX_PER_PAGE
                         }
-                    } else if let Some((attr, predicate)) = Predicate::split(inner) {
-                        q.filters.push(Filter {
-                            attribute: attr.to_string(),
-                            predicate,
-                            value: v.to_string(),
-                        });
                     }
+                    Err(_) => DEFAULT_PER_PAGE,
+                }
+            }
+            _ => {
+                let Some(inner) = k.strip_prefix("q[").and_then(|r| r.strip_suffix(']')) else {
+                    return;
+                };
+                if v.contains('\0') {
+                    refuse(format!("q[{inner}] must not contain the character U+0000"));
+                    return;
+                }
+                if inner == "s" {
+                    let mut parts = v.split_whitespace();
+                    if let Some(attr) = parts.next() {
+                        let dir = match parts.next().map(str::to_ascii_lowercase).as_deref() {
+                            Some("desc") => Direction::Desc,
+                            _ => Direction::Asc,
+                        };
+                        self.sort = Some((attr.to_string(), dir));
+                    }
+                } else if let Some((attr, predicate)) = Predicate::split(inner) {
+                    self.filters.push(Filter {
+                        attribute: attr.to_string(),
+                        predicate,
+                        value: v.to_string(),
+                    });
                 }
             }
         }
-        q
     }
 
     /// Renders the query as URL parameters (percent-encoded), omitting defaults.
@@ -166,6 +216,27 @@ impl ListQuery {
             parts.push(format!("{}={}+{}", encode("q[s]"), encode(attr), d));
         }
         parts.join("&")
+    }
+}
+
+/// Whether `v` is an integer written with more digits than an `i64` holds.
+fn is_big_integer(v: &str) -> bool {
+    let t = v.trim();
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Parses an `offset` parameter (§4.1): absent, negative or non-integer is 0; above
+/// [`MAX_OFFSET`] is an error.
+pub fn parse_offset(v: Option<&str>) -> Result<i64, String> {
+    let Some(v) = v else { return Ok(0) };
+    match v.trim().parse::<i64>() {
+        Ok(n) if n > MAX_OFFSET => Err(format!("offset must be at most {MAX_OFFSET}")),
+        Ok(n) => Ok(n.max(0)),
+        Err(_) if is_big_integer(v) && !v.trim().starts_with('-') => {
+            Err(format!("offset must be at most {MAX_OFFSET}"))
+        }
+        Err(_) => Ok(0),
     }
 }
 
@@ -246,6 +317,32 @@ mod tests {
         assert_eq!(parse("page=0&per_page=51").per_page, 50);
         assert_eq!(parse("per_page=0").per_page, 1);
         assert_eq!(parse("page=abc").page, 1);
+    }
+
+    #[test]
+    fn huge_pages_and_offsets_are_refused_not_wrapped() {
+        let strict = |raw: &str| {
+            let pairs = parse_pairs(raw);
+            ListQuery::try_from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        };
+        assert_eq!(
+            strict("page=4294967296").unwrap_err(),
+            "page must be at most 2147483647"
+        );
+        assert!(strict("page=99999999999999999999999").is_err());
+        assert_eq!(strict("page=2147483647").unwrap().page, 2147483647);
+        assert_eq!(strict("page=-99999999999999999999").unwrap().page, 1);
+        assert_eq!(
+            strict("per_page=99999999999999999999").unwrap().per_page,
+            50
+        );
+        assert_eq!(parse("page=4294967296").page, 2147483647);
+        assert!(strict("q[name_eq]=a%00b").unwrap_err().contains("U+0000"));
+        assert_eq!(parse_offset(Some("-5")), Ok(0));
+        assert_eq!(parse_offset(Some("x")), Ok(0));
+        assert!(parse_offset(Some("9223372036854775807")).is_err());
+        assert!(parse_offset(Some("92233720368547758070")).is_err());
+        assert_eq!(parse_offset(Some("1000")), Ok(1000));
     }
 
     #[test]

@@ -111,6 +111,7 @@ async fn submit(
                     label: None,
                     value: Some(v),
                     behaviour: None,
+                    destroy: false,
                 });
             }
         }

@@ -9,10 +9,12 @@ use crate::error::{ApiResult, Errors};
 use crate::model::campaigns::{self, CampaignDoc, CampaignRecord};
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
 use crate::model::values::{
-    check_unique_keys, field_from_input, not_in_list, Reader, MAX_STRING, MAX_TEXT,
+    check_unique_keys, fields_from_inputs, merge_fields, not_in_list, Reader, MAX_STRING, MAX_TEXT,
 };
 use crate::model::{certificates, templates};
-use passworks_wire::{BarcodeFormat, CampaignState, CampaignType, CodeType, TransitType};
+use passworks_wire::{
+    BarcodeFormat, CampaignState, CampaignType, CodeType, FieldInput, TransitType,
+};
 use serde_json::{Map, Value};
 
 /// Supplied presentation attributes (§7.2 / §11.1), absent ones `None`.
@@ -189,13 +191,22 @@ fn read_attributes(r: &mut Reader<'_>, c: &mut CampaignRecord, creating: bool) -
         presentation: PresentationPatch::read(r),
     };
     let d = &mut c.doc;
+    // Creating takes each supplied array whole; an update merges by key (§7.4, see
+    // `merge_fields`), and `null` empties an array.
     let mut fields = d.fields();
+    let mut supplied: [Option<Vec<FieldInput>>; 5] = Default::default();
     for (i, array) in passworks_wire::rules::FieldArray::ALL.iter().enumerate() {
         let key = array.as_str();
+        let cleared = r.is_null(key);
         if let Some(inputs) = r.fields(key) {
-            fields[i] = inputs.iter().map(field_from_input).collect();
+            if creating || cleared {
+                fields[i] = fields_from_inputs(&inputs);
+            } else {
+                supplied[i] = Some(inputs);
+            }
         }
     }
+    merge_fields(&mut fields, &supplied);
     check_unique_keys(&fields, r.errors);
     d.set_fields(fields);
     if let Some(l) = r.locations("locations") {

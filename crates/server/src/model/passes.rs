@@ -11,7 +11,7 @@ use crate::model::expiry::set_pass_expiry;
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
 use crate::model::templates::check_images;
 use crate::model::values::{
-    check_unique_keys, field_from_input, merge_fields, BarcodeDoc, BarcodeIn, Reader, MAX_STRING,
+    check_unique_keys, fields_from_inputs, merge_fields, BarcodeDoc, BarcodeIn, Reader, MAX_STRING,
 };
 use passworks_wire as wire;
 use passworks_wire::{Beacon, CampaignState, CodeType, Field, FieldInput, Location};
@@ -697,7 +697,7 @@ fn apply_update(
     } else {
         for (i, supplied) in patch.fields.iter().enumerate() {
             if let Some(inputs) = supplied {
-                fields[i] = inputs.iter().map(field_from_input).collect();
+                fields[i] = fields_from_inputs(inputs);
             }
         }
     }

@@ -37,6 +37,11 @@ impl<'a> Reader<'a> {
         Reader { map, errors }
     }
 
+    /// Whether the attribute is present and `null`.
+    pub fn is_null(&self, key: &str) -> bool {
+        matches!(self.map.get(key), Some(Value::Null))
+    }
+
     /// Whether the attribute is present (even as null).
     pub fn has(&self, key: &str) -> bool {
         self.map.contains_key(key)
@@ -189,11 +194,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A JSON object (`user_info`).
+    /// A JSON object (`user_info`); `[]` (an empty PHP array) is an empty object.
     pub fn object(&mut self, key: &str) -> Option<Value> {
         let v = self.map.get(key)?;
         match v {
             Value::Null => Some(Value::Object(Map::new())),
+            Value::Array(a) if a.is_empty() => Some(Value::Object(Map::new())),
             Value::Object(_) => Some(v.clone()),
             _ => {
                 self.errors.add(key, "must be a JSON object");
@@ -431,11 +437,23 @@ pub fn parse_fields(key: &str, v: &Value, errors: &mut Errors) -> Option<Vec<Fie
                 None
             }
         };
+        let destroy = match obj.get("_destroy") {
+            None | Some(Value::Null) => false,
+            Some(v) => match parse_bool(v) {
+                Some(b) => b,
+                None => {
+                    errors.add(key, format!("item {n}: _destroy must be true or false"));
+                    ok = false;
+                    false
+                }
+            },
+        };
         out.push(FieldInput {
             key: field_key,
             label,
             value,
             behaviour,
+            destroy,
         });
     }
     if out
@@ -459,13 +477,35 @@ pub fn field_from_input(f: &FieldInput) -> Field {
     }
 }
 
-/// Applies the partial-update rule of §6.1: each input is matched by `key` against the
-/// fields of all five arrays and only its supplied attributes replace the existing ones;
-/// unknown keys are appended to the array they were supplied in.
+/// The fields an array input stands for when it is taken whole (creating, or a pass
+/// update with `merge: false`): `_destroy` elements are left out.
+pub fn fields_from_inputs(inputs: &[FieldInput]) -> Vec<Field> {
+    inputs
+        .iter()
+        .filter(|f| !f.destroy)
+        .map(field_from_input)
+        .collect()
+}
+
+/// Applies the partial-update rule of §6.1 and §7.4 to the five field arrays:
+///
+/// 1. every element with `"_destroy": true` removes the field with its key, whichever
+///    array holds it (so a field moves by being destroyed in one array and supplied
+///    whole in another);
+/// 2. every other element is matched by `key` against the fields of all five arrays and
+///    only its supplied attributes replace the existing ones; unknown keys are appended
+///    to the array they were supplied in; fields not mentioned keep values and places;
+/// 3. a supplied array that names every field the array then holds is put in the order
+///    of the request (that is how a client reorders: send the whole array).
 pub fn merge_fields(current: &mut [Vec<Field>; 5], supplied: &[Option<Vec<FieldInput>>; 5]) {
+    for input in supplied.iter().flatten().flatten().filter(|i| i.destroy) {
+        for array in current.iter_mut() {
+            array.retain(|f| f.key != input.key);
+        }
+    }
     for (array, inputs) in supplied.iter().enumerate() {
         let Some(inputs) = inputs else { continue };
-        for input in inputs {
+        for input in inputs.iter().filter(|i| !i.destroy) {
             let found = current
                 .iter_mut()
                 .flat_map(|a| a.iter_mut())
@@ -484,6 +524,15 @@ pub fn merge_fields(current: &mut [Vec<Field>; 5], supplied: &[Option<Vec<FieldI
                 }
                 None => current[array].push(field_from_input(input)),
             }
+        }
+        let named: Vec<&str> = inputs
+            .iter()
+            .filter(|i| !i.destroy)
+            .map(|i| i.key.as_str())
+            .collect();
+        let position = |key: &str| named.iter().position(|k| *k == key);
+        if current[array].iter().all(|f| position(&f.key).is_some()) {
+            current[array].sort_by_key(|f| position(&f.key));
         }
     }
 }
@@ -672,7 +721,13 @@ pub struct BarcodeIn {
 }
 
 fn parse_barcode(key: &str, v: &Value, errors: &mut Errors) -> Option<BarcodeIn> {
-    let Some(obj) = v.as_object() else {
+    // An empty PHP array arrives as `[]` and means the same as `{}`.
+    let empty = Map::new();
+    let obj = match v {
+        Value::Array(a) if a.is_empty() => Some(&empty),
+        _ => v.as_object(),
+    };
+    let Some(obj) = obj else {
         errors.add(key, "must be a barcode object");
         return None;
     };
@@ -760,6 +815,81 @@ mod tests {
         assert_eq!(current[3][0].label.as_deref(), Some("Points"));
         assert_eq!(current[3][0].value.as_deref(), Some("120"));
         assert_eq!(current[1][0].key, "new");
+    }
+
+    fn field(key: &str, label: &str) -> Field {
+        Field {
+            key: key.into(),
+            label: Some(label.into()),
+            value: Some(format!("{key} value")),
+            behaviour: Behaviour::Fixed,
+        }
+    }
+
+    fn keys(a: &[Field]) -> Vec<&str> {
+        a.iter().map(|f| f.key.as_str()).collect()
+    }
+
+    fn inputs(v: Value) -> Vec<FieldInput> {
+        let mut e = Errors::default();
+        let out = parse_fields("auxiliary_fields", &v, &mut e).unwrap();
+        assert!(e.is_empty());
+        out
+    }
+
+    #[test]
+    fn destroy_removes_moves_and_a_full_array_reorders() {
+        let mut current: [Vec<Field>; 5] = Default::default();
+        current[3] = vec![field("a", "A"), field("b", "B"), field("c", "C")];
+        // A partial array keeps order and appends.
+        let supplied = [
+            None,
+            None,
+            None,
+            Some(inputs(json!([{"key": "d"}, {"key": "a", "value": "x"}]))),
+            None,
+        ];
+        merge_fields(&mut current, &supplied);
+        assert_eq!(keys(&current[3]), ["a", "b", "c", "d"]);
+        assert_eq!(current[3][0].value.as_deref(), Some("x"));
+        assert_eq!(current[3][0].label.as_deref(), Some("A"));
+        // _destroy removes; naming every remaining key reorders.
+        let supplied = [
+            None,
+            None,
+            None,
+            Some(inputs(
+                json!([{"key": "b", "_destroy": true}, {"key": "d"}, {"key": "c"}, {"key": "a"}]),
+            )),
+            None,
+        ];
+        merge_fields(&mut current, &supplied);
+        assert_eq!(keys(&current[3]), ["d", "c", "a"]);
+        // Destroyed in one array and supplied in another: the field moves.
+        let supplied = [
+            None,
+            Some(inputs(json!([{"key": "c", "label": "C"}]))),
+            None,
+            Some(inputs(json!([{"key": "c", "_destroy": "true"}]))),
+            None,
+        ];
+        merge_fields(&mut current, &supplied);
+        assert_eq!(keys(&current[1]), ["c"]);
+        assert_eq!(keys(&current[3]), ["d", "a"]);
+        assert_eq!(
+            fields_from_inputs(&inputs(
+                json!([{"key": "x", "_destroy": true}, {"key": "y"}])
+            ))
+            .len(),
+            1
+        );
+        let mut e = Errors::default();
+        assert!(parse_fields(
+            "back_fields",
+            &json!([{"key": "x", "_destroy": "maybe"}]),
+            &mut e
+        )
+        .is_none());
     }
 
     #[test]

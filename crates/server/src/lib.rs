@@ -16,6 +16,7 @@ pub mod error;
 pub mod jobs;
 pub mod list;
 pub mod model;
+pub mod p12;
 pub mod pages;
 pub mod passkit;
 pub mod routes;

@@ -433,3 +433,76 @@ async fn campaign_script_runs_in_a_frame_that_cannot_navigate(backend: Backend) 
     server.stop().await;
 }
 both_backends!(campaign_script_runs_in_a_frame_that_cannot_navigate);
+
+/// A self-signed certificate and key exported as a .p12 with `iterations` key-derivation
+/// iterations (for the MAC and both encryptions).
+fn p12_with_iterations(iterations: u32) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("openssl runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-subj",
+        "/CN=Iterations",
+        "-days",
+        "1",
+    ]);
+    let iter = iterations.to_string();
+    run(&[
+        "pkcs12", "-export", "-inkey", "k.pem", "-in", "c.pem", "-out", "a.p12", "-passout",
+        "pass:pw", "-iter", &iter,
+    ]);
+    std::fs::read(dir.path().join("a.p12")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificates_asking_for_endless_key_derivation_are_refused() {
+    use passworks_server::p12::{max_iterations, MAX_P12_ITERATIONS};
+    assert_eq!(max_iterations(&p12_with_iterations(2048)), Some(2048));
+    let costly = p12_with_iterations(MAX_P12_ITERATIONS as u32 + 100_000);
+    assert_eq!(max_iterations(&costly), Some(MAX_P12_ITERATIONS + 100_000));
+
+    let server = TestServer::start(Backend::Sqlite).await;
+    let alice = server.account("Alice").await;
+    let started = Instant::now();
+    let r = upload::post(
+        &alice,
+        "/certificates",
+        &[
+            upload::file(
+                "certificate[file]",
+                "signer.p12",
+                "application/x-pkcs12",
+                costly,
+            ),
+            upload::text("certificate[password]", "pw"),
+        ],
+    )
+    .await
+    .expect(422);
+    let msg = r.body["errors"]["file"][0].as_str().unwrap();
+    assert!(msg.contains("key-derivation iterations"), "{msg}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "answered from the file's structure"
+    );
+    server.stop().await;
+}

@@ -106,6 +106,14 @@ pub struct ServeArgs {
     #[arg(long, env = "PASSWORKS_RATE_LIMIT_ANONYMOUS", default_value_t = 60)]
     pub rate_limit_anonymous: i64,
 
+    /// PassKit device registration calls accepted from one client IP per hour.
+    #[arg(
+        long,
+        env = "PASSWORKS_RATE_LIMIT_REGISTRATIONS",
+        default_value_t = 1000
+    )]
+    pub rate_limit_registrations: i64,
+
     /// New passes the public download pages hand out to one client IP per hour.
     #[arg(long, env = "PASSWORKS_PAGE_ISSUE_LIMIT", default_value_t = 100)]
     pub page_issue_limit: i64,
@@ -162,6 +170,7 @@ impl ServeArgs {
             cors_origins: Vec::new(),
             rate_limit_authenticated: 5000,
             rate_limit_anonymous: 60,
+            rate_limit_registrations: 1000,
             page_issue_limit: 100,
             master_key: None,
             apns_url: "https://api.push.apple.com".into(),

@@ -5,9 +5,12 @@
 //! build can be mounted anywhere); this server knows it mounts the console at `/`, so it
 //! writes `<base href="/">` into the `index.html` it serves. That way even an address that
 //! matches no console route loads the console's files (and shows its "not found" page).
+//!
+//! Every HTML answer says who may frame the console ([`frame_headers`]): the console's own
+//! origin and the origins of `--cors-origins` (which may embed it), nobody else.
 
 use crate::state::AppState;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -38,6 +41,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .precompressed_br()
                 .append_index_html_on_directories(false)
                 .fallback(serve_index.with_state(state.clone()));
+            let framing = frame_headers(&state.settings.cors_origins);
             // Level 5: a tenth of a second for the whole wasm (brotli 11 takes seconds).
             r.fallback_service(files)
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
@@ -45,6 +49,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
                     (),
                     cache_hashed_files,
                 ))
+                .layer(axum::middleware::map_response(move |resp: Response| {
+                    let framing = framing.clone();
+                    async move { add_frame_headers(resp, &framing) }
+                }))
         }
         Some(dir) => {
             tracing::warn!(dir = %dir.display(), "console directory has no index.html");
@@ -52,6 +60,49 @@ pub fn router(state: &AppState) -> Router<AppState> {
         }
         None => Router::new().route("/", get(no_console)),
     }
+}
+
+/// The headers that say who may frame the console: `Content-Security-Policy:
+/// frame-ancestors 'self' <origins>` and, because `X-Frame-Options` cannot name other
+/// origins, `X-Frame-Options: SAMEORIGIN` only when no origin is configured. `*` among
+/// the origins lets any site frame it.
+pub fn frame_headers(cors_origins: &[String]) -> HeaderMap {
+    let origins: Vec<&str> = cors_origins
+        .iter()
+        .map(|o| o.trim().trim_end_matches('/'))
+        .filter(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_graphic() && b != b';'))
+        .collect();
+    let mut h = HeaderMap::new();
+    let mut policy = String::from("frame-ancestors 'self'");
+    for o in &origins {
+        policy.push(' ');
+        policy.push_str(o);
+    }
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    if origins.is_empty() {
+        h.insert(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("SAMEORIGIN"),
+        );
+    }
+    h
+}
+
+/// Adds [`frame_headers`] to HTML answers (the console's pages).
+fn add_frame_headers(mut resp: Response, framing: &HeaderMap) -> Response {
+    let html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        for (name, value) in framing {
+            resp.headers_mut().insert(name, value.clone());
+        }
+    }
+    resp
 }
 
 /// `index.html` with its relative `<base>` pinned to `/`, never cached (it names the

@@ -64,6 +64,7 @@ impl Db {
                     std::fs::create_dir_all(parent)?;
                 }
             }
+            make_private(std::path::Path::new(path))?;
         }
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         options = match dialect {
@@ -79,6 +80,22 @@ impl Db {
             Dialect::Postgres => options.max_connections(10),
         };
         let pool = options.connect(url).await?;
+        if dialect == Dialect::Sqlite {
+            // SQLite gives its `-wal` and `-shm` files the database file's mode; files
+            // left by an older version are tightened here too.
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:")
+                .split('?')
+                .next()
+                .unwrap_or("");
+            for suffix in ["-wal", "-shm"] {
+                let side = std::path::PathBuf::from(format!("{path}{suffix}"));
+                if side.exists() {
+                    make_private(&side)?;
+                }
+            }
+        }
         let db = Db { pool, dialect };
         db.migrate().await?;
         Ok(db)
@@ -110,6 +127,32 @@ impl Db {
             Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
         }
     }
+}
+
+/// Creates `path` (if missing) or tightens it so only its owner can read and write it:
+/// the database holds API keys' hashes, pass data and encrypted private keys.
+fn make_private(path: &std::path::Path) -> std::io::Result<()> {
+    if path.as_os_str().is_empty() || path.to_str() == Some(":memory:") {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            // A file of another owner (shared through its group) cannot be changed here;
+            // the server still starts and says so.
+            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+                tracing::warn!(path = %path.display(), error = %e, "cannot make the database file private");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The current time in the stored format (`YYYY-MM-DDTHH:MM:SS.ffffffZ`).

@@ -16,6 +16,7 @@ pub mod error;
 pub mod jobs;
 pub mod list;
 pub mod model;
+pub mod p12;
 pub mod pages;
 pub mod passkit;
 pub mod routes;
@@ -51,14 +52,28 @@ pub fn app(state: AppState) -> Router {
         Some(cors) => api.layer(cors),
         None => api,
     };
-    Router::new()
+    // Behind an https public URL, browsers are told to use https only (HSTS).
+    let hsts = state.settings.public_url.starts_with("https://");
+    let router = Router::new()
         .nest("/v2", api)
         .merge(passkit::router())
         .merge(pages::router())
         .merge(api::assets::public_router())
         .merge(console::router(&state))
         .layer(middleware::from_fn(refuse_nul))
-        .with_state(state)
+        .with_state(state);
+    match hsts {
+        true => router.layer(middleware::map_response(
+            |mut resp: axum::response::Response| async move {
+                resp.headers_mut().insert(
+                    header::STRICT_TRANSPORT_SECURITY,
+                    HeaderValue::from_static("max-age=31536000"),
+                );
+                resp
+            },
+        )),
+        false => router,
+    }
 }
 
 /// Refuses U+0000 in the path or the query before any handler sees it (PostgreSQL cannot
@@ -177,6 +192,7 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         cors_origins: args.cors_origins.clone(),
         rate_limit_authenticated: args.rate_limit_authenticated,
         rate_limit_anonymous: args.rate_limit_anonymous,
+        rate_limit_registrations: args.rate_limit_registrations,
         page_issue_limit: args.page_issue_limit,
         master_key: load_master_key(args)?,
         apns_url: args.apns_url.clone(),

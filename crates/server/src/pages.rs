@@ -17,7 +17,9 @@
 //!
 //! Pages run the campaign's own `stylesheet` and `javascript`, confined by a
 //! Content-Security-Policy with `sandbox` (opaque origin: no cookies, no API calls, no
-//! forms, no requests to the console's origin).
+//! forms, no requests to the console's origin). A page with `javascript` is served as a
+//! frame (`<iframe sandbox srcdoc>`) holding the page and its script, so the script can
+//! change the page but cannot navigate the visitor anywhere: only a click on a link does.
 
 use crate::auth::{Auth, PassScope};
 use crate::error::{ApiError, ApiResult};
@@ -614,28 +616,58 @@ fn html_page(p: PageParts<'_>) -> Response {
         .javascript
         .as_deref()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| format!("<script>{}</script>", confine(s)))
-        .unwrap_or_default();
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\">{head}<style>{BASE_CSS}</style>\
-         {stylesheet}</head><body><main class=\"pw-page\">{}</main>{script}</body></html>",
-        p.body
-    );
-    (
-        p.status,
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
-            (header::CACHE_CONTROL, "no-store"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
-        html,
-    )
-        .into_response()
+        .map(|s| format!("<script>{}</script>", confine(s)));
+    let headers = [
+        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    let html = match script {
+        None => format!(
+            "<!doctype html><html lang=\"en\"><head>{VIEWPORT}{head}<style>{BASE_CSS}</style>\
+             {stylesheet}</head><body><main class=\"pw-page\">{}</main></body></html>",
+            p.body
+        ),
+        Some(script) => framed_page(&p.title, &head, &stylesheet, &p.body, &script),
+    };
+    (p.status, headers, html).into_response()
 }
+
+const VIEWPORT: &str = "<meta charset=\"utf-8\">\
+    <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+    <meta name=\"referrer\" content=\"no-referrer\">";
+
+/// A page whose campaign has a script: the whole page and the script go into a sandboxed
+/// frame, so the script may change the page but not navigate. Navigating the frame itself
+/// is a framing the policy's `default-src 'none'` refuses, the top level needs the
+/// visitor's click (links open at the top, `<base target="_top">`), and popups are not
+/// allowed. `head` (title, description, Open Graph) stays in the top-level document.
+fn framed_page(title: &str, head: &str, stylesheet: &str, body: &str, script: &str) -> String {
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head>{VIEWPORT}<base target=\"_top\">\
+         <title>{}</title><style>{BASE_CSS}</style>{stylesheet}</head><body>\
+         <main class=\"pw-page\">{body}</main>{script}</body></html>",
+        esc(title)
+    );
+    format!(
+        "<!doctype html><html lang=\"en\"><head>{VIEWPORT}{head}<style>{FRAME_CSS}</style>\
+         </head><body><iframe id=\"pw-frame\" title=\"{}\" sandbox=\"{FRAME_SANDBOX}\" \
+         srcdoc=\"{}\"></iframe></body></html>",
+        esc(title),
+        esc(&page)
+    )
+}
+
+/// The sandbox of the frame a campaign's script runs in: scripts, downloads and top-level
+/// navigation on the visitor's click; no popups, forms or same-origin access.
+pub const FRAME_SANDBOX: &str =
+    "allow-scripts allow-downloads allow-top-navigation-by-user-activation";
+
+/// The frame fills the window.
+const FRAME_CSS: &str = "html,body{margin:0;height:100%}\
+#pw-frame{display:block;border:0;width:100%;height:100%}";
 
 fn dev_note() -> String {
     format!(

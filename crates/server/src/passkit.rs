@@ -7,7 +7,7 @@
 //! | DELETE | same | 200 |
 //! | GET | `/devices/{device}/registrations/{passTypeIdentifier}?passesUpdatedSince=tag` | 200 `{"serialNumbers","lastUpdated"}`, 204 nothing changed |
 //! | GET | `/passes/{passTypeIdentifier}/{serial}` | 200 latest `.pkpass` (`Last-Modified`, `ETag`), 304 unchanged |
-//! | POST | `/log` `{"logs":[…]}` | 200 |
+//! | POST | `/log` `{"logs":[…]}` | 200 (413 over 16 KiB, 429 over the hourly limit) |
 //!
 //! Calls about one pass carry `Authorization: ApplePass <authenticationToken>` (Apple
 //! Wallet, Pass2U, PassWallet) or `AndroidPass <token>` (WalletPasses); a wrong token, an
@@ -18,14 +18,23 @@
 //! `fetched` (and `passes.last_fetched_at`), each through [`crate::events::record`] in the
 //! transaction that made the change. The update tag (`lastUpdated`) is the stored time of
 //! the latest change of the device's passes: pass update, campaign update or push.
+//!
+//! Limits (the README's "Limits"): a pass holds at most [`MAX_DEVICES_PER_PASS`]
+//! registrations (a further device is refused with 403 until one unregisters);
+//! registration calls are counted per client IP and hour (`--rate-limit-registrations`,
+//! 429 with `Retry-After` beyond); device logs are at most 16 KiB a request,
+//! [`MAX_LOG_MESSAGES`] messages of [`MAX_LOG_CHARS`] characters each, with control
+//! characters escaped so one message is one log line, and [`LOG_REQUESTS_PER_HOUR`]
+//! requests per client IP and hour.
 
 use crate::apns::{certificate_of_campaign, modified_at};
 use crate::model::devices::{self, Registered, Registering};
 use crate::model::events::{record, NewEvent};
 use crate::model::passes::{self, PassRecord};
+use crate::model::rate_limits::count_request;
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -39,6 +48,21 @@ use subtle::ConstantTimeEq;
 /// Longest accepted device library identifier, push token or pass type identifier.
 const MAX_ID: usize = 256;
 
+/// Most devices registered for one pass (a phone, a watch, a second phone, …).
+pub const MAX_DEVICES_PER_PASS: i64 = 10;
+
+/// Largest accepted body of `POST /log`.
+pub const LOG_BODY_LIMIT: usize = 16 * 1024;
+
+/// Most messages of one `POST /log` request that are logged.
+pub const MAX_LOG_MESSAGES: usize = 20;
+
+/// Most characters of one device message that are logged (longer ones end in `…`).
+pub const MAX_LOG_CHARS: usize = 500;
+
+/// `POST /log` requests accepted from one client IP per hour.
+pub const LOG_REQUESTS_PER_HOUR: i64 = 60;
+
 /// Routes of the web service (absolute paths, outside `/v2`).
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -51,7 +75,10 @@ pub fn router() -> Router<AppState> {
             get(updated_serials),
         )
         .route("/passkit/v1/passes/{pass_type}/{serial}", get(latest_pass))
-        .route("/passkit/v1/log", post(log))
+        .route(
+            "/passkit/v1/log",
+            post(log).layer(DefaultBodyLimit::max(LOG_BODY_LIMIT)),
+        )
 }
 
 /// Who is calling: the wallet app and device OS, from the authorization scheme and the
@@ -141,6 +168,28 @@ impl From<sqlx::Error> for Failure {
 
 type Answer = Result<Response, Failure>;
 
+/// Counts a request of `ip` in `bucket`'s hourly window: `Some(429 with Retry-After)` once
+/// more than `limit` were made.
+async fn over_limit(
+    state: &AppState,
+    bucket: &str,
+    ip: std::net::IpAddr,
+    limit: i64,
+) -> Result<Option<Response>, Failure> {
+    let (count, reset) = count_request(&state.db, &format!("{bucket}:{ip}")).await?;
+    if count <= limit {
+        return Ok(None);
+    }
+    let retry_after = (reset - chrono::Utc::now().timestamp()).max(1);
+    Ok(Some(
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, retry_after.to_string())],
+        )
+            .into_response(),
+    ))
+}
+
 /// The pass named by the path when the request carries its authentication token and the
 /// pass has that pass type; 401 otherwise.
 async fn authorized_pass(
@@ -187,6 +236,10 @@ async fn register(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
+    let limit = state.settings.rate_limit_registrations;
+    if let Some(refused) = over_limit(&state, "register", peer.ip(), limit).await? {
+        return Ok(refused);
+    }
     let pass = authorized_pass(&state, &headers, &pass_type, &serial).await?;
     let push_token = serde_json::from_slice::<Value>(&body)
         .ok()
@@ -207,8 +260,15 @@ async fn register(
         wallet: client.wallet,
         device_os: client.device_os,
     };
-    let id = match devices::register(&mut tx, &pass, registering).await? {
+    let id = match devices::register(&mut tx, &pass, registering, MAX_DEVICES_PER_PASS).await? {
         Registered::New(id) => id,
+        Registered::Full => {
+            tracing::warn!(
+                serial,
+                "PassKit web service: pass already has {MAX_DEVICES_PER_PASS} devices"
+            );
+            return Ok(status(StatusCode::FORBIDDEN));
+        }
         Registered::Existing => {
             tx.commit().await?;
             return Ok(status(StatusCode::OK));
@@ -405,26 +465,81 @@ async fn latest_pass(
     Ok((StatusCode::OK, out_headers, built.bytes.to_vec()).into_response())
 }
 
-async fn log(body: Bytes) -> StatusCode {
+async fn log(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Answer {
+    if let Some(refused) =
+        over_limit(&state, "passkit-log", peer.ip(), LOG_REQUESTS_PER_HOUR).await?
+    {
+        return Ok(refused);
+    }
     let logs = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v.get("logs").and_then(Value::as_array).cloned())
         .unwrap_or_default();
-    for line in logs.iter().take(100) {
-        let text: String = line
-            .as_str()
-            .unwrap_or_default()
-            .chars()
-            .take(1000)
-            .collect();
-        tracing::info!(target: "passkit", "device log: {text}");
+    let ip = peer.ip().to_string();
+    for line in logs.iter().take(MAX_LOG_MESSAGES) {
+        let text = log_line(line.as_str().unwrap_or_default());
+        tracing::info!(target: "passkit", ip = %ip, "device log: {text}");
     }
-    StatusCode::OK
+    if logs.len() > MAX_LOG_MESSAGES {
+        let dropped = logs.len() - MAX_LOG_MESSAGES;
+        tracing::info!(target: "passkit", ip = %ip, "device log: {dropped} more messages dropped");
+    }
+    Ok(status(StatusCode::OK))
+}
+
+/// A device message as one log line: control characters escaped (`\n`, `\r`, `\t`,
+/// `\u{…}`), backslashes doubled so an escape cannot be forged, and at most
+/// [`MAX_LOG_CHARS`] characters of the message kept (then `…`).
+pub fn log_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_LOG_CHARS * 2));
+    for (i, c) in message.chars().enumerate() {
+        if i == MAX_LOG_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                out.push_str(&c.escape_unicode().to_string())
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_logs_stay_on_one_line() {
+        let forged = "x\n2026-11-27T06:00:00Z ERROR passworks_server::auth: FORGED";
+        let line = log_line(forged);
+        assert!(!line.contains('\n'), "{line}");
+        assert_eq!(
+            line,
+            "x\\n2026-11-27T06:00:00Z ERROR passworks_server::auth: FORGED"
+        );
+        assert_eq!(log_line("a\r\tb\u{1b}[31m"), "a\\r\\tb\\u{1b}[31m");
+        // A literal backslash-n typed by the device stays distinguishable from a newline.
+        assert_eq!(log_line("a\\nb"), "a\\\\nb");
+        let long = "é".repeat(MAX_LOG_CHARS + 50);
+        let cut = log_line(&long);
+        assert_eq!(cut.chars().count(), MAX_LOG_CHARS + 1);
+        assert!(cut.ends_with('…'));
+        assert_eq!(
+            log_line(&"é".repeat(MAX_LOG_CHARS)),
+            "é".repeat(MAX_LOG_CHARS)
+        );
+    }
 
     #[test]
     fn wallets_are_recognised() {

@@ -14,6 +14,8 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     pub rate_limit_authenticated: i64,
     pub rate_limit_anonymous: i64,
+    /// PassKit registration calls per hour per client IP.
+    pub rate_limit_registrations: i64,
     /// New passes per hour per client IP from the public pages.
     pub page_issue_limit: i64,
     /// Key that encrypts private keys at rest.
@@ -35,6 +37,7 @@ impl std::fmt::Debug for Settings {
             .field("cors_origins", &self.cors_origins)
             .field("rate_limit_authenticated", &self.rate_limit_authenticated)
             .field("rate_limit_anonymous", &self.rate_limit_anonymous)
+            .field("rate_limit_registrations", &self.rate_limit_registrations)
             .field("page_issue_limit", &self.page_issue_limit)
             .field("master_key", &"<redacted>")
             .field("apns_url", &self.apns_url)

@@ -39,6 +39,16 @@ pub const UPLOAD_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// Largest accepted image width and height, checked from the header before decoding.
 pub const MAX_DIMENSION: u32 = 4096;
 
+/// Largest accepted pixel count (width × height, 2048×2048), checked from the header
+/// before decoding. The largest wallet slot at @3x (a 1125×432 strip) has half a
+/// megapixel; at 8 bytes a pixel (RGBA, 16 bits a channel) the decoded image stays
+/// under 32 MiB.
+pub const MAX_PIXELS: u64 = 2048 * 2048;
+
+/// Most memory the decoder may allocate for one image (the second guard behind the
+/// header check).
+pub const MAX_DECODE_ALLOC: u64 = 64 * 1024 * 1024;
+
 /// Routes of this module (relative to `/v2`).
 pub fn router() -> Routes {
     const PARTS: &[Part] = &[
@@ -46,7 +56,8 @@ pub fn router() -> Routes {
             name: "asset[file]",
             file: true,
             required: true,
-            description: "The image: PNG, JPEG or GIF, at most 1 MiB and 4096 pixels a side.",
+            description: "The image: PNG, JPEG or GIF, at most 1 MiB, 4096 pixels a side and \
+                          4,194,304 pixels (2048×2048) in all.",
         },
         Part {
             name: "asset[asset_type]",
@@ -77,7 +88,7 @@ pub fn router() -> Routes {
         .delete(
             "/assets/{asset_id}",
             destroy,
-            doc("Delete an asset not used by a template")
+            doc("Delete an asset not used by a template or as a pass's image")
                 .ok::<wire::DeleteOk>()
                 .errors(&[412]),
         )
@@ -142,6 +153,16 @@ async fn destroy(
         return Err(ApiError::precondition(
             "asset",
             format!("Asset in use by {} templates, e.g.: {first}", users.len()),
+        ));
+    }
+    let passes = assets::passes_using(&mut tx, &account.id, &id).await?;
+    if let Some(first) = passes.first() {
+        return Err(ApiError::precondition(
+            "asset",
+            format!(
+                "Asset in use by {} passes as an image override, e.g.: {first}",
+                passes.len()
+            ),
         ));
     }
     assets::delete(&mut tx, &account.id, &id).await?;
@@ -251,12 +272,18 @@ pub fn convert_image(bytes: &[u8]) -> Result<StoredImage, String> {
             "is {width}x{height} pixels; the maximum is {MAX_DIMENSION}x{MAX_DIMENSION}"
         ));
     }
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(format!(
+            "is {width}x{height} pixels; the maximum is {MAX_PIXELS} pixels in all \
+             (2048x2048)"
+        ));
+    }
 
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_DIMENSION);
     limits.max_image_height = Some(MAX_DIMENSION);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
     let decoded = reader
         .decode()

@@ -201,6 +201,17 @@ async fn create(
             String::new()
         }
     };
+    let iterations = file.as_deref().and_then(crate::p12::max_iterations);
+    if iterations.is_some_and(|n| n > crate::p12::MAX_P12_ITERATIONS) {
+        errors.add(
+            "file",
+            format!(
+                "asks for more than {} key-derivation iterations; export it again with \
+                 the default settings",
+                crate::p12::MAX_P12_ITERATIONS
+            ),
+        );
+    }
     errors.check()?;
     let file = file.unwrap_or_default();
     let wwdr = wwdr.unwrap_or_default();

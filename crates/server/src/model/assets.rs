@@ -1,6 +1,6 @@
 //! Assets (§11.3): uploaded images stored as re-encoded PNGs with their SHA-1, their
 //! loaders and store functions. Templates reference assets through `template_assets`, and
-//! an asset in use there cannot be deleted.
+//! an asset in use there, or as a pass's image override, cannot be deleted.
 
 use crate::db::{Db, Tx};
 use crate::error::ApiResult;
@@ -125,6 +125,36 @@ pub async fn templates_using(tx: &mut Tx, id: &str) -> Result<Vec<String>, sqlx:
     .bind(id)
     .fetch_all(&mut **tx)
     .await
+}
+
+/// Serial numbers of the passes of `account_id` that use an asset as an image override,
+/// oldest first. Asset ids are UUIDs, so a text search of the pass documents finds the
+/// candidates; each candidate's image slots are then read to confirm.
+pub async fn passes_using(
+    tx: &mut Tx,
+    account_id: &str,
+    id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT serial_number, doc FROM passes WHERE account_id = $1 AND doc LIKE $2 \
+         ORDER BY created_at, id",
+    )
+    .bind(account_id)
+    .bind(format!("%{id}%"))
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut serials = Vec::new();
+    for row in rows {
+        let doc: String = row.try_get("doc")?;
+        let doc: serde_json::Value = serde_json::from_str(&doc).unwrap_or_default();
+        let uses = AssetType::ALL
+            .iter()
+            .any(|t| doc.get(t.slot_attribute()).and_then(|v| v.as_str()) == Some(id));
+        if uses {
+            serials.push(row.try_get("serial_number")?);
+        }
+    }
+    Ok(serials)
 }
 
 /// Deletes an asset of `account_id`.

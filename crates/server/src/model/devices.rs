@@ -62,13 +62,17 @@ pub enum Registered {
     New(String),
     /// The device was registered already (its push token and client were refreshed).
     Existing,
+    /// The pass already has the most registrations allowed; nothing was stored.
+    Full,
 }
 
-/// Registers a device for a pass inside `tx`, or refreshes an existing registration.
+/// Registers a device for a pass inside `tx`, or refreshes an existing registration. A
+/// new device is refused ([`Registered::Full`]) when the pass already has `max_devices`.
 pub async fn register(
     tx: &mut Tx,
     pass: &PassRecord,
     r: Registering<'_>,
+    max_devices: i64,
 ) -> Result<Registered, sqlx::Error> {
     let ts = now();
     let existing: Option<String> = sqlx::query_scalar(
@@ -91,6 +95,19 @@ pub async fn register(
         .execute(&mut **tx)
         .await?;
         return Ok(Registered::Existing);
+    }
+    // Taking the pass row's lock (a no-op write) makes concurrent registrations for one
+    // pass count one after the other on PostgreSQL too (SQLite has a single writer).
+    sqlx::query("UPDATE passes SET id = id WHERE id = $1")
+        .bind(&pass.id)
+        .execute(&mut **tx)
+        .await?;
+    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE pass_id = $1")
+        .bind(&pass.id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if held >= max_devices {
+        return Ok(Registered::Full);
     }
     let id = new_id();
     let inserted = sqlx::query(

@@ -33,13 +33,18 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.to_ascii_lowercase());
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::BadRequest("Could not read the request body".into()))?;
+        let too_large = || ApiError::TooLarge("Request body is larger than 1 MiB".into());
+        // The router's body limit stops reading a larger body early; its rejection is a
+        // 413 too, not a body that "could not be read".
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::BadRequest("Could not read the request body".into())
+            }
+        })?;
         if bytes.len() > MAX_JSON {
-            return Err(ApiError::TooLarge(
-                "Request body is larger than 1 MiB".into(),
-            ));
+            return Err(too_large());
         }
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Ok(JsonBody(Value::Null));

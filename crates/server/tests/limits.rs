@@ -506,3 +506,31 @@ async fn certificates_asking_for_endless_key_derivation_are_refused() {
     );
     server.stop().await;
 }
+
+/// JSON bodies over the limit are a 413 that names it, whether the server noticed while
+/// reading (past the router's read limit) or after (between 1 and 2 MiB).
+async fn oversize_json_bodies_are_413(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    for size in [1536 * 1024, 3 * 1024 * 1024] {
+        let body = format!(
+            "{{\"coupon\":{{\"name\":\"big\",\"description\":\"{}\"}}}}",
+            "x".repeat(size)
+        );
+        let r = alice
+            .request(reqwest::Method::POST, "/coupons")
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 413, "{size} bytes");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            v["errors"]["base"][0].as_str().unwrap().contains("1 MiB"),
+            "{v}"
+        );
+    }
+    server.stop().await;
+}
+both_backends!(oversize_json_bodies_are_413);

@@ -749,3 +749,46 @@ async fn remote_forms(backend: Backend) {
     server.stop().await;
 }
 both_backends!(remote_forms);
+
+/// What the pass builder would refuse at every download is refused when it is written:
+/// a fixed code, a per-pass code or a barcode message the barcode cannot hold.
+async fn unencodable_codes_are_refused_when_written(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let icon = asset(&server, &alice, "icon").await;
+    let mut body = minimal("coupons", "Omega", &icon);
+    body["coupon"]["code_type"] = json!("fixed");
+    body["coupon"]["code_fixed_value"] = json!("\u{3a9}-PAW-2026");
+    let r = alice.post("/coupons", body).await.expect(422);
+    assert!(
+        msg(&r, "code_fixed_value").contains("ISO-8859-1"),
+        "{}",
+        r.body
+    );
+    let pp = coupon(&alice, "PerPass", &icon, json!({"code_type": "per_pass"})).await;
+    let path = format!("/coupons/{pp}/passes");
+    let r = alice
+        .post(&path, json!({"pass": {"redeem_code": "\u{3a9}-1"}}))
+        .await
+        .expect(422);
+    assert!(msg(&r, "redeem_code").contains("ISO-8859-1"), "{}", r.body);
+    let r = alice
+        .post(
+            &path,
+            json!({"pass": {"barcode": {"format": "ean128", "message": "caf\u{e9}"}}}),
+        )
+        .await
+        .expect(422);
+    assert!(
+        msg(&r, "barcode").contains("Code 128") || msg(&r, "barcode").contains("ean128"),
+        "{}",
+        r.body
+    );
+    // Latin-1 is fine in a QR code.
+    alice
+        .post(&path, json!({"pass": {"redeem_code": "caf\u{e9}-1"}}))
+        .await
+        .expect(201);
+    server.stop().await;
+}
+both_backends!(unencodable_codes_are_refused_when_written);

@@ -261,6 +261,12 @@ async fn private_addresses_refused_unless_allowed(backend: Backend) {
         "http://10.0.0.5/hook",
         "http://169.254.169.254/latest",
         "http://[::1]/hook",
+        "http://localhost./hook",
+        "http://LOCALHOST../hook",
+        "http://[::127.0.0.1]/hook",
+        "http://[::ffff:10.0.0.1]/hook",
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[2002:7f00:1::]/hook",
     ] {
         let r = alice
             .patch("/account", json!({"account": {"webhook_url": url}}))

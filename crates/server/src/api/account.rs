@@ -79,7 +79,9 @@ pub fn validate_webhook_url(url: &str, allow_private: bool, errors: &mut Errors)
         Some(url::Host::Ipv4(ip)) => crate::webhooks::is_private(ip.into()),
         Some(url::Host::Ipv6(ip)) => crate::webhooks::is_private(ip.into()),
         Some(url::Host::Domain(d)) => {
+            // A trailing dot names the same host (`localhost.` is `localhost`).
             let d = d.to_ascii_lowercase();
+            let d = d.trim_end_matches('.');
             d == "localhost" || d.ends_with(".localhost") || d.ends_with(".local")
         }
         None => true,

@@ -12,6 +12,7 @@ use crate::model::values::{
     check_unique_keys, fields_from_inputs, merge_fields, not_in_list, Reader, MAX_STRING, MAX_TEXT,
 };
 use crate::model::{certificates, templates};
+use passworks_wire::rules::barcode_encodable;
 use passworks_wire::{
     BarcodeFormat, CampaignState, CampaignType, CodeType, FieldInput, TransitType,
 };
@@ -280,12 +281,21 @@ fn read_attributes(r: &mut Reader<'_>, c: &mut CampaignRecord, creating: bool) -
     refs
 }
 
-/// Rules across attributes: a fixed code needs its value, `max_distance` bounds per type,
+/// Rules across attributes: a fixed code needs its value (and one the barcode can hold), `max_distance` bounds per type,
 /// Google Wallet only for coupons and store cards.
 fn check_rules(c: &CampaignRecord, errors: &mut Errors) {
     let (t, d) = (c.campaign_type, &c.doc);
-    if c.code_type == CodeType::Fixed && d.code_fixed_value.is_none() {
-        errors.add("code_fixed_value", "can't be blank when code_type is fixed");
+    if c.code_type == CodeType::Fixed {
+        match &d.code_fixed_value {
+            None => errors.add("code_fixed_value", "can't be blank when code_type is fixed"),
+            // Every pass carries this code in its barcode: refuse now what the pass
+            // builder would refuse at every download.
+            Some(v) => {
+                if let Err(e) = barcode_encodable(d.presentation.barcode_format, v) {
+                    errors.add("code_fixed_value", e.to_string());
+                }
+            }
+        }
     }
     if let Some(m) = d.max_distance {
         let limit = t.max_distance_limit();

@@ -14,6 +14,7 @@ use crate::model::values::{
     check_unique_keys, fields_from_inputs, merge_fields, BarcodeDoc, BarcodeIn, Reader, MAX_STRING,
 };
 use passworks_wire as wire;
+use passworks_wire::rules::barcode_encodable;
 use passworks_wire::{Beacon, CampaignState, CodeType, Field, FieldInput, Location};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -388,6 +389,7 @@ async fn check_patch(
             );
         }
     }
+    check_encodable(campaign, patch, errors);
     if let Some(Some(m)) = patch.max_distance {
         let limit = campaign.campaign_type.max_distance_limit();
         if m <= 0 {
@@ -406,6 +408,33 @@ async fn check_patch(
         }
     }
     check_images(tx, &campaign.account_id, &images, errors).await
+}
+
+/// Refuses a code or barcode message the pass's barcode cannot hold (the pass builder would
+/// refuse the pass at every download): the redeem code when a barcode shows it, and each
+/// custom message in its own format.
+fn check_encodable(campaign: &CampaignRecord, patch: &PassPatch, errors: &mut Errors) {
+    let format = campaign.doc.presentation.barcode_format;
+    let mut check = |attr: &str, format, message: &str| {
+        if let Err(e) = barcode_encodable(format, message) {
+            errors.add(attr, e.to_string());
+        }
+    };
+    if let Some(code) = &patch.redeem_code {
+        if !patch.has_custom_message() {
+            check("redeem_code", format, code);
+        }
+    }
+    if let Some(b) = &patch.barcode {
+        if let Some(m) = &b.message {
+            check("barcode", b.format.unwrap_or(format), m);
+        }
+    }
+    for b in patch.barcodes.iter().flatten() {
+        if let Some(m) = &b.message {
+            check("barcodes", b.format.unwrap_or(format), m);
+        }
+    }
 }
 
 fn barcodes_from(campaign: &CampaignRecord, patch: &PassPatch) -> Option<Vec<BarcodeDoc>> {

@@ -792,3 +792,57 @@ async fn unencodable_codes_are_refused_when_written(backend: Backend) {
     server.stop().await;
 }
 both_backends!(unencodable_codes_are_refused_when_written);
+
+/// The event-ticket strip rule holds for templates and for the images a pass shows (its
+/// overrides over its campaign's), not only for campaigns: the pass builder would refuse
+/// such a pass at every download.
+async fn strip_rule_covers_templates_and_pass_overrides(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let a = assets(&server, &alice).await;
+    let r = alice
+        .post(
+            "/templates",
+            json!({"template": {"name": "Gig", "pass_type": "event_ticket", "icon_id": a.icon,
+                "strip_id": a.strip, "background_id": a.background}}),
+        )
+        .await
+        .expect(422);
+    assert!(msg(&r, "strip_id").contains("background_id"), "{}", r.body);
+    // A campaign with a background: a pass may not add a strip over it, and may once the
+    // campaign's background is not shown (a strip on a campaign without one is fine).
+    let mut body = minimal("event_tickets", "Gig", &a.icon);
+    body["event_ticket"]["background_id"] = json!(a.background);
+    let with_bg = alice.post("/event_tickets", body).await.expect(201).id();
+    let r = alice
+        .post(
+            &format!("/event_tickets/{with_bg}/passes"),
+            json!({"pass": {"strip_id": a.strip}}),
+        )
+        .await
+        .expect(422);
+    assert!(msg(&r, "strip_id").contains("background_id"), "{}", r.body);
+    let plain = alice
+        .post("/event_tickets", minimal("event_tickets", "Plain", &a.icon))
+        .await
+        .expect(201)
+        .id();
+    let p = alice
+        .post(
+            &format!("/event_tickets/{plain}/passes"),
+            json!({"pass": {"strip_id": a.strip}}),
+        )
+        .await
+        .expect(201);
+    // Adding a thumbnail to that pass later is refused the same way.
+    let r = alice
+        .patch(
+            &format!("/event_tickets/{plain}/passes/{}", p.id()),
+            json!({"pass": {"thumbnail_id": a.thumbnail}}),
+        )
+        .await
+        .expect(422);
+    assert!(msg(&r, "strip_id").contains("background_id"), "{}", r.body);
+    server.stop().await;
+}
+both_backends!(strip_rule_covers_templates_and_pass_overrides);

@@ -130,6 +130,9 @@ async fn create(
     if p.icon_id.is_none() && !errors.0.contains_key("icon_id") {
         errors.add("icon_id", "can't be blank");
     }
+    if let Some(style) = pass_type {
+        crate::model::presentation::check_strip_rule(style, |s| p.image(s).is_some(), &mut errors);
+    }
     let mut tx = state.db.begin().await?;
     templates::check_images(&mut tx, &account.id, &p, &mut errors).await?;
     if let Some(n) = &name {

@@ -371,14 +371,7 @@ async fn presentation(
     {
         errors.add("icon_id", "can't be blank");
     }
-    if passworks_wire::rules::event_ticket_strip_conflict(t.pass_type(), |s| p.image(s).is_some())
-        .is_some()
-    {
-        errors.add(
-            "strip_id",
-            "can't be combined with background_id or thumbnail_id on event tickets",
-        );
-    }
+    crate::model::presentation::check_strip_rule(t.pass_type(), |s| p.image(s).is_some(), errors);
     templates::check_images(tx, &c.account_id, &p, errors).await?;
     Ok((selected, p))
 }

@@ -15,7 +15,7 @@ use crate::model::values::{
 };
 use passworks_wire as wire;
 use passworks_wire::rules::barcode_encodable;
-use passworks_wire::{Beacon, CampaignState, CodeType, Field, FieldInput, Location};
+use passworks_wire::{AssetType, Beacon, CampaignState, CodeType, Field, FieldInput, Location};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
@@ -437,6 +437,16 @@ fn check_encodable(campaign: &CampaignRecord, patch: &PassPatch, errors: &mut Er
     }
 }
 
+/// The strip rule over the images a pass shows: its overrides, else its campaign's.
+fn check_effective_images(campaign: &CampaignRecord, doc: &PassDoc, errors: &mut Errors) {
+    let own = doc.images();
+    let shown = |slot: AssetType| {
+        let i = IMAGE_SLOTS.iter().position(|s| *s == slot).unwrap_or(0);
+        own[i].is_some() || campaign.doc.presentation.image(slot).is_some()
+    };
+    crate::model::presentation::check_strip_rule(campaign.campaign_type.pass_type(), shown, errors);
+}
+
 fn barcodes_from(campaign: &CampaignRecord, patch: &PassPatch) -> Option<Vec<BarcodeDoc>> {
     let format = campaign.doc.presentation.barcode_format;
     let convert = |b: &BarcodeIn| BarcodeDoc {
@@ -489,6 +499,7 @@ pub async fn create_pass(
     let mut errors = Errors::default();
     check_patch(tx, campaign, patch, &mut errors).await?;
     let doc = new_doc(campaign, patch, &mut errors);
+    check_effective_images(campaign, &doc, &mut errors);
     let id = new_id();
     let code = supplied_code(tx, campaign, patch, &id, &mut errors).await?;
     errors.check()?;
@@ -679,6 +690,7 @@ pub async fn update_pass(
     let mut errors = Errors::default();
     check_patch(tx, campaign, patch, &mut errors).await?;
     apply_update(campaign, patch, &mut pass.doc, &mut errors);
+    check_effective_images(campaign, &pass.doc, &mut errors);
     if campaign.code_type == CodeType::PerPass {
         let new_code = patch.redeem_code.clone().or_else(|| {
             patch

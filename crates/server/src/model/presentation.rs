@@ -1,9 +1,11 @@
 //! The presentation attributes a template holds and a campaign copies (§11.1): images,
 //! colours, logo text, transit type and barcode format.
 
+use crate::error::Errors;
 use crate::model::values::BarcodeDoc;
 use passworks_wire as wire;
-use passworks_wire::{AssetType, TransitType};
+use passworks_wire::rules::event_ticket_strip_conflict;
+use passworks_wire::{AssetType, PassType, TransitType};
 use serde::{Deserialize, Serialize};
 
 /// The presentation attributes a template holds (§11.1); a campaign carries a copy of its
@@ -73,5 +75,20 @@ impl Presentation {
             alt_text: None,
         }
         .to_wire("")
+    }
+}
+
+/// The event-ticket strip rule (the wire crate's `rules::event_ticket_strip_conflict`) as
+/// the API's 422 on `strip_id`, for campaigns, templates and passes' effective images alike.
+pub fn check_strip_rule(
+    style: PassType,
+    has_image: impl Fn(AssetType) -> bool,
+    errors: &mut Errors,
+) {
+    if event_ticket_strip_conflict(style, has_image).is_some() {
+        errors.add(
+            "strip_id",
+            "can't be combined with background_id or thumbnail_id on event tickets",
+        );
     }
 }

@@ -1,0 +1,335 @@
+//! Load and soak benchmark: a mixed API workload at a fixed rate against real `passworks
+//! serve` processes, reporting latency percentiles, errors and the servers' memory at the
+//! start and end. Run with `cargo bench -p passworks-server --bench soak`.
+//!
+//! Each backend gets its own fresh database: SQLite with one server process, and (when
+//! `PASSWORKS_TEST_POSTGRES_URL` is set) PostgreSQL with two processes sharing one
+//! database, the requests alternating between them. The workload, per request drawn at
+//! random: 30 % a filtered list (`q[redeem_code_eq]`), 15 % a list page, 10 % a pass
+//! create, 15 % a pass update, 15 % a `.pkpass` download, 10 % a redeem and 5 % a redeem
+//! reset. Requests start on a fixed schedule (`SOAK_RATE` per second, default 500) for
+//! `SOAK_SECONDS` (default 600), whatever the answers take: a slow server shows as latency,
+//! not as a lower rate. An error is a 5xx or a failed connection; a 4xx the workload can
+//! cause (a pass already redeemed) is counted apart. RSS is read from `/proc` after set-up
+//! and at the end.
+
+use passworks_server::db::Db;
+use passworks_server::model::accounts::create_account;
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const PASSES: usize = 500;
+
+/// A running `passworks serve` process, killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn spawn(data_dir: &std::path::Path, url: &str) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_passworks"))
+            .args(["serve", "--no-first-account"])
+            .args(["--rate-limit-authenticated", "100000000"])
+            .arg("--bind")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--database-url")
+            .arg(url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn passworks");
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}/v2"),
+        }
+    }
+
+    /// Resident memory in KiB (`VmRSS`).
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+async fn wait_up(http: &reqwest::Client, base: &str) {
+    for _ in 0..300 {
+        if http.get(format!("{base}/ping")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server at {base} did not start");
+}
+
+/// A small PNG for the campaign's icon.
+fn icon_png() -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(87, 87, image::Rgba([40, 90, 200, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+struct Target {
+    http: reqwest::Client,
+    bases: Vec<String>,
+    auth: (String, String),
+    campaign: String,
+    passes: Vec<(String, String)>,
+}
+
+impl Target {
+    fn req(&self, n: u64, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let base = &self.bases[n as usize % self.bases.len()];
+        self.http
+            .request(method, format!("{base}{path}"))
+            .basic_auth(&self.auth.0, Some(&self.auth.1))
+    }
+}
+
+/// Creates the account, a store card campaign with an icon, and `PASSES` passes.
+async fn set_up(db_url: &str, bases: Vec<String>) -> Target {
+    let db = Db::connect(db_url).await.unwrap();
+    let account = create_account(&db, "Soak", None, false).await.unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let mut t = Target {
+        http,
+        bases,
+        auth: (account.api_username, account.api_key),
+        campaign: String::new(),
+        passes: Vec::new(),
+    };
+    let boundary = "passworks-soak";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"asset[asset_type]\"\r\n\r\nicon\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"asset[file]\"; filename=\"icon.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&icon_png());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let icon: Value = t
+        .req(0, reqwest::Method::POST, "/assets")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let campaign: Value = t
+        .req(0, reqwest::Method::POST, "/store_cards")
+        .json(&json!({"store_card": {
+            "name": "Soak", "icon_id": icon["id"], "allow_multiple_redeems": true,
+            "primary_fields": [{"key": "points", "label": "Points", "value": "0"}]
+        }}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    t.campaign = campaign["id"]
+        .as_str()
+        .expect("campaign created")
+        .to_string();
+    for i in 0..PASSES {
+        let p: Value = t
+            .req(i as u64, reqwest::Method::POST, &t.passes_path())
+            .json(&json!({"pass": {"primary_fields": [{"key": "points", "value": i.to_string()}]}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        t.passes.push((
+            p["id"].as_str().unwrap().to_string(),
+            p["redeem_code"].as_str().unwrap().to_string(),
+        ));
+    }
+    t
+}
+
+impl Target {
+    fn passes_path(&self) -> String {
+        format!("/store_cards/{}/passes", self.campaign)
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    latencies_us: Mutex<Vec<u64>>,
+    errors: AtomicU64,
+    expected_4xx: AtomicU64,
+}
+
+/// One request of the mix, chosen by `roll` (0..100); returns the HTTP status or `None`.
+async fn one(t: &Target, n: u64, roll: u64) -> Option<u16> {
+    use reqwest::Method;
+    let (id, code) = &t.passes[(n as usize * 7919) % t.passes.len()];
+    let base = t.passes_path();
+    let r = match roll {
+        0..30 => t.req(n, Method::GET, &format!("{base}?q[redeem_code_eq]={code}")),
+        30..45 => t.req(n, Method::GET, &format!("{base}?page=2&per_page=25")),
+        45..55 => t
+            .req(n, Method::POST, &base)
+            .json(&json!({"pass": {"primary_fields": [{"key": "points", "value": "1"}]}})),
+        55..70 => t.req(n, Method::PATCH, &format!("{base}/{id}")).json(
+            &json!({"pass": {"primary_fields": [{"key": "points", "value": n.to_string()}]}}),
+        ),
+        70..85 => t.req(n, Method::GET, &format!("{base}/{id}/pkpass")),
+        85..95 => t.req(n, Method::POST, &format!("{base}/{id}/redeem")),
+        _ => t.req(n, Method::POST, &format!("{base}/{id}/reset_redeem")),
+    };
+    match r.send().await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let _ = resp.bytes().await;
+            Some(status)
+        }
+        Err(_) => None,
+    }
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let servers: Vec<Server> = (0..processes)
+        .map(|i| {
+            let d = dir.path().join(format!("p{i}"));
+            std::fs::create_dir_all(&d).unwrap();
+            Server::spawn(&d, url)
+        })
+        .collect();
+    let probe = reqwest::Client::new();
+    for s in &servers {
+        wait_up(&probe, &s.base).await;
+    }
+    let target = Arc::new(set_up(url, servers.iter().map(|s| s.base.clone()).collect()).await);
+    let rss_start: Vec<u64> = servers.iter().map(Server::rss_kib).collect();
+    let tally = Arc::new(Tally::default());
+    let started = Instant::now();
+    let total = rate * seconds;
+    let mut tick = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..total {
+        tick.tick().await;
+        let (t, tally) = (target.clone(), tally.clone());
+        let roll = (n.wrapping_mul(2654435761) >> 7) % 100;
+        tasks.spawn(async move {
+            let at = Instant::now();
+            let status = one(&t, n, roll).await;
+            let us = at.elapsed().as_micros() as u64;
+            tally.latencies_us.lock().unwrap().push(us);
+            let counter = match status {
+                Some(s) if s >= 500 => &tally.errors,
+                None => &tally.errors,
+                Some(412) => &tally.expected_4xx,
+                _ => return,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        while tasks.try_join_next().is_some() {}
+    }
+    while tasks.join_next().await.is_some() {}
+    let elapsed = started.elapsed().as_secs_f64();
+    let rss_end: Vec<u64> = servers.iter().map(Server::rss_kib).collect();
+    let mut lat = tally.latencies_us.lock().unwrap().clone();
+    lat.sort_unstable();
+    println!(
+        "{label}: {processes} process(es), {} requests in {elapsed:.0} s ({:.0}/s); \
+         p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; errors (5xx or failed) {}; 412 {}; \
+         RSS start {:?} MiB, end {:?} MiB",
+        lat.len(),
+        lat.len() as f64 / elapsed,
+        percentile(&lat, 0.50),
+        percentile(&lat, 0.99),
+        percentile(&lat, 1.0),
+        tally.errors.load(Ordering::Relaxed),
+        tally.expected_4xx.load(Ordering::Relaxed),
+        rss_start.iter().map(|k| k / 1024).collect::<Vec<_>>(),
+        rss_end.iter().map(|k| k / 1024).collect::<Vec<_>>(),
+    );
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    sqlx::any::install_default_drivers();
+    let rate = env_u64("SOAK_RATE", 500);
+    let seconds = env_u64("SOAK_SECONDS", 600);
+    let only = std::env::var("SOAK_BACKEND").unwrap_or_default();
+    if only.is_empty() || only == "sqlite" {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("soak.db").display());
+        run("SQLite", &url, 1, rate, seconds).await;
+    }
+    if only.is_empty() || only == "postgres" {
+        let Some(admin) = std::env::var("PASSWORKS_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        else {
+            println!("PostgreSQL: PASSWORKS_TEST_POSTGRES_URL is not set; skipped");
+            return;
+        };
+        let name = format!("pw_soak_{}", uuid::Uuid::new_v4().simple());
+        let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        let url = match admin.rsplit_once('/') {
+            Some((head, _)) => format!("{head}/{name}"),
+            None => panic!("PASSWORKS_TEST_POSTGRES_URL has no database name"),
+        };
+        run("PostgreSQL", &url, 2, rate, seconds).await;
+        let _ = sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&pool)
+            .await;
+    }
+}

@@ -9,9 +9,9 @@
 //! create, 15 % a pass update, 15 % a `.pkpass` download, 10 % a redeem and 5 % a redeem
 //! reset. Requests start on a fixed schedule (`SOAK_RATE` per second, default 500) for
 //! `SOAK_SECONDS` (default 600), whatever the answers take: a slow server shows as latency,
-//! not as a lower rate. An error is a 5xx or a failed connection; a 4xx the workload can
-//! cause (a pass already redeemed) is counted apart. RSS is read from `/proc` after set-up
-//! and at the end.
+//! not as a lower rate. An error is a 5xx or a failed connection; 4xx answers are counted
+//! apart (the workload should cause none). RSS is read from `/proc` after set-up and at the
+//! end.
 
 use passworks_server::db::Db;
 use passworks_server::model::accounts::create_account;
@@ -46,6 +46,9 @@ impl Server {
         let child = Command::new(env!("CARGO_BIN_EXE_passworks"))
             .args(["serve", "--no-first-account"])
             .args(["--rate-limit-authenticated", "100000000"])
+            // Processes sharing a database must share the key that encrypts the stored
+            // private keys (each would otherwise generate its own in its data directory).
+            .args(["--master-key", &"5a".repeat(32)])
             .arg("--bind")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data-dir")
@@ -191,7 +194,9 @@ impl Target {
 struct Tally {
     latencies_us: Mutex<Vec<u64>>,
     errors: AtomicU64,
-    expected_4xx: AtomicU64,
+    client_errors: AtomicU64,
+    /// Every non-2xx status with its count.
+    statuses: Mutex<std::collections::BTreeMap<u16, u64>>,
 }
 
 /// One request of the mix, chosen by `roll` (0..100); returns the HTTP status or `None`.
@@ -260,10 +265,13 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
             let status = one(&t, n, roll).await;
             let us = at.elapsed().as_micros() as u64;
             tally.latencies_us.lock().unwrap().push(us);
+            if let Some(s) = status.filter(|s| !(200..300).contains(s)) {
+                *tally.statuses.lock().unwrap().entry(s).or_default() += 1;
+            }
             let counter = match status {
                 Some(s) if s >= 500 => &tally.errors,
                 None => &tally.errors,
-                Some(412) => &tally.expected_4xx,
+                Some(s) if s >= 400 => &tally.client_errors,
                 _ => return,
             };
             counter.fetch_add(1, Ordering::Relaxed);
@@ -277,15 +285,16 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
     lat.sort_unstable();
     println!(
         "{label}: {processes} process(es), {} requests in {elapsed:.0} s ({:.0}/s); \
-         p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; errors (5xx or failed) {}; 412 {}; \
-         RSS start {:?} MiB, end {:?} MiB",
+         p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; errors (5xx or failed) {}; 4xx {}; \
+         non-2xx {:?}; RSS start {:?} MiB, end {:?} MiB",
         lat.len(),
         lat.len() as f64 / elapsed,
         percentile(&lat, 0.50),
         percentile(&lat, 0.99),
         percentile(&lat, 1.0),
         tally.errors.load(Ordering::Relaxed),
-        tally.expected_4xx.load(Ordering::Relaxed),
+        tally.client_errors.load(Ordering::Relaxed),
+        tally.statuses.lock().unwrap(),
         rss_start.iter().map(|k| k / 1024).collect::<Vec<_>>(),
         rss_end.iter().map(|k| k / 1024).collect::<Vec<_>>(),
     );

@@ -42,48 +42,6 @@ fn gif(w: u32, h: u32) -> Vec<u8> {
     )
 }
 
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = (data.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let mut crc_input = kind.to_vec();
-    crc_input.extend_from_slice(data);
-    out.extend_from_slice(&crc32(&crc_input).to_be_bytes());
-    out
-}
-
-/// A well-formed PNG header declaring `w`x`h` pixels, followed by a tiny IDAT: a
-/// decompression bomb if anyone decoded it.
-fn bomb(w: u32, h: u32) -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&w.to_be_bytes());
-    ihdr.extend_from_slice(&h.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-    out.extend(chunk(b"IHDR", &ihdr));
-    out.extend(chunk(
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    ));
-    out.extend(chunk(b"IEND", &[]));
-    out
-}
-
 async fn upload(client: &Client, asset_type: &str, data: Vec<u8>) -> Resp {
     upload::post(
         client,
@@ -185,9 +143,13 @@ async fn bad_uploads_are_refused(backend: Backend) {
     assert!(r.body["errors"]["base"][0].is_string());
 
     // A decompression bomb is refused from its header alone.
-    let r = upload(&alice, "background", bomb(100_000, 100_000))
-        .await
-        .expect(422);
+    let r = upload(
+        &alice,
+        "background",
+        upload::declared_png(100_000, 100_000, 8),
+    )
+    .await
+    .expect(422);
     let msg = r.body["errors"]["file"][0].as_str().unwrap();
     assert!(
         msg.contains("100000x100000") && msg.contains("4096"),

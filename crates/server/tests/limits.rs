@@ -13,48 +13,6 @@ use device::{download, pass, pass_json, store_card, upload_icon, Device, PassIds
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = (data.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let mut crc_input = kind.to_vec();
-    crc_input.extend_from_slice(data);
-    out.extend_from_slice(&crc32(&crc_input).to_be_bytes());
-    out
-}
-
-/// A valid PNG header declaring `w`×`h` RGBA pixels at 16 bits a channel, with a tiny
-/// IDAT behind it: decoding it would reserve `w`·`h`·8 bytes.
-fn declared_png(w: u32, h: u32) -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&w.to_be_bytes());
-    ihdr.extend_from_slice(&h.to_be_bytes());
-    ihdr.extend_from_slice(&[16, 6, 0, 0, 0]);
-    out.extend(chunk(b"IHDR", &ihdr));
-    out.extend(chunk(
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    ));
-    out.extend(chunk(b"IEND", &[]));
-    out
-}
-
 fn real_png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbaImage::from_pixel(w, h, image::Rgba([20, 120, 200, 255]));
     let mut out = std::io::Cursor::new(Vec::new());
@@ -82,7 +40,7 @@ async fn images_with_too_many_pixels_are_refused_from_their_header() {
     // 4096×4096 at 16 bits a channel: within the side limit, but 128 MiB once decoded.
     for (w, h) in [(4096, 4096), (3000, 2000), (20_000, 20_000)] {
         let started = Instant::now();
-        let r = upload_asset(&alice, "background", declared_png(w, h))
+        let r = upload_asset(&alice, "background", upload::declared_png(w, h, 16))
             .await
             .expect(422);
         let msg = r.body["errors"]["file"][0].as_str().unwrap();

@@ -371,6 +371,16 @@ pub struct Pass {
     pub updated_at: String,
 }
 
+/// One result of the account-wide pass search (`GET /v2/passes?q[search]=…`): the pass
+/// and the campaign it belongs to, so that a client can link to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PassSearchHit {
+    pub campaign_type: CampaignType,
+    pub campaign_name: String,
+    pub pass: Pass,
+}
+
 /// Pass request attributes (§8.2), for create (P2) and update (P4).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use passworks_wire::apple::{AppleOptions, StyleScheme};
 use passworks_wire::rules::{
     hex_color_rgb, FieldArray, BARCODE_MESSAGE_ENCODING, MAX_BEACONS, MAX_LOCATIONS,
 };
@@ -67,6 +68,9 @@ pub struct PassSpec {
     pub associated_store_identifiers: Vec<i64>,
     /// Field key → `changeMessage` (e.g. `"Balance changed to %@"`), emitted on that field.
     pub change_messages: HashMap<String, String>,
+    /// The newer keys (semantic tags, poster event tickets, relevance intervals, URLs),
+    /// already overlaid pass over campaign ([`passworks_wire::apple::AppleOptions::overlay`]).
+    pub apple: AppleOptions,
 }
 
 impl Default for PassSpec {
@@ -98,6 +102,7 @@ impl Default for PassSpec {
             user_info: Value::Null,
             associated_store_identifiers: Vec::new(),
             change_messages: HashMap::new(),
+            apple: AppleOptions::default(),
         }
     }
 }
@@ -300,6 +305,8 @@ pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &
         );
     }
 
+    apple_json(&mut root, &spec.apple);
+
     let mut style = Map::new();
     if spec.style == PassType::BoardingPass {
         if let Some(t) = spec.transit_type {
@@ -317,4 +324,66 @@ pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &
     }
     root.insert(spec.style.as_str().into(), Value::Object(style));
     Value::Object(root)
+}
+
+/// Writes the `apple` options' keys: `preferredStyleSchemes`, the poster keys,
+/// `relevantDates`, the URL keys, `semantics` (Apple's names already; colours become
+/// `rgb(r, g, b)`) and the smaller top-level keys. Emitting an option the style does not
+/// use is prevented by validation, not here.
+fn apple_json(root: &mut Map<String, Value>, a: &AppleOptions) {
+    if !a.preferred_style_schemes.is_empty() {
+        let schemes: Vec<&str> = a
+            .preferred_style_schemes
+            .iter()
+            .map(|s| StyleScheme::as_str(*s))
+            .collect();
+        root.insert("preferredStyleSchemes".into(), json!(schemes));
+    }
+    if let Some(t) = non_empty(&a.event_logo_text) {
+        root.insert("eventLogoText".into(), json!(t));
+    }
+    colour(root, "footerBackgroundColor", &a.footer_background_color);
+    for (key, v) in [
+        ("useAutomaticColors", a.use_automatic_colors),
+        ("suppressHeaderDarkening", a.suppress_header_darkening),
+        ("sharingProhibited", a.sharing_prohibited),
+        ("suppressStripShine", a.suppress_strip_shine),
+    ] {
+        if let Some(v) = v {
+            root.insert(key.into(), json!(v));
+        }
+    }
+    if let Some(g) = non_empty(&a.grouping_identifier) {
+        root.insert("groupingIdentifier".into(), json!(g));
+    }
+    if let Some(u) = non_empty(&a.app_launch_url) {
+        root.insert("appLaunchURL".into(), json!(u));
+    }
+    if !a.relevant_dates.is_empty() {
+        let dates: Vec<Value> = a
+            .relevant_dates
+            .iter()
+            .map(|r| json!({"startDate": r.start_date, "endDate": r.end_date}))
+            .collect();
+        root.insert("relevantDates".into(), Value::Array(dates));
+    }
+    for (key, value) in a.urls.entries() {
+        root.insert(key.apple.into(), json!(value));
+    }
+    if !a.semantics.is_empty() {
+        let mut semantics = serde_json::to_value(&a.semantics).unwrap_or(Value::Null);
+        if let Some(Value::Array(seats)) = semantics.get_mut("seats") {
+            for seat in seats.iter_mut().filter_map(Value::as_object_mut) {
+                let c = seat
+                    .get("seatSectionColor")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                if c.is_some() {
+                    seat.remove("seatSectionColor");
+                    colour(seat, "seatSectionColor", &c);
+                }
+            }
+        }
+        root.insert("semantics".into(), semantics);
+    }
 }

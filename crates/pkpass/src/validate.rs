@@ -126,6 +126,12 @@ pub fn validate(
         }
     }
 
+    // The newer keys: one rule set, shared with the server's write-time checks.
+    let air = spec.transit_type == Some(passworks_wire::TransitType::Air);
+    for (path, message) in passworks_wire::apple::check(spec.style, air, &spec.apple) {
+        err(&path, message);
+    }
+
     // Colours.
     for (name, v) in [
         ("background_color", &spec.background_color),

@@ -21,6 +21,7 @@ use utoipa::ToSchema;
 mod enums;
 pub use enums::*;
 
+pub mod apple;
 pub mod query;
 pub mod rules;
 

@@ -239,6 +239,7 @@ pub fn spec_for(style: PassType, format: BarcodeFormat) -> PassSpec {
         user_info: json!({"customer": {"tier": "gold"}, "id": 42}),
         associated_store_identifiers: vec![284882215],
         change_messages,
+        apple: Default::default(),
     }
 }
 

@@ -242,6 +242,7 @@ async fn account_facts(
 
 /// Builds the [`PassSpec`] of `pass` (or, when `None`, a sample pass of the campaign for
 /// previews) — everything but the certificate identifiers, which come from the signer.
+// Long because it maps every pass.json source attribute in turn, one line each.
 pub fn spec_for(
     state: &AppState,
     campaign: &CampaignRecord,
@@ -294,8 +295,10 @@ pub fn spec_for(
             spec.voided = pass.voided;
             spec.max_distance = pass.max_distance(campaign);
             spec.user_info = pd.user_info.clone();
+            spec.apple = d.apple.overlay(&pd.apple);
         }
         None => {
+            spec.apple = d.apple.clone();
             let sample = d
                 .code_fixed_value
                 .clone()

@@ -231,6 +231,10 @@ pub struct Campaign {
     pub sync_locations_on_merge: bool,
     pub sync_beacons_on_merge: bool,
     pub render_on_short_url: bool,
+    /// The newer Apple Wallet keys (semantic tags, poster event tickets, relevance
+    /// intervals, URLs); `{}` when none is set.
+    #[serde(default)]
+    pub apple: apple::AppleOptions,
     pub passes_count: i64,
     pub redeemed_count: i64,
     pub distributions: Vec<Distribution>,
@@ -328,6 +332,10 @@ pub struct CampaignInput {
     pub sync_locations_on_merge: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_beacons_on_merge: Option<bool>,
+    /// Merged key by key into the current options (`semantics` and `urls` too); a `null`
+    /// value removes a key, `"apple": null` removes them all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apple: Option<Value>,
 }
 
 /// Pass response object (§8.3).
@@ -357,6 +365,10 @@ pub struct Pass {
     pub expiration_date: Option<String>,
     pub relevant_date: Option<String>,
     pub max_distance: Option<i64>,
+    /// The pass's own Apple options (per-pass semantic tags such as seats, relevance
+    /// intervals), overlaid key by key on its campaign's when the pass is built.
+    #[serde(default)]
+    pub apple: apple::AppleOptions,
     pub icon_id: Option<String>,
     pub logo_id: Option<String>,
     pub strip_id: Option<String>,
@@ -416,6 +428,9 @@ pub struct PassInput {
     pub voided: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_info: Option<Value>,
+    /// Merged key by key into the pass's own options, like the campaign's `apple`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apple: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_id: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

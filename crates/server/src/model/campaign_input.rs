@@ -9,7 +9,8 @@ use crate::error::{ApiResult, Errors};
 use crate::model::campaigns::{self, CampaignDoc, CampaignRecord};
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
 use crate::model::values::{
-    check_unique_keys, fields_from_inputs, merge_fields, not_in_list, Reader, MAX_STRING, MAX_TEXT,
+    apply_apple, check_unique_keys, fields_from_inputs, merge_fields, not_in_list, Reader,
+    MAX_STRING, MAX_TEXT,
 };
 use crate::model::{certificates, templates};
 use passworks_wire::rules::barcode_encodable;
@@ -278,6 +279,9 @@ fn read_attributes(r: &mut Reader<'_>, c: &mut CampaignRecord, creating: bool) -
     if let Some(v) = r.boolean("sync_beacons_on_merge") {
         d.sync_beacons_on_merge = v;
     }
+    if let Some(v) = r.apple("apple") {
+        d.apple = apply_apple(&d.apple, &v);
+    }
     refs
 }
 
@@ -307,6 +311,10 @@ fn check_rules(c: &CampaignRecord, errors: &mut Errors) {
                 format!("must be less than or equal to {limit}"),
             );
         }
+    }
+    let air = d.presentation.transit_type == Some(passworks_wire::TransitType::Air);
+    for (path, message) in passworks_wire::apple::check(t.pass_type(), air, &d.apple) {
+        errors.add(&path, message);
     }
     if d.gwallet_usage && !matches!(t, CampaignType::Coupon | CampaignType::StoreCard) {
         errors.add(

@@ -7,6 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::list::{col, Bind, Column, Kind, ListParams, Listing, Paged};
 use crate::model::expiry::set_campaign_expiry;
 use crate::model::presentation::Presentation;
+use passworks_wire::apple::AppleOptions;
 use passworks_wire::{Beacon, CampaignState, CampaignType, CodeType, Field, Location};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -46,6 +47,8 @@ pub struct CampaignDoc {
     pub sync_locations_on_merge: bool,
     pub sync_beacons_on_merge: bool,
     pub render_on_short_url: bool,
+    /// The newer Apple keys (README "Apple Wallet keys").
+    pub apple: AppleOptions,
 }
 
 impl Default for CampaignDoc {
@@ -78,6 +81,7 @@ impl Default for CampaignDoc {
             sync_locations_on_merge: true,
             sync_beacons_on_merge: true,
             render_on_short_url: false,
+            apple: AppleOptions::default(),
         }
     }
 }

@@ -11,9 +11,11 @@ use crate::model::expiry::set_pass_expiry;
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
 use crate::model::templates::check_images;
 use crate::model::values::{
-    check_unique_keys, fields_from_inputs, merge_fields, BarcodeDoc, BarcodeIn, Reader, MAX_STRING,
+    apply_apple, check_unique_keys, fields_from_inputs, merge_fields, BarcodeDoc, BarcodeIn,
+    Reader, MAX_STRING,
 };
 use passworks_wire as wire;
+use passworks_wire::apple::AppleOptions;
 use passworks_wire::rules::barcode_encodable;
 use passworks_wire::{AssetType, Beacon, CampaignState, CodeType, Field, FieldInput, Location};
 use serde::{Deserialize, Serialize};
@@ -49,6 +51,8 @@ pub struct PassDoc {
     pub footer_id: Option<String>,
     /// Values captured when the pass was generated (e.g. from a download-page query).
     pub metadata: Value,
+    /// The pass's own Apple options, overlaid on the campaign's when the pass is built.
+    pub apple: AppleOptions,
 }
 
 impl Default for PassDoc {
@@ -74,6 +78,7 @@ impl Default for PassDoc {
             background_id: None,
             footer_id: None,
             metadata: Value::Object(Map::new()),
+            apple: AppleOptions::default(),
         }
     }
 }
@@ -303,6 +308,8 @@ pub struct PassPatch {
     pub merge: Option<bool>,
     pub push: Option<bool>,
     pub push_message: Option<String>,
+    /// An `apple` patch ([`values::apply_apple`]); `Null` clears the pass's own options.
+    pub apple: Option<Value>,
 }
 
 impl PassPatch {
@@ -333,6 +340,7 @@ impl PassPatch {
         p.merge = r.boolean("merge");
         p.push = r.boolean("push");
         p.push_message = r.string("push_message", MAX_STRING).flatten();
+        p.apple = r.apple("apple");
         p
     }
 
@@ -437,6 +445,21 @@ fn check_encodable(campaign: &CampaignRecord, patch: &PassPatch, errors: &mut Er
     }
 }
 
+/// The Apple options in effect (the pass's over its campaign's) against the rules the pass
+/// builder applies, so that a pass Wallet would refuse is refused when it is written.
+fn check_apple(campaign: &CampaignRecord, doc: &PassDoc, errors: &mut Errors) {
+    if doc.apple.is_empty() {
+        return;
+    }
+    let effective = campaign.doc.apple.overlay(&doc.apple);
+    let air = campaign.doc.presentation.transit_type == Some(passworks_wire::TransitType::Air);
+    for (path, message) in
+        passworks_wire::apple::check(campaign.campaign_type.pass_type(), air, &effective)
+    {
+        errors.add(&path, message);
+    }
+}
+
 /// The strip rule over the images a pass shows: its overrides, else its campaign's.
 fn check_effective_images(campaign: &CampaignRecord, doc: &PassDoc, errors: &mut Errors) {
     let own = doc.images();
@@ -500,6 +523,7 @@ pub async fn create_pass(
     check_patch(tx, campaign, patch, &mut errors).await?;
     let doc = new_doc(campaign, patch, &mut errors);
     check_effective_images(campaign, &doc, &mut errors);
+    check_apple(campaign, &doc, &mut errors);
     let id = new_id();
     let code = supplied_code(tx, campaign, patch, &id, &mut errors).await?;
     errors.check()?;
@@ -573,6 +597,9 @@ fn new_doc(campaign: &CampaignRecord, patch: &PassPatch, errors: &mut Errors) ->
         .unwrap_or_else(|| campaign.doc.user_info.clone());
     doc.expiration_date = patch.expiration_date.clone().flatten();
     doc.relevant_date = patch.relevant_date.clone().flatten();
+    if let Some(a) = &patch.apple {
+        doc.apple = apply_apple(&AppleOptions::default(), a);
+    }
     doc.max_distance = patch.max_distance.flatten();
     for i in 0..6 {
         *doc.image_mut(i) = patch.images[i].clone().flatten();
@@ -691,6 +718,7 @@ pub async fn update_pass(
     check_patch(tx, campaign, patch, &mut errors).await?;
     apply_update(campaign, patch, &mut pass.doc, &mut errors);
     check_effective_images(campaign, &pass.doc, &mut errors);
+    check_apple(campaign, &pass.doc, &mut errors);
     if campaign.code_type == CodeType::PerPass {
         let new_code = patch.redeem_code.clone().or_else(|| {
             patch
@@ -761,6 +789,9 @@ fn apply_update(
     }
     if let Some(v) = &patch.user_info {
         d.user_info = v.clone();
+    }
+    if let Some(a) = &patch.apple {
+        d.apple = apply_apple(&d.apple, a);
     }
     for i in 0..6 {
         if let Some(v) = &patch.images[i] {

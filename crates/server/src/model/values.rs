@@ -13,6 +13,7 @@
 
 use crate::db::normalize_time;
 use crate::error::Errors;
+use passworks_wire::apple::AppleOptions;
 use passworks_wire::{Barcode, BarcodeFormat, Beacon, Behaviour, Field, FieldInput, Location};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -145,6 +146,42 @@ impl<'a> Reader<'a> {
                     key,
                     "is not a valid ISO-8601 time (e.g. 2014-09-22T20:51:53Z)",
                 );
+                None
+            }
+        }
+    }
+
+    /// An `apple` patch: an object (checked against the typed options with the path of the
+    /// first problem, e.g. `apple.semantics.venueNam`) or `null`. Apply it with
+    /// [`apply_apple`]; the rules across keys are `passworks_wire::apple::check`.
+    pub fn apple(&mut self, key: &str) -> Option<Value> {
+        match self.map.get(key)? {
+            Value::Null => Some(Value::Null),
+            v @ Value::Object(_) => {
+                let mut probe = v.clone();
+                strip_nulls(&mut probe);
+                match serde_path_to_error::deserialize::<_, AppleOptions>(probe) {
+                    Ok(_) => Some(v.clone()),
+                    Err(e) => {
+                        let path = e.path().to_string();
+                        let attr = if path == "." {
+                            key.to_owned()
+                        } else {
+                            format!("{key}.{path}")
+                        };
+                        let mut message = e.inner().to_string();
+                        // serde lists every accepted key (over a hundred semantic tags).
+                        if let Some(cut) = message.find(", expected one of") {
+                            message.truncate(cut);
+                            message.push_str(" (keys of semantics are Apple's tag names, e.g. venueName; see the README)");
+                        }
+                        self.errors.add(&attr, message);
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.errors.add(key, "must be an object");
                 None
             }
         }
@@ -786,6 +823,26 @@ impl BarcodeDoc {
                 .unwrap_or_else(|| code.to_string()),
             alt_text_type: "mirror".into(),
         }
+    }
+}
+
+/// Applies an `apple` patch read by [`Reader::apple`] to `current`: `null` clears; an
+/// object merges key by key (`semantics` and `urls` too), `null` values removing keys.
+pub fn apply_apple(current: &AppleOptions, patch: &Value) -> AppleOptions {
+    if patch.is_null() {
+        return AppleOptions::default();
+    }
+    let mut merged = serde_json::to_value(current).unwrap_or(Value::Null);
+    passworks_wire::apple::merge_json(&mut merged, patch);
+    // Every part was checked on reading and `current` is valid, so the merge is too.
+    serde_json::from_value(merged).unwrap_or_else(|_| current.clone())
+}
+
+/// Removes `null` members (recursively), leaving what a patch sets.
+fn strip_nulls(v: &mut Value) {
+    if let Value::Object(m) = v {
+        m.retain(|_, x| !x.is_null());
+        m.values_mut().for_each(strip_nulls);
     }
 }
 

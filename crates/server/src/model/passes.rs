@@ -834,6 +834,7 @@ pub async fn list(db: &Db, campaign_id: &str, params: &ListParams) -> ApiResult<
         .search
         .as_deref()
         .map(|text| crate::model::search::plan(db.dialect, text));
+    let scope = crate::model::search::scope(search.as_ref(), "campaign_id");
     let (from, conditions) = match search {
         Some(plan) => (plan.from, plan.conditions),
         None => ("passes", Vec::new()),
@@ -841,7 +842,7 @@ pub async fn list(db: &Db, campaign_id: &str, params: &ListParams) -> ApiResult<
     Listing {
         select: PASS_COLUMNS,
         from,
-        scope: "campaign_id = $1",
+        scope: &scope,
         scope_binds: vec![Bind::Text(campaign_id.to_string())],
         columns: LIST_COLUMNS,
         default_order: "created_at",

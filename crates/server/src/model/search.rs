@@ -34,6 +34,19 @@ const SQLITE_MATCH_FROM: &str = "pass_search_fts CROSS JOIN pass_search \
 pub struct SearchPlan {
     pub from: &'static str,
     pub conditions: Vec<(String, Vec<Bind>)>,
+    /// Whether the index matches drive the query: the list's scope must then not be used
+    /// as an index constraint on `passes` (SQLite would otherwise walk the campaign's
+    /// index for every match instead of looking each pass up by id), see [`scope`].
+    pub driven: bool,
+}
+
+/// The scope condition `column = $1` for a plan: `+column = $1` (not indexable) when the
+/// matches drive the query.
+pub fn scope(plan: Option<&SearchPlan>, column: &'static str) -> String {
+    match plan {
+        Some(p) if p.driven => format!("+{column} = $1"),
+        _ => format!("{column} = $1"),
+    }
 }
 
 /// The words of a query: split at white space, duplicates dropped.
@@ -84,6 +97,7 @@ pub fn plan(dialect: Dialect, text: &str) -> SearchPlan {
             return SearchPlan {
                 from: SQLITE_MATCH_FROM,
                 conditions,
+                driven: true,
             };
         }
         Dialect::Postgres if !long.is_empty() => {
@@ -117,6 +131,7 @@ pub fn plan(dialect: Dialect, text: &str) -> SearchPlan {
     SearchPlan {
         from: "passes",
         conditions,
+        driven: false,
     }
 }
 
@@ -128,10 +143,11 @@ pub async fn account_passes(
     params: &ListParams,
 ) -> ApiResult<Paged<PassRecord>> {
     let plan = plan(db.dialect, params.search.as_deref().unwrap_or(""));
+    let scope = scope(Some(&plan), "passes.account_id");
     Listing {
         select: PASS_COLUMNS,
         from: plan.from,
-        scope: "passes.account_id = $1",
+        scope: &scope,
         scope_binds: vec![Bind::Text(account_id.to_string())],
         columns: LIST_COLUMNS,
         default_order: "created_at",

@@ -198,7 +198,7 @@ async fn build(
                  authentication_token, download_token, redeem_code, voided, redeemed_count, \
                  redeemed_at, doc, created_at, updated_at, shared_code) VALUES ",
             );
-            let one = format!("({}0)", "$, ".repeat(12));
+            let one = format!("({}0)", "$, ".repeat(13));
             sql.push_str(&vec![one; n as usize].join(", "));
             let sql = renumber(&sql);
             let mut q = sqlx::query(&sql);
@@ -226,6 +226,7 @@ async fn build(
                     .bind(redeemed as i64)
                     .bind(redeemed.then(|| at.clone()))
                     .bind(d)
+                    .bind(at.clone())
                     .bind(at);
             }
             q.execute(&mut *tx).await.unwrap();

@@ -10,8 +10,9 @@
 //! reset. Requests start on a fixed schedule (`SOAK_RATE` per second, default 500) for
 //! `SOAK_SECONDS` (default 600), whatever the answers take: a slow server shows as latency,
 //! not as a lower rate. An error is a 5xx or a failed connection; 4xx answers are counted
-//! apart (the workload should cause none). RSS is read from `/proc` after set-up and at the
-//! end.
+//! apart (the workload should cause none). Latency is reported overall and per operation;
+//! each server's RSS is sampled from `/proc` every second (start, maximum, end), and the
+//! campaign's size at the end is printed (it grows by the creates).
 
 use passworks_server::db::Db;
 use passworks_server::model::accounts::create_account;
@@ -21,7 +22,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const PASSES: usize = 500;
+/// Passes created before the run (`SOAK_PASSES`, default 500), to start at a larger
+/// campaign size.
+fn passes_before() -> usize {
+    env_u64("SOAK_PASSES", 500) as usize
+}
 
 /// A running `passworks serve` process, killed on drop.
 struct Server {
@@ -67,14 +72,7 @@ impl Server {
 
     /// Resident memory in KiB (`VmRSS`).
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        rss_of(self.child.id())
     }
 }
 
@@ -113,7 +111,8 @@ impl Target {
     }
 }
 
-/// Creates the account, a store card campaign with an icon, and `PASSES` passes.
+/// Creates the account, a store card campaign with an icon, and [`passes_before`] passes
+/// (eight at a time).
 async fn set_up(db_url: &str, bases: Vec<String>) -> Target {
     let db = Db::connect(db_url).await.unwrap();
     let account = create_account(&db, "Soak", None, false).await.unwrap();
@@ -166,21 +165,42 @@ async fn set_up(db_url: &str, bases: Vec<String>) -> Target {
         .as_str()
         .expect("campaign created")
         .to_string();
-    for i in 0..PASSES {
-        let p: Value = t
-            .req(i as u64, reqwest::Method::POST, &t.passes_path())
-            .json(&json!({"pass": {"primary_fields": [{"key": "points", "value": i.to_string()}]}}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        t.passes.push((
-            p["id"].as_str().unwrap().to_string(),
-            p["redeem_code"].as_str().unwrap().to_string(),
-        ));
+    let target = std::sync::Arc::new(t);
+    let mut made = Vec::new();
+    let mut start = 0;
+    let total = passes_before();
+    while start < total {
+        let end = (start + 8).min(total);
+        let mut group = tokio::task::JoinSet::new();
+        for i in start..end {
+            let t = target.clone();
+            group.spawn(async move {
+                let p: Value = t
+                    .req(i as u64, reqwest::Method::POST, &t.passes_path())
+                    .json(&json!({"pass": {"primary_fields": [{"key": "points", "value": i.to_string()}]}}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                (
+                    p["id"].as_str().unwrap().to_string(),
+                    p["redeem_code"].as_str().unwrap().to_string(),
+                )
+            });
+        }
+        while let Some(r) = group.join_next().await {
+            made.push(r.unwrap());
+        }
+        start = end;
     }
+    let mut t = std::sync::Arc::try_unwrap(target)
+        .ok()
+        .expect("set-up done");
+    // The workload touches the first 500 (as it always did), whatever the campaign's size.
+    made.truncate(500);
+    t.passes = made;
     t
 }
 
@@ -190,9 +210,32 @@ impl Target {
     }
 }
 
+/// The operations of the mix, by `roll` range (see [`one`]).
+const OPS: [&str; 7] = [
+    "filtered list",
+    "list page 2",
+    "create",
+    "update",
+    "download",
+    "redeem",
+    "reset redeem",
+];
+
+fn op_of(roll: u64) -> usize {
+    match roll {
+        0..30 => 0,
+        30..45 => 1,
+        45..55 => 2,
+        55..70 => 3,
+        70..85 => 4,
+        85..95 => 5,
+        _ => 6,
+    }
+}
+
 #[derive(Default)]
 struct Tally {
-    latencies_us: Mutex<Vec<u64>>,
+    latencies_us: Mutex<Vec<(usize, u64)>>,
     errors: AtomicU64,
     client_errors: AtomicU64,
     /// Every non-2xx status with its count.
@@ -250,6 +293,26 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
     }
     let target = Arc::new(set_up(url, servers.iter().map(|s| s.base.clone()).collect()).await);
     let rss_start: Vec<u64> = servers.iter().map(Server::rss_kib).collect();
+    let pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
+    let rss_max = Arc::new(Mutex::new(rss_start.clone()));
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (rss_max, sampling) = (rss_max.clone(), sampling.clone());
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let started = Instant::now();
+            while sampling.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let now: Vec<u64> = pids.iter().map(|p| rss_of(*p)).collect();
+                let mut max = rss_max.lock().unwrap();
+                for (m, n) in max.iter_mut().zip(&now) {
+                    *m = (*m).max(*n);
+                }
+                samples.push((started.elapsed().as_secs(), now));
+            }
+            samples
+        })
+    };
     let tally = Arc::new(Tally::default());
     let started = Instant::now();
     let total = rate * seconds;
@@ -264,7 +327,7 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
             let at = Instant::now();
             let status = one(&t, n, roll).await;
             let us = at.elapsed().as_micros() as u64;
-            tally.latencies_us.lock().unwrap().push(us);
+            tally.latencies_us.lock().unwrap().push((op_of(roll), us));
             if let Some(s) = status.filter(|s| !(200..300).contains(s)) {
                 *tally.statuses.lock().unwrap().entry(s).or_default() += 1;
             }
@@ -281,12 +344,34 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
     while tasks.join_next().await.is_some() {}
     let elapsed = started.elapsed().as_secs_f64();
     let rss_end: Vec<u64> = servers.iter().map(Server::rss_kib).collect();
-    let mut lat = tally.latencies_us.lock().unwrap().clone();
+    sampling.store(false, Ordering::Relaxed);
+    let samples = sampler.await.unwrap_or_default();
+    let rss_max = rss_max.lock().unwrap().clone();
+    let all = tally.latencies_us.lock().unwrap().clone();
+    let mut lat: Vec<u64> = all.iter().map(|(_, us)| *us).collect();
     lat.sort_unstable();
+    let passes = target
+        .http
+        .get(format!(
+            "{}{}?per_page=1",
+            target.bases[0],
+            target.passes_path()
+        ))
+        .basic_auth(&target.auth.0, Some(&target.auth.1))
+        .send()
+        .await
+        .ok()
+        .and_then(|r| {
+            r.headers()
+                .get("x-total")
+                .and_then(|v| v.to_str().ok().map(String::from))
+        })
+        .unwrap_or_default();
     println!(
         "{label}: {processes} process(es), {} requests in {elapsed:.0} s ({:.0}/s); \
          p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; errors (5xx or failed) {}; 4xx {}; \
-         non-2xx {:?}; RSS start {:?} MiB, end {:?} MiB",
+         non-2xx {:?}; RSS start {:?} MiB, max {:?} MiB, end {:?} MiB; passes in the \
+         campaign at the end: {passes}",
         lat.len(),
         lat.len() as f64 / elapsed,
         percentile(&lat, 0.50),
@@ -296,8 +381,44 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
         tally.client_errors.load(Ordering::Relaxed),
         tally.statuses.lock().unwrap(),
         rss_start.iter().map(|k| k / 1024).collect::<Vec<_>>(),
+        rss_max.iter().map(|k| k / 1024).collect::<Vec<_>>(),
         rss_end.iter().map(|k| k / 1024).collect::<Vec<_>>(),
     );
+    for (i, name) in OPS.iter().enumerate() {
+        let mut l: Vec<u64> = all
+            .iter()
+            .filter(|(op, _)| *op == i)
+            .map(|(_, us)| *us)
+            .collect();
+        l.sort_unstable();
+        println!(
+            "  {name:<14} {:>7} requests  p50 {:>8.1} ms  p99 {:>8.1} ms  max {:>8.1} ms",
+            l.len(),
+            percentile(&l, 0.50),
+            percentile(&l, 0.99),
+            percentile(&l, 1.0),
+        );
+    }
+    // RSS over time, one line per minute (the whole run, every second, when it is short).
+    let step = if samples.len() > 120 { 60 } else { 10 };
+    let line = samples
+        .iter()
+        .filter(|(t, _)| t % step == 0)
+        .map(|(t, r)| format!("{t}s {:?}", r.iter().map(|k| k / 1024).collect::<Vec<_>>()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    println!("  RSS MiB over time: {line}");
+}
+
+/// Resident memory of process `pid` in KiB (`VmRSS`).
+fn rss_of(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {

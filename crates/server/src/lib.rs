@@ -131,6 +131,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
                     "x-next-page",
                     "x-prev-page",
                     "x-offset",
+                    "x-total-exact",
                     "x-ratelimit-limit",
                     "x-ratelimit-remaining",
                     "x-ratelimit-reset",

@@ -1,18 +1,48 @@
-//! Collections (§4): pagination, `q[attr_predicate]` filters and `q[s]` ordering.
+//! Collections (§4): pagination, `q[attr_predicate]` filters and `q[s]` ordering, and
+//! the CSV export of every list (`Accept: text/csv`).
 //!
 //! Each collection declares an allow-list of [`Column`]s mapping API attributes onto SQL
 //! expressions. Only those expressions ever reach the SQL text; every user-supplied value
 //! is bound as a parameter.
+//!
+//! What a page costs does not grow with the collection (README "Lists at scale"):
+//! - the order is always `sort, created_at, id` in one direction, so an index on
+//!   `(scope, sort, created_at, id)` yields any page as a range scan;
+//! - with [`Options::table`] the page's ids are chosen first from the index alone (a deep
+//!   page skips index entries, never table rows) and only those rows are read;
+//! - `X-Total` is a maintained count when the collection has one for the filters
+//!   ([`Options::known_total`]), else a count that stops at [`COUNT_CAP`] matches. Below
+//!   the cap it is exact; at the cap it is a lower bound, said by `X-Total-Exact: false`,
+//!   and `X-Next-Page` then comes from the rows themselves (one row beyond the page is
+//!   read).
 
 use crate::db::{normalize_time, Db};
 use crate::error::{ApiError, ApiResult};
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, RawQuery};
 use axum::http::request::Parts;
-use axum::http::HeaderValue;
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use futures_util::TryStreamExt;
 use passworks_wire::query::{parse_offset, parse_pairs, Direction, ListQuery, Predicate};
 use serde::Serialize;
+use serde_json::Value;
 use sqlx::any::AnyRow;
+use utoipa::ToSchema;
+
+/// A count without a maintained total stops after this many matches (`X-Total` is then a
+/// lower bound and `X-Total-Exact: false` says so).
+pub const COUNT_CAP: i64 = 10_000;
+
+/// Longest `q[search]` accepted, in characters.
+pub const MAX_SEARCH: usize = 200;
+
+/// CSV exports running at once per process; more wait for a turn (each holds one
+/// database connection while it streams).
+const EXPORTS_AT_ONCE: usize = 2;
+
+/// Bytes of CSV gathered before a chunk is handed to the connection.
+const CSV_CHUNK: usize = 32 * 1024;
 
 /// How a filter value is interpreted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,11 +75,15 @@ pub enum Bind {
     Float(f64),
 }
 
-/// The list parameters of a request: the parsed [`ListQuery`] plus `offset`.
+/// The list parameters of a request: the parsed [`ListQuery`] plus `offset`, the free-text
+/// `q[search]` (collections that support it; others ignore it like any unknown attribute)
+/// and whether the client asked for CSV (`Accept: text/csv`).
 #[derive(Debug, Clone, Default)]
 pub struct ListParams {
     pub query: ListQuery,
     pub offset: i64,
+    pub search: Option<String>,
+    pub csv: bool,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ListParams {
@@ -70,17 +104,55 @@ impl<S: Send + Sync> FromRequestParts<S> for ListParams {
                 .map(|(_, v)| v.as_str()),
         )
         .map_err(ApiError::BadRequest)?;
-        Ok(ListParams { query, offset })
+        let search = pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "q[search]")
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        if let Some(s) = &search {
+            if s.chars().count() > MAX_SEARCH {
+                return Err(ApiError::BadRequest(format!(
+                    "q[search] must be at most {MAX_SEARCH} characters"
+                )));
+            }
+        }
+        let csv = parts
+            .headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|m| {
+                let mut it = m.split(';');
+                let ty = it.next().unwrap_or("").trim();
+                let refused = it.any(|p| {
+                    let p = p.trim().replace(' ', "");
+                    p == "q=0" || p == "q=0.0" || p == "q=0.00" || p == "q=0.000"
+                });
+                ty.eq_ignore_ascii_case("text/csv") && !refused
+            });
+        Ok(ListParams {
+            query,
+            offset,
+            search,
+            csv,
+        })
     }
 }
 
 /// Where a page sits in the collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageInfo {
+    /// Items matching the filters; a lower bound when `exact` is false.
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
     pub offset: i64,
+    /// Whether `total` is the exact number of matches.
+    pub exact: bool,
+    /// Whether an item follows this page (read with the page).
+    pub more: bool,
 }
 
 impl PageInfo {
@@ -100,25 +172,113 @@ pub fn window_start(offset: i64, page: i64, per_page: i64) -> ApiResult<i64> {
         .ok_or_else(|| ApiError::BadRequest("page and offset are out of range".into()))
 }
 
-/// A page of items, rendered as a bare JSON array with the `X-` headers of §4.1.
-#[derive(Debug)]
-pub struct Paged<T>(pub Vec<T>, pub PageInfo);
+/// Maps a row to an item (boxed so an export can carry it into its streaming task).
+type RowMap<T> = Box<dyn FnMut(&AnyRow) -> ApiResult<Option<T>> + Send>;
 
-impl<T> Paged<T> {
-    /// The same page with every item converted (records to wire types).
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
-        Paged(self.0.into_iter().map(f).collect(), self.1)
+/// A whole list to stream as CSV: the query without pagination and the row mapping.
+struct Export<T> {
+    db: Db,
+    sql: String,
+    binds: Vec<Bind>,
+    map: RowMap<T>,
+}
+
+enum PagedInner<T> {
+    Page(Vec<T>, PageInfo),
+    Export(Export<T>),
+}
+
+/// A page of items, rendered as a bare JSON array with the `X-` headers of §4.1; or, when
+/// the request asked for `text/csv`, the whole filtered and sorted list as CSV, streamed.
+pub struct Paged<T>(PagedInner<T>);
+
+impl<T> std::fmt::Debug for Paged<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            PagedInner::Page(items, info) => f
+                .debug_struct("Page")
+                .field("items", &items.len())
+                .field("info", info)
+                .finish(),
+            PagedInner::Export(e) => f.debug_struct("Export").field("sql", &e.sql).finish(),
+        }
     }
 }
 
-impl<T: Serialize> IntoResponse for Paged<T> {
+impl<T: Send + 'static> Paged<T> {
+    /// A page of items.
+    pub fn page(items: Vec<T>, info: PageInfo) -> Self {
+        Paged(PagedInner::Page(items, info))
+    }
+
+    /// The same list with every item converted (records to wire types); for an export the
+    /// conversion runs as the rows stream.
+    pub fn map<U: Send + 'static>(self, mut f: impl FnMut(T) -> U + Send + 'static) -> Paged<U> {
+        match self.0 {
+            PagedInner::Page(items, info) => {
+                Paged(PagedInner::Page(items.into_iter().map(f).collect(), info))
+            }
+            PagedInner::Export(e) => {
+                let mut inner = e.map;
+                Paged(PagedInner::Export(Export {
+                    db: e.db,
+                    sql: e.sql,
+                    binds: e.binds,
+                    map: Box::new(move |row| inner(row).map(|o| o.map(&mut f))),
+                }))
+            }
+        }
+    }
+
+    /// The same list with every item converted, leaving out those `f` refuses (an item
+    /// whose context vanished between the query and the conversion).
+    pub fn filter_map<U: Send + 'static>(
+        self,
+        mut f: impl FnMut(T) -> Option<U> + Send + 'static,
+    ) -> Paged<U> {
+        match self.0 {
+            PagedInner::Page(items, info) => Paged(PagedInner::Page(
+                items.into_iter().filter_map(f).collect(),
+                info,
+            )),
+            PagedInner::Export(e) => {
+                let mut inner = e.map;
+                Paged(PagedInner::Export(Export {
+                    db: e.db,
+                    sql: e.sql,
+                    binds: e.binds,
+                    map: Box::new(move |row| Ok(inner(row)?.and_then(&mut f))),
+                }))
+            }
+        }
+    }
+
+    /// The items of a page (`None` for an export).
+    pub fn items(&self) -> Option<&[T]> {
+        match &self.0 {
+            PagedInner::Page(items, _) => Some(items),
+            PagedInner::Export(_) => None,
+        }
+    }
+}
+
+impl<T: Serialize + ToSchema + Send + 'static> IntoResponse for Paged<T> {
     fn into_response(self) -> Response {
-        let Paged(items, info) = self;
+        let (items, info) = match self.0 {
+            PagedInner::Page(items, info) => (items, info),
+            PagedInner::Export(e) => return export_response(e, csv_columns::<T>()),
+        };
         let mut resp = axum::Json(items).into_response();
         let total_pages = info.total_pages();
         // X-Next-Page and X-Prev-Page are left out when there is no such page (§4.1 allows
-        // "omitted or empty"; the PHP SDKs test for presence, so omitted it is).
-        let next = (info.page < total_pages).then(|| info.page + 1);
+        // "omitted or empty"; the PHP SDKs test for presence, so omitted it is). Under a
+        // capped count the rows say whether there is a next page.
+        let has_next = if info.exact {
+            info.page < total_pages
+        } else {
+            info.more
+        };
+        let next = has_next.then(|| info.page + 1);
         let prev = (info.page > 1).then(|| info.page - 1);
         let start = window_start(info.offset, info.page, info.per_page).unwrap_or(info.offset);
         let h = resp.headers_mut();
@@ -135,8 +295,145 @@ impl<T: Serialize> IntoResponse for Paged<T> {
                 h.insert(name, HeaderValue::from(value));
             }
         }
+        if !info.exact {
+            h.insert("x-total-exact", HeaderValue::from_static("false"));
+        }
         resp
     }
+}
+
+/// The CSV columns of `T`: the attributes of its JSON schema, `id` first.
+pub fn csv_columns<T: ToSchema>() -> Vec<String> {
+    use utoipa::openapi::schema::Schema;
+    use utoipa::openapi::RefOr;
+    fn collect(schema: &RefOr<Schema>, out: &mut Vec<String>) {
+        match schema {
+            RefOr::T(Schema::Object(o)) => {
+                for k in o.properties.keys() {
+                    if !out.contains(k) {
+                        out.push(k.clone());
+                    }
+                }
+            }
+            RefOr::T(Schema::AllOf(a)) => a.items.iter().for_each(|s| collect(s, out)),
+            _ => {}
+        }
+    }
+    let mut columns = Vec::new();
+    collect(&T::schema(), &mut columns);
+    if let Some(i) = columns.iter().position(|c| c == "id") {
+        let id = columns.remove(i);
+        columns.insert(0, id);
+    }
+    columns
+}
+
+/// One CSV cell of a JSON value: text as is, numbers and booleans in JSON spelling, null
+/// empty, arrays and objects as compact JSON.
+pub fn csv_cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Appends one CSV record (RFC 4180: a cell holding a comma, quote, CR or LF is quoted,
+/// quotes doubled; records end with CRLF).
+pub fn csv_record<'a>(out: &mut String, cells: impl IntoIterator<Item = &'a str>) {
+    for (i, cell) in cells.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if cell.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&cell.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(cell);
+        }
+    }
+    out.push_str("\r\n");
+}
+
+/// Turns an export into a streamed `text/csv` response. A task runs the query and feeds
+/// rows through a small channel, so memory stays at a few chunks whatever the list's size
+/// and a client that stops reading stops the query; a database error ends the body
+/// abruptly (the client sees a broken transfer, never a truncated file that looks whole).
+fn export_response<T: Serialize + Send + 'static>(e: Export<T>, columns: Vec<String>) -> Response {
+    static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(EXPORTS_AT_ONCE);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let Ok(_turn) = TURNS.acquire().await else {
+            return;
+        };
+        let mut buf = String::with_capacity(CSV_CHUNK + 4096);
+        csv_record(&mut buf, columns.iter().map(String::as_str));
+        let Export {
+            db,
+            sql,
+            binds,
+            mut map,
+        } = e;
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Int(i) => q.bind(*i),
+                Bind::Float(f) => q.bind(*f),
+            };
+        }
+        let mut rows = q.fetch(&db.pool);
+        let failed = loop {
+            let row = match rows.try_next().await {
+                Ok(Some(row)) => row,
+                Ok(None) => break None,
+                Err(e) => break Some(e.to_string()),
+            };
+            let item = match map(&row) {
+                Ok(Some(item)) => item,
+                Ok(None) => continue,
+                Err(e) => break Some(format!("{e:?}")),
+            };
+            let value = serde_json::to_value(&item).unwrap_or(Value::Null);
+            let cells: Vec<String> = columns.iter().map(|c| csv_cell(value.get(c))).collect();
+            csv_record(&mut buf, cells.iter().map(String::as_str));
+            if buf.len() >= CSV_CHUNK {
+                let chunk = Bytes::from(std::mem::take(&mut buf));
+                if tx.send(Ok(chunk)).await.is_err() {
+                    return; // the client went away
+                }
+            }
+        };
+        drop(rows);
+        match failed {
+            None => {
+                if !buf.is_empty() {
+                    let _ = tx.send(Ok(Bytes::from(buf))).await;
+                }
+            }
+            Some(message) => {
+                tracing::error!(%message, "CSV export failed");
+                let _ = tx.send(Err(std::io::Error::other(message))).await;
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"export.csv\"",
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 /// A collection query: `SELECT {select} FROM {from} WHERE {scope} [AND filters] ORDER BY …`.
@@ -156,6 +453,31 @@ pub struct Listing<'a> {
     pub unique: &'a str,
 }
 
+/// A filter as applied: its column, predicate and bound value (for [`Options::known_total`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Applied<'a> {
+    pub attr: &'static str,
+    pub predicate: Predicate,
+    pub value: &'a Bind,
+}
+
+/// What a collection adds to the plain [`Listing`].
+#[derive(Default)]
+pub struct Options {
+    /// The table holding `unique`, when `from` is that table or a join ending in it: the
+    /// page's `unique` values are then selected first (from an index on the order, without
+    /// reading rows) and only the page's rows are read from this table.
+    pub table: Option<&'static str>,
+    /// Further conditions (SQL with `?` for each of its binds, in order).
+    pub conditions: Vec<(String, Vec<Bind>)>,
+    /// A query answering the exact number of matches for these filters from a maintained
+    /// counter (bound with the scope's binds), or `None` to count.
+    pub known_total: Option<KnownTotal>,
+}
+
+/// Chooses the counter query answering a list's total for the filters as applied.
+pub type KnownTotal = fn(&[Applied<'_>]) -> Option<&'static str>;
+
 fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -165,6 +487,11 @@ fn escape_like(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// `%s%` for a `LIKE … ESCAPE '\'` that finds `s` anywhere.
+pub fn like_anywhere(s: &str) -> String {
+    format!("%{}%", escape_like(s))
 }
 
 fn convert(column: &Column, predicate: Predicate, raw: &str) -> ApiResult<Option<Bind>> {
@@ -208,28 +535,90 @@ fn convert(column: &Column, predicate: Predicate, raw: &str) -> ApiResult<Option
     })
 }
 
+/// The WHERE clause, its binds, the ORDER BY and the filters as applied.
+struct Plan {
+    where_sql: String,
+    binds: Vec<Bind>,
+    order: String,
+    total_sql: Option<&'static str>,
+}
+
+fn bind_query<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    binds: &[Bind],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for b in binds {
+        q = match b {
+            Bind::Text(s) => q.bind(s.clone()),
+            Bind::Int(i) => q.bind(*i),
+            Bind::Float(f) => q.bind(*f),
+        };
+    }
+    q
+}
+
 impl Listing<'_> {
-    /// Runs the count and page queries and maps each row to an item of the page.
+    /// Runs the count and page queries and maps each row to an item of the page; for a CSV
+    /// request, prepares the export instead (nothing runs until the response streams).
     pub async fn page<T, E>(
         self,
         db: &Db,
         params: &ListParams,
-        map: impl FnMut(&AnyRow) -> Result<T, E>,
+        map: impl FnMut(&AnyRow) -> Result<T, E> + Send + 'static,
     ) -> ApiResult<Paged<T>>
     where
+        T: Send + 'static,
+        E: 'static,
         ApiError: From<E>,
     {
-        let (rows, info) = self.fetch(db, params).await?;
+        self.page_with(db, params, Options::default(), map).await
+    }
+
+    /// [`Listing::page`] with a collection's [`Options`].
+    pub async fn page_with<T, E>(
+        self,
+        db: &Db,
+        params: &ListParams,
+        options: Options,
+        mut map: impl FnMut(&AnyRow) -> Result<T, E> + Send + 'static,
+    ) -> ApiResult<Paged<T>>
+    where
+        T: Send + 'static,
+        E: 'static,
+        ApiError: From<E>,
+    {
+        if params.csv {
+            let plan = self.plan(params, &options)?;
+            let sql = format!(
+                "SELECT {} FROM {} WHERE {} ORDER BY {}",
+                self.select, self.from, plan.where_sql, plan.order
+            );
+            return Ok(Paged(PagedInner::Export(Export {
+                db: db.clone(),
+                sql,
+                binds: plan.binds,
+                map: Box::new(move |row| map(row).map(Some).map_err(ApiError::from)),
+            })));
+        }
+        let (rows, info) = self.fetch_with(db, params, &options).await?;
         let items = rows.iter().map(map).collect::<Result<Vec<_>, E>>()?;
-        Ok(Paged(items, info))
+        Ok(Paged::page(items, info))
     }
 
     /// Runs the count and page queries.
-    // Long because it builds the WHERE clause (one arm per predicate), the ORDER BY and
-    // both queries in one place, so the allow-list check is visibly done before any SQL.
     pub async fn fetch(self, db: &Db, params: &ListParams) -> ApiResult<(Vec<AnyRow>, PageInfo)> {
+        self.fetch_with(db, params, &Options::default()).await
+    }
+
+    /// Builds the WHERE clause (allow-listed columns only, values bound) and the ORDER BY:
+    /// the sort column, then `default_order`, then `unique`, all in one direction.
+    // Long because it builds the WHERE clause (one arm per predicate), the collection's own
+    // conditions and the ORDER BY in one place, so the allow-list check is visibly done
+    // before any SQL.
+    fn plan(&self, params: &ListParams, options: &Options) -> ApiResult<Plan> {
         let mut binds = self.scope_binds.clone();
         let mut conditions = vec![format!("({})", self.scope)];
+        let mut applied_at = Vec::new();
         for f in &params.query.filters {
             let Some(column) = self.columns.iter().find(|c| c.attr == f.attribute) else {
                 continue; // unknown attributes are ignored (§4.2)
@@ -238,6 +627,7 @@ impl Listing<'_> {
                 continue;
             };
             binds.push(bind);
+            applied_at.push((column.attr, f.predicate, binds.len() - 1));
             let n = binds.len();
             let cond = match f.predicate {
                 Predicate::Eq => format!("{} = ${n}", column.sql),
@@ -251,61 +641,153 @@ impl Listing<'_> {
             };
             conditions.push(cond);
         }
-        let where_sql = conditions.join(" AND ");
-
-        let order = match &params.query.sort {
-            Some((attr, dir)) => match self.columns.iter().find(|c| c.attr == attr) {
-                Some(c) => format!(
-                    "{} {}",
-                    c.sql,
-                    if *dir == Direction::Desc {
-                        "DESC"
-                    } else {
-                        "ASC"
-                    }
-                ),
-                None => format!("{} ASC", self.default_order),
-            },
-            None => format!("{} ASC", self.default_order),
+        let applied: Vec<Applied<'_>> = applied_at
+            .iter()
+            .map(|(attr, predicate, i)| Applied {
+                attr,
+                predicate: *predicate,
+                value: &binds[*i],
+            })
+            .collect();
+        let total_sql = match options.known_total {
+            Some(f) if options.conditions.is_empty() => f(&applied),
+            _ => None,
         };
-
-        let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {}", self.from, where_sql);
-        let mut count_q = sqlx::query_scalar::<_, i64>(&count_sql);
-        for b in &binds {
-            count_q = bind_scalar(count_q, b);
+        drop(applied);
+        for (sql, extra) in &options.conditions {
+            let mut out = String::with_capacity(sql.len() + 8);
+            let mut extra = extra.iter();
+            for c in sql.chars() {
+                if c == '?' {
+                    let b = extra.next().ok_or_else(|| {
+                        ApiError::Internal(anyhow::anyhow!("a list condition lacks a value"))
+                    })?;
+                    binds.push(b.clone());
+                    out.push_str(&format!("${}", binds.len()));
+                } else {
+                    out.push(c);
+                }
+            }
+            conditions.push(format!("({out})"));
         }
-        let total = count_q.fetch_one(&db.pool).await?;
+        let (sort, dir) = match &params.query.sort {
+            Some((attr, dir)) => match self.columns.iter().find(|c| c.attr == attr) {
+                Some(c) => (c.sql, *dir),
+                None => (self.default_order, Direction::Asc),
+            },
+            None => (self.default_order, Direction::Asc),
+        };
+        let dir = if dir == Direction::Desc {
+            "DESC"
+        } else {
+            "ASC"
+        };
+        let mut keys = vec![sort];
+        for k in [self.default_order, self.unique] {
+            if !keys.contains(&k) && !keys.contains(&self.unique) {
+                keys.push(k);
+            }
+        }
+        let order = keys
+            .iter()
+            .map(|k| format!("{k} {dir}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok(Plan {
+            where_sql: conditions.join(" AND "),
+            binds,
+            order,
+            total_sql,
+        })
+    }
 
+    /// Runs the count and page queries with the collection's options.
+    // Long because the page query (plain, or ids first) and the count (maintained, or
+    // capped) are chosen together: the capped count's limit depends on the page's window.
+    pub async fn fetch_with(
+        self,
+        db: &Db,
+        params: &ListParams,
+        options: &Options,
+    ) -> ApiResult<(Vec<AnyRow>, PageInfo)> {
+        let plan = self.plan(params, options)?;
         let per_page = params.query.per_page as i64;
         let page = params.query.page as i64;
         let start = window_start(params.offset, page, per_page)?;
-        let n = binds.len();
-        let page_sql = format!(
-            "SELECT {} FROM {} WHERE {} ORDER BY {}, {} ASC LIMIT ${} OFFSET ${}",
-            self.select,
-            self.from,
-            where_sql,
-            order,
-            self.unique,
-            n + 1,
-            n + 2
-        );
-        let mut q = sqlx::query(&page_sql);
-        for b in &binds {
-            q = match b {
-                Bind::Text(s) => q.bind(s.clone()),
-                Bind::Int(i) => q.bind(*i),
-                Bind::Float(f) => q.bind(*f),
-            };
-        }
-        let rows = q.bind(per_page).bind(start).fetch_all(&db.pool).await?;
+        let n = plan.binds.len();
+
+        let page_sql = match options.table {
+            Some(table) => format!(
+                "SELECT {select} FROM {table} WHERE {unique} IN (SELECT {unique} FROM {from} \
+                 WHERE {where_sql} ORDER BY {order} LIMIT ${l} OFFSET ${o}) ORDER BY {order}",
+                select = self.select,
+                unique = self.unique,
+                from = self.from,
+                where_sql = plan.where_sql,
+                order = plan.order,
+                l = n + 1,
+                o = n + 2,
+            ),
+            None => format!(
+                "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ${} OFFSET ${}",
+                self.select,
+                self.from,
+                plan.where_sql,
+                plan.order,
+                n + 1,
+                n + 2
+            ),
+        };
+        let mut rows = bind_query(sqlx::query(&page_sql), &plan.binds)
+            .bind(per_page + 1)
+            .bind(start)
+            .fetch_all(&db.pool)
+            .await?;
+        let more = rows.len() as i64 > per_page;
+        rows.truncate(per_page as usize);
+
+        let (total, exact) = match plan.total_sql {
+            Some(sql) => {
+                let mut q = sqlx::query_scalar::<_, i64>(sql);
+                for b in &self.scope_binds {
+                    q = bind_scalar(q, b);
+                }
+                (q.fetch_one(&db.pool).await?, true)
+            }
+            None => {
+                // Stops after the cap, or after the window when that is further: a deep
+                // page costs what reaching it costs anyway.
+                let cap = COUNT_CAP
+                    .max(start.saturating_add(per_page))
+                    .saturating_add(1);
+                let count_sql = format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 AS one FROM {} WHERE {} LIMIT ${}) counted",
+                    self.from,
+                    plan.where_sql,
+                    n + 1
+                );
+                let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
+                for b in &plan.binds {
+                    q = bind_scalar(q, b);
+                }
+                let counted = q.bind(cap).fetch_one(&db.pool).await?;
+                if counted < cap {
+                    (counted, true)
+                } else {
+                    (counted - 1, false)
+                }
+            }
+        };
+        let seen = start + rows.len() as i64 + more as i64;
         Ok((
             rows,
             PageInfo {
-                total,
+                total: if exact { total } else { total.max(seen) },
                 page,
                 per_page,
                 offset: params.offset,
+                exact,
+                more,
             },
         ))
     }
@@ -333,6 +815,8 @@ mod tests {
             page: 1,
             per_page: 25,
             offset: 0,
+            exact: true,
+            more: true,
         };
         assert_eq!(p.total_pages(), 3);
         let empty = PageInfo { total: 0, ..p };

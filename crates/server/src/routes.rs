@@ -506,7 +506,10 @@ pub fn status_text(status: u16) -> &'static str {
 
 /// The pagination headers of a list response (§4.1).
 pub const PAGE_HEADERS: &[(&str, &str)] = &[
-    ("X-Total", "Items matching the filters."),
+    (
+        "X-Total",
+        "Items matching the filters (exact unless X-Total-Exact says otherwise).",
+    ),
     ("X-Total-Pages", "Number of pages."),
     ("X-Page", "This page."),
     ("X-Per-Page", "Effective page size."),
@@ -519,10 +522,35 @@ pub const PAGE_HEADERS: &[(&str, &str)] = &[
         "The previous page number; absent when there is no such page (on page 1).",
     ),
     ("X-Offset", "Offset of the first item of this page."),
+    (
+        "X-Total-Exact",
+        "Sent (as `false`) only when X-Total is a lower bound: the filters have no maintained \
+         count and more than 10,000 items match. X-Next-Page is exact either way.",
+    ),
 ];
+
+/// What the `text/csv` answer of every list is (list.rs, README "CSV export").
+pub const CSV_EXPORT: &str = "Sent for `Accept: text/csv`: the whole list (every page) \
+    with the request's filters and order, streamed; a header row naming the item's \
+    attributes (`id` first), then one row per item. Text as is, numbers and booleans as \
+    in JSON, null empty, arrays and objects as compact JSON; cells holding a comma, quote \
+    or line break are quoted (RFC 4180). No pagination headers.";
+
+/// `q[search]`: the free-text pass search (model/search.rs, README "Pass search").
+pub const SEARCH_PARAM: QueryParam = QueryParam {
+    name: "q[search]",
+    kind: ParamKind::String,
+    description: "Free-text search (at most 200 characters): split at white space, a \
+        pass matches when every word occurs, case-insensitively, inside its serial number, \
+        redeem code, a field value, or a string in its user_info or metadata. Combines \
+        with the other q[...] filters, the order and pagination.",
+};
 
 /// The schema of a pagination header: an integer (page numbers start at 1).
 fn page_header_schema(name: &str) -> RefOr<Schema> {
+    if name == "X-Total-Exact" {
+        return string_schema().enum_values(Some(["false"])).into();
+    }
     let least = if matches!(name, "X-Next-Page" | "X-Prev-Page" | "X-Page") {
         1
     } else {
@@ -813,6 +841,12 @@ impl Operation {
                         "application/json",
                         ContentBuilder::new()
                             .schema(Some(ArrayBuilder::new().items(schema.reference())))
+                            .build(),
+                    )
+                    .content(
+                        "text/csv",
+                        ContentBuilder::new()
+                            .schema(Some(string_schema().description(Some(CSV_EXPORT))))
                             .build(),
                     );
                 for (name, description) in PAGE_HEADERS {

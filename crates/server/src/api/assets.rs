@@ -123,7 +123,7 @@ async fn list(
 ) -> ApiResult<Paged<wire::Asset>> {
     Ok(assets::list(&state.db, &account.id, &params)
         .await?
-        .map(|a| to_wire(&state, &a)))
+        .map(move |a| to_wire(&state, &a)))
 }
 
 async fn show(

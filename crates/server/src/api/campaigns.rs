@@ -174,7 +174,7 @@ async fn list(
 ) -> ApiResult<Paged<wire::Campaign>> {
     Ok(campaigns::list(&state.db, &account.id, t, &params)
         .await?
-        .map(|c| campaign_to_wire(&state, &c, &account.name)))
+        .map(move |c| campaign_to_wire(&state, &c, &account.name)))
 }
 
 async fn show(

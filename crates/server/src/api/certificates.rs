@@ -122,7 +122,7 @@ async fn list(
 ) -> ApiResult<Paged<wire::Certificate>> {
     Ok(certificates::list(&state.db, &account.id, &params)
         .await?
-        .map(|c| to_wire(&account, &c)))
+        .map(move |c| to_wire(&account, &c)))
 }
 
 async fn show(

@@ -16,6 +16,7 @@ pub mod organizations;
 pub mod passes;
 pub mod ping;
 pub mod remote_forms;
+pub mod search;
 pub mod templates;
 
 /// Every `/v2` route with its documentation, in the order of the document's tags.
@@ -34,6 +35,7 @@ pub fn routes() -> crate::routes::Routes {
         .merge(crate::pages::api_router())
         .merge(campaigns::router())
         .merge(passes::router())
+        .merge(search::router())
 }
 
 /// All `/v2` routes (without the authentication middleware, added by [`crate::app`]).

@@ -38,7 +38,9 @@ pub fn router() -> Routes {
             .get(
                 &base,
                 list,
-                doc("List passes").list::<wire::Pass>(crate::model::passes::LIST_COLUMNS),
+                doc("List passes")
+                    .list::<wire::Pass>(crate::model::passes::LIST_COLUMNS)
+                    .query(&[crate::routes::SEARCH_PARAM]),
             )
             .post(
                 &base,
@@ -103,7 +105,7 @@ async fn list(
     let c = scope.campaign;
     Ok(passes::list(&state.db, &c.id, &params)
         .await?
-        .map(|p| pass_to_wire(&state, &c, &p)))
+        .map(move |p| pass_to_wire(&state, &c, &p)))
 }
 
 async fn create(

@@ -27,6 +27,7 @@ pub mod pushes;
 pub mod queue;
 pub mod rate_limits;
 pub mod redeems;
+pub mod search;
 pub mod settings;
 pub mod templates;
 pub mod values;

@@ -5,7 +5,7 @@
 
 use crate::db::{get_bool, get_json, new_id, now, random_token, Db, Tx};
 use crate::error::{ApiError, ApiResult, Errors};
-use crate::list::{col, Bind, Column, Kind, ListParams, Listing, Paged};
+use crate::list::{col, Applied, Bind, Column, Kind, ListParams, Listing, Options, Paged};
 use crate::model::campaigns::CampaignRecord;
 use crate::model::expiry::set_pass_expiry;
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
@@ -16,6 +16,7 @@ use crate::model::values::{
 };
 use passworks_wire as wire;
 use passworks_wire::apple::AppleOptions;
+use passworks_wire::query::Predicate;
 use passworks_wire::rules::barcode_encodable;
 use passworks_wire::{AssetType, Beacon, CampaignState, CodeType, Field, FieldInput, Location};
 use serde::{Deserialize, Serialize};
@@ -856,19 +857,57 @@ pub const LIST_COLUMNS: &[Column] = &[
     col("last_fetched_at", "last_fetched_at", Kind::Time),
 ];
 
-/// One page of a campaign's passes.
+/// One page of a campaign's passes, or all of them as CSV, with `q[search]` applied
+/// ([`crate::model::search`]). `X-Total` comes from the campaign's maintained counters when
+/// the list is unfiltered or filtered by `voided` only ([`campaign_total`]).
 pub async fn list(db: &Db, campaign_id: &str, params: &ListParams) -> ApiResult<Paged<PassRecord>> {
+    let search = params
+        .search
+        .as_deref()
+        .map(|text| crate::model::search::plan(db.dialect, text));
+    let scope = crate::model::search::scope(search.as_ref(), "campaign_id");
+    let (from, conditions) = match search {
+        Some(plan) => (plan.from, plan.conditions),
+        None => ("passes", Vec::new()),
+    };
     Listing {
         select: PASS_COLUMNS,
-        from: "passes",
-        scope: "campaign_id = $1",
+        from,
+        scope: &scope,
         scope_binds: vec![Bind::Text(campaign_id.to_string())],
         columns: LIST_COLUMNS,
         default_order: "created_at",
         unique: "id",
     }
-    .page(db, params, pass_from_row)
+    .page_with(
+        db,
+        params,
+        Options {
+            table: Some("passes"),
+            conditions,
+            known_total: Some(campaign_total),
+        },
+        pass_from_row,
+    )
     .await
+}
+
+/// The exact number of a campaign's passes from its counters: `passes_count` (kept by
+/// the store functions) and `voided_count` (kept by triggers, migration 0070).
+fn campaign_total(applied: &[Applied<'_>]) -> Option<&'static str> {
+    match applied {
+        [] => Some("SELECT passes_count FROM campaigns WHERE id = $1"),
+        [Applied {
+            attr: "voided",
+            predicate: Predicate::Eq,
+            value: Bind::Int(v),
+        }] => Some(if *v != 0 {
+            "SELECT voided_count FROM campaigns WHERE id = $1"
+        } else {
+            "SELECT passes_count - voided_count FROM campaigns WHERE id = $1"
+        }),
+        _ => None,
+    }
 }
 
 /// Redeems a pass (§9): 412 when voided; otherwise records the redeem, increments the

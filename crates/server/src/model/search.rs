@@ -1,0 +1,230 @@
+//! Pass search (`q[search]`): the conditions that find passes by their searchable text,
+//! for one campaign's pass list and across an account's campaigns.
+//!
+//! The text lives in `pass_search` (one row per pass: serial number, redeem code, every
+//! field value and every string in `user_info` and `metadata`, one per line). Triggers on
+//! `passes` (migration 0071) write it, so every path that writes a pass keeps it current.
+//!
+//! Semantics (README "Pass search"): the query is split at white space into words; a pass
+//! matches when every word occurs, case-insensitively, inside its searchable text. Words of
+//! three or more characters are looked up in a trigram index (SQLite FTS5 `trigram`,
+//! PostgreSQL `pg_trgm`); shorter words are checked on the candidates (or, when the query
+//! has only short words, on the scope's passes in list order until the page is full).
+
+use crate::db::{Db, Dialect};
+use crate::error::ApiResult;
+use crate::list::{like_anywhere, Bind, ListParams, Listing, Options, Paged};
+use crate::model::campaigns::{campaign_from_row, CampaignRecord, CAMPAIGN_COLUMNS};
+use crate::model::passes::{pass_from_row, PassRecord, LIST_COLUMNS, PASS_COLUMNS};
+use std::collections::HashMap;
+
+/// Words of at least this many characters are found through the trigram index.
+pub const INDEXED_WORD: usize = 3;
+
+/// At most this many words of a query are used (the query is at most
+/// [`crate::list::MAX_SEARCH`] characters anyway).
+const MAX_WORDS: usize = 16;
+
+/// SQLite: the FTS5 matches drive the join (fixed by CROSS JOIN), so a selective word costs
+/// its matches, not the campaign's size.
+const SQLITE_MATCH_FROM: &str = "pass_search_fts CROSS JOIN pass_search \
+    ON pass_search.n = pass_search_fts.rowid CROSS JOIN passes ON passes.id = pass_search.pass_id";
+
+/// The FROM and conditions that restrict a pass list to the passes matching `text`.
+pub struct SearchPlan {
+    pub from: &'static str,
+    pub conditions: Vec<(String, Vec<Bind>)>,
+    /// Whether the index matches drive the query: the list's scope must then not be used
+    /// as an index constraint on `passes` (SQLite would otherwise walk the campaign's
+    /// index for every match instead of looking each pass up by id), see [`scope`].
+    pub driven: bool,
+}
+
+/// The scope condition `column = $1` for a plan: `+column = $1` (not indexable) when the
+/// matches drive the query.
+pub fn scope(plan: Option<&SearchPlan>, column: &'static str) -> String {
+    match plan {
+        Some(p) if p.driven => format!("+{column} = $1"),
+        _ => format!("{column} = $1"),
+    }
+}
+
+/// The words of a query: split at white space, duplicates dropped.
+pub fn words(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in text.split_whitespace() {
+        let w = w.to_string();
+        if !out.iter().any(|o| o.to_lowercase() == w.to_lowercase()) {
+            out.push(w);
+        }
+        if out.len() == MAX_WORDS {
+            break;
+        }
+    }
+    out
+}
+
+/// An FTS5 string literal (a phrase: with the trigram tokenizer, a substring).
+fn fts_phrase(word: &str) -> String {
+    format!("\"{}\"", word.replace('"', "\"\""))
+}
+
+/// Plans the search of `text` over `passes` on `dialect`.
+pub fn plan(dialect: Dialect, text: &str) -> SearchPlan {
+    let words = words(text);
+    let (long, short): (Vec<&String>, Vec<&String>) = words
+        .iter()
+        .partition(|w| w.chars().count() >= INDEXED_WORD);
+    let like = |w: &String| Bind::Text(like_anywhere(w));
+    let mut conditions = Vec::new();
+    match dialect {
+        Dialect::Sqlite if !long.is_empty() => {
+            let expr = long
+                .iter()
+                .map(|w| fts_phrase(w))
+                .collect::<Vec<_>>()
+                .join(" ");
+            conditions.push((
+                "pass_search_fts MATCH ?".to_string(),
+                vec![Bind::Text(expr)],
+            ));
+            for w in &short {
+                conditions.push((
+                    "pass_search.body LIKE ? ESCAPE '\\'".to_string(),
+                    vec![like(w)],
+                ));
+            }
+            return SearchPlan {
+                from: SQLITE_MATCH_FROM,
+                conditions,
+                driven: true,
+            };
+        }
+        Dialect::Postgres if !long.is_empty() => {
+            let sql = std::iter::repeat_n("body ILIKE ?", words.len())
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            conditions.push((
+                format!("passes.id IN (SELECT pass_id FROM pass_search WHERE {sql})"),
+                words.iter().map(like).collect(),
+            ));
+        }
+        _ => {
+            // Only short words: no index can help; the list walks the scope in its order
+            // and stops when the page (and the capped count) is full.
+            let op = if dialect == Dialect::Postgres {
+                "ILIKE"
+            } else {
+                "LIKE"
+            };
+            let sql = std::iter::repeat_n(format!("s.body {op} ? ESCAPE '\\'"), short.len())
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            conditions.push((
+                format!(
+                    "EXISTS (SELECT 1 FROM pass_search s WHERE s.pass_id = passes.id AND {sql})"
+                ),
+                short.iter().map(|w| like(w)).collect(),
+            ));
+        }
+    }
+    SearchPlan {
+        from: "passes",
+        conditions,
+        driven: false,
+    }
+}
+
+/// The passes of every campaign of `account_id` matching `params.search` (the caller makes
+/// sure there is one), filtered, sorted and paged like a campaign's pass list.
+pub async fn account_passes(
+    db: &Db,
+    account_id: &str,
+    params: &ListParams,
+) -> ApiResult<Paged<PassRecord>> {
+    let plan = plan(db.dialect, params.search.as_deref().unwrap_or(""));
+    let scope = scope(Some(&plan), "passes.account_id");
+    Listing {
+        select: PASS_COLUMNS,
+        from: plan.from,
+        scope: &scope,
+        scope_binds: vec![Bind::Text(account_id.to_string())],
+        columns: LIST_COLUMNS,
+        default_order: "created_at",
+        unique: "id",
+    }
+    .page_with(
+        db,
+        params,
+        Options {
+            table: Some("passes"),
+            conditions: plan.conditions,
+            known_total: None,
+        },
+        pass_from_row,
+    )
+    .await
+}
+
+/// The campaigns of `account_id` by id: those named in `ids`, or all of them (`None`).
+pub async fn campaigns_by_id(
+    db: &Db,
+    account_id: &str,
+    ids: Option<&[String]>,
+) -> Result<HashMap<String, CampaignRecord>, sqlx::Error> {
+    let rows = match ids {
+        Some([]) => Vec::new(),
+        Some(ids) => {
+            let marks = (0..ids.len())
+                .map(|i| format!("${}", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE account_id = $1 AND id IN ({marks})"
+            );
+            let mut q = sqlx::query(&sql).bind(account_id);
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(&db.pool).await?
+        }
+        None => {
+            let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE account_id = $1");
+            sqlx::query(&sql)
+                .bind(account_id)
+                .fetch_all(&db.pool)
+                .await?
+        }
+    };
+    rows.iter()
+        .map(|r| campaign_from_row(r).map(|c| (c.id.clone(), c)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_at_white_space_without_duplicates() {
+        assert_eq!(words("  Anna  anna\tSMITH "), vec!["Anna", "SMITH"]);
+        assert_eq!(words(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn fts_phrases_escape_quotes() {
+        assert_eq!(fts_phrase("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn short_words_are_not_looked_up_in_the_index() {
+        let p = plan(Dialect::Sqlite, "ab");
+        assert_eq!(p.from, "passes");
+        assert!(p.conditions[0].0.starts_with("EXISTS"));
+        let p = plan(Dialect::Sqlite, "ab anna");
+        assert_eq!(p.from, SQLITE_MATCH_FROM);
+        assert_eq!(p.conditions.len(), 2);
+        let p = plan(Dialect::Postgres, "ab anna");
+        assert_eq!(p.conditions[0].1.len(), 2);
+    }
+}

@@ -1,7 +1,8 @@
 //! Image slot picker: a radio group of thumbnails of the assets of one type.
 
 use leptos::prelude::*;
-use passworks_wire::{Asset, AssetType};
+use passworks_wire::rules::image_size_warning;
+use passworks_wire::{Asset, AssetType, PassType};
 
 use crate::components::AuthImg;
 
@@ -28,6 +29,9 @@ pub fn AssetPicker(
     /// Text of the empty choice ("None" unless given; "Campaign's" for pass overrides).
     #[prop(optional, into)]
     none_label: Option<String>,
+    /// The style the image is for (the strip's size depends on it); `None`: any.
+    #[prop(optional, into)]
+    style: Option<PassType>,
 ) -> impl IntoView {
     let none_label = none_label.unwrap_or_else(|| "None".into());
     let slot = kind;
@@ -58,8 +62,13 @@ pub fn AssetPicker(
                         .map(|a| {
                             let id = a.id.clone();
                             let id2 = a.id.clone();
+                            let small = image_size_warning(style, slot, a.width, a.height);
+                            let title = match &small {
+                                Some(w) => format!("{}×{}: {w}", a.width, a.height),
+                                None => format!("{}×{}", a.width, a.height),
+                            };
                             view! {
-                                <label class="thumb" title=format!("{}×{}", a.width, a.height)>
+                                <label class="thumb" title=title>
                                     <input
                                         type="radio"
                                         name=name.clone()
@@ -68,12 +77,22 @@ pub fn AssetPicker(
                                         on:change=move |_| on_change.run(id2.clone())
                                     />
                                     <AuthImg src=a.asset_url.clone() alt=format!("{} {}×{}", slot_label(slot), a.width, a.height)/>
+                                    {small.is_some().then(|| view! { <span class="thumb-warning" aria-hidden="true">"!"</span> })}
                                 </label>
                             }
                         })
                         .collect_view()
                 }}
             </div>
+            {move || {
+                let chosen = value.get();
+                assets
+                    .get()
+                    .into_iter()
+                    .find(|a| a.id == chosen && a.asset_type == slot)
+                    .and_then(|a| image_size_warning(style, slot, a.width, a.height))
+                    .map(|w| view! { <p class="hint image-warning">{w}</p> })
+            }}
             {move || error.get().map(|e| view! { <p class="field-error" id=err_id.clone()>{e}</p> })}
         </fieldset>
     }

@@ -64,8 +64,16 @@ pub fn AssetsPage() -> impl IntoView {
             progress.set(None);
             match r {
                 Ok(a) => {
+                    let warning = passworks_wire::rules::image_size_warning(
+                        None,
+                        a.asset_type,
+                        a.width,
+                        a.height,
+                    )
+                    .map(|w| format!(" {w}"))
+                    .unwrap_or_default();
                     flash.set(Some(Ok(format!(
-                        "Uploaded {name} as {} ({}×{}).",
+                        "Uploaded {name} as {} ({}×{}).{warning}",
                         a.asset_type, a.width, a.height
                     ))));
                     refresh.update(|n| *n += 1);
@@ -102,6 +110,8 @@ pub fn AssetsPage() -> impl IntoView {
                                 <li class="card">
                                     <AuthImg src=a.asset_url.clone() alt=format!("{} image {}×{}", a.asset_type, a.width, a.height)/>
                                     <div><Pill text=a.asset_type.as_str()/>" "{format!("{}×{}", a.width, a.height)}</div>
+                                    {passworks_wire::rules::image_size_warning(None, a.asset_type, a.width, a.height)
+                                        .map(|w| view! { <div class="hint image-warning">{w}</div> })}
                                     <div class="hint">{fmt_datetime(&a.created_at)}</div>
                                     <div class="actions" style="margin:0">
                                         <CopyButton text=a.id.clone() label="Copy id"/>

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::imageops::{self, FilterType};
 use image::{DynamicImage, ImageEncoder, RgbaImage};
-use passworks_wire::{AssetType, PassType};
+use passworks_wire::{rules, AssetType, PassType};
 use sha1::{Digest, Sha1};
 
 /// Largest accepted source dimension (pixels) of an uploaded image.
@@ -39,29 +39,23 @@ pub enum ImageError {
     BadScale(u8),
 }
 
-/// Apple's layout box for a slot, in points (width, height).
-///
-/// icon 29×29, logo ≤160×50, strip 375×123 (375×98 on event tickets), thumbnail 90×90,
-/// background 180×220, footer 286×15. `style` only matters for the strip.
+/// Apple's layout box for a slot, in points (width, height): the contract rule
+/// [`passworks_wire::rules::image_box_points`] (icon 29×29, logo ≤160×50, strip 375×123,
+/// 375×98 on event tickets and 375×144 on coupons, thumbnail 90×90, background 180×220,
+/// footer 286×15). `style` only matters for the strip.
 pub fn slot_box_points(slot: AssetType, style: Option<PassType>) -> (u32, u32) {
-    match slot {
-        AssetType::Icon => (29, 29),
-        AssetType::Logo => (160, 50),
-        AssetType::Strip if style == Some(PassType::EventTicket) => (375, 98),
-        AssetType::Strip => (375, 123),
-        AssetType::Thumbnail => (90, 90),
-        AssetType::Background => (180, 220),
-        AssetType::Footer => (286, 15),
-    }
+    rules::image_box_points(style, slot)
 }
 
 /// Options of [`PreparedImage::from_png_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PrepareOptions {
     /// The style the image is prepared for; only changes the strip box (event tickets use
-    /// 375×98 pt instead of 375×123 pt). `None` = the generic box.
+    /// 375×98 pt, coupons 375×144 pt, the others 375×123 pt). `None` = the generic box.
     pub style: Option<PassType>,
     /// Highest scale written: 1 (only `x.png`), 2 (adds `x@2x.png`) or 3 (adds `x@3x.png`).
+    /// A scale is written only when the upload has the pixels for it
+    /// ([`rules::image_scales`]): images are never upscaled.
     pub max_scale: u8,
 }
 
@@ -149,29 +143,33 @@ impl PreparedImage {
         let source = decode(png_bytes)?;
         let (sw, sh) = (source.width(), source.height());
         let source = if slot == AssetType::Thumbnail {
-            crop_aspect(source, 2.0 / 3.0, 1.5)
+            let (cw, ch) = rules::image_used_pixels(slot, sw, sh);
+            imageops::crop_imm(&source, (sw - cw) / 2, (sh - ch) / 2, cw, ch).to_image()
         } else {
             source
         };
         let (bw, bh) = slot_box_points(slot, opts.style);
-        let (w, h) = (source.width() as f64, source.height() as f64);
-        let fit = (bw as f64 / w).min(bh as f64 / h);
-        // Content size in points (fractional), then pixels per scale.
-        let (pw, ph) = (w * fit, h * fit);
-        let mut files = Vec::with_capacity(opts.max_scale as usize);
-        for scale in 1..=opts.max_scale {
+        let (uw, uh) = (source.width(), source.height());
+        // Content size in points (fractional), then pixels per scale; scales the upload has
+        // no pixels for are left to Wallet, and no file is ever larger than the upload.
+        let (pw, ph) = rules::image_content_points(opts.style, slot, uw, uh);
+        let top = rules::image_scales(opts.style, slot, uw, uh).min(opts.max_scale);
+        let mut files = Vec::with_capacity(top as usize);
+        for scale in 1..=top {
             let s = scale as f64;
-            let tw = ((pw * s).round() as u32).clamp(1, bw * scale as u32);
-            let th = ((ph * s).round() as u32).clamp(1, bh * scale as u32);
-            let mut img = if (tw, th) == (source.width(), source.height()) {
+            let tw = ((pw * s).round() as u32).clamp(1, (bw * scale as u32).min(uw));
+            let th = ((ph * s).round() as u32).clamp(1, (bh * scale as u32).min(uh));
+            let unchanged = (tw, th) == (uw, uh);
+            let mut img = if unchanged {
                 source.clone()
             } else {
                 imageops::resize(&source, tw, th, FilterType::Lanczos3)
             };
+            let mut padded = false;
             if slot == AssetType::Icon {
-                // Apple's icon is exactly square; pad with transparency.
-                let side = bw * scale as u32;
-                if (tw, th) != (side, side) {
+                // Apple's icon is square; pad with transparency (never scale up).
+                let side = tw.max(th);
+                if tw != th {
                     let mut canvas = RgbaImage::new(side, side);
                     imageops::overlay(
                         &mut canvas,
@@ -180,9 +178,17 @@ impl PreparedImage {
                         ((side - th) / 2) as i64,
                     );
                     img = canvas;
+                    padded = true;
                 }
             }
-            let bytes = encode_png(&img)?;
+            // An upload that is already a PNG of exactly this size is used as it is (the
+            // server stores uploads re-encoded), so a pass is no larger than its uploads.
+            let whole = (uw, uh) == (sw, sh);
+            let bytes = if unchanged && whole && !padded && is_png(png_bytes) {
+                png_bytes.to_vec()
+            } else {
+                encode_png(&img)?
+            };
             let suffix = if scale == 1 {
                 String::new()
             } else {
@@ -269,19 +275,8 @@ fn decode(bytes: &[u8]) -> Result<RgbaImage, ImageError> {
     Ok(img.to_rgba8())
 }
 
-/// Centre-crops `img` so that width/height lies within `[min, max]`.
-fn crop_aspect(img: RgbaImage, min: f64, max: f64) -> RgbaImage {
-    let (w, h) = (img.width(), img.height());
-    let ratio = w as f64 / h as f64;
-    if ratio > max {
-        let nw = ((h as f64 * max).round() as u32).clamp(1, w);
-        imageops::crop_imm(&img, (w - nw) / 2, 0, nw, h).to_image()
-    } else if ratio < min {
-        let nh = ((w as f64 / min).round() as u32).clamp(1, h);
-        imageops::crop_imm(&img, 0, (h - nh) / 2, w, nh).to_image()
-    } else {
-        img
-    }
+fn is_png(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n")
 }
 
 /// Encodes as PNG, dropping the alpha channel when the image is fully opaque.
@@ -322,7 +317,7 @@ mod tests {
 
     #[test]
     fn sizes_per_slot() {
-        let logo = PreparedImage::from_png(AssetType::Logo, &png(320, 100)).unwrap();
+        let logo = PreparedImage::from_png(AssetType::Logo, &png(480, 150)).unwrap();
         let dims: Vec<_> = logo
             .file_entries()
             .iter()
@@ -349,7 +344,7 @@ mod tests {
             (87, 87)
         );
         // Thumbnail aspect is clamped to 3:2.
-        let thumb = PreparedImage::from_png(AssetType::Thumbnail, &png(400, 100)).unwrap();
+        let thumb = PreparedImage::from_png(AssetType::Thumbnail, &png(1200, 200)).unwrap();
         assert_eq!(
             (
                 thumb.file_entries()[1].width,
@@ -375,6 +370,44 @@ mod tests {
             assert!(name.starts_with("strip"));
             assert_eq!(sha, hex::encode(Sha1::digest(bytes)));
         }
+    }
+
+    #[test]
+    fn never_upscales() {
+        // A 1x-sized upload is used as it is: one file, the upload's own bytes.
+        let upload = png(375, 123);
+        let strip = PreparedImage::from_png(AssetType::Strip, &upload).unwrap();
+        assert_eq!(strip.file_entries().len(), 1);
+        assert_eq!(&*strip.file_entries()[0].bytes, &upload[..]);
+        // An @2x-sized upload: 1x downscaled and @2x as uploaded, no @3x.
+        let strip = PreparedImage::from_png(AssetType::Strip, &png(750, 246)).unwrap();
+        let dims: Vec<_> = strip
+            .file_entries()
+            .iter()
+            .map(|f| (f.name.as_str(), f.width, f.height))
+            .collect();
+        assert_eq!(dims, [("strip.png", 375, 123), ("strip@2x.png", 750, 246)]);
+        // Smaller than the box: kept at its size, never enlarged.
+        let logo = PreparedImage::from_png(AssetType::Logo, &png(80, 20)).unwrap();
+        assert_eq!(
+            (
+                logo.file_entries().len(),
+                logo.largest().width,
+                logo.largest().height
+            ),
+            (1, 80, 20)
+        );
+        // Coupons have the taller strip box.
+        let coupon =
+            PreparedImage::from_png_for_style(AssetType::Strip, PassType::Coupon, &png(1125, 432))
+                .unwrap();
+        assert_eq!(
+            (
+                coupon.file_entries()[0].width,
+                coupon.file_entries()[0].height
+            ),
+            (375, 144)
+        );
     }
 
     #[test]

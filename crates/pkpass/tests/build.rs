@@ -268,3 +268,32 @@ fn builds_in_parallel_with_a_shared_signer() {
         }
     });
 }
+
+#[test]
+fn a_pass_of_1x_uploads_is_the_size_of_its_uploads() {
+    use passworks_wire::AssetType;
+    let signer = signer();
+    let style = PassType::StoreCard;
+    let uploads = [
+        (AssetType::Icon, png(29, 29, 10)),
+        (AssetType::Logo, png(160, 50, 20)),
+        (AssetType::Strip, png(375, 123, 30)),
+    ];
+    let images: Vec<PreparedImage> = uploads
+        .iter()
+        .map(|(slot, bytes)| PreparedImage::from_png_for_style(*slot, style, bytes).unwrap())
+        .collect();
+    // Nothing is upscaled: one file per image, the upload itself.
+    for (img, (_, bytes)) in images.iter().zip(&uploads) {
+        assert_eq!(img.file_entries().len(), 1, "{:?}", img.slot());
+        assert_eq!(&*img.file_entries()[0].bytes, &bytes[..]);
+    }
+    let refs: Vec<&PreparedImage> = images.iter().collect();
+    let pkpass = build_pkpass(&spec_for(style, BarcodeFormat::Qrcode), &refs, &signer).unwrap();
+    let uploaded: usize = uploads.iter().map(|(_, b)| b.len()).sum();
+    assert!(
+        pkpass.len() <= uploaded + 8 * 1024,
+        "{} bytes of pass for {uploaded} bytes of uploads",
+        pkpass.len()
+    );
+}

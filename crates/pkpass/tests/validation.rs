@@ -128,7 +128,7 @@ fn images_must_be_prepared_for_the_style_box() {
     only(
         errors_with(&base(PassType::Coupon), &images),
         "strip_id",
-        "the strip image was prepared for eventTicket passes (375×98 pt) but coupon passes use 375×123 pt",
+        "the strip image was prepared for eventTicket passes (375×98 pt) but coupon passes use 375×144 pt",
     );
     // Prepared without a style: accepted.
     images[2] = PreparedImage::from_png(AssetType::Strip, &png(375, 123, 1)).unwrap();

@@ -20,58 +20,86 @@ static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
 /// Largest JSON body accepted (1 MiB; assets have their own limit).
 const MAX_JSON: usize = 1024 * 1024;
 
+/// Largest JSON body of the bulk routes (1,000 passes a request; 16 MiB).
+pub const MAX_BULK_JSON: usize = 16 * 1024 * 1024;
+
 /// A JSON request body; `Value::Null` when the body is empty.
 #[derive(Debug, Clone)]
 pub struct JsonBody(pub Value);
+
+/// A JSON request body of a bulk route: the same rules as [`JsonBody`], up to
+/// [`MAX_BULK_JSON`] (the route must allow that size, `Doc::max_body`).
+#[derive(Debug, Clone)]
+pub struct BulkJsonBody(pub JsonBody);
+
+impl<S: Send + Sync> FromRequest<S> for BulkJsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_json(req, state, MAX_BULK_JSON, "16 MiB")
+            .await
+            .map(BulkJsonBody)
+    }
+}
 
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.to_ascii_lowercase());
-        let too_large = || ApiError::TooLarge("Request body is larger than 1 MiB".into());
-        // The router's body limit stops reading a larger body early; its rejection is a
-        // 413 too, not a body that "could not be read".
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
-            } else {
-                ApiError::BadRequest("Could not read the request body".into())
-            }
-        })?;
-        if bytes.len() > MAX_JSON {
-            return Err(too_large());
-        }
-        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-            return Ok(JsonBody(Value::Null));
-        }
-        match content_type.as_deref() {
-            Some(ct) if ct.starts_with("application/json") || ct.contains("+json") => {}
-            Some(ct) => {
-                return Err(ApiError::BadRequest(format!(
-                    "Content-Type must be application/json, not {ct}"
-                )))
-            }
-            None => {
-                return Err(ApiError::BadRequest(
-                    "Content-Type must be application/json".into(),
-                ))
-            }
-        }
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::BadRequest(format!("Malformed JSON: {e}")))?;
-        if let Some(path) = nul_path(&value) {
-            return Err(nul_error(&path));
-        }
-        Ok(JsonBody(match value {
-            Value::Array(a) if a.is_empty() => Value::Object(Map::new()),
-            v => v,
-        }))
+        read_json(req, state, MAX_JSON, "1 MiB").await
     }
+}
+
+/// Reads a JSON body of at most `max` bytes (`max_text` says it in words).
+async fn read_json<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    max: usize,
+    max_text: &str,
+) -> Result<JsonBody, ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.to_ascii_lowercase());
+    let too_large = || ApiError::TooLarge(format!("Request body is larger than {max_text}"));
+    // The router's body limit stops reading a larger body early; its rejection is a
+    // 413 too, not a body that "could not be read".
+    let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+        if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::BadRequest("Could not read the request body".into())
+        }
+    })?;
+    if bytes.len() > max {
+        return Err(too_large());
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Ok(JsonBody(Value::Null));
+    }
+    match content_type.as_deref() {
+        Some(ct) if ct.starts_with("application/json") || ct.contains("+json") => {}
+        Some(ct) => {
+            return Err(ApiError::BadRequest(format!(
+                "Content-Type must be application/json, not {ct}"
+            )))
+        }
+        None => {
+            return Err(ApiError::BadRequest(
+                "Content-Type must be application/json".into(),
+            ))
+        }
+    }
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::BadRequest(format!("Malformed JSON: {e}")))?;
+    if let Some(path) = nul_path(&value) {
+        return Err(nul_error(&path));
+    }
+    Ok(JsonBody(match value {
+        Value::Array(a) if a.is_empty() => Value::Object(Map::new()),
+        v => v,
+    }))
 }
 
 impl JsonBody {

@@ -14,7 +14,11 @@
 //! batch, whatever the campaign size. States: `queued`, `running`, `done`, `failed` (with
 //! `error`); a failed job is not retried.
 //!
-//! `GET /v2/jobs` (paginated) and `GET /v2/jobs/{id}` show an account's own jobs.
+//! A `pass_import` job applies an uploaded CSV file to a campaign's passes
+//! ([`crate::model::pass_import`]) in batches, with the same cursor-and-lease scheme.
+//!
+//! `GET /v2/jobs` (paginated) and `GET /v2/jobs/{id}` show an account's own jobs;
+//! `GET /v2/jobs/{id}/errors` the row errors of an import, as CSV.
 
 use crate::apns::{certificate_of_campaign, enqueue_push_for_changes};
 use crate::auth::Auth;
@@ -23,9 +27,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::list::{ListParams, Paged};
 use crate::model::campaigns::load_tx as load_campaign_tx;
 use crate::model::counters::Counter;
-use crate::model::jobs::{self as store, Claimed, JobPayload, MergeState};
+use crate::model::jobs::{self as store, Claimed, ImportState, JobPayload, MergeState};
 use crate::model::merge::merge_pass_doc;
 use crate::model::parse_id;
+use crate::model::pass_import;
 use crate::model::passes::PassDoc;
 use crate::model::queue::{self, Lease, Queue, Worker};
 use crate::routes::{doc, Routes};
@@ -53,6 +58,12 @@ pub fn router() -> Routes {
             "/jobs/{job_id}",
             show,
             doc("One background job (extension)").ok::<wire::Job>(),
+        )
+        .get(
+            "/jobs/{job_id}/errors",
+            errors,
+            doc("The row errors of a CSV import, as CSV `row,attribute,message` (extension)")
+                .binary("text/csv"),
         )
 }
 
@@ -92,6 +103,9 @@ async fn run(db: &Db, lease: &Lease, job: Claimed) -> anyhow::Result<()> {
     let result = match job.payload {
         Ok(JobPayload::Merge { campaign_id, state }) => {
             run_merge(db, lease, &job.id, &campaign_id, state).await
+        }
+        Ok(JobPayload::PassImport { campaign_id, state }) => {
+            run_import(db, lease, &job.id, &campaign_id, state).await
         }
         Err(reason) => Err(anyhow::anyhow!(reason)),
     };
@@ -140,16 +154,19 @@ async fn run_merge(
         }
         let ts = now();
         let mut changes = Vec::new();
+        let mut docs = Vec::new();
         let n = passes.len() as i64;
         for mut pass in passes {
             state.cursor = pass.id.clone();
             let before = pass.doc.clone();
             merge_pass_doc(&campaign, &mut pass.doc);
             if pass.doc != before {
-                store::write_pass_doc(&mut tx, &pass.id, &pass.doc, &ts).await?;
                 changes.push((pass.id.clone(), changed_keys(&before, &pass.doc)));
+                docs.push((pass.id, pass.doc));
             }
         }
+        store::write_pass_docs(&mut tx, &docs, &ts).await?;
+        drop(docs);
         if !changes.is_empty() {
             let cert = certificate_of_campaign(&mut tx, campaign_id).await?;
             enqueue_push_for_changes(
@@ -181,6 +198,87 @@ async fn run_merge(
             return Ok(());
         }
     }
+}
+
+/// Runs a CSV import from its cursor: [`pass_import::BATCH`] rows per transaction, each
+/// batch's row errors and the job's progress written with it, so a job taken over after a
+/// crash resumes after the last committed batch and applies no row twice.
+async fn run_import(
+    db: &Db,
+    lease: &Lease,
+    job_id: &str,
+    campaign_id: &str,
+    mut state: ImportState,
+) -> anyhow::Result<()> {
+    let csv = pass_import::load_csv(db, job_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the uploaded file of this import is gone"))?;
+    let mut rows = pass_import::rows(&csv, state.next_row);
+    loop {
+        let batch = rows
+            .by_ref()
+            .take(pass_import::BATCH)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut tx = db.begin().await?;
+        let Some(campaign) = load_campaign_tx(&mut tx, campaign_id).await? else {
+            anyhow::bail!("the campaign was deleted");
+        };
+        if batch.is_empty() {
+            store::finish(&mut tx, lease, job_id).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        let columns = pass_import::columns(&campaign, &csv).map_err(|e| {
+            anyhow::anyhow!(
+                "the file no longer matches the campaign: {}",
+                e.body().summary()
+            )
+        })?;
+        let (errors, updated) = pass_import::apply_rows(&mut tx, &campaign, &columns, &batch)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}: {}", e.body().summary()))?;
+        pass_import::write_errors(&mut tx, job_id, &errors).await?;
+        if !updated.is_empty() {
+            crate::apns::enqueue_push_for_passes(&mut tx, &updated, None).await?;
+        }
+        state.next_row += batch.len();
+        if !store::advance(&mut tx, lease, job_id, batch.len() as i64, &state).await? {
+            tracing::warn!(job = %job_id, "job lease was taken over; stopping");
+            return Ok(());
+        }
+        tx.commit().await?;
+    }
+}
+
+/// `GET /v2/jobs/{job_id}/errors`: the row errors of an import as CSV
+/// (`row,attribute,message`; `row` is the line of the file, the header being line 1).
+async fn errors(
+    State(state): State<AppState>,
+    Auth(account): Auth,
+    Path(raw): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let id = parse_id(&raw, "job")?;
+    let errors = pass_import::errors_of(&state.db, &account.id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let write = |w: &mut csv::Writer<Vec<u8>>, r: [&str; 3]| {
+        w.write_record(r)
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}")))
+    };
+    write(&mut w, ["row", "attribute", "message"])?;
+    for e in &errors {
+        write(&mut w, [&e.line.to_string(), &e.attribute, &e.message])?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        body,
+    )
+        .into_response())
 }
 
 async fn list(

@@ -12,6 +12,7 @@ pub mod config;
 pub mod console;
 pub mod db;
 pub mod devcert;
+pub mod downloads;
 pub mod error;
 pub mod jobs;
 pub mod list;

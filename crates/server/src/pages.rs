@@ -25,7 +25,7 @@ use crate::auth::{Auth, PassScope};
 use crate::error::{ApiError, ApiResult};
 use crate::model::campaigns::{self, CampaignRecord};
 use crate::model::counters::{self, Counter};
-use crate::model::events::{self, NewEvent};
+use crate::model::events::NewEvent;
 use crate::model::passes::{self, create_pass, PassPatch, PassRecord};
 use crate::model::rate_limits::count_request;
 use crate::routes::{doc, ParamKind, QueryParam, Routes};
@@ -474,7 +474,7 @@ async fn serve_pkpass(
             validators(&prepared),
         );
     }
-    let built = match state.passes.build(&prepared).await {
+    let built = match state.passes.build(state, &prepared).await {
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
@@ -486,13 +486,7 @@ async fn serve_pkpass(
             EventKind::Downloaded,
         );
         ev.ip = ip;
-        let result = async {
-            let mut tx = state.db.begin().await?;
-            events::record(&mut tx, &ev).await?;
-            tx.commit().await
-        }
-        .await;
-        if let Err(e) = result {
+        if let Err(e) = state.passes.record_download(state, ev).await {
             tracing::warn!(error = %e, pass = %pass.id, "recording a download failed");
         }
     }

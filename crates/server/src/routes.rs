@@ -103,6 +103,12 @@ enum Body {
     Anywhere { schema: SchemaOf },
     /// Any JSON object (keys are the caller's own).
     FreeObject,
+    /// A text body of this media type (e.g. `text/csv`), cut off past `limit` bytes.
+    Text {
+        media_type: &'static str,
+        description: &'static str,
+        limit: usize,
+    },
     /// `multipart/form-data` with these parts; the request body is cut off past `limit`
     /// bytes.
     Multipart {
@@ -188,6 +194,7 @@ impl Summary {
             query: Vec::new(),
             filters: None,
             public: false,
+            body_limit: None,
         }
     }
 
@@ -199,6 +206,11 @@ impl Summary {
     /// 201 with the created `T`.
     pub fn created<T: ToSchema>(self) -> Doc {
         self.with(Success::One(201, SchemaOf::of::<T>()))
+    }
+
+    /// 202 with a `T` (work accepted to run in the background).
+    pub fn accepted<T: ToSchema>(self) -> Doc {
+        self.with(Success::One(202, SchemaOf::of::<T>()))
     }
 
     /// 200 with a page of `T`, filtered and ordered by `columns` (§4).
@@ -232,6 +244,8 @@ pub struct Doc {
     query: Vec<QueryParam>,
     filters: Option<&'static [Column]>,
     public: bool,
+    /// A request body limit other than the default (bulk bodies).
+    body_limit: Option<usize>,
 }
 
 impl Doc {
@@ -321,9 +335,29 @@ impl Doc {
 
     fn body_limit(&self) -> Option<usize> {
         match &self.body {
-            Some(Body::Multipart { limit, .. }) => Some(*limit),
-            _ => None,
+            Some(Body::Multipart { limit, .. } | Body::Text { limit, .. }) => Some(*limit),
+            _ => self.body_limit,
         }
+    }
+
+    /// Reads a text body of `media_type` of at most `limit` bytes (413 beyond).
+    pub fn text_body(
+        self,
+        media_type: &'static str,
+        description: &'static str,
+        limit: usize,
+    ) -> Self {
+        self.with_body(Body::Text {
+            media_type,
+            description,
+            limit,
+        })
+    }
+
+    /// Accepts a request body of up to `limit` bytes instead of the default.
+    pub fn max_body(mut self, limit: usize) -> Self {
+        self.body_limit = Some(limit);
+        self
     }
 }
 
@@ -485,6 +519,7 @@ pub fn status_text(status: u16) -> &'static str {
     match status {
         200 => "OK",
         201 => "Created",
+        202 => "Accepted: the work runs in the background",
         304 => "Not modified: the `If-None-Match` or `If-Modified-Since` validator matches",
         400 => {
             "Bad request: malformed JSON, wrong content type, missing root key or a bad \
@@ -800,6 +835,15 @@ impl Operation {
             Body::FreeObject => (
                 "application/json",
                 ObjectBuilder::new().schema_type(Type::Object).into(),
+                true,
+            ),
+            Body::Text {
+                media_type,
+                description,
+                ..
+            } => (
+                media_type,
+                string_schema().description(Some(*description)).into(),
                 true,
             ),
             Body::Multipart { parts, .. } => {

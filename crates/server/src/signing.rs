@@ -43,6 +43,10 @@ const PKPASS_CACHE_ENTRIES: usize = 4096;
 const PKPASS_CACHE_BYTES: usize = 96 * 1024 * 1024;
 /// Byte budget of the preview cache.
 const PREVIEW_CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// Version of the image preparation (`passworks_pkpass::images`), part of every content
+/// key: a change to how images are resized changes the files without changing the asset
+/// ids, so it must change the keys (and ETags) too.
+const IMAGE_PREPARATION: &str = "images-v2: never upscaled";
 /// The path under the public URL where the PassKit web service is served.
 pub const WEB_SERVICE_PATH: &str = "/passkit";
 
@@ -69,11 +73,16 @@ impl Built {
     }
 }
 
-/// Everything needed to build one pass, gathered from the database, before signing.
+/// Everything needed to build one pass, gathered from the database, before signing. The
+/// images are named (slot and asset id), not loaded: assets are immutable, so their ids
+/// identify their content, and a conditional request is answered without touching them.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub spec: PassSpec,
-    pub images: Vec<PreparedImage>,
+    /// The images the pass shows, by slot and asset id, loaded by [`PassFactory::build`].
+    pub image_ids: Vec<(AssetType, String)>,
+    /// The account owning the campaign (whose assets the images are).
+    pub account_id: String,
     pub signer: Arc<Signer>,
     pub certificate_id: String,
     /// Whether the certificate is the development certificate (Apple devices refuse it).
@@ -159,10 +168,12 @@ impl<K: Eq + Hash + Clone, V: Clone> Lru<K, V> {
 /// Builds and caches signed passes and previews. One per server process.
 pub struct PassFactory {
     signers: Mutex<HashMap<String, CachedSigner>>,
-    images: Mutex<Lru<(String, bool), PreparedImage>>,
+    images: Mutex<Lru<(String, Option<PassType>), PreparedImage>>,
     built: Mutex<Lru<String, Built>>,
     previews: Mutex<Lru<String, Arc<[u8]>>>,
     dev_certificate_id: RwLock<Option<String>>,
+    /// The group-commit writer of `downloaded` events, started on first use.
+    downloads: std::sync::OnceLock<crate::downloads::EventBatcher>,
 }
 
 impl std::fmt::Debug for PassFactory {
@@ -335,7 +346,21 @@ impl PassFactory {
             built: Mutex::new(Lru::new(PKPASS_CACHE_ENTRIES, PKPASS_CACHE_BYTES)),
             previews: Mutex::new(Lru::new(PKPASS_CACHE_ENTRIES, PREVIEW_CACHE_BYTES)),
             dev_certificate_id: RwLock::new(None),
+            downloads: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Records a `downloaded` event, committed together with the other downloads of the
+    /// moment ([`crate::downloads`]); returns once it is stored.
+    pub async fn record_download(
+        &self,
+        state: &AppState,
+        ev: crate::model::events::NewEvent,
+    ) -> Result<(), String> {
+        self.downloads
+            .get_or_init(|| crate::downloads::EventBatcher::start(state.db.clone()))
+            .record(ev)
+            .await
     }
 
     /// Remembers the id of the development certificate (set at start-up).
@@ -428,8 +453,9 @@ impl PassFactory {
         slot: AssetType,
         style: PassType,
     ) -> Result<PreparedImage, ApiError> {
-        let short_strip = slot == AssetType::Strip && style == PassType::EventTicket;
-        let key = (asset_id.to_string(), short_strip);
+        // The strip box depends on the style (event tickets and coupons have their own).
+        let styled = slot == AssetType::Strip;
+        let key = (asset_id.to_string(), styled.then_some(style));
         if let Some(img) = lock(&self.images).get(&key) {
             if img.slot() == slot {
                 return Ok(img);
@@ -442,7 +468,7 @@ impl PassFactory {
                 ApiError::invalid(attr, format!("asset {asset_id} does not exist any more"))
             })?;
         let opts = PrepareOptions {
-            style: short_strip.then_some(PassType::EventTicket),
+            style: styled.then_some(style),
             max_scale: 3,
         };
         let img =
@@ -455,6 +481,39 @@ impl PassFactory {
         Ok(img)
     }
 
+    /// The images a pass of this presentation shows, by slot and asset id (slots its
+    /// style does not render are skipped, §20.4).
+    fn image_ids_for(
+        campaign: &CampaignRecord,
+        pass: Option<&PassRecord>,
+    ) -> Vec<(AssetType, String)> {
+        let style = campaign.campaign_type.pass_type();
+        let p = match pass {
+            Some(p) => p.presentation(campaign),
+            None => campaign.doc.presentation.clone(),
+        };
+        IMAGE_SLOTS
+            .iter()
+            .filter(|slot| passworks_wire::rules::renders_image(style, **slot))
+            .filter_map(|&slot| p.image(slot).as_ref().map(|id| (slot, id.to_string())))
+            .collect()
+    }
+
+    /// The prepared images of `ids` (from the cache, else loaded and prepared once).
+    async fn load_images(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        style: PassType,
+        ids: &[(AssetType, String)],
+    ) -> Result<Vec<PreparedImage>, ApiError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for (slot, id) in ids {
+            out.push(self.image(state, account_id, id, *slot, style).await?);
+        }
+        Ok(out)
+    }
+
     /// The images a pass of this presentation shows (slots its style does not render are
     /// skipped, §20.4).
     async fn images_for(
@@ -463,24 +522,14 @@ impl PassFactory {
         campaign: &CampaignRecord,
         pass: Option<&PassRecord>,
     ) -> Result<Vec<PreparedImage>, ApiError> {
-        let style = campaign.campaign_type.pass_type();
-        let p = match pass {
-            Some(p) => p.presentation(campaign),
-            None => campaign.doc.presentation.clone(),
-        };
-        let mut out = Vec::new();
-        for &slot in IMAGE_SLOTS {
-            if !passworks_wire::rules::renders_image(style, slot) {
-                continue;
-            }
-            if let Some(id) = p.image(slot) {
-                out.push(
-                    self.image(state, &campaign.account_id, id, slot, style)
-                        .await?,
-                );
-            }
-        }
-        Ok(out)
+        let ids = Self::image_ids_for(campaign, pass);
+        self.load_images(
+            state,
+            &campaign.account_id,
+            campaign.campaign_type.pass_type(),
+            &ids,
+        )
+        .await
     }
 
     /// Gathers what building `pass` of `campaign` needs and computes its content key,
@@ -499,7 +548,8 @@ impl PassFactory {
         let (signer, development) = self
             .signer(state, &campaign.account_id, &certificate_id)
             .await?;
-        let images = self.images_for(state, campaign, Some(pass)).await?;
+        let image_ids = Self::image_ids_for(campaign, Some(pass));
+        let style = campaign.campaign_type.pass_type();
         let spec = spec_for(
             state,
             campaign,
@@ -515,11 +565,14 @@ impl PassFactory {
         ))?;
         let mut h = Sha256::new();
         h.update(&json);
-        for img in &images {
-            for f in img.file_entries() {
-                h.update(b"\0");
-                h.update(f.name.as_bytes());
-                h.update(f.sha1_hex.as_bytes());
+        h.update(IMAGE_PREPARATION.as_bytes());
+        for (slot, id) in &image_ids {
+            h.update(b"\0");
+            h.update(slot.as_str().as_bytes());
+            h.update(b":");
+            h.update(id.as_bytes());
+            if *slot == AssetType::Strip {
+                h.update(style.as_str().as_bytes());
             }
         }
         h.update(b"\0");
@@ -538,7 +591,8 @@ impl PassFactory {
         .unwrap_or_else(Utc::now);
         Ok(Prepared {
             spec,
-            images,
+            image_ids,
+            account_id: campaign.account_id.clone(),
             signer,
             certificate_id,
             development,
@@ -547,13 +601,21 @@ impl PassFactory {
         })
     }
 
-    /// The signed package of a prepared pass, from the content cache or freshly built.
-    pub async fn build(&self, prepared: &Prepared) -> Result<Built, ApiError> {
+    /// The signed package of a prepared pass, from the content cache or freshly built
+    /// (its images are loaded only then).
+    pub async fn build(&self, state: &AppState, prepared: &Prepared) -> Result<Built, ApiError> {
         if let Some(b) = lock(&self.built).get(&prepared.key) {
             return Ok(b);
         }
+        let images = self
+            .load_images(
+                state,
+                &prepared.account_id,
+                prepared.spec.style,
+                &prepared.image_ids,
+            )
+            .await?;
         let spec = prepared.spec.clone();
-        let images = prepared.images.clone();
         let signer = prepared.signer.clone();
         let bytes = tokio::task::spawn_blocking(move || {
             let refs: Vec<&PreparedImage> = images.iter().collect();
@@ -582,7 +644,7 @@ impl PassFactory {
         pass: &PassRecord,
     ) -> Result<Built, ApiError> {
         let prepared = self.prepare(state, campaign, pass).await?;
-        self.build(&prepared).await
+        self.build(state, &prepared).await
     }
 
     /// The latest signed `.pkpass` of the pass with id `pass_id` (for the PassKit web

@@ -495,10 +495,13 @@ async fn taken_over_job_resumes_from_its_cursor_and_fences_the_old_holder(backen
     let (old, rows) = queue::claim(&t.db, &q).await.unwrap();
     let job = jobs::claimed_from_row(&rows[0]).unwrap();
     assert_eq!(job.id, id);
-    let JobPayload::Merge {
+    let Ok(JobPayload::Merge {
         campaign_id,
         mut state,
-    } = job.payload.unwrap();
+    }) = job.payload
+    else {
+        panic!("a merge job");
+    };
     assert_eq!(campaign_id, campaign);
     assert_eq!(
         state,
@@ -523,8 +526,11 @@ async fn taken_over_job_resumes_from_its_cursor_and_fences_the_old_holder(backen
         .await
         .unwrap();
     let (new, rows) = queue::claim(&t.db, &q).await.unwrap();
-    let JobPayload::Merge { state: resumed, .. } =
-        jobs::claimed_from_row(&rows[0]).unwrap().payload.unwrap();
+    let Ok(JobPayload::Merge { state: resumed, .. }) =
+        jobs::claimed_from_row(&rows[0]).unwrap().payload
+    else {
+        panic!("a merge job");
+    };
     assert_eq!(resumed.cursor, "pass-500");
 
     // The old holder can neither advance nor finish the job any more.

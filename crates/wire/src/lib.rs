@@ -451,6 +451,35 @@ pub struct PassInput {
     pub push_message: Option<String>,
 }
 
+/// Body of bulk creation (`POST /v2/{type}/{campaign_id}/passes/batch`):
+/// `{"passes": [PassInput, …]}`, at most [`rules::MAX_BATCH_PASSES`] items.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PassBatchInput {
+    pub passes: Vec<PassInput>,
+}
+
+/// The outcome of one item of a bulk creation: `{"index": i, "pass": Pass}` when it was
+/// created, `{"index": i, "errors": {attribute: [message]}}` when it was not (each item is
+/// all-or-nothing; the others are created regardless).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PassBatchResult {
+    /// Position of the item in the request's `passes` (from 0).
+    pub index: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass: Option<Pass>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<BTreeMap<String, Vec<String>>>,
+}
+
+/// Answer of bulk creation: one result per item, in request order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PassBatchResponse {
+    pub results: Vec<PassBatchResult>,
+}
+
 /// Body of redeem-by-code (C11) and redeem-by-pass (P7): `{"pass": RedeemInput}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

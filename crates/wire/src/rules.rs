@@ -16,6 +16,9 @@ use utoipa::ToSchema;
 
 use crate::{AssetType, BarcodeFormat, PassType};
 
+/// Most passes one bulk creation request (`POST …/passes/batch`) may carry.
+pub const MAX_BATCH_PASSES: usize = 1000;
+
 /// Longest accepted string attribute (names, labels, short texts), in characters. A server
 /// decision (the contract names no limit); longer values are answered 422
 /// `is too long (maximum is 255 characters)`.
@@ -177,6 +180,106 @@ pub fn event_ticket_strip_conflict(
         .filter(|s| has_image(*s))
         .collect();
     (!with.is_empty()).then_some(StripConflict { with })
+}
+
+/// Apple's layout box of an image slot, in points (width, height), from "Pass Design and
+/// Creation" (Wallet Developer Guide): icon 29×29, logo at most 160×50, thumbnail 90×90
+/// (aspect ratio between 2:3 and 3:2), background 180×220, footer 286×15, strip 375×98 on
+/// event tickets, 375×144 on coupons and 375×123 on the other styles. `style` `None` means
+/// "no particular style" (the 375×123 strip).
+pub fn image_box_points(style: Option<PassType>, slot: AssetType) -> (u32, u32) {
+    match slot {
+        AssetType::Icon => (29, 29),
+        AssetType::Logo => (160, 50),
+        AssetType::Strip => match style {
+            Some(PassType::EventTicket) => (375, 98),
+            Some(PassType::Coupon) => (375, 144),
+            _ => (375, 123),
+        },
+        AssetType::Thumbnail => (90, 90),
+        AssetType::Background => (180, 220),
+        AssetType::Footer => (286, 15),
+    }
+}
+
+/// The part of an upload of `w`×`h` pixels a slot uses: thumbnails outside the 2:3..3:2
+/// aspect ratios are centre-cropped to the nearest allowed ratio; other slots use the whole
+/// image.
+pub fn image_used_pixels(slot: AssetType, w: u32, h: u32) -> (u32, u32) {
+    if slot != AssetType::Thumbnail || w == 0 || h == 0 {
+        return (w, h);
+    }
+    let ratio = w as f64 / h as f64;
+    if ratio > 1.5 {
+        (((h as f64 * 1.5).round() as u32).clamp(1, w), h)
+    } else if ratio < 2.0 / 3.0 {
+        (w, ((w as f64 * 1.5).round() as u32).clamp(1, h))
+    } else {
+        (w, h)
+    }
+}
+
+/// The size, in points, an image of `w`×`h` used pixels takes in its slot: scaled to fit
+/// the slot's box, keeping its aspect ratio.
+pub fn image_content_points(
+    style: Option<PassType>,
+    slot: AssetType,
+    w: u32,
+    h: u32,
+) -> (f64, f64) {
+    let (bw, bh) = image_box_points(style, slot);
+    let (w, h) = (w.max(1) as f64, h.max(1) as f64);
+    let fit = (bw as f64 / w).min(bh as f64 / h);
+    (w * fit, h * fit)
+}
+
+/// The highest scale (1, 2 or 3) an upload of `w`×`h` pixels has the pixels for in a slot:
+/// the pass gets `x.png` always, `x@2x.png` and `x@3x.png` only when the upload is at least
+/// that large (1 pixel of rounding allowed), so images are downscaled but never upscaled;
+/// Wallet scales the missing sizes itself.
+pub fn image_scales(style: Option<PassType>, slot: AssetType, w: u32, h: u32) -> u8 {
+    let (uw, uh) = image_used_pixels(slot, w, h);
+    let (pw, ph) = image_content_points(style, slot, uw, uh);
+    let mut scales = 1;
+    for s in [2u8, 3] {
+        let (tw, th) = (
+            (pw * s as f64).round() as u32,
+            (ph * s as f64).round() as u32,
+        );
+        if uw + 1 >= tw && uh + 1 >= th {
+            scales = s;
+        }
+    }
+    scales
+}
+
+/// The pixel size to upload for a slot so that every scale is sharp: the box at @3x (the
+/// largest Wallet draws; a logo may be narrower, a thumbnail up to 3:2 or 2:3).
+pub fn recommended_image_pixels(style: Option<PassType>, slot: AssetType) -> (u32, u32) {
+    let (bw, bh) = image_box_points(style, slot);
+    (bw * 3, bh * 3)
+}
+
+/// A warning for an upload of `w`×`h` pixels that is smaller than the slot's @2x size
+/// (Retina screens then show it scaled up, blurred), `None` when it is large enough.
+pub fn image_size_warning(
+    style: Option<PassType>,
+    slot: AssetType,
+    w: u32,
+    h: u32,
+) -> Option<String> {
+    if image_scales(style, slot, w, h) >= 2 {
+        return None;
+    }
+    let (bw, bh) = image_box_points(style, slot);
+    let (rw, rh) = recommended_image_pixels(style, slot);
+    Some(format!(
+        "{w}×{h} px is smaller than this {} image's @2x size ({}×{} px for a {bw}×{bh} pt slot): \
+         Retina screens will show it blurred. Upload {rw}×{rh} px for every screen.",
+        slot.as_str(),
+        bw * 2,
+        bh * 2
+    ))
 }
 
 /// Largest message, in ISO-8859-1 characters, each symbology holds in practice (`None` for
@@ -415,5 +518,34 @@ mod tests {
         );
         assert_eq!(barcode_encodable(Qrcode, &"é".repeat(2953)), Ok(()));
         assert!(barcode_encodable(Qrcode, &"é".repeat(2954)).is_err());
+    }
+
+    #[test]
+    fn image_scales_never_exceed_the_upload() {
+        use AssetType::*;
+        // Exactly the 1x box: one file; the @2x box: two; @3x or more: three.
+        assert_eq!(image_scales(None, Strip, 375, 123), 1);
+        assert_eq!(image_scales(None, Strip, 750, 246), 2);
+        assert_eq!(image_scales(None, Strip, 1125, 369), 3);
+        assert_eq!(image_scales(None, Strip, 2000, 656), 3);
+        assert_eq!(
+            image_scales(Some(PassType::EventTicket), Strip, 750, 196),
+            2
+        );
+        assert_eq!(image_scales(Some(PassType::Coupon), Strip, 1125, 432), 3);
+        assert_eq!(image_box_points(Some(PassType::Coupon), Strip), (375, 144));
+        // A small logo is used at its own size: no extra scales.
+        assert_eq!(image_scales(None, Logo, 100, 50), 1);
+        assert_eq!(image_scales(None, Logo, 320, 100), 2);
+        assert_eq!(image_scales(None, Icon, 58, 58), 2);
+        assert_eq!(image_scales(None, Icon, 87, 87), 3);
+        // Thumbnails are cropped to 3:2 first: 540×120 uses 180×120 = 90×60 pt @2x.
+        assert_eq!(image_used_pixels(Thumbnail, 540, 120), (180, 120));
+        assert_eq!(image_scales(None, Thumbnail, 540, 120), 2);
+        assert!(image_size_warning(None, Strip, 375, 123)
+            .unwrap()
+            .contains("1125×369"));
+        assert_eq!(image_size_warning(None, Strip, 750, 246), None);
+        assert_eq!(recommended_image_pixels(None, Footer), (858, 45));
     }
 }

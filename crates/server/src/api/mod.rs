@@ -13,6 +13,7 @@ pub mod certificates;
 pub mod convert;
 pub mod openapi;
 pub mod organizations;
+pub mod pass_import;
 pub mod passes;
 pub mod ping;
 pub mod remote_forms;

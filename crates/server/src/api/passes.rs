@@ -8,9 +8,10 @@
 use crate::api::campaigns::push_message;
 use crate::api::convert::pass_to_wire;
 use crate::auth::{CampaignScope, PassScope};
-use crate::body::JsonBody;
+use crate::body::{BulkJsonBody, JsonBody};
 use crate::error::{ApiError, ApiResult, Errors};
 use crate::list::{ListParams, Paged};
+use crate::model::pass_batch;
 use crate::model::passes::{self, PassPatch};
 use crate::model::values::{parse_bool, Reader, MAX_TEXT};
 use crate::model::{devices, redeems};
@@ -20,9 +21,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use passworks_wire as wire;
+use passworks_wire::rules::MAX_BATCH_PASSES;
 use passworks_wire::{CampaignState, CampaignType};
+use serde_json::Value;
 
 /// Routes of this module, for the five campaign types.
+// Long because it is the module's route table: one documented entry per route.
 pub fn router() -> Routes {
     let mut routes = Routes::new("Passes");
     for t in CampaignType::ALL {
@@ -48,6 +52,27 @@ pub fn router() -> Routes {
                 doc("Create a pass (empty body: boilerplate pass)")
                     .created::<wire::Pass>()
                     .optional_body::<wire::PassInput>("pass")
+                    .errors(&[412, 422]),
+            )
+            .post(
+                &format!("{base}/batch"),
+                batch,
+                doc("Create up to 1,000 passes, each all-or-nothing (extension)")
+                    .ok::<wire::PassBatchResponse>()
+                    .flat_body::<wire::PassBatchInput>()
+                    .max_body(crate::body::MAX_BULK_JSON)
+                    .errors(&[412, 422]),
+            )
+            .post(
+                &format!("{base}/import"),
+                crate::api::pass_import::import,
+                doc("Import passes from CSV in the background (extension)")
+                    .accepted::<wire::Job>()
+                    .text_body(
+                        "text/csv",
+                        crate::api::pass_import::CSV_DESCRIPTION,
+                        crate::api::pass_import::MAX_CSV_BYTES,
+                    )
                     .errors(&[412, 422]),
             )
             .get(&one, show, doc("One pass").ok::<wire::Pass>())
@@ -132,6 +157,92 @@ async fn create(
         .await?
         .ok_or_else(|| ApiError::not_found("campaign"))?;
     Ok((StatusCode::CREATED, Json(pass_to_wire(&state, &c, &pass))))
+}
+
+/// `POST …/passes/batch`: creates the valid items of `{"passes": [PassInput, …]}` (at most
+/// [`MAX_BATCH_PASSES`]) in one transaction and answers one result per item, in order.
+async fn batch(
+    State(state): State<AppState>,
+    scope: CampaignScope,
+    BulkJsonBody(body): BulkJsonBody,
+) -> ApiResult<Json<wire::PassBatchResponse>> {
+    let c = scope.campaign;
+    let items = match body.0.get("passes") {
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "Root key 'passes' must hold a JSON array".into(),
+            ))
+        }
+        None => {
+            return Err(ApiError::BadRequest(
+                "Missing root key 'passes' in the request body".into(),
+            ))
+        }
+    };
+    if items.len() > MAX_BATCH_PASSES {
+        return Err(ApiError::invalid(
+            "passes",
+            format!("has too many items (at most {MAX_BATCH_PASSES} a request)"),
+        ));
+    }
+    if c.state != CampaignState::Published {
+        return Err(ApiError::precondition(
+            "campaign",
+            format!("Campaign is {}: it does not issue passes", c.state),
+        ));
+    }
+    let mut results: Vec<Option<wire::PassBatchResult>> = vec![None; items.len()];
+    let mut patches = Vec::with_capacity(items.len());
+    let mut indexes = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let mut errors = Errors::default();
+        let patch = match item {
+            Value::Object(m) => PassPatch::read(m, &mut errors),
+            Value::Array(a) if a.is_empty() => PassPatch::default(),
+            _ => {
+                errors.add("base", "must be a JSON object (a pass's attributes)");
+                PassPatch::default()
+            }
+        };
+        if errors.is_empty() {
+            patches.push(patch);
+            indexes.push(index);
+        } else {
+            results[index] = Some(failed(index, errors.0));
+        }
+    }
+    let mut tx = state.db.begin().await?;
+    let created = pass_batch::create_passes(&mut tx, &c, &patches).await?;
+    tx.commit().await?;
+    // The answers show the campaign as it is now (its `passes_count` changed).
+    let c = crate::model::campaigns::load_by_id(&state.db, &c.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("campaign"))?;
+    for (index, outcome) in indexes.into_iter().zip(created) {
+        results[index] = Some(match outcome {
+            Ok(pass) => wire::PassBatchResult {
+                index,
+                pass: Some(pass_to_wire(&state, &c, &pass)),
+                errors: None,
+            },
+            Err(errors) => failed(index, errors),
+        });
+    }
+    Ok(Json(wire::PassBatchResponse {
+        results: results.into_iter().flatten().collect(),
+    }))
+}
+
+fn failed(
+    index: usize,
+    errors: std::collections::BTreeMap<String, Vec<String>>,
+) -> wire::PassBatchResult {
+    wire::PassBatchResult {
+        index,
+        pass: None,
+        errors: Some(errors),
+    }
 }
 
 async fn show(State(state): State<AppState>, scope: PassScope) -> ApiResult<Json<wire::Pass>> {

@@ -85,14 +85,9 @@ pub async fn record(conn: &mut AnyConnection, ev: &NewEvent) -> Result<String, s
     Ok(id)
 }
 
-/// The webhook payload of §17 for an event.
-async fn payload(
-    conn: &mut AnyConnection,
-    ev: &NewEvent,
-    event_id: &str,
-    at: &str,
-) -> Result<Value, sqlx::Error> {
-    let mut body = json!({
+/// The parts of a webhook payload that come from the event itself.
+fn payload_head(ev: &NewEvent, event_id: &str, at: &str) -> Value {
+    json!({
         "event": ev.kind.as_str(),
         "event_id": event_id,
         "context": "pass",
@@ -100,7 +95,17 @@ async fn payload(
         "event_at": at,
         "metadata": {},
         "event_extra": ev.extra,
-    });
+    })
+}
+
+/// The webhook payload of §17 for an event.
+async fn payload(
+    conn: &mut AnyConnection,
+    ev: &NewEvent,
+    event_id: &str,
+    at: &str,
+) -> Result<Value, sqlx::Error> {
+    let mut body = payload_head(ev, event_id, at);
     let distribution: Option<String> =
         sqlx::query_scalar("SELECT distribution_id FROM campaigns WHERE id = $1")
             .bind(&ev.campaign_id)
@@ -108,34 +113,176 @@ async fn payload(
             .await?;
     body["distribution_id"] = json!(distribution);
     if let Some(pass_id) = &ev.pass_id {
-        let row = sqlx::query(
-            "SELECT serial_number, voided, redeemed_count, redeemed_at, created_at, updated_at, \
-             last_fetched_at, doc FROM passes WHERE id = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {PAYLOAD_PASS_COLUMNS} FROM passes WHERE id = $1"
+        ))
         .bind(pass_id)
         .fetch_optional(&mut *conn)
         .await?;
-        body["pass_id"] = json!(pass_id);
-        if let Some(row) = row {
-            let doc: Value = crate::db::get_json(&row, "doc");
-            let t = |c: &str| -> Value {
-                row.try_get::<Option<String>, _>(c)
-                    .ok()
-                    .flatten()
-                    .map(|s| json!(s))
-                    .unwrap_or(Value::Null)
-            };
-            body["serial_number"] = json!(row.try_get::<String, _>("serial_number").ok());
-            body["voided"] = json!(crate::db::get_bool(&row, "voided"));
-            body["redeemed_count"] = json!(row.try_get::<i64, _>("redeemed_count").unwrap_or(0));
-            body["redeemed_at"] = t("redeemed_at");
-            body["created_at"] = t("created_at");
-            body["updated_at"] = t("updated_at");
-            body["last_fetched_at"] = t("last_fetched_at");
-            if let Some(m) = doc.get("metadata").filter(|m| m.is_object()) {
-                body["metadata"] = m.clone();
-            }
-        }
+        add_pass(&mut body, pass_id, row.as_ref());
     }
     Ok(body)
+}
+
+/// The pass columns a webhook payload carries.
+const PAYLOAD_PASS_COLUMNS: &str = "id, serial_number, voided, redeemed_count, redeemed_at, \
+    created_at, updated_at, last_fetched_at, doc";
+
+/// Adds the pass part of a payload (its row, when the pass still exists).
+fn add_pass(body: &mut Value, pass_id: &str, row: Option<&sqlx::any::AnyRow>) {
+    body["pass_id"] = json!(pass_id);
+    if let Some(row) = row {
+        let doc: Value = crate::db::get_json(row, "doc");
+        let t = |c: &str| -> Value {
+            row.try_get::<Option<String>, _>(c)
+                .ok()
+                .flatten()
+                .map(|s| json!(s))
+                .unwrap_or(Value::Null)
+        };
+        body["serial_number"] = json!(row.try_get::<String, _>("serial_number").ok());
+        body["voided"] = json!(crate::db::get_bool(row, "voided"));
+        body["redeemed_count"] = json!(row.try_get::<i64, _>("redeemed_count").unwrap_or(0));
+        body["redeemed_at"] = t("redeemed_at");
+        body["created_at"] = t("created_at");
+        body["updated_at"] = t("updated_at");
+        body["last_fetched_at"] = t("last_fetched_at");
+        if let Some(m) = doc.get("metadata").filter(|m| m.is_object()) {
+            body["metadata"] = m.clone();
+        }
+    }
+}
+
+/// Records many events at once (bulk pass creation): the same rows, report counters and
+/// webhook deliveries as [`record`] for each, written set-based in the caller's transaction
+/// (one multi-row insert per table, one counter update per campaign and counter). Returns
+/// the event ids, in order.
+// Long because it is the set-based twin of `record`: events, counters and webhook payloads
+// (their pass rows read in one query) are three steps that must stay side by side.
+pub async fn record_many(
+    conn: &mut AnyConnection,
+    evs: &[NewEvent],
+) -> Result<Vec<String>, sqlx::Error> {
+    const ROWS: usize = 400;
+    let at = now();
+    let ids: Vec<String> = evs.iter().map(|_| new_id()).collect();
+    for (chunk, chunk_ids) in evs.chunks(ROWS).zip(ids.chunks(ROWS)) {
+        let mut sql = String::from(
+            "INSERT INTO events (id, account_id, campaign_id, pass_id, kind, device_os, wallet, \
+             ip, extra, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 10;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 10
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for (ev, id) in chunk.iter().zip(chunk_ids) {
+            q = q
+                .bind(id)
+                .bind(&ev.account_id)
+                .bind(&ev.campaign_id)
+                .bind(&ev.pass_id)
+                .bind(ev.kind.as_str())
+                .bind(&ev.device_os)
+                .bind(&ev.wallet)
+                .bind(&ev.ip)
+                .bind(ev.extra.to_string())
+                .bind(&at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+
+    let day = &at[..10];
+    let mut counts: std::collections::BTreeMap<(&str, &'static str), (Counter, i64)> =
+        Default::default();
+    for ev in evs {
+        let mut add = |c: Counter| {
+            counts
+                .entry((ev.campaign_id.as_str(), c.as_str()))
+                .or_insert((c, 0))
+                .1 += 1;
+        };
+        add(Counter::of_event(ev.kind));
+        if let Some(per_os) = Counter::per_os(ev.kind, ev.device_os.as_deref()) {
+            add(per_os);
+        }
+    }
+    for ((campaign_id, _), (counter, n)) in counts {
+        bump(conn, campaign_id, day, counter, n).await?;
+    }
+
+    let mut urls: std::collections::HashMap<&str, Option<String>> = Default::default();
+    for ev in evs {
+        if !urls.contains_key(ev.account_id.as_str()) {
+            let url: Option<Option<String>> =
+                sqlx::query_scalar("SELECT webhook_url FROM accounts WHERE id = $1")
+                    .bind(&ev.account_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            urls.insert(&ev.account_id, url.flatten());
+        }
+    }
+    if urls.values().all(Option::is_none) {
+        return Ok(ids);
+    }
+    let mut distributions: std::collections::HashMap<&str, Option<String>> = Default::default();
+    let mut rows: std::collections::HashMap<String, sqlx::any::AnyRow> = Default::default();
+    let pass_ids: Vec<&str> = evs.iter().filter_map(|e| e.pass_id.as_deref()).collect();
+    for chunk in pass_ids.chunks(ROWS) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {PAYLOAD_PASS_COLUMNS} FROM passes WHERE id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            rows.insert(row.try_get("id")?, row);
+        }
+    }
+    let mut deliveries = Vec::new();
+    for (ev, id) in evs.iter().zip(&ids) {
+        let Some(Some(url)) = urls.get(ev.account_id.as_str()) else {
+            continue;
+        };
+        if !distributions.contains_key(ev.campaign_id.as_str()) {
+            let d: Option<Option<String>> =
+                sqlx::query_scalar("SELECT distribution_id FROM campaigns WHERE id = $1")
+                    .bind(&ev.campaign_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            distributions.insert(&ev.campaign_id, d.flatten());
+        }
+        let mut body = payload_head(ev, id, &at);
+        body["distribution_id"] = json!(distributions[ev.campaign_id.as_str()]);
+        if let Some(pass_id) = &ev.pass_id {
+            add_pass(&mut body, pass_id, rows.get(pass_id));
+        }
+        deliveries.push(crate::model::webhooks::NewDelivery {
+            account_id: ev.account_id.clone(),
+            event_id: id.clone(),
+            event: ev.kind.as_str(),
+            url: url.clone(),
+            payload: body,
+        });
+    }
+    crate::model::webhooks::enqueue_many(conn, &deliveries).await?;
+    Ok(ids)
 }

@@ -21,6 +21,8 @@ pub const LEASE: Duration = Duration::from_secs(120);
 pub enum JobKind {
     /// Merge a campaign into its passes (C6).
     Merge,
+    /// Import passes from an uploaded CSV file (`model::pass_import`).
+    PassImport,
 }
 
 impl JobKind {
@@ -28,6 +30,7 @@ impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Merge => "merge",
+            JobKind::PassImport => "pass_import",
         }
     }
 
@@ -35,6 +38,7 @@ impl JobKind {
     pub fn parse(s: &str) -> Option<JobKind> {
         match s {
             "merge" => Some(JobKind::Merge),
+            "pass_import" => Some(JobKind::PassImport),
             _ => None,
         }
     }
@@ -50,12 +54,24 @@ pub struct MergeState {
     pub cursor: String,
 }
 
+/// Where an import stands (the `payload` of a `pass_import` job): the data rows applied
+/// so far (rows are applied in file order, a batch per transaction).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportState {
+    #[serde(default)]
+    pub next_row: usize,
+}
+
 /// A claimed job with its typed payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobPayload {
     Merge {
         campaign_id: String,
         state: MergeState,
+    },
+    PassImport {
+        campaign_id: String,
+        state: ImportState,
     },
 }
 
@@ -94,6 +110,9 @@ pub fn claimed_from_row(r: &AnyRow) -> Result<Claimed, sqlx::Error> {
         (Some(JobKind::Merge), Some(campaign_id)) => serde_json::from_str(&payload)
             .map(|state| JobPayload::Merge { campaign_id, state })
             .map_err(|e| format!("unreadable merge payload: {e}")),
+        (Some(JobKind::PassImport), Some(campaign_id)) => serde_json::from_str(&payload)
+            .map(|state| JobPayload::PassImport { campaign_id, state })
+            .map_err(|e| format!("unreadable import payload: {e}")),
         _ => Err(format!("unknown job kind {kind:?}")),
     };
     Ok(Claimed { id, payload })
@@ -133,14 +152,43 @@ pub async fn enqueue_merge(
     Ok(id)
 }
 
-/// Records the progress of a merge (`processed` grows by `n`, the cursor advances) if the
-/// job is still held by `lease`; `false` when it was taken over.
+/// Queues the import of `total` CSV rows into a campaign (inside the caller's transaction;
+/// the file is stored beside it by `model::pass_import::enqueue`) and returns the job id.
+pub async fn enqueue_import(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    campaign_id: &str,
+    total: usize,
+) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    let ts = now();
+    sqlx::query(
+        "INSERT INTO jobs (id, account_id, kind, campaign_id, state, total, processed, payload, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $7, $7)",
+    )
+    .bind(&id)
+    .bind(account_id)
+    .bind(JobKind::PassImport.as_str())
+    .bind(campaign_id)
+    .bind(total as i64)
+    .bind(
+        serde_json::to_string(&ImportState::default())
+            .map_err(|e| sqlx::Error::Encode(e.into()))?,
+    )
+    .bind(&ts)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Records the progress of a job (`processed` grows by `n`, the payload — its cursor —
+/// is replaced) if the job is still held by `lease`; `false` when it was taken over.
 pub async fn advance(
     conn: &mut AnyConnection,
     lease: &Lease,
     id: &str,
     n: i64,
-    state: &MergeState,
+    state: &impl Serialize,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(&format!(
         "UPDATE jobs SET processed = processed + $1, payload = $2, updated_at = $3 \
@@ -215,19 +263,29 @@ pub async fn passes_after(
     rows.iter().map(pass_from_row).collect()
 }
 
-/// Writes a merged pass document.
-pub async fn write_pass_doc(
+/// Writes merged pass documents (`(pass id, doc)`), a few hundred a statement.
+pub async fn write_pass_docs(
     conn: &mut AnyConnection,
-    pass_id: &str,
-    doc: &PassDoc,
+    docs: &[(String, PassDoc)],
     ts: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE passes SET doc = $1, updated_at = $2 WHERE id = $3")
-        .bind(serde_json::to_string(doc).map_err(|e| sqlx::Error::Encode(e.into()))?)
-        .bind(ts)
-        .bind(pass_id)
-        .execute(conn)
-        .await?;
+    for chunk in docs.chunks(300) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", i * 2 + 2, i * 2 + 3))
+            .collect();
+        let sql = format!(
+            "UPDATE passes SET doc = v.column2, updated_at = $1 FROM (VALUES {}) AS v \
+             WHERE passes.id = v.column1",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(ts);
+        for (id, doc) in chunk {
+            q = q
+                .bind(id)
+                .bind(serde_json::to_string(doc).map_err(|e| sqlx::Error::Encode(e.into()))?);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

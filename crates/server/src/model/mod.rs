@@ -21,6 +21,8 @@ pub mod expiry;
 pub mod jobs;
 pub mod merge;
 pub mod organizations;
+pub mod pass_batch;
+pub mod pass_import;
 pub mod passes;
 pub mod presentation;
 pub mod pushes;

@@ -311,6 +311,9 @@ pub struct PassPatch {
     pub push_message: Option<String>,
     /// An `apple` patch ([`values::apply_apple`]); `Null` clears the pass's own options.
     pub apple: Option<Value>,
+    /// The serial number of a new pass (CSV import; not read from API bodies, where the
+    /// server chooses it).
+    pub serial_number: Option<String>,
 }
 
 impl PassPatch {
@@ -346,7 +349,7 @@ impl PassPatch {
     }
 
     /// The barcode message the caller supplied, if any.
-    fn custom_message(&self) -> Option<String> {
+    pub(crate) fn custom_message(&self) -> Option<String> {
         self.barcode
             .as_ref()
             .and_then(|b| b.message.clone())
@@ -368,7 +371,7 @@ impl PassPatch {
 
 /// Checks a patch against its campaign: code-type rules, `max_distance` bounds and image
 /// references (own assets of the matching type).
-async fn check_patch(
+pub(crate) async fn check_patch(
     tx: &mut Tx,
     campaign: &CampaignRecord,
     patch: &PassPatch,
@@ -462,7 +465,11 @@ fn check_apple(campaign: &CampaignRecord, doc: &PassDoc, errors: &mut Errors) {
 }
 
 /// The strip rule over the images a pass shows: its overrides, else its campaign's.
-fn check_effective_images(campaign: &CampaignRecord, doc: &PassDoc, errors: &mut Errors) {
+pub(crate) fn check_effective_images(
+    campaign: &CampaignRecord,
+    doc: &PassDoc,
+    errors: &mut Errors,
+) {
     let own = doc.images();
     let shown = |slot: AssetType| {
         let i = IMAGE_SLOTS.iter().position(|s| *s == slot).unwrap_or(0);
@@ -562,7 +569,7 @@ pub async fn create_pass(
 
 /// 404 when the campaign is gone, 412 unless it is published (read inside the
 /// transaction, so a concurrent pause is seen).
-async fn require_issuing(tx: &mut Tx, campaign_id: &str) -> ApiResult<()> {
+pub(crate) async fn require_issuing(tx: &mut Tx, campaign_id: &str) -> ApiResult<()> {
     let state: Option<String> = sqlx::query_scalar("SELECT state FROM campaigns WHERE id = $1")
         .bind(campaign_id)
         .fetch_optional(&mut **tx)
@@ -578,7 +585,11 @@ async fn require_issuing(tx: &mut Tx, campaign_id: &str) -> ApiResult<()> {
 }
 
 /// The document of a new pass: the campaign's content with the patch applied.
-fn new_doc(campaign: &CampaignRecord, patch: &PassPatch, errors: &mut Errors) -> PassDoc {
+pub(crate) fn new_doc(
+    campaign: &CampaignRecord,
+    patch: &PassPatch,
+    errors: &mut Errors,
+) -> PassDoc {
     let mut doc = PassDoc::default();
     let mut fields = campaign.doc.fields();
     merge_fields(&mut fields, &patch.fields);

@@ -14,11 +14,14 @@ use std::time::Duration;
 /// How long a claimed push stays leased to one worker (renewed while the batch is sent).
 pub const LEASE: Duration = Duration::from_secs(30);
 /// Pushes claimed at once.
-pub const BATCH: i64 = 50;
+pub const BATCH: i64 = 500;
+/// Pushes of a batch in flight at once (HTTP/2 streams on the certificate's connection;
+/// APNs allows many concurrent streams per connection).
+pub const PARALLEL: usize = 100;
 /// Attempts before a push is given up (`failed`).
 pub const MAX_ATTEMPTS: i64 = 8;
 
-/// The push queue: pending rows whose next attempt is due, sent one after the other.
+/// The push queue: pending rows whose next attempt is due, [`PARALLEL`] in flight at once.
 pub fn queue() -> Queue {
     Queue {
         name: "pushes",
@@ -29,7 +32,7 @@ pub fn queue() -> Queue {
         columns: "id, campaign_id, device_library_id, push_token, pass_type_identifier, \
                   certificate_id, attempts, created_at",
         batch: BATCH,
-        parallel: 1,
+        parallel: PARALLEL,
         lease: LEASE,
         idle: Duration::from_millis(250),
     }
@@ -356,20 +359,59 @@ pub async fn enqueue_push_for_passes(
 }
 
 /// Like [`enqueue_push_for_passes`] for passes whose changed fields are known (merge):
-/// the message goes on `changed_keys` only.
+/// the message goes on `changed_keys` only. Set-based: one statement per few hundred
+/// passes for the update notes and one for the pushes, whatever the batch size.
 pub async fn enqueue_push_for_changes(
     conn: &mut AnyConnection,
     cert: Option<&CampaignCertificate>,
     changes: &[(String, Vec<String>)],
     push_message: Option<&str>,
 ) -> Result<u64, sqlx::Error> {
+    const ROWS: usize = 300;
     let ts = now();
     let mut queued = 0;
-    for (pass_id, keys) in changes {
-        note_update(conn, pass_id, push_message, keys, &ts).await?;
-        if let Some(cert) = cert {
-            queued += queue_for_pass(conn, pass_id, cert, &ts).await?;
+    for chunk in changes.chunks(ROWS) {
+        let mut sql =
+            String::from("INSERT INTO pass_updates (pass_id, pushed_at, change_messages) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, $1, ${})", i * 2 + 2, i * 2 + 3));
         }
+        sql.push_str(
+            " ON CONFLICT (pass_id) DO UPDATE SET pushed_at = excluded.pushed_at, \
+             change_messages = excluded.change_messages",
+        );
+        let mut q = sqlx::query(&sql).bind(&ts);
+        for (pass_id, keys) in chunk {
+            q = q.bind(pass_id).bind(messages_json(push_message, keys));
+        }
+        q.execute(&mut *conn).await?;
+        let Some(cert) = cert else { continue };
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 5)).collect();
+        let sql = format!(
+            "INSERT INTO push_queue (id, account_id, campaign_id, pass_id, device_library_id, \
+             push_token, pass_type_identifier, certificate_id, status, attempts, \
+             next_attempt_at, created_at) \
+             SELECT $1 || '-' || MIN(r.id), MIN(r.account_id), MIN(r.campaign_id), \
+             MIN(r.pass_id), MIN(r.device_library_id), r.push_token, $2, $3, 'pending', 0, \
+             $4, $4 FROM registrations r WHERE r.pass_id IN ({}) AND NOT EXISTS (\
+               SELECT 1 FROM push_queue q WHERE q.push_token = r.push_token \
+               AND q.pass_type_identifier = $2 AND q.status = 'pending' \
+               AND q.locked_until IS NULL) \
+             GROUP BY r.push_token",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(new_id())
+            .bind(&cert.pass_type_identifier)
+            .bind(&cert.certificate_id)
+            .bind(&ts);
+        for (pass_id, _) in chunk {
+            q = q.bind(pass_id);
+        }
+        queued += q.execute(&mut *conn).await?.rows_affected();
     }
     Ok(queued)
 }

@@ -96,6 +96,61 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// A webhook delivery to queue (see [`enqueue_many`]).
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub account_id: String,
+    pub event_id: String,
+    pub event: &'static str,
+    pub url: String,
+    pub payload: Value,
+}
+
+/// Queues many deliveries at once (bulk pass creation), as [`enqueue`] does one, in the
+/// caller's transaction.
+pub async fn enqueue_many(
+    conn: &mut AnyConnection,
+    deliveries: &[NewDelivery],
+) -> Result<(), sqlx::Error> {
+    let ts = now();
+    for chunk in deliveries.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO webhook_deliveries (id, account_id, event_id, event, url, payload, \
+             status, attempts, next_attempt_at, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 7;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, 'pending', 0, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 7
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for d in chunk {
+            q = q
+                .bind(new_id())
+                .bind(&d.account_id)
+                .bind(&d.event_id)
+                .bind(d.event)
+                .bind(&d.url)
+                .bind(d.payload.to_string())
+                .bind(&ts);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// The signing token of an account, `None` when the account is gone.
 pub async fn webhook_token(db: &Db, account_id: &str) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT webhook_token FROM accounts WHERE id = $1")

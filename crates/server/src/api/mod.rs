@@ -11,6 +11,7 @@ pub mod assets;
 pub mod campaigns;
 pub mod certificates;
 pub mod convert;
+pub mod google;
 pub mod openapi;
 pub mod organizations;
 pub mod passes;
@@ -34,6 +35,7 @@ pub fn routes() -> crate::routes::Routes {
         .merge(crate::pages::api_router())
         .merge(campaigns::router())
         .merge(passes::router())
+        .merge(google::router())
 }
 
 /// All `/v2` routes (without the authentication middleware, added by [`crate::app`]).

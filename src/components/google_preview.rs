@@ -10,6 +10,15 @@ use serde_json::Value;
 use crate::api;
 use crate::components::common::{AuthImg, CopyButton};
 
+/// The link that sends each visitor to their wallet (`/a/…`: Android → Google Wallet,
+/// Apple → the pass file, others → the page), from a download page URL (`/p/…`).
+pub fn device_link(page_url: &str) -> String {
+    match page_url.rfind("/p/") {
+        Some(i) => format!("{}/a/{}", &page_url[..i], &page_url[i + 3..]),
+        None => String::new(),
+    }
+}
+
 /// What the card shows, read from the class and object JSON.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoogleCard {
@@ -261,6 +270,16 @@ pub fn GoogleWalletSection(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn device_links_replace_the_page_prefix() {
+        assert_eq!(device_link("https://x.test/p/abc"), "https://x.test/a/abc");
+        assert_eq!(
+            device_link("https://x.test/pw/p/abc"),
+            "https://x.test/pw/a/abc"
+        );
+        assert_eq!(device_link(""), "");
+    }
 
     #[test]
     fn the_card_reads_class_rows_from_object_modules() {

@@ -763,10 +763,22 @@ async fn attempt(
         // A push notifies the holder of the changed fields.
         object["notifyPreference"] = "NOTIFY_ON_UPDATE".into();
     }
-    match client
+    let mut outcome = client
         .upsert(&mapped.vertical.object_resource(), &object)
-        .await
-    {
+        .await;
+    if outcome == Outcome::NotFound {
+        // The class is missing at Google (another issuer sent it before): send it again.
+        if let Outcome::Ok(_) = client
+            .upsert(&mapped.vertical.class_resource(), &mapped.class)
+            .await
+        {
+            store::set_class_version(db, &campaign.id, &v.campaign).await?;
+            outcome = client
+                .upsert(&mapped.vertical.object_resource(), &object)
+                .await;
+        }
+    }
+    match outcome {
         Outcome::Ok(_) => {}
         Outcome::Transient(e) => return Ok(Step::Retry(e)),
         Outcome::Refused(e) => return Ok(Step::Failed(format!("object: {e}"))),

@@ -32,6 +32,7 @@ pub const ROUTE_ROOTS: &[&str] = &[
     "assets",
     "templates",
     "certificates",
+    "google-wallet",
     "webhooks",
     "organizations",
     "account",
@@ -342,6 +343,7 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
                     <Route path=path!("templates/new") view={Lazy::<TemplateNewRoute>::new()}/>
                     <Route path=path!("templates/:id") view={Lazy::<TemplateDetailRoute>::new()}/>
                     <Route path=path!("certificates") view={Lazy::<CertificatesRoute>::new()}/>
+                    <Route path=path!("google-wallet") view={Lazy::<GoogleWalletRoute>::new()}/>
                     <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()}/>
                     <Route path=path!("organizations") view={Lazy::<OrganizationsRoute>::new()}/>
                     <Route path=path!("account") view={Lazy::<AccountRoute>::new()}/>

@@ -115,6 +115,7 @@ on_demand_pages! {
     TemplateNewRoute => TemplateNew in library (template_new),
     TemplateDetailRoute => TemplateDetail in library (template_detail),
     CertificatesRoute => CertificatesPage in admin (certificates),
+    GoogleWalletRoute => GoogleWalletPage in admin (google_wallet),
     WebhooksRoute => WebhooksPage in admin (webhooks),
     OrganizationsRoute => OrganizationsPage in admin (organizations),
     AccountRoute => AccountPage in admin (account),
@@ -132,7 +133,9 @@ pub fn group_for(path: &str) -> Option<&'static str> {
         ["campaigns", _, _, "passes", ..] | ["campaigns", _, _, "redeem"] => Some("passes"),
         ["campaigns", _, _, "registrations" | "reports"] => Some("insights"),
         ["assets"] | ["templates", ..] => Some("library"),
-        ["certificates" | "webhooks" | "organizations" | "account"] => Some("admin"),
+        ["certificates" | "google-wallet" | "webhooks" | "organizations" | "account"] => {
+            Some("admin")
+        }
         _ => None,
     }
 }

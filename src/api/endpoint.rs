@@ -101,6 +101,13 @@ pub enum Endpoint<'a> {
     PushPass(CampaignType, &'a str, &'a str),
     Redeems(CampaignType, &'a str, &'a str),
     Job(&'a str),
+    /// Google Wallet issuers.
+    GoogleIssuers,
+    CreateGoogleIssuer,
+    DeleteGoogleIssuer(&'a str),
+    DefaultGoogleIssuer(&'a str),
+    /// A pass as Google Wallet sees it (class, object, save link, sync state).
+    PassGoogleWallet(CampaignType, &'a str, &'a str),
     /// The barcode renderer (an image URL rather than a JSON call).
     Barcode(BarcodeFormat, &'a str),
 }
@@ -174,6 +181,14 @@ impl Endpoint<'_> {
             PushPass(t, c, p) => (Post, format!("{}/push", pass(t, c, p))),
             Redeems(t, c, p) => (Get, format!("{}/redeems", pass(t, c, p))),
             Job(id) => (Get, format!("/jobs/{}", encode(id))),
+            GoogleIssuers => (Get, "/google_wallet/issuers".into()),
+            CreateGoogleIssuer => (Post, "/google_wallet/issuers".into()),
+            DeleteGoogleIssuer(id) => (Delete, format!("/google_wallet/issuers/{}", encode(id))),
+            DefaultGoogleIssuer(id) => (
+                Post,
+                format!("/google_wallet/issuers/{}/default", encode(id)),
+            ),
+            PassGoogleWallet(t, c, p) => (Get, format!("{}/google_wallet", pass(t, c, p))),
             Barcode(format, message) => (
                 Get,
                 format!(
@@ -317,6 +332,23 @@ mod tests {
                 "/coupons/c1/passes/p1/redeems",
             ),
             (Endpoint::Job("j1"), Get, "/jobs/j1"),
+            (Endpoint::GoogleIssuers, Get, "/google_wallet/issuers"),
+            (Endpoint::CreateGoogleIssuer, Post, "/google_wallet/issuers"),
+            (
+                Endpoint::DeleteGoogleIssuer("g1"),
+                Delete,
+                "/google_wallet/issuers/g1",
+            ),
+            (
+                Endpoint::DefaultGoogleIssuer("g1"),
+                Post,
+                "/google_wallet/issuers/g1/default",
+            ),
+            (
+                Endpoint::PassGoogleWallet(Coupon, c, p),
+                Get,
+                "/coupons/c1/passes/p1/google_wallet",
+            ),
             (
                 Endpoint::Barcode(BarcodeFormat::Qrcode, "https://x/p?a=1"),
                 Get,

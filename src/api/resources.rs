@@ -393,6 +393,41 @@ pub mod jobs {
     }
 }
 
+/// Google Wallet: issuers and a pass as Google sees it.
+pub mod google_wallet {
+    use passworks_wire::query::ListQuery;
+    use passworks_wire::{wrap, CampaignType, GoogleIssuer, GoogleIssuerInput, GoogleWalletPass};
+
+    use super::super::{
+        call, call_for_status, call_with, fetch_page, ApiResult, Endpoint, PageInfo,
+    };
+
+    pub async fn issuers(q: &ListQuery) -> ApiResult<(Vec<GoogleIssuer>, PageInfo)> {
+        fetch_page(Endpoint::GoogleIssuers, q).await
+    }
+
+    /// Adds an issuer: its id and the service account's JSON key (the file's text).
+    pub async fn create(issuer_id: &str, service_account: &str) -> ApiResult<GoogleIssuer> {
+        let input = GoogleIssuerInput {
+            issuer_id: Some(issuer_id.to_string()),
+            service_account: Some(service_account.into()),
+        };
+        call_with(Endpoint::CreateGoogleIssuer, &wrap("google_issuer", &input)).await
+    }
+
+    pub async fn delete(id: &str) -> ApiResult<()> {
+        call_for_status::<()>(Endpoint::DeleteGoogleIssuer(id), None).await
+    }
+
+    pub async fn make_default(id: &str) -> ApiResult<GoogleIssuer> {
+        call(Endpoint::DefaultGoogleIssuer(id)).await
+    }
+
+    pub async fn pass(t: CampaignType, c: &str, p: &str) -> ApiResult<GoogleWalletPass> {
+        call(Endpoint::PassGoogleWallet(t, c, p)).await
+    }
+}
+
 /// The barcode renderer.
 pub mod barcode {
     use passworks_wire::BarcodeFormat;

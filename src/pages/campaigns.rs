@@ -385,6 +385,7 @@ fn Distribution(c: Campaign) -> impl IntoView {
                     {link("Pass file", c.pkpass_url.clone())}
                     {link("Short page", c.page_short_url.clone())}
                     {link("Short pass file", c.pkpass_short_url.clone())}
+                    {link("Wallet link by device (Android: Google Wallet)", crate::components::device_link(&c.page_url))}
                 </ul>
                 <AuthImg src=qr alt="QR code of the download page" class="qr"/>
             </div>

@@ -175,6 +175,7 @@ pub fn Frame() -> impl IntoView {
                     <li><A href=crate::link("/assets")>"Assets"</A></li>
                     <li><A href=crate::link("/templates")>"Templates"</A></li>
                     <li><A href=crate::link("/certificates")>"Certificates"</A></li>
+                    <li><A href=crate::link("/google-wallet")>"Google Wallet"</A></li>
                     <li><A href=crate::link("/webhooks")>"Webhooks"</A></li>
                     <Show when=can_orgs>
                         <li><A href=crate::link("/organizations")>"Organizations"</A></li>

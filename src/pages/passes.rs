@@ -702,6 +702,7 @@ pub fn PassDetail() -> impl IntoView {
                                         </dl>
                                     </section>
                                     {images}
+                                    <GoogleWalletSection kind=c.campaign_type campaign_id=c.id.clone() pass_id=p.id.clone() save_link=p.google_save_url.clone()/>
                                     <h2>"Redeems"</h2>
                                     {if redeems.is_empty() {
                                         view! { <Empty message="Not redeemed yet."/> }.into_any()

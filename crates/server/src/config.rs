@@ -151,6 +151,42 @@ pub struct ServeArgs {
     #[arg(long, env = "PASSWORKS_WEBHOOK_LEASE_SECONDS", default_value_t = 15)]
     pub webhook_lease_seconds: i64,
 
+    /// Base URL of Google's Wallet REST API (tests point it at a local fake).
+    #[arg(
+        long,
+        env = "PASSWORKS_GOOGLE_WALLET_API_URL",
+        default_value = "https://walletobjects.googleapis.com/walletobjects/v1"
+    )]
+    pub google_wallet_api_url: String,
+
+    /// OAuth2 token endpoint for Google Wallet calls; default: the `token_uri` of each
+    /// issuer's service account key.
+    #[arg(long, env = "PASSWORKS_GOOGLE_WALLET_TOKEN_URL")]
+    pub google_wallet_token_url: Option<String>,
+
+    /// Delay before the first retry of a Google Wallet sync that met 429/5xx, in seconds;
+    /// it doubles per attempt (at most an hour apart, 12 attempts).
+    #[arg(
+        long,
+        env = "PASSWORKS_GOOGLE_WALLET_RETRY_BASE_SECONDS",
+        default_value_t = 30
+    )]
+    pub google_wallet_retry_base_seconds: i64,
+
+    /// How often the Google Wallet sync worker looks for changed passes when idle, in
+    /// milliseconds.
+    #[arg(long, env = "PASSWORKS_GOOGLE_WALLET_POLL_MS", default_value_t = 2000)]
+    pub google_wallet_poll_ms: u64,
+
+    /// URL of Google's root signing keys, which verify Google Wallet save/delete callbacks
+    /// (fetched when needed, kept for an hour).
+    #[arg(
+        long,
+        env = "PASSWORKS_GOOGLE_WALLET_CALLBACK_KEYS_URL",
+        default_value = "https://payments.developers.google.com/paymentmethodtoken/keys.json"
+    )]
+    pub google_wallet_callback_keys_url: String,
+
     /// Do not create a first account when the database is empty.
     #[arg(long, env = "PASSWORKS_NO_FIRST_ACCOUNT")]
     pub no_first_account: bool,
@@ -177,6 +213,11 @@ impl ServeArgs {
             allow_private_webhooks: false,
             webhook_retry_base_seconds: 30,
             webhook_lease_seconds: 15,
+            google_wallet_api_url: crate::google::DEFAULT_API_URL.into(),
+            google_wallet_token_url: None,
+            google_wallet_retry_base_seconds: 30,
+            google_wallet_poll_ms: 2000,
+            google_wallet_callback_keys_url: crate::google::DEFAULT_CALLBACK_KEYS_URL.into(),
             no_first_account: true,
         }
     }

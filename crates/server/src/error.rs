@@ -35,6 +35,9 @@ pub enum ApiError {
     RateLimited { retry_after: i64 },
     #[error("internal error: {0}")]
     Internal(#[from] anyhow::Error),
+    /// A service we depend on (Google's API) failed.
+    #[error("bad gateway: {0}")]
+    BadGateway(String),
 }
 
 /// Result alias for handlers.
@@ -71,6 +74,7 @@ impl ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -94,6 +98,7 @@ impl ApiError {
             ApiError::TooLarge(m) => one("base", m.clone()),
             ApiError::RateLimited { .. } => one("base", "Rate limit exceeded".into()),
             ApiError::Internal(_) => one("base", "Internal server error".into()),
+            ApiError::BadGateway(m) => one("base", m.clone()),
         }
     }
 }

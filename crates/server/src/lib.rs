@@ -14,6 +14,7 @@ pub mod db;
 pub mod devcert;
 pub mod downloads;
 pub mod error;
+pub mod google;
 pub mod jobs;
 pub mod list;
 pub mod model;
@@ -60,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .merge(passkit::router())
         .merge(pages::router())
         .merge(api::assets::public_router())
+        .merge(api::google::public_router())
         .merge(console::router(&state))
         .layer(middleware::from_fn(refuse_nul))
         .with_state(state);
@@ -201,6 +203,11 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         allow_private_webhooks: args.allow_private_webhooks,
         webhook_retry_base_seconds: args.webhook_retry_base_seconds.max(1),
         webhook_lease_seconds: args.webhook_lease_seconds.max(1),
+        google_api_url: args.google_wallet_api_url.clone(),
+        google_token_url: args.google_wallet_token_url.clone(),
+        google_retry_base_seconds: args.google_wallet_retry_base_seconds.max(1),
+        google_poll_ms: args.google_wallet_poll_ms.max(50),
+        google_callback_keys_url: args.google_wallet_callback_keys_url.clone(),
     };
     let state = AppState {
         db,
@@ -239,6 +246,7 @@ pub async fn start(
     webhooks::spawn_worker(state.clone());
     apns::spawn_worker(state.clone());
     jobs::spawn_worker(state.clone());
+    google::spawn_worker(state.clone(), api::google::render);
     let service = NormalizePathLayer::trim_trailing_slash().layer(app(state.clone()));
     let handle = tokio::spawn(serve(listener, service, shutdown));
     Ok(Running {

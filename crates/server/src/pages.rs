@@ -338,7 +338,7 @@ async fn campaign_entry(
             Err(e) => return e.into_response(),
         };
     let mut resp = match want {
-        Want::Page => render_page(&state, &campaign, &pass).await,
+        Want::Page => render_page(&state, &campaign, &pass, &headers).await,
         _ => serve_pkpass(&state, &campaign, &pass, &headers, Some(ip)).await,
     };
     if let Some(c) = cookie {
@@ -370,7 +370,7 @@ async fn pass_entry(
     match want {
         Want::Page => {
             bump_views(&state, &campaign).await;
-            render_page(&state, &campaign, &pass).await
+            render_page(&state, &campaign, &pass, &headers).await
         }
         Want::Pkpass => serve_pkpass(&state, &campaign, &pass, &headers, Some(ip)).await,
         Want::Png => png_response(
@@ -671,18 +671,24 @@ fn dev_note() -> String {
 }
 
 /// The download page of one pass.
-async fn render_page(state: &AppState, campaign: &CampaignRecord, pass: &PassRecord) -> Response {
+async fn render_page(
+    state: &AppState,
+    campaign: &CampaignRecord,
+    pass: &PassRecord,
+    headers: &HeaderMap,
+) -> Response {
     let base = format!("/p/{}/{}", campaign.page_token, pass.download_token);
     let development = state
         .passes
         .signs_with_development(state, campaign)
         .await
         .unwrap_or(false);
-    let body = format!(
-        "<h1>{}</h1>{}<img class=\"pw-preview\" src=\"{base}.png\" alt=\"Preview of the pass\">\
-         <div><a class=\"pw-add\" id=\"pw-add\" href=\"{base}.pkpass\">Add to Apple Wallet</a></div>",
+    let body =
+        format!(
+        "<h1>{}</h1>{}<img class=\"pw-preview\" src=\"{base}.png\" alt=\"Preview of the pass\">{}",
         esc(&campaign.name),
         if development { dev_note() } else { String::new() },
+        crate::google::wallet_buttons(state, campaign, pass, headers).await,
     );
     html_page(PageParts {
         status: StatusCode::OK,

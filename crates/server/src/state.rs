@@ -26,6 +26,16 @@ pub struct Settings {
     pub webhook_retry_base_seconds: i64,
     /// Lease of a claimed webhook delivery in seconds (renewed while delivering).
     pub webhook_lease_seconds: i64,
+    /// Base URL of Google's Wallet REST API (`…/walletobjects/v1`).
+    pub google_api_url: String,
+    /// Token endpoint used instead of the service account key's `token_uri`.
+    pub google_token_url: Option<String>,
+    /// First retry delay of a Google sync after 429/5xx, in seconds (doubles per attempt).
+    pub google_retry_base_seconds: i64,
+    /// Pause of the Google sync worker after a poll that found nothing, in milliseconds.
+    pub google_poll_ms: u64,
+    /// Where Google's root signing keys for callbacks are fetched.
+    pub google_callback_keys_url: String,
 }
 
 impl std::fmt::Debug for Settings {
@@ -47,6 +57,11 @@ impl std::fmt::Debug for Settings {
                 &self.webhook_retry_base_seconds,
             )
             .field("webhook_lease_seconds", &self.webhook_lease_seconds)
+            .field("google_api_url", &self.google_api_url)
+            .field("google_token_url", &self.google_token_url)
+            .field("google_retry_base_seconds", &self.google_retry_base_seconds)
+            .field("google_poll_ms", &self.google_poll_ms)
+            .field("google_callback_keys_url", &self.google_callback_keys_url)
             .finish()
     }
 }

@@ -380,6 +380,11 @@ pub struct Pass {
     pub preview_url: String,
     pub page_short_url: String,
     pub pkpass_short_url: String,
+    /// "Add to Google Wallet": a link of this server that signs the pass's current
+    /// content into a Google save JWT and redirects to `https://pay.google.com/gp/v/save/…`
+    /// (extension; see `GET …/passes/{id}/google_wallet` for the signed link itself).
+    #[serde(default)]
+    pub google_save_url: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -619,6 +624,89 @@ pub const DEVELOPMENT_CERTIFICATE_NOTICE: &str = "Development certificate: passe
 with it verify, but Apple devices will not accept them. Add your own Pass Type ID \
 certificate (.p12 with its password and Apple's WWDR intermediate) in the console under \
 Certificates, or with POST /v2/certificates.";
+
+/// A Google Wallet issuer (`/v2/google_wallet/issuers`, extension): a Google issuer id and
+/// the service account that signs save links and calls Google's API. The key is never
+/// returned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct GoogleIssuer {
+    pub id: String,
+    /// The issuer id from the Google Pay & Wallet Console (digits).
+    pub issuer_id: String,
+    /// The service account's e-mail address.
+    pub client_email: String,
+    pub private_key_id: Option<String>,
+    /// True for the instance-wide development service account: Google refuses what it
+    /// signs.
+    pub development: bool,
+    /// True when this issuer acts for the account.
+    pub default: bool,
+    /// What a development issuer cannot do (`null` for real issuers).
+    pub notice: Option<String>,
+    pub created_at: String,
+}
+
+/// Body of `POST /v2/google_wallet/issuers`, under root key `google_issuer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct GoogleIssuerInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_id: Option<String>,
+    /// The service account's JSON key as Google Cloud exports it (the object, or its
+    /// text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<Value>,
+}
+
+/// How a pass is kept current at Google.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct GoogleSync {
+    /// `pending`, `synced`, `retrying` or `failed`.
+    pub status: String,
+    /// Google's refusal, the reason of the last retry, or a note.
+    pub error: Option<String>,
+    pub attempts: i64,
+    pub synced_at: Option<String>,
+    pub next_attempt_at: String,
+}
+
+/// A pass in Google Wallet (`GET /v2/{type}/{campaign_id}/passes/{id}/google_wallet`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct GoogleWalletPass {
+    /// Google's class type: `Generic`, `Offer`, `Loyalty`, `EventTicket`, `Flight`,
+    /// `Transit`.
+    pub class_type: String,
+    pub class_id: String,
+    pub object_id: String,
+    /// The signed `https://pay.google.com/gp/v/save/<JWT>` link; `null` while Google
+    /// would refuse the pass (see `errors`).
+    pub save_url: Option<String>,
+    /// The link was too long to carry everything: the class (and, when even the object
+    /// alone was too long, the object) were inserted over REST first.
+    pub rest_first: bool,
+    /// Why there is no `save_url` although Google would accept the pass (Google's API
+    /// failed on the REST-first path; try again).
+    pub save_error: Option<String>,
+    pub development: bool,
+    pub notice: Option<String>,
+    /// What Google would refuse, per attribute.
+    pub errors: BTreeMap<String, Vec<String>>,
+    /// Sync state; `null` until the pass is kept at Google.
+    pub sync: Option<GoogleSync>,
+    /// The class and object as sent to Google.
+    pub class: Value,
+    pub object: Value,
+}
+
+/// The notice carried by answers signed with the development Google service account.
+pub const GOOGLE_DEVELOPMENT_NOTICE: &str = "Google Wallet development mode: no Google \
+issuer is set up, so this link is signed by the server's development service account. It is \
+structurally complete, but Google will refuse it until a real issuer (the issuer id from the \
+Google Pay & Wallet Console and its service account's JSON key) is added in the console \
+(Google Wallet) or via POST /v2/google_wallet/issuers.";
 
 /// Organization object (§12).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -196,6 +196,7 @@ pub fn pass_to_wire(state: &AppState, campaign: &CampaignRecord, p: &PassRecord)
         preview_url: u.preview_url,
         page_short_url: u.page_short_url,
         pkpass_short_url: u.pkpass_short_url,
+        google_save_url: Some(crate::api::google::save_link(state, campaign, p)),
         created_at: p.created_at.clone(),
         updated_at: p.updated_at.clone(),
     }

@@ -11,6 +11,7 @@ pub mod assets;
 pub mod campaigns;
 pub mod certificates;
 pub mod convert;
+pub mod google;
 pub mod openapi;
 pub mod organizations;
 pub mod pass_import;
@@ -37,6 +38,7 @@ pub fn routes() -> crate::routes::Routes {
         .merge(campaigns::router())
         .merge(passes::router())
         .merge(search::router())
+        .merge(google::router())
 }
 
 /// All `/v2` routes (without the authentication middleware, added by [`crate::app`]).

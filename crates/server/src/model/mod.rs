@@ -18,6 +18,7 @@ pub mod counters;
 pub mod devices;
 pub mod events;
 pub mod expiry;
+pub mod google;
 pub mod jobs;
 pub mod merge;
 pub mod organizations;

@@ -310,7 +310,8 @@ async fn queue_for_pass(
          created_at) \
          SELECT $1 || '-' || MIN(r.id), MIN(r.account_id), MIN(r.campaign_id), MIN(r.pass_id), \
          MIN(r.device_library_id), r.push_token, $2, $3, 'pending', 0, $4, $4 \
-         FROM registrations r WHERE r.pass_id = $5 AND NOT EXISTS (\
+         FROM registrations r WHERE r.pass_id = $5 AND r.wallet <> 'google_wallet' \
+         AND NOT EXISTS (\
            SELECT 1 FROM push_queue q WHERE q.push_token = r.push_token \
            AND q.pass_type_identifier = $2 AND q.status = 'pending' AND q.locked_until IS NULL) \
          GROUP BY r.push_token",

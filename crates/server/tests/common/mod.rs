@@ -72,6 +72,15 @@ impl TestServer {
 
     /// Starts a server on `backend`, letting `configure` adjust the arguments.
     pub async fn start_with(backend: Backend, configure: Configure) -> TestServer {
+        TestServer::start_configured(backend, configure).await
+    }
+
+    /// Like [`TestServer::start_with`], with a closure (settings known only at run time,
+    /// such as the address of a local fake of an external service).
+    pub async fn start_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> TestServer {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, pg) = match backend {
             Backend::Sqlite => (None, None),

@@ -1,0 +1,329 @@
+//! The Google Wallet side of a pass: a preview of the card Google draws (logo, issuer and
+//! title, hero image, the class's card rows filled from the object's text modules,
+//! barcode) from the class and object the server sends Google, the save link with its QR
+//! code, what Google would refuse, and the sync state.
+
+use leptos::prelude::*;
+use passworks_wire::{BarcodeFormat, CampaignType, GoogleWalletPass};
+use serde_json::Value;
+
+use crate::api;
+use crate::components::common::{AuthImg, CopyButton};
+
+/// The link that sends each visitor to their wallet (`/a/…`: Android → Google Wallet,
+/// Apple → the pass file, others → the page), from a download page URL (`/p/…`).
+pub fn device_link(page_url: &str) -> String {
+    match page_url.rfind("/p/") {
+        Some(i) => format!("{}/a/{}", &page_url[..i], &page_url[i + 3..]),
+        None => String::new(),
+    }
+}
+
+/// What the card shows, read from the class and object JSON.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GoogleCard {
+    pub background: String,
+    pub logo: Option<String>,
+    /// The small line beside the logo (issuer, programme, provider).
+    pub issuer: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub hero: Option<String>,
+    /// Card rows: (label, value) per item.
+    pub rows: Vec<Vec<(String, String)>>,
+    pub barcode: Option<(BarcodeFormat, String, Option<String>)>,
+}
+
+fn text(v: &Value) -> Option<String> {
+    v.as_str()
+        .map(str::to_string)
+        .or_else(|| v["defaultValue"]["value"].as_str().map(str::to_string))
+        .filter(|s| !s.is_empty())
+}
+
+fn uri(v: &Value) -> Option<String> {
+    v["sourceUri"]["uri"].as_str().map(str::to_string)
+}
+
+/// The card of a pass as Google draws it.
+pub fn card(g: &GoogleWalletPass) -> GoogleCard {
+    let (c, o) = (&g.class, &g.object);
+    let logo = [
+        &o["logo"],
+        &c["logo"],
+        &c["programLogo"],
+        &c["titleImage"],
+        &c["flightHeader"]["carrier"]["airlineLogo"],
+    ]
+    .into_iter()
+    .find_map(uri);
+    let issuer = text(&c["issuerName"]).unwrap_or_default();
+    let (issuer, title, subtitle) = match g.class_type.as_str() {
+        "Generic" => (
+            text(&o["cardTitle"]).unwrap_or_default(),
+            text(&o["header"]).unwrap_or_default(),
+            text(&o["subheader"]),
+        ),
+        "Offer" => (
+            text(&c["provider"]).unwrap_or(issuer),
+            text(&c["title"]).unwrap_or_default(),
+            None,
+        ),
+        "Loyalty" => (
+            text(&c["programName"]).unwrap_or(issuer),
+            text(&o["loyaltyPoints"]["balance"]["string"]).unwrap_or_default(),
+            text(&o["loyaltyPoints"]["label"]),
+        ),
+        "EventTicket" => (issuer, text(&c["eventName"]).unwrap_or_default(), None),
+        "Flight" => (
+            issuer,
+            format!(
+                "{} → {}",
+                text(&c["origin"]["airportIataCode"]).unwrap_or_default(),
+                text(&c["destination"]["airportIataCode"]).unwrap_or_default()
+            ),
+            Some(format!(
+                "{}{}",
+                text(&c["flightHeader"]["carrier"]["carrierIataCode"]).unwrap_or_default(),
+                text(&c["flightHeader"]["flightNumber"]).unwrap_or_default()
+            )),
+        ),
+        _ => (
+            issuer,
+            format!(
+                "{} → {}",
+                text(&o["ticketLeg"]["originName"]).unwrap_or_default(),
+                text(&o["ticketLeg"]["destinationName"]).unwrap_or_default()
+            ),
+            None,
+        ),
+    };
+    let modules: Vec<&Value> = o["textModulesData"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let module = |item: &Value| -> Option<(String, String)> {
+        let path = item["firstValue"]["fields"][0]["fieldPath"].as_str()?;
+        let id = path.split('\'').nth(1)?;
+        let m = modules.iter().find(|m| m["id"] == id)?;
+        Some((
+            text(&m["header"]).unwrap_or_default(),
+            text(&m["body"]).unwrap_or_default(),
+        ))
+    };
+    let rows = c["classTemplateInfo"]["cardTemplateOverride"]["cardRowTemplateInfos"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    let items: Vec<&Value> = if let Some(one) = r.get("oneItem") {
+                        vec![&one["item"]]
+                    } else if let Some(two) = r.get("twoItems") {
+                        vec![&two["startItem"], &two["endItem"]]
+                    } else {
+                        let t = &r["threeItems"];
+                        vec![&t["startItem"], &t["middleItem"], &t["endItem"]]
+                    };
+                    items.into_iter().filter_map(module).collect::<Vec<_>>()
+                })
+                .filter(|r| !r.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let barcode = o["barcode"]["type"].as_str().and_then(|t| {
+        let f = match t {
+            "QR_CODE" => BarcodeFormat::Qrcode,
+            "PDF_417" => BarcodeFormat::Pdf417,
+            "AZTEC" => BarcodeFormat::Aztec,
+            "CODE_128" => BarcodeFormat::Ean128,
+            _ => return None,
+        };
+        Some((
+            f,
+            o["barcode"]["value"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            text(&o["barcode"]["alternateText"]),
+        ))
+    });
+    GoogleCard {
+        background: text(&o["hexBackgroundColor"])
+            .or_else(|| text(&c["hexBackgroundColor"]))
+            .unwrap_or_else(|| "#4285f4".into()),
+        logo,
+        issuer,
+        title,
+        subtitle,
+        hero: uri(&o["heroImage"]).or_else(|| uri(&c["heroImage"])),
+        rows,
+        barcode,
+    }
+}
+
+/// The card Google Wallet draws for a pass.
+#[component]
+pub fn GoogleCardView(card: GoogleCard) -> impl IntoView {
+    let rows = card
+        .rows
+        .iter()
+        .map(|r| {
+            let items = r
+                .iter()
+                .map(|(l, v)| {
+                    view! {
+                        <div style="flex:1;min-width:0">
+                            <div style="font-size:11px;opacity:.8">{l.clone()}</div>
+                            <div style="font-size:15px;overflow:hidden;text-overflow:ellipsis">{v.clone()}</div>
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! { <div style="display:flex;gap:12px;margin-top:10px">{items}</div> }
+        })
+        .collect_view();
+    let barcode = card.barcode.clone().map(|(f, m, alt)| {
+        view! {
+            <div style="background:#fff;border-radius:12px;padding:10px;margin:14px auto 0;width:fit-content;text-align:center;color:#202124">
+                <AuthImg src=api::barcode::image_url(f, &m) alt="Barcode" class="google-barcode"/>
+                {alt.map(|a| view! { <div style="font-size:12px">{a}</div> })}
+            </div>
+        }
+    });
+    view! {
+        <div class="google-card" aria-label="Google Wallet preview"
+            style=format!("background:{};color:#fff;border-radius:20px;overflow:hidden;max-width:340px;font-family:Roboto,Arial,sans-serif", card.background)>
+            <div style="padding:16px">
+                <div style="display:flex;align-items:center;gap:10px">
+                    {card.logo.clone().map(|l| view! { <img src=l alt="" style="width:36px;height:36px;border-radius:50%;object-fit:cover;background:#fff"/> })}
+                    <span style="font-size:14px">{card.issuer.clone()}</span>
+                </div>
+                <div style="font-size:22px;margin-top:12px">{card.title.clone()}</div>
+                {card.subtitle.clone().map(|s| view! { <div style="font-size:13px;opacity:.85">{s}</div> })}
+                {rows}
+                {barcode}
+            </div>
+            {card.hero.clone().map(|h| view! { <img src=h alt="" style="display:block;width:100%;max-height:120px;object-fit:cover"/> })}
+        </div>
+    }
+}
+
+/// A pass in Google Wallet: development note, what Google would refuse, sync state, the
+/// card preview, and the save link with its QR code.
+#[component]
+pub fn GoogleWalletSection(
+    kind: CampaignType,
+    campaign_id: String,
+    pass_id: String,
+    /// The pass's `google_save_url` (this server's stable link).
+    save_link: Option<String>,
+) -> impl IntoView {
+    let data = LocalResource::new(move || {
+        let (c, p) = (campaign_id.clone(), pass_id.clone());
+        async move { api::google_wallet::pass(kind, &c, &p).await }
+    });
+    view! {
+        <section class="card" aria-labelledby="google-wallet-h" id="google-wallet">
+            <h2 id="google-wallet-h" style="margin-top:0">"Google Wallet"</h2>
+            {move || data.get().map(|r| match r {
+                Err(e) => view! { <p class="hint">{format!("Not available: {}", e.message())}</p> }.into_any(),
+                Ok(g) => {
+                    let errors = g.errors.iter().flat_map(|(k, ms)| ms.iter().map(move |m| format!("{k} {m}"))).collect::<Vec<_>>();
+                    let sync = g.sync.clone();
+                    view! {
+                        {g.notice.clone().map(|n| view! { <div class="banner warn" role="note">{n}</div> })}
+                        {(!errors.is_empty()).then(|| view! {
+                            <div class="banner error" role="alert">
+                                <strong>"Google would refuse this pass: "</strong>
+                                <ul>{errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+                            </div>
+                        })}
+                        {g.save_error.clone().map(|e| view! { <div class="banner error" role="alert">{e}</div> })}
+                        <dl class="kvs">
+                            <div><dt>"Class type"</dt><dd>{g.class_type.clone()}</dd></div>
+                            <div><dt>"Object id"</dt><dd class="mono">{g.object_id.clone()}</dd></div>
+                            <div><dt>"Sync"</dt><dd id="google-sync">{match sync {
+                                None => "not kept at Google yet".to_string(),
+                                Some(s) => match s.error {
+                                    Some(e) => format!("{}: {e}", s.status),
+                                    None => s.status,
+                                },
+                            }}</dd></div>
+                        </dl>
+                        <div style="display:flex;gap:20px;flex-wrap:wrap;align-items:flex-start">
+                            <GoogleCardView card=card(&g)/>
+                            {save_link.clone().map(|l| view! {
+                                <div>
+                                    <p><a class="btn" href=l.clone() target="_blank" rel="noopener" id="google-save-link">"Add to Google Wallet"</a>" "<CopyButton text=l.clone()/></p>
+                                    <AuthImg src=api::barcode::image_url(BarcodeFormat::Qrcode, &l) alt="QR code of the Google Wallet link" class="google-qr"/>
+                                </div>
+                            })}
+                        </div>
+                    }.into_any()
+                }
+            })}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn device_links_replace_the_page_prefix() {
+        assert_eq!(device_link("https://x.test/p/abc"), "https://x.test/a/abc");
+        assert_eq!(
+            device_link("https://x.test/pw/p/abc"),
+            "https://x.test/pw/a/abc"
+        );
+        assert_eq!(device_link(""), "");
+    }
+
+    #[test]
+    fn the_card_reads_class_rows_from_object_modules() {
+        let g = GoogleWalletPass {
+            class_type: "Loyalty".into(),
+            class_id: "1.c".into(),
+            object_id: "1.p".into(),
+            save_url: None,
+            rest_first: false,
+            save_error: None,
+            development: false,
+            notice: None,
+            errors: Default::default(),
+            sync: None,
+            class: json!({
+                "programName": "Bean There",
+                "programLogo": {"sourceUri": {"uri": "https://x/assets/l.png"}},
+                "hexBackgroundColor": "#3e2723",
+                "classTemplateInfo": {"cardTemplateOverride": {"cardRowTemplateInfos": [
+                    {"twoItems": {
+                        "startItem": {"firstValue": {"fields": [{"fieldPath": "object.textModulesData['member']"}]}},
+                        "endItem": {"firstValue": {"fields": [{"fieldPath": "object.textModulesData['gone']"}]}}
+                    }}
+                ]}}
+            }),
+            object: json!({
+                "loyaltyPoints": {"label": "Points", "balance": {"string": "1,250"}},
+                "textModulesData": [{"id": "member", "header": "Member", "body": "Ada"}],
+                "barcode": {"type": "QR_CODE", "value": "123", "alternateText": "123"}
+            }),
+        };
+        let c = card(&g);
+        assert_eq!(c.issuer, "Bean There");
+        assert_eq!(c.title, "1,250");
+        assert_eq!(c.subtitle.as_deref(), Some("Points"));
+        assert_eq!(c.logo.as_deref(), Some("https://x/assets/l.png"));
+        assert_eq!(c.background, "#3e2723");
+        assert_eq!(
+            c.rows,
+            vec![vec![("Member".to_string(), "Ada".to_string())]]
+        );
+        assert_eq!(
+            c.barcode,
+            Some((BarcodeFormat::Qrcode, "123".into(), Some("123".into())))
+        );
+    }
+}

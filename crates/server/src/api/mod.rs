@@ -11,12 +11,14 @@ pub mod assets;
 pub mod campaigns;
 pub mod certificates;
 pub mod convert;
+pub mod dashboard;
 pub mod openapi;
 pub mod organizations;
 pub mod passes;
 pub mod ping;
 pub mod remote_forms;
 pub mod templates;
+pub mod unpublished;
 
 /// Every `/v2` route with its documentation, in the order of the document's tags.
 pub fn routes() -> crate::routes::Routes {
@@ -34,6 +36,8 @@ pub fn routes() -> crate::routes::Routes {
         .merge(crate::pages::api_router())
         .merge(campaigns::router())
         .merge(passes::router())
+        .merge(unpublished::router())
+        .merge(dashboard::router())
 }
 
 /// All `/v2` routes (without the authentication middleware, added by [`crate::app`]).

@@ -19,8 +19,10 @@ pub async fn load(db: &Db, account_id: &str, since: &str) -> Result<Dashboard, s
     let pool = &db.pool;
     let count = |sql: &'static str| count(db, account_id, sql);
     let totals = sqlx::query(
-        "SELECT COUNT(*) AS n, COALESCE(SUM(passes_count), 0) AS passes, \
-         COALESCE(SUM(redeemed_count), 0) AS redeemed FROM campaigns WHERE account_id = $1",
+        // PostgreSQL sums BIGINT to NUMERIC: cast back.
+        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(passes_count), 0) AS BIGINT) AS passes, \
+         CAST(COALESCE(SUM(redeemed_count), 0) AS BIGINT) AS redeemed \
+         FROM campaigns WHERE account_id = $1",
     )
     .bind(account_id)
     .fetch_one(pool)

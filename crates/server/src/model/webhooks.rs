@@ -109,7 +109,7 @@ pub async fn enqueue_test(db: &Db, account_id: &str, url: &str) -> Result<String
         "event_extra": {"message": "A test delivery sent from the console."},
     });
     let mut conn = db.pool.acquire().await?;
-    enqueue(&mut *conn, account_id, &event_id, "test", url, &payload).await?;
+    enqueue(&mut conn, account_id, &event_id, "test", url, &payload).await?;
     Ok(event_id)
 }
 

@@ -200,16 +200,27 @@ async fn refusals_confirmations_and_wording() -> Result<()> {
     let cid = c["id"].as_str().context("campaign id")?.to_owned();
     let passes = issue_passes(&api, &cid, 2).await?;
     let pid = passes[0]["id"].as_str().context("pass id")?.to_owned();
-    // A coupon without an icon: Wallet refuses such a pass, so it can never download.
-    let mut no_icon = coupon_body("No icon", &icon, &logo);
-    no_icon["coupon"]
-        .as_object_mut()
-        .context("body")?
-        .remove("icon_id");
-    let broken = api.post_json("/v2/coupons", &no_icon).await?;
+    // A pass stored before the API made long enough authentication tokens (written into
+    // the database directly): Wallet refuses it, so it can never download.
+    let broken = seed_coupon(&api, "Old campaign", &icon, &logo).await?;
     let bid = broken["id"].as_str().context("campaign id")?.to_owned();
     let bpass = issue_passes(&api, &bid, 1).await?.remove(0);
     let bpid = bpass["id"].as_str().context("pass id")?.to_owned();
+    {
+        use sqlx::Connection;
+        let db = sys
+            .scratch_dir()
+            .parent()
+            .context("work dir")?
+            .join("data/passworks.db");
+        let mut conn =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await?;
+        sqlx::query("UPDATE passes SET authentication_token = 'short' WHERE id = ?")
+            .bind(&bpid)
+            .execute(&mut conn)
+            .await?;
+        conn.close().await?;
+    }
 
     sys.sign_in().await?;
 
@@ -217,7 +228,7 @@ async fn refusals_confirmations_and_wording() -> Result<()> {
     sys.goto(&format!("/campaigns/coupons/{bid}/passes/{bpid}"))
         .await?;
     let why = wait_for_text_in(d, "#pkpass-refused", "cannot be downloaded").await?;
-    ensure!(why.contains("icon"), "{why}");
+    ensure!(why.contains("authentication_token"), "{why}");
     let download = button(d, "Download .pkpass").await?;
     ensure!(
         download.attr("aria-disabled").await?.as_deref() == Some("true"),
@@ -263,7 +274,7 @@ async fn refusals_confirmations_and_wording() -> Result<()> {
             .await?;
     }
     sys.goto("/campaigns/coupons").await?;
-    wait_for_text_in(d, "table.data", "No icon").await?;
+    wait_for_text_in(d, "table.data", "Old campaign").await?;
     for b in d.find_all(By::Css("tbody td.select input")).await? {
         b.click().await?;
     }
@@ -289,6 +300,8 @@ async fn refusals_confirmations_and_wording() -> Result<()> {
 
     // Refreshing an organization's key asks first.
     let parent = sys.add_account("Parent", true)?;
+    click_button(d, "Sign out").await?;
+    wait_for_path(d, "/sign-in").await?;
     sys.sign_in_as(&parent.api_username, &parent.api_key)
         .await?;
     sys.goto("/organizations").await?;

@@ -42,6 +42,8 @@ pub const ROUTE_ROOTS: &[&str] = &[
 pub fn start() {
     console_error_panic_hook::set_once();
     wasm_bindgen_futures::spawn_local(async {
+        // A console link opened in a new tab keeps the session of the tab it came from.
+        session::borrow_from_other_tabs(250).await;
         let mut config = load_config().await;
         if config.base_path.trim_matches('/').is_empty() {
             config.base_path = mount_point();
@@ -282,6 +284,11 @@ mod tests {
     }
 }
 
+/// True while the router prepares the next page (context for the frame, which settles
+/// the focus and the title once the new page is there).
+#[derive(Clone, Copy)]
+pub struct Routing(pub ReadSignal<bool>);
+
 /// The whole app: session context, router and routes.
 #[component]
 pub fn App(config: ConsoleConfig) -> impl IntoView {
@@ -302,6 +309,7 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
     // includes downloading its code: a thin bar at the top says so (after a short
     // delay, in CSS, so quick navigations do not flash it).
     let (routing, set_routing) = signal(false);
+    provide_context(Routing(routing));
     // Pointing at or tabbing to a link starts fetching the page's code.
     let hover = window_event_listener(leptos::ev::pointerover, |ev| {
         on_demand::prefetch_link_at(ev.target())

@@ -1,211 +1,10 @@
 //! Pure layout of the live pass preview: which fields and images Apple Wallet shows on
 //! the front of a pass of each style, and where. The component only paints this.
 
-use passworks_wire::rules::{event_ticket_strip_conflict, is_hex_color, renders_image};
-use passworks_wire::{AssetType, BarcodeFormat, Behaviour, PassType, TransitType};
+use passworks_wire::rules::is_hex_color;
+use passworks_wire::{AssetType, Behaviour, PassType, TransitType};
 
-/// A field as the preview shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PreviewField {
-    pub key: String,
-    pub label: String,
-    pub value: String,
-    /// Dynamic field without a value yet: shown as a placeholder.
-    pub placeholder: bool,
-}
-
-/// What the preview is drawn from.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PreviewInput {
-    pub style: Option<PassType>,
-    pub transit: Option<TransitType>,
-    pub background_color: String,
-    pub text_color: String,
-    pub label_color: String,
-    pub logo_text: String,
-    /// Image URLs by slot (only the slots that are set).
-    pub images: Vec<(AssetType, String)>,
-    /// The five arrays: (key, label, value, behaviour).
-    pub fields: [Vec<(String, String, String, Behaviour)>; 5],
-    pub barcode_format: BarcodeFormat,
-    pub barcode_message: String,
-}
-
-/// The computed layout.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PreviewLayout {
-    pub style: PassType,
-    pub style_class: &'static str,
-    pub background: String,
-    pub foreground: String,
-    pub label: String,
-    pub logo_text: String,
-    pub icon: Option<String>,
-    pub logo: Option<String>,
-    pub strip: Option<String>,
-    pub thumbnail: Option<String>,
-    pub background_image: Option<String>,
-    pub footer: Option<String>,
-    pub header: Vec<PreviewField>,
-    pub primary: Vec<PreviewField>,
-    /// Primary fields drawn over the strip image (coupon, store card, event ticket with strip).
-    pub primary_on_strip: bool,
-    pub secondary: Vec<PreviewField>,
-    pub auxiliary: Vec<PreviewField>,
-    /// Secondary and auxiliary share one row (coupon, store card, generic with square code).
-    pub combined_row: bool,
-    pub back: Vec<PreviewField>,
-    /// Boarding pass glyph between the two primary fields.
-    pub transit_glyph: Option<&'static str>,
-    pub barcode: Option<(BarcodeFormat, String)>,
-    pub square_barcode: bool,
-    /// Fields that do not fit on the front of this style.
-    pub hidden: Vec<String>,
-}
-
-fn conv(v: &[(String, String, String, Behaviour)]) -> Vec<PreviewField> {
-    v.iter()
-        .map(|(k, l, val, b)| PreviewField {
-            key: k.clone(),
-            label: l.clone(),
-            placeholder: val.is_empty() && *b == Behaviour::Dynamic,
-            value: if val.is_empty() && *b == Behaviour::Dynamic {
-                format!("‹{}›", if l.is_empty() { k } else { l })
-            } else {
-                val.clone()
-            },
-        })
-        .collect()
-}
-
-fn take(mut v: Vec<PreviewField>, n: usize, hidden: &mut Vec<String>) -> Vec<PreviewField> {
-    if v.len() > n {
-        hidden.extend(v.drain(n..).map(|f| f.key));
-    }
-    v
-}
-
-/// Colour or a default when not `#rrggbb`.
-fn colour(s: &str, default: &str) -> String {
-    if is_hex_color(s) {
-        s.to_string()
-    } else {
-        default.to_string()
-    }
-}
-
-/// Computes what Wallet would show (§20.4 for images; Apple's field limits per style).
-pub fn layout(input: &PreviewInput) -> PreviewLayout {
-    let style = input.style.unwrap_or(PassType::Generic);
-    let img = |t: AssetType| {
-        input
-            .images
-            .iter()
-            .find(|(s, u)| *s == t && !u.is_empty())
-            .map(|(_, u)| u.clone())
-    };
-    let square = matches!(
-        input.barcode_format,
-        BarcodeFormat::Qrcode | BarcodeFormat::Aztec
-    );
-    let mut hidden = Vec::new();
-    let header = take(conv(&input.fields[0]), 3, &mut hidden);
-    let primary_max = if style == PassType::BoardingPass {
-        2
-    } else {
-        1
-    };
-    let primary = take(conv(&input.fields[1]), primary_max, &mut hidden);
-    // Only the slots Wallet renders for the style; on an event ticket a strip wins over the
-    // background and thumbnail it excludes.
-    let conflict = event_ticket_strip_conflict(style, |t| img(t).is_some());
-    let shown = |t: AssetType| {
-        let excluded = conflict.as_ref().is_some_and(|c| c.with.contains(&t));
-        img(t).filter(|_| renders_image(style, t) && !excluded)
-    };
-    let (strip, thumbnail, background_image, footer) = (
-        shown(AssetType::Strip),
-        shown(AssetType::Thumbnail),
-        shown(AssetType::Background),
-        shown(AssetType::Footer),
-    );
-    let combined_row = match style {
-        PassType::Coupon | PassType::StoreCard => true,
-        PassType::Generic => square,
-        _ => false,
-    };
-    let (secondary, auxiliary) = if combined_row {
-        let sec = conv(&input.fields[2]);
-        let aux = conv(&input.fields[3]);
-        let sec_n = sec.len().min(4);
-        let sec = take(sec, 4, &mut hidden);
-        let aux = take(aux, 4 - sec_n, &mut hidden);
-        (sec, aux)
-    } else {
-        let aux_max = if style == PassType::BoardingPass {
-            5
-        } else {
-            4
-        };
-        (
-            take(conv(&input.fields[2]), 4, &mut hidden),
-            take(conv(&input.fields[3]), aux_max, &mut hidden),
-        )
-    };
-    let primary_on_strip = strip.is_some()
-        && matches!(
-            style,
-            PassType::Coupon | PassType::StoreCard | PassType::EventTicket
-        );
-    let transit_glyph = (style == PassType::BoardingPass).then(|| {
-        match input.transit.unwrap_or(TransitType::Generic) {
-            TransitType::Air => "✈",
-            TransitType::Boat => "⛴",
-            TransitType::Bus => "🚌",
-            TransitType::Train => "🚆",
-            TransitType::Generic => "→",
-        }
-    });
-    let barcode = (input.barcode_format != BarcodeFormat::None).then(|| {
-        let msg = if input.barcode_message.is_empty() {
-            "0000001".to_string()
-        } else {
-            input.barcode_message.clone()
-        };
-        (input.barcode_format, msg)
-    });
-    PreviewLayout {
-        style,
-        style_class: match style {
-            PassType::Coupon => "style-coupon",
-            PassType::StoreCard => "style-store-card",
-            PassType::EventTicket => "style-event-ticket",
-            PassType::BoardingPass => "style-boarding-pass",
-            PassType::Generic => "style-generic",
-        },
-        background: colour(&input.background_color, "#ffffff"),
-        foreground: colour(&input.text_color, "#000000"),
-        label: colour(&input.label_color, &colour(&input.text_color, "#555555")),
-        logo_text: input.logo_text.clone(),
-        icon: img(AssetType::Icon),
-        logo: img(AssetType::Logo),
-        strip,
-        thumbnail,
-        background_image,
-        footer,
-        header,
-        primary,
-        primary_on_strip,
-        secondary,
-        auxiliary,
-        combined_row,
-        back: conv(&input.fields[4]),
-        transit_glyph,
-        barcode,
-        square_barcode: square,
-        hidden,
-    }
-}
+pub use passworks_wire::layout::{layout, PreviewField, PreviewInput, PreviewLayout};
 
 /// Preview of the campaign form (updates as the user types).
 pub fn from_draft(
@@ -353,19 +152,6 @@ pub fn slot_background(c: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-fn wire_fields(f: &[passworks_wire::Field]) -> Vec<(String, String, String, Behaviour)> {
-    f.iter()
-        .map(|f| {
-            (
-                f.key.clone(),
-                f.label.clone().unwrap_or_default(),
-                f.value.clone().unwrap_or_default(),
-                f.behaviour,
-            )
-        })
-        .collect()
-}
-
 /// Preview of a saved campaign.
 pub fn from_campaign(
     c: &passworks_wire::Campaign,
@@ -374,50 +160,26 @@ pub fn from_campaign(
     from_draft(&crate::draft::CampaignDraft::from_campaign(c), assets)
 }
 
-/// Preview of a pass: its campaign's look with the pass's own fields, images and code.
+/// Preview of a pass: its campaign's look with the pass's own fields, images and code
+/// (the same mapping the public download page uses).
 pub fn from_pass(
     c: &passworks_wire::Campaign,
     p: &passworks_wire::Pass,
     assets: &[passworks_wire::Asset],
 ) -> PreviewInput {
-    let mut input = from_campaign(c, assets);
-    input.fields = [
-        wire_fields(&p.header_fields),
-        wire_fields(&p.primary_fields),
-        wire_fields(&p.secondary_fields),
-        wire_fields(&p.auxiliary_fields),
-        wire_fields(&p.back_fields),
-    ];
-    let url = |id: &Option<String>| {
-        id.as_ref()
-            .and_then(|id| assets.iter().find(|a| &a.id == id))
+    let url = |id: &str| {
+        assets
+            .iter()
+            .find(|a| a.id == id)
             .map(|a| a.asset_url.clone())
     };
-    for (t, id) in [
-        (AssetType::Icon, &p.icon_id),
-        (AssetType::Logo, &p.logo_id),
-        (AssetType::Strip, &p.strip_id),
-        (AssetType::Thumbnail, &p.thumbnail_id),
-        (AssetType::Background, &p.background_id),
-        (AssetType::Footer, &p.footer_id),
-    ] {
-        if let Some(u) = url(id) {
-            input.images.retain(|(s, _)| *s != t);
-            input.images.push((t, u));
-        }
-    }
-    input.barcode_format = p.barcode.format;
-    input.barcode_message = if p.barcode.message.is_empty() {
-        p.redeem_code.clone()
-    } else {
-        p.barcode.message.clone()
-    };
-    input
+    passworks_wire::layout::input_for_pass(c, p, &url)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use passworks_wire::BarcodeFormat;
 
     fn f(k: &str) -> (String, String, String, Behaviour) {
         (

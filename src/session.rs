@@ -22,6 +22,7 @@ impl Session {
     pub fn new(config: ConsoleConfig) -> Self {
         let stored = load();
         api::set_credentials(stored.clone());
+        answer_other_tabs();
         Session {
             creds: RwSignal::new(stored),
             account: RwSignal::new(None),
@@ -94,4 +95,77 @@ fn clear() {
     for s in storages().into_iter().flatten() {
         let _ = s.remove_item(STORAGE_KEY);
     }
+}
+
+const ASK_KEY: &str = "passworks.credentials.ask";
+const SHARE_KEY: &str = "passworks.credentials.share";
+
+/// Credentials kept for the tab only (not "remembered") live in `sessionStorage`, which a
+/// new tab does not inherit. So that a console link opened in a new tab stays signed
+/// in, every console tab answers another tab's request (a `storage` event on
+/// [`ASK_KEY`]) by passing its tab credentials through `localStorage` for an instant.
+fn answer_other_tabs() {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let answer = Closure::<dyn Fn(web_sys::StorageEvent)>::new(|ev: web_sys::StorageEvent| {
+        if ev.key().as_deref() != Some(ASK_KEY) || ev.new_value().is_none() {
+            return;
+        }
+        let [session, local] = storages();
+        let json = session.and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+        if let (Some(json), Some(local)) = (json, local) {
+            let _ = local.set_item(SHARE_KEY, &json);
+            let _ = local.remove_item(SHARE_KEY);
+        }
+    });
+    let _ = window.add_event_listener_with_callback("storage", answer.as_ref().unchecked_ref());
+    // Lives as long as the tab.
+    answer.forget();
+}
+
+/// For a tab that starts without credentials (say, a console link opened in a new tab):
+/// asks the browser's other console tabs for their tab credentials and keeps them for
+/// this tab too. Waits at most `ms` milliseconds; true when credentials are stored.
+pub async fn borrow_from_other_tabs(ms: i32) -> bool {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    if load().is_some() {
+        return true;
+    }
+    let (Some(window), [Some(session), Some(local)]) = (web_sys::window(), storages()) else {
+        return false;
+    };
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    let tx = Rc::new(RefCell::new(Some(tx)));
+    let receive =
+        Closure::<dyn Fn(web_sys::StorageEvent)>::new(move |ev: web_sys::StorageEvent| {
+            if ev.key().as_deref() != Some(SHARE_KEY) {
+                return;
+            }
+            let Some(json) = ev.new_value() else { return };
+            if serde_json::from_str::<Credentials>(&json).is_ok() {
+                let _ = session.set_item(STORAGE_KEY, &json);
+                if let Some(tx) = tx.borrow_mut().take() {
+                    let _ = tx.send(());
+                }
+            }
+        });
+    let _ = window.add_event_listener_with_callback("storage", receive.as_ref().unchecked_ref());
+    let _ = local.set_item(ASK_KEY, &js_sys::Date::now().to_string());
+    let _ = local.remove_item(ASK_KEY);
+    let timeout = async {
+        let p = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+    };
+    futures::pin_mut!(timeout);
+    let _ = futures::future::select(rx, timeout).await;
+    let _ = window.remove_event_listener_with_callback("storage", receive.as_ref().unchecked_ref());
+    load().is_some()
 }

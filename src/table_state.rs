@@ -69,6 +69,40 @@ pub fn to_search(q: &ListQuery) -> String {
     }
 }
 
+/// The `q[search]` text of a raw URL query ("" when absent). The list query language
+/// has no predicate for it, so the table keeps it beside its [`ListQuery`].
+pub fn search_text(search: &str) -> String {
+    parse_pairs(search)
+        .into_iter()
+        .find(|(k, _)| k == "q[search]")
+        .map(|(_, v)| v)
+        .unwrap_or_default()
+}
+
+/// [`to_search`] plus `q[search]` when `text` is not blank.
+pub fn to_search_with(q: &ListQuery, text: &str) -> String {
+    let base = to_search(q);
+    let text = text.trim();
+    if text.is_empty() {
+        return base;
+    }
+    let param = format!(
+        "{}={}",
+        passworks_wire::query::encode("q[search]"),
+        passworks_wire::query::encode(text)
+    );
+    if base.is_empty() {
+        format!("?{param}")
+    } else {
+        format!("{base}&{param}")
+    }
+}
+
+/// A new search text: back to page 1, the other filters and the sort kept.
+pub fn with_search(q: &ListQuery, text: &str) -> String {
+    to_search_with(&with_page(q, 1), text)
+}
+
 /// Header click: unsorted → ascending → descending → ascending…; back to page 1.
 pub fn toggle_sort(q: &ListQuery, attr: &str) -> ListQuery {
     let mut n = q.clone();
@@ -227,6 +261,8 @@ mod tests {
     #[test]
     fn default_state_has_an_empty_query() {
         assert_eq!(to_search(&ListQuery::default()), "");
+        assert_eq!(search_text("?q%5Bsearch%5D=Ana+B&page=2"), "Ana B");
+        assert_eq!(search_text("?page=2"), "");
         assert_eq!(
             with_per_page(&with_page(&ListQuery::default(), 4), 50).page,
             1
@@ -259,5 +295,20 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert!(toggle_all(&all, &vis).is_empty());
         assert_eq!(toggle_selected(&all, "a"), vec!["b".to_string()]);
+    }
+
+    #[test]
+    fn the_search_text_survives_sorting_and_paging() {
+        let url = "?page=3&q%5Bs%5D=created_at+desc&q%5Bsearch%5D=Ana";
+        let q = from_search(url);
+        let text = search_text(url);
+        assert_eq!(text, "Ana");
+        let next = to_search_with(&with_page(&q, 4), &text);
+        assert_eq!(search_text(&next), "Ana");
+        assert_eq!(from_search(&next).page, 4);
+        let fresh = with_search(&q, "Bea & co");
+        assert_eq!(search_text(&fresh), "Bea & co");
+        assert_eq!(from_search(&fresh).page, 1);
+        assert_eq!(to_search_with(&ListQuery::default(), "  "), "");
     }
 }

@@ -184,8 +184,132 @@ pub fn times(n: i64) -> String {
     }
 }
 
+/// A refusal of the API in words a person uses: "Can't pause from paused to paused"
+/// becomes "already paused"; other messages are kept.
+pub fn humane_refusal(msg: &str) -> String {
+    if let Some(rest) = msg.strip_prefix("Can't ") {
+        // "<verb> from <state> to <state>"
+        let parts: Vec<&str> = rest.split_whitespace().collect();
+        if let [_verb, "from", from, "to", to] = parts.as_slice() {
+            if from == to {
+                return format!("already {from}");
+            }
+            return format!("not possible while {from}");
+        }
+    }
+    msg.to_string()
+}
+
+/// The one message a bulk action leaves: how many succeeded and, grouped, why the
+/// others were refused ("Pause: 1 of 4 campaigns done; 3 already paused.").
+pub fn bulk_summary(
+    verb: &str,
+    noun: &str,
+    ok: usize,
+    refusals: &[String],
+) -> Result<String, String> {
+    let total = ok + refusals.len();
+    let mut verb_cap = verb.to_string();
+    if let Some(f) = verb_cap.get_mut(0..1) {
+        f.make_ascii_uppercase();
+    }
+    if refusals.is_empty() {
+        return Ok(format!("{verb_cap}: {ok} of {total} {noun} done."));
+    }
+    let mut groups: Vec<(String, usize)> = Vec::new();
+    for r in refusals {
+        let r = humane_refusal(r).trim_end_matches('.').to_string();
+        match groups.iter_mut().find(|(m, _)| *m == r) {
+            Some((_, n)) => *n += 1,
+            None => groups.push((r, 1)),
+        }
+    }
+    let why = groups
+        .iter()
+        .map(|(m, n)| format!("{n} {m}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let text = format!("{verb_cap}: {ok} of {total} {noun} done; {why}.");
+    if ok == 0 {
+        Err(text)
+    } else {
+        Ok(text)
+    }
+}
+
+/// Human words for an API enum value shown in a filter or a cell: `storeCard` →
+/// "Store card", `google_wallet` → "Google wallet", `PKTransitTypeAir` → "Air".
+pub fn humanize(value: &str) -> String {
+    let v = value.strip_prefix("PKTransitType").unwrap_or(value);
+    let mut words = String::new();
+    for (i, ch) in v.chars().enumerate() {
+        if ch == '_' || ch == '-' {
+            words.push(' ');
+        } else if ch.is_ascii_uppercase() && i > 0 {
+            words.push(' ');
+            words.push(ch.to_ascii_lowercase());
+        } else {
+            words.push(ch);
+        }
+    }
+    match words.as_str() {
+        "ios" => return "iOS".into(),
+        "wp" => return "Windows Phone".into(),
+        "qrcode" => return "QR code".into(),
+        _ => {}
+    }
+    let mut out = words;
+    if let Some(f) = out.get_mut(0..1) {
+        f.make_ascii_uppercase();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn refusals_read_as_words() {
+        assert_eq!(
+            super::humane_refusal("Can't pause from paused to paused"),
+            "already paused"
+        );
+        assert_eq!(
+            super::humane_refusal("Can't resume from archived to published"),
+            "not possible while archived"
+        );
+        assert_eq!(
+            super::humane_refusal("Pass already redeemed"),
+            "Pass already redeemed"
+        );
+    }
+
+    #[test]
+    fn bulk_refusals_are_grouped_into_one_message() {
+        let same = vec!["Can't pause from paused to paused".to_string(); 3];
+        assert_eq!(
+            super::bulk_summary("pause", "campaigns", 0, &same),
+            Err("Pause: 0 of 3 campaigns done; 3 already paused.".into())
+        );
+        assert_eq!(
+            super::bulk_summary("pause", "campaigns", 2, &[]),
+            Ok("Pause: 2 of 2 campaigns done.".into())
+        );
+        assert_eq!(
+            super::bulk_summary("void", "passes", 1, &["Not found.".into()]),
+            Ok("Void: 1 of 2 passes done; 1 Not found.".into())
+        );
+    }
+
+    #[test]
+    fn api_values_read_as_words() {
+        assert_eq!(super::humanize("storeCard"), "Store card");
+        assert_eq!(super::humanize("eventTicket"), "Event ticket");
+        assert_eq!(super::humanize("google_wallet"), "Google wallet");
+        assert_eq!(super::humanize("PKTransitTypeAir"), "Air");
+        assert_eq!(super::humanize("ios"), "iOS");
+        assert_eq!(super::humanize("published"), "Published");
+    }
+
     #[test]
     fn times_agree_with_their_count() {
         assert_eq!(super::times(0), "0 times");

@@ -76,6 +76,8 @@ pub enum Endpoint<'a> {
     DeleteCampaign(CampaignType, &'a str),
     ChangeCampaignState(CampaignType, &'a str, StateChange),
     MergeCampaign(CampaignType, &'a str),
+    /// How many issued passes do not show the campaign's last edit yet.
+    CampaignChanges(CampaignType, &'a str),
     PushCampaign(CampaignType, &'a str),
     /// Redeem a pass of a campaign by its code (C11).
     RedeemCode(CampaignType, &'a str),
@@ -100,6 +102,8 @@ pub enum Endpoint<'a> {
     ResetRedeem(CampaignType, &'a str, &'a str),
     PushPass(CampaignType, &'a str, &'a str),
     Redeems(CampaignType, &'a str, &'a str),
+    /// The signed pass file, for the console (no `downloaded` event).
+    PassFile(CampaignType, &'a str, &'a str),
     Job(&'a str),
     /// Google Wallet issuers.
     GoogleIssuers,
@@ -108,6 +112,18 @@ pub enum Endpoint<'a> {
     DefaultGoogleIssuer(&'a str),
     /// A pass as Google Wallet sees it (class, object, save link, sync state).
     PassGoogleWallet(CampaignType, &'a str, &'a str),
+    /// The account-wide pass search, `GET /passes?q[search]=…`.
+    SearchPasses,
+    /// The home dashboard across every campaign.
+    Dashboard,
+    /// Creates or updates passes from a CSV file, as a background job.
+    ImportPasses(CampaignType, &'a str),
+    /// The per-row errors of a job (an import) as CSV.
+    JobErrors(&'a str),
+    /// Queues a test event for the account's webhook URL.
+    TestWebhook,
+    /// Sends a failed or waiting webhook delivery again now.
+    RetryWebhookDelivery(&'a str),
     /// The barcode renderer (an image URL rather than a JSON call).
     Barcode(BarcodeFormat, &'a str),
 }
@@ -146,6 +162,7 @@ impl Endpoint<'_> {
             Campaign(t, id) => (Get, campaign(t, id)),
             UpdateCampaign(t, id) => (Patch, campaign(t, id)),
             DeleteCampaign(t, id) => (Delete, campaign(t, id)),
+            CampaignChanges(t, id) => (Get, format!("{}/changes", campaign(t, id))),
             ChangeCampaignState(t, id, to) => {
                 (Post, format!("{}/{}", campaign(t, id), to.as_str()))
             }
@@ -180,6 +197,7 @@ impl Endpoint<'_> {
             ResetRedeem(t, c, p) => (Post, format!("{}/reset_redeem", pass(t, c, p))),
             PushPass(t, c, p) => (Post, format!("{}/push", pass(t, c, p))),
             Redeems(t, c, p) => (Get, format!("{}/redeems", pass(t, c, p))),
+            PassFile(t, c, p) => (Get, format!("{}/pkpass", pass(t, c, p))),
             Job(id) => (Get, format!("/jobs/{}", encode(id))),
             GoogleIssuers => (Get, "/google_wallet/issuers".into()),
             CreateGoogleIssuer => (Post, "/google_wallet/issuers".into()),
@@ -189,6 +207,12 @@ impl Endpoint<'_> {
                 format!("/google_wallet/issuers/{}/default", encode(id)),
             ),
             PassGoogleWallet(t, c, p) => (Get, format!("{}/google_wallet", pass(t, c, p))),
+            SearchPasses => (Get, "/passes".to_string()),
+            Dashboard => (Get, "/dashboard".to_string()),
+            ImportPasses(t, c) => (Post, format!("{}/passes/import", campaign(t, c))),
+            JobErrors(id) => (Get, format!("/jobs/{}/errors", encode(id))),
+            TestWebhook => (Post, "/webhook_deliveries/test".to_string()),
+            RetryWebhookDelivery(id) => (Post, format!("/webhook_deliveries/{}/retry", encode(id))),
             Barcode(format, message) => (
                 Get,
                 format!(
@@ -348,6 +372,30 @@ mod tests {
                 Endpoint::PassGoogleWallet(Coupon, c, p),
                 Get,
                 "/coupons/c1/passes/p1/google_wallet",
+            ),
+            (Endpoint::SearchPasses, Get, "/passes"),
+            (Endpoint::Dashboard, Get, "/dashboard"),
+            (
+                Endpoint::ImportPasses(Coupon, c),
+                Post,
+                "/coupons/c1/passes/import",
+            ),
+            (Endpoint::JobErrors("j1"), Get, "/jobs/j1/errors"),
+            (Endpoint::TestWebhook, Post, "/webhook_deliveries/test"),
+            (
+                Endpoint::RetryWebhookDelivery("d1"),
+                Post,
+                "/webhook_deliveries/d1/retry",
+            ),
+            (
+                Endpoint::CampaignChanges(Coupon, c),
+                Get,
+                "/coupons/c1/changes",
+            ),
+            (
+                Endpoint::PassFile(Coupon, c, p),
+                Get,
+                "/coupons/c1/passes/p1/pkpass",
             ),
             (
                 Endpoint::Barcode(BarcodeFormat::Qrcode, "https://x/p?a=1"),

@@ -95,7 +95,11 @@ impl ApiError {
             self.plain()
         };
         match self.status {
-            0 => format!("The server could not be reached. {summary}"),
+            // The browser's own words ("TypeError: Failed to fetch") help nobody.
+            0 if !self.aborted => {
+                "The server could not be reached: check the connection, then retry.".into()
+            }
+            0 => summary,
             401 => "The API username or key was not accepted.".into(),
             404 if summary.is_empty() => "Not found.".into(),
             413 if summary.is_empty() => "The file is too large (1 MiB at most).".into(),
@@ -316,6 +320,12 @@ impl Call {
         }
     }
 
+    /// Asks for another representation than JSON (`text/csv` for a list export).
+    fn accept(mut self, mime: &str) -> Self {
+        self.builder = self.builder.header("Accept", mime);
+        self
+    }
+
     fn aborted(&self) -> bool {
         self.scope.as_ref().is_some_and(RequestScope::is_aborted)
     }
@@ -418,11 +428,20 @@ async fn fetch_page<T: DeserializeOwned>(
     endpoint: Endpoint<'_>,
     q: &ListQuery,
 ) -> ApiResult<(Vec<T>, PageInfo)> {
-    let qs = q.to_query_string();
+    fetch_page_searching(endpoint, q, "").await
+}
+
+/// [`fetch_page`] with a search text (`q[search]`, when not blank).
+async fn fetch_page_searching<T: DeserializeOwned>(
+    endpoint: Endpoint<'_>,
+    q: &ListQuery,
+    search: &str,
+) -> ApiResult<(Vec<T>, PageInfo)> {
+    let qs = crate::table_state::to_search_with(q, search);
     let mut full = url(&endpoint);
-    if !qs.is_empty() {
+    if let Some(qs) = qs.strip_prefix('?') {
         full.push(if full.contains('?') { '&' } else { '?' });
-        full.push_str(&qs);
+        full.push_str(qs);
     }
     let sent = Call::to_url(endpoint.method(), &full, None)
         .send::<()>(None, true)
@@ -431,6 +450,79 @@ async fn fetch_page<T: DeserializeOwned>(
     let info = PageInfo::from_lookup(|k| h.get(k).filter(|v| !v.is_empty()));
     let items = decode(sent).await?;
     Ok((items, info))
+}
+
+/// Posts a CSV file as the body (`Content-Type: text/csv`) and decodes the JSON answer.
+async fn post_csv<T: DeserializeOwned>(endpoint: Endpoint<'_>, csv: &str) -> ApiResult<T> {
+    let call = Call::new(&endpoint, None);
+    if call.aborted() {
+        return Err(ApiError::aborted());
+    }
+    let scope = call.scope;
+    let req = call
+        .builder
+        .header("Content-Type", "text/csv")
+        .body(wasm_bindgen::JsValue::from_str(csv));
+    let sent = match req {
+        Ok(req) => req.send().await,
+        Err(e) => Err(e),
+    };
+    if scope.as_ref().is_some_and(RequestScope::is_aborted) {
+        return Err(ApiError::aborted());
+    }
+    let resp = sent.map_err(network_error)?;
+    if !resp.ok() {
+        return Err(error_from(resp, true).await);
+    }
+    decode((resp, scope)).await
+}
+
+/// GETs a CSV report (`Accept: text/csv`) as text.
+async fn get_csv(endpoint: Endpoint<'_>) -> ApiResult<String> {
+    let (resp, scope) = Call::new(&endpoint, None)
+        .accept("text/csv")
+        .send::<()>(None, true)
+        .await?;
+    let text = resp.text().await;
+    if scope.as_ref().is_some_and(RequestScope::is_aborted) {
+        return Err(ApiError::aborted());
+    }
+    text.map_err(network_error)
+}
+
+/// A whole list as CSV (`Accept: text/csv`): the server streams every row matching the
+/// filters, sort and search text of the page, without pagination.
+async fn fetch_csv(endpoint: Endpoint<'_>, q: &ListQuery, search: &str) -> ApiResult<String> {
+    let q = ListQuery {
+        page: 1,
+        ..q.clone()
+    };
+    let qs = crate::table_state::to_search_with(&q, search);
+    let mut full = url(&endpoint);
+    if let Some(qs) = qs.strip_prefix('?') {
+        full.push(if full.contains('?') { '&' } else { '?' });
+        full.push_str(qs);
+    }
+    let (resp, scope) = Call::to_url(endpoint.method(), &full, None)
+        .accept("text/csv")
+        .send::<()>(None, true)
+        .await?;
+    let is_csv = resp
+        .headers()
+        .get("Content-Type")
+        .is_some_and(|t| t.starts_with("text/csv"));
+    let text = resp.text().await;
+    if scope.as_ref().is_some_and(RequestScope::is_aborted) {
+        return Err(ApiError::aborted());
+    }
+    let text = text.map_err(network_error)?;
+    if !is_csv {
+        return Err(ApiError::base(
+            406,
+            "This server cannot export this list as CSV yet.",
+        ));
+    }
+    Ok(text)
 }
 
 /// Fetches every page of a list (for pickers and selects), up to `max_pages`.

@@ -21,6 +21,11 @@ pub mod account {
         call_with(Endpoint::UpdateAccount, &wrap("account", input)).await
     }
 
+    /// Totals, busiest campaigns, recent activity and failures across all campaigns.
+    pub async fn dashboard() -> ApiResult<passworks_wire::Dashboard> {
+        call(Endpoint::Dashboard).await
+    }
+
     /// A new webhook signing token (shown once).
     pub async fn rotate_webhook_token() -> ApiResult<WebhookToken> {
         call(Endpoint::RotateWebhookToken).await
@@ -32,7 +37,17 @@ pub mod webhooks {
     use passworks_wire::query::ListQuery;
     use passworks_wire::WebhookDelivery;
 
-    use super::super::{fetch_page, ApiResult, Endpoint, PageInfo};
+    use super::super::{call, fetch_page, ApiResult, Endpoint, PageInfo};
+
+    /// Queues a test event for the account's webhook URL.
+    pub async fn send_test() -> ApiResult<passworks_wire::MessageBody> {
+        call(Endpoint::TestWebhook).await
+    }
+
+    /// Sends a failed or waiting delivery again now.
+    pub async fn retry(id: &str) -> ApiResult<passworks_wire::MessageBody> {
+        call(Endpoint::RetryWebhookDelivery(id)).await
+    }
 
     pub async fn deliveries(q: &ListQuery) -> ApiResult<(Vec<WebhookDelivery>, PageInfo)> {
         fetch_page(Endpoint::WebhookDeliveries, q).await
@@ -169,17 +184,22 @@ pub mod templates {
 pub mod campaigns {
     use passworks_wire::query::ListQuery;
     use passworks_wire::{
-        wrap, Campaign, CampaignInput, CampaignType, MessageBody, Pass, PushInput, RedeemInput,
-        Registration,
+        wrap, Campaign, CampaignChanges, CampaignInput, CampaignType, MessageBody, Pass, PushInput,
+        RedeemInput, Registration,
     };
 
     use super::super::StateChange;
     use super::super::{
-        call, call_for_status, call_with, fetch_page, ApiResult, Endpoint, PageInfo,
+        call, call_for_status, call_with, fetch_csv, fetch_page, ApiResult, Endpoint, PageInfo,
     };
 
     pub async fn list(kind: CampaignType, q: &ListQuery) -> ApiResult<(Vec<Campaign>, PageInfo)> {
         fetch_page(Endpoint::Campaigns(kind), q).await
+    }
+
+    /// The campaigns of a type matching the filters, as CSV.
+    pub async fn export_csv(kind: CampaignType, q: &ListQuery) -> ApiResult<String> {
+        fetch_csv(Endpoint::Campaigns(kind), q, "").await
     }
 
     pub async fn get(kind: CampaignType, id: &str) -> ApiResult<Campaign> {
@@ -218,6 +238,11 @@ pub mod campaigns {
         to: StateChange,
     ) -> ApiResult<Campaign> {
         call(Endpoint::ChangeCampaignState(kind, id, to)).await
+    }
+
+    /// How many issued passes do not show the campaign's last edit yet.
+    pub async fn changes(kind: CampaignType, id: &str) -> ApiResult<CampaignChanges> {
+        call(Endpoint::CampaignChanges(kind, id)).await
     }
 
     /// Applies the campaign to its passes (in a background job when there are many).
@@ -285,11 +310,13 @@ pub mod reports {
 pub mod passes {
     use passworks_wire::query::ListQuery;
     use passworks_wire::{
-        wrap, CampaignType, MessageBody, Pass, PassInput, PushInput, Redeem, RedeemInput,
+        wrap, CampaignType, Job, MessageBody, Pass, PassInput, PassSearchHit, PushInput, Redeem,
+        RedeemInput,
     };
 
     use super::super::{
-        call, call_for_status, call_with, fetch_page, ApiResult, Endpoint, PageInfo,
+        call, call_for_status, call_with, fetch_csv, fetch_page, fetch_page_searching, post_csv,
+        ApiResult, Endpoint, PageInfo,
     };
 
     pub async fn list(
@@ -298,6 +325,42 @@ pub mod passes {
         q: &ListQuery,
     ) -> ApiResult<(Vec<Pass>, PageInfo)> {
         fetch_page(Endpoint::Passes(kind, campaign), q).await
+    }
+
+    /// The campaign's passes matching a search text (`q[search]`: code, serial number,
+    /// field values, holder data) and the other filters of `q`.
+    pub async fn search(
+        kind: CampaignType,
+        campaign: &str,
+        q: &ListQuery,
+        text: &str,
+    ) -> ApiResult<(Vec<Pass>, PageInfo)> {
+        fetch_page_searching(Endpoint::Passes(kind, campaign), q, text).await
+    }
+
+    /// The campaign's passes matching the filters (and search text) as CSV.
+    pub async fn export_csv(
+        kind: CampaignType,
+        campaign: &str,
+        q: &ListQuery,
+        text: &str,
+    ) -> ApiResult<String> {
+        fetch_csv(Endpoint::Passes(kind, campaign), q, text).await
+    }
+
+    /// Creates or updates passes from a CSV file (header row; `serial_number`,
+    /// `redeem_code`, `expiration_date`, `voided` and one column per field key): the
+    /// server answers a job to follow.
+    pub async fn import_csv(kind: CampaignType, campaign: &str, csv: &str) -> ApiResult<Job> {
+        post_csv(Endpoint::ImportPasses(kind, campaign), csv).await
+    }
+
+    /// Passes of every campaign of the account matching a search text.
+    pub async fn search_everywhere(
+        text: &str,
+        q: &ListQuery,
+    ) -> ApiResult<(Vec<PassSearchHit>, PageInfo)> {
+        fetch_page_searching(Endpoint::SearchPasses, q, text).await
     }
 
     pub async fn get(kind: CampaignType, campaign: &str, pass: &str) -> ApiResult<Pass> {
@@ -371,6 +434,15 @@ pub mod passes {
         .await
     }
 
+    /// The signed pass file as an object URL to download; a pass that cannot be built is
+    /// a 422 that says why.
+    pub async fn file(kind: CampaignType, campaign: &str, pass: &str) -> ApiResult<String> {
+        super::super::object_url(&super::super::url(&Endpoint::PassFile(
+            kind, campaign, pass,
+        )))
+        .await
+    }
+
     /// Redeems of the pass.
     pub async fn redeems(
         kind: CampaignType,
@@ -386,10 +458,15 @@ pub mod passes {
 pub mod jobs {
     use passworks_wire::Job;
 
-    use super::super::{call, ApiResult, Endpoint};
+    use super::super::{call, get_csv, ApiResult, Endpoint};
 
     pub async fn get(id: &str) -> ApiResult<Job> {
         call(Endpoint::Job(id)).await
+    }
+
+    /// The job's per-row errors (`row,attribute,message`) as CSV.
+    pub async fn errors_csv(id: &str) -> ApiResult<String> {
+        get_csv(Endpoint::JobErrors(id)).await
     }
 }
 

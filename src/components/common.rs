@@ -146,7 +146,7 @@ pub fn Loading(#[prop(optional, into)] what: Option<String>) -> impl IntoView {
 /// An error message box.
 #[component]
 pub fn ErrorBanner(#[prop(into)] message: String) -> impl IntoView {
-    view! { <div class="banner error" role="alert">{message}</div> }
+    view! { <div class="banner error" role="alert" tabindex="-1">{message}</div> }
 }
 
 /// A success/info message box.
@@ -321,4 +321,165 @@ pub async fn sleep_ms(ms: i32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+}
+
+/// Brings a form's first problem into view and focus once the messages are drawn: the
+/// first control marked invalid (or the control a field message describes), else the
+/// error banner. Without it the messages appear far above the Save button and nothing
+/// seems to happen.
+pub fn reveal_errors() {
+    use wasm_bindgen::JsCast;
+    // After the reactive updates have reached the DOM.
+    set_timeout(
+        || {
+            let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+                return;
+            };
+            let q = |sel: &str| doc.query_selector(sel).ok().flatten();
+            let target = match q("main [aria-invalid='true'], main .field-error") {
+                Some(el) if el.class_list().contains("field-error") => {
+                    // The control (or group) this message describes, else the message.
+                    let id = el.id();
+                    q(&format!("main [aria-describedby~='{id}']"))
+                        .map(|c| {
+                            if c.tag_name().eq_ignore_ascii_case("fieldset") {
+                                c.query_selector("input, select, textarea, button")
+                                    .ok()
+                                    .flatten()
+                                    .unwrap_or(c)
+                            } else {
+                                c
+                            }
+                        })
+                        .unwrap_or(el)
+                }
+                Some(el) => el,
+                None => match q("main .banner.error") {
+                    Some(b) => b,
+                    None => return,
+                },
+            };
+            let opts = web_sys::ScrollIntoViewOptions::new();
+            opts.set_block(web_sys::ScrollLogicalPosition::Center);
+            target.scroll_into_view_with_scroll_into_view_options(&opts);
+            if let Ok(h) = target.dyn_into::<web_sys::HtmlElement>() {
+                if h.tab_index() < 0 && !is_focusable(&h) {
+                    h.set_tab_index(-1);
+                }
+                let _ = h.focus();
+            }
+        },
+        std::time::Duration::from_millis(0),
+    );
+}
+
+fn is_focusable(el: &web_sys::HtmlElement) -> bool {
+    matches!(
+        el.tag_name().to_ascii_lowercase().as_str(),
+        "input" | "select" | "textarea" | "button" | "a"
+    )
+}
+
+/// Asks before an edited form is left: a link inside the console (checked before the
+/// router sees the click) and closing or reloading the tab. `dirty` says whether there
+/// is anything to lose.
+pub fn guard_unsaved(dirty: Signal<bool>) {
+    use send_wrapper::SendWrapper;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
+        if !dirty.try_get_untracked().unwrap_or(false)
+            || ev.default_prevented()
+            || ev.button() != 0
+            || ev.ctrl_key()
+            || ev.meta_key()
+            || ev.shift_key()
+            || ev.alt_key()
+        {
+            return;
+        }
+        let link = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("a[href]").ok().flatten());
+        let Some(link) = link else { return };
+        if link.get_attribute("target").is_some_and(|t| t == "_blank")
+            || link.has_attribute("download")
+        {
+            return;
+        }
+        let leave = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message("Leave this page? Your changes have not been saved.")
+                    .ok()
+            })
+            .unwrap_or(true);
+        if !leave {
+            ev.prevent_default();
+            ev.stop_immediate_propagation();
+        }
+    });
+    let on_unload = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        if dirty.try_get_untracked().unwrap_or(false) {
+            ev.prevent_default();
+            let _ = js_sys::Reflect::set(&ev, &"returnValue".into(), &"unsaved".into());
+        }
+    });
+    let _ = window.add_event_listener_with_callback_and_bool(
+        "click",
+        on_click.as_ref().unchecked_ref(),
+        true,
+    );
+    let _ =
+        window.add_event_listener_with_callback("beforeunload", on_unload.as_ref().unchecked_ref());
+    let held = SendWrapper::new((window, on_click, on_unload));
+    on_cleanup(move || {
+        let (window, on_click, on_unload) = &*held;
+        let _ = window.remove_event_listener_with_callback_and_bool(
+            "click",
+            on_click.as_ref().unchecked_ref(),
+            true,
+        );
+        let _ = window.remove_event_listener_with_callback(
+            "beforeunload",
+            on_unload.as_ref().unchecked_ref(),
+        );
+    });
+}
+
+thread_local! {
+    static NEXT_FLASH: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A confirmation for the page about to be shown ("Saved."), read once by that page
+/// with [`take_next_flash`].
+pub fn set_next_flash(message: impl Into<String>) {
+    NEXT_FLASH.with(|f| *f.borrow_mut() = Some(message.into()));
+}
+
+/// The confirmation left by the previous page, once.
+pub fn take_next_flash() -> Option<String> {
+    NEXT_FLASH.with(|f| f.borrow_mut().take())
+}
+
+/// Saves `text` as a file called `name` (through a temporary object URL).
+pub fn download_text(name: &str, text: &str, mime: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let a: web_sys::HtmlAnchorElement =
+        wasm_bindgen::JsCast::unchecked_into(document().create_element("a").unwrap());
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
 }

@@ -12,8 +12,8 @@ use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 use passworks_wire::query::{ListQuery, Predicate};
 
-use crate::api::{ApiResult, PageInfo};
-use crate::components::{Empty, ErrorBanner, Loading};
+use crate::api::{self, ApiResult, PageInfo};
+use crate::components::{Empty, Loading};
 use crate::table_state::{self as ts, Column, FilterKind};
 
 /// The list state of the current URL, and a setter that pushes a history entry.
@@ -22,9 +22,12 @@ pub fn use_list_query() -> (Memo<ListQuery>, impl Fn(ListQuery) + Clone + 'stati
     let query = Memo::new(move |_| ts::from_search(&loc.search.get()));
     let navigate = use_navigate();
     let path = loc.pathname;
+    let search = loc.search;
     let set = move |q: ListQuery| {
+        // A search text (`q[search]`, outside the list query language) stays.
+        let text = ts::search_text(&search.get_untracked());
         navigate(
-            &format!("{}{}", path.get_untracked(), ts::to_search(&q)),
+            &format!("{}{}", path.get_untracked(), ts::to_search_with(&q, &text)),
             // The pathname already carries the router base: do not resolve it again.
             NavigateOptions {
                 scroll: false,
@@ -58,6 +61,30 @@ impl<T: Send + Sync, R: Fn(&T) -> AnyView + Send + Sync> TableRow for Erased<T, 
 }
 
 type Rows = ApiResult<(Vec<Arc<dyn TableRow>>, PageInfo)>;
+
+/// The CSV text of a whole list, on its way.
+pub type CsvFuture = Pin<Box<dyn Future<Output = ApiResult<String>>>>;
+
+/// A table's CSV export: the file name and the call that fetches the whole list, with
+/// the table's current filters and sort, as CSV.
+#[derive(Clone)]
+pub struct CsvExport {
+    pub file_name: String,
+    pub fetch: Rc<dyn Fn(ListQuery) -> CsvFuture>,
+}
+
+impl CsvExport {
+    pub fn new<F, Fut>(file_name: impl Into<String>, fetch: F) -> Self
+    where
+        F: Fn(ListQuery) -> Fut + 'static,
+        Fut: Future<Output = ApiResult<String>> + 'static,
+    {
+        CsvExport {
+            file_name: file_name.into(),
+            fetch: Rc::new(move |q| Box::pin(fetch(q))),
+        }
+    }
+}
 type ErasedFetch = Rc<dyn Fn(ListQuery) -> Pin<Box<dyn Future<Output = Rows>>>>;
 
 /// A paginated, sortable, filterable table of `T`.
@@ -85,6 +112,9 @@ pub fn DataTable<T, F, Fut, R>(
     /// Bulk action buttons, shown while rows are selected.
     #[prop(optional)]
     bulk: Option<ChildrenFn>,
+    /// Offers "Export CSV" of the whole list as filtered.
+    #[prop(optional)]
+    csv: Option<CsvExport>,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
@@ -111,9 +141,11 @@ where
             })
         })
     });
-    table_impl(caption, columns, fetch, empty, selected, refresh, bulk)
+    table_impl(caption, columns, fetch, empty, selected, refresh, bulk, csv)
 }
 
+// The component's props, passed on one by one after type erasure.
+#[allow(clippy::too_many_arguments)]
 fn table_impl(
     caption: String,
     columns: Vec<Column>,
@@ -122,8 +154,12 @@ fn table_impl(
     selected: Option<RwSignal<Vec<String>>>,
     refresh: Option<RwSignal<u32>>,
     bulk: Option<ChildrenFn>,
+    csv: Option<CsvExport>,
 ) -> AnyView {
     let empty = StoredValue::new(empty);
+    let export_state = RwSignal::new(None::<Result<String, String>>);
+    let has_csv = csv.is_some();
+    let csv = StoredValue::new_local(csv);
     let caption = StoredValue::new(caption);
     let (query, set_query) = use_list_query();
     let refresh = refresh.unwrap_or_else(|| RwSignal::new(0));
@@ -191,7 +227,7 @@ fn table_impl(
                                 FilterKind::Choice(opts) => view! {
                                     <select aria-label=aria prop:value=current on:change=on_change>
                                         <option value="">"Any"</option>
-                                        {opts.iter().map(|o| view! { <option value=*o>{*o}</option> }).collect_view()}
+                                        {opts.iter().map(|o| view! { <option value=*o>{crate::util::humanize(o)}</option> }).collect_view()}
                                     </select>
                                 }
                                 .into_any(),
@@ -231,7 +267,13 @@ fn table_impl(
         let filters = filters.clone();
         Suspend::new(async move {
             match data.await {
-                Err(e) => view! { <ErrorBanner message=e.message()/> }.into_any(),
+                Err(e) => view! {
+                    <div class="banner error retry" role="alert">
+                        <span>{e.message()}</span>
+                        <button type="button" class="btn small" on:click=move |_| refresh.update(|n| *n += 1)>"Retry"</button>
+                    </div>
+                }
+                .into_any(),
                 Ok((items, info)) => {
                     let ids: Vec<String> = items.iter().map(|r| r.id()).collect();
                     let ids2 = ids.clone();
@@ -322,10 +364,35 @@ fn table_impl(
             })
         })
     };
+    let export = move |_| {
+        let Some(csv) = csv.get_value() else { return };
+        let q = query.get_untracked();
+        export_state.set(Some(Ok("Preparing the CSV file…".into())));
+        api::spawn(async move {
+            match (csv.fetch)(q).await {
+                Ok(text) => {
+                    let rows = text.lines().count().saturating_sub(1);
+                    crate::components::download_text(&csv.file_name, &text, "text/csv");
+                    export_state.set(Some(Ok(format!(
+                        "Exported {rows} rows to {}.",
+                        csv.file_name
+                    ))));
+                }
+                Err(e) => export_state.set(Some(Err(e.message()))),
+            }
+        });
+    };
     view! {
         <div class="data-table">
             <div class="table-tools">
                 {bulk_bar}
+                {has_csv.then(|| view! {
+                    <button type="button" class="btn small" on:click=export>"Export CSV"</button>
+                })}
+                {move || export_state.get().map(|r| match r {
+                    Ok(m) => view! { <span class="hint" role="status">{m}</span> }.into_any(),
+                    Err(m) => view! { <span class="field-error" role="alert">{m}</span> }.into_any(),
+                })}
                 {has_filters.then(|| view! {
                     <button
                         type="button"

@@ -361,9 +361,15 @@ pub fn CampaignForm(
     #[prop(optional, into)] id: Option<String>,
 ) -> impl IntoView {
     let ctype: CampaignType = draft.ctype;
+    let initial = StoredValue::new(draft.clone());
     let draft = RwSignal::new(draft);
     let errors: FormErrors = RwSignal::new(Default::default());
     let banner = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    guard_unsaved(Signal::derive(move || {
+        !saved.get() && draft.with(|d| initial.with_value(|i| d != i))
+    }));
+    let preview_shown = RwSignal::new(false);
     let assets = LocalResource::new(|| async { api::assets::all().await });
     let templates = LocalResource::new(|| async { api::templates::all().await });
     let certificates = LocalResource::new(|| async { api::certificates::all().await });
@@ -385,12 +391,21 @@ pub fn CampaignForm(
         }
     });
     Effect::new(move |_| match save.value().get() {
-        Some(Ok(c)) => navigate(&campaign_href(c.campaign_type, &c.id), Default::default()),
+        Some(Ok(c)) => {
+            saved.set(true);
+            set_next_flash(if edit_id.with_value(|i| i.is_some()) {
+                saved_message(c.passes_count)
+            } else {
+                "Campaign created.".to_string()
+            });
+            navigate(&campaign_href(c.campaign_type, &c.id), Default::default())
+        }
         Some(Err(e)) => {
             errors.set(Default::default());
             banner.set(absorb_errors(errors, &e, FORM_ATTRS).or_else(|| {
                 Some("Some fields need attention: see the messages next to them.".into())
             }));
+            reveal_errors();
         }
         None => {}
     });
@@ -406,6 +421,7 @@ pub fn CampaignForm(
             banner.set(Some(
                 "Some fields need attention: see the messages next to them.".into(),
             ));
+            reveal_errors();
         }
     };
     let template_options = move || {
@@ -578,9 +594,26 @@ pub fn CampaignForm(
                     <A href=crate::link(cancel_href) attr:class="btn">"Cancel"</A>
                 </div>
             </div>
-            <aside class="sticky" aria-label="Live preview">
-                <PassPreview layout=layout/>
+            <aside class="sticky preview-pane" class:shown=move || preview_shown.get() aria-label="Live preview">
+                <button type="button" class="btn small preview-toggle" aria-expanded=move || preview_shown.get().to_string()
+                    on:click=move |_| preview_shown.update(|s| *s = !*s)>
+                    {move || if preview_shown.get() { "Hide preview" } else { "Show preview" }}
+                </button>
+                <div class="preview-body"><PassPreview layout=layout/></div>
             </aside>
         </form>
+    }
+}
+
+/// The confirmation after saving an edit: passes already issued keep the old version
+/// until the campaign is merged into them.
+pub fn saved_message(passes: i64) -> String {
+    match passes {
+        0 => "Saved.".to_string(),
+        1 => "Saved. The pass already issued shows the change after “Merge into passes…”."
+            .to_string(),
+        n => format!(
+            "Saved. The {n} passes already issued show the change after “Merge into passes…”."
+        ),
     }
 }

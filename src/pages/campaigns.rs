@@ -61,6 +61,7 @@ pub fn CampaignList() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let flash = RwSignal::new(None::<Result<String, String>>);
     let confirm_delete = RwSignal::new(false);
+    let confirm_pause = RwSignal::new(false);
     Effect::new(move |_| {
         ctype.track();
         selected.set(Vec::new());
@@ -90,16 +91,12 @@ pub fn CampaignList() -> impl IntoView {
                     Err(e) => failed.push(e.message()),
                 }
             }
-            let op = op.verb();
-            flash.set(Some(if failed.is_empty() {
-                Ok(format!("{op}: {ok} campaign(s) done."))
-            } else {
-                Err(format!(
-                    "{op}: {ok} done, {} refused: {}",
-                    failed.len(),
-                    failed.join("; ")
-                ))
-            }));
+            flash.set(Some(crate::util::bulk_summary(
+                op.verb(),
+                "campaigns",
+                ok,
+                &failed,
+            )));
             selected.set(Vec::new());
             refresh.update(|n| *n += 1);
         });
@@ -126,12 +123,13 @@ pub fn CampaignList() -> impl IntoView {
                         .into_any()
                     }
                     row_id=|c: &Campaign| c.id.clone()
+                    csv=CsvExport::new(format!("{}.csv", t.as_str()), move |q| async move { api::campaigns::export_csv(t, &q).await })
                     empty=format!("No {} yet.", t.plural_label().to_lowercase())
                     selected=selected
                     refresh=refresh
                     bulk=std::sync::Arc::new(move || {
                         view! {
-                            <button type="button" class="btn small" on:click=move |_| bulk_run(CampaignBulk::Change(StateChange::Pause))>"Pause"</button>
+                            <button type="button" class="btn small" on:click=move |_| confirm_pause.set(true)>"Pause…"</button>
                             <button type="button" class="btn small" on:click=move |_| bulk_run(CampaignBulk::Change(StateChange::Resume))>"Resume"</button>
                             <button type="button" class="btn small" on:click=move |_| bulk_run(CampaignBulk::Change(StateChange::Archive))>"Archive"</button>
                             <button type="button" class="btn small danger" on:click=move |_| confirm_delete.set(true)>"Delete"</button>
@@ -163,6 +161,16 @@ pub fn CampaignList() -> impl IntoView {
             confirm_label="Delete"
             on_confirm=Callback::new(move |_| bulk_run(CampaignBulk::Delete))
         />
+        <Confirm
+            open=confirm_pause
+            title="Pause campaigns"
+            message=Signal::derive(move || format!(
+                "Pause {} campaign(s)? Their download pages stop issuing passes (visitors see “no longer available”) until you resume them. Passes already issued keep working.",
+                selected.with(|s| s.len())
+            ))
+            confirm_label="Pause"
+            on_confirm=Callback::new(move |_| bulk_run(CampaignBulk::Change(StateChange::Pause)))
+        />
     }
 }
 
@@ -192,7 +200,23 @@ pub fn CampaignDetail() -> impl IntoView {
         }
     });
     let assets = LocalResource::new(|| async { api::assets::all().await.unwrap_or_default() });
-    let flash = RwSignal::new(None::<Result<String, String>>);
+    let flash = RwSignal::new(take_next_flash().map(Ok));
+    // Issued passes that do not show the last edit yet (offered the merge below).
+    let changes = LocalResource::new(move || {
+        refresh.track();
+        let (t, id) = (ctype.get(), id.get());
+        async move {
+            match t {
+                Some(t) => api::campaigns::changes(t, &id).await.ok(),
+                None => None,
+            }
+        }
+    });
+    let names = LocalResource::new(|| async {
+        let templates = api::templates::all().await.unwrap_or_default();
+        let certificates = api::certificates::all().await.unwrap_or_default();
+        (templates, certificates)
+    });
     let navigate = use_navigate();
     let op = Action::new_local(move |op: &Op| {
         let op = op.clone();
@@ -246,11 +270,15 @@ pub fn CampaignDetail() -> impl IntoView {
                     flash.set(Some(Ok(m)));
                     refresh.update(|n| *n += 1);
                 }
-                Err(e) => flash.set(Some(Err(format!("Refused: {}", e.message())))),
+                Err(e) => flash.set(Some(Err(format!(
+                    "Refused: {}",
+                    crate::util::humane_refusal(&e.message())
+                )))),
             }
         }
     });
     let confirm_delete = RwSignal::new(false);
+    let confirm_pause = RwSignal::new(false);
     let push_open = RwSignal::new(false);
     let push_is_merge = RwSignal::new(false);
     let push_message = RwSignal::new(String::new());
@@ -269,8 +297,20 @@ pub fn CampaignDetail() -> impl IntoView {
                             <p class="lead">{format!("{} · {} passes · {} redeemed", c.campaign_type.label(), c.passes_count, c.redeemed_count)}</p>
                             <CampaignNav ctype=c.campaign_type id=c.id.clone()/>
                             <Flash flash=flash/>
+                            {move || changes.get().flatten().filter(|ch| ch.outdated_passes_count > 0).map(|ch| {
+                                let n = ch.outdated_passes_count;
+                                view! {
+                                    <div class="banner warn unpublished" role="status">
+                                        <span>{unpublished_text(n)}</span>
+                                        " "
+                                        <button type="button" class="btn small" on:click=move |_| { push_is_merge.set(true); push_message.set(String::new()); push_open.set(true); }>
+                                            "Merge into passes…"
+                                        </button>
+                                    </div>
+                                }
+                            })}
                             <div class="toolbar" role="toolbar" aria-label="Campaign actions">
-                                <button type="button" class="btn" disabled=c.state != CampaignState::Published on:click=move |_| { op.dispatch(Op::Change(StateChange::Pause)); }>"Pause"</button>
+                                <button type="button" class="btn" disabled=c.state != CampaignState::Published on:click=move |_| confirm_pause.set(true)>"Pause…"</button>
                                 <button type="button" class="btn" disabled=c.state != CampaignState::Paused on:click=move |_| { op.dispatch(Op::Change(StateChange::Resume)); }>"Resume"</button>
                                 <button type="button" class="btn" disabled=c.state == CampaignState::Archived on:click=move |_| { op.dispatch(Op::Change(StateChange::Archive)); }>"Archive"</button>
                                 <button type="button" class="btn" on:click=move |_| { push_is_merge.set(true); push_message.set(String::new()); push_open.set(true); }>"Merge into passes…"</button>
@@ -281,7 +321,7 @@ pub fn CampaignDetail() -> impl IntoView {
                             <div class="two-col">
                                 <div>
                                     <Distribution c=c.clone()/>
-                                    <Attributes c=c.clone()/>
+                                    <Attributes c=c.clone() assets=assets.clone() names=names/>
                                 </div>
                                 <div class="sticky"><PassPreview layout=Signal::stored(layout)/></div>
                             </div>
@@ -320,6 +360,22 @@ pub fn CampaignDetail() -> impl IntoView {
             confirm_label="Delete campaign"
             on_confirm=Callback::new(move |_| { op.dispatch(Op::Delete); })
         />
+        <Confirm
+            open=confirm_pause
+            title="Pause campaign"
+            message="Pause this campaign? Its download page stops issuing passes (visitors see “no longer available”) until you resume it. Passes already issued keep working."
+            confirm_label="Pause campaign"
+            on_confirm=Callback::new(move |_| { op.dispatch(Op::Change(StateChange::Pause)); })
+        />
+    }
+}
+
+/// What the unpublished-changes banner says about `n` outdated passes.
+pub fn unpublished_text(n: i64) -> String {
+    if n == 1 {
+        "1 issued pass does not show your last changes yet: merge to update it and notify its device.".to_string()
+    } else {
+        format!("{n} issued passes do not show your last changes yet: merge to update them and notify their devices.")
     }
 }
 
@@ -449,8 +505,66 @@ fn fields_table(title: &'static str, fields: &[Field]) -> AnyView {
     .into_any()
 }
 
+type Names = LocalResource<(
+    Vec<passworks_wire::Template>,
+    Vec<passworks_wire::Certificate>,
+)>;
+
 #[component]
-fn Attributes(c: Campaign) -> impl IntoView {
+fn Attributes(c: Campaign, assets: Vec<passworks_wire::Asset>, names: Names) -> impl IntoView {
+    let asset_name = move |id: &Option<String>| -> AnyView {
+        match id {
+            None => "—".into_any(),
+            Some(id) => match assets.iter().find(|a| &a.id == id) {
+                Some(a) => view! {
+                    <span class="asset-inline">
+                        <AuthImg src=a.asset_url.clone() alt="" class="thumb-inline"/>
+                        {format!("{}×{} image", a.width, a.height)}
+                    </span>
+                }
+                .into_any(),
+                None => view! { <span class="mono">{crate::util::short_id(id)}</span> }.into_any(),
+            },
+        }
+    };
+    let (icon_view, logo_view, strip_view, thumbnail_view, background_view, footer_view) = (
+        asset_name(&c.icon_id),
+        asset_name(&c.logo_id),
+        asset_name(&c.strip_id),
+        asset_name(&c.thumbnail_id),
+        asset_name(&c.background_id),
+        asset_name(&c.footer_id),
+    );
+    let template_id = c.template_id.clone();
+    let template = move || {
+        names
+            .get()
+            .and_then(|(t, _)| {
+                t.into_iter().find(|t| t.id == template_id).map(|t| {
+                    view! { <A href=crate::link(format!("/templates/{}", t.id))>{t.name}</A> }
+                        .into_any()
+                })
+            })
+            .unwrap_or_else(|| {
+                view! { <span class="mono">{crate::util::short_id(&template_id)}</span> }.into_any()
+            })
+    };
+    let certificate_id = c.certificate_id.clone();
+    let certificate = move || match &certificate_id {
+        None => "Default certificate".to_string(),
+        Some(id) => names
+            .get()
+            .and_then(|(_, cs)| cs.into_iter().find(|c| &c.id == id))
+            .map(|c| {
+                format!(
+                    "{} — {}{}",
+                    c.pass_type_identifier,
+                    c.issued_to,
+                    if c.development { " (development)" } else { "" }
+                )
+            })
+            .unwrap_or_else(|| crate::util::short_id(id)),
+    };
     let locations = c
         .locations
         .iter()
@@ -488,21 +602,21 @@ fn Attributes(c: Campaign) -> impl IntoView {
             <dl class="kvs">
                 <Kv k="Description">{c.description.clone()}</Kv>
                 <Kv k="Organization name">{c.organization_name.clone()}</Kv>
-                <Kv k="Template"><span class="mono">{c.template_id.clone()}</span></Kv>
-                <Kv k="Certificate"><span class="mono">{opt(&c.certificate_id)}</span></Kv>
+                <Kv k="Template">{template}</Kv>
+                <Kv k="Certificate">{certificate}</Kv>
                 <Kv k="Logo text">{opt(&c.logo_text)}</Kv>
                 <Kv k="Background colour">{swatch(&c.background_color)}</Kv>
                 <Kv k="Text colour">{swatch(&c.text_color)}</Kv>
                 <Kv k="Label colour">{swatch(&c.label_color)}</Kv>
-                {c.transit_type.map(|t| view! { <Kv k="Transit type">{t.as_str()}</Kv> })}
-                <Kv k="Icon"><span class="mono">{opt(&c.icon_id)}</span></Kv>
-                <Kv k="Logo"><span class="mono">{opt(&c.logo_id)}</span></Kv>
-                <Kv k="Strip"><span class="mono">{opt(&c.strip_id)}</span></Kv>
-                <Kv k="Thumbnail"><span class="mono">{opt(&c.thumbnail_id)}</span></Kv>
-                <Kv k="Background"><span class="mono">{opt(&c.background_id)}</span></Kv>
-                <Kv k="Footer"><span class="mono">{opt(&c.footer_id)}</span></Kv>
-                <Kv k="Barcode format">{c.barcode.format.as_str()}</Kv>
-                <Kv k="Code type">{c.code_type.as_str()}</Kv>
+                {c.transit_type.map(|t| view! { <Kv k="Transit type">{crate::util::humanize(t.as_str())}</Kv> })}
+                <Kv k="Icon">{icon_view}</Kv>
+                <Kv k="Logo">{logo_view}</Kv>
+                <Kv k="Strip">{strip_view}</Kv>
+                <Kv k="Thumbnail">{thumbnail_view}</Kv>
+                <Kv k="Background">{background_view}</Kv>
+                <Kv k="Footer">{footer_view}</Kv>
+                <Kv k="Barcode format">{crate::util::humanize(c.barcode.format.as_str())}</Kv>
+                <Kv k="Code type">{crate::util::humanize(c.code_type.as_str())}</Kv>
                 <Kv k="Fixed code">{opt(&c.code_fixed_value)}</Kv>
                 <Kv k="Multiple redeems">{yes_no(c.allow_multiple_redeems)}</Kv>
                 <Kv k="Expires">{fmt_opt_datetime(&c.expiration_date)}</Kv>

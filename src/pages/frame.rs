@@ -6,7 +6,7 @@ use leptos_router::hooks::use_navigate;
 use passworks_wire::CampaignType;
 
 use crate::api::{self, Credentials};
-use crate::components::{ErrorBanner, Loading};
+use crate::components::{ErrorBanner, Loading, Pill};
 use crate::session::use_session;
 use crate::theme::ThemeToggle;
 
@@ -39,6 +39,7 @@ pub fn SignIn() -> impl IntoView {
         })
     };
     let product = session.product_name();
+    document().set_title(&page_title("Sign in", &product));
     let logo = session.config.with_value(|c| c.logo_url.clone());
     view! {
         <main class="signin" id="main">
@@ -104,6 +105,39 @@ pub fn SignIn() -> impl IntoView {
 pub fn Frame() -> impl IntoView {
     let session = use_session();
     let menu_open = RwSignal::new(false);
+    let menu_button = NodeRef::<leptos::html::Button>::new();
+    // Each new page gets its title and the focus (see `settle_page`).
+    let location = leptos_router::hooks::use_location();
+    let routing = use_context::<crate::Routing>();
+    let settled = StoredValue::new(None::<String>);
+    let product_name = session.product_name();
+    Effect::new(move |_| {
+        let path = location.pathname.get();
+        let busy = routing.is_some_and(|r| r.0.get());
+        if !busy && settled.get_value().as_deref() != Some(path.as_str()) {
+            settled.set_value(Some(path));
+            settle_page(product_name.clone(), 0);
+        }
+    });
+    // The phone menu: focus moves into it when it opens; Escape closes it and returns
+    // the focus to the Menu button.
+    Effect::new(move |prev: Option<bool>| {
+        let open = menu_open.get();
+        if open {
+            focus_first_in("#sidenav a");
+        } else if prev == Some(true) {
+            if let Some(b) = menu_button.get() {
+                let _ = b.focus();
+            }
+        }
+        open
+    });
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && menu_open.get_untracked() {
+            menu_open.set(false);
+        }
+    });
+    on_cleanup(move || escape.remove());
     // Load the account when credentials came from storage.
     let account = LocalResource::new(move || async move { api::account::get().await });
     Effect::new(move |_| {
@@ -130,6 +164,7 @@ pub fn Frame() -> impl IntoView {
         <header class="topbar">
             <button
                 type="button"
+                node_ref=menu_button
                 class="btn ghost menu-toggle"
                 aria-controls="sidenav"
                 aria-expanded=move || menu_open.get().to_string()
@@ -141,6 +176,7 @@ pub fn Frame() -> impl IntoView {
                 {logo.map(|l| view! { <img src=l alt="" class="brand-logo"/> })}
                 <span>{product}</span>
             </A>
+            <FindPass/>
             <div class="topbar-right">
                 <span class="account-name" title="Signed-in organization">
                     {move || session.account.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_default())}
@@ -157,6 +193,7 @@ pub fn Frame() -> impl IntoView {
                 aria-label="Main"
                 on:click=move |_| menu_open.set(false)
             >
+                <button type="button" class="btn ghost menu-close" aria-label="Close the menu">"✕ Close"</button>
                 <p class="nav-heading">"Campaigns"</p>
                 <ul>
                     {CampaignType::ALL
@@ -183,6 +220,9 @@ pub fn Frame() -> impl IntoView {
                     <li><A href=crate::link("/account")>"Account"</A></li>
                 </ul>
             </nav>
+            <Show when=move || menu_open.get()>
+                <div class="menu-backdrop" aria-hidden="true" on:click=move |_| menu_open.set(false)></div>
+            </Show>
             <main id="main" class="content" tabindex="-1">
                 <Outlet/>
             </main>
@@ -190,7 +230,8 @@ pub fn Frame() -> impl IntoView {
     }
 }
 
-/// Start page: the five campaign types with their counts.
+/// Start page: the dashboard across every campaign (totals, busiest campaigns, recent
+/// activity, failures) and the five campaign types with their counts.
 #[component]
 pub fn Home() -> impl IntoView {
     let session = use_session();
@@ -206,8 +247,18 @@ pub fn Home() -> impl IntoView {
         }
         out
     });
+    let dashboard = LocalResource::new(|| async { api::account::dashboard().await });
     view! {
         <h1>{move || session.account.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "Overview".into()))}</h1>
+        <Suspense fallback=|| view! { <Loading what="dashboard"/> }>
+            {move || Suspend::new(async move {
+                match dashboard.await {
+                    Ok(d) => view! { <DashboardView d=d/> }.into_any(),
+                    Err(e) => view! { <ErrorBanner message=e.message()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <h2>"Campaigns by type"</h2>
         <p class="lead">"Campaigns group the passes you issue. Pick a type to see its campaigns or create one."</p>
         <Suspense fallback=|| view! { <Loading what="campaigns"/> }>
             <ul class="type-grid">
@@ -237,6 +288,136 @@ pub fn Home() -> impl IntoView {
     }
 }
 
+/// What an event kind is called on the dashboard.
+pub fn event_words(kind: &str) -> String {
+    match kind {
+        "created" => "Pass created".into(),
+        "downloaded" => "Pass downloaded".into(),
+        "installed" => "Added to a wallet".into(),
+        "uninstalled" => "Removed from a wallet".into(),
+        "redeemed" => "Redeemed".into(),
+        "fetched" => "Fetched by a device".into(),
+        other => crate::util::humanize(other),
+    }
+}
+
+#[component]
+fn DashboardView(d: passworks_wire::Dashboard) -> impl IntoView {
+    let failures = d.webhook_failures + d.push_failures + d.job_failures;
+    let failure_class = if failures > 0 { "card failing" } else { "card" };
+    let totals = [
+        ("Campaigns", d.campaigns_count),
+        ("Passes issued", d.passes_count),
+        ("Redeemed", d.redeemed_count),
+        ("In a wallet now", d.installed_count),
+    ];
+    let busiest = d
+        .busiest
+        .clone()
+        .into_iter()
+        .map(|c| {
+            let href = format!("/campaigns/{}/{}", c.campaign_type.as_str(), c.id);
+            view! {
+                <tr>
+                    <td><A href=crate::link(href)>{c.name}</A></td>
+                    <td>{c.campaign_type.label()}</td>
+                    <td class="num">{c.events_count}</td>
+                    <td class="num">{c.passes_count}</td>
+                    <td class="num">{c.redeemed_count}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let recent = d
+        .recent
+        .clone()
+        .into_iter()
+        .map(|e| {
+            let campaign = format!("/campaigns/{}/{}", e.campaign_type.as_str(), e.campaign_id);
+            let target = match &e.pass_id {
+                Some(p) => format!("{campaign}/passes/{p}"),
+                None => campaign,
+            };
+            view! {
+                <li>
+                    <span class="when">{crate::util::fmt_datetime(&e.created_at)}</span>
+                    " "
+                    <A href=crate::link(target)>{event_words(&e.kind)}</A>
+                    <span class="hint">{format!(" · {}", e.campaign_name)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let failure_rows = d
+        .recent_failures
+        .clone()
+        .into_iter()
+        .map(|f| {
+            view! {
+                <li>
+                    <span class="when">{crate::util::fmt_datetime(&f.created_at)}</span>
+                    " "
+                    <Pill text=f.source/>
+                    " "
+                    {f.detail}
+                </li>
+            }
+        })
+        .collect_view();
+    let no_busiest = d.busiest.is_empty();
+    let no_recent = d.recent.is_empty();
+    view! {
+        <div class="totals dashboard-totals">
+            {totals.into_iter().map(|(l, n)| view! { <div class="card"><div class="hint">{l}</div><div class="n">{n}</div></div> }).collect_view()}
+            <div class=failure_class>
+                <div class="hint">"Failures"</div>
+                <div class="n">{failures}</div>
+            </div>
+        </div>
+        <div class="dashboard-grid">
+            <section class="card" aria-labelledby="busiest-h">
+                <h2 id="busiest-h">"Busiest campaigns (7 days)"</h2>
+                {if no_busiest {
+                    view! { <p class="hint">"No campaigns yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-wrap"><table class="data">
+                            <thead><tr>
+                                <th scope="col">"Campaign"</th><th scope="col">"Type"</th>
+                                <th scope="col" class="num">"Events"</th><th scope="col" class="num">"Passes"</th><th scope="col" class="num">"Redeemed"</th>
+                            </tr></thead>
+                            <tbody>{busiest}</tbody>
+                        </table></div>
+                    }.into_any()
+                }}
+            </section>
+            <section class="card" aria-labelledby="recent-h">
+                <h2 id="recent-h">"Recent activity"</h2>
+                {if no_recent {
+                    view! { <p class="hint">"Nothing has happened yet."</p> }.into_any()
+                } else {
+                    view! { <ul class="activity">{recent}</ul> }.into_any()
+                }}
+            </section>
+            <section class="card" aria-labelledby="failures-h">
+                <h2 id="failures-h">"Failures"</h2>
+                <p>{format!(
+                    "Webhooks: {} given up, {} waiting for a retry · Wallet pushes: {} failed · Background jobs: {} failed",
+                    d.webhook_failures, d.webhook_retrying, d.push_failures, d.job_failures
+                )}</p>
+                {if d.recent_failures.is_empty() {
+                    view! { <p class="hint">"No failures."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="activity">{failure_rows}</ul>
+                        <A href=crate::link("/webhooks")>"Webhook delivery log"</A>
+                    }.into_any()
+                }}
+            </section>
+        </div>
+    }
+}
+
 /// Unknown route.
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -260,4 +441,209 @@ fn skip_to_main(ev: leptos::ev::MouseEvent) {
     {
         let _ = main.focus();
     }
+}
+
+/// Once a new page has drawn its heading: names the tab after it ("Passes · Passworks")
+/// and moves the focus to the page (its `autofocus` control, else the heading), so a
+/// keyboard or screen-reader user starts on the page rather than at the top of the
+/// document. Pages draw their heading when their data arrives: poll for up to 6 s.
+fn settle_page(product: String, attempt: u32) {
+    use wasm_bindgen::JsCast;
+    set_timeout(
+        move || {
+            let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+                return;
+            };
+            let Some(h1) = doc.query_selector("main h1").ok().flatten() else {
+                if attempt < 120 {
+                    settle_page(product, attempt + 1);
+                }
+                return;
+            };
+            let title = h1.text_content().unwrap_or_default();
+            let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+            doc.set_title(&page_title(&title, &product));
+            // Focus already placed inside the page by the person (or a dialog) stays.
+            let active = doc.active_element();
+            let main = doc.get_element_by_id("main");
+            let inside = match (&active, &main) {
+                (Some(a), Some(m)) => m.contains(Some(a)) && a != m,
+                _ => false,
+            };
+            if !inside {
+                let target = doc
+                    .query_selector("main [autofocus]")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| {
+                        let _ = h1.set_attribute("tabindex", "-1");
+                        h1.clone()
+                    });
+                if let Ok(el) = target.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+            // Headings that fill in later (the account's name on the start page).
+            if attempt < 1000 {
+                let product = product.clone();
+                set_timeout(
+                    move || {
+                        if let Some(h) = document().query_selector("main h1").ok().flatten() {
+                            let t = h.text_content().unwrap_or_default();
+                            let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                            document().set_title(&page_title(&t, &product));
+                        }
+                    },
+                    std::time::Duration::from_millis(1000),
+                );
+            }
+        },
+        std::time::Duration::from_millis(50),
+    );
+}
+
+/// The document title of a page: its heading, then the product ("Passes · Passworks").
+pub fn page_title(heading: &str, product: &str) -> String {
+    let heading = heading.trim();
+    if heading.is_empty() || heading == product {
+        product.to_string()
+    } else {
+        format!("{heading} · {product}")
+    }
+}
+
+fn focus_first_in(selector: &'static str) {
+    use wasm_bindgen::JsCast;
+    set_timeout(
+        move || {
+            if let Some(el) = document()
+                .query_selector(selector)
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        },
+        std::time::Duration::from_millis(0),
+    );
+}
+
+/// The header's "Find a pass" box: searches every campaign (`GET /passes?q[search]=`)
+/// and lists the passes found, each linking to its page.
+#[component]
+fn FindPass() -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let open = RwSignal::new(false);
+    let search = Action::new_local(move |t: &String| {
+        let t = t.clone();
+        async move {
+            let q = passworks_wire::query::ListQuery {
+                per_page: 10,
+                ..Default::default()
+            };
+            api::passes::search_everywhere(&t, &q).await
+        }
+    });
+    let results = move || {
+        if !open.get() {
+            return None;
+        }
+        let body = match search.value().get() {
+            None if search.pending().get() => view! { <p class="hint">"Searching…"</p> }.into_any(),
+            None => return None,
+            Some(Err(e)) => view! { <p class="field-error">{e.message()}</p> }.into_any(),
+            Some(Ok((hits, _))) if hits.is_empty() => view! {
+                <p class="hint">{format!("No pass matches “{}”.", text.get_untracked().trim())}</p>
+            }
+            .into_any(),
+            Some(Ok((hits, info))) => {
+                let more = (info.total > hits.len() as u64).then(|| {
+                    view! { <p class="hint">{format!("{} of {} passes shown: refine the search to narrow them.", hits.len(), info.total)}</p> }
+                });
+                let items = hits
+                    .into_iter()
+                    .map(|h| {
+                        let href = format!(
+                            "/campaigns/{}/{}/passes/{}",
+                            h.campaign_type.as_str(),
+                            h.pass.campaign_id,
+                            h.pass.id
+                        );
+                        let values = pass_values_line(&h.pass);
+                        let code = h.pass.redeem_code.clone();
+                        let campaign =
+                            format!(" · {} ({})", h.campaign_name, h.campaign_type.label());
+                        view! {
+                            <li>
+                                <A href=crate::link(href) on:click=move |_| open.set(false)>
+                                    <span class="mono">{code}</span>
+                                    <span class="find-campaign">{campaign}</span>
+                                    <span class="find-values">{values}</span>
+                                </A>
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                view! { <ul>{items}</ul>{more} }.into_any()
+            }
+        };
+        Some(view! {
+            <div class="find-results card" role="region" aria-label="Passes found" aria-live="polite">
+                {body}
+                <button type="button" class="btn small ghost" on:click=move |_| open.set(false)>"Close"</button>
+            </div>
+        })
+    };
+    view! {
+        <form
+            class="find-pass"
+            role="search"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                let t = text.get_untracked().trim().to_string();
+                if !t.is_empty() {
+                    open.set(true);
+                    search.dispatch(t);
+                }
+            }
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    open.set(false);
+                }
+            }
+        >
+            <input
+                id="find-pass"
+                type="search"
+                aria-label="Find a pass in every campaign"
+                placeholder="Find a pass: name, code, serial…"
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
+            />
+            <button type="submit" class="btn small">"Find"</button>
+            {results}
+        </form>
+    }
+}
+
+/// A pass's field values on one line ("Customer: Ana · Offer: 20% off").
+pub fn pass_values_line(p: &passworks_wire::Pass) -> String {
+    [
+        &p.header_fields,
+        &p.primary_fields,
+        &p.secondary_fields,
+        &p.auxiliary_fields,
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|f| {
+        let v = f.value.clone().unwrap_or_default();
+        (!v.trim().is_empty()).then(|| match &f.label {
+            Some(l) if !l.is_empty() => format!("{l}: {v}"),
+            _ => v,
+        })
+    })
+    .collect::<Vec<_>>()
+    .join(" · ")
 }

@@ -189,8 +189,31 @@ pub fn WebhooksPage() -> impl IntoView {
             }
         });
     };
+    let log_refresh = RwSignal::new(0u32);
+    let send_test = move |_| {
+        api::spawn(async move {
+            match api::webhooks::send_test().await {
+                Ok(m) => flash.set(Some(Ok(m.message))),
+                Err(e) => flash.set(Some(Err(e.message()))),
+            }
+            // The worker picks it up within a second or two.
+            sleep_ms(1500).await;
+            log_refresh.update(|n| *n += 1);
+        });
+    };
+    let retry = move |id: String| {
+        api::spawn(async move {
+            match api::webhooks::retry(&id).await {
+                Ok(m) => flash.set(Some(Ok(m.message))),
+                Err(e) => flash.set(Some(Err(e.message()))),
+            }
+            sleep_ms(1500).await;
+            log_refresh.update(|n| *n += 1);
+        });
+    };
     let columns = vec![
         Column::new("event", "Event").filter(FilterKind::Choice(&[
+            "test",
             "created",
             "downloaded",
             "installed",
@@ -207,6 +230,7 @@ pub fn WebhooksPage() -> impl IntoView {
         Column::new("last_status_code", "Last answer").unsorted(),
         Column::new("next_attempt_at", "Next retry"),
         Column::new("created_at", "Created"),
+        Column::new("id", "").unsorted(),
     ];
     view! {
         <h1>"Webhooks"</h1>
@@ -219,7 +243,10 @@ pub fn WebhooksPage() -> impl IntoView {
                     prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
                 <FieldError errors=errors attr="webhook_url"/>
             </div>
-            <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Save URL"</button>
+            <div class="actions">
+                <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Save URL"</button>
+                <button type="button" class="btn" on:click=send_test>"Send a test event"</button>
+            </div>
         </form>
         <section class="card" style="margin-top:1rem">
             <h2 style="margin-top:0">"Signing token"</h2>
@@ -237,16 +264,30 @@ pub fn WebhooksPage() -> impl IntoView {
             caption="Webhook deliveries"
             columns=columns
             fetch=|q: ListQuery| async move { api::webhooks::deliveries(&q).await }
-            row=|d: &WebhookDelivery| view! {
-                <td>{d.event.clone()}<div class="hint mono">{d.url.clone()}</div></td>
-                <td><Pill text=d.status.clone()/></td>
-                <td>{d.attempts}</td>
-                <td title=d.last_response.clone().unwrap_or_default()>{d.last_status_code.map(|c| c.to_string()).unwrap_or_else(|| "—".into())}</td>
-                <td>{fmt_opt_datetime(&d.next_attempt_at)}</td>
-                <td>{fmt_datetime(&d.created_at)}</td>
-            }.into_any()
+            row=move |d: &WebhookDelivery| {
+                let id = d.id.clone();
+                let can_retry = d.status != "delivered" && d.attempts > 0;
+                let answer = match (d.last_status_code, d.last_response.clone().filter(|r| !r.is_empty())) {
+                    (Some(c), _) => c.to_string(),
+                    (None, Some(r)) => r.chars().take(60).collect(),
+                    (None, None) => "—".into(),
+                };
+                view! {
+                    <td>{d.event.clone()}<div class="hint mono">{d.url.clone()}</div></td>
+                    <td><Pill text=d.status.clone()/></td>
+                    <td>{d.attempts}</td>
+                    <td title=d.last_response.clone().unwrap_or_default()>{answer}</td>
+                    <td>{fmt_opt_datetime(&d.next_attempt_at)}</td>
+                    <td>{fmt_datetime(&d.created_at)}</td>
+                    <td>{can_retry.then(|| view! {
+                        <button type="button" class="btn small" aria-label=format!("Retry the {} delivery now", d.event)
+                            on:click=move |_| retry(id.clone())>"Retry now"</button>
+                    })}</td>
+                }.into_any()
+            }
             row_id=|d: &WebhookDelivery| d.id.clone()
             empty="No deliveries yet."
+            refresh=log_refresh
         />
         <Confirm open=confirm title="New webhook token" message="The current token stops working at once. Continue?"
             confirm_label="Make new token" on_confirm=Callback::new(move |_| rotate())/>
@@ -282,6 +323,9 @@ pub fn OrganizationsPage() -> impl IntoView {
         }
         None => {}
     });
+    // Refreshing a key ends the old one at once: ask first.
+    let refresh_target = RwSignal::new(None::<(String, String)>);
+    let refresh_open = RwSignal::new(false);
     let refresh_pw = move |id: String| {
         api::spawn(async move {
             match api::organizations::refresh_key(&id).await {
@@ -333,13 +377,27 @@ pub fn OrganizationsPage() -> impl IntoView {
                     <td class="mono">{o.api_username.clone()}</td>
                     <td>{fmt_datetime(&o.created_at)}</td>
                     <td><button type="button" class="btn small" aria-label=format!("Refresh API key of {name}")
-                        on:click=move |_| refresh_pw(id.clone())>"Refresh API key"</button></td>
+                        on:click=move |_| { refresh_target.set(Some((id.clone(), name.clone()))); refresh_open.set(true); }>"Refresh API key…"</button></td>
                 }
                 .into_any()
             }
             row_id=|o: &Organization| o.id.clone()
             empty="No child organizations yet."
             refresh=refresh
+        />
+        <Confirm
+            open=refresh_open
+            title="Refresh API key"
+            message=Signal::derive(move || format!(
+                "Give “{}” a new API key? The current key stops working at once: every program using it is refused until it gets the new key.",
+                refresh_target.with(|t| t.as_ref().map(|t| t.1.clone()).unwrap_or_default())
+            ))
+            confirm_label="Refresh the key"
+            on_confirm=Callback::new(move |_| {
+                if let Some((id, _)) = refresh_target.get_untracked() {
+                    refresh_pw(id);
+                }
+            })
         />
     }
 }

@@ -93,25 +93,24 @@ pub fn PassList() -> impl IntoView {
                     Err(e) => failed.push(e.message()),
                 }
             }
-            let op = op.verb();
-            flash.set(Some(if failed.is_empty() {
-                Ok(format!("{op}: {ok} pass(es) done."))
-            } else {
-                Err(format!(
-                    "{op}: {ok} done, {} refused: {}",
-                    failed.len(),
-                    failed.join("; ")
-                ))
-            }));
+            flash.set(Some(crate::util::bulk_summary(
+                op.verb(),
+                "passes",
+                ok,
+                &failed,
+            )));
             selected.set(Vec::new());
             refresh.update(|n| *n += 1);
         });
     };
+    let location = leptos_router::hooks::use_location();
+    let search_text = Memo::new(move |_| crate::table_state::search_text(&location.search.get()));
     let columns = vec![
         Column::new("redeem_code", "Code").filter(FilterKind::Equals),
         Column::new("serial_number", "Serial number").filter(FilterKind::Contains),
-        Column::new("voided", "Voided").filter(FilterKind::Bool),
+        Column::new("voided", "State").filter(FilterKind::Bool),
         Column::new("redeemed_count", "Redeemed"),
+        Column::new("fields", "Field values").unsorted(),
         Column::new("created_at", "Created"),
     ];
     let columns = StoredValue::new(columns);
@@ -130,12 +129,21 @@ pub fn PassList() -> impl IntoView {
                                 <A href=crate::link(format!("{}/redeem", campaign_href(t, &c.id))) attr:class="btn">"Redeem a code"</A>
                             </div>
                             <Flash flash=flash/>
+                            <PassImport kind=t campaign=c.id.clone() refresh=refresh/>
+                            <PassSearchBox/>
                             <DataTable
                                 caption="Passes"
                                 columns=columns.get_value()
                                 fetch=move |q: ListQuery| {
                                     let cid = cid.get();
-                                    async move { api::passes::list(t, &cid, &q).await }
+                                    let text = search_text.get();
+                                    async move {
+                                        if text.trim().is_empty() {
+                                            api::passes::list(t, &cid, &q).await
+                                        } else {
+                                            api::passes::search(t, &cid, &q, &text).await
+                                        }
+                                    }
                                 }
                                 row=move |p: &Pass| {
                                     let href = pass_href(t, &cid2, &p.id);
@@ -143,13 +151,19 @@ pub fn PassList() -> impl IntoView {
                                     view! {
                                         <td><A href=crate::link(href)>{code}</A></td>
                                         <td class="mono">{p.serial_number.clone()}</td>
-                                        <td>{if p.voided { view! { <Pill text="voided"/> }.into_any() } else { "No".into_any() }}</td>
+                                        <td><Pill text=pass_state(p)/></td>
                                         <td>{p.redeemed_count}</td>
+                                        <td class="values">{crate::pages::pass_values_line(p)}</td>
                                         <td>{fmt_datetime(&p.created_at)}</td>
                                     }
                                     .into_any()
                                 }
                                 row_id=|p: &Pass| p.id.clone()
+                                csv=CsvExport::new(format!("{}-passes.csv", file_stem(&c.name)), move |q| {
+                                    let cid = cid.get_untracked();
+                                    let text = search_text.get_untracked();
+                                    async move { api::passes::export_csv(t, &cid, &q, &text).await }
+                                })
                                 empty="No passes yet. Create one, or share the download page."
                                 selected=selected
                                 refresh=refresh
@@ -172,6 +186,195 @@ pub fn PassList() -> impl IntoView {
             confirm_label="Delete"
             on_confirm=Callback::new(move |_| bulk_run(PassBulk::Delete))
         />
+    }
+}
+
+/// What an import shows: nothing yet, the job as it runs, or its end with the rows
+/// that were refused.
+#[derive(Debug, Clone, PartialEq)]
+enum ImportState {
+    Idle,
+    Sending(String),
+    Running(passworks_wire::Job),
+    Done {
+        job: passworks_wire::Job,
+        errors: Option<String>,
+    },
+    Failed(String),
+}
+
+/// "Import CSV": creates or updates passes from a CSV file in a background job, with a
+/// progress bar and the per-row error report to download.
+#[component]
+fn PassImport(
+    kind: CampaignType,
+    #[prop(into)] campaign: String,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    use wasm_bindgen::JsCast;
+    let state = RwSignal::new(ImportState::Idle);
+    let campaign = StoredValue::new(campaign);
+    let start = move |file: web_sys::File| {
+        let name = file.name();
+        state.set(ImportState::Sending(name.clone()));
+        api::spawn(async move {
+            let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                Ok(t) => t.as_string().unwrap_or_default(),
+                Err(_) => {
+                    state.set(ImportState::Failed(format!("{name} could not be read.")));
+                    return;
+                }
+            };
+            let cid = campaign.get_value();
+            let mut job = match api::passes::import_csv(kind, &cid, &text).await {
+                Ok(j) => j,
+                Err(e) => {
+                    state.set(ImportState::Failed(format!(
+                        "{name} was refused: {}",
+                        e.message()
+                    )));
+                    return;
+                }
+            };
+            loop {
+                state.set(ImportState::Running(job.clone()));
+                if job.state == "done" || job.state == "failed" {
+                    break;
+                }
+                sleep_ms(500).await;
+                match api::jobs::get(&job.id).await {
+                    Ok(j) => job = j,
+                    Err(e) => {
+                        state.set(ImportState::Failed(e.message()));
+                        return;
+                    }
+                }
+            }
+            let errors = api::jobs::errors_csv(&job.id)
+                .await
+                .ok()
+                .filter(|csv| csv.lines().count() > 1);
+            refresh.update(|n| *n += 1);
+            state.set(ImportState::Done { job, errors });
+        });
+    };
+    let status = move || {
+        match state.get() {
+        ImportState::Idle => None,
+        ImportState::Sending(name) => Some(view! { <p class="hint" role="status">{format!("Sending {name}…")}</p> }.into_any()),
+        ImportState::Running(j) => Some(view! {
+            <div class="import-progress" role="status">
+                <label for="import-progress">{format!("Importing: {} of {} rows", j.processed, j.total)}</label>
+                <progress id="import-progress" max=j.total.max(1).to_string() value=j.processed.to_string()></progress>
+            </div>
+        }.into_any()),
+        ImportState::Done { job, errors } => {
+            let refused = errors.as_ref().map(|e| e.lines().count() - 1).unwrap_or(0);
+            let headline = if job.state == "failed" {
+                format!("The import stopped: {}", job.error.clone().unwrap_or_default())
+            } else if refused == 0 {
+                format!("Imported: all {} rows done.", job.total)
+            } else {
+                format!("Imported {} rows; {refused} problems in some rows (nothing was saved from those rows).", job.total)
+            };
+            let report = errors.map(|csv| {
+                let name = format!("import-errors-{}.csv", crate::util::short_id(&job.id).replace('…', "-"));
+                view! {
+                    <button type="button" class="btn small" on:click=move |_| download_text(&name, &csv, "text/csv")>
+                        "Download the error report"
+                    </button>
+                }
+            });
+            let class = if refused == 0 && job.state != "failed" { "banner info" } else { "banner warn" };
+            Some(view! { <div class=class role="status">{headline}" "{report}</div> }.into_any())
+        }
+        ImportState::Failed(m) => Some(view! { <ErrorBanner message=m/> }.into_any()),
+    }
+    };
+    let busy = move || {
+        matches!(
+            state.get(),
+            ImportState::Sending(_) | ImportState::Running(_)
+        )
+    };
+    view! {
+        <details class="pass-import">
+            <summary>"Import passes from a CSV file"</summary>
+            <p class="hint">
+                "One row per pass, with a header row: " <code>"serial_number"</code> ", " <code>"redeem_code"</code> ", "
+                <code>"expiration_date"</code> ", " <code>"voided"</code> " and one column per field key. A row updates the pass with that serial number (else that code) or creates one; sending the same file again creates no duplicates."
+            </p>
+            <label class="btn" for="import-file" class:disabled=busy>"Choose a CSV file…"</label>
+            <input id="import-file" class="sr-only" type="file" accept=".csv,text/csv" disabled=busy
+                on:change=move |ev| {
+                    let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+                    if let Some(input) = input {
+                        if let Some(f) = input.files().and_then(|l| l.get(0)) {
+                            start(f);
+                        }
+                        input.set_value("");
+                    }
+                }/>
+            {status}
+        </details>
+    }
+}
+
+/// A file name made of a campaign's name ("Spring sale!" → "Spring-sale-").
+pub fn file_stem(name: &str) -> String {
+    name.replace(|ch: char| !ch.is_alphanumeric(), "-")
+}
+
+/// What a pass's state is called: a pass voided by its (single-use) redeem is
+/// "redeemed", one voided by hand "voided".
+pub fn pass_state(p: &Pass) -> &'static str {
+    match (p.voided, p.redeemed_count > 0) {
+        (true, true) => "redeemed",
+        (true, false) => "voided",
+        (false, _) => "active",
+    }
+}
+
+/// The passes list's search box: `q[search]` in the page URL (so reload and shared
+/// links keep it), matched by the server against codes, serial numbers, field values
+/// and holder data.
+#[component]
+fn PassSearchBox() -> impl IntoView {
+    let (query, _) = use_list_query();
+    let location = leptos_router::hooks::use_location();
+    let navigate = use_navigate();
+    let text = RwSignal::new(crate::table_state::search_text(
+        &location.search.get_untracked(),
+    ));
+    let go = move |t: String| {
+        let url = format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            crate::table_state::with_search(&query.get_untracked(), &t)
+        );
+        navigate(
+            &url,
+            leptos_router::NavigateOptions {
+                scroll: false,
+                resolve: false,
+                ..Default::default()
+            },
+        );
+    };
+    let go2 = go.clone();
+    view! {
+        <form class="toolbar pass-search" role="search" on:submit=move |ev| { ev.prevent_default(); go(text.get_untracked()); }>
+            <label for="pass-search">"Search passes"</label>
+            <input id="pass-search" type="search" placeholder="Name, email, code, serial number…"
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
+            <button type="submit" class="btn">"Search"</button>
+            <Show when=move || !crate::table_state::search_text(&location.search.get()).is_empty()>
+                <button type="button" class="btn ghost" on:click={
+                    let go = go2.clone();
+                    move |_| { text.set(String::new()); go(String::new()); }
+                }>"Clear search"</button>
+            </Show>
+        </form>
     }
 }
 
@@ -256,9 +459,15 @@ fn PassForm(
     campaign: Campaign,
     #[prop(optional, into)] pass_id: Option<String>,
 ) -> impl IntoView {
+    let initial = StoredValue::new(draft.clone());
     let draft = RwSignal::new(draft);
     let errors: FormErrors = RwSignal::new(Default::default());
     let banner = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    guard_unsaved(Signal::derive(move || {
+        !saved.get() && draft.with(|d| initial.with_value(|i| d != i))
+    }));
+    let preview_shown = RwSignal::new(false);
     let t = campaign.campaign_type;
     let cid = campaign.id.clone();
     let code_type = campaign.code_type;
@@ -299,14 +508,24 @@ fn PassForm(
         }
     });
     let cid3 = cid.clone();
+    let editing_pass = pass_id.is_some();
     Effect::new(move |_| match save.value().get() {
-        Some(Ok(p)) => navigate(&pass_href(t, &cid3, &p.id), Default::default()),
+        Some(Ok(p)) => {
+            saved.set(true);
+            set_next_flash(if editing_pass {
+                "Saved."
+            } else {
+                "Pass created."
+            });
+            navigate(&pass_href(t, &cid3, &p.id), Default::default())
+        }
         Some(Err(e)) => {
             errors.set(Default::default());
             banner.set(
                 absorb_errors(errors, &e, PASS_ATTRS)
                     .or_else(|| Some("Some fields need attention.".into())),
             );
+            reveal_errors();
         }
         None => {}
     });
@@ -316,7 +535,11 @@ fn PassForm(
         let ok = e.is_empty();
         errors.set(e);
         if ok {
+            banner.set(None);
             save.dispatch(draft.with(|d| d.to_input(code_type)));
+        } else {
+            banner.set(Some("Some fields need attention.".into()));
+            reveal_errors();
         }
     };
     let editing = pass_id.is_some();
@@ -326,7 +549,7 @@ fn PassForm(
         None => format!("{}/passes", campaign_href(t, &cid)),
     };
     view! {
-        <form class="two-col" novalidate on:submit=submit>
+        <form class="two-col campaign-form" novalidate on:submit=submit>
             <div>
                 {move || banner.get().map(|m| view! { <ErrorBanner message=m/> })}
                 <fieldset>
@@ -408,7 +631,13 @@ fn PassForm(
                     <A href=crate::link(cancel) attr:class="btn">"Cancel"</A>
                 </div>
             </div>
-            <aside class="sticky" aria-label="Live preview"><PassPreview layout=layout/></aside>
+            <aside class="sticky preview-pane" class:shown=move || preview_shown.get() aria-label="Live preview">
+                <button type="button" class="btn small preview-toggle" aria-expanded=move || preview_shown.get().to_string()
+                    on:click=move |_| preview_shown.update(|s| *s = !*s)>
+                    {move || if preview_shown.get() { "Hide preview" } else { "Show preview" }}
+                </button>
+                <div class="preview-body"><PassPreview layout=layout/></div>
+            </aside>
         </form>
     }
 }
@@ -548,6 +777,48 @@ fn PassImages(c: Campaign, p: Pass, assets: Vec<Asset>) -> impl IntoView {
     }
 }
 
+/// Every field value of a pass, grouped as the pass shows them.
+#[component]
+fn FieldValues(p: Pass) -> impl IntoView {
+    let groups = [
+        ("Header", &p.header_fields),
+        ("Primary", &p.primary_fields),
+        ("Secondary", &p.secondary_fields),
+        ("Auxiliary", &p.auxiliary_fields),
+        ("Back", &p.back_fields),
+    ];
+    let rows = groups
+        .into_iter()
+        .flat_map(|(group, fields)| {
+            fields.iter().map(move |f| {
+                view! {
+                    <tr>
+                        <td>{group}</td>
+                        <td>{f.label.clone().filter(|l| !l.is_empty()).unwrap_or_else(|| f.key.clone())}</td>
+                        <td class="field-value">{f.value.clone().unwrap_or_default()}</td>
+                    </tr>
+                }
+            })
+        })
+        .collect::<Vec<_>>();
+    let empty = rows.is_empty();
+    view! {
+        <section class="card field-values" aria-labelledby="pass-values-h" style="margin-top:1rem">
+            <h2 id="pass-values-h">"Field values"</h2>
+            {if empty {
+                view! { <p class="hint">"This pass has no fields."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap"><table class="data">
+                        <thead><tr><th scope="col">"Part"</th><th scope="col">"Field"</th><th scope="col">"Value"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table></div>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
 #[derive(Debug, Clone)]
 enum PassOp {
     Redeem(String),
@@ -579,7 +850,21 @@ pub fn PassDetail() -> impl IntoView {
         }
     });
     let assets = LocalResource::new(|| async { api::assets::all().await.unwrap_or_default() });
-    let flash = RwSignal::new(None::<Result<String, String>>);
+    let flash = RwSignal::new(take_next_flash().map(Ok));
+    // The pass file, fetched once the pass is shown: a pass that cannot be built says
+    // why here, before anyone tries to download it.
+    let pkpass = LocalResource::new(move || {
+        let pass = data
+            .get()
+            .and_then(|r| r.ok())
+            .map(|(c, p, _)| (c.campaign_type, c.id, p.id));
+        async move {
+            match pass {
+                Some((t, c, p)) => Some(api::passes::file(t, &c, &p).await),
+                None => None,
+            }
+        }
+    });
     let navigate = use_navigate();
     let op = Action::new_local(move |o: &PassOp| {
         let o = o.clone();
@@ -663,6 +948,8 @@ pub fn PassDetail() -> impl IntoView {
                         let layout = preview::layout(&preview::from_pass(&c, &p, &assets));
                         let images = view! { <PassImages c=c.clone() p=p.clone() assets=assets.clone()/> };
                         let voided = p.voided;
+                        let state = pass_state(&p);
+                        let values_of = p.clone();
                         let edit = format!("{}/edit", pass_href(c.campaign_type, &c.id, &p.id));
                         let redeem_rows = redeems.iter().map(|r| view! {
                             <tr><td>{fmt_datetime(&r.created_at)}</td><td>{r.comment.clone().unwrap_or_default()}</td></tr>
@@ -676,16 +963,31 @@ pub fn PassDetail() -> impl IntoView {
                                 <button type="button" class="btn" on:click=move |_| { op.dispatch(PassOp::Reset); }>"Reset redeem"</button>
                                 <button type="button" class="btn" on:click=move |_| { op.dispatch(PassOp::Void(!voided)); }>{if voided { "Un-void" } else { "Void" }}</button>
                                 <button type="button" class="btn" on:click=move |_| { msg_is_redeem.set(false); msg.set(String::new()); msg_open.set(true); }>"Push…"</button>
-                                <a class="btn" href=p.pkpass_url.clone() download="pass.pkpass">"Download .pkpass"</a>
+                                {move || match pkpass.get().flatten() {
+                                    Some(Ok(u)) => view! { <a class="btn" href=u download="pass.pkpass">"Download .pkpass"</a> }.into_any(),
+                                    Some(Err(e)) => view! {
+                                        <button type="button" class="btn" aria-disabled="true" aria-describedby="pkpass-refused"
+                                            on:click=move |_| reveal_errors()>"Download .pkpass"</button>
+                                        <span class="sr-only">{format!("Unavailable: {}", e.plain())}</span>
+                                    }.into_any(),
+                                    None => view! { <span class="btn" aria-disabled="true">"Preparing .pkpass…"</span> }.into_any(),
+                                }}
                                 <a class="btn" href=p.page_url.clone() target="_blank" rel="noopener">"Open page"</a>
                                 <button type="button" class="btn danger" on:click=move |_| confirm.set(true)>"Delete…"</button>
                             </div>
+                            {move || pkpass.get().flatten().and_then(|r| r.err()).map(|e| view! {
+                                <div class="banner error" role="alert" id="pkpass-refused" tabindex="-1">
+                                    <strong>"This pass cannot be downloaded. "</strong>
+                                    {e.plain()}
+                                    " Its download page and its .pkpass file refuse it until this is fixed (edit the pass or its campaign)."
+                                </div>
+                            })}
                             <div class="two-col">
                                 <div>
                                     <section class="card">
                                         <dl class="kvs">
                                             <Kv k="Redeem code"><span class="mono">{p.redeem_code.clone()}</span></Kv>
-                                            <Kv k="State">{if p.voided { view! { <Pill text="voided"/> }.into_any() } else { view! { <Pill text="active"/> }.into_any() }}</Kv>
+                                            <Kv k="State"><Pill text=state/></Kv>
                                             <Kv k="Redeemed">{crate::util::times(p.redeemed_count)}</Kv>
                                             <Kv k="Last redeemed">{fmt_opt_datetime(&p.redeemed_at)}</Kv>
                                             <Kv k="Last fetched by a device">{fmt_opt_datetime(&p.last_fetched_at)}</Kv>
@@ -701,6 +1003,7 @@ pub fn PassDetail() -> impl IntoView {
                                             <Kv k="Updated">{fmt_datetime(&p.updated_at)}</Kv>
                                         </dl>
                                     </section>
+                                    <FieldValues p=values_of/>
                                     {images}
                                     <GoogleWalletSection kind=c.campaign_type campaign_id=c.id.clone() pass_id=p.id.clone() save_link=p.google_save_url.clone()/>
                                     <h2>"Redeems"</h2>
@@ -742,6 +1045,149 @@ pub fn PassDetail() -> impl IntoView {
         </Modal>
         <Confirm open=confirm title="Delete pass" message="Delete this pass? An installed copy stops receiving updates."
             confirm_label="Delete pass" on_confirm=Callback::new(move |_| { op.dispatch(PassOp::Delete); })/>
+    }
+}
+
+/// The redeem screen's camera: the browser's `BarcodeDetector` reading the camera's
+/// picture a few times a second. Offered only where the browser has both (elsewhere a
+/// hand scanner or the keyboard types into the code field).
+#[derive(Clone, Copy)]
+struct Scanner {
+    on: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+    video: NodeRef<leptos::html::Video>,
+    stream: StoredValue<Option<web_sys::MediaStream>, LocalStorage>,
+    on_code: StoredValue<std::sync::Arc<dyn Fn(String) + Send + Sync>>,
+}
+
+impl Scanner {
+    fn new(on_code: impl Fn(String) + Send + Sync + 'static) -> Self {
+        let s = Scanner {
+            on: RwSignal::new(false),
+            error: RwSignal::new(None),
+            video: NodeRef::new(),
+            stream: StoredValue::new_local(None),
+            on_code: StoredValue::new(std::sync::Arc::new(on_code)),
+        };
+        // Leaving the page switches the camera off (the reading task is dropped).
+        on_cleanup(move || s.stop_camera());
+        s
+    }
+
+    fn stop_camera(self) {
+        use wasm_bindgen::JsCast;
+        if let Some(stream) = self.stream.try_update_value(|s| s.take()).flatten() {
+            for track in stream.get_tracks().iter() {
+                track.unchecked_into::<web_sys::MediaStreamTrack>().stop();
+            }
+        }
+    }
+
+    /// True when the browser can read barcodes from a camera.
+    fn available() -> bool {
+        let Some(w) = web_sys::window() else {
+            return false;
+        };
+        let has = |obj: &wasm_bindgen::JsValue, name: &str| {
+            js_sys::Reflect::has(obj, &name.into()).unwrap_or(false)
+        };
+        has(&w, "BarcodeDetector") && has(&w.navigator(), "mediaDevices")
+    }
+
+    fn view(self) -> impl IntoView {
+        let available = Self::available();
+        let toggle = move |_| {
+            if self.on.get_untracked() {
+                self.on.set(false);
+            } else {
+                self.on.set(true);
+                self.error.set(None);
+                api::spawn(async move {
+                    if let Err(e) = self.run().await {
+                        self.error.set(Some(e));
+                        self.on.set(false);
+                    }
+                });
+            }
+        };
+        view! {
+            {available.then(|| view! {
+                <button type="button" class="btn" aria-pressed=move || self.on.get().to_string() on:click=toggle>
+                    {move || if self.on.get() { "Stop the camera" } else { "Scan with the camera" }}
+                </button>
+            })}
+            {(!available).then(|| view! {
+                <p class="hint scanner-absent">"This browser cannot read barcodes from a camera: use a hand scanner, or type or paste the code."</p>
+            })}
+            {move || self.error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <video node_ref=self.video class="scanner-video" class:shown=move || self.on.get() muted=true playsinline=true aria-label="Camera picture"></video>
+        }
+    }
+
+    /// Opens the camera and reads codes until switched off; each new code is handed
+    /// on (the same code again only after two seconds, so one pass is read once).
+    async fn run(self) -> Result<(), String> {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen_futures::JsFuture;
+        let w = web_sys::window().ok_or("no window")?;
+        let devices = w
+            .navigator()
+            .media_devices()
+            .map_err(|_| "This browser gives no access to a camera.".to_string())?;
+        let constraints = web_sys::MediaStreamConstraints::new();
+        let video_opts = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&video_opts, &"facingMode".into(), &"environment".into());
+        constraints.set_video(&video_opts);
+        let stream: web_sys::MediaStream = JsFuture::from(
+            devices
+                .get_user_media_with_constraints(&constraints)
+                .map_err(|_| "The camera could not be opened.".to_string())?,
+        )
+        .await
+        .map_err(|_| "The camera was not allowed or is in use.".to_string())?
+        .unchecked_into();
+        let Some(video) = self.video.get_untracked() else {
+            return Ok(());
+        };
+        video.set_src_object(Some(&stream));
+        self.stream.set_value(Some(stream));
+        let _ = video.play();
+        let ctor: js_sys::Function = js_sys::Reflect::get(&w, &"BarcodeDetector".into())
+            .map_err(|_| "no BarcodeDetector")?
+            .unchecked_into();
+        let detector = js_sys::Reflect::construct(&ctor, &js_sys::Array::new())
+            .map_err(|_| "This browser cannot read barcodes.".to_string())?;
+        let detect: js_sys::Function = js_sys::Reflect::get(&detector, &"detect".into())
+            .map_err(|_| "no detect")?
+            .unchecked_into();
+        let mut last = (String::new(), 0.0);
+        while self.on.try_get_untracked().unwrap_or(false) {
+            sleep_ms(250).await;
+            if video.ready_state() < 2 {
+                continue;
+            }
+            let Ok(promise) = detect.call1(&detector, &video) else {
+                continue;
+            };
+            let Ok(found) = JsFuture::from(js_sys::Promise::from(promise)).await else {
+                continue;
+            };
+            let first = js_sys::Array::from(&found).get(0);
+            let Some(value) = js_sys::Reflect::get(&first, &"rawValue".into())
+                .ok()
+                .and_then(|v| v.as_string())
+            else {
+                continue;
+            };
+            let now = js_sys::Date::now();
+            if value != last.0 || now - last.1 > 2000.0 {
+                last = (value.clone(), now);
+                self.on_code.with_value(|f| f(value));
+            }
+        }
+        self.stop_camera();
+        video.set_src_object(None);
+        Ok(())
     }
 }
 
@@ -814,6 +1260,25 @@ pub fn RedeemScreen() -> impl IntoView {
             run.dispatch((redeem, code.get_untracked(), comment.get_untracked()));
         }
     };
+    // Ready for the next scan without a touch: each result empties the code field and
+    // puts the focus back in it (the result stays on screen until the next one).
+    let code_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if run.value().with(|v| v.is_some()) {
+            code.set(String::new());
+            comment.set(String::new());
+            if let Some(el) = code_input.get_untracked() {
+                let _ = el.focus();
+            }
+        }
+    });
+    let scanner = Scanner::new(move |value: String| {
+        if run.pending().get_untracked() {
+            return;
+        }
+        code.set(value);
+        submit(true);
+    });
     let result = move || {
         run.value().get().map(|o| {
             let camp = campaign.get().and_then(|r| r.ok());
@@ -860,9 +1325,10 @@ pub fn RedeemScreen() -> impl IntoView {
         <form class="card" on:submit=move |ev| { ev.prevent_default(); submit(true); }>
             <div class="control">
                 <label for="redeem-code">"Redeem code"</label>
-                <input id="redeem-code" class="redeem-input" autofocus autocomplete="off" inputmode="text"
+                <input id="redeem-code" node_ref=code_input class="redeem-input" autofocus autocomplete="off" inputmode="text"
                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
-                <p class="hint">"Type, paste or scan the code; Enter redeems it."</p>
+                <p class="hint">"Type, paste or scan the code; Enter redeems it. The field empties itself for the next code."</p>
+                {scanner.view()}
             </div>
             <div class="control">
                 <label for="redeem-comment">"Comment (optional)"</label>

@@ -167,24 +167,6 @@ pub fn polyline(values: &[i64], max: i64, w: f64, h: f64, pad: f64) -> String {
         .join(" ")
 }
 
-fn download(name: &str, text: &str, mime: &str) {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    let a: web_sys::HtmlAnchorElement =
-        wasm_bindgen::JsCast::unchecked_into(document().create_element("a").unwrap());
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
-}
-
 #[component]
 fn Chart(report: DailyReport) -> impl IntoView {
     let (w, h, pad) = (720.0, 240.0, 28.0);
@@ -213,8 +195,9 @@ fn Chart(report: DailyReport) -> impl IntoView {
         <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary>
             <line class="axis" x1=pad y1=h - pad x2=w - pad y2=h - pad/>
             <line class="axis" x1=pad y1=pad x2=pad y2=h - pad/>
-            <text x="4" y=pad + 4.0>{max.to_string()}</text>
-            <text x="4" y=h - pad>"0"</text>
+            <line class="grid" x1=pad y1=pad x2=w - pad y2=pad/>
+            // One y label: the top of the scale (the axis starts at 0).
+            <text x=pad + 4.0 y=pad - 6.0>{format!("{max} per day")}</text>
             <text x=pad y=h - 8.0>{first}</text>
             <text x=w - pad y=h - 8.0 text-anchor="end">{last}</text>
             {lines}
@@ -222,7 +205,44 @@ fn Chart(report: DailyReport) -> impl IntoView {
         <div class="legend">
             {SERIES.iter().map(|(_, l, c)| view! { <span style=format!("--c:{c}")>{*l}</span> }).collect_view()}
         </div>
+        <details class="per-day">
+            <summary>"Values per day"</summary>
+            <div class="table-wrap">
+                <table class="data">
+                    <thead><tr>
+                        <th scope="col">"Day"</th>
+                        {SERIES.iter().map(|(_, l, _)| view! { <th scope="col">{*l}</th> }).collect_view()}
+                    </tr></thead>
+                    <tbody>
+                        {report.report.iter().map(|(day, c)| view! {
+                            <tr>
+                                <th scope="row">{day.clone()}</th>
+                                {SERIES.iter().map(|(n, _, _)| view! { <td>{counter(c, n)}</td> }).collect_view()}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </details>
     }
+}
+
+/// The date range's problem, said under the field it concerns (`None` when it is fine).
+pub fn range_error(start: &str, end: &str) -> Option<(&'static str, String)> {
+    let (Some(s), Some(e)) = (crate::util::parse_date(start), crate::util::parse_date(end)) else {
+        return Some(("start", "Enter both dates.".to_string()));
+    };
+    if s > e {
+        return Some((
+            "end",
+            format!("The end ({end}) is before the start ({start})."),
+        ));
+    }
+    // The server's limit (C15).
+    if e - s > 3660 {
+        return Some(("end", "Choose at most ten years (3,660 days).".to_string()));
+    }
+    None
 }
 
 /// Daily chart over a date range, totals, CSV export.
@@ -233,6 +253,7 @@ pub fn ReportsPage() -> impl IntoView {
     let end = RwSignal::new(today());
     let start = RwSignal::new(add_days(&today(), -30).unwrap_or_default());
     let range = RwSignal::new((start.get_untracked(), end.get_untracked()));
+    let range_problem = RwSignal::new(None::<(&'static str, String)>);
     let data = LocalResource::new(move || {
         let (t, id) = (ctype.get(), cid.get());
         let (s, e) = range.get();
@@ -275,7 +296,7 @@ pub fn ReportsPage() -> impl IntoView {
                                 let name = format!("{}-{}-{}.csv", c.name.replace(|ch: char| !ch.is_alphanumeric(), "-"), r.start_date, r.end_date);
                                 view! {
                                     <Chart report=r/>
-                                    <button type="button" class="btn" on:click=move |_| download(&name, &csv, "text/csv")>"Export CSV"</button>
+                                    <button type="button" class="btn" on:click=move |_| download_text(&name, &csv, "text/csv")>"Export CSV"</button>
                                 }
                                 .into_any()
                             }
@@ -286,12 +307,25 @@ pub fn ReportsPage() -> impl IntoView {
                             <h2>"Since the start"</h2>
                             {totals_view}
                             <h2>"Daily"</h2>
-                            <form class="toolbar" on:submit=move |ev| { ev.prevent_default(); range.set((start.get_untracked(), end.get_untracked())); }>
+                            <form class="toolbar range-form" novalidate on:submit=move |ev| {
+                                ev.prevent_default();
+                                let (s, e) = (start.get_untracked(), end.get_untracked());
+                                // A bad range keeps the chart that is shown and says why under the field.
+                                match range_error(&s, &e) {
+                                    Some(p) => { range_problem.set(Some(p)); reveal_errors(); }
+                                    None => { range_problem.set(None); range.set((s, e)); }
+                                }
+                            }>
                                 <label for="r-start">"From"</label>
-                                <input id="r-start" type="date" prop:value=move || start.get() on:input=move |ev| start.set(event_target_value(&ev))/>
+                                <input id="r-start" type="date" aria-describedby="err-range"
+                                    aria-invalid=move || range_problem.with(|p| p.as_ref().is_some_and(|p| p.0 == "start")).then_some("true")
+                                    prop:value=move || start.get() on:input=move |ev| start.set(event_target_value(&ev))/>
                                 <label for="r-end">"to"</label>
-                                <input id="r-end" type="date" prop:value=move || end.get() on:input=move |ev| end.set(event_target_value(&ev))/>
+                                <input id="r-end" type="date" aria-describedby="err-range"
+                                    aria-invalid=move || range_problem.with(|p| p.as_ref().is_some_and(|p| p.0 == "end")).then_some("true")
+                                    prop:value=move || end.get() on:input=move |ev| end.set(event_target_value(&ev))/>
                                 <button type="submit" class="btn">"Show"</button>
+                                {move || range_problem.get().map(|(_, m)| view! { <p class="field-error" id="err-range">{m}</p> })}
                             </form>
                             {daily_view}
                         }
@@ -329,6 +363,17 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("date,creates_count"));
         assert_eq!(lines[1].split(',').nth(4), Some("3"));
+    }
+
+    #[test]
+    fn a_reversed_range_is_a_message_for_the_end_field() {
+        assert_eq!(range_error("2026-01-01", "2026-01-31"), None);
+        assert_eq!(range_error("2026-01-31", "2026-01-31"), None);
+        let (field, msg) = range_error("2026-02-01", "2026-01-01").unwrap();
+        assert_eq!(field, "end");
+        assert!(msg.contains("before the start"), "{msg}");
+        assert_eq!(range_error("", "2026-01-01").unwrap().0, "start");
+        assert_eq!(range_error("2004-01-01", "2026-01-01").unwrap().0, "end");
     }
 
     #[test]

@@ -553,6 +553,7 @@ Roboto,Helvetica,Arial,sans-serif;background:#f2f2f7;color:#1c1c1e}\
 .pw-page{max-width:420px;margin:0 auto;padding:24px 16px;text-align:center}\
 .pw-page h1{font-size:1.4rem;margin:0 0 16px}\
 .pw-preview{width:100%;max-width:320px;border-radius:12px;box-shadow:0 4px 16px rgba(0,0,0,.15)}\
+.pw-pass{display:flex;justify-content:center;text-align:left}\
 .pw-add{display:inline-block;margin:20px 0 8px;padding:12px 22px;border-radius:10px;\
 background:#000;color:#fff;text-decoration:none;font-weight:600}\
 .pw-note{margin:16px 0;padding:12px;border-radius:8px;background:#fff4e5;color:#663c00;\
@@ -620,8 +621,9 @@ fn html_page(p: PageParts<'_>) -> Response {
     ];
     let html = match script {
         None => format!(
-            "<!doctype html><html lang=\"en\"><head>{VIEWPORT}{head}<style>{BASE_CSS}</style>\
+            "<!doctype html><html lang=\"en\"><head>{VIEWPORT}{head}<style>{BASE_CSS}{}</style>\
              {stylesheet}</head><body><main class=\"pw-page\">{}</main></body></html>",
+            passworks_wire::layout::PASS_CSS,
             p.body
         ),
         Some(script) => framed_page(&p.title, &head, &stylesheet, &p.body, &script),
@@ -641,9 +643,10 @@ const VIEWPORT: &str = "<meta charset=\"utf-8\">\
 fn framed_page(title: &str, head: &str, stylesheet: &str, body: &str, script: &str) -> String {
     let page = format!(
         "<!doctype html><html lang=\"en\"><head>{VIEWPORT}<base target=\"_top\">\
-         <title>{}</title><style>{BASE_CSS}</style>{stylesheet}</head><body>\
+         <title>{}</title><style>{BASE_CSS}{}</style>{stylesheet}</head><body>\
          <main class=\"pw-page\">{body}</main>{script}</body></html>",
-        esc(title)
+        esc(title),
+        passworks_wire::layout::PASS_CSS
     );
     format!(
         "<!doctype html><html lang=\"en\"><head>{VIEWPORT}{head}<style>{FRAME_CSS}</style>\
@@ -683,11 +686,11 @@ async fn render_page(
         .signs_with_development(state, campaign)
         .await
         .unwrap_or(false);
-    let body =
-        format!(
-        "<h1>{}</h1>{}<img class=\"pw-preview\" src=\"{base}.png\" alt=\"Preview of the pass\">{}",
+    let body = format!(
+        "<h1>{}</h1>{}<div class=\"pw-pass\" role=\"img\" aria-label=\"The pass\">{}</div>{}",
         esc(&campaign.name),
         if development { dev_note() } else { String::new() },
+        pass_card(campaign, pass),
         crate::google::wallet_buttons(state, campaign, pass, headers).await,
     );
     html_page(PageParts {
@@ -698,6 +701,56 @@ async fn render_page(
         og_image: Some(state.url(&format!("/p/{}.png", campaign.page_token))),
         og_url: state.url(&format!("/p/{}", campaign.page_token)),
     })
+}
+
+/// The pass drawn in HTML/CSS by the renderer the console's preview uses
+/// ([`passworks_wire::layout`]): the same layout, fields and images, with the barcode
+/// inline (a data URL, so the page needs no other request for it).
+fn pass_card(campaign: &CampaignRecord, pass: &PassRecord) -> String {
+    use passworks_wire::layout::{input_from_parts, layout, render_html, PassParts};
+    let pres = pass.presentation(campaign);
+    let d = &pass.doc;
+    let barcode = pass.barcodes().into_iter().next();
+    let (format, message) = match &barcode {
+        Some(b) => (b.format, b.message.as_str()),
+        None => (pres.barcode_format, pass.redeem_code.as_str()),
+    };
+    let parts = PassParts {
+        style: campaign.campaign_type.pass_type(),
+        transit: pres.transit_type,
+        background_color: pres.background_color.as_deref(),
+        text_color: pres.text_color.as_deref(),
+        label_color: pres.label_color.as_deref(),
+        logo_text: pres.logo_text.as_deref(),
+        images: std::array::from_fn(|i| {
+            let slot = passworks_wire::AssetType::ALL[i];
+            (slot, pres.image(slot).as_deref())
+        }),
+        fields: [
+            &d.header_fields,
+            &d.primary_fields,
+            &d.secondary_fields,
+            &d.auxiliary_fields,
+            &d.back_fields,
+        ],
+        barcode_format: format,
+        barcode_message: message,
+    };
+    // The public PNG route of an asset (same origin as this page).
+    let asset_url = |id: &str| Some(format!("/assets/{id}.png"));
+    let l = layout(&input_from_parts(&parts, &asset_url));
+    let barcode_src = l.barcode.as_ref().and_then(|(f, m)| {
+        use base64::Engine;
+        passworks_pkpass::render_barcode_png(*f, m, 4)
+            .ok()
+            .map(|png| {
+                format!(
+                    "data:image/png;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(png)
+                )
+            })
+    });
+    render_html(&l, barcode_src.as_deref())
 }
 
 /// A paused or archived campaign: nothing is issued.

@@ -36,12 +36,26 @@ pub const RESPONSE_BYTES: usize = 4096;
 
 /// Routes of this module.
 pub fn router() -> Routes {
-    Routes::new("Webhooks").get(
-        "/webhook_deliveries",
-        list,
-        doc("Webhook delivery attempts (extension)")
-            .list::<wire::WebhookDelivery>(store::LIST_COLUMNS),
-    )
+    Routes::new("Webhooks")
+        .get(
+            "/webhook_deliveries",
+            list,
+            doc("Webhook delivery attempts (extension)")
+                .list::<wire::WebhookDelivery>(store::LIST_COLUMNS),
+        )
+        .post(
+            "/webhook_deliveries/test",
+            send_test,
+            doc("Send a test event to the account's webhook URL (extension)")
+                .ok::<wire::MessageBody>()
+                .errors(&[422]),
+        )
+        .post(
+            "/webhook_deliveries/{delivery_id}/retry",
+            retry,
+            doc("Send a failed or waiting delivery again now (extension)")
+                .ok::<wire::MessageBody>(),
+        )
 }
 
 /// `sha256=<hex>` HMAC-SHA256 of `body` keyed with the webhook token.
@@ -269,6 +283,40 @@ async fn list(
     params: ListParams,
 ) -> ApiResult<Paged<wire::WebhookDelivery>> {
     store::page(&state.db, &account.id, &params).await
+}
+
+/// `POST /webhook_deliveries/test`: queues a `test` event for the account's webhook URL.
+async fn send_test(
+    State(state): State<AppState>,
+    Auth(account): Auth,
+) -> ApiResult<axum::Json<wire::MessageBody>> {
+    let Some(url) = account.webhook_url.clone().filter(|u| !u.is_empty()) else {
+        return Err(crate::error::ApiError::invalid(
+            "webhook_url",
+            "is not set: set the account's webhook URL first",
+        ));
+    };
+    store::enqueue_test(&state.db, &account.id, &url).await?;
+    Ok(axum::Json(wire::MessageBody {
+        message: format!("A test event is on its way to {url}; see the delivery log."),
+        job_id: None,
+    }))
+}
+
+/// `POST /webhook_deliveries/{delivery_id}/retry`: the delivery becomes due now.
+async fn retry(
+    State(state): State<AppState>,
+    Auth(account): Auth,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+) -> ApiResult<axum::Json<wire::MessageBody>> {
+    let id = crate::model::parse_id(&raw, "webhook delivery")?;
+    if !store::retry_now(&state.db, &account.id, &id).await? {
+        return Err(crate::error::ApiError::not_found("webhook delivery"));
+    }
+    Ok(axum::Json(wire::MessageBody {
+        message: "The delivery is sent again now.".into(),
+        job_id: None,
+    }))
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod enums;
 pub use enums::*;
 
 pub mod apple;
+pub mod layout;
 pub mod query;
 pub mod rules;
 
@@ -397,6 +398,82 @@ pub struct PassSearchHit {
     pub campaign_type: CampaignType,
     pub campaign_name: String,
     pub pass: Pass,
+}
+
+/// A campaign's unpublished changes (`GET /v2/{type}/{campaign_id}/changes`): how many
+/// issued passes still show the campaign as it was before its last edit, because no
+/// merge has run since.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CampaignChanges {
+    /// Passes made before the last edit, not merged since.
+    pub outdated_passes_count: i64,
+    /// When the campaign's content was last edited (absent: never since it was made).
+    pub edited_at: Option<String>,
+    /// When a merge into the passes was last started.
+    pub merged_at: Option<String>,
+}
+
+/// The home dashboard across every campaign of the account (`GET /v2/dashboard`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Dashboard {
+    pub campaigns_count: i64,
+    pub passes_count: i64,
+    pub redeemed_count: i64,
+    /// Passes installed in a wallet now.
+    pub installed_count: i64,
+    /// Campaigns with the most activity (events) in the last 7 days, busiest first.
+    pub busiest: Vec<DashboardCampaign>,
+    /// The latest pass events, newest first.
+    pub recent: Vec<DashboardEvent>,
+    /// Webhook deliveries given up after every retry.
+    pub webhook_failures: i64,
+    /// Webhook deliveries that failed at least once and are waiting for a retry.
+    pub webhook_retrying: i64,
+    /// Wallet pushes given up.
+    pub push_failures: i64,
+    /// Background jobs (merges, imports) that failed.
+    pub job_failures: i64,
+    /// The latest failures of all three kinds, newest first.
+    pub recent_failures: Vec<DashboardFailure>,
+}
+
+/// One campaign on the dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DashboardCampaign {
+    pub id: String,
+    pub campaign_type: CampaignType,
+    pub name: String,
+    pub passes_count: i64,
+    pub redeemed_count: i64,
+    /// Events (downloads, installs, redeems…) in the last 7 days.
+    pub events_count: i64,
+}
+
+/// One pass event on the dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DashboardEvent {
+    /// `created`, `downloaded`, `installed`, `redeemed`…
+    pub kind: String,
+    pub campaign_id: String,
+    pub campaign_type: CampaignType,
+    pub campaign_name: String,
+    pub pass_id: Option<String>,
+    pub created_at: String,
+}
+
+/// One failure on the dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DashboardFailure {
+    /// `webhook`, `push` or `job`.
+    pub source: String,
+    /// What failed and why, in a line.
+    pub detail: String,
+    pub created_at: String,
 }
 
 /// Pass request attributes (§8.2), for create (P2) and update (P4).

@@ -300,6 +300,7 @@ async fn merge_handler(
     let mut tx = state.db.begin().await?;
     let job_id =
         crate::jobs::enqueue_merge(&mut tx, &scope.account.id, &c.id, message.as_deref()).await?;
+    crate::model::unpublished::mark_merged(&mut tx, &c.id, &crate::db::now()).await?;
     tx.commit().await?;
     Ok(Json(wire::MessageBody {
         message: format!(

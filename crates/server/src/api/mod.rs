@@ -12,6 +12,7 @@ pub mod campaigns;
 pub mod certificates;
 pub mod convert;
 pub mod google;
+pub mod dashboard;
 pub mod openapi;
 pub mod organizations;
 pub mod pass_import;
@@ -20,6 +21,7 @@ pub mod ping;
 pub mod remote_forms;
 pub mod search;
 pub mod templates;
+pub mod unpublished;
 
 /// Every `/v2` route with its documentation, in the order of the document's tags.
 pub fn routes() -> crate::routes::Routes {
@@ -39,6 +41,8 @@ pub fn routes() -> crate::routes::Routes {
         .merge(passes::router())
         .merge(search::router())
         .merge(google::router())
+        .merge(unpublished::router())
+        .merge(dashboard::router())
 }
 
 /// All `/v2` routes (without the authentication middleware, added by [`crate::app`]).

@@ -331,7 +331,8 @@ pub async fn update(tx: &mut Tx, c: &CampaignRecord) -> ApiResult<()> {
     let doc = serde_json::to_string(&c.doc)?;
     sqlx::query(
         "UPDATE campaigns SET name = $1, description = $2, template_id = $3, \
-         certificate_id = $4, code_type = $5, doc = $6, updated_at = $7 WHERE id = $8",
+         certificate_id = $4, code_type = $5, doc = $6, updated_at = $7, edited_at = $7 \
+         WHERE id = $8",
     )
     .bind(&c.name)
     .bind(&c.description)

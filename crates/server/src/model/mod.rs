@@ -15,6 +15,7 @@ pub mod campaign_input;
 pub mod campaigns;
 pub mod certificates;
 pub mod counters;
+pub mod dashboard;
 pub mod devices;
 pub mod events;
 pub mod expiry;
@@ -33,6 +34,7 @@ pub mod redeems;
 pub mod search;
 pub mod settings;
 pub mod templates;
+pub mod unpublished;
 pub mod values;
 pub mod webhooks;
 

@@ -151,6 +151,39 @@ pub async fn enqueue_many(
     Ok(())
 }
 
+/// Queues a test delivery (event `test`) to the account's webhook URL, due now. `None`
+/// when the account has no webhook URL.
+pub async fn enqueue_test(db: &Db, account_id: &str, url: &str) -> Result<String, sqlx::Error> {
+    let event_id = new_id();
+    let payload = serde_json::json!({
+        "event": "test",
+        "event_id": event_id,
+        "context": "test",
+        "event_at": now(),
+        "metadata": {},
+        "event_extra": {"message": "A test delivery sent from the console."},
+    });
+    let mut conn = db.pool.acquire().await?;
+    enqueue(&mut conn, account_id, &event_id, "test", url, &payload).await?;
+    Ok(event_id)
+}
+
+/// Sends a delivery again at once: a failed one (or one waiting for its next retry)
+/// becomes due now, keeping its attempt count. `false` when the account has no such
+/// delivery, or it was delivered already.
+pub async fn retry_now(db: &Db, account_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1 \
+         WHERE id = $2 AND account_id = $3 AND status IN ('failed', 'pending')",
+    )
+    .bind(now())
+    .bind(id)
+    .bind(account_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// The signing token of an account, `None` when the account is gone.
 pub async fn webhook_token(db: &Db, account_id: &str) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT webhook_token FROM accounts WHERE id = $1")

@@ -1,0 +1,493 @@
+//! The layout of a pass as Apple Wallet shows its front, computed once and painted the
+//! same way everywhere: the console's live preview and the public download page both
+//! draw [`render_html`] of [`layout`] with the stylesheet [`PASS_CSS`], so the two
+//! cannot disagree. Pure: no I/O; image URLs are given by the caller.
+
+use crate::rules::{event_ticket_strip_conflict, is_hex_color, renders_image};
+use crate::{AssetType, BarcodeFormat, Behaviour, Campaign, Field, Pass, PassType, TransitType};
+
+/// The stylesheet of [`render_html`]'s markup (the pass card only, no page chrome).
+pub const PASS_CSS: &str = include_str!("pass.css");
+
+/// A field as the preview shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewField {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+    /// Dynamic field without a value yet: shown as a placeholder.
+    pub placeholder: bool,
+}
+
+/// What the preview is drawn from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PreviewInput {
+    pub style: Option<PassType>,
+    pub transit: Option<TransitType>,
+    pub background_color: String,
+    pub text_color: String,
+    pub label_color: String,
+    pub logo_text: String,
+    /// Image URLs by slot (only the slots that are set).
+    pub images: Vec<(AssetType, String)>,
+    /// The five arrays: (key, label, value, behaviour).
+    pub fields: [Vec<(String, String, String, Behaviour)>; 5],
+    pub barcode_format: BarcodeFormat,
+    pub barcode_message: String,
+}
+
+/// The computed layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewLayout {
+    pub style: PassType,
+    pub style_class: &'static str,
+    pub background: String,
+    pub foreground: String,
+    pub label: String,
+    pub logo_text: String,
+    pub icon: Option<String>,
+    pub logo: Option<String>,
+    pub strip: Option<String>,
+    pub thumbnail: Option<String>,
+    pub background_image: Option<String>,
+    pub footer: Option<String>,
+    pub header: Vec<PreviewField>,
+    pub primary: Vec<PreviewField>,
+    /// Primary fields drawn over the strip image (coupon, store card, event ticket with strip).
+    pub primary_on_strip: bool,
+    pub secondary: Vec<PreviewField>,
+    pub auxiliary: Vec<PreviewField>,
+    /// Secondary and auxiliary share one row (coupon, store card, generic with square code).
+    pub combined_row: bool,
+    pub back: Vec<PreviewField>,
+    /// Boarding pass glyph between the two primary fields.
+    pub transit_glyph: Option<&'static str>,
+    pub barcode: Option<(BarcodeFormat, String)>,
+    pub square_barcode: bool,
+    /// Fields that do not fit on the front of this style.
+    pub hidden: Vec<String>,
+}
+
+fn conv(v: &[(String, String, String, Behaviour)]) -> Vec<PreviewField> {
+    v.iter()
+        .map(|(k, l, val, b)| PreviewField {
+            key: k.clone(),
+            label: l.clone(),
+            placeholder: val.is_empty() && *b == Behaviour::Dynamic,
+            value: if val.is_empty() && *b == Behaviour::Dynamic {
+                format!("‹{}›", if l.is_empty() { k } else { l })
+            } else {
+                val.clone()
+            },
+        })
+        .collect()
+}
+
+fn take(mut v: Vec<PreviewField>, n: usize, hidden: &mut Vec<String>) -> Vec<PreviewField> {
+    if v.len() > n {
+        hidden.extend(v.drain(n..).map(|f| f.key));
+    }
+    v
+}
+
+/// Colour or a default when not `#rrggbb`.
+fn colour(s: &str, default: &str) -> String {
+    if is_hex_color(s) {
+        s.to_string()
+    } else {
+        default.to_string()
+    }
+}
+
+/// Computes what Wallet would show (§20.4 for images; Apple's field limits per style).
+pub fn layout(input: &PreviewInput) -> PreviewLayout {
+    let style = input.style.unwrap_or(PassType::Generic);
+    let img = |t: AssetType| {
+        input
+            .images
+            .iter()
+            .find(|(s, u)| *s == t && !u.is_empty())
+            .map(|(_, u)| u.clone())
+    };
+    let square = matches!(
+        input.barcode_format,
+        BarcodeFormat::Qrcode | BarcodeFormat::Aztec
+    );
+    let mut hidden = Vec::new();
+    let header = take(conv(&input.fields[0]), 3, &mut hidden);
+    let primary_max = if style == PassType::BoardingPass {
+        2
+    } else {
+        1
+    };
+    let primary = take(conv(&input.fields[1]), primary_max, &mut hidden);
+    // Only the slots Wallet renders for the style; on an event ticket a strip wins over the
+    // background and thumbnail it excludes.
+    let conflict = event_ticket_strip_conflict(style, |t| img(t).is_some());
+    let shown = |t: AssetType| {
+        let excluded = conflict.as_ref().is_some_and(|c| c.with.contains(&t));
+        img(t).filter(|_| renders_image(style, t) && !excluded)
+    };
+    let (strip, thumbnail, background_image, footer) = (
+        shown(AssetType::Strip),
+        shown(AssetType::Thumbnail),
+        shown(AssetType::Background),
+        shown(AssetType::Footer),
+    );
+    let combined_row = match style {
+        PassType::Coupon | PassType::StoreCard => true,
+        PassType::Generic => square,
+        _ => false,
+    };
+    let (secondary, auxiliary) = if combined_row {
+        let sec = conv(&input.fields[2]);
+        let aux = conv(&input.fields[3]);
+        let sec_n = sec.len().min(4);
+        let sec = take(sec, 4, &mut hidden);
+        let aux = take(aux, 4 - sec_n, &mut hidden);
+        (sec, aux)
+    } else {
+        let aux_max = if style == PassType::BoardingPass {
+            5
+        } else {
+            4
+        };
+        (
+            take(conv(&input.fields[2]), 4, &mut hidden),
+            take(conv(&input.fields[3]), aux_max, &mut hidden),
+        )
+    };
+    let primary_on_strip = strip.is_some()
+        && matches!(
+            style,
+            PassType::Coupon | PassType::StoreCard | PassType::EventTicket
+        );
+    let transit_glyph = (style == PassType::BoardingPass).then(|| {
+        match input.transit.unwrap_or(TransitType::Generic) {
+            TransitType::Air => "✈",
+            TransitType::Boat => "⛴",
+            TransitType::Bus => "🚌",
+            TransitType::Train => "🚆",
+            TransitType::Generic => "→",
+        }
+    });
+    let barcode = (input.barcode_format != BarcodeFormat::None).then(|| {
+        let msg = if input.barcode_message.is_empty() {
+            "0000001".to_string()
+        } else {
+            input.barcode_message.clone()
+        };
+        (input.barcode_format, msg)
+    });
+    PreviewLayout {
+        style,
+        style_class: match style {
+            PassType::Coupon => "style-coupon",
+            PassType::StoreCard => "style-store-card",
+            PassType::EventTicket => "style-event-ticket",
+            PassType::BoardingPass => "style-boarding-pass",
+            PassType::Generic => "style-generic",
+        },
+        background: colour(&input.background_color, "#ffffff"),
+        foreground: colour(&input.text_color, "#000000"),
+        label: colour(&input.label_color, &colour(&input.text_color, "#555555")),
+        logo_text: input.logo_text.clone(),
+        icon: img(AssetType::Icon),
+        logo: img(AssetType::Logo),
+        strip,
+        thumbnail,
+        background_image,
+        footer,
+        header,
+        primary,
+        primary_on_strip,
+        secondary,
+        auxiliary,
+        combined_row,
+        back: conv(&input.fields[4]),
+        transit_glyph,
+        barcode,
+        square_barcode: square,
+        hidden,
+    }
+}
+
+fn wire_fields(f: &[Field]) -> Vec<(String, String, String, Behaviour)> {
+    f.iter()
+        .map(|f| {
+            (
+                f.key.clone(),
+                f.label.clone().unwrap_or_default(),
+                f.value.clone().unwrap_or_default(),
+                f.behaviour,
+            )
+        })
+        .collect()
+}
+
+/// What a pass is drawn from, as both the API's wire types and the server's records can
+/// give it: one mapping ([`input_from_parts`]) for the console and the download page.
+pub struct PassParts<'a> {
+    pub style: PassType,
+    pub transit: Option<TransitType>,
+    pub background_color: Option<&'a str>,
+    pub text_color: Option<&'a str>,
+    pub label_color: Option<&'a str>,
+    pub logo_text: Option<&'a str>,
+    /// The pass's effective image (asset id) per slot.
+    pub images: [(AssetType, Option<&'a str>); 6],
+    /// Header, primary, secondary, auxiliary and back fields.
+    pub fields: [&'a [Field]; 5],
+    pub barcode_format: BarcodeFormat,
+    /// The barcode's message (the redeem code when the pass has no message of its own).
+    pub barcode_message: &'a str,
+}
+
+/// The preview input of a pass. `asset_url` turns an asset id into the URL to show it
+/// from (`None`: unknown asset, the slot stays empty).
+pub fn input_from_parts(
+    p: &PassParts<'_>,
+    asset_url: &dyn Fn(&str) -> Option<String>,
+) -> PreviewInput {
+    let text = |s: Option<&str>| s.unwrap_or_default().to_string();
+    PreviewInput {
+        style: Some(p.style),
+        transit: p.transit,
+        background_color: text(p.background_color),
+        text_color: text(p.text_color),
+        label_color: text(p.label_color),
+        logo_text: text(p.logo_text),
+        images: p
+            .images
+            .iter()
+            .filter_map(|(t, id)| id.and_then(asset_url).map(|u| (*t, u)))
+            .collect(),
+        fields: std::array::from_fn(|i| wire_fields(p.fields[i])),
+        barcode_format: p.barcode_format,
+        barcode_message: p.barcode_message.to_string(),
+    }
+}
+
+/// What a pass looks like (from the API's wire types): its campaign's style, colours
+/// and logo text with the pass's own (effective) fields, images and barcode.
+pub fn input_for_pass(
+    c: &Campaign,
+    p: &Pass,
+    asset_url: &dyn Fn(&str) -> Option<String>,
+) -> PreviewInput {
+    let message = if p.barcode.message.is_empty() {
+        p.redeem_code.as_str()
+    } else {
+        p.barcode.message.as_str()
+    };
+    input_from_parts(
+        &PassParts {
+            style: c.campaign_type.pass_type(),
+            transit: c.transit_type,
+            background_color: c.background_color.as_deref(),
+            text_color: c.text_color.as_deref(),
+            label_color: c.label_color.as_deref(),
+            logo_text: c.logo_text.as_deref(),
+            images: [
+                (AssetType::Icon, p.icon_id.as_deref()),
+                (AssetType::Logo, p.logo_id.as_deref()),
+                (AssetType::Strip, p.strip_id.as_deref()),
+                (AssetType::Thumbnail, p.thumbnail_id.as_deref()),
+                (AssetType::Background, p.background_id.as_deref()),
+                (AssetType::Footer, p.footer_id.as_deref()),
+            ],
+            fields: [
+                &p.header_fields,
+                &p.primary_fields,
+                &p.secondary_fields,
+                &p.auxiliary_fields,
+                &p.back_fields,
+            ],
+            barcode_format: p.barcode.format,
+            barcode_message: message,
+        },
+        asset_url,
+    )
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn fields_html(out: &mut String, fields: &[PreviewField], class: &str) {
+    for f in fields {
+        let placeholder = if f.placeholder { " placeholder" } else { "" };
+        out.push_str(&format!(
+            "<div class=\"pf {class}{placeholder}\" data-key=\"{}\"><span class=\"pf-label\">{}</span><span class=\"pf-value\">{}</span></div>",
+            esc(&f.key),
+            esc(&f.label),
+            esc(&f.value)
+        ));
+    }
+}
+
+fn img_html(out: &mut String, src: &Option<String>, alt: &str, class: &str) {
+    if let Some(src) = src {
+        out.push_str(&format!(
+            "<img src=\"{}\" alt=\"{}\" class=\"{class}\">",
+            esc(src),
+            esc(alt)
+        ));
+    }
+}
+
+/// The front of the pass as HTML (a `div.pass-card`, styled by [`PASS_CSS`]).
+/// `barcode_src` is the URL of the barcode image (the caller renders it; without one
+/// the box stays empty, with the message under it).
+pub fn render_html(l: &PreviewLayout, barcode_src: Option<&str>) -> String {
+    let mut o = String::with_capacity(2048);
+    o.push_str(&format!(
+        "<div class=\"pass-card {}\" style=\"--pass-bg:{};--pass-fg:{};--pass-label:{};\" data-style=\"{}\">",
+        l.style_class,
+        esc(&l.background),
+        esc(&l.foreground),
+        esc(&l.label),
+        l.style.as_str()
+    ));
+    img_html(&mut o, &l.background_image, "", "pass-bg-img");
+    o.push_str("<div class=\"pass-inner\"><div class=\"pass-top\">");
+    img_html(&mut o, &l.logo, "Logo", "pass-logo");
+    o.push_str(&format!(
+        "<span class=\"pass-logo-text\">{}</span><div class=\"pass-header\">",
+        esc(&l.logo_text)
+    ));
+    fields_html(&mut o, &l.header, "header");
+    o.push_str("</div></div>");
+    if let Some(strip) = l.strip.as_ref().filter(|_| l.primary_on_strip) {
+        o.push_str("<div class=\"pass-strip\">");
+        img_html(&mut o, &Some(strip.clone()), "Strip", "pass-strip-img");
+        o.push_str("<div class=\"pass-primary on-strip\">");
+        fields_html(&mut o, &l.primary, "primary");
+        o.push_str("</div></div>");
+    } else if let Some(glyph) = l.transit_glyph {
+        o.push_str("<div class=\"pass-primary boarding\">");
+        let (first, second) = l.primary.split_at(l.primary.len().min(1));
+        fields_html(&mut o, first, "primary");
+        o.push_str(&format!(
+            "<span class=\"transit-glyph\" aria-label=\"transit\">{glyph}</span>"
+        ));
+        fields_html(&mut o, second, "primary right");
+        o.push_str("</div>");
+    } else {
+        o.push_str("<div class=\"pass-primary\"><div class=\"primary-fields\">");
+        fields_html(&mut o, &l.primary, "primary");
+        o.push_str("</div>");
+        img_html(&mut o, &l.thumbnail, "Thumbnail", "pass-thumb");
+        o.push_str("</div>");
+    }
+    if l.combined_row {
+        o.push_str("<div class=\"pass-row combined\">");
+        fields_html(&mut o, &l.secondary, "secondary");
+        fields_html(&mut o, &l.auxiliary, "secondary");
+        o.push_str("</div>");
+    } else {
+        o.push_str("<div class=\"pass-row secondary\">");
+        fields_html(&mut o, &l.secondary, "secondary");
+        o.push_str("</div><div class=\"pass-row auxiliary\">");
+        fields_html(&mut o, &l.auxiliary, "auxiliary");
+        o.push_str("</div>");
+    }
+    img_html(&mut o, &l.footer, "Footer", "pass-footer");
+    if let Some((fmt, msg)) = &l.barcode {
+        let shape = if l.square_barcode { "square" } else { "wide" };
+        o.push_str(&format!(
+            "<div class=\"pass-barcode {shape}\"><div class=\"barcode-box\">"
+        ));
+        if let Some(src) = barcode_src {
+            o.push_str(&format!(
+                "<img src=\"{}\" alt=\"{} barcode\" class=\"barcode-img\">",
+                esc(src),
+                fmt.as_str()
+            ));
+        }
+        o.push_str(&format!(
+            "</div><span class=\"barcode-alt\">{}</span></div>",
+            esc(msg)
+        ));
+    }
+    o.push_str("</div></div>");
+    o
+}
+
+/// The back fields as HTML (label and value per field).
+pub fn render_back_html(l: &PreviewLayout) -> String {
+    let mut o = String::new();
+    fields_html(&mut o, &l.back, "back");
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> PreviewInput {
+        let f = |k: &str, v: &str| {
+            (
+                k.to_string(),
+                k.to_uppercase(),
+                v.to_string(),
+                Behaviour::Fixed,
+            )
+        };
+        PreviewInput {
+            style: Some(PassType::Coupon),
+            background_color: "#1e3a5f".into(),
+            text_color: "#ffffff".into(),
+            logo_text: "Paw <Planet>".into(),
+            images: vec![(AssetType::Logo, "/assets/l.png".into())],
+            fields: [
+                vec![],
+                vec![f("offer", "20% off")],
+                vec![f("customer", "Ana & Bea")],
+                vec![],
+                vec![f("terms", "One per customer")],
+            ],
+            barcode_format: BarcodeFormat::Qrcode,
+            barcode_message: "0000001".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_card_carries_every_front_field_escaped() {
+        let html = render_html(&layout(&input()), Some("data:image/png;base64,xx"));
+        assert!(
+            html.starts_with("<div class=\"pass-card style-coupon\""),
+            "{html}"
+        );
+        assert!(html.contains("Paw &lt;Planet&gt;"), "{html}");
+        assert!(html.contains("Ana &amp; Bea"), "{html}");
+        assert!(html.contains("data-key=\"offer\""), "{html}");
+        assert!(html.contains("class=\"pass-logo\""), "{html}");
+        assert!(html.contains("class=\"pass-barcode square\""), "{html}");
+        assert!(
+            !html.contains("One per customer"),
+            "back fields are not on the front"
+        );
+        assert_eq!(html.matches("<div").count(), html.matches("</div>").count());
+    }
+
+    #[test]
+    fn without_a_barcode_image_the_message_still_shows() {
+        let html = render_html(&layout(&input()), None);
+        assert!(!html.contains("barcode-img"));
+        assert!(html.contains("<span class=\"barcode-alt\">0000001</span>"));
+    }
+}

@@ -13,6 +13,7 @@ pub mod console;
 pub mod db;
 pub mod devcert;
 pub mod error;
+pub mod guard;
 pub mod jobs;
 pub mod list;
 pub mod model;
@@ -21,6 +22,7 @@ pub mod pages;
 pub mod passkit;
 pub mod routes;
 pub mod signing;
+pub mod sso;
 pub mod state;
 pub mod webhooks;
 
@@ -199,6 +201,21 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         allow_private_webhooks: args.allow_private_webhooks,
         webhook_retry_base_seconds: args.webhook_retry_base_seconds.max(1),
         webhook_lease_seconds: args.webhook_lease_seconds.max(1),
+        session_hours: args.session_hours.max(1),
+        sign_in_limit_per_account: args.sign_in_limit_per_account,
+        sign_in_limit_per_ip: args.sign_in_limit_per_ip,
+        audit_retention_days: args.audit_retention_days.max(1),
+        oidc: match &args.oidc_issuer {
+            Some(issuer) if !issuer.trim().is_empty() => Some(sso::OidcSettings {
+                issuer: issuer.trim().to_string(),
+                client_id: args.oidc_client_id.clone(),
+                client_secret: args.oidc_client_secret.clone(),
+                role_claim: args.oidc_role_claim.clone(),
+                role_map: sso::OidcSettings::parse_role_map(&args.oidc_role_map)?,
+                name: args.oidc_name.clone(),
+            }),
+            _ => None,
+        },
     };
     let state = AppState {
         db,
@@ -234,6 +251,7 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let state = prepare(args, addr).await?;
     spawn_maintenance(state.clone());
+    spawn_teams_maintenance(state.clone());
     webhooks::spawn_worker(state.clone());
     apns::spawn_worker(state.clone());
     jobs::spawn_worker(state.clone());
@@ -313,6 +331,26 @@ fn spawn_maintenance(state: AppState) {
             }
             if let Err(e) = model::expiry::count_expired(&state.db, None).await {
                 tracing::warn!(error = %e, "counting expired passes failed");
+            }
+        }
+    });
+}
+
+/// Teams housekeeping (issue 16): expired sessions, audit events past the retention.
+fn spawn_teams_maintenance(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if let Err(e) = model::sso::prune(&state.db).await {
+                tracing::warn!(error = %e, "pruning sign-on attempts failed");
+            }
+            if let Err(e) = model::sessions::prune_expired(&state.db).await {
+                tracing::warn!(error = %e, "pruning expired sessions failed");
+            }
+            let days = state.settings.audit_retention_days;
+            if let Err(e) = model::audit::prune(&state.db, days).await {
+                tracing::warn!(error = %e, "pruning the audit log failed");
             }
         }
     });

@@ -26,6 +26,13 @@ pub struct Settings {
     pub webhook_retry_base_seconds: i64,
     /// Lease of a claimed webhook delivery in seconds (renewed while delivering).
     pub webhook_lease_seconds: i64,
+    /// Teams (issue 16): session lifetime, sign-in brakes, audit retention.
+    pub session_hours: i64,
+    pub sign_in_limit_per_account: i64,
+    pub sign_in_limit_per_ip: i64,
+    pub audit_retention_days: i64,
+    /// Single sign-on, when an OpenID Connect provider is configured.
+    pub oidc: Option<crate::sso::OidcSettings>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -47,6 +54,11 @@ impl std::fmt::Debug for Settings {
                 &self.webhook_retry_base_seconds,
             )
             .field("webhook_lease_seconds", &self.webhook_lease_seconds)
+            .field("session_hours", &self.session_hours)
+            .field("sign_in_limit_per_account", &self.sign_in_limit_per_account)
+            .field("sign_in_limit_per_ip", &self.sign_in_limit_per_ip)
+            .field("audit_retention_days", &self.audit_retention_days)
+            .field("oidc_issuer", &self.oidc.as_ref().map(|o| o.issuer.clone()))
             .finish()
     }
 }

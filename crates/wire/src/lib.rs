@@ -18,8 +18,12 @@ use std::collections::BTreeMap;
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+#[macro_use]
 mod enums;
 pub use enums::*;
+
+mod teams;
+pub use teams::*;
 
 pub mod query;
 pub mod rules;

@@ -118,6 +118,9 @@ on_demand_pages! {
     WebhooksRoute => WebhooksPage in admin (webhooks),
     OrganizationsRoute => OrganizationsPage in admin (organizations),
     AccountRoute => AccountPage in admin (account),
+    PeopleRoute => PeoplePage in admin (people),
+    SecurityRoute => SecurityPage in admin (security),
+    AuditRoute => AuditPage in admin (audit),
 }
 
 /// The page group whose code a console path (below the router's base, without query)
@@ -133,6 +136,7 @@ pub fn group_for(path: &str) -> Option<&'static str> {
         ["campaigns", _, _, "registrations" | "reports"] => Some("insights"),
         ["assets"] | ["templates", ..] => Some("library"),
         ["certificates" | "webhooks" | "organizations" | "account"] => Some("admin"),
+        ["people" | "security" | "audit"] => Some("admin"),
         _ => None,
     }
 }

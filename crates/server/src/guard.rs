@@ -52,6 +52,9 @@ pub struct AuditNote {
 }
 
 /// The middleware: access check, then the audit event of a successful change.
+// Long because the audit event is assembled from the request (actor, IP, path, path
+// parameters, body attributes) and the response (status, created id) around one call of
+// the handler, and splitting it would hand all those values around.
 pub async fn guard(State(route): State<Arc<RouteGuard>>, req: Request, next: Next) -> Response {
     let principal = req.extensions().get::<Principal>().cloned();
     if let Err(e) = route.access.check(principal.as_ref()) {

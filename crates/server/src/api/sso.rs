@@ -167,6 +167,8 @@ async fn callback(
 }
 
 /// Checks the provider's answer and opens a session; `Err` is what the person reads.
+// Long because it is one sign-on, step by step (attempt, exchange, claims, person, role,
+// session, audit event), each failure turned into the message the person reads.
 async fn finish(
     state: &AppState,
     peer: SocketAddr,

@@ -103,7 +103,11 @@ fn need_of(method: &Method, path: &str) -> Option<Need> {
                 Design
             }
         }
-        ("GET", "/jobs" | "/jobs/{job_id}" | "/webhook_deliveries") => Read,
+        ("GET", "/jobs" | "/jobs/{job_id}" | "/jobs/{job_id}/errors" | "/webhook_deliveries") => {
+            Read
+        }
+        // The account-wide pass search (agreed in the helpers' contracts).
+        ("GET", "/passes") => ReadPasses,
         ("GET", "/remote_forms/{campaign_id}/fields") => ReadCampaigns,
         ("POST", "/remote_forms/{campaign_id}/submit") => WritePasses,
         ("GET", "/{type}" | "/{type}/{campaign_id}") => ReadCampaigns,
@@ -134,6 +138,8 @@ fn need_of(method: &Method, path: &str) -> Option<Need> {
         (
             "POST" | "PATCH" | "PUT" | "DELETE",
             "/{type}/{campaign_id}/passes"
+            | "/{type}/{campaign_id}/passes/batch"
+            | "/{type}/{campaign_id}/passes/import"
             | "/{type}/{campaign_id}/passes/{pass_id}"
             | "/{type}/{campaign_id}/passes/{pass_id}/push"
             | "/{type}/{campaign_id}/passes/{pass_id}/reset_redeem",

@@ -36,6 +36,10 @@ pub const ROUTE_ROOTS: &[&str] = &[
     "webhooks",
     "organizations",
     "account",
+    "invitation",
+    "people",
+    "security",
+    "audit",
 ];
 
 /// Loads `config.json` (beside `index.html`), then mounts the app.
@@ -101,7 +105,8 @@ pub fn below_router_base(path: &str) -> String {
 /// The page to return to after signing in, from a path below the router's base.
 pub fn return_target(path: &str, search: &str) -> Option<String> {
     let path = if path.is_empty() { "/" } else { path };
-    (path != "/" && !path.starts_with("/sign-in")).then(|| format!("{path}{search}"))
+    (path != "/" && !path.starts_with("/sign-in") && !path.starts_with("/invitation"))
+        .then(|| format!("{path}{search}"))
 }
 
 /// Where to go after signing in (once): the remembered page, else the start page.
@@ -328,6 +333,7 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
         <Router base=base set_is_routing=set_routing>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/sign-in") view=|| api::page(SignIn)/>
+                <Route path=path!("/invitation") view=|| api::page(InvitationPage)/>
                 <ProtectedParentRoute
                     path=path!("")
                     view=|| api::page(Frame)
@@ -355,6 +361,9 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
                     <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()}/>
                     <Route path=path!("organizations") view={Lazy::<OrganizationsRoute>::new()}/>
                     <Route path=path!("account") view={Lazy::<AccountRoute>::new()}/>
+                    <Route path=path!("people") view={Lazy::<PeopleRoute>::new()}/>
+                    <Route path=path!("security") view={Lazy::<SecurityRoute>::new()}/>
+                    <Route path=path!("audit") view={Lazy::<AuditRoute>::new()}/>
                 </ProtectedParentRoute>
             </Routes>
         </Router>

@@ -119,6 +119,9 @@ on_demand_pages! {
     WebhooksRoute => WebhooksPage in admin (webhooks),
     OrganizationsRoute => OrganizationsPage in admin (organizations),
     AccountRoute => AccountPage in admin (account),
+    PeopleRoute => PeoplePage in admin (people),
+    SecurityRoute => SecurityPage in admin (security),
+    AuditRoute => AuditPage in admin (audit),
 }
 
 /// The page group whose code a console path (below the router's base, without query)
@@ -136,6 +139,7 @@ pub fn group_for(path: &str) -> Option<&'static str> {
         ["certificates" | "google-wallet" | "webhooks" | "organizations" | "account"] => {
             Some("admin")
         }
+        ["people" | "security" | "audit"] => Some("admin"),
         _ => None,
     }
 }

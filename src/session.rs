@@ -1,7 +1,7 @@
 //! The signed-in organization: credentials in Web Storage, account, runtime config.
 
 use leptos::prelude::*;
-use passworks_wire::{Account, ConsoleConfig};
+use passworks_wire::{Account, ConsoleConfig, Me, Permission};
 
 use crate::api::{self, Credentials};
 
@@ -12,6 +12,9 @@ const STORAGE_KEY: &str = "passworks.credentials";
 pub struct Session {
     pub creds: RwSignal<Option<Credentials>>,
     pub account: RwSignal<Option<Account>>,
+    /// Who is signed in, with their role and permissions (`GET /v2/me`): the console
+    /// offers only what they may do.
+    pub me: RwSignal<Option<Me>>,
     pub config: StoredValue<ConsoleConfig>,
     /// Set when the API refused the stored key (revoked or refreshed), so the sign-in
     /// page can say why it is shown; cleared by the next sign-in.
@@ -26,6 +29,7 @@ impl Session {
         Session {
             creds: RwSignal::new(stored),
             account: RwSignal::new(None),
+            me: RwSignal::new(None),
             config: StoredValue::new(config),
             expired: RwSignal::new(false),
         }
@@ -40,10 +44,28 @@ impl Session {
         self.creds.set(Some(creds));
     }
 
+    /// Whether the signed-in caller has `permission` (tracked). Until `GET /v2/me`
+    /// answered, nothing is offered that needs a permission.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.me
+            .with(|m| m.as_ref().is_some_and(|m| m.can(permission)))
+    }
+
     /// Signs out because the API no longer accepts the key.
     pub fn expire(&self) {
         if self.creds.get_untracked().is_some() {
             self.expired.set(true);
+        }
+        self.sign_out();
+    }
+
+    /// Signs out because the person asked to: a person's session ends on the server too
+    /// (in the background, with the credentials being forgotten; its answer is moot).
+    pub fn sign_out_on_request(&self) {
+        if let Some(c) = self.creds.get_untracked().filter(|c| c.token.is_some()) {
+            leptos::task::spawn_local(async move {
+                let _ = api::teams::sign_out(&c).await;
+            });
         }
         self.sign_out();
     }
@@ -53,6 +75,7 @@ impl Session {
         clear();
         api::set_credentials(None);
         self.account.set(None);
+        self.me.set(None);
         self.creds.set(None);
     }
 

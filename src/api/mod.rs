@@ -39,6 +39,10 @@ pub use scope::{page, spawn, RequestScope};
 pub struct Credentials {
     pub username: String,
     pub key: String,
+    /// A person's session token (signed in with e-mail and password): sent as
+    /// `Authorization: Bearer`, instead of the Basic username and key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// A failed call: HTTP status (0 when the request never got an answer) and error body.
@@ -265,8 +269,11 @@ pub fn is_api_url(u: &str) -> bool {
     false
 }
 
-/// The `Authorization` header value for credentials.
+/// The `Authorization` header value for credentials: Bearer for a session, else Basic.
 fn basic_auth(c: &Credentials) -> String {
+    if let Some(token) = &c.token {
+        return format!("Bearer {token}");
+    }
     format!(
         "Basic {}",
         base64_encode(format!("{}:{}", c.username, c.key).as_bytes())
@@ -410,6 +417,24 @@ async fn call_for_status<B: Serialize + ?Sized>(
     body: Option<&B>,
 ) -> ApiResult<()> {
     Call::new(&endpoint, None).send(body, true).await?;
+    Ok(())
+}
+
+/// Calls an endpoint that needs no credentials (signing in, accepting an invitation):
+/// a 401 here signs nobody out.
+async fn call_public<B: Serialize + ?Sized, T: DeserializeOwned>(
+    endpoint: Endpoint<'_>,
+    body: Option<&B>,
+) -> ApiResult<T> {
+    decode(Call::new(&endpoint, None).send(body, false).await?).await
+}
+
+/// Calls an endpoint with explicit credentials and no body, ignoring the answer
+/// (signing out, while the console forgets those credentials).
+async fn call_for_status_as(endpoint: Endpoint<'_>, creds: &Credentials) -> ApiResult<()> {
+    Call::new(&endpoint, Some(creds))
+        .send::<()>(None, false)
+        .await?;
     Ok(())
 }
 

@@ -517,3 +517,101 @@ pub mod barcode {
         url(&Endpoint::Barcode(format, message))
     }
 }
+
+/// Teams (issue 16): the caller, signing in and out, sessions, people, API keys and the
+/// audit log.
+pub mod teams {
+    use passworks_wire::query::ListQuery;
+    use passworks_wire::{
+        wrap, ApiKey, ApiKeyInput, AuditEvent, InvitationAccept, Me, Session, SessionToken,
+        SignInInput, SsoConfig, SsoStart, User, UserInput,
+    };
+
+    use super::super::{
+        call, call_as, call_for_status, call_for_status_as, call_public, call_with, fetch_page,
+        ApiResult, Credentials, Endpoint, PageInfo,
+    };
+
+    /// The caller: organization, person or key, role and permissions.
+    pub async fn me() -> ApiResult<Me> {
+        call(Endpoint::Me).await
+    }
+
+    /// Checks credentials before signing in (API username and key): a 401 here signs
+    /// nobody out.
+    pub async fn me_as(creds: &Credentials) -> ApiResult<Me> {
+        call_as(Endpoint::Me, creds).await
+    }
+
+    /// Signs in with e-mail and password: a session token.
+    pub async fn sign_in(input: &SignInInput) -> ApiResult<SessionToken> {
+        call_public(Endpoint::SignIn, Some(input)).await
+    }
+
+    /// Sets the password of an invitation: a session token.
+    pub async fn accept_invitation(input: &InvitationAccept) -> ApiResult<SessionToken> {
+        call_public(Endpoint::AcceptInvitation, Some(input)).await
+    }
+
+    /// Ends the session of `creds` on the server.
+    pub async fn sign_out(creds: &Credentials) -> ApiResult<()> {
+        call_for_status_as(Endpoint::SignOut, creds).await
+    }
+
+    pub async fn sessions(q: &ListQuery) -> ApiResult<(Vec<Session>, PageInfo)> {
+        fetch_page(Endpoint::Sessions, q).await
+    }
+
+    pub async fn end_session(id: &str) -> ApiResult<()> {
+        call_for_status::<()>(Endpoint::DeleteSession(id), None).await
+    }
+
+    pub async fn users(q: &ListQuery) -> ApiResult<(Vec<User>, PageInfo)> {
+        fetch_page(Endpoint::Users, q).await
+    }
+
+    /// Invites a person; the answer carries the invitation link, once.
+    pub async fn invite(input: &UserInput) -> ApiResult<User> {
+        call_with(Endpoint::InviteUser, &wrap("user", input)).await
+    }
+
+    pub async fn update_user(id: &str, input: &UserInput) -> ApiResult<User> {
+        call_with(Endpoint::UpdateUser(id), &wrap("user", input)).await
+    }
+
+    pub async fn remove_user(id: &str) -> ApiResult<()> {
+        call_for_status::<()>(Endpoint::DeleteUser(id), None).await
+    }
+
+    /// A new invitation link for a person (also resets a forgotten password).
+    pub async fn reinvite(id: &str) -> ApiResult<User> {
+        call(Endpoint::ReinviteUser(id)).await
+    }
+
+    pub async fn api_keys(q: &ListQuery) -> ApiResult<(Vec<ApiKey>, PageInfo)> {
+        fetch_page(Endpoint::ApiKeys, q).await
+    }
+
+    /// Creates a key; the answer carries its token, once.
+    pub async fn create_api_key(input: &ApiKeyInput) -> ApiResult<ApiKey> {
+        call_with(Endpoint::CreateApiKey, &wrap("api_key", input)).await
+    }
+
+    pub async fn revoke_api_key(id: &str) -> ApiResult<ApiKey> {
+        call(Endpoint::RevokeApiKey(id)).await
+    }
+
+    pub async fn audit_events(q: &ListQuery) -> ApiResult<(Vec<AuditEvent>, PageInfo)> {
+        fetch_page(Endpoint::AuditEvents, q).await
+    }
+
+    /// Whether single sign-on is offered, and under which name.
+    pub async fn sso_config() -> ApiResult<SsoConfig> {
+        call_public::<(), _>(Endpoint::SsoConfig, None).await
+    }
+
+    /// Starts signing on: the provider's address to send the browser to.
+    pub async fn sso_start() -> ApiResult<SsoStart> {
+        call_public(Endpoint::SsoStart, Some(&serde_json::json!({}))).await
+    }
+}

@@ -3,14 +3,15 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_navigate;
-use passworks_wire::CampaignType;
+use passworks_wire::{CampaignType, Permission};
 
 use crate::api::{self, Credentials};
 use crate::components::{ErrorBanner, Loading, Pill};
 use crate::session::use_session;
 use crate::theme::ThemeToggle;
 
-/// API username + key form; verifies with `GET /account`.
+/// Sign-in form: a person's e-mail and password (a session), or the organization's API
+/// username and key (checked with `GET /v2/me`). An `@` in the first field says which.
 #[component]
 pub fn SignIn() -> impl IntoView {
     let session = use_session();
@@ -20,18 +21,58 @@ pub fn SignIn() -> impl IntoView {
     let navigate = use_navigate();
     let verify = Action::new_local(move |c: &Credentials| {
         let c = c.clone();
-        async move { api::account::verify(&c).await.map(|a| (c, a)) }
+        async move { sign_in_with(c).await }
     });
     Effect::new(move |_| {
-        if let Some(Ok((c, a))) = verify.value().get() {
-            session.sign_in(c, a, remember.get_untracked());
+        if let Some(Ok((c, me))) = verify.value().get() {
+            session.sign_in(c, me.account.clone(), remember.get_untracked());
+            session.me.set(Some(me));
             navigate(&crate::take_return_to(), Default::default());
         }
     });
+    // Single sign-on: offered when the server has a provider; the provider's way back
+    // ends here with `#sso=<token>` or `#sso_error=<message>` (taken out of the address).
+    let sso_error = RwSignal::new(None::<String>);
+    match take_sso_fragment() {
+        Some(Ok(token)) => {
+            verify.dispatch(Credentials {
+                username: String::new(),
+                key: String::new(),
+                token: Some(token),
+            });
+        }
+        Some(Err(message)) => sso_error.set(Some(message)),
+        None => {}
+    }
+    let sso = LocalResource::new(|| async { api::teams::sso_config().await });
+    let sso_start = Action::new_local(|_: &()| async { api::teams::sso_start().await });
+    Effect::new(move |_| match sso_start.value().get() {
+        Some(Ok(s)) => {
+            let _ = window().location().set_href(&s.authorization_url);
+        }
+        Some(Err(e)) => sso_error.set(Some(e.message())),
+        None => {}
+    });
+    let sso_button =
+        move || {
+            sso.get().and_then(|r| r.ok()).filter(|c| c.enabled).map(|c| {
+            let name = c.name.unwrap_or_else(|| "single sign-on".into());
+            view! {
+                <button type="button" class="btn sso" disabled=move || sso_start.pending().get()
+                    on:click=move |_| { sso_start.dispatch(()); }>
+                    {format!("Sign in with {name}")}
+                </button>
+            }
+        })
+        };
     let error = move || {
         verify.value().get().and_then(|r| r.err()).map(|e| {
-            let msg = if e.status == 401 {
+            let msg = if e.status == 401 && username.get_untracked().contains('@') {
+                "Sign-in failed: this e-mail address and password do not match. Check both and try again.".to_string()
+            } else if e.status == 401 {
                 "Sign-in failed: this API username and key do not match an organization. Check both and try again.".to_string()
+            } else if e.status == 429 {
+                "Too many sign-in attempts. Wait a while before trying again.".to_string()
             } else {
                 e.message()
             };
@@ -49,21 +90,23 @@ pub fn SignIn() -> impl IntoView {
                     ev.prevent_default();
                     verify.dispatch(Credentials {
                         username: username.get_untracked().trim().to_string(),
-                        key: key.get_untracked().trim().to_string(),
+                        key: key.get_untracked(),
+                        token: None,
                     });
                 }
             >
                 {logo.map(|l| view! { <img src=l alt="" class="brand-logo"/> })}
                 <h1>{format!("Sign in to {product}")}</h1>
-                <p class="hint">"Use the API username and API key of your organization."</p>
+                <p class="hint">"Sign in with your e-mail address and password, or with your organization's API username and API key."</p>
                 <Show when=move || session.expired.get()>
                     <div class="banner warn" role="status">
                         "You were signed out: the API no longer accepts the key this console was using (it was refreshed or revoked). Sign in with the current key."
                     </div>
                 </Show>
                 {error}
+                {move || sso_error.get().map(|m| view! { <ErrorBanner message=m/> })}
                 <div class="control">
-                    <label for="username">"API username"</label>
+                    <label for="username">"E-mail or API username"</label>
                     <input
                         id="username"
                         required
@@ -73,7 +116,7 @@ pub fn SignIn() -> impl IntoView {
                     />
                 </div>
                 <div class="control">
-                    <label for="apikey">"API key"</label>
+                    <label for="apikey">"Password or API key"</label>
                     <input
                         id="apikey"
                         type="password"
@@ -94,10 +137,59 @@ pub fn SignIn() -> impl IntoView {
                 <button type="submit" class="btn primary" disabled=move || verify.pending().get()>
                     {move || if verify.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
+                {sso_button}
                 <div class="signin-theme"><ThemeToggle/></div>
             </form>
         </main>
     }
+}
+
+/// The single sign-on answer in the address's fragment (`#sso=<token>`: `Ok`,
+/// `#sso_error=<message>`: `Err`), removed from the address bar and history at once.
+fn take_sso_fragment() -> Option<Result<String, String>> {
+    let w = web_sys::window()?;
+    let hash = w.location().hash().ok()?;
+    let hash = hash.trim_start_matches('#');
+    let answer = if let Some(token) = hash.strip_prefix("sso=") {
+        Ok(token.to_string())
+    } else if let Some(message) = hash.strip_prefix("sso_error=") {
+        let message = js_sys::decode_uri_component(&message.replace('+', " "))
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| message.to_string());
+        Err(message)
+    } else {
+        return None;
+    };
+    if let Ok(h) = w.history() {
+        let path = w.location().pathname().unwrap_or_default();
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+    Some(answer)
+}
+
+/// Signs in with e-mail and password (a session) when `c.username` holds an `@`, else
+/// checks the API username and key; answers the credentials to keep and the caller.
+async fn sign_in_with(c: Credentials) -> Result<(Credentials, passworks_wire::Me), api::ApiError> {
+    if c.username.contains('@') {
+        let input = passworks_wire::SignInInput {
+            email: Some(c.username.clone()),
+            password: Some(c.key.clone()),
+        };
+        let t = api::teams::sign_in(&input).await?;
+        let creds = Credentials {
+            username: c.username,
+            key: String::new(),
+            token: Some(t.token),
+        };
+        return Ok((creds, t.me));
+    }
+    let c = Credentials {
+        key: c.key.trim().to_string(),
+        ..c
+    };
+    let me = api::teams::me_as(&c).await?;
+    Ok((c, me))
 }
 
 /// The signed-in layout: skip link, header, navigation and the page outlet.
@@ -145,17 +237,26 @@ pub fn Frame() -> impl IntoView {
             session.account.set(Some(a));
         }
     });
+    // Who is signed in, with the role's permissions: navigation offers what they allow.
+    let me = LocalResource::new(move || async move { api::teams::me().await });
+    Effect::new(move |_| {
+        if let Some(Ok(m)) = me.get() {
+            session.me.set(Some(m));
+        }
+    });
     let navigate = use_navigate();
     let sign_out = move |_| {
-        session.sign_out();
+        session.sign_out_on_request();
         navigate("/sign-in", Default::default());
     };
+    let can = move |p: Permission| session.can(p);
     let product = session.product_name();
     let logo = session.config.with_value(|c| c.logo_url.clone());
     let can_orgs = move || {
         session
             .account
             .with(|a| a.as_ref().is_some_and(|a| a.can_manage_organizations))
+            && can(Permission::Settings)
     };
     view! {
         // With a <base> element, a bare "#main" would resolve against the mount point
@@ -180,6 +281,12 @@ pub fn Frame() -> impl IntoView {
             <div class="topbar-right">
                 <span class="account-name" title="Signed-in organization">
                     {move || session.account.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_default())}
+                </span>
+                <span class="account-name who" title="Signed in as">
+                    {move || session.me.with(|m| m.as_ref().map(|m| match m.role {
+                        Some(r) if m.actor.kind == "user" => format!("{} ({r})", m.actor.label),
+                        _ => m.actor.label.clone(),
+                    }).unwrap_or_default())}
                 </span>
                 <ThemeToggle/>
                 <button type="button" class="btn" on:click=sign_out>"Sign out"</button>
@@ -207,15 +314,27 @@ pub fn Frame() -> impl IntoView {
                         })
                         .collect_view()}
                 </ul>
-                <p class="nav-heading">"Resources"</p>
+                <Show when=move || can(Permission::Read)>
+                    <p class="nav-heading">"Resources"</p>
+                    <ul>
+                        <li><A href=crate::link("/assets")>"Assets"</A></li>
+                        <li><A href=crate::link("/templates")>"Templates"</A></li>
+                        <li><A href=crate::link("/certificates")>"Certificates"</A></li>
+                        <li><A href=crate::link("/google-wallet")>"Google Wallet"</A></li>
+                        <li><A href=crate::link("/webhooks")>"Webhooks"</A></li>
+                    </ul>
+                </Show>
+                <p class="nav-heading">"Organization"</p>
                 <ul>
-                    <li><A href=crate::link("/assets")>"Assets"</A></li>
-                    <li><A href=crate::link("/templates")>"Templates"</A></li>
-                    <li><A href=crate::link("/certificates")>"Certificates"</A></li>
-                    <li><A href=crate::link("/google-wallet")>"Google Wallet"</A></li>
-                    <li><A href=crate::link("/webhooks")>"Webhooks"</A></li>
                     <Show when=can_orgs>
                         <li><A href=crate::link("/organizations")>"Organizations"</A></li>
+                    </Show>
+                    <Show when=move || can(Permission::People)>
+                        <li><A href=crate::link("/people")>"People"</A></li>
+                    </Show>
+                    <li><A href=crate::link("/security")>"Sessions and API keys"</A></li>
+                    <Show when=move || can(Permission::Audit)>
+                        <li><A href=crate::link("/audit")>"Audit log"</A></li>
                     </Show>
                     <li><A href=crate::link("/account")>"Account"</A></li>
                 </ul>

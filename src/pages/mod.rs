@@ -1,23 +1,31 @@
 //! One module per area of the console.
 
 mod assets;
+mod audit;
 mod campaign_form;
 mod campaigns;
 mod frame;
 mod google;
+mod invitation;
 mod misc;
 mod passes;
+mod people;
 mod reports;
+mod security;
 mod templates;
 
 pub use assets::*;
+pub use audit::*;
 pub use campaign_form::*;
 pub use campaigns::*;
 pub use frame::*;
 pub use google::*;
+pub use invitation::*;
 pub use misc::*;
 pub use passes::*;
+pub use people::*;
 pub use reports::*;
+pub use security::*;
 pub use templates::*;
 
 use leptos::prelude::*;

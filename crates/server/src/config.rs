@@ -186,6 +186,60 @@ pub struct ServeArgs {
         default_value = "https://payments.developers.google.com/paymentmethodtoken/keys.json"
     )]
     pub google_wallet_callback_keys_url: String,
+    /// How long a console session lasts, in hours, from signing in.
+    #[arg(long, env = "PASSWORKS_SESSION_HOURS", default_value_t = 168)]
+    pub session_hours: i64,
+
+    /// Sign-in attempts accepted per e-mail address per hour (brute-force brake).
+    #[arg(
+        long,
+        env = "PASSWORKS_SIGN_IN_LIMIT_PER_ACCOUNT",
+        default_value_t = 10
+    )]
+    pub sign_in_limit_per_account: i64,
+
+    /// Sign-in attempts accepted per client IP per hour (brute-force brake).
+    #[arg(long, env = "PASSWORKS_SIGN_IN_LIMIT_PER_IP", default_value_t = 100)]
+    pub sign_in_limit_per_ip: i64,
+
+    /// Days the audit log keeps an event; older ones are deleted in the background.
+    #[arg(long, env = "PASSWORKS_AUDIT_RETENTION_DAYS", default_value_t = 365)]
+    pub audit_retention_days: i64,
+
+    /// Single sign-on: the OpenID Connect issuer URL (its discovery document is read).
+    /// Without it, single sign-on is off.
+    #[arg(long, env = "PASSWORKS_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    /// Single sign-on: the client id registered with the provider.
+    #[arg(long, env = "PASSWORKS_OIDC_CLIENT_ID", default_value = "")]
+    pub oidc_client_id: String,
+
+    /// Single sign-on: the client secret (sent with HTTP Basic to the token endpoint).
+    #[arg(
+        long,
+        env = "PASSWORKS_OIDC_CLIENT_SECRET",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub oidc_client_secret: String,
+
+    /// Single sign-on: the ID token claim that holds the role (a string or an array).
+    #[arg(
+        long,
+        env = "PASSWORKS_OIDC_ROLE_CLAIM",
+        default_value = "passworks_role"
+    )]
+    pub oidc_role_claim: String,
+
+    /// Single sign-on: claim values to roles, comma-separated `value=role` pairs
+    /// (e.g. `door-staff=scanner,marketing=manager`). Empty: the claim holds role names.
+    #[arg(long, env = "PASSWORKS_OIDC_ROLE_MAP", value_delimiter = ',')]
+    pub oidc_role_map: Vec<String>,
+
+    /// Single sign-on: the provider's name on the sign-in page.
+    #[arg(long, env = "PASSWORKS_OIDC_NAME", default_value = "single sign-on")]
+    pub oidc_name: String,
 
     /// Do not create a first account when the database is empty.
     #[arg(long, env = "PASSWORKS_NO_FIRST_ACCOUNT")]
@@ -218,6 +272,16 @@ impl ServeArgs {
             google_wallet_retry_base_seconds: 30,
             google_wallet_poll_ms: 2000,
             google_wallet_callback_keys_url: crate::google::DEFAULT_CALLBACK_KEYS_URL.into(),
+            session_hours: 168,
+            sign_in_limit_per_account: 10,
+            sign_in_limit_per_ip: 100,
+            audit_retention_days: 365,
+            oidc_issuer: None,
+            oidc_client_id: String::new(),
+            oidc_client_secret: String::new(),
+            oidc_role_claim: "passworks_role".into(),
+            oidc_role_map: Vec::new(),
+            oidc_name: "single sign-on".into(),
             no_first_account: true,
         }
     }

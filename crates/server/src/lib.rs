@@ -15,6 +15,7 @@ pub mod devcert;
 pub mod downloads;
 pub mod error;
 pub mod google;
+pub mod guard;
 pub mod jobs;
 pub mod list;
 pub mod model;
@@ -23,6 +24,7 @@ pub mod pages;
 pub mod passkit;
 pub mod routes;
 pub mod signing;
+pub mod sso;
 pub mod state;
 pub mod webhooks;
 
@@ -208,6 +210,21 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         google_retry_base_seconds: args.google_wallet_retry_base_seconds.max(1),
         google_poll_ms: args.google_wallet_poll_ms.max(50),
         google_callback_keys_url: args.google_wallet_callback_keys_url.clone(),
+        session_hours: args.session_hours.max(1),
+        sign_in_limit_per_account: args.sign_in_limit_per_account,
+        sign_in_limit_per_ip: args.sign_in_limit_per_ip,
+        audit_retention_days: args.audit_retention_days.max(1),
+        oidc: match &args.oidc_issuer {
+            Some(issuer) if !issuer.trim().is_empty() => Some(sso::OidcSettings {
+                issuer: issuer.trim().to_string(),
+                client_id: args.oidc_client_id.clone(),
+                client_secret: args.oidc_client_secret.clone(),
+                role_claim: args.oidc_role_claim.clone(),
+                role_map: sso::OidcSettings::parse_role_map(&args.oidc_role_map)?,
+                name: args.oidc_name.clone(),
+            }),
+            _ => None,
+        },
     };
     let state = AppState {
         db,
@@ -243,6 +260,7 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let state = prepare(args, addr).await?;
     spawn_maintenance(state.clone());
+    spawn_teams_maintenance(state.clone());
     webhooks::spawn_worker(state.clone());
     apns::spawn_worker(state.clone());
     jobs::spawn_worker(state.clone());
@@ -323,6 +341,26 @@ fn spawn_maintenance(state: AppState) {
             }
             if let Err(e) = model::expiry::count_expired(&state.db, None).await {
                 tracing::warn!(error = %e, "counting expired passes failed");
+            }
+        }
+    });
+}
+
+/// Teams housekeeping (issue 16): expired sessions, audit events past the retention.
+fn spawn_teams_maintenance(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if let Err(e) = model::sso::prune(&state.db).await {
+                tracing::warn!(error = %e, "pruning sign-on attempts failed");
+            }
+            if let Err(e) = model::sessions::prune_expired(&state.db).await {
+                tracing::warn!(error = %e, "pruning expired sessions failed");
+            }
+            let days = state.settings.audit_retention_days;
+            if let Err(e) = model::audit::prune(&state.db, days).await {
+                tracing::warn!(error = %e, "pruning the audit log failed");
             }
         }
     });

@@ -20,15 +20,19 @@
 //! always, 404 when the path has an id, 400 and 413 when it reads a body, 400 for list
 //! filters; a route adds its own (412, 422, …) with [`Doc::errors`].
 
+use crate::auth::Access;
+use crate::guard::RouteGuard;
 use crate::list::{Column, Kind};
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::Method;
+use axum::middleware;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::{Extension, Router};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{
@@ -195,6 +199,7 @@ impl Summary {
             filters: None,
             public: false,
             body_limit: None,
+            access: None,
         }
     }
 
@@ -246,6 +251,9 @@ pub struct Doc {
     public: bool,
     /// A request body limit other than the default (bulk bodies).
     body_limit: Option<usize>,
+    /// What the route requires of its caller; `None` derives it from the method and
+    /// path ([`crate::guard::default_access`]).
+    access: Option<Access>,
 }
 
 impl Doc {
@@ -333,6 +341,13 @@ impl Doc {
         self
     }
 
+    /// What the route requires of its caller (instead of the rule of
+    /// [`crate::guard::default_access`]).
+    pub fn access(mut self, access: Access) -> Self {
+        self.access = Some(access);
+        self
+    }
+
     fn body_limit(&self) -> Option<usize> {
         match &self.body {
             Some(Body::Multipart { limit, .. } | Body::Text { limit, .. }) => Some(*limit),
@@ -368,6 +383,8 @@ pub struct Operation {
     pub path: String,
     pub tag: String,
     pub doc: Doc,
+    /// What the route requires of its caller, checked by [`crate::guard::guard`].
+    pub access: Access,
 }
 
 /// Routes with their documentation; see the module documentation.
@@ -388,6 +405,19 @@ impl Routes {
     }
 
     fn add(mut self, method: Method, path: &str, route: MethodRouter<AppState>, doc: Doc) -> Self {
+        let access = doc
+            .access
+            .unwrap_or_else(|| crate::guard::default_access(&method, path, doc.public));
+        let (resource, action) = crate::guard::describe_change(&method, path);
+        let guard = Arc::new(RouteGuard {
+            access,
+            summary: doc.summary.clone(),
+            resource,
+            action,
+            creates: matches!(doc.success, Success::One(201, _)),
+        });
+        // Every route checks its caller and records its changes (issue 16).
+        let route = route.layer(middleware::from_fn_with_state(guard, crate::guard::guard));
         let route = match doc.body_limit() {
             Some(limit) => route.layer(DefaultBodyLimit::max(limit)),
             None => route,
@@ -400,6 +430,7 @@ impl Routes {
             path: path.to_string(),
             tag: self.tag.clone(),
             doc,
+            access,
         });
         self
     }
@@ -527,8 +558,8 @@ pub fn status_text(status: u16) -> &'static str {
         }
         401 => "Missing or invalid Basic credentials",
         403 => {
-            "Not permitted: the organization is locked, or lacks the organizations \
-                permission"
+            "Not permitted: the organization is locked, or the caller's role or key \
+                scope lacks the route's permission (see the description)"
         }
         404 => "Unknown id, or the id of another organization's resource",
         412 => "Refused by a precondition (state, in use, limit)",
@@ -704,6 +735,10 @@ impl Operation {
     pub fn to_openapi(&self) -> OpenApiOperation {
         let mut op = OperationBuilder::new()
             .summary(Some(self.doc.summary.clone()))
+            .description(Some(format!(
+                "Requires: `{}` (see README, Teams and roles).",
+                self.access.describe()
+            )))
             .tag(self.tag.clone())
             .operation_id(Some(self.operation_id()))
             .parameters(Some(self.parameters()).filter(|p| !p.is_empty()))

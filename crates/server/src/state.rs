@@ -36,6 +36,13 @@ pub struct Settings {
     pub google_poll_ms: u64,
     /// Where Google's root signing keys for callbacks are fetched.
     pub google_callback_keys_url: String,
+    /// Teams (issue 16): session lifetime, sign-in brakes, audit retention.
+    pub session_hours: i64,
+    pub sign_in_limit_per_account: i64,
+    pub sign_in_limit_per_ip: i64,
+    pub audit_retention_days: i64,
+    /// Single sign-on, when an OpenID Connect provider is configured.
+    pub oidc: Option<crate::sso::OidcSettings>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -62,6 +69,11 @@ impl std::fmt::Debug for Settings {
             .field("google_retry_base_seconds", &self.google_retry_base_seconds)
             .field("google_poll_ms", &self.google_poll_ms)
             .field("google_callback_keys_url", &self.google_callback_keys_url)
+            .field("session_hours", &self.session_hours)
+            .field("sign_in_limit_per_account", &self.sign_in_limit_per_account)
+            .field("sign_in_limit_per_ip", &self.sign_in_limit_per_ip)
+            .field("audit_retention_days", &self.audit_retention_days)
+            .field("oidc_issuer", &self.oidc.as_ref().map(|o| o.issuer.clone()))
             .finish()
     }
 }

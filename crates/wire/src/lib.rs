@@ -18,11 +18,15 @@ use std::collections::BTreeMap;
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+#[macro_use]
 mod enums;
 pub use enums::*;
 
 pub mod apple;
 pub mod layout;
+mod teams;
+pub use teams::*;
+
 pub mod query;
 pub mod rules;
 

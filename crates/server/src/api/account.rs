@@ -97,9 +97,18 @@ pub fn validate_webhook_url(url: &str, allow_private: bool, errors: &mut Errors)
 async fn update(
     State(state): State<AppState>,
     Auth(account): Auth,
+    principal: crate::auth::Principal,
     body: JsonBody,
 ) -> ApiResult<Json<wire::Account>> {
     let input = body.root("account")?;
+    // The route needs `design` (webhooks); renaming the organization needs `settings`.
+    let renames = input
+        .get("name")
+        .and_then(Value::as_str)
+        .is_some_and(|n| n.trim() != account.name);
+    if renames {
+        principal.require(passworks_wire::Permission::Settings)?;
+    }
     let mut errors = Errors::default();
     let mut name = account.name.clone();
     let mut webhook_url = account.webhook_url.clone();

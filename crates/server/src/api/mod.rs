@@ -7,7 +7,9 @@ use crate::state::AppState;
 use axum::Router;
 
 pub mod account;
+pub mod api_keys;
 pub mod assets;
+pub mod audit;
 pub mod campaigns;
 pub mod certificates;
 pub mod convert;
@@ -20,8 +22,11 @@ pub mod passes;
 pub mod ping;
 pub mod remote_forms;
 pub mod search;
+pub mod sessions;
+pub mod sso;
 pub mod templates;
 pub mod unpublished;
+pub mod users;
 
 /// Every `/v2` route with its documentation, in the order of the document's tags.
 pub fn routes() -> crate::routes::Routes {
@@ -43,6 +48,11 @@ pub fn routes() -> crate::routes::Routes {
         .merge(google::router())
         .merge(unpublished::router())
         .merge(dashboard::router())
+        .merge(sessions::router())
+        .merge(users::router())
+        .merge(api_keys::router())
+        .merge(audit::router())
+        .merge(sso::router())
 }
 
 /// All `/v2` routes (without the authentication middleware, added by [`crate::app`]).

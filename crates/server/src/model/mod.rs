@@ -10,7 +10,9 @@
 //! ([`crate::auth::CampaignScope`]), not by a loader.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod assets;
+pub mod audit;
 pub mod campaign_input;
 pub mod campaigns;
 pub mod certificates;
@@ -32,9 +34,12 @@ pub mod queue;
 pub mod rate_limits;
 pub mod redeems;
 pub mod search;
+pub mod sessions;
 pub mod settings;
+pub mod sso;
 pub mod templates;
 pub mod unpublished;
+pub mod users;
 pub mod values;
 pub mod webhooks;
 

@@ -5,6 +5,8 @@
 //! by `PASSWORKS_TEST_POSTGRES_URL`, dropped again when the test ends.
 #![allow(dead_code)]
 
+pub mod people;
+
 use passworks_server::config::ServeArgs;
 use passworks_server::model::accounts::create_account;
 use passworks_server::Running;

@@ -680,7 +680,6 @@ async fn render_page(
     pass: &PassRecord,
     headers: &HeaderMap,
 ) -> Response {
-    let base = format!("/p/{}/{}", campaign.page_token, pass.download_token);
     let development = state
         .passes
         .signs_with_development(state, campaign)

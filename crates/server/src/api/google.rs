@@ -144,7 +144,7 @@ async fn list(
     let effective = effective_id(&state, &account).await?;
     Ok(store::list_issuers(&state.db, &account.id, &params)
         .await?
-        .map(|i| to_wire(&i, Some(&effective))))
+        .map(move |i| to_wire(&i, Some(&effective))))
 }
 
 async fn show(

@@ -318,7 +318,7 @@ async fn list(
     Ok(
         sessions::list(&state.db, &principal.account.id, only.as_deref(), &params)
             .await?
-            .map(|s| session_to_wire(&s, current.as_deref())),
+            .map(move |s| session_to_wire(&s, current.as_deref())),
     )
 }
 

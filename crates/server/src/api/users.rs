@@ -303,6 +303,6 @@ async fn user_sessions(
     Ok(
         sessions::list(&state.db, &principal.account.id, Some(&id), &params)
             .await?
-            .map(|s| crate::api::sessions::session_to_wire(&s, current.as_deref())),
+            .map(move |s| crate::api::sessions::session_to_wire(&s, current.as_deref())),
     )
 }

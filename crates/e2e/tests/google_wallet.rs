@@ -1,7 +1,9 @@
 //! The download page in Chromium on an Android phone (user agent and viewport of a
 //! Pixel): "Add to Google Wallet" comes first, next to "Add to Apple Wallet", and says that
 //! the development service account's links are refused by Google; on a desktop user agent
-//! Apple's button comes first. Screenshots: target/screenshots/google_wallet/.
+//! Apple's button comes first. The console's Google Wallet page adds an issuer from a key
+//! file, and a pass's page shows its Google Wallet card, link and sync state.
+//! Screenshots: target/screenshots/google_wallet/ and google_wallet_console/.
 
 mod support;
 
@@ -10,7 +12,7 @@ use passworks_e2e::thirtyfour::extensions::cdp::ChromeDevTools;
 use passworks_e2e::thirtyfour::By;
 use passworks_e2e::TestSystem;
 use serde_json::json;
-use support::{seed_coupon, seed_images, serial};
+use support::{issue_passes, seed_coupon, seed_images, serial, set_viewport, wait_for_text_in};
 
 const ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
     (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36";
@@ -89,6 +91,100 @@ async fn android_visitors_see_google_wallet_first() -> Result<()> {
         location.starts_with("https://pay.google.com/gp/v/save/"),
         "{location}"
     );
+    sys.shutdown().await;
+    Ok(())
+}
+
+/// A service account JSON key with a fresh RSA key (made with the system's openssl).
+fn service_account_key(dir: &std::path::Path) -> Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let pem = dir.join("key.pem");
+    let status = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(&pem)
+        .status()?;
+    ensure!(status.success(), "openssl genpkey failed");
+    let key = json!({
+        "type": "service_account",
+        "private_key_id": "e2e0000000000000",
+        "private_key": std::fs::read_to_string(&pem)?,
+        "client_email": "wallet@passworks-e2e.iam.gserviceaccount.com",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    });
+    let path = dir.join("service-account.json");
+    std::fs::write(&path, key.to_string())?;
+    Ok(path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_google_wallet_page_and_pass_section() -> Result<()> {
+    let _serial = serial().await;
+    let sys = TestSystem::start("google_wallet_console").await?;
+    let api = sys.api();
+    let (icon, logo) = seed_images(&api).await?;
+    let coupon = seed_coupon(&api, "Paw Planet", &icon, &logo).await?;
+    let cid = coupon["id"].as_str().unwrap_or_default().to_string();
+    let pass = issue_passes(&api, &cid, 1).await?.remove(0);
+    let pid = pass["id"].as_str().unwrap_or_default().to_string();
+    sys.sign_in().await?;
+    let driver = sys.driver();
+
+    // The pass page in development mode: the card, the link, the note.
+    set_viewport(driver, 1280, 900).await?;
+    sys.goto(&format!("/campaigns/coupons/{cid}/passes/{pid}"))
+        .await?;
+    wait_for_text_in(driver, "#google-wallet", "Google will refuse").await?;
+    let card = driver.find(By::Css(".google-card")).await?;
+    card.scroll_into_view().await?;
+    ensure!(
+        card.text().await?.contains("20% off"),
+        "the card shows the offer"
+    );
+    ensure!(driver.find(By::Id("google-save-link")).await.is_ok());
+    sys.screenshot("pass-desktop").await?;
+    set_viewport(driver, 390, 844).await?;
+    driver
+        .find(By::Css(".google-card"))
+        .await?
+        .scroll_into_view()
+        .await?;
+    sys.screenshot("pass-phone").await?;
+
+    // The issuers page: add one from a key file.
+    set_viewport(driver, 1280, 900).await?;
+    sys.goto("/google-wallet").await?;
+    wait_for_text_in(driver, "table", "development").await?;
+    sys.screenshot("issuers-development").await?;
+    let key = service_account_key(&sys.scratch_dir())?;
+    driver
+        .find(By::Id("g-issuer"))
+        .await?
+        .send_keys("3388000000012345678")
+        .await?;
+    driver
+        .find(By::Id("g-key"))
+        .await?
+        .send_keys(key.display().to_string())
+        .await?;
+    support::click_button(driver, "Add issuer").await?;
+    wait_for_text_in(
+        driver,
+        "table",
+        "wallet@passworks-e2e.iam.gserviceaccount.com",
+    )
+    .await?;
+    let table = driver.find(By::Css("table")).await?.text().await?;
+    ensure!(table.contains("3388000000012345678"), "{table}");
+    sys.screenshot("issuers-added").await?;
+    set_viewport(driver, 390, 844).await?;
+    sys.screenshot("issuers-phone").await?;
     sys.shutdown().await;
     Ok(())
 }

@@ -88,6 +88,7 @@ fn need_of(method: &Method, path: &str) -> Option<Need> {
         ("GET", "/sso" | "/sso/callback") => Public,
         ("GET", "/me" | "/sessions" | "/account" | "/barcode.png") => SignedIn,
         ("DELETE", "/session" | "/sessions/{session_id}") => SignedIn,
+        ("POST", "/me/password") => SignedIn,
         (_, "/account" | "/account/rotate_webhook_token") => Design,
         (_, p) if p.starts_with("/users") || p.starts_with("/api_keys") => People,
         ("GET", "/audit_events") => Audit,

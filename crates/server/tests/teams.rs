@@ -241,6 +241,53 @@ async fn people_are_managed_by_owners(backend: Backend) {
     boss.delete(&format!("/users/{mia_id}")).await.expect(200);
     manager.get("/me").await.expect(401);
     boss.get(&format!("/users/{mia_id}")).await.expect(404);
+    // Changing one's password needs the current one and ends the other sessions.
+    let second = Bearer::new(
+        &server.base,
+        server
+            .anonymous()
+            .post(
+                "/sessions",
+                json!({"email": "boss@example.com", "password": PASSWORD}),
+            )
+            .await
+            .expect(201)
+            .body["token"]
+            .as_str()
+            .unwrap(),
+    );
+    let r = boss
+        .post(
+            "/me/password",
+            json!({"current_password": "wrong one!", "password": "brand new password"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(
+        r.body["errors"]["current_password"][0],
+        "is not your password"
+    );
+    boss.post(
+        "/me/password",
+        json!({"current_password": PASSWORD, "password": "short"}),
+    )
+    .await
+    .expect(422);
+    boss.post(
+        "/me/password",
+        json!({"current_password": PASSWORD, "password": "brand new password"}),
+    )
+    .await
+    .expect(200);
+    second.get("/me").await.expect(401);
+    boss.get("/me").await.expect(200);
+    owner
+        .post(
+            "/me/password",
+            json!({"current_password": "x", "password": "y"}),
+        )
+        .await
+        .expect(412);
     // A new link resets a forgotten password and signs the old sessions out.
     let again = boss
         .post(&format!("/users/{boss_id}/invitation"), json!({}))

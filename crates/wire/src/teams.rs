@@ -152,6 +152,14 @@ pub struct InvitationAccept {
     pub name: Option<String>,
 }
 
+/// `POST /v2/me/password` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasswordChange {
+    pub current_password: Option<String>,
+    pub password: Option<String>,
+}
+
 /// A console session (a bearer token's record; the token itself is never shown again).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

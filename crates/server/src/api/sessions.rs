@@ -1,7 +1,7 @@
 //! Signing in and sessions (issue 16): `POST /v2/sessions` (e-mail and password, slowed
 //! per e-mail address and per IP), `POST /v2/invitations/accept` (set a password from an
-//! invitation link), `GET /v2/me` (the caller, role and permissions), the caller's
-//! sessions and signing out.
+//! invitation link), `GET /v2/me` (the caller, role and permissions), changing one's
+//! password, the caller's sessions and signing out.
 
 use crate::api::account;
 use crate::auth::{
@@ -72,6 +72,16 @@ pub fn router() -> Routes {
             revoke,
             doc("End a session (one's own; anyone's with the people permission)")
                 .ok::<wire::DeleteOk>()
+                .access(Access::SignedIn),
+        )
+        .post(
+            "/me/password",
+            change_password,
+            doc("Change one's own password (the other sessions end)")
+                .ok::<wire::DeleteOk>()
+                .flat_body::<wire::PasswordChange>()
+                .requires(&["current_password", "password"])
+                .errors(&[412, 422])
                 .access(Access::SignedIn),
         )
         .delete(
@@ -350,5 +360,31 @@ async fn sign_out(
         ));
     };
     sessions::delete(&state.db, &principal.account.id, id).await?;
+    Ok(Json(wire::DeleteOk::default()))
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    principal: Principal,
+    body: JsonBody,
+) -> ApiResult<Json<wire::DeleteOk>> {
+    let (Some(user_id), Some(session_id)) = (&principal.user_id, &principal.session_id) else {
+        return Err(ApiError::precondition(
+            "base",
+            "Only a person signed in with a session has a password",
+        ));
+    };
+    let current = string_attr(&body.0, "current_password")?.unwrap_or_default();
+    let password = string_attr(&body.0, "password")?.unwrap_or_default();
+    check_password(&password)?;
+    let stored = users::password_hash(&state.db, user_id).await?;
+    if current.chars().count() > MAX_PASSWORD || !verify_password(current, stored).await {
+        return Err(ApiError::invalid(
+            "current_password",
+            "is not your password",
+        ));
+    }
+    let hash = hash_password(password).await?;
+    users::change_password(&state.db, user_id, &hash, session_id).await?;
     Ok(Json(wire::DeleteOk::default()))
 }

@@ -244,3 +244,36 @@ pub async fn touch_sign_in(db: &Db, id: &str) -> Result<(), sqlx::Error> {
         .await?;
     Ok(())
 }
+
+/// A person's password hash (`None` before they set one).
+pub async fn password_hash(db: &Db, id: &str) -> Result<Option<String>, sqlx::Error> {
+    let hash: Option<Option<String>> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(hash.flatten())
+}
+
+/// Replaces a person's password and ends their sessions except `keep`.
+pub async fn change_password(
+    db: &Db,
+    id: &str,
+    password_hash: &str,
+    keep: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(password_hash)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -29,6 +29,7 @@ const BATCH: usize = 1000;
 const COLD: usize = 3000;
 const HOT: usize = 200;
 const HOT_REQUESTS: usize = 30_000;
+/// Devices registered for the push drain (`BENCH_DEVICES` overrides).
 const DEVICES: usize = 20_000;
 const CONNECTIONS: usize = 8;
 
@@ -455,7 +456,11 @@ async fn run(label: &str, db_url: &str, passes: usize) -> Figures {
     eprintln!("{label}: downloads cold {cold:.0}/s, cached {cached:.0}/s, 304 {conditional:.0}/s");
 
     // Push drain: one device per pass for DEVICES passes, then a campaign push.
-    let devices = DEVICES.min(kept.len());
+    let devices = std::env::var("BENCH_DEVICES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEVICES)
+        .min(kept.len());
     for (i, (id, _)) in kept.iter().take(devices).enumerate() {
         let pass = load_by_id(&db, id).await.unwrap().unwrap();
         let mut tx = db.begin().await.unwrap();

@@ -1,7 +1,7 @@
 -- Passes at scale (issue 17).
 
--- A campaign merge walks its passes in id order in batches (`model::jobs::passes_after`).
-CREATE INDEX passes_campaign_id ON passes(campaign_id, id);
+-- A campaign merge walks its passes in id order in batches (`model::jobs::passes_after`)
+-- over `passes_campaign_id` (campaign_id, id), which 0070 creates.
 -- The CSV import looks rows up by serial number (unique already) or by redeem code within
 -- the campaign (`passes_campaign_code_all`).
 

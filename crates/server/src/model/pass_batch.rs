@@ -15,7 +15,7 @@ use crate::error::{ApiResult, Errors};
 use crate::model::campaigns::CampaignRecord;
 use crate::model::events::{record_many, NewEvent};
 use crate::model::passes::{
-    check_effective_images, check_patch, new_doc, require_issuing, PassDoc, PassPatch, PassRecord,
+    check_apple, check_effective_images, check_patch, new_doc, require_issuing, PassDoc, PassPatch, PassRecord,
 };
 use passworks_wire::{CodeType, EventKind};
 use sqlx::Row;
@@ -55,6 +55,7 @@ pub async fn create_passes(
         check_patch(tx, campaign, patch, &mut errors).await?;
         let doc = new_doc(campaign, patch, &mut errors);
         check_effective_images(campaign, &doc, &mut errors);
+        check_apple(campaign, &doc, &mut errors);
         let code = match campaign.code_type {
             CodeType::PerPass => match patch.redeem_code.clone().or_else(|| patch.custom_message())
             {

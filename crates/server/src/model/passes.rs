@@ -451,7 +451,7 @@ fn check_encodable(campaign: &CampaignRecord, patch: &PassPatch, errors: &mut Er
 
 /// The Apple options in effect (the pass's over its campaign's) against the rules the pass
 /// builder applies, so that a pass Wallet would refuse is refused when it is written.
-fn check_apple(campaign: &CampaignRecord, doc: &PassDoc, errors: &mut Errors) {
+pub(crate) fn check_apple(campaign: &CampaignRecord, doc: &PassDoc, errors: &mut Errors) {
     if doc.apple.is_empty() {
         return;
     }

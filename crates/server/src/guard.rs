@@ -298,7 +298,9 @@ pub fn default_access(method: &Method, path: &str, public: bool) -> Access {
                 Design
             }
         }
-        ["templates" | "assets" | "certificates" | "webhook_deliveries", ..] => {
+        // Google Wallet issuers are signing identities, like certificates.
+        ["templates" | "assets" | "certificates" | "webhook_deliveries", ..]
+        | ["google_wallet", "issuers", ..] => {
             if read {
                 Read
             } else {

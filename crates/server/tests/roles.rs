@@ -107,6 +107,19 @@ fn need_of(method: &Method, path: &str) -> Option<Need> {
         ("GET", "/jobs" | "/jobs/{job_id}" | "/jobs/{job_id}/errors" | "/webhook_deliveries") => {
             Read
         }
+        // The webhook log's test and retry change what the account sends: webhook settings.
+        ("POST", "/webhook_deliveries/test" | "/webhook_deliveries/{delivery_id}/retry") => Design,
+        // Google Wallet issuers hold signing keys, as certificates do.
+        (_, p) if p.starts_with("/google_wallet/issuers") => {
+            if get {
+                Read
+            } else {
+                Design
+            }
+        }
+        ("GET", "/dashboard") => Read,
+        ("GET", "/{type}/{campaign_id}/changes") => Read,
+        ("GET", "/{type}/{campaign_id}/passes/{pass_id}/google_wallet") => ReadPasses,
         // The account-wide pass search (agreed in the helpers' contracts).
         ("GET", "/passes") => ReadPasses,
         ("GET", "/remote_forms/{campaign_id}/fields") => ReadCampaigns,

@@ -260,7 +260,7 @@ async fn refusals_confirmations_and_wording() -> Result<()> {
     // Pause asks first; Cancel keeps the campaign published.
     sys.goto(&format!("/campaigns/coupons/{cid}")).await?;
     click_button(d, "Pause…").await?;
-    wait_for_text_in(d, "dialog[open]", "stop issuing passes").await?;
+    wait_for_text_in(d, "dialog[open]", "issuing passes").await?;
     sys.screenshot("03-pause-confirmation").await?;
     click_button(d, "Cancel").await?;
     ensure!(

@@ -968,7 +968,7 @@ pub fn PassDetail() -> impl IntoView {
                                     Some(Err(e)) => view! {
                                         <button type="button" class="btn" aria-disabled="true" aria-describedby="pkpass-refused"
                                             on:click=move |_| reveal_errors()>"Download .pkpass"</button>
-                                        <span class="sr-only">{format!("Unavailable: {}", e.plain())}</span>
+                                        <span class="sr-only">{format!("Unavailable: {}", e.message())}</span>
                                     }.into_any(),
                                     None => view! { <span class="btn" aria-disabled="true">"Preparing .pkpass…"</span> }.into_any(),
                                 }}
@@ -978,7 +978,7 @@ pub fn PassDetail() -> impl IntoView {
                             {move || pkpass.get().flatten().and_then(|r| r.err()).map(|e| view! {
                                 <div class="banner error" role="alert" id="pkpass-refused" tabindex="-1">
                                     <strong>"This pass cannot be downloaded. "</strong>
-                                    {e.plain()}
+                                    {format!("{}.", e.message().trim_end_matches('.'))}
                                     " Its download page and its .pkpass file refuse it until this is fixed (edit the pass or its campaign)."
                                 </div>
                             })}

@@ -688,7 +688,11 @@ async fn render_page(
     let body = format!(
         "<h1>{}</h1>{}<div class=\"pw-pass\" role=\"img\" aria-label=\"The pass\">{}</div>{}",
         esc(&campaign.name),
-        if development { dev_note() } else { String::new() },
+        if development {
+            dev_note()
+        } else {
+            String::new()
+        },
         pass_card(campaign, pass),
         crate::google::wallet_buttons(state, campaign, pass, headers).await,
     );

@@ -15,7 +15,8 @@ use crate::error::{ApiResult, Errors};
 use crate::model::campaigns::CampaignRecord;
 use crate::model::events::{record_many, NewEvent};
 use crate::model::passes::{
-    check_apple, check_effective_images, check_patch, new_doc, require_issuing, PassDoc, PassPatch, PassRecord,
+    check_apple, check_effective_images, check_patch, new_doc, require_issuing, PassDoc, PassPatch,
+    PassRecord,
 };
 use passworks_wire::{CodeType, EventKind};
 use sqlx::Row;

@@ -25,8 +25,9 @@ use std::collections::HashMap;
 pub const MAX_CSV_BYTES: usize = 16 * 1024 * 1024;
 /// Most data rows a file may have.
 pub const MAX_ROWS: usize = 100_000;
-/// Rows applied per transaction.
-pub const BATCH: usize = 500;
+/// Rows applied per transaction: small enough that, on SQLite, the write lock is free again
+/// well within other requests' busy timeout while the search triggers index each row.
+pub const BATCH: usize = 100;
 
 /// What a column of the file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]

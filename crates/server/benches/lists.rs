@@ -10,70 +10,14 @@
 //! get generated names and e-mail addresses, one pass in ten is voided and one in seven
 //! redeemed. Each case is timed from the client: p50, p99 and the slowest request.
 
+mod common;
+
+use common::{icon_png, percentile, upload, wait_up, Server};
 use passworks_server::db::{format_time, Db, Dialect};
 use passworks_server::model::accounts::create_account;
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// A running `passworks serve` process, killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn spawn(data_dir: &std::path::Path, url: &str) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_passworks"))
-            .args(["serve", "--no-first-account"])
-            .args(["--rate-limit-authenticated", "100000000"])
-            .args(["--master-key", &"5a".repeat(32)])
-            .arg("--bind")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--database-url")
-            .arg(url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn passworks");
-        Server {
-            child,
-            base: format!("http://127.0.0.1:{port}/v2"),
-        }
-    }
-}
-
-async fn wait_up(http: &reqwest::Client, base: &str) {
-    for _ in 0..600 {
-        if http.get(format!("{base}/ping")).send().await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server at {base} did not start");
-}
-
-fn icon_png() -> Vec<u8> {
-    let img = image::RgbaImage::from_pixel(87, 87, image::Rgba([40, 90, 200, 255]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
+use std::time::Instant;
 
 const SYLLABLES: [&str; 40] = [
     "ka", "lo", "mi", "ra", "ta", "ve", "su", "no", "be", "di", "fa", "go", "hu", "ji", "ke", "lu",
@@ -145,7 +89,7 @@ async fn build(
         .post(format!("{base}/coupons"))
         .basic_auth(&auth.0, Some(&auth.1))
         .json(&json!({"coupon": {
-            "name": format!("Scale {size}"), "icon_id": icon(http, base, auth).await,
+            "name": format!("Scale {size}"), "icon_id": upload(http, base, auth, "icon", &icon_png()).await,
             "secondary_fields": [{"key": "holder", "label": "Holder", "value": ""}]
         }}))
         .send()
@@ -271,33 +215,6 @@ fn renumber(sql: &str) -> String {
     out
 }
 
-async fn icon(http: &reqwest::Client, base: &str, auth: &(String, String)) -> String {
-    let boundary = "passworks-lists";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"asset[asset_type]\"\r\n\r\nicon\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"asset[file]\"; filename=\"icon.png\"\r\n\
-         Content-Type: image/png\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(&icon_png());
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let v: Value = http
-        .post(format!("{base}/assets"))
-        .basic_auth(&auth.0, Some(&auth.1))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["id"].as_str().expect("icon").to_string()
-}
-
 /// One measured case: a name and a function from a request number to the path.
 type PathFor = Box<dyn Fn(u64) -> String + Send + Sync>;
 
@@ -340,14 +257,6 @@ fn cases(c: &Campaign) -> Vec<(&'static str, PathFor)> {
         ("q[voided_eq]=true", voided),
         ("q[s]=redeemed_count desc", sorted),
     ]
-}
-
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i] as f64 / 1000.0
 }
 
 /// Runs `requests` requests of one case from 8 concurrent clients; (p50, p99, max) in ms.
@@ -404,7 +313,7 @@ async fn measure(
 
 async fn run(label: &str, url: &str, sizes: &[u64], requests: u64) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::spawn(dir.path(), url);
+    let server = Server::spawn(dir.path(), url, &[]);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(16)
         .build()

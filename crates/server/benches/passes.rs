@@ -15,12 +15,14 @@
 //! every notification. The merge changes the campaign's fixed field and merges it into
 //! every pass with a push message; the server's RSS is sampled every 100 ms.
 
+mod common;
+
+use common::{upload, Server};
 use passworks_server::db::Db;
 use passworks_server::model::accounts::create_account;
 use passworks_server::model::devices::{register, Registering};
 use passworks_server::model::passes::load_by_id;
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,60 +34,6 @@ const HOT_REQUESTS: usize = 30_000;
 /// Devices registered for the push drain (`BENCH_DEVICES` overrides).
 const DEVICES: usize = 20_000;
 const CONNECTIONS: usize = 8;
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn spawn(data_dir: &std::path::Path, url: &str, apns: &str) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_passworks"))
-            .args(["serve", "--no-first-account"])
-            .args(["--rate-limit-authenticated", "100000000"])
-            .args(["--rate-limit-anonymous", "100000000"])
-            .args(["--page-issue-limit", "100000000"])
-            .args(["--apns-url", apns])
-            .args(["--master-key", &"5a".repeat(32)])
-            .arg("--bind")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--database-url")
-            .arg(url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn passworks");
-        Server {
-            child,
-            base: format!("http://127.0.0.1:{port}/v2"),
-        }
-    }
-
-    fn status_kib(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    }
-}
 
 /// A local APNs peer: cleartext HTTP/2, answers 200 and counts.
 fn apns_peer() -> (String, Arc<AtomicU64>) {
@@ -164,39 +112,6 @@ fn images() -> Vec<(&'static str, Vec<u8>)> {
         ("logo", photo(320, 100, 2)),
         ("strip", photo(750, 246, 3)),
     ]
-}
-
-async fn upload(
-    http: &reqwest::Client,
-    base: &str,
-    auth: &(String, String),
-    kind: &str,
-    png: &[u8],
-) -> String {
-    let boundary = "passworks-bench";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"asset[asset_type]\"\r\n\r\n{kind}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"asset[file]\"; filename=\"{kind}.png\"\r\n\
-         Content-Type: image/png\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(png);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let v: Value = http
-        .post(format!("{base}/assets"))
-        .basic_auth(&auth.0, Some(&auth.1))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["id"].as_str().expect("asset id").to_string()
 }
 
 /// Runs `n` requests with `CONNECTIONS` workers; `f(i)` makes request `i`. Returns the
@@ -303,7 +218,18 @@ struct Figures {
 async fn run(label: &str, db_url: &str, passes: usize) -> Figures {
     let dir = tempfile::tempdir().unwrap();
     let (apns_url, apns_count) = apns_peer();
-    let server = Server::spawn(dir.path(), db_url, &apns_url);
+    let server = Server::spawn(
+        dir.path(),
+        db_url,
+        &[
+            "--rate-limit-anonymous",
+            "100000000",
+            "--page-issue-limit",
+            "100000000",
+            "--apns-url",
+            &apns_url,
+        ],
+    );
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()
@@ -502,7 +428,7 @@ async fn run(label: &str, db_url: &str, passes: usize) -> Figures {
     eprintln!("{label}: {devices} pushes drained at {pushes:.0}/s");
 
     // Merge: a new offer into every pass, with a push message.
-    let rss_before = server.status_kib("VmRSS:");
+    let rss_before = server.rss_kib();
     let r = http
         .patch(format!("{base}/store_cards/{cid}"))
         .basic_auth(&auth.0, Some(&auth.1))
@@ -526,7 +452,7 @@ async fn run(label: &str, db_url: &str, passes: usize) -> Figures {
     let mut peak = rss_before;
     let mut last_report = Instant::now();
     loop {
-        peak = peak.max(server.status_kib("VmRSS:"));
+        peak = peak.max(server.rss_kib());
         let j: Value = http
             .get(format!("{base}/jobs/{job_id}"))
             .basic_auth(&auth.0, Some(&auth.1))

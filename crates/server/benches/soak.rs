@@ -14,10 +14,12 @@
 //! each server's RSS is sampled from `/proc` every second (start, maximum, end), and the
 //! campaign's size at the end is printed (it grows by the creates).
 
+mod common;
+
+use common::{env_u64, icon_png, percentile, rss_of, wait_up, Server};
 use passworks_server::db::Db;
 use passworks_server::model::accounts::create_account;
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,72 +28,6 @@ use std::time::{Duration, Instant};
 /// campaign size.
 fn passes_before() -> usize {
     env_u64("SOAK_PASSES", 500) as usize
-}
-
-/// A running `passworks serve` process, killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn spawn(data_dir: &std::path::Path, url: &str) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_passworks"))
-            .args(["serve", "--no-first-account"])
-            .args(["--rate-limit-authenticated", "100000000"])
-            // Processes sharing a database must share the key that encrypts the stored
-            // private keys (each would otherwise generate its own in its data directory).
-            .args(["--master-key", &"5a".repeat(32)])
-            .arg("--bind")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--database-url")
-            .arg(url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn passworks");
-        Server {
-            child,
-            base: format!("http://127.0.0.1:{port}/v2"),
-        }
-    }
-
-    /// Resident memory in KiB (`VmRSS`).
-    fn rss_kib(&self) -> u64 {
-        rss_of(self.child.id())
-    }
-}
-
-async fn wait_up(http: &reqwest::Client, base: &str) {
-    for _ in 0..300 {
-        if http.get(format!("{base}/ping")).send().await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server at {base} did not start");
-}
-
-/// A small PNG for the campaign's icon.
-fn icon_png() -> Vec<u8> {
-    let img = image::RgbaImage::from_pixel(87, 87, image::Rgba([40, 90, 200, 255]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
 }
 
 struct Target {
@@ -270,21 +206,13 @@ async fn one(t: &Target, n: u64, roll: u64) -> Option<u16> {
     }
 }
 
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i] as f64 / 1000.0
-}
-
 async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) {
     let dir = tempfile::tempdir().unwrap();
     let servers: Vec<Server> = (0..processes)
         .map(|i| {
             let d = dir.path().join(format!("p{i}"));
             std::fs::create_dir_all(&d).unwrap();
-            Server::spawn(&d, url)
+            Server::spawn(&d, url, &[])
         })
         .collect();
     let probe = reqwest::Client::new();
@@ -293,7 +221,8 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
     }
     let target = Arc::new(set_up(url, servers.iter().map(|s| s.base.clone()).collect()).await);
     let rss_start: Vec<u64> = servers.iter().map(Server::rss_kib).collect();
-    let pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
+    let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
+    let cpu_start: Vec<f64> = servers.iter().map(Server::cpu_seconds).collect();
     let rss_max = Arc::new(Mutex::new(rss_start.clone()));
     let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let sampler = {
@@ -344,6 +273,11 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
     while tasks.join_next().await.is_some() {}
     let elapsed = started.elapsed().as_secs_f64();
     let rss_end: Vec<u64> = servers.iter().map(Server::rss_kib).collect();
+    let cpu: f64 = servers
+        .iter()
+        .zip(&cpu_start)
+        .map(|(s, start)| s.cpu_seconds() - start)
+        .sum();
     sampling.store(false, Ordering::Relaxed);
     let samples = sampler.await.unwrap_or_default();
     let rss_max = rss_max.lock().unwrap().clone();
@@ -384,6 +318,14 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
         rss_max.iter().map(|k| k / 1024).collect::<Vec<_>>(),
         rss_end.iter().map(|k| k / 1024).collect::<Vec<_>>(),
     );
+    // CPU time per request does not depend on what else the machine runs (unlike
+    // latency): it says how many requests a second one free core could answer.
+    println!(
+        "  server CPU: {cpu:.1} s for {} requests = {:.2} ms per request (at most {:.0} requests/s per core)",
+        lat.len(),
+        cpu * 1000.0 / lat.len().max(1) as f64,
+        lat.len() as f64 / cpu.max(0.001),
+    );
     for (i, name) in OPS.iter().enumerate() {
         let mut l: Vec<u64> = all
             .iter()
@@ -408,24 +350,6 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
         .collect::<Vec<_>>()
         .join(", ");
     println!("  RSS MiB over time: {line}");
-}
-
-/// Resident memory of process `pid` in KiB (`VmRSS`).
-fn rss_of(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 #[tokio::main]

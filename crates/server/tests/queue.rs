@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use common::Backend;
+use common::{spawn_process, Backend};
 use passworks_server::db::{format_time, Db};
 use passworks_server::model::events::{record, NewEvent};
 use passworks_server::model::pushes::{self, Recorded, MAX_ATTEMPTS};
@@ -93,39 +93,6 @@ async fn start_receiver(r: SlowReceiver) -> String {
     format!("http://{addr}/hook")
 }
 
-/// A real `passworks serve` process, killed when dropped.
-struct Process(std::process::Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn_process(data_dir: &std::path::Path, url: &str, lease_secs: u64) -> Process {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_passworks"))
-        .args(["serve", "--no-first-account", "--allow-private-webhooks"])
-        .arg("--webhook-lease-seconds")
-        .arg(lease_secs.to_string())
-        .arg("--bind")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .arg("--database-url")
-        .arg(url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn passworks");
-    Process(child)
-}
-
 /// Records `n` events for an account (as the API does inside its transactions).
 async fn emit(db: &Db, account_id: &str, n: usize) -> Vec<String> {
     let mut ids = Vec::new();
@@ -180,8 +147,8 @@ async fn two_processes_deliver_each_event_exactly_once() {
     let ids = emit(&t.db, &account, 200).await;
 
     let started = Instant::now();
-    let a = spawn_process(t.dir.path(), &t.url, 2);
-    let b = spawn_process(t.dir.path(), &t.url, 2);
+    let a = spawn_process(t.dir.path(), &t.url, &["--webhook-lease-seconds", "2"]);
+    let b = spawn_process(t.dir.path(), &t.url, &["--webhook-lease-seconds", "2"]);
     let deadline = started + Duration::from_secs(55);
     while Instant::now() < deadline {
         let delivered = count(

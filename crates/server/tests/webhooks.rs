@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use common::{Backend, TestServer};
+use common::{spawn_process, Backend, TestServer};
 use hmac::{Hmac, Mac};
 use passworks_server::db::Db;
 use passworks_server::model::events::{record, NewEvent};
@@ -339,38 +339,6 @@ async fn endless_response_is_cut_short(backend: Backend) {
 }
 both_backends!(endless_response_is_cut_short);
 
-/// A real `passworks serve` process.
-struct Process(std::process::Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn_process(data_dir: &std::path::Path, url: &str) -> Process {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_passworks"))
-        .args(["serve", "--no-first-account", "--allow-private-webhooks"])
-        .args(["--webhook-retry-base-seconds", "1"])
-        .arg("--bind")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .arg("--database-url")
-        .arg(url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn passworks");
-    Process(child)
-}
-
 async fn delivered_at_least_once_across_a_kill(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let (url, pg) = match backend {
@@ -405,7 +373,7 @@ async fn delivered_at_least_once_across_a_kill(backend: Backend) {
         .unwrap();
     let ids = emit(&db, &account.id, 20).await;
 
-    let process = spawn_process(dir.path(), &url);
+    let process = spawn_process(dir.path(), &url, &["--webhook-retry-base-seconds", "1"]);
     assert!(wait_for(30, || receiver.got.lock().unwrap().len() >= 3).await);
     drop(process); // SIGKILL in the middle of the backlog
     let before = receiver.got.lock().unwrap().len();
@@ -414,7 +382,7 @@ async fn delivered_at_least_once_across_a_kill(backend: Backend) {
         "the kill happened mid-backlog ({before} delivered)"
     );
 
-    let _restarted = spawn_process(dir.path(), &url);
+    let _restarted = spawn_process(dir.path(), &url, &["--webhook-retry-base-seconds", "1"]);
     let all_seen = || {
         let got = receiver.got.lock().unwrap();
         ids.iter().all(|id| {

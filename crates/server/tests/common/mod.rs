@@ -282,3 +282,38 @@ impl Client {
         self.send(Method::DELETE, path, None).await
     }
 }
+
+/// A real `passworks serve` process (the release of the test build), killed when dropped.
+pub struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `passworks serve` on a free port over `url` with `data_dir`, no first account,
+/// private webhook receivers allowed (tests use loopback ones), plus `extra` arguments;
+/// its output is discarded.
+pub fn spawn_process(data_dir: &std::path::Path, url: &str, extra: &[&str]) -> Process {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_passworks"))
+        .args(["serve", "--no-first-account", "--allow-private-webhooks"])
+        .args(extra)
+        .arg("--bind")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--database-url")
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn passworks");
+    Process(child)
+}

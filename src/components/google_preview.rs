@@ -1,7 +1,8 @@
 //! The Google Wallet side of a pass: a preview of the card Google draws (logo, issuer and
 //! title, hero image, the class's card rows filled from the object's text modules,
 //! barcode) from the class and object the server sends Google, the save link with its QR
-//! code, what Google would refuse, and the sync state.
+//! code, what Google would refuse, and the sync state; and the forms' live previews, the
+//! Apple and the Google card side by side (tabs on narrow screens).
 
 use leptos::prelude::*;
 use passworks_wire::{BarcodeFormat, CampaignType, GoogleWalletPass};
@@ -204,6 +205,54 @@ pub fn GoogleCardView(card: GoogleCard) -> impl IntoView {
                 {barcode}
             </div>
             {card.hero.clone().map(|h| view! { <img src=h alt="" style="display:block;width:100%;max-height:120px;object-fit:cover"/> })}
+        </div>
+    }
+}
+
+/// The live Google Wallet card of a form, with what Google would refuse.
+#[component]
+pub fn GoogleLivePreview(#[prop(into)] preview: Signal<crate::google_live::GooglePreview>) -> impl IntoView {
+    view! {
+        <figure class="google-preview" aria-label="Google Wallet preview" id="google-live-preview">
+            {move || {
+                let crate::google_live::GooglePreview { class_type, card, refusals } = preview.get();
+                view! {
+                    <GoogleCardView card=card/>
+                    <figcaption class="hint">{format!("Google Wallet: {class_type} pass")}</figcaption>
+                    {(!refusals.is_empty()).then(|| view! {
+                        <div class="banner warn" role="note" id="google-live-refusals">
+                            <strong>"Google would refuse this pass: "</strong>
+                            <ul>{refusals.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+                        </div>
+                    })}
+                }
+            }}
+        </figure>
+    }
+}
+
+/// The previews of the campaign and pass forms: Apple's and Google's, one above the other
+/// on wide screens, a tab each on narrow ones.
+#[component]
+pub fn FormPreviews(
+    #[prop(into)] layout: Signal<crate::preview::PreviewLayout>,
+    #[prop(into)] google: Signal<crate::google_live::GooglePreview>,
+) -> impl IntoView {
+    let google_tab = RwSignal::new(false);
+    view! {
+        <div class="preview-tabs" role="tablist" aria-label="Wallet">
+            <button type="button" role="tab" id="tab-apple" class="btn small" aria-selected=move || (!google_tab.get()).to_string()
+                on:click=move |_| google_tab.set(false)>"Apple Wallet"</button>
+            <button type="button" role="tab" id="tab-google" class="btn small" aria-selected=move || google_tab.get().to_string()
+                on:click=move |_| google_tab.set(true)>"Google Wallet"</button>
+        </div>
+        <div class="preview-side" class:active=move || !google_tab.get() role="tabpanel" aria-labelledby="tab-apple">
+            <h3 class="preview-title">"Apple Wallet"</h3>
+            <crate::components::PassPreview layout=layout/>
+        </div>
+        <div class="preview-side" class:active=move || google_tab.get() role="tabpanel" aria-labelledby="tab-google">
+            <h3 class="preview-title">"Google Wallet"</h3>
+            <GoogleLivePreview preview=google/>
         </div>
     }
 }

@@ -33,6 +33,9 @@ pub struct GoogleCard {
     /// Card rows: (label, value) per item.
     pub rows: Vec<Vec<(String, String)>>,
     pub barcode: Option<(BarcodeFormat, String, Option<String>)>,
+    /// The barcode image already fetched (an object URL), when the caller keeps one;
+    /// otherwise the card fetches it.
+    pub barcode_src: Option<String>,
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -159,6 +162,7 @@ pub fn card(g: &GoogleWalletPass) -> GoogleCard {
         hero: uri(&o["heroImage"]).or_else(|| uri(&c["heroImage"])),
         rows,
         barcode,
+        barcode_src: None,
     }
 }
 
@@ -183,10 +187,12 @@ pub fn GoogleCardView(card: GoogleCard) -> impl IntoView {
             view! { <div style="display:flex;gap:12px;margin-top:10px">{items}</div> }
         })
         .collect_view();
+    let barcode_src = card.barcode_src.clone();
     let barcode = card.barcode.clone().map(|(f, m, alt)| {
+        let src = barcode_src.unwrap_or_else(|| api::barcode::image_url(f, &m));
         view! {
             <div style="background:#fff;border-radius:12px;padding:10px;margin:14px auto 0;width:fit-content;text-align:center;color:#202124">
-                <AuthImg src=api::barcode::image_url(f, &m) alt="Barcode" class="google-barcode"/>
+                <AuthImg src=src alt="Barcode" class="google-barcode"/>
                 {alt.map(|a| view! { <div style="font-size:12px">{a}</div> })}
             </div>
         }
@@ -212,10 +218,31 @@ pub fn GoogleCardView(card: GoogleCard) -> impl IntoView {
 /// The live Google Wallet card of a form, with what Google would refuse.
 #[component]
 pub fn GoogleLivePreview(#[prop(into)] preview: Signal<crate::google_live::GooglePreview>) -> impl IntoView {
+    // The barcode is fetched when it changes, not on every keystroke; earlier object URLs
+    // are released once a new one shows.
+    let barcode = Memo::new(move |_| preview.with(|g| g.card.barcode.clone().map(|(f, m, _)| (f, m))));
+    let barcode_src = LocalResource::new(move || {
+        let b = barcode.get();
+        async move {
+            match b {
+                Some((f, m)) => api::object_url(&api::barcode::image_url(f, &m)).await.ok(),
+                None => None,
+            }
+        }
+    });
+    let previous = StoredValue::new(String::new());
     view! {
         <figure class="google-preview" aria-label="Google Wallet preview" id="google-live-preview">
             {move || {
-                let crate::google_live::GooglePreview { class_type, card, refusals } = preview.get();
+                let crate::google_live::GooglePreview { class_type, mut card, refusals } = preview.get();
+                if let Some(src) = barcode_src.get().flatten().filter(|_| card.barcode.is_some()) {
+                    let old = previous.get_value();
+                    if old.starts_with("blob:") && old != src {
+                        let _ = web_sys::Url::revoke_object_url(&old);
+                    }
+                    previous.set_value(src.clone());
+                    card.barcode_src = Some(src);
+                }
                 view! {
                     <GoogleCardView card=card/>
                     <figcaption class="hint">{format!("Google Wallet: {class_type} pass")}</figcaption>

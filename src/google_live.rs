@@ -5,8 +5,8 @@
 
 use passworks_gwallet as gw;
 use passworks_wire::{
-    Asset, AssetType, Barcode, Campaign, CampaignState, CodeType, Field,
-    GoogleWalletPass, Pass, TransitType,
+    Asset, AssetType, Barcode, Campaign, CampaignState, CodeType, Field, GoogleWalletPass, Pass,
+    TransitType,
 };
 
 use crate::components::{card, GoogleCard};

@@ -217,10 +217,13 @@ pub fn GoogleCardView(card: GoogleCard) -> impl IntoView {
 
 /// The live Google Wallet card of a form, with what Google would refuse.
 #[component]
-pub fn GoogleLivePreview(#[prop(into)] preview: Signal<crate::google_live::GooglePreview>) -> impl IntoView {
+pub fn GoogleLivePreview(
+    #[prop(into)] preview: Signal<crate::google_live::GooglePreview>,
+) -> impl IntoView {
     // The barcode is fetched when it changes, not on every keystroke; earlier object URLs
     // are released once a new one shows.
-    let barcode = Memo::new(move |_| preview.with(|g| g.card.barcode.clone().map(|(f, m, _)| (f, m))));
+    let barcode =
+        Memo::new(move |_| preview.with(|g| g.card.barcode.clone().map(|(f, m, _)| (f, m))));
     let barcode_src = LocalResource::new(move || {
         let b = barcode.get();
         async move {

@@ -374,9 +374,8 @@ pub fn CampaignForm(
     let assets = LocalResource::new(|| async { api::assets::all().await });
     let templates = LocalResource::new(|| async { api::templates::all().await });
     let certificates = LocalResource::new(|| async { api::certificates::all().await });
-    let google_issuers = LocalResource::new(|| async {
-        api::google_wallet::issuers(&Default::default()).await
-    });
+    let google_issuers =
+        LocalResource::new(|| async { api::google_wallet::issuers(&Default::default()).await });
     let asset_list = Signal::derive(move || assets.get().and_then(|r| r.ok()).unwrap_or_default());
     let layout = Memo::new(move |_| {
         let a = asset_list.get();

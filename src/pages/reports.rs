@@ -155,8 +155,8 @@ pub fn report_csv(r: &DailyReport) -> String {
                     c.i.google_wallet,
                     c.u.google_wallet,
                 ]
-                    .iter()
-                    .map(|n| n.to_string()),
+                .iter()
+                .map(|n| n.to_string()),
             );
             row
         })

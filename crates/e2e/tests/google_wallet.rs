@@ -198,7 +198,12 @@ async fn console_google_wallet_page_and_pass_section() -> Result<()> {
 
 /// Whether the element found by `css` is displayed.
 async fn shown(sys: &TestSystem, css: &str) -> Result<bool> {
-    Ok(sys.driver().find(By::Css(css)).await?.is_displayed().await?)
+    Ok(sys
+        .driver()
+        .find(By::Css(css))
+        .await?
+        .is_displayed()
+        .await?)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -312,9 +317,7 @@ async fn forms_preview_google_wallet_and_campaign_page_links_it() -> Result<()> 
         location.starts_with("https://pay.google.com/gp/v/save/"),
         "{location}"
     );
-    let passes = api
-        .get_json(&format!("/v2/coupons/{cid}/passes"))
-        .await?;
+    let passes = api.get_json(&format!("/v2/coupons/{cid}/passes")).await?;
     ensure!(
         passes.as_array().map(Vec::len) == Some(1),
         "the link issued one pass: {passes}"

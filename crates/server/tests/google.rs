@@ -97,7 +97,12 @@ impl Setup {
 
     /// A campaign of `path` from `body` and one pass made with `pass`: their ids.
     async fn campaign_and_pass(&self, path: &str, body: Value, pass: Value) -> (String, String) {
-        let c = self.alice.post(&format!("/{path}"), body).await.expect(201).id();
+        let c = self
+            .alice
+            .post(&format!("/{path}"), body)
+            .await
+            .expect(201)
+            .id();
         let p = self
             .alice
             .post(&format!("/{path}/{c}/passes"), pass)
@@ -559,7 +564,7 @@ async fn sync(backend: Backend) {
         c.method == "POST" && c.path == "loyaltyClass" && c.status == 200
     })
     .await;
-    wait_call(&fake, "the object insert", |c| {
+    wait_call(fake, "the object insert", |c| {
         c.method == "POST" && c.path == "loyaltyObject" && c.status == 200
     })
     .await;
@@ -567,7 +572,7 @@ async fn sync(backend: Backend) {
     assert_eq!(object["loyaltyPoints"]["balance"]["string"], "10");
     assert_eq!(object["classId"], class_id);
     let path = format!("/store_cards/{c}/passes/{pid}/google_wallet");
-    pw_fixtures::wait_for(&alice, &path, |g| g["sync"]["status"] == "synced").await;
+    pw_fixtures::wait_for(alice, &path, |g| g["sync"]["status"] == "synced").await;
 
     // Update → object patched.
     alice
@@ -578,7 +583,7 @@ async fn sync(backend: Backend) {
         .await
         .expect(200);
     let patch_path = format!("loyaltyObject/{object_id}");
-    wait_call(&fake, "the object patch", |c| {
+    wait_call(fake, "the object patch", |c| {
         c.method == "PATCH"
             && c.path == patch_path
             && c.body["loyaltyPoints"]["balance"]["string"] == "25"
@@ -593,7 +598,7 @@ async fn sync(backend: Backend) {
         )
         .await
         .expect(200);
-    wait_call(&fake, "the void", |c| {
+    wait_call(fake, "the void", |c| {
         c.path == patch_path && c.body["state"] == "INACTIVE"
     })
     .await;
@@ -604,7 +609,7 @@ async fn sync(backend: Backend) {
         )
         .await
         .expect(200);
-    wait_call(&fake, "the unvoid", |c| {
+    wait_call(fake, "the unvoid", |c| {
         c.path == patch_path && c.body["state"] == "ACTIVE"
     })
     .await;
@@ -618,11 +623,11 @@ async fn sync(backend: Backend) {
         .post(&format!("/store_cards/{c}/merge"), json!({}))
         .await;
     let class_path = format!("loyaltyClass/{class_id}");
-    wait_call(&fake, "the class patch", |c| {
+    wait_call(fake, "the class patch", |c| {
         c.method == "PATCH" && c.path == class_path && c.body["programName"] == "Bean There Club"
     })
     .await;
-    wait_call(&fake, "the merged object", |c| {
+    wait_call(fake, "the merged object", |c| {
         c.path == patch_path && c.body.to_string().contains("club.example.com")
     })
     .await;
@@ -639,13 +644,13 @@ async fn sync(backend: Backend) {
             .expect(200);
         let want = format!("You have news {i}");
         if i < 3 {
-            let call = wait_call(&fake, "addMessage", |c| {
+            let call = wait_call(fake, "addMessage", |c| {
                 c.path == msg_path && c.body["message"]["body"] == want.as_str()
             })
             .await;
             assert_eq!(call.body["message"]["messageType"], "TEXT_AND_NOTIFY");
         } else {
-            let g = pw_fixtures::wait_for(&alice, &path, |g| {
+            let g = pw_fixtures::wait_for(alice, &path, |g| {
                 g["sync"]["error"]
                     .as_str()
                     .is_some_and(|e| e.contains("3 messages"))
@@ -749,7 +754,11 @@ async fn download_page(backend: Backend) {
     let (c, pid) = t
         .campaign_and_pass("coupons", example("coupons", &t.a), json!({}))
         .await;
-    let p = t.alice.get(&format!("/coupons/{c}/passes/{pid}")).await.body;
+    let p = t
+        .alice
+        .get(&format!("/coupons/{c}/passes/{pid}"))
+        .await
+        .body;
     let page = local(p["page_url"].as_str().unwrap());
     let get = |ua: &'static str, path: String| {
         let t = &t;
@@ -1022,7 +1031,13 @@ async fn issuer_per_campaign(backend: Backend) {
     // Only an issuer of the account's own: not a made-up id, not another account's, not
     // the development service account.
     let bob = t.server.account("Bob").await;
-    let (bobs, _) = add_issuer(&bob, fake, "bob@x.iam.gserviceaccount.com", "3388000000011111111").await;
+    let (bobs, _) = add_issuer(
+        &bob,
+        fake,
+        "bob@x.iam.gserviceaccount.com",
+        "3388000000011111111",
+    )
+    .await;
     // (An account without an issuer of its own makes the development one exist.)
     let carol = t.server.account("Carol").await;
     let issuers = carol.get("/google_wallet/issuers").await.expect(200).body;
@@ -1035,7 +1050,11 @@ async fn issuer_per_campaign(backend: Backend) {
         .as_str()
         .unwrap()
         .to_string();
-    for wrong in [json!(uuid::Uuid::new_v4().to_string()), json!(bobs), json!(dev)] {
+    for wrong in [
+        json!(uuid::Uuid::new_v4().to_string()),
+        json!(bobs),
+        json!(dev),
+    ] {
         let mut body = example("store_cards", &t.a);
         body["store_card"]["google_issuer_id"] = wrong.clone();
         let r = alice.post("/store_cards", body).await.expect(422).body;
@@ -1152,16 +1171,16 @@ async fn campaign_save_link(backend: Backend) {
         .next()
         .unwrap()
         .to_string();
-    let claims = verify_jwt(
-        &jwt_of(r.headers()["location"].to_str().unwrap()),
-        &public,
-    )
-    .unwrap();
+    let claims = verify_jwt(&jwt_of(r.headers()["location"].to_str().unwrap()), &public).unwrap();
     let object = claims["payload"]["offerObjects"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let passes = alice.get(&format!("/coupons/{c}/passes")).await.expect(200).body;
+    let passes = alice
+        .get(&format!("/coupons/{c}/passes"))
+        .await
+        .expect(200)
+        .body;
     let pid = passes[0]["id"].as_str().unwrap();
     assert_eq!(passes.as_array().unwrap().len(), 1);
     assert_eq!(object, format!("{ISSUER}.{pid}"));

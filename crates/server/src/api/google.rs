@@ -16,10 +16,10 @@ use crate::model::campaigns::{self, CampaignRecord};
 use crate::model::google::{self as store, IssuerRecord};
 use crate::model::passes::{self, PassRecord};
 use crate::model::{certificates, parse_id};
+use crate::pages::ClientIp;
 use crate::routes::{doc, Routes};
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
-use crate::pages::ClientIp;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -393,11 +393,11 @@ async fn save_redirect(
 /// Signs the pass's current content and redirects (303) to Google's save page; with a
 /// real issuer the pass is kept current at Google from then on.
 async fn to_google(state: &AppState, campaign: &CampaignRecord, pass: &PassRecord) -> Response {
-    let (signing, mapped, link) =
-        match sign_pass(state, &campaign.account_id, campaign, pass).await {
-            Ok(x) => x,
-            Err(e) => return e.into_response(),
-        };
+    let (signing, mapped, link) = match sign_pass(state, &campaign.account_id, campaign, pass).await
+    {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
     let link = match link {
         Some(Ok(link)) => link,
         Some(Err(e)) => return ApiError::BadGateway(e).into_response(),

@@ -277,7 +277,7 @@ pub fn now_iso() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use passworks_wire::CampaignType;
+    use passworks_wire::{Behaviour, CampaignType};
 
     #[test]
     fn every_type_maps_to_its_class_and_follows_the_form() {
@@ -306,6 +306,41 @@ mod tests {
         let g = preview(&c, &sample_pass(&c), &[], "2026-01-01T00:00:00Z");
         assert_eq!(g.card.title, "Half price");
         assert_eq!(g.card.issuer, "Paw Planet");
+    }
+
+    #[test]
+    fn the_first_primary_field_reaches_each_card_title() {
+        for (t, value, title) in [
+            (CampaignType::Coupon, "Half price", "Half price"),
+            (CampaignType::StoreCard, "1,250", "1,250"),
+            (CampaignType::EventTicket, "Summer Jam", "Summer Jam"),
+            (CampaignType::BoardingPass, "OSL", "OSL → SFO"),
+            (CampaignType::Generic, "Ada Lovelace", "Ada Lovelace"),
+        ] {
+            let mut d = CampaignDraft::new(t);
+            d.fields[1][0].value = value.into();
+            let c = campaign_of_draft(&d, None, "Org");
+            let g = preview(&c, &sample_pass(&c), &[], "2026-01-01T00:00:00Z");
+            assert_eq!(g.card.title, title, "{t:?}: {g:?}");
+        }
+        // A secondary field's value (the pass form's) shows in a card row.
+        let mut d = CampaignDraft::new(CampaignType::Coupon);
+        d.add_field(2, "customer", "Customer", "", Behaviour::Dynamic);
+        let c = campaign_of_draft(&d, None, "Org");
+        let mut pd = PassDraft::for_campaign(&c);
+        if let Some(f) = pd.fields.iter_mut().find(|f| f.1 == "customer") {
+            f.3 = "Grace Hopper".into();
+        }
+        let g = preview(&c, &pass_of_draft(&c, &pd), &[], "2026-01-01T00:00:00Z");
+        assert!(
+            g.card
+                .rows
+                .iter()
+                .flatten()
+                .any(|(l, v)| l == "Customer" && v == "Grace Hopper"),
+            "{:?}",
+            g.card.rows
+        );
     }
 
     #[test]

@@ -251,13 +251,13 @@ async fn forms_preview_google_wallet_and_campaign_page_links_it() -> Result<()> 
     passworks_e2e::wait_for(driver, By::Css("#google-live-preview .google-card")).await?;
     set_viewport(driver, 390, 844).await?;
     support::click_button(driver, "Show preview").await?;
-    support::click_button(driver, "Google Wallet").await?;
+    driver.find(By::Id("tab-google")).await?.click().await?;
     ensure!(
         shown(&sys, "#google-live-preview").await? && !shown(&sys, ".pass-preview").await?,
         "phone: the Google tab shows Google's card only"
     );
     sys.screenshot("campaign-form-phone-google").await?;
-    support::click_button(driver, "Apple Wallet").await?;
+    driver.find(By::Id("tab-apple")).await?.click().await?;
     ensure!(
         shown(&sys, ".pass-preview").await? && !shown(&sys, "#google-live-preview").await?,
         "phone: the Apple tab shows Apple's card only"
@@ -276,7 +276,7 @@ async fn forms_preview_google_wallet_and_campaign_page_links_it() -> Result<()> 
     sys.screenshot("pass-form-desktop").await?;
     set_viewport(driver, 390, 844).await?;
     support::click_button(driver, "Show preview").await?;
-    support::click_button(driver, "Google Wallet").await?;
+    driver.find(By::Id("tab-google")).await?.click().await?;
     wait_for_text_in(driver, "#google-live-preview .google-card", "Grace Hopper").await?;
     sys.screenshot("pass-form-phone-google").await?;
 

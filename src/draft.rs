@@ -89,6 +89,8 @@ pub struct CampaignDraft {
     pub template_id: String,
     pub original_template_id: String,
     pub certificate_id: String,
+    /// The Google Wallet issuer (empty: the account's default).
+    pub google_issuer_id: String,
     pub images: BTreeMap<AssetType, String>,
     pub logo_text: String,
     pub background_color: String,
@@ -134,6 +136,7 @@ impl CampaignDraft {
             template_id: String::new(),
             original_template_id: String::new(),
             certificate_id: String::new(),
+            google_issuer_id: String::new(),
             images: BTreeMap::new(),
             logo_text: String::new(),
             background_color: "#1e3a5f".into(),
@@ -275,6 +278,7 @@ impl CampaignDraft {
         d.template_id = c.template_id.clone();
         d.original_template_id = c.template_id.clone();
         d.certificate_id = c.certificate_id.clone().unwrap_or_default();
+        d.google_issuer_id = c.google_issuer_id.clone().unwrap_or_default();
         for (t, v) in [
             (AssetType::Icon, &c.icon_id),
             (AssetType::Logo, &c.logo_id),
@@ -577,6 +581,7 @@ impl CampaignDraft {
             description: plain(&self.description),
             template_id: template_chosen.then(|| self.template_id.clone()),
             certificate_id: nullable(&self.certificate_id),
+            google_issuer_id: nullable(&self.google_issuer_id),
             transit_type: TransitType::parse(&self.transit_type),
             header_fields: fields(0),
             primary_fields: fields(1),

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod components;
 pub mod draft;
+pub mod google_live;
 mod on_demand;
 pub mod pages;
 pub mod preview;

@@ -1,7 +1,8 @@
 //! The Google Wallet side of a pass: a preview of the card Google draws (logo, issuer and
 //! title, hero image, the class's card rows filled from the object's text modules,
 //! barcode) from the class and object the server sends Google, the save link with its QR
-//! code, what Google would refuse, and the sync state.
+//! code, what Google would refuse, and the sync state; and the forms' live previews, the
+//! Apple and the Google card side by side (tabs on narrow screens).
 
 use leptos::prelude::*;
 use passworks_wire::{BarcodeFormat, CampaignType, GoogleWalletPass};
@@ -32,6 +33,9 @@ pub struct GoogleCard {
     /// Card rows: (label, value) per item.
     pub rows: Vec<Vec<(String, String)>>,
     pub barcode: Option<(BarcodeFormat, String, Option<String>)>,
+    /// The barcode image already fetched (an object URL), when the caller keeps one;
+    /// otherwise the card fetches it.
+    pub barcode_src: Option<String>,
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -158,6 +162,7 @@ pub fn card(g: &GoogleWalletPass) -> GoogleCard {
         hero: uri(&o["heroImage"]).or_else(|| uri(&c["heroImage"])),
         rows,
         barcode,
+        barcode_src: None,
     }
 }
 
@@ -182,10 +187,12 @@ pub fn GoogleCardView(card: GoogleCard) -> impl IntoView {
             view! { <div style="display:flex;gap:12px;margin-top:10px">{items}</div> }
         })
         .collect_view();
+    let barcode_src = card.barcode_src.clone();
     let barcode = card.barcode.clone().map(|(f, m, alt)| {
+        let src = barcode_src.unwrap_or_else(|| api::barcode::image_url(f, &m));
         view! {
             <div style="background:#fff;border-radius:12px;padding:10px;margin:14px auto 0;width:fit-content;text-align:center;color:#202124">
-                <AuthImg src=api::barcode::image_url(f, &m) alt="Barcode" class="google-barcode"/>
+                <AuthImg src=src alt="Barcode" class="google-barcode"/>
                 {alt.map(|a| view! { <div style="font-size:12px">{a}</div> })}
             </div>
         }
@@ -204,6 +211,78 @@ pub fn GoogleCardView(card: GoogleCard) -> impl IntoView {
                 {barcode}
             </div>
             {card.hero.clone().map(|h| view! { <img src=h alt="" style="display:block;width:100%;max-height:120px;object-fit:cover"/> })}
+        </div>
+    }
+}
+
+/// The live Google Wallet card of a form, with what Google would refuse.
+#[component]
+pub fn GoogleLivePreview(
+    #[prop(into)] preview: Signal<crate::google_live::GooglePreview>,
+) -> impl IntoView {
+    // The barcode is fetched when it changes, not on every keystroke; earlier object URLs
+    // are released once a new one shows.
+    let barcode =
+        Memo::new(move |_| preview.with(|g| g.card.barcode.clone().map(|(f, m, _)| (f, m))));
+    let barcode_src = LocalResource::new(move || {
+        let b = barcode.get();
+        async move {
+            match b {
+                Some((f, m)) => api::object_url(&api::barcode::image_url(f, &m)).await.ok(),
+                None => None,
+            }
+        }
+    });
+    let previous = StoredValue::new(String::new());
+    view! {
+        <figure class="google-preview" aria-label="Google Wallet preview" id="google-live-preview">
+            {move || {
+                let crate::google_live::GooglePreview { class_type, mut card, refusals } = preview.get();
+                if let Some(src) = barcode_src.get().flatten().filter(|_| card.barcode.is_some()) {
+                    let old = previous.get_value();
+                    if old.starts_with("blob:") && old != src {
+                        let _ = web_sys::Url::revoke_object_url(&old);
+                    }
+                    previous.set_value(src.clone());
+                    card.barcode_src = Some(src);
+                }
+                view! {
+                    <GoogleCardView card=card/>
+                    <figcaption class="hint">{format!("Google Wallet: {class_type} pass")}</figcaption>
+                    {(!refusals.is_empty()).then(|| view! {
+                        <div class="banner warn" role="note" id="google-live-refusals">
+                            <strong>"Google would refuse this pass: "</strong>
+                            <ul>{refusals.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+                        </div>
+                    })}
+                }
+            }}
+        </figure>
+    }
+}
+
+/// The previews of the campaign and pass forms: Apple's and Google's, one above the other
+/// on wide screens, a tab each on narrow ones.
+#[component]
+pub fn FormPreviews(
+    #[prop(into)] layout: Signal<crate::preview::PreviewLayout>,
+    #[prop(into)] google: Signal<crate::google_live::GooglePreview>,
+) -> impl IntoView {
+    let google_tab = RwSignal::new(false);
+    view! {
+        <div class="preview-tabs" role="tablist" aria-label="Wallet">
+            <button type="button" role="tab" id="tab-apple" class="btn small" aria-selected=move || (!google_tab.get()).to_string()
+                on:click=move |_| google_tab.set(false)>"Apple Wallet"</button>
+            <button type="button" role="tab" id="tab-google" class="btn small" aria-selected=move || google_tab.get().to_string()
+                on:click=move |_| google_tab.set(true)>"Google Wallet"</button>
+        </div>
+        <div class="preview-side" class:active=move || !google_tab.get() role="tabpanel" aria-labelledby="tab-apple">
+            <h3 class="preview-title">"Apple Wallet"</h3>
+            <crate::components::PassPreview layout=layout/>
+        </div>
+        <div class="preview-side" class:active=move || google_tab.get() role="tabpanel" aria-labelledby="tab-google">
+            <h3 class="preview-title">"Google Wallet"</h3>
+            <GoogleLivePreview preview=google/>
         </div>
     }
 }

@@ -18,6 +18,7 @@ const FORM_ATTRS: &[&str] = &[
     "description",
     "template_id",
     "certificate_id",
+    "google_issuer_id",
     "icon_id",
     "logo_id",
     "strip_id",
@@ -373,10 +374,26 @@ pub fn CampaignForm(
     let assets = LocalResource::new(|| async { api::assets::all().await });
     let templates = LocalResource::new(|| async { api::templates::all().await });
     let certificates = LocalResource::new(|| async { api::certificates::all().await });
+    let google_issuers =
+        LocalResource::new(|| async { api::google_wallet::issuers(&Default::default()).await });
     let asset_list = Signal::derive(move || assets.get().and_then(|r| r.ok()).unwrap_or_default());
     let layout = Memo::new(move |_| {
         let a = asset_list.get();
         draft.with(|d| preview::layout(&preview::from_draft(d, &a)))
+    });
+    // The account's name stands in for a blank organization name, as on the server.
+    let organization = crate::session::use_session()
+        .account
+        .get_untracked()
+        .map(|a| a.name)
+        .unwrap_or_default();
+    let google = Memo::new(move |_| {
+        let a = asset_list.get();
+        draft.with(|d| {
+            let c = crate::google_live::campaign_of_draft(d, None, &organization);
+            let p = crate::google_live::sample_pass(&c);
+            crate::google_live::preview(&c, &p, &a, &crate::google_live::now_iso())
+        })
     });
     let navigate = use_navigate();
     let edit_id = StoredValue::new(id.clone());
@@ -445,6 +462,18 @@ pub fn CampaignForm(
                 let dev = if c.development { " (development)" } else { "" };
                 view! { <option value=c.id.clone()>{format!("{} — {}{dev}", c.pass_type_identifier, c.issued_to)}</option> }
             })
+            .collect_view()
+    };
+    // The account's own issuers (the development one acts only while there is none).
+    let google_issuer_options = move || {
+        google_issuers
+            .get()
+            .and_then(|r| r.ok())
+            .map(|(list, _)| list)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| !i.development)
+            .map(|i| view! { <option value=i.id.clone()>{format!("{} — {}", i.issuer_id, i.client_email)}</option> })
             .collect_view()
     };
     let using_template = move || {
@@ -575,6 +604,16 @@ pub fn CampaignForm(
                         </select>
                         <FieldError errors=errors attr="certificate_id"/>
                     </div>
+                    <div class="control">
+                        <label for="f-google_issuer_id">"Google Wallet issuer"</label>
+                        <select id="f-google_issuer_id" aria-describedby="err-google_issuer_id"
+                            prop:value=move || draft.with(|d| d.google_issuer_id.clone())
+                            on:change=move |ev| { let v = event_target_value(&ev); draft.update(|d| d.google_issuer_id = v); }>
+                            <option value="">"Default issuer"</option>
+                            {google_issuer_options}
+                        </select>
+                        <FieldError errors=errors attr="google_issuer_id"/>
+                    </div>
                     {text_control(draft, errors, "associated_store_identifiers", "App Store ids (comma separated)", "text", |d| &d.associated_store_identifiers, |d, v| d.associated_store_identifiers = v)}
                     {check_control(draft, "Open Graph tags on the download page", |d| d.og, |d, v| d.og = v)}
                     {text_control(draft, errors, "og_description", "Open Graph description", "text", |d| &d.og_description, |d, v| d.og_description = v)}
@@ -599,7 +638,7 @@ pub fn CampaignForm(
                     on:click=move |_| preview_shown.update(|s| *s = !*s)>
                     {move || if preview_shown.get() { "Hide preview" } else { "Show preview" }}
                 </button>
-                <div class="preview-body"><PassPreview layout=layout/></div>
+                <div class="preview-body"><FormPreviews layout=layout google=google/></div>
             </aside>
         </form>
     }

@@ -290,6 +290,7 @@ pub fn CampaignDetail() -> impl IntoView {
                     Ok(c) => {
                         let assets = assets.await;
                         let layout = preview::layout(&preview::from_campaign(&c, &assets));
+                        let google = crate::google_live::preview(&c, &crate::google_live::sample_pass(&c), &assets, &crate::google_live::now_iso());
                         view! {
                             <div class="page-head">
                                 <h1>{c.name.clone()}" "<Pill text=c.state.as_str()/></h1>
@@ -323,7 +324,7 @@ pub fn CampaignDetail() -> impl IntoView {
                                     <Distribution c=c.clone()/>
                                     <Attributes c=c.clone() assets=assets.clone() names=names/>
                                 </div>
-                                <div class="sticky"><PassPreview layout=Signal::stored(layout)/></div>
+                                <div class="sticky preview-pane shown"><FormPreviews layout=Signal::stored(layout) google=Signal::stored(google)/></div>
                             </div>
                         }
                         .into_any()
@@ -445,6 +446,22 @@ fn Distribution(c: Campaign) -> impl IntoView {
                 </ul>
                 <AuthImg src=qr alt="QR code of the download page" class="qr"/>
             </div>
+            {c.google_save_url.clone().map(|l| {
+                let qr = barcode_url(passworks_wire::BarcodeFormat::Qrcode, &l);
+                view! {
+                    <div id="campaign-google-save">
+                        <h3>"Google Wallet"</h3>
+                        <p class="hint">"Each visitor who opens this link gets a pass of their own and adds it to Google Wallet (the same pass the download page would give them)."</p>
+                        <div class="two-col" style="grid-template-columns: 1fr auto">
+                            <div>
+                                <p><a class="btn" href=l.clone() target="_blank" rel="noopener" id="campaign-google-link">"Add to Google Wallet"</a>" "<CopyButton text=l.clone() label="Copy Google Wallet link".to_string()/></p>
+                                <p class="mono" style="overflow-wrap:anywhere">{l.clone()}</p>
+                            </div>
+                            <AuthImg src=qr alt="QR code of the Google Wallet link" class="qr google-qr"/>
+                        </div>
+                    </div>
+                }
+            })}
             {(c.distributions.len() > 1).then(|| view! {
                 <p class="hint">{format!("{} distributions.", c.distributions.len())}</p>
             })}

@@ -493,6 +493,15 @@ fn PassForm(
         });
         preview::layout(&input)
     });
+    let google = Memo::new(move |_| {
+        let a = asset_list.get();
+        camp.with_value(|c| {
+            draft.with(|d| {
+                let p = crate::google_live::pass_of_draft(c, d);
+                crate::google_live::preview(c, &p, &a, &crate::google_live::now_iso())
+            })
+        })
+    });
     let navigate = use_navigate();
     let pid = StoredValue::new(pass_id.clone());
     let cid2 = cid.clone();
@@ -636,7 +645,7 @@ fn PassForm(
                     on:click=move |_| preview_shown.update(|s| *s = !*s)>
                     {move || if preview_shown.get() { "Hide preview" } else { "Show preview" }}
                 </button>
-                <div class="preview-body"><PassPreview layout=layout/></div>
+                <div class="preview-body"><FormPreviews layout=layout google=google/></div>
             </aside>
         </form>
     }

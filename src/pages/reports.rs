@@ -123,7 +123,8 @@ pub fn counter(d: &DailyCounters, name: &str) -> i64 {
     }
 }
 
-/// CSV of a daily report: one row per day, every counter plus installs/uninstalls by OS.
+/// CSV of a daily report: one row per day, every counter plus installs/uninstalls by OS
+/// and Google Wallet's apart (a part of Android's).
 pub fn report_csv(r: &DailyReport) -> String {
     let mut header = vec!["date"];
     header.extend_from_slice(COUNTERS);
@@ -134,6 +135,8 @@ pub fn report_csv(r: &DailyReport) -> String {
         "uninstalls_ios",
         "uninstalls_android",
         "uninstalls_wp",
+        "installs_google_wallet",
+        "uninstalls_google_wallet",
     ]);
     let rows: Vec<Vec<String>> = r
         .report
@@ -142,9 +145,18 @@ pub fn report_csv(r: &DailyReport) -> String {
             let mut row = vec![day.clone()];
             row.extend(COUNTERS.iter().map(|n| counter(c, n).to_string()));
             row.extend(
-                [c.i.ios, c.i.android, c.i.wp, c.u.ios, c.u.android, c.u.wp]
-                    .iter()
-                    .map(|n| n.to_string()),
+                [
+                    c.i.ios,
+                    c.i.android,
+                    c.i.wp,
+                    c.u.ios,
+                    c.u.android,
+                    c.u.wp,
+                    c.i.google_wallet,
+                    c.u.google_wallet,
+                ]
+                .iter()
+                .map(|n| n.to_string()),
             );
             row
         })
@@ -280,6 +292,8 @@ pub fn ReportsPage() -> impl IntoView {
                                     ("Redeems", r.redeems_count), ("Pushes", r.pushes_count), ("Updates", r.updates_count),
                                     ("Device fetches", r.fetches_count), ("Webhooks", r.webhooks_count), ("API calls", r.api_calls_count),
                                     ("Apple installs", r.apple.installs_count), ("Android installs", r.android.installs_count),
+                                    ("Google Wallet installs", r.google_wallet.installs_count),
+                                    ("Other Android installs", (r.android.installs_count - r.google_wallet.installs_count).max(0)),
                                 ];
                                 view! {
                                     <div class="totals">
@@ -363,6 +377,7 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("date,creates_count"));
         assert_eq!(lines[1].split(',').nth(4), Some("3"));
+        assert!(lines[0].ends_with(",installs_google_wallet,uninstalls_google_wallet"));
     }
 
     #[test]

@@ -764,6 +764,7 @@ pub fn console_is_fresh(root: &Path, dist: &Path) -> bool {
         "Cargo.toml",
         "Cargo.lock",
         "crates/wire",
+        "crates/gwallet",
         ".cargo/config.toml",
         "xtask/src/split.rs",
     ];

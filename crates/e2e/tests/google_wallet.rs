@@ -2,8 +2,12 @@
 //! Pixel): "Add to Google Wallet" comes first, next to "Add to Apple Wallet", and says that
 //! the development service account's links are refused by Google; on a desktop user agent
 //! Apple's button comes first. The console's Google Wallet page adds an issuer from a key
-//! file, and a pass's page shows its Google Wallet card, link and sync state.
-//! Screenshots: target/screenshots/google_wallet/ and google_wallet_console/.
+//! file, and a pass's page shows its Google Wallet card, link and sync state. The campaign
+//! form of each of the five types and the pass form show the Google Wallet card beside the
+//! Apple one, following what is typed (a tab each at phone width); the campaign page shows
+//! the campaign's own Google Wallet link with its QR code.
+//! Screenshots: target/screenshots/google_wallet/, google_wallet_console/ and
+//! google_wallet_forms/.
 
 mod support;
 
@@ -12,7 +16,10 @@ use passworks_e2e::thirtyfour::extensions::cdp::ChromeDevTools;
 use passworks_e2e::thirtyfour::By;
 use passworks_e2e::TestSystem;
 use serde_json::json;
-use support::{issue_passes, seed_coupon, seed_images, serial, set_viewport, wait_for_text_in};
+use support::{
+    images_loaded, issue_passes, seed_coupon, seed_images, serial, set_viewport, type_into,
+    wait_for_text_in,
+};
 
 const ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
     (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36";
@@ -185,6 +192,136 @@ async fn console_google_wallet_page_and_pass_section() -> Result<()> {
     sys.screenshot("issuers-added").await?;
     set_viewport(driver, 390, 844).await?;
     sys.screenshot("issuers-phone").await?;
+    sys.shutdown().await;
+    Ok(())
+}
+
+/// Whether the element found by `css` is displayed.
+async fn shown(sys: &TestSystem, css: &str) -> Result<bool> {
+    Ok(sys
+        .driver()
+        .find(By::Css(css))
+        .await?
+        .is_displayed()
+        .await?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_preview_google_wallet_and_campaign_page_links_it() -> Result<()> {
+    let _serial = serial().await;
+    let sys = TestSystem::start("google_wallet_forms").await?;
+    let api = sys.api();
+    let (icon, logo) = seed_images(&api).await?;
+    let coupon = seed_coupon(&api, "Paw Planet", &icon, &logo).await?;
+    let cid = coupon["id"].as_str().unwrap_or_default().to_string();
+    sys.sign_in().await?;
+    let driver = sys.driver();
+    set_viewport(driver, 1280, 900).await?;
+
+    // The campaign form of each type: the Google card follows the first primary field
+    // (Offer title, Loyalty balance, event name, Flight origin, Generic header).
+    for (path, value, expect) in [
+        ("coupons", "Half price", "Half price"),
+        ("store_cards", "1,250", "1,250"),
+        ("event_tickets", "Summer Jam", "Summer Jam"),
+        ("boarding_passes", "OSL", "OSL → SFO"),
+        ("generics", "Ada Lovelace", "Ada Lovelace"),
+    ] {
+        sys.goto(&format!("/campaigns/{path}/new")).await?;
+        passworks_e2e::wait_for(driver, By::Css("#google-live-preview .google-card")).await?;
+        ensure!(
+            shown(&sys, ".pass-preview").await? && shown(&sys, "#google-live-preview").await?,
+            "{path}: both previews side by side on a desktop"
+        );
+        let input = driver
+            .find(By::Css("fieldset[data-array='primary_fields'] .f-value"))
+            .await?;
+        type_into(&input, value).await?;
+        let card = wait_for_text_in(driver, "#google-live-preview .google-card", expect)
+            .await
+            .with_context(|| format!("{path}: the Google card follows the form"))?;
+        ensure!(!card.is_empty(), "{path}: empty card");
+        if path == "coupons" || path == "boarding_passes" {
+            sys.screenshot(&format!("campaign-form-{path}-desktop"))
+                .await?;
+        }
+    }
+    // Phone width: one preview at a time, a tab each.
+    sys.goto("/campaigns/coupons/new").await?;
+    passworks_e2e::wait_for(driver, By::Css("#google-live-preview .google-card")).await?;
+    set_viewport(driver, 390, 844).await?;
+    support::click_button(driver, "Show preview").await?;
+    driver.find(By::Id("tab-google")).await?.click().await?;
+    ensure!(
+        shown(&sys, "#google-live-preview").await? && !shown(&sys, ".pass-preview").await?,
+        "phone: the Google tab shows Google's card only"
+    );
+    sys.screenshot("campaign-form-phone-google").await?;
+    driver.find(By::Id("tab-apple")).await?.click().await?;
+    ensure!(
+        shown(&sys, ".pass-preview").await? && !shown(&sys, "#google-live-preview").await?,
+        "phone: the Apple tab shows Apple's card only"
+    );
+    sys.screenshot("campaign-form-phone-apple").await?;
+
+    // The pass form: a dynamic field's value reaches the Google card's rows.
+    set_viewport(driver, 1280, 900).await?;
+    sys.goto(&format!("/campaigns/coupons/{cid}/passes/new"))
+        .await?;
+    let input = passworks_e2e::wait_for(driver, By::Id("pf-customer")).await?;
+    passworks_e2e::wait_for(driver, By::Css("#google-live-preview .google-card")).await?;
+    type_into(&input, "Grace Hopper").await?;
+    wait_for_text_in(driver, "#google-live-preview .google-card", "Grace Hopper").await?;
+    wait_for_text_in(driver, "#google-live-preview .google-card", "20% off").await?;
+    sys.screenshot("pass-form-desktop").await?;
+    set_viewport(driver, 390, 844).await?;
+    support::click_button(driver, "Show preview").await?;
+    driver.find(By::Id("tab-google")).await?.click().await?;
+    wait_for_text_in(driver, "#google-live-preview .google-card", "Grace Hopper").await?;
+    sys.screenshot("pass-form-phone-google").await?;
+
+    // The campaign page: the campaign's own Google Wallet link and its QR code.
+    set_viewport(driver, 1280, 900).await?;
+    sys.goto(&format!("/campaigns/coupons/{cid}")).await?;
+    let link = passworks_e2e::wait_for(driver, By::Id("campaign-google-link")).await?;
+    let href = link.attr("href").await?.unwrap_or_default();
+    ensure!(
+        Some(href.as_str()) == coupon["google_save_url"].as_str() && href.contains("/g/"),
+        "campaign link {href}"
+    );
+    images_loaded(driver, "#campaign-google-save img.google-qr", 1).await?;
+    driver
+        .find(By::Id("campaign-google-save"))
+        .await?
+        .scroll_into_view()
+        .await?;
+    sys.screenshot("campaign-page-desktop").await?;
+    set_viewport(driver, 390, 844).await?;
+    driver
+        .find(By::Id("campaign-google-save"))
+        .await?
+        .scroll_into_view()
+        .await?;
+    sys.screenshot("campaign-page-phone").await?;
+    // The link issues a visitor's pass and sends them to Google's save page.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?
+        .get(&href)
+        .header("user-agent", ANDROID)
+        .send()
+        .await?;
+    ensure!(r.status().as_u16() == 303, "{href} answered {}", r.status());
+    let location = r.headers()["location"].to_str()?.to_string();
+    ensure!(
+        location.starts_with("https://pay.google.com/gp/v/save/"),
+        "{location}"
+    );
+    let passes = api.get_json(&format!("/v2/coupons/{cid}/passes")).await?;
+    ensure!(
+        passes.as_array().map(Vec::len) == Some(1),
+        "the link issued one pass: {passes}"
+    );
     sys.shutdown().await;
     Ok(())
 }

@@ -199,6 +199,20 @@ pub async fn signing_for(state: &AppState, account_id: &str) -> anyhow::Result<S
     signing_of(state, issuer).await
 }
 
+/// The issuer of a campaign (the one it names, else the account's) with its key.
+pub async fn signing_for_campaign(
+    state: &AppState,
+    campaign: &CampaignRecord,
+) -> anyhow::Result<Signing> {
+    let Some(id) = campaign.google_issuer_id.as_deref() else {
+        return signing_for(state, &campaign.account_id).await;
+    };
+    match store::campaign_issuer(&state.db, &campaign.account_id, Some(id)).await? {
+        Some(issuer) => signing_of(state, issuer).await,
+        None => signing_for(state, &campaign.account_id).await,
+    }
+}
+
 /// The key of an issuer, decrypted once per process.
 pub async fn signing_of(state: &AppState, issuer: IssuerRecord) -> anyhow::Result<Signing> {
     if let Some(k) = key_cache()
@@ -728,7 +742,7 @@ async fn attempt(
         .await?
         .map(|a| a.name)
         .unwrap_or_default();
-    let signing = signing_for(state, &item.account_id).await?;
+    let signing = signing_for_campaign(state, &campaign).await?;
     if signing.issuer.development {
         return Ok(Step::Failed(DEVELOPMENT_NOTICE.into()));
     }
@@ -855,7 +869,13 @@ pub async fn wallet_buttons(
         "<a class=\"pw-add pw-add-google\" id=\"pw-add-google\" href=\"/g/{}/{}\">Add to Google Wallet</a>",
         campaign.page_token, pass.download_token
     );
-    let development = match store::effective_issuer(&state.db, &campaign.account_id).await {
+    let development = match store::campaign_issuer(
+        &state.db,
+        &campaign.account_id,
+        campaign.google_issuer_id.as_deref(),
+    )
+    .await
+    {
         Ok(Some(i)) => i.development,
         _ => true,
     };

@@ -125,7 +125,7 @@ fn split_tail(tail: &str) -> (&str, Want) {
 }
 
 /// The client's IP address, when the server knows it.
-struct ClientIp(Option<String>);
+pub(crate) struct ClientIp(pub(crate) Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
@@ -345,6 +345,40 @@ async fn campaign_entry(
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
     resp
+}
+
+/// The visitor's pass of the campaign at `/g/{page_token}` (Google Wallet for a new
+/// visitor): issued on demand and remembered by the same cookie as the download page's.
+/// `Err` is the answer instead: 404, the 410 of a paused campaign, a remote form's
+/// redirect (the form issues the pass), the issuing limit.
+pub(crate) async fn visitor_pass_for_google(
+    state: &AppState,
+    page_token: &str,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    ip: Option<&str>,
+) -> Result<(CampaignRecord, PassRecord, Option<HeaderValue>), Response> {
+    let campaign = match campaign_by_page_token(state, page_token).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Err(not_found_page()),
+        Err(e) => return Err(e.into_response()),
+    };
+    if let Some(url) = campaign
+        .doc
+        .remote_form_url
+        .as_deref()
+        .filter(|u| !u.is_empty())
+    {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        return Err(redirect(&format!("{url}{sep}campaign_id={}", campaign.id)));
+    }
+    if campaign.state != CampaignState::Published {
+        return Err(gone(state, &campaign, Want::Page));
+    }
+    match visitor_or_new_pass(state, &campaign, headers, query, ip).await {
+        Ok((pass, cookie)) => Ok((campaign, pass, cookie)),
+        Err(e) => Err(error_page(&campaign, e)),
+    }
 }
 
 async fn pass_entry(

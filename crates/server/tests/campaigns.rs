@@ -922,12 +922,12 @@ async fn reports_and_registrations(backend: Backend) {
     assert_eq!(r["report"]["2014-09-01"]["creates_count"], 3);
     assert_eq!(
         r["report"]["2014-09-01"]["i"],
-        json!({"ios": 1, "android": 1, "wp": 0})
+        json!({"ios": 1, "android": 1, "wp": 0, "google_wallet": 0})
     );
     assert_eq!(r["report"]["2014-09-02"]["creates_count"], 0);
     assert_eq!(
         r["report"]["2014-09-02"]["u"],
-        json!({"ios": 0, "android": 0, "wp": 0})
+        json!({"ios": 0, "android": 0, "wp": 0, "google_wallet": 0})
     );
     assert_eq!(r["report"]["2014-09-03"]["redeems_count"], 5);
     for k in [

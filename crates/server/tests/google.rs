@@ -4,8 +4,9 @@
 //! default, delete), save links for each class type (JWT verified with the service
 //! account's public key, payload checked; the REST-first path for long passes), the
 //! development mode, the sync of create/update/merge/push (insert, patch, addMessage,
-//! quota), retries after 429/5xx and refusals recorded on the pass, and the download
-//! page's buttons and device redirect.
+//! quota), retries after 429/5xx and refusals recorded on the pass, the download
+//! page's buttons and device redirect, an issuer per campaign, the campaign's own save
+//! link, and the save/delete callbacks counted apart in reports.
 
 mod common;
 #[path = "google/fake.rs"]
@@ -41,31 +42,113 @@ fn service_account(email: &str, token_uri: &str) -> (Value, String) {
     (json, public)
 }
 
-async fn start(backend: Backend, fake: &Fake) -> TestServer {
-    let api = fake.api_url();
-    TestServer::start_configured(backend, move |a| {
-        a.rate_limit_anonymous = 10_000;
-        a.rate_limit_authenticated = 100_000;
-        a.public_url = Some(PUBLIC_URL.into());
-        a.google_wallet_api_url = api;
-        a.google_wallet_retry_base_seconds = 1;
-        a.google_wallet_poll_ms = 100;
-    })
-    .await
+/// The settings every test runs with: this server's public URL, the fake's API, quick
+/// retries and polls.
+fn configure(a: &mut passworks_server::config::ServeArgs, fake: &Fake) {
+    a.rate_limit_anonymous = 10_000;
+    a.rate_limit_authenticated = 100_000;
+    a.public_url = Some(PUBLIC_URL.into());
+    a.google_wallet_api_url = fake.api_url();
+    a.google_wallet_retry_base_seconds = 1;
+    a.google_wallet_poll_ms = 100;
 }
 
-/// Uploads an issuer whose key the fake accepts; returns its public key.
-async fn add_issuer(client: &Client, fake: &Fake, email: &str) -> String {
+/// What each test starts from: the fake Google, a server that talks to it, and Alice with
+/// the fixture assets.
+struct Setup {
+    fake: Fake,
+    server: TestServer,
+    alice: Client,
+    a: Assets,
+}
+
+impl Setup {
+    async fn new(backend: Backend) -> Setup {
+        Setup::with(backend, Fake::start().await, |_| {}).await
+    }
+
+    /// With settings of its own on top of [`configure`].
+    async fn with(
+        backend: Backend,
+        fake: Fake,
+        more: impl FnOnce(&mut passworks_server::config::ServeArgs),
+    ) -> Setup {
+        let f = fake.clone();
+        let server = TestServer::start_configured(backend, move |a| {
+            configure(a, &f);
+            more(a);
+        })
+        .await;
+        let alice = server.account("Alice").await;
+        let a = assets(&server, &alice).await;
+        Setup {
+            fake,
+            server,
+            alice,
+            a,
+        }
+    }
+
+    /// Gives Alice the issuer [`ISSUER`] (acting as [`EMAIL`]); returns its public key.
+    async fn with_issuer(self) -> (Setup, String) {
+        let (_, public) = add_issuer(&self.alice, &self.fake, EMAIL, ISSUER).await;
+        (self, public)
+    }
+
+    /// A campaign of `path` from `body` and one pass made with `pass`: their ids.
+    async fn campaign_and_pass(&self, path: &str, body: Value, pass: Value) -> (String, String) {
+        let c = self
+            .alice
+            .post(&format!("/{path}"), body)
+            .await
+            .expect(201)
+            .id();
+        let p = self
+            .alice
+            .post(&format!("/{path}/{c}/passes"), pass)
+            .await
+            .expect(201)
+            .id();
+        (c, p)
+    }
+
+    /// A GET of this server's `path` as a browser with user agent `ua`, not following
+    /// redirects.
+    async fn visit(&self, ua: &str, path: &str) -> reqwest::Response {
+        no_redirects()
+            .get(format!("{}{}", self.server.base, local(path)))
+            .header("user-agent", ua)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The service account of [`ISSUER`].
+const EMAIL: &str = "wallet@passworks-test.iam.gserviceaccount.com";
+
+/// A client that shows redirects instead of following them.
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Uploads an issuer (Google issuer id `issuer`) whose key the fake accepts for it;
+/// returns its id here and its public key.
+async fn add_issuer(client: &Client, fake: &Fake, email: &str, issuer: &str) -> (String, String) {
     let (key, public) = service_account(email, &fake.token_url());
-    fake.allow(email, &public);
-    client
+    fake.allow(email, &public, issuer);
+    let id = client
         .post(
             "/google_wallet/issuers",
-            json!({"google_issuer": {"issuer_id": ISSUER, "service_account": key}}),
+            json!({"google_issuer": {"issuer_id": issuer, "service_account": key}}),
         )
         .await
-        .expect(201);
-    public
+        .expect(201)
+        .id();
+    (id, public)
 }
 
 /// The local path of one of this server's absolute URLs.
@@ -106,9 +189,12 @@ fn campaign_body(path: &str, a: &Assets, transit: Option<&str>) -> Value {
 }
 
 async fn issuers(backend: Backend) {
-    let fake = Fake::start().await;
-    let server = start(backend, &fake).await;
-    let alice = server.account("Alice").await;
+    let Setup {
+        fake,
+        server,
+        alice,
+        ..
+    } = Setup::new(backend).await;
     // Without an issuer of its own, the development service account acts, and says so.
     let list = alice.get("/google_wallet/issuers").await.expect(200).body;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
@@ -169,10 +255,7 @@ async fn issuers(backend: Backend) {
         .expect(422);
 
     // A real key (sent as the file's text, as the console does).
-    let (key, _) = service_account(
-        "wallet@passworks-test.iam.gserviceaccount.com",
-        &fake.token_url(),
-    );
+    let (key, _) = service_account(EMAIL, &fake.token_url());
     let r = alice
         .post(
             "/google_wallet/issuers",
@@ -264,16 +347,8 @@ async fn issuers(backend: Backend) {
 both_backends!(issuers);
 
 async fn save_links(backend: Backend) {
-    let fake = Fake::start().await;
-    let server = start(backend, &fake).await;
-    let alice = server.account("Alice").await;
-    let public = add_issuer(
-        &alice,
-        &fake,
-        "wallet@passworks-test.iam.gserviceaccount.com",
-    )
-    .await;
-    let a = assets(&server, &alice).await;
+    let (t, public) = Setup::new(backend).await.with_issuer().await;
+    let (fake, alice, a) = (&t.fake, &t.alice, &t.a);
     for (path, transit, class_type, prefix) in [
         ("coupons", None, "Offer", "offer"),
         ("store_cards", None, "Loyalty", "loyalty"),
@@ -282,7 +357,7 @@ async fn save_links(backend: Backend) {
         ("boarding_passes", Some("train"), "Transit", "transit"),
         ("generics", None, "Generic", "generic"),
     ] {
-        let mut body = campaign_body(path, &a, transit);
+        let mut body = campaign_body(path, a, transit);
         let root = pw_fixtures::root(path);
         body[root]["name"] = json!(format!("{class_type} campaign"));
         body[root]["expiration_date"] = Value::Null;
@@ -320,10 +395,7 @@ async fn save_links(backend: Backend) {
         );
         let claims =
             verify_jwt(&jwt_of(url), &public).unwrap_or_else(|e| panic!("{class_type}: {e}"));
-        assert_eq!(
-            claims["iss"],
-            "wallet@passworks-test.iam.gserviceaccount.com"
-        );
+        assert_eq!(claims["iss"], EMAIL);
         assert_eq!(claims["aud"], "google");
         assert_eq!(claims["typ"], "savetowallet");
         assert_eq!(claims["origins"], json!([PUBLIC_URL]));
@@ -367,14 +439,7 @@ async fn save_links(backend: Backend) {
             "{class_type}: {text}"
         );
         // The public link redirects to Google's save page with a fresh JWT.
-        let resp = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
-            .get(format!("{}{}", server.base, local(link)))
-            .send()
-            .await
-            .unwrap();
+        let resp = t.visit("test", link).await;
         assert_eq!(resp.status().as_u16(), 303);
         let location = resp.headers()["location"].to_str().unwrap().to_string();
         let claims = verify_jwt(&jwt_of(&location), &public).unwrap();
@@ -419,25 +484,16 @@ async fn save_links(backend: Backend) {
         .resource("genericClass", &format!("{ISSUER}.{c}"))
         .is_some());
     fake.assert_no_problems();
-    server.stop().await;
+    t.server.stop().await;
 }
 both_backends!(save_links);
 
 async fn development_mode(backend: Backend) {
-    let fake = Fake::start().await;
-    let server = start(backend, &fake).await;
-    let alice = server.account("Alice").await;
-    let a = assets(&server, &alice).await;
-    let c = alice
-        .post("/coupons", example("coupons", &a))
-        .await
-        .expect(201)
-        .id();
-    let pid = alice
-        .post(&format!("/coupons/{c}/passes"), json!({}))
-        .await
-        .expect(201)
-        .id();
+    let t = Setup::new(backend).await;
+    let (c, pid) = t
+        .campaign_and_pass("coupons", example("coupons", &t.a), json!({}))
+        .await;
+    let (fake, alice) = (&t.fake, &t.alice);
     let g = alice
         .get(&format!("/coupons/{c}/passes/{pid}/google_wallet"))
         .await
@@ -463,8 +519,12 @@ async fn development_mode(backend: Backend) {
     assert!(claims["payload"]["offerObjects"][0]["barcode"]["value"].is_string());
     // The download page says so too.
     let p = alice.get(&format!("/coupons/{c}/passes/{pid}")).await.body;
-    let url = format!("{}{}", server.base, local(p["page_url"].as_str().unwrap()));
-    let html = reqwest::get(url).await.unwrap().text().await.unwrap();
+    let html = t
+        .visit("test", p["page_url"].as_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         html.contains("Add to Google Wallet") && html.contains("Google will refuse"),
         "{html}"
@@ -472,7 +532,7 @@ async fn development_mode(backend: Backend) {
     // Nothing is sent to Google in development mode.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(fake.calls().is_empty());
-    server.stop().await;
+    t.server.stop().await;
 }
 both_backends!(development_mode);
 
@@ -488,37 +548,23 @@ async fn wait_call(fake: &Fake, what: &str, f: impl Fn(&fake::Call) -> bool) -> 
 }
 
 async fn sync(backend: Backend) {
-    let fake = Fake::start().await;
-    let server = start(backend, &fake).await;
-    let alice = server.account("Alice").await;
-    add_issuer(
-        &alice,
-        &fake,
-        "wallet@passworks-test.iam.gserviceaccount.com",
-    )
-    .await;
-    let a = assets(&server, &alice).await;
-    let c = alice
-        .post("/store_cards", example("store_cards", &a))
-        .await
-        .expect(201)
-        .id();
-    let class_id = format!("{ISSUER}.{c}");
+    let (t, _) = Setup::new(backend).await.with_issuer().await;
+    let (fake, alice) = (&t.fake, &t.alice);
     // Create → class and object inserted (PATCH finds nothing, then POST).
-    let pid = alice
-        .post(
-            &format!("/store_cards/{c}/passes"),
+    let (c, pid) = t
+        .campaign_and_pass(
+            "store_cards",
+            example("store_cards", &t.a),
             json!({"pass": {"primary_fields": [{"key": "points", "value": "10"}]}}),
         )
-        .await
-        .expect(201)
-        .id();
+        .await;
+    let class_id = format!("{ISSUER}.{c}");
     let object_id = format!("{ISSUER}.{pid}");
-    wait_call(&fake, "the class insert", |c| {
+    wait_call(fake, "the class insert", |c| {
         c.method == "POST" && c.path == "loyaltyClass" && c.status == 200
     })
     .await;
-    wait_call(&fake, "the object insert", |c| {
+    wait_call(fake, "the object insert", |c| {
         c.method == "POST" && c.path == "loyaltyObject" && c.status == 200
     })
     .await;
@@ -526,7 +572,7 @@ async fn sync(backend: Backend) {
     assert_eq!(object["loyaltyPoints"]["balance"]["string"], "10");
     assert_eq!(object["classId"], class_id);
     let path = format!("/store_cards/{c}/passes/{pid}/google_wallet");
-    pw_fixtures::wait_for(&alice, &path, |g| g["sync"]["status"] == "synced").await;
+    pw_fixtures::wait_for(alice, &path, |g| g["sync"]["status"] == "synced").await;
 
     // Update → object patched.
     alice
@@ -537,7 +583,7 @@ async fn sync(backend: Backend) {
         .await
         .expect(200);
     let patch_path = format!("loyaltyObject/{object_id}");
-    wait_call(&fake, "the object patch", |c| {
+    wait_call(fake, "the object patch", |c| {
         c.method == "PATCH"
             && c.path == patch_path
             && c.body["loyaltyPoints"]["balance"]["string"] == "25"
@@ -552,7 +598,7 @@ async fn sync(backend: Backend) {
         )
         .await
         .expect(200);
-    wait_call(&fake, "the void", |c| {
+    wait_call(fake, "the void", |c| {
         c.path == patch_path && c.body["state"] == "INACTIVE"
     })
     .await;
@@ -563,7 +609,7 @@ async fn sync(backend: Backend) {
         )
         .await
         .expect(200);
-    wait_call(&fake, "the unvoid", |c| {
+    wait_call(fake, "the unvoid", |c| {
         c.path == patch_path && c.body["state"] == "ACTIVE"
     })
     .await;
@@ -577,11 +623,11 @@ async fn sync(backend: Backend) {
         .post(&format!("/store_cards/{c}/merge"), json!({}))
         .await;
     let class_path = format!("loyaltyClass/{class_id}");
-    wait_call(&fake, "the class patch", |c| {
+    wait_call(fake, "the class patch", |c| {
         c.method == "PATCH" && c.path == class_path && c.body["programName"] == "Bean There Club"
     })
     .await;
-    wait_call(&fake, "the merged object", |c| {
+    wait_call(fake, "the merged object", |c| {
         c.path == patch_path && c.body.to_string().contains("club.example.com")
     })
     .await;
@@ -598,13 +644,13 @@ async fn sync(backend: Backend) {
             .expect(200);
         let want = format!("You have news {i}");
         if i < 3 {
-            let call = wait_call(&fake, "addMessage", |c| {
+            let call = wait_call(fake, "addMessage", |c| {
                 c.path == msg_path && c.body["message"]["body"] == want.as_str()
             })
             .await;
             assert_eq!(call.body["message"]["messageType"], "TEXT_AND_NOTIFY");
         } else {
-            let g = pw_fixtures::wait_for(&alice, &path, |g| {
+            let g = pw_fixtures::wait_for(alice, &path, |g| {
                 g["sync"]["error"]
                     .as_str()
                     .is_some_and(|e| e.contains("3 messages"))
@@ -627,35 +673,20 @@ async fn sync(backend: Backend) {
     // One token served every call.
     assert_eq!(fake.inner.lock().unwrap().token_requests, 1);
     fake.assert_no_problems();
-    server.stop().await;
+    t.server.stop().await;
 }
 both_backends!(sync);
 
 async fn retries_and_refusals(backend: Backend) {
-    let fake = Fake::start().await;
-    let server = start(backend, &fake).await;
-    let alice = server.account("Alice").await;
-    add_issuer(
-        &alice,
-        &fake,
-        "wallet@passworks-test.iam.gserviceaccount.com",
-    )
-    .await;
-    let a = assets(&server, &alice).await;
+    let (t, _) = Setup::new(backend).await.with_issuer().await;
+    let (fake, alice) = (&t.fake, &t.alice);
     // 500 and 429 are retried until Google answers.
     fake.fail_next(&[500, 429]);
-    let c = alice
-        .post("/generics", example("generics", &a))
-        .await
-        .expect(201)
-        .id();
-    let pid = alice
-        .post(&format!("/generics/{c}/passes"), json!({}))
-        .await
-        .expect(201)
-        .id();
+    let (c, pid) = t
+        .campaign_and_pass("generics", example("generics", &t.a), json!({}))
+        .await;
     let path = format!("/generics/{c}/passes/{pid}/google_wallet");
-    let db = server.running.state.db.clone();
+    let db = t.server.running.state.db.clone();
     let wait_status = |want: &'static str| {
         let (db, pid) = (db.clone(), pid.clone());
         async move {
@@ -707,45 +738,33 @@ async fn retries_and_refusals(backend: Backend) {
         .expect(200);
     wait_status("synced").await;
     fake.assert_no_problems();
-    server.stop().await;
+    t.server.stop().await;
 }
 both_backends!(retries_and_refusals);
 
+/// An Android phone's user agent.
+const ANDROID: &str =
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36";
+/// An iPhone's user agent.
+const IPHONE: &str =
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+
 async fn download_page(backend: Backend) {
-    let fake = Fake::start().await;
-    let server = start(backend, &fake).await;
-    let alice = server.account("Alice").await;
-    let a = assets(&server, &alice).await;
-    let c = alice
-        .post("/coupons", example("coupons", &a))
+    let t = Setup::new(backend).await;
+    let (c, pid) = t
+        .campaign_and_pass("coupons", example("coupons", &t.a), json!({}))
+        .await;
+    let p = t
+        .alice
+        .get(&format!("/coupons/{c}/passes/{pid}"))
         .await
-        .expect(201)
-        .id();
-    let p = alice
-        .post(&format!("/coupons/{c}/passes"), json!({}))
-        .await
-        .expect(201)
         .body;
     let page = local(p["page_url"].as_str().unwrap());
-    let plain = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     let get = |ua: &'static str, path: String| {
-        let plain = plain.clone();
-        let base = server.base.clone();
-        async move {
-            plain
-                .get(format!("{base}{path}"))
-                .header("user-agent", ua)
-                .send()
-                .await
-                .unwrap()
-        }
+        let t = &t;
+        async move { t.visit(ua, &path).await }
     };
-    let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36";
-    let iphone =
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+    let (android, iphone) = (ANDROID, IPHONE);
     let html = get(android, page.clone()).await.text().await.unwrap();
     let (g, ap) = (
         html.find("Add to Google Wallet").unwrap(),
@@ -790,7 +809,7 @@ async fn download_page(backend: Backend) {
             .as_u16(),
         404
     );
-    server.stop().await;
+    t.server.stop().await;
 }
 both_backends!(download_page);
 
@@ -870,23 +889,16 @@ async fn callbacks(backend: Backend) {
     let fake = Fake::start().await;
     let signer = CallbackSigner::new();
     fake.inner.lock().unwrap().root_keys = signer.root_keys();
-    let (api, keys) = (fake.api_url(), format!("{}/keys", fake.base));
-    let server = TestServer::start_configured(backend, move |a| {
-        a.rate_limit_anonymous = 10_000;
-        a.public_url = Some(PUBLIC_URL.into());
-        a.google_wallet_api_url = api;
+    let keys = format!("{}/keys", fake.base);
+    let (t, _) = Setup::with(backend, fake, move |a| {
         a.google_wallet_callback_keys_url = keys;
         a.allow_private_webhooks = true;
         a.webhook_retry_base_seconds = 1;
     })
+    .await
+    .with_issuer()
     .await;
-    let alice = server.account("Alice").await;
-    add_issuer(
-        &alice,
-        &fake,
-        "wallet@passworks-test.iam.gserviceaccount.com",
-    )
-    .await;
+    let (fake, server, alice) = (&t.fake, &t.server, &t.alice);
     alice
         .patch(
             "/account",
@@ -894,17 +906,9 @@ async fn callbacks(backend: Backend) {
         )
         .await
         .expect(200);
-    let a = assets(&server, &alice).await;
-    let c = alice
-        .post("/coupons", example("coupons", &a))
-        .await
-        .expect(201)
-        .id();
-    let pid = alice
-        .post(&format!("/coupons/{c}/passes"), json!({}))
-        .await
-        .expect(201)
-        .id();
+    let (c, pid) = t
+        .campaign_and_pass("coupons", example("coupons", &t.a), json!({}))
+        .await;
     let (class_id, object_id) = (format!("{ISSUER}.{c}"), format!("{ISSUER}.{pid}"));
     let post = |body: Value| {
         let http = reqwest::Client::new();
@@ -950,9 +954,26 @@ async fn callbacks(backend: Backend) {
         .await
         .expect(200)
         .body;
+    // Counted apart as Google Wallet, and (as before) among Android's.
     assert_eq!(totals["report"]["installs_count"], 1, "{totals}");
     assert_eq!(totals["report"]["android"]["installs_count"], 1, "{totals}");
+    assert_eq!(
+        totals["report"]["google_wallet"]["installs_count"], 1,
+        "{totals}"
+    );
     assert_eq!(totals["report"]["apple"]["installs_count"], 0, "{totals}");
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let daily = alice
+        .get(&format!(
+            "/coupons/{c}/reports?start_date={today}&end_date={today}"
+        ))
+        .await
+        .expect(200)
+        .body;
+    let day = &daily["report"][&today];
+    assert_eq!(day["i"]["google_wallet"], 1, "{daily}");
+    assert_eq!(day["i"]["android"], 1, "{daily}");
+    assert_eq!(day["i"]["ios"], 0, "{daily}");
     for _ in 0..100 {
         if fake
             .inner
@@ -991,6 +1012,210 @@ async fn callbacks(backend: Backend) {
         totals["report"]["android"]["uninstalls_count"], 1,
         "{totals}"
     );
-    server.stop().await;
+    assert_eq!(
+        totals["report"]["google_wallet"]["uninstalls_count"], 1,
+        "{totals}"
+    );
+    t.server.stop().await;
 }
 both_backends!(callbacks);
+
+/// The second issuer of the per-campaign test and its service account.
+const ISSUER_B: &str = "3388000000099999999";
+const EMAIL_B: &str = "second@passworks-test.iam.gserviceaccount.com";
+
+async fn issuer_per_campaign(backend: Backend) {
+    let (t, public_a) = Setup::new(backend).await.with_issuer().await;
+    let (fake, alice) = (&t.fake, &t.alice);
+    let (b, public_b) = add_issuer(alice, fake, EMAIL_B, ISSUER_B).await;
+    // Only an issuer of the account's own: not a made-up id, not another account's, not
+    // the development service account.
+    let bob = t.server.account("Bob").await;
+    let (bobs, _) = add_issuer(
+        &bob,
+        fake,
+        "bob@x.iam.gserviceaccount.com",
+        "3388000000011111111",
+    )
+    .await;
+    // (An account without an issuer of its own makes the development one exist.)
+    let carol = t.server.account("Carol").await;
+    let issuers = carol.get("/google_wallet/issuers").await.expect(200).body;
+    let dev = issuers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["development"] == true)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for wrong in [
+        json!(uuid::Uuid::new_v4().to_string()),
+        json!(bobs),
+        json!(dev),
+    ] {
+        let mut body = example("store_cards", &t.a);
+        body["store_card"]["google_issuer_id"] = wrong.clone();
+        let r = alice.post("/store_cards", body).await.expect(422).body;
+        assert!(
+            r["errors"]["google_issuer_id"][0]
+                .as_str()
+                .is_some_and(|m| m.contains("issuer of this organization")),
+            "{wrong}: {r}"
+        );
+    }
+    // A campaign on issuer B: its class and objects at Google under B's issuer id, sent
+    // with B's token; its links signed by B.
+    let mut body = example("store_cards", &t.a);
+    body["store_card"]["google_issuer_id"] = json!(b);
+    let campaign = alice.post("/store_cards", body).await.expect(201).body;
+    assert_eq!(campaign["google_issuer_id"], b.as_str());
+    let c = campaign["id"].as_str().unwrap().to_string();
+    let pid = alice
+        .post(&format!("/store_cards/{c}/passes"), json!({}))
+        .await
+        .expect(201)
+        .id();
+    let path = format!("/store_cards/{c}/passes/{pid}/google_wallet");
+    let g = alice.get(&path).await.expect(200).body;
+    assert_eq!(g["class_id"], format!("{ISSUER_B}.{c}"), "{g}");
+    assert_eq!(g["object_id"], format!("{ISSUER_B}.{pid}"));
+    let claims = verify_jwt(&jwt_of(g["save_url"].as_str().unwrap()), &public_b).unwrap();
+    assert_eq!(claims["iss"], EMAIL_B);
+    assert!(verify_jwt(&jwt_of(g["save_url"].as_str().unwrap()), &public_a).is_err());
+    let insert = wait_call(fake, "the object insert at B", |call| {
+        call.method == "POST" && call.path == "loyaltyObject" && call.status == 200
+    })
+    .await;
+    assert_eq!(insert.account, EMAIL_B);
+    assert_eq!(insert.body["id"], format!("{ISSUER_B}.{pid}"));
+    assert!(fake
+        .resource("loyaltyClass", &format!("{ISSUER_B}.{c}"))
+        .is_some());
+    pw_fixtures::wait_for(alice, &path, |g| g["sync"]["status"] == "synced").await;
+    // A campaign without one uses the default issuer (A).
+    let (c2, p2) = t
+        .campaign_and_pass("coupons", example("coupons", &t.a), json!({}))
+        .await;
+    let g2 = alice
+        .get(&format!("/coupons/{c2}/passes/{p2}/google_wallet"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(g2["class_id"], format!("{ISSUER}.{c2}"));
+    let a_calls = wait_call(fake, "the coupon's object insert at A", |call| {
+        call.path == "offerObject" && call.status == 200
+    })
+    .await;
+    assert_eq!(a_calls.account, EMAIL);
+    // B is in use: it cannot be deleted until the campaign goes back to the default.
+    let r = alice
+        .delete(&format!("/google_wallet/issuers/{b}"))
+        .await
+        .expect(412)
+        .body;
+    assert!(r.to_string().contains("in use by 1 campaigns"), "{r}");
+    let back = alice
+        .patch(
+            &format!("/store_cards/{c}"),
+            json!({"store_card": {"google_issuer_id": null}}),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(back["google_issuer_id"], Value::Null);
+    // Its pass moves to A: class and object inserted under A's issuer id with A's token.
+    let moved = wait_call(fake, "the object insert at A", |call| {
+        call.method == "POST"
+            && call.path == "loyaltyObject"
+            && call.status == 200
+            && call.body["id"] == format!("{ISSUER}.{pid}")
+    })
+    .await;
+    assert_eq!(moved.account, EMAIL);
+    alice
+        .delete(&format!("/google_wallet/issuers/{b}"))
+        .await
+        .expect(200);
+    fake.assert_no_problems();
+    t.server.stop().await;
+}
+both_backends!(issuer_per_campaign);
+
+async fn campaign_save_link(backend: Backend) {
+    let (t, public) = Setup::new(backend).await.with_issuer().await;
+    let alice = &t.alice;
+    let campaign = alice
+        .post("/coupons", example("coupons", &t.a))
+        .await
+        .expect(201)
+        .body;
+    let c = campaign["id"].as_str().unwrap().to_string();
+    let link = campaign["google_save_url"].as_str().unwrap().to_string();
+    let token = campaign["page_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(link, format!("{PUBLIC_URL}/g/{token}"));
+    // A visitor's first visit issues their pass and sends them to Google with it.
+    let r = t.visit(ANDROID, &link).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let claims = verify_jwt(&jwt_of(r.headers()["location"].to_str().unwrap()), &public).unwrap();
+    let object = claims["payload"]["offerObjects"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let passes = alice
+        .get(&format!("/coupons/{c}/passes"))
+        .await
+        .expect(200)
+        .body;
+    let pid = passes[0]["id"].as_str().unwrap();
+    assert_eq!(passes.as_array().unwrap().len(), 1);
+    assert_eq!(object, format!("{ISSUER}.{pid}"));
+    // The same visitor (their cookie) gets the same pass again, not another one.
+    let again = no_redirects()
+        .get(format!("{}{}", t.server.base, local(&link)))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 303);
+    let claims = verify_jwt(
+        &jwt_of(again.headers()["location"].to_str().unwrap()),
+        &public,
+    )
+    .unwrap();
+    assert_eq!(claims["payload"]["offerObjects"][0]["id"], object.as_str());
+    assert_eq!(
+        alice
+            .get(&format!("/coupons/{c}/passes"))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // A paused campaign issues nothing; an unknown token is 404.
+    alice
+        .post_empty(&format!("/coupons/{c}/pause"))
+        .await
+        .expect(200);
+    assert_eq!(t.visit(ANDROID, &link).await.status().as_u16(), 410);
+    assert_eq!(t.visit(ANDROID, "/g/nope").await.status().as_u16(), 404);
+    t.fake.assert_no_problems();
+    t.server.stop().await;
+}
+both_backends!(campaign_save_link);

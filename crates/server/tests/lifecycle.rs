@@ -255,7 +255,7 @@ async fn android_wallets_are_recorded(backend: Backend) {
         .expect(200);
     assert_eq!(
         daily.body["report"][&today]["i"],
-        json!({"ios": 0, "android": 1, "wp": 0})
+        json!({"ios": 0, "android": 1, "wp": 0, "google_wallet": 0})
     );
     assert_eq!(android.unregister(&ids).await.status, 200);
     let t = totals(&alice, &cid).await;

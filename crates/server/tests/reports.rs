@@ -13,7 +13,7 @@ fn today() -> String {
 }
 
 fn zeros() -> Value {
-    json!({"ios": 0, "android": 0, "wp": 0})
+    json!({"ios": 0, "android": 0, "wp": 0, "google_wallet": 0})
 }
 
 async fn reports_count_what_happened(backend: Backend) {
@@ -73,7 +73,11 @@ async fn reports_count_what_happened(backend: Backend) {
     assert_eq!(d["uninstalls_count"], 1);
     assert_eq!(d["fetches_count"], 1);
     assert_eq!(d["redeems_count"], 1);
-    assert_eq!(d["i"], json!({"ios": 1, "android": 1, "wp": 0}));
+    // WalletPasses is an Android wallet, not Google Wallet: not in `google_wallet`.
+    assert_eq!(
+        d["i"],
+        json!({"ios": 1, "android": 1, "wp": 0, "google_wallet": 0})
+    );
     // Two installs, one removed: one pass is active at the end of the day.
     assert_eq!(d["active_count"], 1);
     assert_eq!(d["removed_count"], 1);
@@ -81,7 +85,10 @@ async fn reports_count_what_happened(backend: Backend) {
     // Campaign-scoped API calls count once each: three pass creates, the redeem and this
     // report read (public downloads and the PassKit service are not API calls).
     assert_eq!(d["api_calls_count"], 5);
-    assert_eq!(d["u"], json!({"ios": 0, "android": 1, "wp": 0}));
+    assert_eq!(
+        d["u"],
+        json!({"ios": 0, "android": 1, "wp": 0, "google_wallet": 0})
+    );
     for (name, value) in d.as_object().unwrap() {
         if name != "i" && name != "u" {
             assert!(
@@ -114,6 +121,10 @@ async fn reports_count_what_happened(backend: Backend) {
     assert_eq!(
         t["android"],
         json!({"installs_count": 1, "uninstalls_count": 1})
+    );
+    assert_eq!(
+        t["google_wallet"],
+        json!({"installs_count": 0, "uninstalls_count": 0})
     );
     assert!(t.get("i").is_none() && t.get("u").is_none());
 

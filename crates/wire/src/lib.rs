@@ -247,6 +247,16 @@ pub struct Campaign {
     pub pkpass_url: String,
     pub page_short_url: String,
     pub pkpass_short_url: String,
+    /// The Google Wallet issuer (an id of `GET /v2/google_wallet/issuers`) of the
+    /// campaign's class, objects and save links; `null`: the account's default issuer
+    /// (extension).
+    #[serde(default)]
+    pub google_issuer_id: Option<String>,
+    /// "Add to Google Wallet" for a new visitor: a link of this server that issues the
+    /// visitor's pass, as the download page does, and redirects to Google's save page
+    /// (extension).
+    #[serde(default)]
+    pub google_save_url: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -265,6 +275,9 @@ pub struct CampaignInput {
     pub template_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_id: Option<Option<String>>,
+    /// The campaign's Google Wallet issuer; `null`: the account's default (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google_issuer_id: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_id: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -862,8 +875,12 @@ pub struct DailyCounters {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct OsCounts {
     pub ios: i64,
+    /// Every Android wallet, Google Wallet included.
     pub android: i64,
     pub wp: i64,
+    /// Google Wallet alone (save/delete callbacks; extension): a part of `android`.
+    #[serde(default)]
+    pub google_wallet: i64,
 }
 
 /// Daily report (C15).
@@ -904,7 +921,11 @@ pub struct TotalsCounters {
     pub active_count: i64,
     pub removed_count: i64,
     pub apple: PlatformTotals,
+    /// Every Android wallet, Google Wallet included.
     pub android: PlatformTotals,
+    /// Google Wallet alone (save/delete callbacks; extension): a part of `android`.
+    #[serde(default)]
+    pub google_wallet: PlatformTotals,
 }
 
 /// Totals report (C16).

@@ -116,6 +116,8 @@ pub fn campaign_to_wire(
         pkpass_url: u.pkpass_url,
         page_short_url: u.page_short_url,
         pkpass_short_url: u.pkpass_short_url,
+        google_issuer_id: c.google_issuer_id.clone(),
+        google_save_url: Some(super::google::campaign_save_link(state, c)),
         created_at: c.created_at.clone(),
         updated_at: c.updated_at.clone(),
     }

@@ -3,7 +3,8 @@
 //! pass as Google sees it (`…/passes/{id}/google_wallet`: class and object JSON, what
 //! Google would refuse, the signed save link, the sync state), and the public links:
 //! `/g/{page_token}/{download_token}` signs the pass's current content and redirects to
-//! Google's save page; `/a/{page_token}[/{download_token}]` redirects by device (Android →
+//! Google's save page (`/g/{page_token}` first issues the visitor's pass, as the download
+//! page does); `/a/{page_token}[/{download_token}]` redirects by device (Android →
 //! Google Wallet, Apple → the `.pkpass`, others → the download page).
 
 use crate::auth::{Account, Auth, PassScope};
@@ -15,9 +16,10 @@ use crate::model::campaigns::{self, CampaignRecord};
 use crate::model::google::{self as store, IssuerRecord};
 use crate::model::passes::{self, PassRecord};
 use crate::model::{certificates, parse_id};
+use crate::pages::ClientIp;
 use crate::routes::{doc, Routes};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -82,6 +84,7 @@ pub fn router() -> Routes {
 /// Public routes (merged at the root by [`crate::app`]).
 pub fn public_router() -> Router<AppState> {
     Router::new()
+        .route("/g/{page_token}", get(campaign_save_redirect))
         .route("/g/{page_token}/{download_token}", get(save_redirect))
         .route("/a/{page_token}", get(device_campaign))
         .route("/a/{page_token}/{download_token}", get(device_pass))
@@ -107,6 +110,11 @@ pub fn save_link(state: &AppState, campaign: &CampaignRecord, pass: &PassRecord)
         "/g/{}/{}",
         campaign.page_token, pass.download_token
     ))
+}
+
+/// The campaign's "Add to Google Wallet" link for a new visitor on this server.
+pub fn campaign_save_link(state: &AppState, campaign: &CampaignRecord) -> String {
+    state.url(&format!("/g/{}", campaign.page_token))
 }
 
 fn to_wire(i: &IssuerRecord, effective: Option<&str>) -> wire::GoogleIssuer {
@@ -255,6 +263,16 @@ async fn destroy(
             "The development service account cannot be deleted",
         ));
     }
+    let users = store::campaigns_using(&state.db, &account.id, &i.id).await?;
+    if let Some(first) = users.first() {
+        return Err(ApiError::precondition(
+            "issuer",
+            format!(
+                "Issuer in use by {} campaigns, e.g.: {first} (choose another issuer for them first)",
+                users.len()
+            ),
+        ));
+    }
     store::delete_issuer(&state.db, &account.id, &i.id).await?;
     Ok(Json(wire::DeleteOk::default()))
 }
@@ -287,7 +305,7 @@ async fn sign_pass(
     google::Mapped,
     Option<Result<google::SaveLink, String>>,
 )> {
-    let signing = google::signing_for(state, account_id).await?;
+    let signing = google::signing_for_campaign(state, campaign).await?;
     let account_name = crate::model::accounts::load(&state.db, account_id)
         .await?
         .map(|a| a.name)
@@ -369,11 +387,17 @@ async fn save_redirect(
         Ok(None) => return ApiError::not_found("pass").into_response(),
         Err(e) => return e.into_response(),
     };
-    let (signing, mapped, link) =
-        match sign_pass(&state, &campaign.account_id, &campaign, &pass).await {
-            Ok(x) => x,
-            Err(e) => return e.into_response(),
-        };
+    to_google(&state, &campaign, &pass).await
+}
+
+/// Signs the pass's current content and redirects (303) to Google's save page; with a
+/// real issuer the pass is kept current at Google from then on.
+async fn to_google(state: &AppState, campaign: &CampaignRecord, pass: &PassRecord) -> Response {
+    let (signing, mapped, link) = match sign_pass(state, &campaign.account_id, campaign, pass).await
+    {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
     let link = match link {
         Some(Ok(link)) => link,
         Some(Err(e)) => return ApiError::BadGateway(e).into_response(),
@@ -402,6 +426,34 @@ async fn save_redirect(
         ],
     )
         .into_response()
+}
+
+/// `/g/{page_token}`: the visitor's pass (issued on demand, as the download page does;
+/// the same cookie hands it back) in Google Wallet.
+async fn campaign_save_redirect(
+    State(state): State<AppState>,
+    Path(page_token): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+) -> Response {
+    let (campaign, pass, cookie) = match crate::pages::visitor_pass_for_google(
+        &state,
+        &page_token,
+        &headers,
+        query.as_deref(),
+        ip.as_deref(),
+    )
+    .await
+    {
+        Ok(x) => x,
+        Err(answer) => return answer,
+    };
+    let mut resp = to_google(&state, &campaign, &pass).await;
+    if let Some(c) = cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
 }
 
 fn see_other(target: String) -> Response {

@@ -92,6 +92,7 @@ impl PresentationPatch {
 struct References {
     template_id: Option<Option<String>>,
     certificate_id: Option<Option<String>>,
+    google_issuer_id: Option<Option<String>>,
     presentation: PresentationPatch,
 }
 
@@ -106,6 +107,7 @@ fn new_campaign(account: &Account, t: CampaignType, ts: &str) -> CampaignRecord 
         state: CampaignState::Published,
         template_id: String::new(),
         certificate_id: None,
+        google_issuer_id: None,
         code_type: CodeType::Sequential,
         next_code: 1,
         passes_count: 0,
@@ -146,6 +148,21 @@ pub async fn save(
         &mut errors,
     )
     .await?;
+    match refs.google_issuer_id {
+        Some(Some(id)) => {
+            if crate::model::google::own_issuer_tx(&mut tx, &account.id, &id).await? {
+                c.google_issuer_id = Some(id);
+            } else {
+                errors.add(
+                    "google_issuer_id",
+                    "must reference a Google Wallet issuer of this organization \
+                     (GET /v2/google_wallet/issuers; null: the default issuer)",
+                );
+            }
+        }
+        Some(None) => c.google_issuer_id = None,
+        None => {}
+    }
     if !c.name.is_empty() && campaigns::name_taken(&mut tx, &c).await? {
         errors.add("name", "has already been taken");
     }
@@ -190,6 +207,7 @@ fn read_attributes(r: &mut Reader<'_>, c: &mut CampaignRecord, creating: bool) -
     let refs = References {
         template_id: r.uuid("template_id"),
         certificate_id: r.uuid("certificate_id"),
+        google_issuer_id: r.uuid("google_issuer_id"),
         presentation: PresentationPatch::read(r),
     };
     let d = &mut c.doc;

@@ -120,6 +120,9 @@ pub struct CampaignRecord {
     pub state: CampaignState,
     pub template_id: String,
     pub certificate_id: Option<String>,
+    /// The Google Wallet issuer (`google_issuers.id`) of its class, objects and save
+    /// links; `None`: the account's default issuer.
+    pub google_issuer_id: Option<String>,
     pub code_type: CodeType,
     pub next_code: i64,
     pub passes_count: i64,
@@ -136,7 +139,7 @@ pub struct CampaignRecord {
 /// Columns of `campaigns` read by [`campaign_from_row`] (unqualified).
 pub const CAMPAIGN_COLUMNS: &str = "id, account_id, campaign_type, name, description, state, \
     template_id, certificate_id, code_type, next_code, passes_count, redeemed_count, \
-    page_token, distribution_id, doc, created_at, updated_at, published_at";
+    page_token, distribution_id, doc, created_at, updated_at, published_at, google_issuer_id";
 
 /// Decodes a campaign row selected with [`CAMPAIGN_COLUMNS`].
 pub fn campaign_from_row(row: &AnyRow) -> Result<CampaignRecord, sqlx::Error> {
@@ -152,6 +155,7 @@ pub fn campaign_from_row(row: &AnyRow) -> Result<CampaignRecord, sqlx::Error> {
         state: CampaignState::parse(&state).unwrap_or(CampaignState::Published),
         template_id: row.try_get("template_id")?,
         certificate_id: row.try_get("certificate_id")?,
+        google_issuer_id: row.try_get("google_issuer_id")?,
         code_type: CodeType::parse(&code).unwrap_or_default(),
         next_code: row.try_get("next_code")?,
         passes_count: row.try_get("passes_count")?,
@@ -237,6 +241,7 @@ pub const LIST_COLUMNS: &[Column] = &[
     col("code_type", "code_type", Kind::Text),
     col("template_id", "template_id", Kind::Text),
     col("certificate_id", "certificate_id", Kind::Text),
+    col("google_issuer_id", "google_issuer_id", Kind::Text),
     col("passes_count", "passes_count", Kind::Int),
     col("redeemed_count", "redeemed_count", Kind::Int),
     col("created_at", "created_at", Kind::Time),
@@ -303,8 +308,9 @@ pub async fn insert(tx: &mut Tx, c: &CampaignRecord) -> ApiResult<()> {
     sqlx::query(
         "INSERT INTO campaigns (id, account_id, campaign_type, name, description, state, \
          template_id, certificate_id, code_type, next_code, passes_count, redeemed_count, \
-         page_token, distribution_id, doc, created_at, updated_at, published_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 0, 0, $10, $11, $12, $13, $13, $13)",
+         page_token, distribution_id, doc, created_at, updated_at, published_at, \
+         google_issuer_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 0, 0, $10, $11, $12, $13, $13, $13, $14)",
     )
     .bind(&c.id)
     .bind(&c.account_id)
@@ -319,6 +325,7 @@ pub async fn insert(tx: &mut Tx, c: &CampaignRecord) -> ApiResult<()> {
     .bind(&c.distribution_id)
     .bind(&doc)
     .bind(&c.created_at)
+    .bind(&c.google_issuer_id)
     .execute(&mut **tx)
     .await
     .map_err(name_clash)?;
@@ -331,8 +338,8 @@ pub async fn update(tx: &mut Tx, c: &CampaignRecord) -> ApiResult<()> {
     let doc = serde_json::to_string(&c.doc)?;
     sqlx::query(
         "UPDATE campaigns SET name = $1, description = $2, template_id = $3, \
-         certificate_id = $4, code_type = $5, doc = $6, updated_at = $7, edited_at = $7 \
-         WHERE id = $8",
+         certificate_id = $4, code_type = $5, doc = $6, updated_at = $7, edited_at = $7, \
+         google_issuer_id = $9 WHERE id = $8",
     )
     .bind(&c.name)
     .bind(&c.description)
@@ -342,6 +349,7 @@ pub async fn update(tx: &mut Tx, c: &CampaignRecord) -> ApiResult<()> {
     .bind(&doc)
     .bind(&c.updated_at)
     .bind(&c.id)
+    .bind(&c.google_issuer_id)
     .execute(&mut **tx)
     .await
     .map_err(name_clash)?;

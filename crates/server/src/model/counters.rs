@@ -7,7 +7,8 @@ use passworks_wire::EventKind;
 use sqlx::{AnyConnection, Row};
 
 /// A counter stored in `report_daily`: the §15.1 names plus the per-OS install and
-/// uninstall counters that feed the `i`/`u` blocks and the `apple`/`android` totals.
+/// uninstall counters that feed the `i`/`u` blocks and the `apple`/`android` totals, and
+/// the Google Wallet ones (a part of the Android ones) that feed `google_wallet`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Counter {
     Creates,
@@ -29,11 +30,13 @@ pub enum Counter {
     UninstallsIos,
     UninstallsAndroid,
     UninstallsWp,
+    InstallsGoogleWallet,
+    UninstallsGoogleWallet,
 }
 
 impl Counter {
     /// Every counter.
-    pub const ALL: [Counter; 19] = [
+    pub const ALL: [Counter; 21] = [
         Counter::Creates,
         Counter::Downloads,
         Counter::Views,
@@ -53,6 +56,8 @@ impl Counter {
         Counter::UninstallsIos,
         Counter::UninstallsAndroid,
         Counter::UninstallsWp,
+        Counter::InstallsGoogleWallet,
+        Counter::UninstallsGoogleWallet,
     ];
 
     /// The stored name (`creates_count`, …, `installs_ios`, …).
@@ -77,6 +82,8 @@ impl Counter {
             Counter::UninstallsIos => "uninstalls_ios",
             Counter::UninstallsAndroid => "uninstalls_android",
             Counter::UninstallsWp => "uninstalls_wp",
+            Counter::InstallsGoogleWallet => "installs_google_wallet",
+            Counter::UninstallsGoogleWallet => "uninstalls_google_wallet",
         }
     }
 
@@ -111,6 +118,18 @@ impl Counter {
             EventKind::Uninstalled => Counter::UninstallsIos,
             _ => return None,
         })
+    }
+
+    /// The per-wallet counter of an install or uninstall: Google Wallet's are counted
+    /// apart (they also count as Android in [`Counter::per_os`]); `None` otherwise.
+    pub fn per_wallet(kind: EventKind, wallet: Option<&str>) -> Option<Counter> {
+        match (kind, wallet) {
+            (EventKind::Installed, Some("google_wallet")) => Some(Counter::InstallsGoogleWallet),
+            (EventKind::Uninstalled, Some("google_wallet")) => {
+                Some(Counter::UninstallsGoogleWallet)
+            }
+            _ => None,
+        }
     }
 }
 

@@ -71,6 +71,9 @@ pub async fn record(conn: &mut AnyConnection, ev: &NewEvent) -> Result<String, s
     if let Some(per_os) = Counter::per_os(ev.kind, ev.device_os.as_deref()) {
         bump(conn, &ev.campaign_id, day, per_os, 1).await?;
     }
+    if let Some(per_wallet) = Counter::per_wallet(ev.kind, ev.wallet.as_deref()) {
+        bump(conn, &ev.campaign_id, day, per_wallet, 1).await?;
+    }
 
     let hook: Option<(Option<String>,)> =
         sqlx::query_as("SELECT webhook_url FROM accounts WHERE id = $1")
@@ -220,6 +223,9 @@ pub async fn record_many(
         add(Counter::of_event(ev.kind));
         if let Some(per_os) = Counter::per_os(ev.kind, ev.device_os.as_deref()) {
             add(per_os);
+        }
+        if let Some(per_wallet) = Counter::per_wallet(ev.kind, ev.wallet.as_deref()) {
+            add(per_wallet);
         }
     }
     for ((campaign_id, _), (counter, n)) in counts {

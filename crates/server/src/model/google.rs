@@ -3,7 +3,7 @@
 //! rows that are also the sync queue (`google_objects`), the class versions sent, and the
 //! messages sent (for Google's quota of 3 per pass per 24 hours).
 
-use crate::db::{get_bool, new_id, now, Db};
+use crate::db::{get_bool, new_id, now, Db, Tx};
 use crate::error::ApiResult;
 use crate::list::{col, Bind, Column, Kind, ListParams, Listing, Paged};
 use crate::model::queue::{Lease, Queue};
@@ -157,6 +157,57 @@ pub async fn effective_issuer(
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(issuer_from_row).transpose()
+}
+
+/// Whether `id` is an issuer of the account's own (not the development one), inside a
+/// transaction (a campaign naming its issuer).
+pub async fn own_issuer_tx(tx: &mut Tx, account_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT id FROM google_issuers WHERE id = $1 AND account_id = $2")
+            .bind(id)
+            .bind(account_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// The issuer a campaign uses: the one it names (when still the account's), else the
+/// account's effective one ([`effective_issuer`]).
+pub async fn campaign_issuer(
+    db: &Db,
+    account_id: &str,
+    google_issuer_id: Option<&str>,
+) -> Result<Option<IssuerRecord>, sqlx::Error> {
+    if let Some(id) = google_issuer_id {
+        let sql = format!(
+            "SELECT {ISSUER_COLUMNS} FROM google_issuers WHERE id = $1 AND account_id = $2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(account_id)
+            .fetch_optional(&db.pool)
+            .await?;
+        if let Some(row) = row {
+            return issuer_from_row(&row).map(Some);
+        }
+    }
+    effective_issuer(db, account_id).await
+}
+
+/// Names of the campaigns of an account that name an issuer.
+pub async fn campaigns_using(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT name FROM campaigns WHERE google_issuer_id = $1 AND account_id = $2 \
+         ORDER BY created_at, id",
+    )
+    .bind(id)
+    .bind(account_id)
+    .fetch_all(&db.pool)
+    .await
 }
 
 /// The oldest shared development issuer.

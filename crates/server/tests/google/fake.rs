@@ -1,7 +1,8 @@
 //! A local fake of Google's OAuth2 token endpoint and Wallet REST API (`walletobjects/v1`)
 //! for the Google Wallet tests. It checks every request the way Google would: the
 //! JWT-bearer grant's signature against the service account's public key and its claims,
-//! the bearer token of every API call, the path and method, the resource's id and the
+//! the bearer token of every API call and that its service account acts for the issuer
+//! the resource's id names, the path and method, the resource's id and the
 //! attributes each class and object type requires; it keeps the resources in memory and
 //! can be told to answer the next calls with an error status (404, 429, 500, 400).
 //! Anything it finds wrong is recorded in `problems`, which the tests assert empty.
@@ -16,7 +17,7 @@ use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
 use openssl::sign::Verifier;
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 /// One API call the fake received.
@@ -28,13 +29,18 @@ pub struct Call {
     pub body: Value,
     /// The status the fake answered.
     pub status: u16,
+    /// The service account (e-mail) whose token authorised the call.
+    pub account: String,
 }
 
 #[derive(Default)]
 pub struct Inner {
     /// PEM public keys of the service accounts allowed to get tokens, by e-mail.
     pub accounts: HashMap<String, String>,
-    pub tokens: HashSet<String>,
+    /// The issuer id each service account may act for, by e-mail.
+    pub issuers: HashMap<String, String>,
+    /// Tokens handed out, with the service account they were given to.
+    pub tokens: HashMap<String, String>,
     pub token_requests: usize,
     pub resources: HashMap<(String, String), Value>,
     pub calls: Vec<Call>,
@@ -102,13 +108,13 @@ impl Fake {
         format!("{}/walletobjects/v1", self.base)
     }
 
-    /// Lets the service account `email` with public key `pem` get tokens.
-    pub fn allow(&self, email: &str, pem: &str) {
-        self.inner
-            .lock()
-            .unwrap()
-            .accounts
-            .insert(email.into(), pem.into());
+    /// Lets the service account `email` with public key `pem` get tokens and act for
+    /// `issuer` (a user of that issuer in the Wallet Console): an API call about another
+    /// issuer's class or object is refused, as Google does.
+    pub fn allow(&self, email: &str, pem: &str, issuer: &str) {
+        let mut g = self.inner.lock().unwrap();
+        g.accounts.insert(email.into(), pem.into());
+        g.issuers.insert(email.into(), issuer.into());
     }
 
     pub fn fail_next(&self, statuses: &[u16]) {
@@ -241,7 +247,7 @@ async fn token(State(f): State<Fake>, Form(form): Form<HashMap<String, String>>)
             .into_response();
     }
     let t = format!("ya29.fake-{}", uuid::Uuid::new_v4().simple());
-    g.tokens.insert(t.clone());
+    g.tokens.insert(t.clone(), iss);
     Json(json!({"access_token": t, "expires_in": 3600, "token_type": "Bearer"})).into_response()
 }
 
@@ -390,13 +396,15 @@ fn gate(
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default()
         .to_string();
+    let account = g.tokens.get(&token).cloned().unwrap_or_default();
     let mut call = Call {
         method: method.into(),
         path: path.into(),
         body: body.clone(),
         status: 0,
+        account: account.clone(),
     };
-    if !g.tokens.contains(&token) {
+    if !g.tokens.contains_key(&token) {
         g.problems
             .push(format!("{method} {path}: bad bearer token {token:?}"));
         call.status = 401;
@@ -404,6 +412,24 @@ fn gate(
         return Err(google_error(
             401,
             "Request had invalid authentication credentials.",
+        ));
+    }
+    // The resource's id names its issuer: the token's service account must act for it.
+    let id = path
+        .split('/')
+        .nth(1)
+        .or_else(|| body["id"].as_str())
+        .unwrap_or_default();
+    let issuer = g.issuers.get(&account).cloned().unwrap_or_default();
+    if id.split('.').next() != Some(issuer.as_str()) {
+        g.problems.push(format!(
+            "{method} {path}: {account} acts for issuer {issuer}, not for {id}"
+        ));
+        call.status = 403;
+        g.calls.push(call);
+        return Err(google_error(
+            403,
+            "The caller does not have permission on this issuer.",
         ));
     }
     if let Some(status) = g.fail_next.pop_front() {

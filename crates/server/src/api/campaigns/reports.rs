@@ -2,7 +2,8 @@
 //! `report_daily` roll-up (one row per campaign, day and counter).
 //!
 //! Counters are named by [`Counter`] (the §15.1 names plus the per-OS install/uninstall
-//! counters that feed `i`/`u` and the `apple`/`android` totals blocks).
+//! counters that feed `i`/`u` and the `apple`/`android` totals blocks, and Google Wallet's,
+//! counted apart as `google_wallet`, a part of `android`).
 
 use crate::auth::CampaignScope;
 use crate::error::{ApiError, ApiResult};
@@ -25,6 +26,8 @@ fn add_daily(c: &mut wire::DailyCounters, counter: Counter, value: i64) {
         Counter::UninstallsIos => &mut c.u.ios,
         Counter::UninstallsAndroid => &mut c.u.android,
         Counter::UninstallsWp => &mut c.u.wp,
+        Counter::InstallsGoogleWallet => &mut c.i.google_wallet,
+        Counter::UninstallsGoogleWallet => &mut c.u.google_wallet,
         Counter::Creates => &mut c.creates_count,
         Counter::Downloads => &mut c.downloads_count,
         Counter::Views => &mut c.views_count,
@@ -169,6 +172,10 @@ pub async fn totals(
             android: wire::PlatformTotals {
                 installs_count: d.i.android,
                 uninstalls_count: d.u.android,
+            },
+            google_wallet: wire::PlatformTotals {
+                installs_count: d.i.google_wallet,
+                uninstalls_count: d.u.google_wallet,
             },
         },
     }))

@@ -206,7 +206,7 @@ pub fn start(session: Session) {
     }
     let handle = window_event_listener(leptos::ev::message, move |ev| {
         let origin = ev.origin();
-        if !origins.iter().any(|o| *o == origin) {
+        if !origins.contains(&origin) {
             return;
         }
         let text = js_sys::JSON::stringify(&ev.data())

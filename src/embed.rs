@@ -53,6 +53,19 @@ pub fn token_in_fragment(hash: &str) -> Option<String> {
 /// memory only.
 pub fn take_fragment_token() {
     let Some(w) = web_sys::window() else { return };
+    // `index.html`'s first script already took it out of the address, before the
+    // console's files loaded.
+    let key = JsValue::from_str("passworksConsoleToken");
+    let early = js_sys::Reflect::get(&w, &key)
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|t| !t.is_empty());
+    if let Some(token) = early {
+        let _ = js_sys::Reflect::set(&w, &key, &JsValue::UNDEFINED);
+        FRAGMENT_TOKEN.with(|t| *t.borrow_mut() = Some(token));
+        EMBEDDED.with(|e| e.set(true));
+        return;
+    }
     let loc = w.location();
     let Some(token) = token_in_fragment(&loc.hash().unwrap_or_default()) else {
         return;

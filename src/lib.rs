@@ -7,6 +7,7 @@
 pub mod api;
 pub mod components;
 pub mod draft;
+pub mod embed;
 pub mod google_live;
 mod on_demand;
 pub mod pages;
@@ -46,6 +47,9 @@ pub const ROUTE_ROOTS: &[&str] = &[
 /// Loads `config.json` (beside `index.html`), then mounts the app.
 pub fn start() {
     console_error_panic_hook::set_once();
+    // A token in the address leaves the address bar and the history before anything
+    // else runs (issue 18).
+    embed::take_fragment_token();
     wasm_bindgen_futures::spawn_local(async {
         // A console link opened in a new tab keeps the session of the tab it came from.
         session::borrow_from_other_tabs(250).await;
@@ -54,6 +58,7 @@ pub fn start() {
             config.base_path = mount_point();
         }
         api::set_base(&config.api_base);
+        embed::configure(&config);
         leptos::mount::mount_to_body(move || view! { <App config=config.clone()/> });
     });
 }
@@ -308,8 +313,17 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
     }
     api::set_on_unauthorized(move || {
         remember_return_to();
-        session.expire();
+        if embed::embedded() {
+            // Embedded: the host gives the next session (it is told so, once), not a form.
+            if session.creds.get_untracked().is_some() {
+                session.sign_out();
+                embed::session_expired();
+            }
+        } else {
+            session.expire();
+        }
     });
+    embed::start(session);
     let signed_in = move || Some(session.creds.get().is_some());
     // True while the router prepares the next page, which for a page loaded on demand
     // includes downloading its code: a thin bar at the top says so (after a short
@@ -333,7 +347,7 @@ pub fn App(config: ConsoleConfig) -> impl IntoView {
         </Show>
         <Router base=base set_is_routing=set_routing>
             <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/sign-in") view=|| api::page(SignIn)/>
+                <Route path=path!("/sign-in") view=|| api::page(embed::SignInOrWait)/>
                 <Route path=path!("/invitation") view=|| api::page(InvitationPage)/>
                 <ProtectedParentRoute
                     path=path!("")

@@ -82,6 +82,21 @@ impl Session {
     pub fn product_name(&self) -> String {
         self.config.with_value(|c| c.product_name.clone())
     }
+
+    /// Whether the navigation entry `entry` (one of `passworks_wire::NAVIGATION_ENTRIES`)
+    /// appears: all do unless `config.json` (or the host, embedded) lists which.
+    pub fn shows(&self, entry: &str) -> bool {
+        self.config.with_value(|c| {
+            c.navigation
+                .as_ref()
+                .is_none_or(|n| n.iter().any(|e| e == entry))
+        })
+    }
+
+    /// Whether the console runs embedded in a portal, which owns signing in and out.
+    pub fn embedded(&self) -> bool {
+        crate::embed::embedded()
+    }
 }
 
 pub fn use_session() -> Session {

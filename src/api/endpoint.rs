@@ -129,6 +129,8 @@ pub enum Endpoint<'a> {
     /// Teams: the caller, signing in and out, sessions, people, API keys, audit log.
     Me,
     SignIn,
+    /// Embedding (issue 18): a one-time console session token for a session.
+    ExchangeConsoleToken,
     AcceptInvitation,
     SignOut,
     Sessions,
@@ -233,6 +235,7 @@ impl Endpoint<'_> {
             RetryWebhookDelivery(id) => (Post, format!("/webhook_deliveries/{}/retry", encode(id))),
             Me => (Get, "/me".into()),
             SignIn => (Post, "/sessions".into()),
+            ExchangeConsoleToken => (Post, "/console_sessions/exchange".into()),
             AcceptInvitation => (Post, "/invitations/accept".into()),
             SignOut => (Delete, "/session".into()),
             Sessions => (Get, "/sessions".into()),
@@ -300,6 +303,11 @@ mod tests {
             (Endpoint::DeleteCertificate("x"), Delete, "/certificates/x"),
             (Endpoint::Me, Get, "/me"),
             (Endpoint::SignIn, Post, "/sessions"),
+            (
+                Endpoint::ExchangeConsoleToken,
+                Post,
+                "/console_sessions/exchange",
+            ),
             (Endpoint::AcceptInvitation, Post, "/invitations/accept"),
             (Endpoint::SignOut, Delete, "/session"),
             (Endpoint::Sessions, Get, "/sessions"),

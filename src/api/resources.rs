@@ -523,8 +523,8 @@ pub mod barcode {
 pub mod teams {
     use passworks_wire::query::ListQuery;
     use passworks_wire::{
-        wrap, ApiKey, ApiKeyInput, AuditEvent, InvitationAccept, Me, Session, SessionToken,
-        SignInInput, SsoConfig, SsoStart, User, UserInput,
+        wrap, ApiKey, ApiKeyInput, AuditEvent, ConsoleSessionExchange, InvitationAccept, Me,
+        Session, SessionToken, SignInInput, SsoConfig, SsoStart, User, UserInput,
     };
 
     use super::super::{
@@ -546,6 +546,12 @@ pub mod teams {
     /// Signs in with e-mail and password: a session token.
     pub async fn sign_in(input: &SignInInput) -> ApiResult<SessionToken> {
         call_public(Endpoint::SignIn, Some(input)).await
+    }
+
+    /// Exchanges a one-time console session token from the host portal (issue 18) for
+    /// a session.
+    pub async fn exchange_console_token(input: &ConsoleSessionExchange) -> ApiResult<SessionToken> {
+        call_public(Endpoint::ExchangeConsoleToken, Some(input)).await
     }
 
     /// Sets the password of an invitation: a session token.

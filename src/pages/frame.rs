@@ -289,7 +289,10 @@ pub fn Frame() -> impl IntoView {
                     }).unwrap_or_default())}
                 </span>
                 <ThemeToggle/>
-                <button type="button" class="btn" on:click=sign_out>"Sign out"</button>
+                // Embedded, the portal signs its users in and out.
+                <Show when=move || !session.embedded()>
+                    <button type="button" class="btn" on:click=sign_out.clone()>"Sign out"</button>
+                </Show>
             </div>
         </header>
         <div class="layout">
@@ -301,6 +304,7 @@ pub fn Frame() -> impl IntoView {
                 on:click=move |_| menu_open.set(false)
             >
                 <button type="button" class="btn ghost menu-close" aria-label="Close the menu">"✕ Close"</button>
+                <Show when=move || session.shows("campaigns")>
                 <p class="nav-heading">"Campaigns"</p>
                 <ul>
                     {CampaignType::ALL
@@ -314,30 +318,47 @@ pub fn Frame() -> impl IntoView {
                         })
                         .collect_view()}
                 </ul>
-                <Show when=move || can(Permission::Read)>
+                </Show>
+                <Show when=move || can(Permission::Read) && RESOURCES.iter().any(|e| session.shows(e))>
                     <p class="nav-heading">"Resources"</p>
                     <ul>
-                        <li><A href=crate::link("/assets")>"Assets"</A></li>
-                        <li><A href=crate::link("/templates")>"Templates"</A></li>
-                        <li><A href=crate::link("/certificates")>"Certificates"</A></li>
-                        <li><A href=crate::link("/google-wallet")>"Google Wallet"</A></li>
-                        <li><A href=crate::link("/webhooks")>"Webhooks"</A></li>
+                        <Show when=move || session.shows("assets")>
+                            <li><A href=crate::link("/assets")>"Assets"</A></li>
+                        </Show>
+                        <Show when=move || session.shows("templates")>
+                            <li><A href=crate::link("/templates")>"Templates"</A></li>
+                        </Show>
+                        <Show when=move || session.shows("certificates")>
+                            <li><A href=crate::link("/certificates")>"Certificates"</A></li>
+                        </Show>
+                        <Show when=move || session.shows("google_wallet")>
+                            <li><A href=crate::link("/google-wallet")>"Google Wallet"</A></li>
+                        </Show>
+                        <Show when=move || session.shows("webhooks")>
+                            <li><A href=crate::link("/webhooks")>"Webhooks"</A></li>
+                        </Show>
                     </ul>
                 </Show>
+                <Show when=move || ORGANIZATION.iter().any(|e| session.shows(e))>
                 <p class="nav-heading">"Organization"</p>
                 <ul>
-                    <Show when=can_orgs>
+                    <Show when=move || can_orgs() && session.shows("organizations")>
                         <li><A href=crate::link("/organizations")>"Organizations"</A></li>
                     </Show>
-                    <Show when=move || can(Permission::People)>
+                    <Show when=move || can(Permission::People) && session.shows("people")>
                         <li><A href=crate::link("/people")>"People"</A></li>
                     </Show>
-                    <li><A href=crate::link("/security")>"Sessions and API keys"</A></li>
-                    <Show when=move || can(Permission::Audit)>
+                    <Show when=move || session.shows("security")>
+                        <li><A href=crate::link("/security")>"Sessions and API keys"</A></li>
+                    </Show>
+                    <Show when=move || can(Permission::Audit) && session.shows("audit")>
                         <li><A href=crate::link("/audit")>"Audit log"</A></li>
                     </Show>
-                    <li><A href=crate::link("/account")>"Account"</A></li>
+                    <Show when=move || session.shows("account")>
+                        <li><A href=crate::link("/account")>"Account"</A></li>
+                    </Show>
                 </ul>
+                </Show>
             </nav>
             <Show when=move || menu_open.get()>
                 <div class="menu-backdrop" aria-hidden="true" on:click=move |_| menu_open.set(false)></div>
@@ -348,6 +369,17 @@ pub fn Frame() -> impl IntoView {
         </div>
     }
 }
+
+/// The navigation entries under "Resources" and "Organization" (issue 18: `config.json`'s
+/// `navigation` may leave any out; a heading shows while one of its entries does).
+const RESOURCES: &[&str] = &[
+    "assets",
+    "templates",
+    "certificates",
+    "google_wallet",
+    "webhooks",
+];
+const ORGANIZATION: &[&str] = &["organizations", "people", "security", "audit", "account"];
 
 /// Start page: the dashboard across every campaign (totals, busiest campaigns, recent
 /// activity, failures) and the five campaign types with their counts.

@@ -64,6 +64,8 @@ pub enum ActorKind {
     ApiKey,
     /// The organization's own API username and key (acts as owner).
     ApiUsername,
+    /// A console session an integration minted for one of its users (issue 18).
+    ConsoleSession,
 }
 
 impl ActorKind {
@@ -73,6 +75,7 @@ impl ActorKind {
             ActorKind::User => "user",
             ActorKind::ApiKey => "api_key",
             ActorKind::ApiUsername => "api_username",
+            ActorKind::ConsoleSession => "console_session",
         }
     }
 }
@@ -94,9 +97,18 @@ pub struct Principal {
     /// The session the request was made with.
     pub session_id: Option<String>,
     pub user_id: Option<String>,
+    /// The campaigns a minted console session is restricted to (issue 18); `None`: all.
+    pub campaigns: Option<Vec<String>>,
 }
 
 impl Principal {
+    /// Whether the caller may see campaign `id` (always, unless restricted).
+    pub fn may_see_campaign(&self, id: &str) -> bool {
+        self.campaigns
+            .as_ref()
+            .is_none_or(|ids| ids.iter().any(|c| c.eq_ignore_ascii_case(id)))
+    }
+
     /// Whether the caller has `permission`.
     pub fn can(&self, permission: Permission) -> bool {
         self.permissions.contains(&permission)
@@ -123,11 +135,31 @@ impl Principal {
             permissions: Role::Owner.permissions(),
             session_id: None,
             user_id: None,
+            campaigns: None,
         }
     }
 
-    /// A console session's caller.
+    /// A console session's caller: a person, or an integration's user (a minted session,
+    /// named "via <key name> for <external user id>").
     pub fn from_session(s: sessions::Authenticated) -> Principal {
+        if s.session.external_user_id.is_some() {
+            return Principal {
+                kind: ActorKind::ConsoleSession,
+                actor_id: s.session.id.clone(),
+                actor_label: s
+                    .session
+                    .actor_label
+                    .clone()
+                    .unwrap_or_else(|| format!("session {}", s.session.id)),
+                role: Some(s.role),
+                scope: None,
+                permissions: s.role.permissions(),
+                campaigns: s.session.campaign_ids.clone(),
+                session_id: Some(s.session.id),
+                user_id: None,
+                account: s.account,
+            };
+        }
         let label = s
             .session
             .user_email
@@ -147,6 +179,7 @@ impl Principal {
             permissions: s.role.permissions(),
             session_id: Some(s.session.id),
             user_id: s.session.user_id,
+            campaigns: None,
         }
     }
 }
@@ -186,6 +219,9 @@ pub enum Access {
     SignedIn,
     /// A caller holding this permission.
     Requires(Permission),
+    /// An integration: an API key or the organization's API username, not a console
+    /// session (minting console sessions, issue 18).
+    Integration,
 }
 
 impl Access {
@@ -194,6 +230,7 @@ impl Access {
         match self {
             Access::Public => "public".into(),
             Access::SignedIn => "signed_in".into(),
+            Access::Integration => "integration".into(),
             Access::Requires(p) => p.as_str().into(),
         }
     }
@@ -211,6 +248,14 @@ impl Access {
         }
         match self {
             Access::Requires(permission) => p.require(permission),
+            Access::Integration => match p.kind {
+                ActorKind::ApiKey | ActorKind::ApiUsername => Ok(()),
+                _ => Err(ApiError::Forbidden(
+                    "Only an API key or the organization's API username may do this, not a \
+                     console session"
+                        .into(),
+                )),
+            },
             _ => Ok(()),
         }
     }
@@ -252,6 +297,14 @@ impl FromRequestParts<AppState> for CampaignScope {
         let campaign = campaigns::load(&state.db, &account.id, t, &id)
             .await?
             .ok_or_else(|| ApiError::not_found("campaign"))?;
+        // A console session restricted to some campaigns does not see the others.
+        if parts
+            .extensions
+            .get::<Principal>()
+            .is_some_and(|p| !p.may_see_campaign(&campaign.id))
+        {
+            return Err(ApiError::not_found("campaign"));
+        }
         counters::bump_today(&state.db, &campaign.id, Counter::ApiCalls).await?;
         Ok(CampaignScope { account, campaign })
     }
@@ -423,6 +476,7 @@ async fn key_principal(
         permissions: key.scope.permissions(),
         session_id: None,
         user_id: None,
+        campaigns: None,
     }))
 }
 

@@ -241,6 +241,20 @@ pub struct ServeArgs {
     #[arg(long, env = "PASSWORKS_OIDC_NAME", default_value = "single sign-on")]
     pub oidc_name: String,
 
+    /// How long a one-time console session token (`POST /v2/console_sessions`) may be
+    /// exchanged, in seconds.
+    #[arg(long, env = "PASSWORKS_CONSOLE_TOKEN_SECONDS", default_value_t = 300)]
+    pub console_token_seconds: i64,
+
+    /// How long a minted console session lasts, in seconds (the default and the most a
+    /// mint request may ask for).
+    #[arg(
+        long,
+        env = "PASSWORKS_CONSOLE_SESSION_SECONDS",
+        default_value_t = 3600
+    )]
+    pub console_session_seconds: i64,
+
     /// Do not create a first account when the database is empty.
     #[arg(long, env = "PASSWORKS_NO_FIRST_ACCOUNT")]
     pub no_first_account: bool,
@@ -282,6 +296,8 @@ impl ServeArgs {
             oidc_role_claim: "passworks_role".into(),
             oidc_role_map: Vec::new(),
             oidc_name: "single sign-on".into(),
+            console_token_seconds: 300,
+            console_session_seconds: 3600,
             no_first_account: true,
         }
     }

@@ -41,6 +41,9 @@ pub struct RouteGuard {
     pub action: String,
     /// Whether the route answers 201 with the created resource (its `id` is recorded).
     pub creates: bool,
+    /// Whether a console session restricted to some campaigns may call it
+    /// ([`open_to_restricted`]).
+    pub open_to_restricted: bool,
 }
 
 /// Set by a handler on its response to name the actor of a change made without
@@ -59,6 +62,12 @@ pub async fn guard(State(route): State<Arc<RouteGuard>>, req: Request, next: Nex
     let principal = req.extensions().get::<Principal>().cloned();
     if let Err(e) = route.access.check(principal.as_ref()) {
         return e.into_response();
+    }
+    if principal.as_ref().is_some_and(|p| p.campaigns.is_some()) && !route.open_to_restricted {
+        return ApiError::Forbidden(
+            "This session is restricted to some campaigns; it may not use this route".into(),
+        )
+        .into_response();
     }
     let m = req.method();
     if m == Method::GET || m == Method::HEAD || m == Method::OPTIONS {
@@ -329,6 +338,30 @@ pub fn default_access(method: &Method, path: &str, public: bool) -> Access {
         }
     };
     Access::Requires(p)
+}
+
+/// Whether a console session restricted to some campaigns (issue 18) may call a route
+/// (`path` relative to `/v2`, campaign types as their path segment): routes open to any
+/// signed-in caller; its campaigns and their passes (`CampaignScope` answers 404 for the
+/// others, and the lists leave them out) but not creating campaigns; the account-wide
+/// pass search (filtered); reading templates, assets and certificates and uploading
+/// assets (what editing a campaign needs). Everything else spans the organization (the
+/// dashboard, webhooks, jobs, people, settings…) and answers 403.
+pub fn open_to_restricted(method: &Method, path: &str, access: Access) -> bool {
+    if matches!(access, Access::Public | Access::SignedIn) {
+        return true;
+    }
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let read = *method == Method::GET;
+    match segments.as_slice() {
+        [t] if passworks_wire::CampaignType::parse(t).is_some() => read,
+        [t, "{campaign_id}", ..] => passworks_wire::CampaignType::parse(t).is_some(),
+        ["passes"] => read,
+        ["templates" | "certificates", ..] => read,
+        ["assets"] => true,
+        ["assets", ..] => read,
+        _ => false,
+    }
 }
 
 /// The resource and action of a change on `path` (a route template relative to `/v2`):

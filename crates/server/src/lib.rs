@@ -214,6 +214,8 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         sign_in_limit_per_account: args.sign_in_limit_per_account,
         sign_in_limit_per_ip: args.sign_in_limit_per_ip,
         audit_retention_days: args.audit_retention_days.max(1),
+        console_token_seconds: args.console_token_seconds.max(1),
+        console_session_seconds: args.console_session_seconds.max(1),
         oidc: match &args.oidc_issuer {
             Some(issuer) if !issuer.trim().is_empty() => Some(sso::OidcSettings {
                 issuer: issuer.trim().to_string(),
@@ -357,6 +359,9 @@ fn spawn_teams_maintenance(state: AppState) {
             }
             if let Err(e) = model::sessions::prune_expired(&state.db).await {
                 tracing::warn!(error = %e, "pruning expired sessions failed");
+            }
+            if let Err(e) = model::console_sessions::prune_expired(&state.db).await {
+                tracing::warn!(error = %e, "pruning console session tokens failed");
             }
             let days = state.settings.audit_retention_days;
             if let Err(e) = model::audit::prune(&state.db, days).await {

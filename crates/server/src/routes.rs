@@ -415,6 +415,7 @@ impl Routes {
             resource,
             action,
             creates: matches!(doc.success, Success::One(201, _)),
+            open_to_restricted: crate::guard::open_to_restricted(&method, path, access),
         });
         // Every route checks its caller and records its changes (issue 16).
         let route = route.layer(middleware::from_fn_with_state(guard, crate::guard::guard));

@@ -41,6 +41,10 @@ pub struct Settings {
     pub sign_in_limit_per_account: i64,
     pub sign_in_limit_per_ip: i64,
     pub audit_retention_days: i64,
+    /// Embedding (issue 18): how long a console session token may be exchanged, and the
+    /// longest (and default) lifetime of a minted session, in seconds.
+    pub console_token_seconds: i64,
+    pub console_session_seconds: i64,
     /// Single sign-on, when an OpenID Connect provider is configured.
     pub oidc: Option<crate::sso::OidcSettings>,
 }
@@ -73,6 +77,8 @@ impl std::fmt::Debug for Settings {
             .field("sign_in_limit_per_account", &self.sign_in_limit_per_account)
             .field("sign_in_limit_per_ip", &self.sign_in_limit_per_ip)
             .field("audit_retention_days", &self.audit_retention_days)
+            .field("console_token_seconds", &self.console_token_seconds)
+            .field("console_session_seconds", &self.console_session_seconds)
             .field("oidc_issuer", &self.oidc.as_ref().map(|o| o.issuer.clone()))
             .finish()
     }

@@ -31,6 +31,8 @@ enum Need {
     Settings,
     People,
     Audit,
+    /// An API key or the API username, not a session (minting console sessions).
+    Integration,
 }
 
 /// The callers tried on every route.
@@ -62,6 +64,7 @@ fn allowed(caller: &str, need: Need) -> bool {
         WritePasses => matches!(caller, "owner" | "manager" | "support" | "key:passes_only"),
         Design => matches!(caller, "owner" | "manager"),
         Settings | People | Audit => caller == "owner",
+        Integration => caller.starts_with("key:"),
     }
 }
 
@@ -85,6 +88,9 @@ fn need_of(method: &Method, path: &str) -> Option<Need> {
     Some(match (m, path.as_str()) {
         ("GET", "/ping" | "/openapi.json") => Public,
         ("POST", "/sessions" | "/invitations/accept" | "/sso/start") => Public,
+        // Embedding (issue 18): integrations mint, the embedded console exchanges.
+        ("POST", "/console_sessions") => Integration,
+        ("POST", "/console_sessions/exchange") => Public,
         ("GET", "/sso" | "/sso/callback") => Public,
         ("GET", "/me" | "/sessions" | "/account" | "/barcode.png") => SignedIn,
         ("DELETE", "/session" | "/sessions/{session_id}") => SignedIn,

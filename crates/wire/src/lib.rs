@@ -26,6 +26,8 @@ pub mod apple;
 pub mod layout;
 mod teams;
 pub use teams::*;
+mod embed;
+pub use embed::*;
 
 pub mod query;
 pub mod rules;
@@ -1001,6 +1003,17 @@ pub struct ConsoleConfig {
     /// Optional logo URL shown in the frame.
     #[serde(default)]
     pub logo_url: Option<String>,
+    /// Embedding (issue 18): the origins of the portal pages allowed to hand the console
+    /// a session token by `postMessage` (and to theme it). Empty: no host messages.
+    #[serde(default)]
+    pub embed_origins: Vec<String>,
+    /// Colours, font and corner radius (CSS custom properties on the console's root).
+    #[serde(default)]
+    pub theme: ConsoleTheme,
+    /// Which navigation entries appear (names from [`NAVIGATION_ENTRIES`]); absent: all
+    /// that the caller's role allows.
+    #[serde(default)]
+    pub navigation: Option<Vec<String>>,
 }
 
 fn default_api_base() -> String {
@@ -1017,6 +1030,9 @@ impl Default for ConsoleConfig {
             base_path: String::new(),
             product_name: default_product_name(),
             logo_url: None,
+            embed_origins: Vec::new(),
+            theme: ConsoleTheme::default(),
+            navigation: None,
         }
     }
 }

@@ -167,7 +167,8 @@ pub struct Session {
     pub id: String,
     pub user_id: Option<String>,
     pub user_email: Option<String>,
-    /// How it was made: `password`, `invitation` or `sso`.
+    /// How it was made: `password`, `invitation`, `sso` or `console_session` (minted by
+    /// an integration, issue 18).
     pub via: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
@@ -176,6 +177,15 @@ pub struct Session {
     pub created_at: String,
     pub last_used_at: String,
     pub expires_at: String,
+    /// A minted session's external user (the integration's id for its user).
+    #[serde(default)]
+    pub external_user_id: Option<String>,
+    /// How the audit log names a minted session ("via <key> for <external user>").
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The campaigns a minted session is restricted to; `null` for all.
+    #[serde(default)]
+    pub campaign_ids: Option<Vec<String>>,
 }
 
 /// A new session: the bearer token (`Authorization: Bearer <token>`), shown once.
@@ -191,7 +201,8 @@ pub struct SessionToken {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Actor {
-    /// `user`, `api_key` or `api_username` (the organization's own API username and key).
+    /// `user`, `api_key`, `api_username` (the organization's own API username and key)
+    /// or `console_session` (a session an integration minted, issue 18).
     pub kind: String,
     /// The user's or key's id; the API username for `api_username`.
     pub id: String,
@@ -212,6 +223,10 @@ pub struct Me {
     pub permissions: Vec<Permission>,
     /// The session the request was made with, if any.
     pub session_id: Option<String>,
+    /// The campaigns the caller is restricted to (a minted console session); `null` for
+    /// all.
+    #[serde(default)]
+    pub campaign_ids: Option<Vec<String>>,
 }
 
 impl Me {

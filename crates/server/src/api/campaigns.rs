@@ -9,7 +9,7 @@
 pub mod reports;
 
 use crate::api::convert::{campaign_to_wire, pass_to_wire};
-use crate::auth::{Auth, CampaignScope};
+use crate::auth::{Auth, CampaignScope, Principal};
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult, Errors};
 use crate::list::{ListParams, Paged};
@@ -169,10 +169,12 @@ pub fn router() -> Routes {
 async fn list(
     State(state): State<AppState>,
     Extension(t): Extension<CampaignType>,
-    Auth(account): Auth,
+    principal: Principal,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Campaign>> {
-    Ok(campaigns::list(&state.db, &account.id, t, &params)
+    let account = principal.account;
+    let only = principal.campaigns.as_deref();
+    Ok(campaigns::list(&state.db, &account.id, t, only, &params)
         .await?
         .map(move |c| campaign_to_wire(&state, &c, &account.name)))
 }

@@ -12,6 +12,7 @@ pub mod assets;
 pub mod audit;
 pub mod campaigns;
 pub mod certificates;
+pub mod console_sessions;
 pub mod convert;
 pub mod dashboard;
 pub mod google;
@@ -53,6 +54,7 @@ pub fn routes() -> crate::routes::Routes {
         .merge(api_keys::router())
         .merge(audit::router())
         .merge(sso::router())
+        .merge(console_sessions::router())
 }
 
 /// All `/v2` routes (without the authentication middleware, added by [`crate::app`]).

@@ -4,7 +4,7 @@
 //! The search itself is [`crate::model::search`].
 
 use crate::api::convert::pass_to_wire;
-use crate::auth::Auth;
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::list::{ListParams, Paged};
 use crate::model::search;
@@ -26,15 +26,17 @@ pub fn router() -> Routes {
 
 async fn account_search(
     State(state): State<AppState>,
-    Auth(account): Auth,
+    principal: Principal,
     params: ListParams,
 ) -> ApiResult<Paged<wire::PassSearchHit>> {
+    let account = principal.account;
     if params.search.is_none() {
         return Err(ApiError::BadRequest(
             "q[search] is required (the text to search for)".into(),
         ));
     }
-    let passes = search::account_passes(&state.db, &account.id, &params).await?;
+    let only = principal.campaigns.as_deref();
+    let passes = search::account_passes(&state.db, &account.id, only, &params).await?;
     // A page needs the campaigns of its passes; an export (streamed) gets them all up front.
     let ids = passes.items().map(|items| {
         let mut ids: Vec<String> = items.iter().map(|p| p.campaign_id.clone()).collect();

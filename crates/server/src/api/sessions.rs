@@ -107,6 +107,7 @@ pub fn me_of(p: &Principal) -> wire::Me {
         scope: p.scope,
         permissions: p.permissions.to_vec(),
         session_id: p.session_id.clone(),
+        campaign_ids: p.campaigns.clone(),
     }
 }
 
@@ -123,6 +124,9 @@ pub fn session_to_wire(s: &SessionRecord, current: Option<&str>) -> wire::Sessio
         created_at: s.created_at.clone(),
         last_used_at: s.last_used_at.clone(),
         expires_at: s.expires_at.clone(),
+        external_user_id: s.external_user_id.clone(),
+        label: s.actor_label.clone(),
+        campaign_ids: s.campaign_ids.clone(),
     }
 }
 
@@ -206,6 +210,7 @@ async fn open_session(
         permissions: user.role.permissions(),
         session_id: Some(id.clone()),
         user_id: Some(user.id.clone()),
+        campaigns: None,
     };
     let body = wire::SessionToken {
         token,

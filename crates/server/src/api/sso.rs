@@ -274,6 +274,7 @@ async fn finish(
         permissions: role.permissions(),
         session_id: Some(session_id.clone()),
         user_id: Some(user.id.clone()),
+        campaigns: None,
     };
     let attributes = json!({"via": "sso", "role": role.as_str()});
     let event = audit::NewEvent {

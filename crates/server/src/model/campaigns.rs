@@ -249,21 +249,30 @@ pub const LIST_COLUMNS: &[Column] = &[
     col("published_at", "published_at", Kind::Time),
 ];
 
-/// One page of the campaigns of `account_id` and type `t`.
+/// One page of the campaigns of `account_id` and type `t`; only those among `only` when
+/// given (a console session restricted to some campaigns, issue 18).
 pub async fn list(
     db: &Db,
     account_id: &str,
     t: CampaignType,
+    only: Option<&[String]>,
     params: &ListParams,
 ) -> ApiResult<Paged<CampaignRecord>> {
+    let mut scope = String::from("account_id = $1 AND campaign_type = $2");
+    let mut scope_binds = vec![
+        Bind::Text(account_id.to_string()),
+        Bind::Text(t.as_str().into()),
+    ];
+    if let Some(ids) = only {
+        scope.push_str(" AND ");
+        scope.push_str(&crate::model::console_sessions::restriction("id", ids, 3));
+        scope_binds.extend(ids.iter().map(|id| Bind::Text(id.clone())));
+    }
     Listing {
         select: CAMPAIGN_COLUMNS,
         from: "campaigns",
-        scope: "account_id = $1 AND campaign_type = $2",
-        scope_binds: vec![
-            Bind::Text(account_id.to_string()),
-            Bind::Text(t.as_str().into()),
-        ],
+        scope: &scope,
+        scope_binds,
         columns: LIST_COLUMNS,
         default_order: "created_at",
         unique: "id",

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod campaign_input;
 pub mod campaigns;
 pub mod certificates;
+pub mod console_sessions;
 pub mod counters;
 pub mod dashboard;
 pub mod devices;

@@ -136,19 +136,31 @@ pub fn plan(dialect: Dialect, text: &str) -> SearchPlan {
 }
 
 /// The passes of every campaign of `account_id` matching `params.search` (the caller makes
-/// sure there is one), filtered, sorted and paged like a campaign's pass list.
+/// sure there is one), filtered, sorted and paged like a campaign's pass list; only in the
+/// campaigns `only` when given (a restricted console session, issue 18).
 pub async fn account_passes(
     db: &Db,
     account_id: &str,
+    only: Option<&[String]>,
     params: &ListParams,
 ) -> ApiResult<Paged<PassRecord>> {
     let plan = plan(db.dialect, params.search.as_deref().unwrap_or(""));
-    let scope = scope(Some(&plan), "passes.account_id");
+    let mut scope = scope(Some(&plan), "passes.account_id");
+    let mut scope_binds = vec![Bind::Text(account_id.to_string())];
+    if let Some(ids) = only {
+        scope.push_str(" AND ");
+        scope.push_str(&crate::model::console_sessions::restriction(
+            "passes.campaign_id",
+            ids,
+            2,
+        ));
+        scope_binds.extend(ids.iter().map(|id| Bind::Text(id.clone())));
+    }
     Listing {
         select: PASS_COLUMNS,
         from: plan.from,
         scope: &scope,
-        scope_binds: vec![Bind::Text(account_id.to_string())],
+        scope_binds,
         columns: LIST_COLUMNS,
         default_order: "created_at",
         unique: "id",

@@ -24,16 +24,23 @@ pub struct SessionRecord {
     pub created_at: String,
     pub last_used_at: String,
     pub expires_at: String,
+    /// A minted console session (issue 18): the campaigns it is restricted to (`None`:
+    /// all), the integration's user and how the audit log names it.
+    pub campaign_ids: Option<Vec<String>>,
+    pub external_user_id: Option<String>,
+    pub actor_label: Option<String>,
 }
 
 const COLUMNS: &str = "s.id, s.account_id, s.user_id, u.email AS user_email, s.via, s.ip, \
-    s.user_agent, s.created_at, s.last_used_at, s.expires_at";
+    s.user_agent, s.created_at, s.last_used_at, s.expires_at, s.campaign_ids, \
+    s.external_user_id, s.actor_label";
 
 pub const LIST_COLUMNS: &[Column] = &[
     col("id", "s.id", Kind::Text),
     col("user_id", "s.user_id", Kind::Text),
     col("user_email", "u.email", Kind::Text),
     col("via", "s.via", Kind::Text),
+    col("external_user_id", "s.external_user_id", Kind::Text),
     col("ip", "s.ip", Kind::Text),
     col("created_at", "s.created_at", Kind::Time),
     col("last_used_at", "s.last_used_at", Kind::Time),
@@ -52,6 +59,11 @@ fn from_row(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
         created_at: row.try_get("created_at")?,
         last_used_at: row.try_get("last_used_at")?,
         expires_at: row.try_get("expires_at")?,
+        campaign_ids: row
+            .try_get::<Option<String>, _>("campaign_ids")?
+            .and_then(|j| serde_json::from_str(&j).ok()),
+        external_user_id: row.try_get("external_user_id")?,
+        actor_label: row.try_get("actor_label")?,
     })
 }
 

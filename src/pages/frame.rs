@@ -369,6 +369,11 @@ pub fn Home() -> impl IntoView {
     let dashboard = LocalResource::new(|| async { api::account::dashboard().await });
     view! {
         <h1>{move || session.account.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "Overview".into()))}</h1>
+        // The dashboard needs the read permission; a scanner is pointed to the redeem
+        // screen of a campaign instead.
+        <Show when=move || session.can(Permission::Read) fallback=|| view! {
+            <p class="lead scanner-hint">"Pick a campaign below, then open its Redeem screen to look up and redeem passes."</p>
+        }>
         <Suspense fallback=|| view! { <Loading what="dashboard"/> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
@@ -377,6 +382,7 @@ pub fn Home() -> impl IntoView {
                 }
             })}
         </Suspense>
+        </Show>
         <h2>"Campaigns by type"</h2>
         <p class="lead">"Campaigns group the passes you issue. Pick a type to see its campaigns or create one."</p>
         <Suspense fallback=|| view! { <Loading what="campaigns"/> }>

@@ -241,6 +241,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PASSWORKS_OIDC_NAME", default_value = "single sign-on")]
     pub oidc_name: String,
 
+    /// Optional SMTP server for invitation e-mails (`mail.rs`).
+    #[command(flatten)]
+    pub smtp: crate::mail::SmtpArgs,
+
     /// Do not create a first account when the database is empty.
     #[arg(long, env = "PASSWORKS_NO_FIRST_ACCOUNT")]
     pub no_first_account: bool,
@@ -282,6 +286,7 @@ impl ServeArgs {
             oidc_role_claim: "passworks_role".into(),
             oidc_role_map: Vec::new(),
             oidc_name: "single sign-on".into(),
+            smtp: Default::default(),
             no_first_account: true,
         }
     }

@@ -43,6 +43,8 @@ pub struct Settings {
     pub audit_retention_days: i64,
     /// Single sign-on, when an OpenID Connect provider is configured.
     pub oidc: Option<crate::sso::OidcSettings>,
+    /// Invitation e-mails, when an SMTP server is configured.
+    pub mailer: Option<crate::mail::Mailer>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -74,6 +76,7 @@ impl std::fmt::Debug for Settings {
             .field("sign_in_limit_per_ip", &self.sign_in_limit_per_ip)
             .field("audit_retention_days", &self.audit_retention_days)
             .field("oidc_issuer", &self.oidc.as_ref().map(|o| o.issuer.clone()))
+            .field("mailer", &self.mailer)
             .finish()
     }
 }

@@ -277,7 +277,10 @@ pub fn Frame() -> impl IntoView {
                 {logo.map(|l| view! { <img src=l alt="" class="brand-logo"/> })}
                 <span>{product}</span>
             </A>
-            <FindPass/>
+            // Finding a pass needs read_passes (a scanner redeems by code instead).
+            <Show when=move || can(Permission::ReadPasses)>
+                <FindPass/>
+            </Show>
             <div class="topbar-right">
                 <span class="account-name" title="Signed-in organization">
                     {move || session.account.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_default())}

@@ -165,7 +165,7 @@ pub fn PassList() -> impl IntoView {
                                 <DataTable
                                     caption="Passes"
                                     columns=columns.get_value()
-                                    fetch=fetch.clone()
+                                    fetch=fetch
                                     row=row.clone()
                                     row_id=|p: &Pass| p.id.clone()
                                     csv=csv()
@@ -181,7 +181,7 @@ pub fn PassList() -> impl IntoView {
                             }.into_any()
                         } else {
                             view! {
-                                <DataTable caption="Passes" columns=columns.get_value() fetch=fetch.clone()
+                                <DataTable caption="Passes" columns=columns.get_value() fetch=fetch
                                     row=row.clone() row_id=|p: &Pass| p.id.clone() csv=csv() empty=empty
                                     refresh=refresh/>
                             }.into_any()

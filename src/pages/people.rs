@@ -179,7 +179,7 @@ pub fn PeoplePage() -> impl IntoView {
                         " " <span class="pill pill-failed" title=e>"e-mail failed"</span>
                     })}</td>
                     <td>{fmt_opt_datetime(&u.last_sign_in_at)}</td>
-                    <td class="actions">
+                    <td><div class="actions" style="margin:0">
                         <button type="button" class="btn small" aria-label=format!("New invitation link for {email2}")
                             on:click=move |_| new_link(id2.clone())>"New link"</button>
                         {move || if confirming.get().as_deref() == Some(id5.as_str()) {
@@ -194,7 +194,7 @@ pub fn PeoplePage() -> impl IntoView {
                                 <button type="button" class="btn small" on:click=move |_| confirming.set(Some(id.clone()))>"Remove"</button>
                             }.into_any()
                         }}
-                    </td>
+                    </div></td>
                 }
                 .into_any()
             }

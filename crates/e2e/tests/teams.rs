@@ -395,6 +395,14 @@ async fn each_role_sees_only_what_it_may_do() -> Result<()> {
         })
         .await
         .with_context(|| format!("{role}: see the failure screenshot"))?;
+        let finds = d
+            .find_all(By::Css("input[placeholder^='Find a pass']"))
+            .await?;
+        ensure!(
+            finds.is_empty() == (role == "scanner"),
+            "{role}: pass search offered {}",
+            finds.len()
+        );
         if role == "scanner" {
             wait_for(d, By::Css(".scanner-hint")).await?;
             shots(&sys, "home-scanner").await?;

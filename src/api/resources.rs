@@ -528,8 +528,8 @@ pub mod teams {
     };
 
     use super::super::{
-        call, call_as, call_for_status, call_for_status_as, call_public, call_with, fetch_page,
-        ApiResult, Credentials, Endpoint, PageInfo,
+        call, call_as, call_for_status, call_for_status_as, call_public, call_with, fetch_csv,
+        fetch_page, ApiResult, Credentials, Endpoint, PageInfo,
     };
 
     /// The caller: organization, person or key, role and permissions.
@@ -609,6 +609,11 @@ pub mod teams {
 
     pub async fn audit_events(q: &ListQuery) -> ApiResult<(Vec<AuditEvent>, PageInfo)> {
         fetch_page(Endpoint::AuditEvents, q).await
+    }
+
+    /// The audit events matching the filters, as CSV.
+    pub async fn export_audit_csv(q: &ListQuery) -> ApiResult<String> {
+        fetch_csv(Endpoint::AuditEvents, q, "").await
     }
 
     /// Whether single sign-on is offered, and under which name.

@@ -2,11 +2,12 @@
 
 use leptos::prelude::*;
 use passworks_wire::query::{ListQuery, Predicate};
-use passworks_wire::AssetType;
+use passworks_wire::{AssetType, Permission};
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, PageInfo};
 use crate::components::*;
+use crate::session::use_session;
 use crate::table_state as ts;
 use crate::util::{fmt_datetime, human_size};
 
@@ -36,6 +37,8 @@ pub fn check_asset_file(name: &str, mime: &str, size: f64) -> Result<(), String>
 /// The asset gallery.
 #[component]
 pub fn AssetsPage() -> impl IntoView {
+    let session = use_session();
+    let design = move || session.can(Permission::Design);
     let (query, set_query) = use_list_query();
     let refresh = RwSignal::new(0u32);
     let data = LocalResource::new(move || {
@@ -115,7 +118,12 @@ pub fn AssetsPage() -> impl IntoView {
                                     <div class="hint">{fmt_datetime(&a.created_at)}</div>
                                     <div class="actions" style="margin:0">
                                         <CopyButton text=a.id.clone() label="Copy id"/>
-                                        <button type="button" class="btn small danger" on:click=move |_| { to_delete.set(Some(id.clone())); confirm.set(true); }>"Delete"</button>
+                                        <Show when=design>
+                                            <button type="button" class="btn small danger" on:click={
+                                                let id = id.clone();
+                                                move |_| { to_delete.set(Some(id.clone())); confirm.set(true); }
+                                            }>"Delete"</button>
+                                        </Show>
                                     </div>
                                 </li>
                             }
@@ -130,6 +138,7 @@ pub fn AssetsPage() -> impl IntoView {
     view! {
         <h1>"Assets"</h1>
         <p class="lead">"Images used by templates and passes. They are stored as PNG."</p>
+        <Show when=design>
         <section class="card" aria-labelledby="upload-h">
             <h2 id="upload-h" style="margin-top:0">"Upload"</h2>
             <div class="grid2">
@@ -176,6 +185,7 @@ pub fn AssetsPage() -> impl IntoView {
             })}
             <Flash flash=flash/>
         </section>
+        </Show>
         <div class="toolbar">
             <label for="type-filter">"Show "</label>
             <select id="type-filter" prop:value=type_filter on:change=move |ev| {

@@ -1,5 +1,6 @@
 //! The audit log (issue 16): every change, who made it, when and from where; newest
-//! first, filtered by actor, action and resource, the attributes sent shown per row.
+//! first, filtered by actor, action and resource, the attributes sent shown per row;
+//! the filtered log exported as CSV.
 
 use leptos::prelude::*;
 use passworks_wire::query::{Direction, ListQuery};
@@ -49,6 +50,12 @@ pub fn AuditPage() -> impl IntoView {
                 .into_any()
             }
             row_id=|e: &AuditEvent| e.id.clone()
+            csv=CsvExport::new("audit-log.csv", |mut q: ListQuery| async move {
+                if q.sort.is_none() {
+                    q.sort = Some(("created_at".into(), Direction::Desc));
+                }
+                api::teams::export_audit_csv(&q).await
+            })
             empty="No changes recorded yet."
         />
     }

@@ -4,27 +4,37 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use passworks_wire::query::ListQuery;
-use passworks_wire::{Campaign, CampaignState, CampaignType, Field, MessageBody, PushInput};
+use passworks_wire::{
+    Campaign, CampaignState, CampaignType, Field, MessageBody, Permission, PushInput,
+};
 
 use crate::api::{self, ApiError, StateChange};
 use crate::components::*;
 use crate::pages::{campaign_href, use_ctype, use_param};
 use crate::preview;
+use crate::session::use_session;
 use crate::table_state::{Column, FilterKind};
 use crate::util::{fmt_datetime, fmt_opt_datetime};
 
-/// Sub-navigation of one campaign.
+/// Sub-navigation of one campaign: the sections the signed-in role may open.
 #[component]
 pub fn CampaignNav(ctype: CampaignType, #[prop(into)] id: String) -> impl IntoView {
+    let session = use_session();
+    let can = move |p: Permission| session.can(p);
     let base = campaign_href(ctype, &id);
+    let overview = crate::link(base.clone());
+    let tab = move |path: &str, label: &'static str, p: Permission| {
+        let href = crate::link(format!("{base}{path}"));
+        view! { <Show when=move || can(p)><A href=href.clone()>{label}</A></Show> }
+    };
     view! {
         <nav class="tabs" aria-label="Campaign sections">
-            <A href=crate::link(base.clone()) exact=true>"Overview"</A>
-            <A href=crate::link(format!("{base}/passes"))>"Passes"</A>
-            <A href=crate::link(format!("{base}/redeem"))>"Redeem"</A>
-            <A href=crate::link(format!("{base}/registrations"))>"Registrations"</A>
-            <A href=crate::link(format!("{base}/reports"))>"Reports"</A>
-            <A href=crate::link(format!("{base}/edit"))>"Edit"</A>
+            <A href=overview exact=true>"Overview"</A>
+            {tab("/passes", "Passes", Permission::ReadPasses)}
+            {tab("/redeem", "Redeem", Permission::Redeem)}
+            {tab("/registrations", "Registrations", Permission::ReadPasses)}
+            {tab("/reports", "Reports", Permission::Read)}
+            {tab("/edit", "Edit", Permission::Design)}
         </nav>
     }
 }
@@ -101,30 +111,47 @@ pub fn CampaignList() -> impl IntoView {
             refresh.update(|n| *n += 1);
         });
     };
+    let session = use_session();
+    let design = move || session.can(Permission::Design);
+    // Only a role that may change campaigns selects rows for the bulk actions.
     let table = move || {
+        let design = design();
         ctype.get().map(|t| {
+            let fetch = move |q: ListQuery| {
+                let t = ctype.get().unwrap_or(t);
+                async move { api::campaigns::list(t, &q).await }
+            };
+            let row = move |c: &Campaign| {
+                let name = c.name.clone();
+                view! {
+                    <td><A href=crate::link(campaign_href(c.campaign_type, &c.id))>{name}</A></td>
+                    <td><Pill text=c.state.as_str()/></td>
+                    <td>{c.passes_count}</td>
+                    <td>{c.redeemed_count}</td>
+                    <td>{fmt_datetime(&c.created_at)}</td>
+                }
+                .into_any()
+            };
+            let csv = CsvExport::new(format!("{}.csv", t.as_str()), move |q| async move {
+                api::campaigns::export_csv(t, &q).await
+            });
+            let empty = format!("No {} yet.", t.plural_label().to_lowercase());
+            if !design {
+                return view! {
+                    <DataTable caption=t.plural_label() columns=columns.clone() fetch=fetch row=row
+                        row_id=|c: &Campaign| c.id.clone() csv=csv empty=empty refresh=refresh/>
+                }
+                .into_any();
+            }
             view! {
                 <DataTable
                     caption=t.plural_label()
                     columns=columns.clone()
-                    fetch=move |q: ListQuery| {
-                        let t = ctype.get().unwrap_or(t);
-                        async move { api::campaigns::list(t, &q).await }
-                    }
-                    row=move |c: &Campaign| {
-                        let name = c.name.clone();
-                        view! {
-                            <td><A href=crate::link(campaign_href(c.campaign_type, &c.id))>{name}</A></td>
-                            <td><Pill text=c.state.as_str()/></td>
-                            <td>{c.passes_count}</td>
-                            <td>{c.redeemed_count}</td>
-                            <td>{fmt_datetime(&c.created_at)}</td>
-                        }
-                        .into_any()
-                    }
+                    fetch=fetch
+                    row=row
                     row_id=|c: &Campaign| c.id.clone()
-                    csv=CsvExport::new(format!("{}.csv", t.as_str()), move |q| async move { api::campaigns::export_csv(t, &q).await })
-                    empty=format!("No {} yet.", t.plural_label().to_lowercase())
+                    csv=csv
+                    empty=empty
                     selected=selected
                     refresh=refresh
                     bulk=std::sync::Arc::new(move || {
@@ -138,12 +165,13 @@ pub fn CampaignList() -> impl IntoView {
                     })
                 />
             }
+            .into_any()
         })
     };
     view! {
         <div class="page-head">
             <h1>{move || ctype.get().map(|t| t.plural_label()).unwrap_or("Unknown campaign type")}</h1>
-            {move || ctype.get().map(|t| view! {
+            {move || ctype.get().filter(|_| design()).map(|t| view! {
                 <A href=crate::link(format!("/campaigns/{}/new", t.as_str())) attr:class="btn primary">
                     {format!("New {}", t.label().to_lowercase())}
                 </A>
@@ -186,6 +214,8 @@ enum Op {
 /// One campaign: every attribute, distribution links, state actions, merge/push, delete.
 #[component]
 pub fn CampaignDetail() -> impl IntoView {
+    let session = use_session();
+    let can = move |p: Permission| session.can(p);
     let ctype = use_ctype();
     let id = use_param("id");
     let refresh = RwSignal::new(0u32);
@@ -291,6 +321,7 @@ pub fn CampaignDetail() -> impl IntoView {
                         let assets = assets.await;
                         let layout = preview::layout(&preview::from_campaign(&c, &assets));
                         let google = crate::google_live::preview(&c, &crate::google_live::sample_pass(&c), &assets, &crate::google_live::now_iso());
+                        let state = c.state;
                         view! {
                             <div class="page-head">
                                 <h1>{c.name.clone()}" "<Pill text=c.state.as_str()/></h1>
@@ -304,21 +335,33 @@ pub fn CampaignDetail() -> impl IntoView {
                                     <div class="banner warn unpublished" role="status">
                                         <span>{unpublished_text(n)}</span>
                                         " "
-                                        <button type="button" class="btn small" on:click=move |_| { push_is_merge.set(true); push_message.set(String::new()); push_open.set(true); }>
-                                            "Merge into passes…"
-                                        </button>
+                                        <Show when=move || can(Permission::Design)>
+                                            <button type="button" class="btn small" on:click=move |_| { push_is_merge.set(true); push_message.set(String::new()); push_open.set(true); }>
+                                                "Merge into passes…"
+                                            </button>
+                                        </Show>
                                     </div>
                                 }
                             })}
+                            // Only what the role may do (design: state, merge, delete;
+                            // write_passes: push).
+                            <Show when=move || can(Permission::Design) || can(Permission::WritePasses)>
                             <div class="toolbar" role="toolbar" aria-label="Campaign actions">
-                                <button type="button" class="btn" disabled=c.state != CampaignState::Published on:click=move |_| confirm_pause.set(true)>"Pause…"</button>
-                                <button type="button" class="btn" disabled=c.state != CampaignState::Paused on:click=move |_| { op.dispatch(Op::Change(StateChange::Resume)); }>"Resume"</button>
-                                <button type="button" class="btn" disabled=c.state == CampaignState::Archived on:click=move |_| { op.dispatch(Op::Change(StateChange::Archive)); }>"Archive"</button>
+                                <Show when=move || can(Permission::Design)>
+                                <button type="button" class="btn" disabled=state != CampaignState::Published on:click=move |_| confirm_pause.set(true)>"Pause…"</button>
+                                <button type="button" class="btn" disabled=state != CampaignState::Paused on:click=move |_| { op.dispatch(Op::Change(StateChange::Resume)); }>"Resume"</button>
+                                <button type="button" class="btn" disabled=state == CampaignState::Archived on:click=move |_| { op.dispatch(Op::Change(StateChange::Archive)); }>"Archive"</button>
                                 <button type="button" class="btn" on:click=move |_| { push_is_merge.set(true); push_message.set(String::new()); push_open.set(true); }>"Merge into passes…"</button>
+                                </Show>
+                                <Show when=move || can(Permission::WritePasses)>
                                 <button type="button" class="btn" on:click=move |_| { push_is_merge.set(false); push_message.set(String::new()); push_open.set(true); }>"Push update…"</button>
+                                </Show>
+                                <Show when=move || can(Permission::Design)>
                                 <button type="button" class="btn danger" on:click=move |_| confirm_delete.set(true)>"Delete…"</button>
+                                </Show>
                                 {move || op.pending().get().then(|| view! { <span role="status">"Working…"</span> })}
                             </div>
+                            </Show>
                             <div class="two-col">
                                 <div>
                                     <Distribution c=c.clone()/>

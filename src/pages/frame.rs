@@ -277,7 +277,10 @@ pub fn Frame() -> impl IntoView {
                 {logo.map(|l| view! { <img src=l alt="" class="brand-logo"/> })}
                 <span>{product}</span>
             </A>
-            <FindPass/>
+            // Finding a pass needs read_passes (a scanner redeems by code instead).
+            <Show when=move || can(Permission::ReadPasses)>
+                <FindPass/>
+            </Show>
             <div class="topbar-right">
                 <span class="account-name" title="Signed-in organization">
                     {move || session.account.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_default())}
@@ -401,6 +404,11 @@ pub fn Home() -> impl IntoView {
     let dashboard = LocalResource::new(|| async { api::account::dashboard().await });
     view! {
         <h1>{move || session.account.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "Overview".into()))}</h1>
+        // The dashboard needs the read permission; a scanner is pointed to the redeem
+        // screen of a campaign instead.
+        <Show when=move || session.can(Permission::Read) fallback=|| view! {
+            <p class="lead scanner-hint">"Pick a campaign below, then open its Redeem screen to look up and redeem passes."</p>
+        }>
         <Suspense fallback=|| view! { <Loading what="dashboard"/> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
@@ -409,6 +417,7 @@ pub fn Home() -> impl IntoView {
                 }
             })}
         </Suspense>
+        </Show>
         <h2>"Campaigns by type"</h2>
         <p class="lead">"Campaigns group the passes you issue. Pick a type to see its campaigns or create one."</p>
         <Suspense fallback=|| view! { <Loading what="campaigns"/> }>

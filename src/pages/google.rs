@@ -4,11 +4,12 @@
 
 use leptos::prelude::*;
 use passworks_wire::query::ListQuery;
-use passworks_wire::GoogleIssuer;
+use passworks_wire::{GoogleIssuer, Permission};
 use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::components::*;
+use crate::session::use_session;
 use crate::table_state::Column;
 use crate::util::fmt_datetime;
 
@@ -43,6 +44,8 @@ pub fn check_upload(issuer_id: &str, has_file: bool) -> Result<(), String> {
 /// Google Wallet issuers.
 #[component]
 pub fn GoogleWalletPage() -> impl IntoView {
+    let session = use_session();
+    let design = move || session.can(Permission::Design);
     let refresh = RwSignal::new(0u32);
     let flash = RwSignal::new(None::<Result<String, String>>);
     let issuer_id = RwSignal::new(String::new());
@@ -112,7 +115,8 @@ pub fn GoogleWalletPage() -> impl IntoView {
             fetch=|q: ListQuery| async move { api::google_wallet::issuers(&q).await }
             row=move |i: &GoogleIssuer| {
                 let (id, id2) = (i.id.clone(), i.id.clone());
-                let own = !i.development;
+                // Only a role that may change issuers is offered the buttons.
+                let own = !i.development && design();
                 let default = i.default;
                 view! {
                     <td class="mono">{i.issuer_id.clone()}
@@ -136,6 +140,7 @@ pub fn GoogleWalletPage() -> impl IntoView {
             empty="No issuers."
             refresh=refresh
         />
+        <Show when=design>
         <section class="card" aria-labelledby="google-up">
             <h2 id="google-up" style="margin-top:0">"Add an issuer"</h2>
             <form on:submit=upload>
@@ -155,6 +160,7 @@ pub fn GoogleWalletPage() -> impl IntoView {
                 <button type="submit" class="btn primary">"Add issuer"</button>
             </form>
         </section>
+        </Show>
         <Confirm open=confirm title="Delete issuer" message="Delete this issuer? Its passes stop being updated at Google; links are signed by the next issuer (or the development one)."
             confirm_label="Delete" on_confirm=Callback::new(move |_| {
                 if let Some(id) = to_delete.get_untracked() {

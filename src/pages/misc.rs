@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use passworks_wire::query::ListQuery;
-use passworks_wire::AccountInput;
+use passworks_wire::{AccountInput, Permission};
 use passworks_wire::{Certificate, Organization, OrganizationInput, WebhookDelivery};
 use wasm_bindgen::JsCast;
 
@@ -32,6 +32,8 @@ pub fn expiry_state(expires_at: &str, today: &str) -> (&'static str, Option<Stri
 /// Certificates: list with expiry warnings, upload, delete.
 #[component]
 pub fn CertificatesPage() -> impl IntoView {
+    let session = use_session();
+    let design = move || session.can(Permission::Design);
     let refresh = RwSignal::new(0u32);
     let flash = RwSignal::new(None::<Result<String, String>>);
     let password = RwSignal::new(String::new());
@@ -96,7 +98,12 @@ pub fn CertificatesPage() -> impl IntoView {
                     <td class="mono">{c.team_identifier.clone()}</td>
                     <td>{c.issued_to.clone()}</td>
                     <td>{fmt_datetime(&c.expires_at)}" "<Pill text=state/>{warn.map(|w| view! { <div class="hint">{w}</div> })}</td>
-                    <td><button type="button" class="btn small danger" on:click=move |_| { to_delete.set(Some(id.clone())); confirm.set(true); }>"Delete"</button></td>
+                    <td>{move || design().then(|| {
+                        let id = id.clone();
+                        view! {
+                            <button type="button" class="btn small danger" on:click=move |_| { to_delete.set(Some(id.clone())); confirm.set(true); }>"Delete"</button>
+                        }
+                    })}</td>
                 }
                 .into_any()
             }
@@ -104,6 +111,7 @@ pub fn CertificatesPage() -> impl IntoView {
             empty="No certificates."
             refresh=refresh
         />
+        <Show when=design>
         <section class="card" aria-labelledby="cert-up">
             <h2 id="cert-up" style="margin-top:0">"Add a certificate"</h2>
             <form on:submit=upload>
@@ -125,6 +133,7 @@ pub fn CertificatesPage() -> impl IntoView {
                 <button type="submit" class="btn primary">"Upload certificate"</button>
             </form>
         </section>
+        </Show>
         <Confirm open=confirm title="Delete certificate" message="Delete this certificate? Campaigns using it fall back to the default."
             confirm_label="Delete" on_confirm=Callback::new(move |_| {
                 if let Some(id) = to_delete.get_untracked() {
@@ -143,6 +152,7 @@ pub fn CertificatesPage() -> impl IntoView {
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let session = use_session();
+    let design = move || session.can(Permission::Design);
     let url = RwSignal::new(session.account.with_untracked(|a| {
         a.as_ref()
             .and_then(|a| a.webhook_url.clone())
@@ -240,13 +250,15 @@ pub fn WebhooksPage() -> impl IntoView {
             <div class="control">
                 <label for="wh-url">"Webhook URL"</label>
                 <input id="wh-url" type="url" placeholder="https://example.com/passworks" aria-describedby="err-webhook_url"
-                    prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
+                    readonly=move || !design() prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
                 <FieldError errors=errors attr="webhook_url"/>
             </div>
-            <div class="actions">
-                <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Save URL"</button>
-                <button type="button" class="btn" on:click=send_test>"Send a test event"</button>
-            </div>
+            <Show when=design>
+                <div class="actions">
+                    <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Save URL"</button>
+                    <button type="button" class="btn" on:click=send_test>"Send a test event"</button>
+                </div>
+            </Show>
         </form>
         <section class="card" style="margin-top:1rem">
             <h2 style="margin-top:0">"Signing token"</h2>
@@ -257,7 +269,9 @@ pub fn WebhooksPage() -> impl IntoView {
                     <span class="hint">"Store it now: it will not be shown again."</span>
                 </div>
             })}
-            <button type="button" class="btn" on:click=move |_| confirm.set(true)>"Make a new token…"</button>
+            <Show when=design>
+                <button type="button" class="btn" on:click=move |_| confirm.set(true)>"Make a new token…"</button>
+            </Show>
         </section>
         <h2>"Delivery log"</h2>
         <DataTable
@@ -279,7 +293,7 @@ pub fn WebhooksPage() -> impl IntoView {
                     <td title=d.last_response.clone().unwrap_or_default()>{answer}</td>
                     <td>{fmt_opt_datetime(&d.next_attempt_at)}</td>
                     <td>{fmt_datetime(&d.created_at)}</td>
-                    <td>{can_retry.then(|| view! {
+                    <td>{(can_retry && design()).then(|| view! {
                         <button type="button" class="btn small" aria-label=format!("Retry the {} delivery now", d.event)
                             on:click=move |_| retry(id.clone())>"Retry now"</button>
                     })}</td>
@@ -439,6 +453,8 @@ pub fn AccountPage() -> impl IntoView {
                 <Kv k="Created">{fmt_datetime(&a.created_at)}</Kv>
             </dl>
         })}
+        // Renaming the organization needs the settings permission (owners).
+        <Show when=move || session.can(Permission::Settings)>
         <form class="card" style="margin-top:1rem" on:submit=move |ev| { ev.prevent_default(); save.dispatch(name.get_untracked()); }>
             <div class="control">
                 <label for="acc-name">"Organization name"</label>
@@ -446,6 +462,7 @@ pub fn AccountPage() -> impl IntoView {
             </div>
             <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Save"</button>
         </form>
+        </Show>
     }
 }
 

@@ -5,8 +5,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use passworks_wire::query::ListQuery;
 use passworks_wire::{
-    Asset, AssetType, Behaviour, Campaign, CampaignType, CodeType, Pass, PassInput, PushInput,
-    RedeemInput,
+    Asset, AssetType, Behaviour, Campaign, CampaignType, CodeType, Pass, PassInput, Permission,
+    PushInput, RedeemInput,
 };
 
 use crate::api::{self, ApiError, ApiResult};
@@ -14,6 +14,7 @@ use crate::components::*;
 use crate::draft::{pass_image_overrides, PassDraft, IMAGE_SLOTS};
 use crate::pages::{campaign_href, use_ctype, use_param, CampaignNav};
 use crate::preview;
+use crate::session::use_session;
 use crate::table_state::{Column, FilterKind};
 use crate::util::{fmt_datetime, fmt_opt_datetime};
 
@@ -72,6 +73,8 @@ impl PassBulk {
 /// Passes of one campaign.
 #[component]
 pub fn PassList() -> impl IntoView {
+    let session = use_session();
+    let can = move |p: Permission| session.can(p);
     let ctype = use_ctype();
     let cid = use_param("id");
     let campaign = LocalResource::new(move || load_campaign(ctype.get(), cid.get()));
@@ -122,57 +125,86 @@ pub fn PassList() -> impl IntoView {
                     Ok(c) => {
                         let t = c.campaign_type;
                         let cid2 = c.id.clone();
+                        let new_href = crate::link(format!("{}/passes/new", campaign_href(t, &c.id)));
+                        let redeem_href = crate::link(format!("{}/redeem", campaign_href(t, &c.id)));
+                        let fetch = move |q: ListQuery| {
+                            let cid = cid.get();
+                            let text = search_text.get();
+                            async move {
+                                if text.trim().is_empty() {
+                                    api::passes::list(t, &cid, &q).await
+                                } else {
+                                    api::passes::search(t, &cid, &q, &text).await
+                                }
+                            }
+                        };
+                        let row = move |p: &Pass| {
+                            let href = pass_href(t, &cid2, &p.id);
+                            let code = p.redeem_code.clone();
+                            view! {
+                                <td><A href=crate::link(href)>{code}</A></td>
+                                <td class="mono">{p.serial_number.clone()}</td>
+                                <td><Pill text=pass_state(p)/></td>
+                                <td>{p.redeemed_count}</td>
+                                <td class="values">{crate::pages::pass_values_line(p)}</td>
+                                <td>{fmt_datetime(&p.created_at)}</td>
+                            }
+                            .into_any()
+                        };
+                        let name = c.name.clone();
+                        let csv = move || CsvExport::new(format!("{}-passes.csv", file_stem(&name)), move |q| {
+                            let cid = cid.get_untracked();
+                            let text = search_text.get_untracked();
+                            async move { api::passes::export_csv(t, &cid, &q, &text).await }
+                        });
+                        let empty = "No passes yet. Create one, or share the download page.";
+                        // Rows are selectable (bulk redeem, void, delete) only for a role
+                        // that may change passes.
+                        let table = move || if can(Permission::WritePasses) {
+                            view! {
+                                <DataTable
+                                    caption="Passes"
+                                    columns=columns.get_value()
+                                    fetch=fetch
+                                    row=row.clone()
+                                    row_id=|p: &Pass| p.id.clone()
+                                    csv=csv()
+                                    empty=empty
+                                    selected=selected
+                                    refresh=refresh
+                                    bulk=std::sync::Arc::new(move || view! {
+                                        <button type="button" class="btn small" on:click=move |_| bulk_run(PassBulk::Redeem)>"Redeem"</button>
+                                        <button type="button" class="btn small" on:click=move |_| bulk_run(PassBulk::Void)>"Void"</button>
+                                        <button type="button" class="btn small danger" on:click=move |_| confirm.set(true)>"Delete"</button>
+                                    }.into_any())
+                                />
+                            }.into_any()
+                        } else {
+                            view! {
+                                <DataTable caption="Passes" columns=columns.get_value() fetch=fetch
+                                    row=row.clone() row_id=|p: &Pass| p.id.clone() csv=csv() empty=empty
+                                    refresh=refresh/>
+                            }.into_any()
+                        };
                         view! {
                             <CampaignHeader c=c.clone() title="Passes"/>
                             <div class="toolbar">
-                                <A href=crate::link(format!("{}/passes/new", campaign_href(t, &c.id))) attr:class="btn primary">"New pass"</A>
-                                <A href=crate::link(format!("{}/redeem", campaign_href(t, &c.id))) attr:class="btn">"Redeem a code"</A>
+                                <Show when=move || can(Permission::WritePasses)>
+                                    <A href=new_href.clone() attr:class="btn primary">"New pass"</A>
+                                </Show>
+                                <Show when=move || can(Permission::Redeem)>
+                                    <A href=redeem_href.clone() attr:class="btn">"Redeem a code"</A>
+                                </Show>
                             </div>
                             <Flash flash=flash/>
-                            <PassImport kind=t campaign=c.id.clone() refresh=refresh/>
-                            <PassSearchBox/>
-                            <DataTable
-                                caption="Passes"
-                                columns=columns.get_value()
-                                fetch=move |q: ListQuery| {
-                                    let cid = cid.get();
-                                    let text = search_text.get();
-                                    async move {
-                                        if text.trim().is_empty() {
-                                            api::passes::list(t, &cid, &q).await
-                                        } else {
-                                            api::passes::search(t, &cid, &q, &text).await
-                                        }
-                                    }
-                                }
-                                row=move |p: &Pass| {
-                                    let href = pass_href(t, &cid2, &p.id);
-                                    let code = p.redeem_code.clone();
-                                    view! {
-                                        <td><A href=crate::link(href)>{code}</A></td>
-                                        <td class="mono">{p.serial_number.clone()}</td>
-                                        <td><Pill text=pass_state(p)/></td>
-                                        <td>{p.redeemed_count}</td>
-                                        <td class="values">{crate::pages::pass_values_line(p)}</td>
-                                        <td>{fmt_datetime(&p.created_at)}</td>
-                                    }
-                                    .into_any()
-                                }
-                                row_id=|p: &Pass| p.id.clone()
-                                csv=CsvExport::new(format!("{}-passes.csv", file_stem(&c.name)), move |q| {
-                                    let cid = cid.get_untracked();
-                                    let text = search_text.get_untracked();
-                                    async move { api::passes::export_csv(t, &cid, &q, &text).await }
+                            {
+                                let cid = c.id.clone();
+                                move || can(Permission::WritePasses).then(|| view! {
+                                    <PassImport kind=t campaign=cid.clone() refresh=refresh/>
                                 })
-                                empty="No passes yet. Create one, or share the download page."
-                                selected=selected
-                                refresh=refresh
-                                bulk=std::sync::Arc::new(move || view! {
-                                    <button type="button" class="btn small" on:click=move |_| bulk_run(PassBulk::Redeem)>"Redeem"</button>
-                                    <button type="button" class="btn small" on:click=move |_| bulk_run(PassBulk::Void)>"Void"</button>
-                                    <button type="button" class="btn small danger" on:click=move |_| confirm.set(true)>"Delete"</button>
-                                }.into_any())
-                            />
+                            }
+                            <PassSearchBox/>
+                            {table}
                         }
                         .into_any()
                     }
@@ -840,6 +872,8 @@ enum PassOp {
 /// One pass with its actions.
 #[component]
 pub fn PassDetail() -> impl IntoView {
+    let session = use_session();
+    let can = move |p: Permission| session.can(p);
     let ctype = use_ctype();
     let cid = use_param("id");
     let pid = use_param("pid");
@@ -967,11 +1001,17 @@ pub fn PassDetail() -> impl IntoView {
                             <CampaignHeader c=c.clone() title=format!("Pass {}", p.redeem_code)/>
                             <Flash flash=flash/>
                             <div class="toolbar" role="toolbar" aria-label="Pass actions">
-                                <A href=crate::link(edit) attr:class="btn">"Edit"</A>
-                                <button type="button" class="btn" disabled=voided on:click=move |_| { msg_is_redeem.set(true); msg.set(String::new()); msg_open.set(true); }>"Redeem…"</button>
-                                <button type="button" class="btn" on:click=move |_| { op.dispatch(PassOp::Reset); }>"Reset redeem"</button>
-                                <button type="button" class="btn" on:click=move |_| { op.dispatch(PassOp::Void(!voided)); }>{if voided { "Un-void" } else { "Void" }}</button>
-                                <button type="button" class="btn" on:click=move |_| { msg_is_redeem.set(false); msg.set(String::new()); msg_open.set(true); }>"Push…"</button>
+                                <Show when=move || can(Permission::WritePasses)>
+                                    <A href=crate::link(edit.clone()) attr:class="btn">"Edit"</A>
+                                </Show>
+                                <Show when=move || can(Permission::Redeem)>
+                                    <button type="button" class="btn" disabled=voided on:click=move |_| { msg_is_redeem.set(true); msg.set(String::new()); msg_open.set(true); }>"Redeem…"</button>
+                                </Show>
+                                <Show when=move || can(Permission::WritePasses)>
+                                    <button type="button" class="btn" on:click=move |_| { op.dispatch(PassOp::Reset); }>"Reset redeem"</button>
+                                    <button type="button" class="btn" on:click=move |_| { op.dispatch(PassOp::Void(!voided)); }>{if voided { "Un-void" } else { "Void" }}</button>
+                                    <button type="button" class="btn" on:click=move |_| { msg_is_redeem.set(false); msg.set(String::new()); msg_open.set(true); }>"Push…"</button>
+                                </Show>
                                 {move || match pkpass.get().flatten() {
                                     Some(Ok(u)) => view! { <a class="btn" href=u download="pass.pkpass">"Download .pkpass"</a> }.into_any(),
                                     Some(Err(e)) => view! {
@@ -982,7 +1022,9 @@ pub fn PassDetail() -> impl IntoView {
                                     None => view! { <span class="btn" aria-disabled="true">"Preparing .pkpass…"</span> }.into_any(),
                                 }}
                                 <a class="btn" href=p.page_url.clone() target="_blank" rel="noopener">"Open page"</a>
-                                <button type="button" class="btn danger" on:click=move |_| confirm.set(true)>"Delete…"</button>
+                                <Show when=move || can(Permission::WritePasses)>
+                                    <button type="button" class="btn danger" on:click=move |_| confirm.set(true)>"Delete…"</button>
+                                </Show>
                             </div>
                             {move || pkpass.get().flatten().and_then(|r| r.err()).map(|e| view! {
                                 <div class="banner error" role="alert" id="pkpass-refused" tabindex="-1">
@@ -1212,6 +1254,7 @@ struct RedeemOutcome {
 /// Type or paste a code: redeem it (or only look it up) and see the pass and the result.
 #[component]
 pub fn RedeemScreen() -> impl IntoView {
+    let session = use_session();
     let ctype = use_ctype();
     let cid = use_param("id");
     let campaign = LocalResource::new(move || load_campaign(ctype.get(), cid.get()));
@@ -1310,7 +1353,12 @@ pub fn RedeemScreen() -> impl IntoView {
                 view! {
                     <div class="two-col" style="grid-template-columns: 1fr 340px">
                         <dl class="kvs card">
-                            <Kv k="Pass"><A href=crate::link(href)>{p.redeem_code.clone()}</A></Kv>
+                            // A scanner cannot open the pass page: the code only.
+                            <Kv k="Pass">{if session.can(Permission::ReadPasses) {
+                                view! { <A href=crate::link(href)>{p.redeem_code.clone()}</A> }.into_any()
+                            } else {
+                                view! { <span class="mono">{p.redeem_code.clone()}</span> }.into_any()
+                            }}</Kv>
                             <Kv k="Voided">{if p.voided { "Yes" } else { "No" }}</Kv>
                             <Kv k="Redeemed">{crate::util::times(p.redeemed_count)}</Kv>
                             <Kv k="Last redeemed">{fmt_opt_datetime(&p.redeemed_at)}</Kv>

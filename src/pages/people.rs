@@ -1,6 +1,6 @@
-//! People (issue 16): invite by e-mail with a copyable invitation link, change roles,
-//! issue a new link (a forgotten password), remove. Shown to callers with the people
-//! permission (owners).
+//! People (issue 16): invite by e-mail with a copyable invitation link (also e-mailed when
+//! the server has SMTP, with a failure shown), change roles, issue a new link (a forgotten
+//! password), remove. Shown to callers with the people permission (owners).
 
 use leptos::prelude::*;
 use passworks_wire::query::ListQuery;
@@ -122,6 +122,12 @@ pub fn PeoplePage() -> impl IntoView {
             view! {
                 <div class="card secret invitation-link" role="status" style="flex-direction:column;align-items:flex-start">
                     <strong>{format!("Invitation link for {}", u.email)}</strong>
+                    {u.invitation_sent_at.is_some().then(|| view! {
+                        <span class="invitation-mailed">{format!("E-mailed to {}. You can also send the link yourself:", u.email)}</span>
+                    })}
+                    {u.invitation_mail_error.clone().map(|e| view! {
+                        <span class="invitation-mail-error" role="alert">{format!("Could not e-mail it ({e}). Send the link yourself:")}</span>
+                    })}
                     <code class="break">{url.clone()}</code>
                     <CopyButton text=url label="Copy link"/>
                     <span class="hint">"Send this link to the person: it works once, for 7 days, and is not shown again."</span>
@@ -169,9 +175,11 @@ pub fn PeoplePage() -> impl IntoView {
                             {role_options(u.role)}
                         </select>
                     </td>
-                    <td><Pill text=u.status.clone()/></td>
+                    <td><Pill text=u.status.clone()/>{u.invitation_mail_error.clone().map(|e| view! {
+                        " " <span class="pill pill-failed" title=e>"e-mail failed"</span>
+                    })}</td>
                     <td>{fmt_opt_datetime(&u.last_sign_in_at)}</td>
-                    <td class="actions">
+                    <td><div class="actions" style="margin:0">
                         <button type="button" class="btn small" aria-label=format!("New invitation link for {email2}")
                             on:click=move |_| new_link(id2.clone())>"New link"</button>
                         {move || if confirming.get().as_deref() == Some(id5.as_str()) {
@@ -186,7 +194,7 @@ pub fn PeoplePage() -> impl IntoView {
                                 <button type="button" class="btn small" on:click=move |_| confirming.set(Some(id.clone()))>"Remove"</button>
                             }.into_any()
                         }}
-                    </td>
+                    </div></td>
                 }
                 .into_any()
             }

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use passworks_wire::query::{Filter, ListQuery, Predicate};
-use passworks_wire::{Asset, BarcodeFormat, PassType, Template, TemplateInput, TransitType};
+use passworks_wire::{
+    Asset, BarcodeFormat, PassType, Permission, Template, TemplateInput, TransitType,
+};
 
 use crate::api::{self, ApiError};
 use crate::components::*;
@@ -16,6 +18,7 @@ use crate::draft::{
 };
 use crate::pages::{campaign_href, use_param};
 use crate::preview;
+use crate::session::use_session;
 use crate::table_state::{Column, FilterKind};
 use crate::util::fmt_datetime;
 
@@ -93,6 +96,8 @@ fn DeleteTemplateDialog(
 /// Templates: the list, with links to each template and delete.
 #[component]
 pub fn TemplatesPage() -> impl IntoView {
+    let session = use_session();
+    let design = move || session.can(Permission::Design);
     let refresh = RwSignal::new(0u32);
     let flash: Outcome = RwSignal::new(None);
     let outcome: Outcome = RwSignal::new(None);
@@ -122,7 +127,9 @@ pub fn TemplatesPage() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>"Templates"</h1>
-            <A href=crate::link("/templates/new") attr:class="btn primary">"New template"</A>
+            <Show when=design>
+                <A href=crate::link("/templates/new") attr:class="btn primary">"New template"</A>
+            </Show>
         </div>
         <p class="lead">"A template is a pass look: style, images, colours, logo text and barcode. Templates do not change once made: duplicate one to make a variant. Campaigns made without one get their own."</p>
         <Flash flash=flash/>
@@ -138,8 +145,13 @@ pub fn TemplatesPage() -> impl IntoView {
                     <td>{style_label(t.pass_type)}{t.transit_type.map(|x| format!(" ({x})"))}</td>
                     <td>{t.source.clone()}</td>
                     <td>{fmt_datetime(&t.created_at)}</td>
-                    <td><button type="button" class="btn small danger" aria-label=format!("Delete template {name}")
-                        on:click=move |_| { target.set(Some((id.clone(), name.clone()))); confirm.set(true); }>"Delete"</button></td>
+                    <td>{move || design().then(|| {
+                        let (id, name) = (id.clone(), name.clone());
+                        view! {
+                            <button type="button" class="btn small danger" aria-label=format!("Delete template {name}")
+                                on:click=move |_| { target.set(Some((id.clone(), name.clone()))); confirm.set(true); }>"Delete"</button>
+                        }
+                    })}</td>
                 }
                 .into_any()
             }
@@ -410,6 +422,7 @@ fn swatch(c: &Option<String>) -> AnyView {
 /// One template: every attribute, its images, the campaigns using it, the preview.
 #[component]
 pub fn TemplateDetail() -> impl IntoView {
+    let session = use_session();
     let id = use_param("id");
     let template = LocalResource::new(move || {
         let id = id.get();
@@ -435,6 +448,7 @@ pub fn TemplateDetail() -> impl IntoView {
                         let assets = assets.await;
                         let layout = preview::layout(&preview::from_template(&t, &assets));
                         let (tid, tname) = (t.id.clone(), t.name.clone());
+                        let duplicate = crate::link(format!("/templates/new?from={}", t.id));
                         let lead = match t.transit_type {
                             Some(x) => format!("{} template · {x}", style_label(t.pass_type)),
                             None => format!("{} template", style_label(t.pass_type)),
@@ -443,13 +457,18 @@ pub fn TemplateDetail() -> impl IntoView {
                             <p class="lead crumbs"><A href=crate::link("/templates")>"Templates"</A></p>
                             <div class="page-head">
                                 <h1>{t.name.clone()}</h1>
+                                <Show when=move || session.can(Permission::Design)>
                                 <div class="toolbar" role="toolbar" aria-label="Template actions">
-                                    <A href=crate::link(format!("/templates/new?from={}", t.id)) attr:class="btn primary">"Duplicate and edit"</A>
-                                    <button type="button" class="btn danger" on:click=move |_| {
-                                        target.set(Some((tid.clone(), tname.clone())));
-                                        confirm.set(true);
+                                    <A href=duplicate.clone() attr:class="btn primary">"Duplicate and edit"</A>
+                                    <button type="button" class="btn danger" on:click={
+                                        let (tid, tname) = (tid.clone(), tname.clone());
+                                        move |_| {
+                                            target.set(Some((tid.clone(), tname.clone())));
+                                            confirm.set(true);
+                                        }
                                     }>"Delete…"</button>
                                 </div>
+                                </Show>
                             </div>
                             <p class="lead">{lead}</p>
                             <Flash flash=flash/>

@@ -254,6 +254,9 @@ pub struct ServeArgs {
         default_value_t = 3600
     )]
     pub console_session_seconds: i64,
+    /// Optional SMTP server for invitation e-mails (`mail.rs`).
+    #[command(flatten)]
+    pub smtp: crate::mail::SmtpArgs,
 
     /// Do not create a first account when the database is empty.
     #[arg(long, env = "PASSWORKS_NO_FIRST_ACCOUNT")]
@@ -298,6 +301,7 @@ impl ServeArgs {
             oidc_name: "single sign-on".into(),
             console_token_seconds: 300,
             console_session_seconds: 3600,
+            smtp: Default::default(),
             no_first_account: true,
         }
     }

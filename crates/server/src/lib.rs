@@ -18,6 +18,7 @@ pub mod google;
 pub mod guard;
 pub mod jobs;
 pub mod list;
+pub mod mail;
 pub mod model;
 pub mod p12;
 pub mod pages;
@@ -191,7 +192,9 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         .unwrap_or_else(|| format!("http://{local_addr}"))
         .trim_end_matches('/')
         .to_string();
+    let mailer = mail::Mailer::from_args(&args.smtp, &public_url)?;
     let settings = Settings {
+        mailer,
         public_url,
         data_dir: args.db.data_dir.clone(),
         console_dir: args.console_dir.clone(),

@@ -47,6 +47,8 @@ pub struct Settings {
     pub console_session_seconds: i64,
     /// Single sign-on, when an OpenID Connect provider is configured.
     pub oidc: Option<crate::sso::OidcSettings>,
+    /// Invitation e-mails, when an SMTP server is configured.
+    pub mailer: Option<crate::mail::Mailer>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -80,6 +82,7 @@ impl std::fmt::Debug for Settings {
             .field("console_token_seconds", &self.console_token_seconds)
             .field("console_session_seconds", &self.console_session_seconds)
             .field("oidc_issuer", &self.oidc.as_ref().map(|o| o.issuer.clone()))
+            .field("mailer", &self.mailer)
             .finish()
     }
 }

@@ -117,6 +117,13 @@ pub struct User {
     pub invitation_url: Option<String>,
     /// When the pending invitation stops working; `null` when there is none.
     pub invitation_expires_at: Option<String>,
+    /// When the server e-mailed the current invitation link (only with SMTP configured).
+    #[serde(default)]
+    pub invitation_sent_at: Option<String>,
+    /// Why e-mailing the current invitation link failed; the link still works and is in
+    /// the answer that made it, to send by hand.
+    #[serde(default)]
+    pub invitation_mail_error: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }

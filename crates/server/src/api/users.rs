@@ -1,7 +1,7 @@
 //! People of the organization (issue 16), for callers with the people permission:
-//! invite by e-mail (the answer carries the invitation link, shown once; no mail is
-//! sent), change a role, remove, and issue a new link (also how a forgotten password is
-//! reset).
+//! invite by e-mail (the answer carries the invitation link, shown once; with SMTP
+//! configured the link is also e-mailed, see `mail.rs`), change a role, remove, and issue
+//! a new link (also how a forgotten password is reset).
 
 use crate::auth::{hash_key, Principal};
 use crate::body::JsonBody;
@@ -82,6 +82,8 @@ pub fn to_wire(u: &UserRecord, invitation_url: Option<String>) -> wire::User {
         last_sign_in_at: u.last_sign_in_at.clone(),
         invitation_url,
         invitation_expires_at: u.invitation_expires_at.clone(),
+        invitation_sent_at: u.invitation_sent_at.clone(),
+        invitation_mail_error: u.invitation_mail_error.clone(),
         created_at: u.created_at.clone(),
         updated_at: u.updated_at.clone(),
     }
@@ -95,6 +97,33 @@ fn new_invitation(state: &AppState) -> (String, String, String) {
     // The token travels in the fragment: browsers send it to no server and no Referer.
     let url = state.url(&format!("/invitation#{token}"));
     (hash, expires, url)
+}
+
+/// E-mails a person's new invitation link when SMTP is configured and records how it
+/// went on the person. The invitation is already stored: a failed mail never loses it
+/// (the link is still in the answer, and the error is shown with the person).
+async fn mail_invitation(
+    state: &AppState,
+    principal: &Principal,
+    user: &UserRecord,
+    url: &str,
+) -> ApiResult<()> {
+    let Some(mailer) = &state.settings.mailer else {
+        return Ok(());
+    };
+    let message = crate::mail::invitation(
+        &user.email,
+        &principal.account.name,
+        user.role.as_str(),
+        url,
+        INVITATION_DAYS,
+    );
+    let outcome = mailer.send(&message).await;
+    if let Err(e) = &outcome {
+        tracing::warn!(user = %user.id, error = %e, "e-mailing an invitation failed");
+    }
+    users::record_invitation_mail(&state.db, &user.id, outcome.err().as_deref()).await?;
+    Ok(())
 }
 
 /// Reads a role attribute (422 with the accepted values).
@@ -131,20 +160,6 @@ fn read_name(attrs: &Map<String, Value>, errors: &mut Errors) -> Option<String> 
     }
 }
 
-/// A plausible e-mail address: something@domain.tld, no spaces, at most 320 characters.
-pub fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && email.len() <= 320
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 async fn invite(
     State(state): State<AppState>,
     principal: Principal,
@@ -155,7 +170,7 @@ async fn invite(
     let email = match attrs.get("email") {
         Some(Value::String(s)) if !s.trim().is_empty() => {
             let e = s.trim().to_lowercase();
-            if !valid_email(&e) {
+            if !crate::mail::valid_email(&e) {
                 errors.add("email", "is not an e-mail address");
             }
             e
@@ -194,6 +209,13 @@ async fn invite(
         }
         Err(e) => return Err(e.into()),
     };
+    mail_invitation(
+        &state,
+        &principal,
+        &load(&state, &principal, &id).await?,
+        &url,
+    )
+    .await?;
     let user = load(&state, &principal, &id).await?;
     Ok((StatusCode::CREATED, Json(to_wire(&user, Some(url)))))
 }
@@ -285,6 +307,13 @@ async fn reinvite(
     if !users::reinvite(&state.db, &principal.account.id, &id, &hash, &expires).await? {
         return Err(ApiError::not_found("user"));
     }
+    mail_invitation(
+        &state,
+        &principal,
+        &load(&state, &principal, &id).await?,
+        &url,
+    )
+    .await?;
     Ok(Json(to_wire(
         &load(&state, &principal, &id).await?,
         Some(url),

@@ -19,6 +19,10 @@ pub struct UserRecord {
     pub role: Role,
     pub active: bool,
     pub invitation_expires_at: Option<String>,
+    /// When the last invitation link was e-mailed (SMTP configured).
+    pub invitation_sent_at: Option<String>,
+    /// Why e-mailing the last invitation link failed.
+    pub invitation_mail_error: Option<String>,
     pub last_sign_in_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -26,7 +30,8 @@ pub struct UserRecord {
 
 const COLUMNS: &str = "id, account_id, email, name, role, \
     (CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END) AS status, \
-    invitation_expires_at, last_sign_in_at, created_at, updated_at";
+    invitation_expires_at, invitation_sent_at, invitation_mail_error, last_sign_in_at, \
+    created_at, updated_at";
 
 pub const LIST_COLUMNS: &[Column] = &[
     col("id", "id", Kind::Text),
@@ -48,6 +53,8 @@ fn from_row(row: &AnyRow) -> Result<UserRecord, sqlx::Error> {
         role: Role::parse(&role).unwrap_or(Role::Viewer),
         active: row.try_get::<String, _>("status")? == "active",
         invitation_expires_at: row.try_get("invitation_expires_at")?,
+        invitation_sent_at: row.try_get("invitation_sent_at")?,
+        invitation_mail_error: row.try_get("invitation_mail_error")?,
         last_sign_in_at: row.try_get("last_sign_in_at")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -134,7 +141,8 @@ pub async fn reinvite(
     invitation_expires_at: &str,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE users SET invitation_hash = $1, invitation_expires_at = $2, updated_at = $3 \
+        "UPDATE users SET invitation_hash = $1, invitation_expires_at = $2, updated_at = $3, \
+         invitation_sent_at = NULL, invitation_mail_error = NULL \
          WHERE id = $4 AND account_id = $5",
     )
     .bind(invitation_hash)
@@ -145,6 +153,24 @@ pub async fn reinvite(
     .execute(&db.pool)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Records how e-mailing a person's invitation link went: sent now, or `error`.
+pub async fn record_invitation_mail(
+    db: &Db,
+    id: &str,
+    error: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let ts = now();
+    sqlx::query(
+        "UPDATE users SET invitation_sent_at = $1, invitation_mail_error = $2 WHERE id = $3",
+    )
+    .bind(error.is_none().then_some(ts.as_str()))
+    .bind(error)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }
 
 /// The person an unexpired invitation belongs to.

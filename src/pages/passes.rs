@@ -269,13 +269,20 @@ fn PassImport(
             </div>
         }.into_any()),
         ImportState::Done { job, errors } => {
-            let refused = errors.as_ref().map(|e| e.lines().count() - 1).unwrap_or(0);
+            let refused = errors.as_deref().map(refused_rows).unwrap_or(0);
+            let rows = |n: i64| if n == 1 { "1 row".to_string() } else { format!("{n} rows") };
             let headline = if job.state == "failed" {
                 format!("The import stopped: {}", job.error.clone().unwrap_or_default())
             } else if refused == 0 {
                 format!("Imported: all {} rows done.", job.total)
             } else {
-                format!("Imported {} rows; {refused} problems in some rows (nothing was saved from those rows).", job.total)
+                format!(
+                    "Imported {} of {}; {} refused (nothing was saved from {}): the error report says why.",
+                    job.total - refused,
+                    rows(job.total),
+                    rows(refused),
+                    if refused == 1 { "it" } else { "them" },
+                )
             };
             let report = errors.map(|csv| {
                 let name = format!("import-errors-{}.csv", crate::util::short_id(&job.id).replace('…', "-"));
@@ -318,6 +325,16 @@ fn PassImport(
             {status}
         </details>
     }
+}
+
+/// How many rows an import's error report names (a row may have several errors).
+fn refused_rows(report: &str) -> i64 {
+    let rows: std::collections::BTreeSet<&str> = report
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').next())
+        .collect();
+    rows.len() as i64
 }
 
 /// A file name made of a campaign's name ("Spring sale!" → "Spring-sale-").

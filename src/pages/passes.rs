@@ -1322,6 +1322,24 @@ struct RedeemOutcome {
     error: Option<ApiError>,
 }
 
+impl RedeemOutcome {
+    /// Whether it went well, and the result in one line.
+    fn headline(&self) -> (bool, String) {
+        match (&self.error, self.redeemed) {
+            (None, true) => (true, format!("✓ Code {} redeemed.", self.code)),
+            (None, false) => (true, format!("Code {} found (not redeemed).", self.code)),
+            (Some(e), _) => (
+                false,
+                match e.status {
+                    404 => format!("✗ Code {} is not a pass of this campaign.", self.code),
+                    412 => format!("✗ Code {} cannot be redeemed: {}", self.code, e.plain()),
+                    _ => format!("✗ {}", e.message()),
+                },
+            ),
+        }
+    }
+}
+
 /// Type or paste a code: redeem it (or only look it up) and see the pass and the result.
 #[component]
 pub fn RedeemScreen() -> impl IntoView {
@@ -1406,15 +1424,11 @@ pub fn RedeemScreen() -> impl IntoView {
         run.value().get().map(|o| {
             let camp = campaign.get().and_then(|r| r.ok());
             let a = assets.get().unwrap_or_default();
-            let headline = match (&o.error, o.redeemed) {
-                (None, true) => view! { <div class="banner info result" role="status">{format!("✓ Code {} redeemed.", o.code)}</div> }.into_any(),
-                (None, false) => view! { <div class="banner info result" role="status">{format!("Code {} found (not redeemed).", o.code)}</div> }.into_any(),
-                (Some(e), _) => {
-                    let text = match e.status {
-                        404 => format!("✗ Code {} is not a pass of this campaign.", o.code),
-                        412 => format!("✗ Code {} cannot be redeemed: {}", o.code, e.plain()),
-                        _ => format!("✗ {}", e.message()),
-                    };
+            let headline = match o.headline() {
+                (true, text) => {
+                    view! { <div class="banner info result" role="status">{text}</div> }.into_any()
+                }
+                (false, text) => {
                     view! { <div class="banner error result" role="alert">{text}</div> }.into_any()
                 }
             };
@@ -1452,6 +1466,12 @@ pub fn RedeemScreen() -> impl IntoView {
                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
                 <p class="hint">"Type, paste or scan the code; Enter redeems it. The field empties itself for the next code."</p>
                 {scanner.view()}
+                // While the camera is on, the last result also shows right under its button
+                // (the full result is below the picture, out of sight on a phone).
+                {move || scanner.on.get().then(|| run.value().get().map(|o| {
+                    let (ok, text) = o.headline();
+                    view! { <p class="banner scan-last" class:info=ok class:error=!ok aria-hidden="true">{text}</p> }
+                })).flatten()}
             </div>
             <div class="control">
                 <label for="redeem-comment">"Comment (optional)"</label>

@@ -49,7 +49,7 @@ async fn find_a_customers_pass_and_export_the_list() -> Result<()> {
             &format!("/v2/coupons/{cid}/passes"),
             &json!({"pass": {
                 "secondary_fields": [{"key": "customer", "value": "Gold member 2026"}],
-                "metadata": {"holder": {"name": "Joana Ferreira", "email": "joana@example.com"}}
+                "user_info": {"holder": {"name": "Joana Ferreira", "email": "joana@example.com"}}
             }}),
         )
         .await?;

@@ -630,8 +630,30 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
         y = py;
     }
 
-    // Secondary and auxiliary rows.
-    for fields in [&spec.secondary_fields, &spec.auxiliary_fields] {
+    // Secondary and auxiliary rows: one shared row of at most four fields for coupons,
+    // store cards and generic passes with a square code (`passworks_wire::layout`).
+    let square = spec
+        .barcodes
+        .iter()
+        .find(|b| b.format != BarcodeFormat::None)
+        .is_some_and(|b| matches!(b.format, BarcodeFormat::Qrcode | BarcodeFormat::Aztec));
+    let combined = match spec.style {
+        PassType::Coupon | PassType::StoreCard => true,
+        PassType::Generic => square,
+        _ => false,
+    };
+    let rows: Vec<Vec<Field>> = if combined {
+        vec![spec
+            .secondary_fields
+            .iter()
+            .chain(&spec.auxiliary_fields)
+            .take(4)
+            .cloned()
+            .collect()]
+    } else {
+        vec![spec.secondary_fields.clone(), spec.auxiliary_fields.clone()]
+    };
+    for fields in &rows {
         let h = draw_field_row(&mut img, y, fields, &pal);
         if h > 0 {
             y += h + 10 * S;

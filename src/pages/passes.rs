@@ -164,7 +164,14 @@ pub fn PassList() -> impl IntoView {
                                     let text = search_text.get_untracked();
                                     async move { api::passes::export_csv(t, &cid, &q, &text).await }
                                 })
-                                empty="No passes yet. Create one, or share the download page."
+                                empty=Signal::derive(move || {
+                                    let text = search_text.get();
+                                    if text.trim().is_empty() {
+                                        "No passes yet. Create one, or share the download page.".to_string()
+                                    } else {
+                                        format!("No pass matches “{}”.", text.trim())
+                                    }
+                                })
                                 selected=selected
                                 refresh=refresh
                                 bulk=std::sync::Arc::new(move || view! {

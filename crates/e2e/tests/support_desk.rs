@@ -83,6 +83,13 @@ async fn find_a_customers_pass_and_export_the_list() -> Result<()> {
         Ok((rows.len() == 1 && rows[0].contains(&joana_code)).then_some(()))
     })
     .await?;
+    // A search that finds nothing says so (not "No passes yet").
+    let search = fill(d, "#pass-search", "nobody like this").await?;
+    search.send_keys(Key::Enter).await?;
+    wait_for_text_in(d, ".empty", "No pass matches “nobody like this”").await?;
+    let search = fill(d, "#pass-search", "joana ferreira").await?;
+    search.send_keys(Key::Enter).await?;
+    wait_for_text_in(d, "table.data tbody", &joana_code).await?;
     // A reload keeps it.
     d.refresh().await?;
     wait_for_text_in(d, "table.data tbody", &joana_code).await?;

@@ -100,9 +100,9 @@ pub fn DataTable<T, F, Fut, R>(
     row: R,
     /// Id of a row (for selection).
     row_id: fn(&T) -> String,
-    /// Message when the list is empty.
+    /// Message when the list is empty (a signal: it may depend on a search).
     #[prop(into)]
-    empty: String,
+    empty: Signal<String>,
     /// Bulk selection, when the page offers bulk actions.
     #[prop(optional)]
     selected: Option<RwSignal<Vec<String>>>,
@@ -150,13 +150,12 @@ fn table_impl(
     caption: String,
     columns: Vec<Column>,
     fetch: ErasedFetch,
-    empty: String,
+    empty: Signal<String>,
     selected: Option<RwSignal<Vec<String>>>,
     refresh: Option<RwSignal<u32>>,
     bulk: Option<ChildrenFn>,
     csv: Option<CsvExport>,
 ) -> AnyView {
-    let empty = StoredValue::new(empty);
     let export_state = RwSignal::new(None::<Result<String, String>>);
     let has_csv = csv.is_some();
     let csv = StoredValue::new_local(csv);
@@ -317,7 +316,7 @@ fn table_impl(
                             <tr>
                                 <td colspan=ncols.to_string()>
                                     <Empty message=if query.get_untracked().filters.is_empty() {
-                                        empty.get_value()
+                                        empty.get_untracked()
                                     } else {
                                         "Nothing matches these filters.".to_string()
                                     }/>

@@ -206,9 +206,7 @@ pub fn WebhooksPage() -> impl IntoView {
                 Ok(m) => flash.set(Some(Ok(m.message))),
                 Err(e) => flash.set(Some(Err(e.message()))),
             }
-            // The worker picks it up within a second or two.
-            sleep_ms(1500).await;
-            log_refresh.update(|n| *n += 1);
+            look_again(log_refresh).await;
         });
     };
     let retry = move |id: String| {
@@ -217,8 +215,7 @@ pub fn WebhooksPage() -> impl IntoView {
                 Ok(m) => flash.set(Some(Ok(m.message))),
                 Err(e) => flash.set(Some(Err(e.message()))),
             }
-            sleep_ms(1500).await;
-            log_refresh.update(|n| *n += 1);
+            look_again(log_refresh).await;
         });
     };
     let columns = vec![
@@ -305,6 +302,15 @@ pub fn WebhooksPage() -> impl IntoView {
         />
         <Confirm open=confirm title="New webhook token" message="The current token stops working at once. Continue?"
             confirm_label="Make new token" on_confirm=Callback::new(move |_| rotate())/>
+    }
+}
+
+/// Reloads the delivery log while the worker delivers what was just queued: it usually
+/// has within a second or two, on a busy server later.
+async fn look_again(log_refresh: RwSignal<u32>) {
+    for wait in [1500, 2500, 5000] {
+        sleep_ms(wait).await;
+        log_refresh.update(|n| *n += 1);
     }
 }
 

@@ -157,7 +157,14 @@ pub fn PassList() -> impl IntoView {
                             let text = search_text.get_untracked();
                             async move { api::passes::export_csv(t, &cid, &q, &text).await }
                         });
-                        let empty = "No passes yet. Create one, or share the download page.";
+                        let empty = Signal::derive(move || {
+                            let text = search_text.get();
+                            if text.trim().is_empty() {
+                                "No passes yet. Create one, or share the download page.".to_string()
+                            } else {
+                                format!("No pass matches “{}”.", text.trim())
+                            }
+                        });
                         // Rows are selectable (bulk redeem, void, delete) only for a role
                         // that may change passes.
                         let table = move || if can(Permission::WritePasses) {
@@ -301,13 +308,20 @@ fn PassImport(
             </div>
         }.into_any()),
         ImportState::Done { job, errors } => {
-            let refused = errors.as_ref().map(|e| e.lines().count() - 1).unwrap_or(0);
+            let refused = errors.as_deref().map(refused_rows).unwrap_or(0);
+            let rows = |n: i64| if n == 1 { "1 row".to_string() } else { format!("{n} rows") };
             let headline = if job.state == "failed" {
                 format!("The import stopped: {}", job.error.clone().unwrap_or_default())
             } else if refused == 0 {
                 format!("Imported: all {} rows done.", job.total)
             } else {
-                format!("Imported {} rows; {refused} problems in some rows (nothing was saved from those rows).", job.total)
+                format!(
+                    "Imported {} of {}; {} refused (nothing was saved from {}): the error report says why.",
+                    job.total - refused,
+                    rows(job.total),
+                    rows(refused),
+                    if refused == 1 { "it" } else { "them" },
+                )
             };
             let report = errors.map(|csv| {
                 let name = format!("import-errors-{}.csv", crate::util::short_id(&job.id).replace('…', "-"));
@@ -350,6 +364,16 @@ fn PassImport(
             {status}
         </details>
     }
+}
+
+/// How many rows an import's error report names (a row may have several errors).
+fn refused_rows(report: &str) -> i64 {
+    let rows: std::collections::BTreeSet<&str> = report
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').next())
+        .collect();
+    rows.len() as i64
 }
 
 /// A file name made of a campaign's name ("Spring sale!" → "Spring-sale-").
@@ -1100,19 +1124,128 @@ pub fn PassDetail() -> impl IntoView {
 }
 
 /// The redeem screen's camera: the browser's `BarcodeDetector` reading the camera's
-/// picture a few times a second. Offered only where the browser has both (elsewhere a
-/// hand scanner or the keyboard types into the code field).
+/// picture a few times a second where the browser has one (Chrome on Android and macOS,
+/// Safari), and elsewhere (desktop Chromium on Linux, Firefox) the frames drawn into a
+/// canvas and searched for QR codes in wasm with `rqrr`. Offered wherever the browser
+/// gives access to a camera; the code field still takes a hand scanner or the keyboard.
 #[derive(Clone, Copy)]
 struct Scanner {
     on: RwSignal<bool>,
     error: RwSignal<Option<String>>,
     video: NodeRef<leptos::html::Video>,
     stream: StoredValue<Option<web_sys::MediaStream>, LocalStorage>,
-    on_code: StoredValue<std::sync::Arc<dyn Fn(String) + Send + Sync>>,
+    on_code: StoredValue<std::sync::Arc<dyn Fn(String) -> bool + Send + Sync>>,
+}
+
+/// What reads the codes in the camera's picture.
+enum CodeReader {
+    /// The browser's `BarcodeDetector` (every format it knows).
+    Native {
+        detector: wasm_bindgen::JsValue,
+        detect: js_sys::Function,
+    },
+    /// QR codes found in the frames by `rqrr`, in wasm.
+    Wasm {
+        canvas: web_sys::HtmlCanvasElement,
+        context: web_sys::CanvasRenderingContext2d,
+    },
+}
+
+/// Frames are searched at most this wide (a QR code filling a fifth of the picture still
+/// has 4 pixels per module at version 5), so a frame takes a few milliseconds.
+const SCAN_WIDTH: u32 = 640;
+
+impl CodeReader {
+    fn new() -> Result<Self, String> {
+        use wasm_bindgen::JsCast;
+        let w = web_sys::window().ok_or("no window")?;
+        if Scanner::native() {
+            let ctor: js_sys::Function = js_sys::Reflect::get(&w, &"BarcodeDetector".into())
+                .map_err(|_| "no BarcodeDetector")?
+                .unchecked_into();
+            let detector = js_sys::Reflect::construct(&ctor, &js_sys::Array::new())
+                .map_err(|_| "This browser cannot read barcodes.".to_string())?;
+            let detect: js_sys::Function = js_sys::Reflect::get(&detector, &"detect".into())
+                .map_err(|_| "no detect")?
+                .unchecked_into();
+            return Ok(CodeReader::Native { detector, detect });
+        }
+        let document = w.document().ok_or("no document")?;
+        let canvas: web_sys::HtmlCanvasElement = document
+            .create_element("canvas")
+            .map_err(|_| "no canvas")?
+            .unchecked_into();
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into());
+        let context: web_sys::CanvasRenderingContext2d = canvas
+            .get_context_with_context_options("2d", &options)
+            .ok()
+            .flatten()
+            .ok_or("This browser cannot read the camera's picture.")?
+            .unchecked_into();
+        Ok(CodeReader::Wasm { canvas, context })
+    }
+
+    /// The first code in the video's current frame.
+    async fn read(&self, video: &web_sys::HtmlVideoElement) -> Option<String> {
+        match self {
+            CodeReader::Native { detector, detect } => {
+                let promise = detect.call1(detector, video).ok()?;
+                let found = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
+                    .await
+                    .ok()?;
+                let first = js_sys::Array::from(&found).get(0);
+                js_sys::Reflect::get(&first, &"rawValue".into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+            }
+            CodeReader::Wasm { canvas, context } => {
+                let (vw, vh) = (video.video_width(), video.video_height());
+                if vw == 0 || vh == 0 {
+                    return None;
+                }
+                let (w, h) = if vw > SCAN_WIDTH {
+                    (SCAN_WIDTH, (vh * SCAN_WIDTH / vw).max(1))
+                } else {
+                    (vw, vh)
+                };
+                canvas.set_width(w);
+                canvas.set_height(h);
+                context
+                    .draw_image_with_html_video_element_and_dw_and_dh(
+                        video, 0.0, 0.0, w as f64, h as f64,
+                    )
+                    .ok()?;
+                let rgba = context
+                    .get_image_data(0.0, 0.0, w as f64, h as f64)
+                    .ok()?
+                    .data();
+                decode_qr(&rgba, w as usize, h as usize)
+            }
+        }
+    }
+}
+
+/// The text of the first QR code found in an RGBA picture of `w`×`h` pixels.
+fn decode_qr(rgba: &[u8], w: usize, h: usize) -> Option<String> {
+    if rgba.len() < w * h * 4 {
+        return None;
+    }
+    let luma: Vec<u8> = rgba
+        .chunks_exact(4)
+        .map(|p| ((p[0] as u32 * 77 + p[1] as u32 * 150 + p[2] as u32 * 29) >> 8) as u8)
+        .collect();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| luma[y * w + x]);
+    prepared
+        .detect_grids()
+        .into_iter()
+        .find_map(|grid| grid.decode().ok().map(|(_, text)| text))
 }
 
 impl Scanner {
-    fn new(on_code: impl Fn(String) + Send + Sync + 'static) -> Self {
+    /// `on_code` takes a read code; it returns false when it cannot take one now (a
+    /// redeem is still under way), and the same code is then handed on again.
+    fn new(on_code: impl Fn(String) -> bool + Send + Sync + 'static) -> Self {
         let s = Scanner {
             on: RwSignal::new(false),
             error: RwSignal::new(None),
@@ -1134,19 +1267,23 @@ impl Scanner {
         }
     }
 
-    /// True when the browser can read barcodes from a camera.
+    fn has(obj: &wasm_bindgen::JsValue, name: &str) -> bool {
+        js_sys::Reflect::has(obj, &name.into()).unwrap_or(false)
+    }
+
+    /// True when the browser gives access to a camera.
     fn available() -> bool {
-        let Some(w) = web_sys::window() else {
-            return false;
-        };
-        let has = |obj: &wasm_bindgen::JsValue, name: &str| {
-            js_sys::Reflect::has(obj, &name.into()).unwrap_or(false)
-        };
-        has(&w, "BarcodeDetector") && has(&w.navigator(), "mediaDevices")
+        web_sys::window().is_some_and(|w| Self::has(&w.navigator(), "mediaDevices"))
+    }
+
+    /// True when the browser reads barcodes itself (`BarcodeDetector`).
+    fn native() -> bool {
+        web_sys::window().is_some_and(|w| Self::has(&w, "BarcodeDetector"))
     }
 
     fn view(self) -> impl IntoView {
         let available = Self::available();
+        let native = Self::native();
         let toggle = move |_| {
             if self.on.get_untracked() {
                 self.on.set(false);
@@ -1163,12 +1300,15 @@ impl Scanner {
         };
         view! {
             {available.then(|| view! {
-                <button type="button" class="btn" aria-pressed=move || self.on.get().to_string() on:click=toggle>
+                <button type="button" class="btn" id="scan-camera" aria-pressed=move || self.on.get().to_string() on:click=toggle>
                     {move || if self.on.get() { "Stop the camera" } else { "Scan with the camera" }}
                 </button>
+                {(!native).then(|| view! {
+                    <p class="hint scanner-qr-only">"With this browser the camera reads QR codes; type or use a hand scanner for other barcodes."</p>
+                })}
             })}
             {(!available).then(|| view! {
-                <p class="hint scanner-absent">"This browser cannot read barcodes from a camera: use a hand scanner, or type or paste the code."</p>
+                <p class="hint scanner-absent">"This browser gives no access to a camera: use a hand scanner, or type or paste the code."</p>
             })}
             {move || self.error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <video node_ref=self.video class="scanner-video" class:shown=move || self.on.get() muted=true playsinline=true aria-label="Camera picture"></video>
@@ -1176,7 +1316,8 @@ impl Scanner {
     }
 
     /// Opens the camera and reads codes until switched off; each new code is handed
-    /// on (the same code again only after two seconds, so one pass is read once).
+    /// on (the same code again only after two seconds out of sight, so one pass is read
+    /// once however long it is shown).
     async fn run(self) -> Result<(), String> {
         use wasm_bindgen::JsCast;
         use wasm_bindgen_futures::JsFuture;
@@ -1185,6 +1326,7 @@ impl Scanner {
             .navigator()
             .media_devices()
             .map_err(|_| "This browser gives no access to a camera.".to_string())?;
+        let reader = CodeReader::new()?;
         let constraints = web_sys::MediaStreamConstraints::new();
         let video_opts = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&video_opts, &"facingMode".into(), &"environment".into());
@@ -1203,37 +1345,24 @@ impl Scanner {
         video.set_src_object(Some(&stream));
         self.stream.set_value(Some(stream));
         let _ = video.play();
-        let ctor: js_sys::Function = js_sys::Reflect::get(&w, &"BarcodeDetector".into())
-            .map_err(|_| "no BarcodeDetector")?
-            .unchecked_into();
-        let detector = js_sys::Reflect::construct(&ctor, &js_sys::Array::new())
-            .map_err(|_| "This browser cannot read barcodes.".to_string())?;
-        let detect: js_sys::Function = js_sys::Reflect::get(&detector, &"detect".into())
-            .map_err(|_| "no detect")?
-            .unchecked_into();
         let mut last = (String::new(), 0.0);
         while self.on.try_get_untracked().unwrap_or(false) {
-            sleep_ms(250).await;
+            sleep_ms(200).await;
             if video.ready_state() < 2 {
                 continue;
             }
-            let Ok(promise) = detect.call1(&detector, &video) else {
+            let Some(value) = reader.read(&video).await else {
                 continue;
             };
-            let Ok(found) = JsFuture::from(js_sys::Promise::from(promise)).await else {
-                continue;
-            };
-            let first = js_sys::Array::from(&found).get(0);
-            let Some(value) = js_sys::Reflect::get(&first, &"rawValue".into())
-                .ok()
-                .and_then(|v| v.as_string())
-            else {
-                continue;
-            };
+            // A code held in front of the camera is read once: it is handed on again
+            // only after it has been out of sight for two seconds.
             let now = js_sys::Date::now();
-            if value != last.0 || now - last.1 > 2000.0 {
-                last = (value.clone(), now);
-                self.on_code.with_value(|f| f(value));
+            if value == last.0 && now - last.1 < 2000.0 {
+                last.1 = now;
+                continue;
+            }
+            if self.on_code.with_value(|f| f(value.clone())) {
+                last = (value, now);
             }
         }
         self.stop_camera();
@@ -1249,6 +1378,24 @@ struct RedeemOutcome {
     redeemed: bool,
     pass: Option<Pass>,
     error: Option<ApiError>,
+}
+
+impl RedeemOutcome {
+    /// Whether it went well, and the result in one line.
+    fn headline(&self) -> (bool, String) {
+        match (&self.error, self.redeemed) {
+            (None, true) => (true, format!("✓ Code {} redeemed.", self.code)),
+            (None, false) => (true, format!("Code {} found (not redeemed).", self.code)),
+            (Some(e), _) => (
+                false,
+                match e.status {
+                    404 => format!("✗ Code {} is not a pass of this campaign.", self.code),
+                    412 => format!("✗ Code {} cannot be redeemed: {}", self.code, e.plain()),
+                    _ => format!("✗ {}", e.message()),
+                },
+            ),
+        }
+    }
 }
 
 /// Type or paste a code: redeem it (or only look it up) and see the pass and the result.
@@ -1326,24 +1473,21 @@ pub fn RedeemScreen() -> impl IntoView {
     });
     let scanner = Scanner::new(move |value: String| {
         if run.pending().get_untracked() {
-            return;
+            return false;
         }
         code.set(value);
         submit(true);
+        true
     });
     let result = move || {
         run.value().get().map(|o| {
             let camp = campaign.get().and_then(|r| r.ok());
             let a = assets.get().unwrap_or_default();
-            let headline = match (&o.error, o.redeemed) {
-                (None, true) => view! { <div class="banner info result" role="status">{format!("✓ Code {} redeemed.", o.code)}</div> }.into_any(),
-                (None, false) => view! { <div class="banner info result" role="status">{format!("Code {} found (not redeemed).", o.code)}</div> }.into_any(),
-                (Some(e), _) => {
-                    let text = match e.status {
-                        404 => format!("✗ Code {} is not a pass of this campaign.", o.code),
-                        412 => format!("✗ Code {} cannot be redeemed: {}", o.code, e.plain()),
-                        _ => format!("✗ {}", e.message()),
-                    };
+            let headline = match o.headline() {
+                (true, text) => {
+                    view! { <div class="banner info result" role="status">{text}</div> }.into_any()
+                }
+                (false, text) => {
                     view! { <div class="banner error result" role="alert">{text}</div> }.into_any()
                 }
             };
@@ -1386,6 +1530,12 @@ pub fn RedeemScreen() -> impl IntoView {
                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
                 <p class="hint">"Type, paste or scan the code; Enter redeems it. The field empties itself for the next code."</p>
                 {scanner.view()}
+                // While the camera is on, the last result also shows right under its button
+                // (the full result is below the picture, out of sight on a phone).
+                {move || scanner.on.get().then(|| run.value().get().map(|o| {
+                    let (ok, text) = o.headline();
+                    view! { <p class="banner scan-last" class:info=ok class:error=!ok aria-hidden="true">{text}</p> }
+                })).flatten()}
             </div>
             <div class="control">
                 <label for="redeem-comment">"Comment (optional)"</label>

@@ -162,6 +162,17 @@ impl TestSystem {
     /// Like [`TestSystem::start`], passing `server_args` to `passworks serve` as well
     /// (for example `--cors-origins http://127.0.0.1:4000`).
     pub async fn start_with(name: &str, server_args: &[&str]) -> Result<Self> {
+        Self::start_with_browser(name, server_args, &[]).await
+    }
+
+    /// Like [`TestSystem::start_with`], giving Chromium `chromium_flags` besides
+    /// [`CHROMIUM_FLAGS`] (for example a fake camera:
+    /// `--use-fake-device-for-media-stream`, `--use-file-for-fake-video-capture=<file.y4m>`).
+    pub async fn start_with_browser(
+        name: &str,
+        server_args: &[&str],
+        chromium_flags: &[String],
+    ) -> Result<Self> {
         let server_bin = server_binary()?;
         let console = console_dir()?;
         let target = target_dir();
@@ -196,6 +207,9 @@ impl TestSystem {
         let mut caps = ChromeCapabilities::new();
         caps.set_binary(&chromium_binary())?;
         for flag in CHROMIUM_FLAGS {
+            caps.add_arg(flag)?;
+        }
+        for flag in chromium_flags {
             caps.add_arg(flag)?;
         }
         let profile = sys.work_dir.join("chromium-profile");

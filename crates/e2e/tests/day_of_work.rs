@@ -37,15 +37,15 @@ async fn card_fields(d: &WebDriver) -> Result<Vec<String>> {
 async fn dashboard_unpublished_changes_and_the_download_page() -> Result<()> {
     let _serial = serial().await;
     // Webhooks to a local address that does not answer: failures for the dashboard.
-    let sys = passworks_e2e::TestSystem::start_with("day_dashboard", &["--allow-private-webhooks"])
-        .await?;
-    sys.goto("/").await?;
-    set_viewport(sys.driver(), 1280, 900).await?;
+    let Seeded {
+        sys,
+        api,
+        icon,
+        logo,
+        cid: sid,
+        ..
+    } = seeded("day_dashboard", &["--allow-private-webhooks"]).await?;
     let d = sys.driver();
-    let api = sys.api();
-    let (icon, logo) = seed_images(&api).await?;
-    let spring = seed_coupon(&api, "Spring sale", &icon, &logo).await?;
-    let sid = spring["id"].as_str().context("campaign id")?.to_owned();
     let quiet = seed_coupon(&api, "Quiet coupon", &icon, &logo).await?;
     let qid = quiet["id"].as_str().context("campaign id")?.to_owned();
     let passes = issue_passes(&api, &sid, 3).await?;

@@ -15,69 +15,18 @@ use serde_json::{json, Value};
 
 use support::*;
 
-/// What has the focus: `tag#id.class "text"`.
-async fn focused(d: &WebDriver) -> Result<String> {
-    let v: Value = d
-        .execute(
-            "const e = document.activeElement; \
-             return e ? `${e.tagName.toLowerCase()}#${e.id}.${e.className} \"${(e.textContent||'').trim().slice(0,60)}\"` : '';",
-            vec![],
-        )
-        .await?
-        .json()
-        .clone();
-    Ok(v.as_str().unwrap_or_default().to_owned())
-}
-
-/// Waits until the focused element's description contains `what`.
-async fn wait_focus(d: &WebDriver, what: &str) -> Result<String> {
-    let last = std::sync::Mutex::new(String::new());
-    let r = wait_until(&format!("focus on {what}"), || async {
-        let f = focused(d).await?;
-        *last.lock().unwrap() = f.clone();
-        Ok(f.contains(what).then_some(f))
-    })
-    .await;
-    let last = last.lock().unwrap().clone();
-    r.with_context(|| format!("focus is on {last}"))
-}
-
-/// Waits until the document title is `title`.
-async fn wait_title(d: &WebDriver, title: &str) -> Result<()> {
-    let last = std::sync::Mutex::new(String::new());
-    let r = wait_until(&format!("title {title:?}"), || async {
-        let t = d.title().await?;
-        *last.lock().unwrap() = t.clone();
-        Ok((t == title).then_some(()))
-    })
-    .await;
-    let last = last.lock().unwrap().clone();
-    r.with_context(|| format!("title is {last:?}"))
-}
-
-/// True when the element is inside the viewport.
-async fn in_view(d: &WebDriver, el: &WebElement) -> Result<bool> {
-    let v: Value = d
-        .execute(
-            "const r = arguments[0].getBoundingClientRect(); \
-             return r.bottom > 0 && r.top < window.innerHeight;",
-            vec![el.to_json()?],
-        )
-        .await?
-        .json()
-        .clone();
-    Ok(v == Value::Bool(true))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn focus_titles_form_errors_and_unsaved_changes() -> Result<()> {
     let _serial = serial().await;
-    let sys = start("first_day_focus").await?;
+    let Seeded {
+        sys,
+        api,
+        icon,
+        coupon: c,
+        cid,
+        ..
+    } = seeded("first_day_focus", &[]).await?;
     let d = sys.driver();
-    let api = sys.api();
-    let (icon, logo) = seed_images(&api).await?;
-    let c = seed_coupon(&api, "Spring sale", &icon, &logo).await?;
-    let cid = c["id"].as_str().context("campaign id")?.to_owned();
 
     // After signing in the focus is on the page's heading, and the tab is named after it.
     sys.sign_in().await?;
@@ -192,20 +141,22 @@ async fn focus_titles_form_errors_and_unsaved_changes() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn refusals_confirmations_and_wording() -> Result<()> {
     let _serial = serial().await;
-    let sys = start("first_day_refusals").await?;
+    let Seeded {
+        sys,
+        api,
+        icon,
+        logo,
+        cid,
+        ..
+    } = seeded("first_day_refusals", &[]).await?;
     let d = sys.driver();
-    let api = sys.api();
-    let (icon, logo) = seed_images(&api).await?;
-    let c = seed_coupon(&api, "Spring sale", &icon, &logo).await?;
-    let cid = c["id"].as_str().context("campaign id")?.to_owned();
     let passes = issue_passes(&api, &cid, 2).await?;
-    let pid = passes[0]["id"].as_str().context("pass id")?.to_owned();
+    let pid = id_of(&passes[0])?;
     // A pass stored before the API made long enough authentication tokens (written into
     // the database directly): Wallet refuses it, so it can never download.
     let broken = seed_coupon(&api, "Old campaign", &icon, &logo).await?;
-    let bid = broken["id"].as_str().context("campaign id")?.to_owned();
-    let bpass = issue_passes(&api, &bid, 1).await?.remove(0);
-    let bpid = bpass["id"].as_str().context("pass id")?.to_owned();
+    let bid = id_of(&broken)?;
+    let bpid = id_of(&issue_passes(&api, &bid, 1).await?[0])?;
     {
         use sqlx::Connection;
         let db = sys
@@ -297,12 +248,8 @@ async fn refusals_confirmations_and_wording() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn phone_menu_preview_server_away_reports_and_new_tabs() -> Result<()> {
     let _serial = serial().await;
-    let sys = start("first_day_phone").await?;
+    let Seeded { sys, cid, .. } = seeded("first_day_phone", &[]).await?;
     let d = sys.driver();
-    let api = sys.api();
-    let (icon, logo) = seed_images(&api).await?;
-    let c = seed_coupon(&api, "Spring sale", &icon, &logo).await?;
-    let cid = c["id"].as_str().context("campaign id")?.to_owned();
     sys.sign_in().await?;
     wait_for_text(d, "1 campaign").await?;
 

@@ -13,15 +13,6 @@ use serde_json::{json, Value};
 
 use support::*;
 
-/// The id at the end of a console path like `/templates/<id>`.
-fn last_segment(path: &str) -> String {
-    path.trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 /// A strip image: an orange band with a dark paw, 640×246.
 fn strip_png() -> Vec<u8> {
     png(640, 246, [0xf5, 0x7c, 0x00], [0x3e, 0x27, 0x23])

@@ -14,15 +14,6 @@ use serde_json::Value;
 
 use support::*;
 
-/// The id at the end of a console path like `/campaigns/coupons/<id>`.
-fn last_segment(path: &str) -> String {
-    path.trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_in_with_wrong_and_right_credentials_then_sign_out() -> Result<()> {
     let _serial = serial().await;

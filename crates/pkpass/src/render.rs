@@ -1,12 +1,16 @@
-//! Preview rendering: barcode symbols and a simple picture of the pass front.
+//! Preview rendering: barcode symbols and a picture of the pass front.
 //!
-//! Text uses the public-domain 8×8 bitmap font of the `font8x8` crate, scaled by whole
-//! numbers; the result is plain but faithful to the layout Wallet uses (logo row with header
-//! fields, strip or primary fields, secondary and auxiliary rows, footer, barcode).
+//! The picture follows the layout of the HTML pass renderer (`passworks_wire::layout` and
+//! its `pass.css`: the console's preview and the public download page) at 2 pixels per
+//! point: logo row with header fields, strip or primary fields, secondary and auxiliary
+//! rows, footer, barcode; rounded corners, the coupon's notched top edge and the blurred
+//! event-ticket background. Text is drawn anti-aliased with Inter (Regular, Light and
+//! SemiBold, SIL Open Font License 1.1: `fonts/OFL.txt`) through `ab_glyph`, at the CSS
+//! sizes and weights; what does not fit ends with "…".
 
 use std::io::Cursor;
 
-use font8x8::UnicodeFonts;
+use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
 use image::{imageops, GrayImage, Luma, Rgba, RgbaImage};
 use passworks_wire::rules::hex_color_rgb;
 use passworks_wire::{AssetType, BarcodeFormat, Field, PassType};
@@ -176,80 +180,172 @@ impl<W: std::io::Write> WriteGray for image::codecs::png::PngEncoder<W> {
 const S: u32 = 2;
 const WIDTH: u32 = 320 * S;
 const PAD: u32 = 12 * S;
+/// Corner radius of the card (`.pass-card`, 12 pt; coupons 4 pt).
+const RADIUS: u32 = 12 * S;
 
-fn glyph(c: char) -> [u8; 8] {
-    font8x8::BASIC_FONTS
-        .get(c)
-        .or_else(|| font8x8::LATIN_FONTS.get(c))
-        .or_else(|| font8x8::GREEK_FONTS.get(c))
-        .or_else(|| font8x8::BASIC_FONTS.get('?'))
-        .unwrap_or([0; 8])
+/// The three weights of the preview's type face.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Weight {
+    Light,
+    Regular,
+    Semibold,
 }
 
-/// Replaces characters the bitmap font lacks by close ASCII spellings.
-fn transliterate(text: &str) -> std::borrow::Cow<'_, str> {
-    let missing =
-        |c: char| font8x8::BASIC_FONTS.get(c).is_none() && font8x8::LATIN_FONTS.get(c).is_none();
-    if !text.chars().any(missing) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 4);
-    for c in text.chars() {
-        match c {
-            '€' => out.push_str("EUR"),
-            '–' | '—' | '−' => out.push('-'),
-            '‘' | '’' | '‚' => out.push('\''),
-            '“' | '”' | '„' => out.push('"'),
-            '…' => out.push_str("..."),
-            '→' => out.push_str("->"),
-            '•' | '·' => out.push('*'),
-            _ => out.push(c),
+/// Inter, parsed once.
+fn font(w: Weight) -> &'static FontRef<'static> {
+    use std::sync::OnceLock;
+    static FONTS: OnceLock<[FontRef<'static>; 3]> = OnceLock::new();
+    let fonts = FONTS.get_or_init(|| {
+        let parse = |bytes: &'static [u8]| {
+            FontRef::try_from_slice(bytes).expect("the bundled Inter font parses")
+        };
+        [
+            parse(include_bytes!("../fonts/Inter-Light.otf")),
+            parse(include_bytes!("../fonts/Inter-Regular.otf")),
+            parse(include_bytes!("../fonts/Inter-SemiBold.otf")),
+        ]
+    });
+    &fonts[w as usize]
+}
+
+/// A run of text in one weight and size (in pixels), with extra spacing between letters
+/// (the labels' `letter-spacing: .03em`).
+#[derive(Clone, Copy, Debug)]
+struct Face {
+    weight: Weight,
+    px: f32,
+    tracking: f32,
+}
+
+impl Face {
+    const fn new(weight: Weight, pt: u32) -> Self {
+        Face {
+            weight,
+            px: (pt * S) as f32,
+            tracking: 0.0,
         }
     }
-    std::borrow::Cow::Owned(out)
-}
 
-/// Width in pixels of `text` at `scale`.
-fn text_width(text: &str, scale: u32) -> u32 {
-    text.chars().count() as u32 * 8 * scale
-}
+    /// `.pf-label`: 10 pt SemiBold, upper case, tracked.
+    const LABEL: Face = Face {
+        weight: Weight::Semibold,
+        px: (10 * S) as f32,
+        tracking: 0.3 * S as f32,
+    };
+    /// `.pf-value`: 15 pt.
+    const VALUE: Face = Face::new(Weight::Regular, 15);
+    /// `.pass-logo-text`: 15 pt SemiBold.
+    const LOGO: Face = Face::new(Weight::Semibold, 15);
+    /// `.pf.primary .pf-value`: 26 pt Light.
+    const PRIMARY: Face = Face::new(Weight::Light, 26);
+    /// Primary fields on a strip: 34 pt Light.
+    const ON_STRIP: Face = Face::new(Weight::Light, 34);
+    /// Boarding pass origin and destination: 34 pt.
+    const BOARDING: Face = Face::new(Weight::Regular, 34);
+    /// `.barcode-alt`: 11 pt.
+    const ALT: Face = Face::new(Weight::Regular, 11);
 
-/// Cuts `text` so that it fits in `max` pixels at `scale`, ending with ".." when cut.
-fn fit_text(text: &str, scale: u32, max: u32) -> String {
-    let text = &*transliterate(text);
-    let max_chars = (max / (8 * scale)) as usize;
-    let n = text.chars().count();
-    if n <= max_chars {
-        text.to_owned()
-    } else if max_chars <= 2 {
-        text.chars().take(max_chars).collect()
-    } else {
-        let mut s: String = text.chars().take(max_chars - 2).collect();
-        s.push_str("..");
-        s
+    fn scaled(&self) -> ab_glyph::PxScaleFont<&'static FontRef<'static>> {
+        font(self.weight).as_scaled(PxScale::from(self.px))
     }
-}
 
-fn draw_text(img: &mut RgbaImage, x: u32, y: u32, text: &str, scale: u32, color: Rgba<u8>) {
-    let mut cx = x;
-    for c in text.chars() {
-        let g = glyph(c);
-        for (row, bits) in g.iter().enumerate() {
-            for col in 0..8u32 {
-                if bits & (1 << col) != 0 {
-                    for dy in 0..scale {
-                        for dx in 0..scale {
-                            let (px, py) = (cx + col * scale + dx, y + row as u32 * scale + dy);
-                            if px < img.width() && py < img.height() {
-                                img.put_pixel(px, py, color);
-                            }
-                        }
-                    }
-                }
+    /// The glyph of `c`, or of a close ASCII stand-in when the font lacks it.
+    fn glyph_id(&self, c: char) -> ab_glyph::GlyphId {
+        let f = font(self.weight);
+        let id = f.glyph_id(c);
+        if id.0 != 0 || c.is_whitespace() {
+            id
+        } else {
+            f.glyph_id('?')
+        }
+    }
+
+    /// Line height in pixels (ascent + descent, about 1.2 em).
+    fn line(&self) -> u32 {
+        let s = self.scaled();
+        (s.ascent() - s.descent()).ceil() as u32
+    }
+
+    /// Width of `text` in pixels.
+    fn width(&self, text: &str) -> u32 {
+        let s = self.scaled();
+        let mut w = 0.0;
+        let mut prev = None;
+        for c in text.chars() {
+            let id = self.glyph_id(c);
+            if let Some(p) = prev {
+                w += s.kern(p, id) + self.tracking;
+            }
+            w += s.h_advance(id);
+            prev = Some(id);
+        }
+        w.ceil() as u32
+    }
+
+    /// `text` cut to fit `max` pixels, ending with "…" when cut (CSS `text-overflow: ellipsis`).
+    fn fit(&self, text: &str, max: u32) -> String {
+        if self.width(text) <= max {
+            return text.to_owned();
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let (mut lo, mut hi) = (0, chars.len());
+        // The longest prefix that fits with the ellipsis.
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            let candidate: String = chars[..mid].iter().collect::<String>() + "…";
+            if self.width(&candidate) <= max {
+                lo = mid;
+            } else {
+                hi = mid - 1;
             }
         }
-        cx += 8 * scale;
+        let kept: String = chars[..lo].iter().collect();
+        format!("{}…", kept.trim_end())
     }
+
+    /// Draws `text` with its line box's top-left corner at (`x`, `y`), blending `color`
+    /// by the glyphs' coverage.
+    fn draw(&self, img: &mut RgbaImage, x: u32, y: u32, text: &str, color: Rgba<u8>) {
+        let s = self.scaled();
+        let f = font(self.weight);
+        let baseline = y as f32 + s.ascent();
+        let mut cx = x as f32;
+        let mut prev = None;
+        for c in text.chars() {
+            let id = self.glyph_id(c);
+            if let Some(p) = prev {
+                cx += s.kern(p, id) + self.tracking;
+            }
+            let glyph = id.with_scale_and_position(s.scale(), point(cx, baseline));
+            cx += s.h_advance(id);
+            prev = Some(id);
+            let Some(outlined) = f.outline_glyph(glyph) else {
+                continue;
+            };
+            let b = outlined.px_bounds();
+            outlined.draw(|gx, gy, coverage| {
+                let (px, py) = (b.min.x as i64 + gx as i64, b.min.y as i64 + gy as i64);
+                if px >= 0 && py >= 0 && (px as u32) < img.width() && (py as u32) < img.height() {
+                    blend(img.get_pixel_mut(px as u32, py as u32), color, coverage);
+                }
+            });
+        }
+    }
+
+    /// Draws `text` right-aligned at `right`.
+    fn draw_right(&self, img: &mut RgbaImage, right: u32, y: u32, text: &str, color: Rgba<u8>) {
+        let x = right.saturating_sub(self.width(text));
+        self.draw(img, x, y, text, color);
+    }
+}
+
+/// Blends `color` over `dst` with opacity `coverage × color alpha`.
+fn blend(dst: &mut Rgba<u8>, color: Rgba<u8>, coverage: f32) {
+    let a = coverage.clamp(0.0, 1.0) * color.0[3] as f32 / 255.0;
+    for i in 0..3 {
+        dst.0[i] = (dst.0[i] as f32 * (1.0 - a) + color.0[i] as f32 * a).round() as u8;
+    }
+    dst.0[3] = dst.0[3].max((a * 255.0).round() as u8);
 }
 
 fn fill_rect(img: &mut RgbaImage, x: u32, y: u32, w: u32, h: u32, color: Rgba<u8>) {
@@ -296,6 +392,20 @@ fn decode_2x(img: &PreparedImage) -> Option<RgbaImage> {
     ))
 }
 
+/// `img` shrunk (never enlarged) to fit `max_w`×`max_h` (CSS `object-fit: contain`).
+fn contain(img: RgbaImage, max_w: u32, max_h: u32) -> RgbaImage {
+    let (w, h) = img.dimensions();
+    if w <= max_w && h <= max_h {
+        return img;
+    }
+    let k = (max_w as f64 / w as f64).min(max_h as f64 / h as f64);
+    let (nw, nh) = (
+        ((w as f64 * k).round() as u32).max(1),
+        ((h as f64 * k).round() as u32).max(1),
+    );
+    imageops::resize(&img, nw, nh, imageops::FilterType::Triangle)
+}
+
 fn find<'a>(images: &[&'a PreparedImage], slot: AssetType) -> Option<&'a PreparedImage> {
     images.iter().find(|i| i.slot() == slot).copied()
 }
@@ -305,50 +415,74 @@ struct Palette {
     label: Rgba<u8>,
 }
 
-/// Draws a row of fields (label above value) spread over the width; returns the row height.
-fn draw_field_row(
-    img: &mut RgbaImage,
-    y: u32,
-    fields: &[Field],
-    value_scale: u32,
-    pal: &Palette,
-) -> u32 {
+/// Draws a row of fields (label above value) spread over the width, the last one
+/// right-aligned like Wallet; returns the row height.
+fn draw_field_row(img: &mut RgbaImage, y: u32, fields: &[Field], pal: &Palette) -> u32 {
     if fields.is_empty() {
         return 0;
     }
     let n = fields.len().min(4) as u32;
     let col_w = (WIDTH - 2 * PAD) / n;
+    let (label_face, value_face) = (Face::LABEL, Face::VALUE);
     for (i, f) in fields.iter().take(4).enumerate() {
         let x = PAD + i as u32 * col_w;
-        let avail = col_w.saturating_sub(4);
-        // Last column is right-aligned, like Wallet.
+        let avail = col_w.saturating_sub(4 * S);
         let right = n > 1 && i as u32 == n - 1;
-        let label = fit_text(
-            &f.label.clone().unwrap_or_default().to_uppercase(),
-            S,
-            avail,
-        );
-        let value = fit_text(f.value.as_deref().unwrap_or(""), value_scale, avail);
-        let lx = if right {
-            x + col_w - text_width(&label, S)
+        let label = label_face.fit(&f.label.clone().unwrap_or_default().to_uppercase(), avail);
+        let value = value_face.fit(f.value.as_deref().unwrap_or(""), avail);
+        let vy = y + label_face.line();
+        if right {
+            label_face.draw_right(img, x + col_w, y, &label, pal.label);
+            value_face.draw_right(img, x + col_w, vy, &value, pal.fg);
         } else {
-            x
-        };
-        let vx = if right {
-            x + col_w - text_width(&value, value_scale)
-        } else {
-            x
-        };
-        draw_text(img, lx, y, &label, S, pal.label);
-        draw_text(img, vx, y + 8 * S + 3 * S, &value, value_scale, pal.fg);
+            label_face.draw(img, x, y, &label, pal.label);
+            value_face.draw(img, x, vy, &value, pal.fg);
+        }
     }
-    8 * S + 3 * S + 8 * value_scale
+    label_face.line() + value_face.line()
+}
+
+/// Cuts the card's outline out of the picture: rounded corners and, for coupons, the
+/// notched top edge (`.style-coupon`: a 5 pt half circle every 14 pt).
+fn cut_outline(img: &mut RgbaImage, coupon: bool) {
+    let (w, h) = img.dimensions();
+    let r = (if coupon { 4 * S } else { RADIUS }) as f32;
+    let clear = |img: &mut RgbaImage, x: u32, y: u32, coverage: f32| {
+        let p = img.get_pixel_mut(x, y);
+        p.0[3] = (p.0[3] as f32 * coverage.clamp(0.0, 1.0)).round() as u8;
+    };
+    for y in 0..(r as u32).min(h) {
+        for x in 0..(r as u32).min(w) {
+            let (dx, dy) = (r - x as f32 - 0.5, r - y as f32 - 0.5);
+            let inside = (r - (dx * dx + dy * dy).sqrt() + 0.5).clamp(0.0, 1.0);
+            for (cx, cy) in [
+                (x, y),
+                (w - 1 - x, y),
+                (x, h - 1 - y),
+                (w - 1 - x, h - 1 - y),
+            ] {
+                clear(img, cx, cy, inside);
+            }
+        }
+    }
+    if coupon {
+        let (period, radius) = (14.0 * S as f32, 5.0 * S as f32);
+        for y in 0..(radius as u32 + 1).min(h) {
+            for x in 0..w {
+                let centre = ((x as f32 + 0.5) / period).floor() * period + period / 2.0;
+                let (dx, dy) = (x as f32 + 0.5 - centre, y as f32 + 0.5);
+                let outside = ((dx * dx + dy * dy).sqrt() - radius + 0.5).clamp(0.0, 1.0);
+                clear(img, x, y, outside);
+            }
+        }
+    }
 }
 
 /// Renders a PNG picture of the pass front (640 px wide, i.e. 320 pt at 2x): background colour
-/// (or the event-ticket background image), logo and logo text, header fields, strip with primary
-/// fields (or primary fields with thumbnail; origin → destination for boarding passes),
-/// secondary and auxiliary rows, footer image and the first barcode with its alt text.
+/// (or the event-ticket background image, blurred), logo and logo text, header fields, strip
+/// with primary fields (or primary fields with thumbnail; origin → destination for boarding
+/// passes), secondary and auxiliary rows, footer image and the first barcode with its alt
+/// text, with the card's rounded (coupons: notched) outline transparent.
 pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8> {
     let bg = rgba(&spec.background_color).unwrap_or(Rgba([255, 255, 255, 255]));
     let fg = rgba(&spec.foreground_color).unwrap_or(if luminance(bg) < 128.0 {
@@ -359,6 +493,7 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
     let label = rgba(&spec.label_color).unwrap_or(fg);
     let pal = Palette { fg, label };
     let mut img = RgbaImage::from_pixel(WIDTH, 1400 * S, bg);
+    let coupon = spec.style == PassType::Coupon;
 
     let strip = find(images, AssetType::Strip).filter(|_| {
         matches!(
@@ -368,232 +503,263 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
     });
     if spec.style == PassType::EventTicket && strip.is_none() {
         if let Some(bgimg) = find(images, AssetType::Background).and_then(decode_2x) {
+            // `object-fit: cover; filter: blur(8px) brightness(.8)` over the whole card.
             let cover = imageops::resize(
                 &bgimg,
                 WIDTH,
                 WIDTH * bgimg.height() / bgimg.width().max(1),
                 imageops::FilterType::Triangle,
             );
-            let cover = imageops::blur(&cover, 6.0);
-            imageops::overlay(&mut img, &cover, 0, 0);
+            let mut cover = imageops::blur(&cover, 8.0 * S as f32);
+            for p in cover.pixels_mut() {
+                for c in &mut p.0[..3] {
+                    *c = (*c as f32 * 0.8) as u8;
+                }
+            }
+            let mut y = 0;
+            while y < img.height() {
+                imageops::overlay(&mut img, &cover, 0, y as i64);
+                y += cover.height().max(1);
+            }
         }
     }
 
-    // Logo row.
-    let mut y = PAD;
-    let mut row_h = 15 * S;
+    // Logo row (`.pass-inner` padding: 10 pt top, 14 pt on coupons).
+    let mut y = if coupon { 14 * S } else { 10 * S };
+    let mut row_h = Face::LOGO.line();
     let mut x = PAD;
     if let Some(logo) = find(images, AssetType::Logo).and_then(decode_2x) {
+        // `.pass-logo`: at most 110×30 pt.
+        let logo = contain(logo, 110 * S, 30 * S);
         imageops::overlay(&mut img, &logo, x as i64, y as i64);
         row_h = row_h.max(logo.height());
-        x += logo.width() + 6 * S;
+        x += logo.width() + 8 * S;
     }
     // Header fields, right-aligned from the right edge.
     let mut right = WIDTH - PAD;
     for f in spec.header_fields.iter().take(3).rev() {
-        let l = fit_text(
-            &f.label.clone().unwrap_or_default().to_uppercase(),
-            S,
-            120 * S,
-        );
-        let v = fit_text(f.value.as_deref().unwrap_or(""), 3, 120 * S);
-        let w = text_width(&l, S).max(text_width(&v, 3));
+        let l = Face::LABEL.fit(&f.label.clone().unwrap_or_default().to_uppercase(), 120 * S);
+        let v = Face::VALUE.fit(f.value.as_deref().unwrap_or(""), 120 * S);
+        let w = Face::LABEL.width(&l).max(Face::VALUE.width(&v));
         let left = right.saturating_sub(w).max(x);
-        draw_text(
-            &mut img,
-            right.saturating_sub(text_width(&l, S)).max(left),
-            y,
-            &l,
-            S,
-            pal.label,
-        );
-        draw_text(
-            &mut img,
-            right.saturating_sub(text_width(&v, 3)).max(left),
-            y + 11 * S,
-            &v,
-            3,
-            pal.fg,
-        );
-        row_h = row_h.max(11 * S + 24);
+        Face::LABEL.draw_right(&mut img, right, y, &l, pal.label);
+        Face::VALUE.draw_right(&mut img, right, y + Face::LABEL.line(), &v, pal.fg);
+        row_h = row_h.max(Face::LABEL.line() + Face::VALUE.line());
         right = left.saturating_sub(8 * S);
     }
     if let Some(t) = spec.logo_text.as_deref().filter(|t| !t.is_empty()) {
-        let avail = right.saturating_sub(x);
-        let scale = if text_width(&transliterate(t), 3) <= avail {
-            3
-        } else {
-            2
-        };
-        let t = fit_text(t, scale, avail);
-        draw_text(
-            &mut img,
-            x,
-            y + row_h.saturating_sub(8 * scale) / 2,
-            &t,
-            scale,
-            pal.fg,
-        );
+        let t = Face::LOGO.fit(t, right.saturating_sub(x));
+        let ty = y + row_h.saturating_sub(Face::LOGO.line()) / 2;
+        Face::LOGO.draw(&mut img, x, ty, &t, pal.fg);
     }
-    y += row_h + 8 * S;
+    y += row_h + 10 * S;
 
     // Primary area.
     if let Some(strip_img) = strip.and_then(decode_2x) {
-        let h = WIDTH * strip_img.height() / strip_img.width().max(1);
-        let scaled = imageops::resize(&strip_img, WIDTH, h.max(1), imageops::FilterType::Triangle);
-        imageops::overlay(&mut img, &scaled, 0, y as i64);
-        let mut py = y + 6 * S;
+        // `.pass-strip-img`: full width, 120 pt high, covered.
+        let h = 120 * S;
+        let k = (WIDTH as f64 / strip_img.width().max(1) as f64)
+            .max(h as f64 / strip_img.height().max(1) as f64);
+        let scaled = imageops::resize(
+            &strip_img,
+            ((strip_img.width() as f64 * k).ceil() as u32).max(WIDTH),
+            ((strip_img.height() as f64 * k).ceil() as u32).max(h),
+            imageops::FilterType::Triangle,
+        );
+        let (ox, oy) = ((scaled.width() - WIDTH) / 2, (scaled.height() - h) / 2);
+        let cropped = imageops::crop_imm(&scaled, ox, oy, WIDTH, h).to_image();
+        imageops::overlay(&mut img, &cropped, 0, y as i64);
+        let mut py = y + 10 * S;
         for f in spec.primary_fields.iter().take(1) {
-            let v = fit_text(f.value.as_deref().unwrap_or(""), 6, WIDTH - 2 * PAD);
-            draw_text(&mut img, PAD, py, &v, 6, pal.fg);
-            py += 8 * 6 + 2 * S;
-            let l = fit_text(
+            let v = Face::ON_STRIP.fit(f.value.as_deref().unwrap_or(""), WIDTH - 2 * PAD);
+            // `text-shadow: 0 1px 3px rgba(0,0,0,.35)`, approximated by an offset copy.
+            Face::ON_STRIP.draw(&mut img, PAD, py + S, &v, Rgba([0, 0, 0, 90]));
+            Face::ON_STRIP.draw(&mut img, PAD, py, &v, pal.fg);
+            py += Face::ON_STRIP.line();
+            let l = Face::LABEL.fit(
                 &f.label.clone().unwrap_or_default().to_uppercase(),
-                S,
                 WIDTH - 2 * PAD,
             );
-            draw_text(&mut img, PAD, py, &l, S, pal.label);
+            Face::LABEL.draw(&mut img, PAD, py, &l, pal.label);
         }
-        y += h.max(1) + 8 * S;
+        y += h + 10 * S;
     } else if spec.style == PassType::BoardingPass {
         let p = &spec.primary_fields;
         if !p.is_empty() {
             let half = (WIDTH - 2 * PAD) / 2 - 20 * S;
-            let l0 = fit_text(
-                &p[0].label.clone().unwrap_or_default().to_uppercase(),
-                S,
-                half,
-            );
-            let v0 = fit_text(p[0].value.as_deref().unwrap_or(""), 6, half);
-            draw_text(&mut img, PAD, y, &l0, S, pal.label);
-            draw_text(&mut img, PAD, y + 11 * S, &v0, 6, pal.fg);
+            let label_of = |f: &Field| {
+                Face::LABEL.fit(&f.label.clone().unwrap_or_default().to_uppercase(), half)
+            };
+            let vy = y + Face::LABEL.line();
+            Face::LABEL.draw(&mut img, PAD, y, &label_of(&p[0]), pal.label);
+            let v0 = Face::BOARDING.fit(p[0].value.as_deref().unwrap_or(""), half);
+            Face::BOARDING.draw(&mut img, PAD, vy, &v0, pal.fg);
             if let Some(p1) = p.get(1) {
-                let l1 = fit_text(
-                    &p1.label.clone().unwrap_or_default().to_uppercase(),
-                    S,
-                    half,
-                );
-                let v1 = fit_text(p1.value.as_deref().unwrap_or(""), 6, half);
-                draw_text(
-                    &mut img,
-                    WIDTH - PAD - text_width(&l1, S),
-                    y,
-                    &l1,
-                    S,
-                    pal.label,
-                );
-                draw_text(
-                    &mut img,
-                    WIDTH - PAD - text_width(&v1, 6),
-                    y + 11 * S,
-                    &v1,
-                    6,
-                    pal.fg,
-                );
+                Face::LABEL.draw_right(&mut img, WIDTH - PAD, y, &label_of(p1), pal.label);
+                let v1 = Face::BOARDING.fit(p1.value.as_deref().unwrap_or(""), half);
+                Face::BOARDING.draw_right(&mut img, WIDTH - PAD, vy, &v1, pal.fg);
             }
             // Transit arrow in the middle.
             let cx = WIDTH / 2;
-            let cy = y + 11 * S + 24;
+            let cy = vy + Face::BOARDING.line() / 2;
             fill_rect(&mut img, cx - 14 * S, cy - S, 26 * S, 2 * S, pal.fg);
             for i in 0..6 * S {
                 fill_rect(&mut img, cx + 12 * S - i, cy - i, S, 2 * i + 1, pal.fg);
             }
-            y += 11 * S + 48 + 10 * S;
+            y = vy + Face::BOARDING.line() + 10 * S;
         }
     } else {
         let thumb = find(images, AssetType::Thumbnail)
             .filter(|_| matches!(spec.style, PassType::Generic | PassType::EventTicket))
-            .and_then(decode_2x);
-        let text_w = WIDTH - 2 * PAD - thumb.as_ref().map(|t| t.width() + 6 * S).unwrap_or(0);
+            .and_then(decode_2x)
+            .map(|t| contain(t, 74 * S, 90 * S));
+        let text_w = WIDTH - 2 * PAD - thumb.as_ref().map(|t| t.width() + 8 * S).unwrap_or(0);
         let mut py = y;
         for f in spec.primary_fields.iter().take(1) {
-            let l = fit_text(
-                &f.label.clone().unwrap_or_default().to_uppercase(),
-                S,
-                text_w,
-            );
-            draw_text(&mut img, PAD, py, &l, S, pal.label);
-            py += 11 * S;
-            let v = fit_text(f.value.as_deref().unwrap_or(""), 5, text_w);
-            draw_text(&mut img, PAD, py, &v, 5, pal.fg);
-            py += 40 + 8 * S;
+            let l = Face::LABEL.fit(&f.label.clone().unwrap_or_default().to_uppercase(), text_w);
+            Face::LABEL.draw(&mut img, PAD, py, &l, pal.label);
+            py += Face::LABEL.line();
+            let v = Face::PRIMARY.fit(f.value.as_deref().unwrap_or(""), text_w);
+            Face::PRIMARY.draw(&mut img, PAD, py, &v, pal.fg);
+            py += Face::PRIMARY.line() + 10 * S;
         }
         if let Some(t) = thumb {
             imageops::overlay(&mut img, &t, (WIDTH - PAD - t.width()) as i64, y as i64);
-            py = py.max(y + t.height() + 8 * S);
+            py = py.max(y + t.height() + 10 * S);
         }
         y = py;
     }
 
-    // Secondary and auxiliary rows.
-    for fields in [&spec.secondary_fields, &spec.auxiliary_fields] {
-        let h = draw_field_row(&mut img, y, fields, 3, &pal);
+    // Secondary and auxiliary rows: one shared row of at most four fields for coupons,
+    // store cards and generic passes with a square code (`passworks_wire::layout`).
+    let square = spec
+        .barcodes
+        .iter()
+        .find(|b| b.format != BarcodeFormat::None)
+        .is_some_and(|b| matches!(b.format, BarcodeFormat::Qrcode | BarcodeFormat::Aztec));
+    let combined = match spec.style {
+        PassType::Coupon | PassType::StoreCard => true,
+        PassType::Generic => square,
+        _ => false,
+    };
+    let rows: Vec<Vec<Field>> = if combined {
+        vec![spec
+            .secondary_fields
+            .iter()
+            .chain(&spec.auxiliary_fields)
+            .take(4)
+            .cloned()
+            .collect()]
+    } else {
+        vec![spec.secondary_fields.clone(), spec.auxiliary_fields.clone()]
+    };
+    for fields in &rows {
+        let h = draw_field_row(&mut img, y, fields, &pal);
         if h > 0 {
-            y += h + 8 * S;
+            y += h + 10 * S;
         }
     }
 
     // Footer (boarding passes).
     if spec.style == PassType::BoardingPass {
         if let Some(footer) = find(images, AssetType::Footer).and_then(decode_2x) {
+            let footer = contain(footer, WIDTH - 2 * PAD, 30 * S);
             imageops::overlay(
                 &mut img,
                 &footer,
                 ((WIDTH.saturating_sub(footer.width())) / 2) as i64,
                 y as i64,
             );
-            y += footer.height() + 6 * S;
+            y += footer.height() + 10 * S;
         }
     }
 
-    // Barcode.
+    // Barcode (`.pass-barcode`: white, 6 pt radius, 8 pt padding; a 130 pt square box
+    // for QR and Aztec, 240×70 pt for the others).
     if let Some(b) = spec
         .barcodes
         .iter()
         .find(|b| b.format != BarcodeFormat::None && !b.message.is_empty())
     {
-        let max_w = WIDTH - 2 * PAD - 16 * S;
-        let target = match b.format {
-            BarcodeFormat::Qrcode | BarcodeFormat::Aztec => 140 * S,
-            _ => max_w,
+        let (box_w, box_h) = match b.format {
+            BarcodeFormat::Qrcode | BarcodeFormat::Aztec => (130 * S, 130 * S),
+            _ => (240 * S, 70 * S),
         };
         if let Ok((mw, mh, _)) = modules(b.format, &b.message) {
             let q = quiet_zone(b.format);
-            let max_h = match b.format {
-                BarcodeFormat::Qrcode | BarcodeFormat::Aztec => 140 * S,
-                _ => 60 * S,
-            };
-            let scale = (target / (mw + 2 * q))
-                .min(max_h / (mh + 2 * q))
+            let scale = (box_w / (mw + 2 * q))
+                .min(box_h / (mh + 2 * q))
                 .clamp(1, 40);
             if let Ok(code) = barcode_image(b.format, &b.message, scale) {
-                let alt = fit_text(&b.alt_text, S, max_w);
-                let alt_h = if alt.is_empty() { 0 } else { 12 * S };
-                let box_w = code.width() + 8 * S;
-                let box_h = code.height() + 8 * S + alt_h;
-                let bx = (WIDTH.saturating_sub(box_w)) / 2;
-                y += 4 * S;
-                fill_rect(&mut img, bx, y, box_w, box_h, Rgba([255, 255, 255, 255]));
+                let alt = Face::ALT.fit(&b.alt_text, WIDTH - 2 * PAD - 16 * S);
+                let alt_h = if alt.is_empty() {
+                    0
+                } else {
+                    3 * S + Face::ALT.line()
+                };
+                let card_w = code.width().max(Face::ALT.width(&alt)) + 16 * S;
+                let card_h = code.height() + 16 * S + alt_h;
+                let bx = (WIDTH.saturating_sub(card_w)) / 2;
+                y += 6 * S;
+                let white = Rgba([255, 255, 255, 255]);
+                fill_rounded(&mut img, bx, y, card_w, card_h, 6 * S, white);
                 let rgb = image::DynamicImage::ImageLuma8(code).to_rgba8();
-                imageops::overlay(&mut img, &rgb, (bx + 4 * S) as i64, (y + 4 * S) as i64);
+                let cx = bx + (card_w - rgb.width()) / 2;
+                imageops::overlay(&mut img, &rgb, cx as i64, (y + 8 * S) as i64);
                 if !alt.is_empty() {
-                    let ax = (WIDTH.saturating_sub(text_width(&alt, S))) / 2;
-                    draw_text(
-                        &mut img,
-                        ax,
-                        y + 4 * S + rgb.height() + 2 * S,
-                        &alt,
-                        S,
-                        Rgba([0, 0, 0, 255]),
-                    );
+                    let ax = (WIDTH.saturating_sub(Face::ALT.width(&alt))) / 2;
+                    let ay = y + 8 * S + rgb.height() + 3 * S;
+                    Face::ALT.draw(&mut img, ax, ay, &alt, Rgba([0, 0, 0, 255]));
                 }
-                y += box_h;
+                y += card_h;
             }
         }
     }
     y += PAD;
 
     let height = y.clamp(100 * S, img.height());
-    let cropped = imageops::crop_imm(&img, 0, 0, WIDTH, height).to_image();
+    let mut cropped = imageops::crop_imm(&img, 0, 0, WIDTH, height).to_image();
+    cut_outline(&mut cropped, coupon);
     encode_png(&cropped).unwrap_or_default()
+}
+
+/// Fills a rectangle with rounded corners of radius `r`, anti-aliased.
+fn fill_rounded(img: &mut RgbaImage, x: u32, y: u32, w: u32, h: u32, r: u32, color: Rgba<u8>) {
+    let r = r as f32;
+    for py in y..(y + h).min(img.height()) {
+        for px in x..(x + w).min(img.width()) {
+            let (lx, ly) = ((px - x) as f32 + 0.5, (py - y) as f32 + 0.5);
+            let dx = (r - lx).max(lx - (w as f32 - r)).max(0.0);
+            let dy = (r - ly).max(ly - (h as f32 - r)).max(0.0);
+            let coverage = (r - (dx * dx + dy * dy).sqrt() + 0.5).clamp(0.0, 1.0);
+            blend(img.get_pixel_mut(px, py), color, coverage);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_fits_is_kept_and_longer_text_ends_with_an_ellipsis() {
+        let face = Face::LOGO;
+        assert_eq!(face.fit("Dog Days Café", 200 * S), "Dog Days Café");
+        let cut = face.fit("Dog Days Café and Grooming Parlour of Lisbon", 120 * S);
+        assert!(cut.ends_with('…') && cut.starts_with("Dog Days"), "{cut}");
+        assert!(face.width(&cut) <= 120 * S);
+        // Letters outside the Latin alphabet are drawn, not replaced.
+        assert_ne!(face.glyph_id('Ω').0, 0);
+        assert_ne!(face.glyph_id('€').0, 0);
+    }
+
+    #[test]
+    fn glyphs_are_anti_aliased() {
+        let mut img = RgbaImage::from_pixel(200, 60, Rgba([0, 0, 0, 255]));
+        Face::VALUE.draw(&mut img, 4, 4, "Paw Planet", Rgba([255, 255, 255, 255]));
+        let mut levels: Vec<u8> = img.pixels().map(|p| p.0[0]).collect();
+        levels.sort_unstable();
+        levels.dedup();
+        assert!(levels.len() > 20, "{} grey levels", levels.len());
+    }
 }

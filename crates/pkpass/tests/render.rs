@@ -83,8 +83,10 @@ fn previews_for_every_style() {
             "{style}: height {}",
             img.height()
         );
-        // Background colour #ce8c46 at the top-right corner.
-        assert_eq!(img.get_pixel(639, 0).0, [206, 140, 70, 255], "{style}");
+        // Background colour #ce8c46 at the right edge, below the rounded corner, which
+        // is transparent like the card's outline on the download page.
+        assert_eq!(img.get_pixel(639, 30).0, [206, 140, 70, 255], "{style}");
+        assert_eq!(img.get_pixel(0, 0).0[3], 0, "{style}: corner");
         // The barcode in the preview decodes.
         let (w, h) = img.dimensions();
         let luma = image::DynamicImage::ImageRgba8(img).to_luma8().into_raw();

@@ -855,16 +855,20 @@ pub fn device(headers: &axum::http::HeaderMap) -> Device {
 
 /// The "Add to Apple Wallet" and "Add to Google Wallet" buttons of a download page, the
 /// one that fits the visitor's device first, with the development note when the
-/// account's Google links are signed by the development service account.
+/// account's Google links are signed by the development service account. `apple_refusal`
+/// (HTML) replaces the Apple button for a pass that Wallet would refuse.
 pub async fn wallet_buttons(
     state: &AppState,
     campaign: &CampaignRecord,
     pass: &PassRecord,
     headers: &axum::http::HeaderMap,
+    apple_refusal: Option<&str>,
 ) -> String {
     let base = format!("/p/{}/{}", campaign.page_token, pass.download_token);
-    let apple =
-        format!("<a class=\"pw-add\" id=\"pw-add\" href=\"{base}.pkpass\">Add to Apple Wallet</a>");
+    // A pass that cannot be built gets the page's explanation (HTML) instead of a button.
+    let apple = apple_refusal.map(str::to_owned).unwrap_or_else(|| {
+        format!("<a class=\"pw-add\" id=\"pw-add\" href=\"{base}.pkpass\">Add to Apple Wallet</a>")
+    });
     let google = format!(
         "<a class=\"pw-add pw-add-google\" id=\"pw-add-google\" href=\"/g/{}/{}\">Add to Google Wallet</a>",
         campaign.page_token, pass.download_token

@@ -592,7 +592,10 @@ Roboto,Helvetica,Arial,sans-serif;background:#f2f2f7;color:#1c1c1e}\
 background:#000;color:#fff;text-decoration:none;font-weight:600}\
 .pw-note{margin:16px 0;padding:12px;border-radius:8px;background:#fff4e5;color:#663c00;\
 font-size:.9rem;text-align:left}\
-.pw-message{margin:24px 0;font-size:1.05rem}";
+.pw-message{margin:24px 0;font-size:1.05rem}\
+.pw-refused{margin:20px 0 8px;padding:12px 14px;border-radius:10px;background:#fdecea;\
+color:#5f2120;font-size:.95rem;text-align:left}.pw-refused p{margin:0 0 8px}\
+.pw-refused details{font-size:.85rem}.pw-refused ul{margin:6px 0 0;padding-left:18px}";
 
 struct PageParts<'a> {
     status: StatusCode,
@@ -719,6 +722,13 @@ async fn render_page(
         .signs_with_development(state, campaign)
         .await
         .unwrap_or(false);
+    // The pass is built (and signed) here, not only when the button is pressed: a pass
+    // Wallet would refuse gets an explanation instead of a button that fails. The result
+    // goes into the content cache, so the download that usually follows costs nothing.
+    let refusal = match state.passes.pkpass_for_records(state, campaign, pass).await {
+        Err(ApiError::Validation(errors)) => Some(apple_refusal(campaign, &errors)),
+        _ => None,
+    };
     let body = format!(
         "<h1>{}</h1>{}<div class=\"pw-pass\" role=\"img\" aria-label=\"The pass\">{}</div>{}",
         esc(&campaign.name),
@@ -728,7 +738,7 @@ async fn render_page(
             String::new()
         },
         pass_card(campaign, pass),
-        crate::google::wallet_buttons(state, campaign, pass, headers).await,
+        crate::google::wallet_buttons(state, campaign, pass, headers, refusal.as_deref()).await,
     );
     html_page(PageParts {
         status: StatusCode::OK,
@@ -738,6 +748,36 @@ async fn render_page(
         og_image: Some(state.url(&format!("/p/{}.png", campaign.page_token))),
         og_url: state.url(&format!("/p/{}", campaign.page_token)),
     })
+}
+
+/// What the download page says in place of "Add to Apple Wallet" when the pass cannot be
+/// built: in the customer's words first (who to ask), then the reason for the issuer's
+/// support staff, whom the customer will forward it to.
+fn apple_refusal(
+    campaign: &CampaignRecord,
+    errors: &std::collections::BTreeMap<String, Vec<String>>,
+) -> String {
+    let issuer = campaign
+        .doc
+        .organization_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map_or_else(|| "the issuer".to_owned(), esc);
+    let reasons: Vec<String> = errors
+        .iter()
+        .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field} {m}")))
+        .take(3)
+        .map(|r| format!("<li>{}</li>", esc(&r)))
+        .collect();
+    format!(
+        "<div class=\"pw-refused\" id=\"pw-apple-refused\" role=\"note\">\
+         <p><strong>This pass cannot be added to Apple Wallet yet.</strong> \
+         Something in it has to be corrected by {issuer} first; nothing is wrong with your \
+         phone. Please contact {issuer} and mention the details below.</p>\
+         <details><summary>Details for {issuer}</summary><ul>{}</ul></details></div>",
+        reasons.join("")
+    )
 }
 
 /// The pass drawn in HTML/CSS by the renderer the console's preview uses

@@ -575,6 +575,18 @@ async fn invalid_passes_are_refused_with_422(backend: Backend) {
         .await
         .expect(422);
     assert_eq!(public.body, r.body);
+    // Its download page offers no Apple Wallet button but says what to do, and why.
+    let page = fetch(p["page_url"].as_str().unwrap(), &[])
+        .await
+        .expect(200);
+    let html = String::from_utf8(page.bytes).unwrap();
+    assert!(!html.contains("id=\"pw-add\""), "{html}");
+    assert!(
+        html.contains("id=\"pw-apple-refused\"")
+            && html.contains("cannot be added to Apple Wallet yet")
+            && html.contains("barcodes[0].message contains &#39;Ω&#39;"),
+        "{html}"
+    );
     // Nothing was downloaded.
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'downloaded'")
         .fetch_one(&server.running.state.db.pool)

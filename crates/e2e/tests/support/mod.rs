@@ -375,3 +375,156 @@ pub async fn images_loaded(driver: &WebDriver, css: &str, n: usize) -> Result<()
     let seen = state.lock().unwrap().clone();
     r.with_context(|| format!("images: {seen}"))
 }
+
+/// The id at the end of a console path like `/campaigns/coupons/<id>`.
+pub fn last_segment(path: &str) -> String {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// What most tests start from: a signed-out browser at 1280×900, the account's API, the
+/// test images and one coupon ("Spring sale") with its id.
+pub struct Seeded {
+    pub sys: passworks_e2e::TestSystem,
+    pub api: Api,
+    pub icon: String,
+    pub logo: String,
+    pub coupon: Value,
+    pub cid: String,
+}
+
+/// Starts a system (with `server_args` for `passworks serve`) and seeds the images and
+/// the "Spring sale" coupon.
+pub async fn seeded(name: &str, server_args: &[&str]) -> Result<Seeded> {
+    let sys = passworks_e2e::TestSystem::start_with(name, server_args).await?;
+    sys.goto("/").await?;
+    set_viewport(sys.driver(), 1280, 900).await?;
+    let api = sys.api();
+    let (icon, logo) = seed_images(&api).await?;
+    let coupon = seed_coupon(&api, "Spring sale", &icon, &logo).await?;
+    let cid = coupon["id"].as_str().context("campaign id")?.to_owned();
+    Ok(Seeded {
+        sys,
+        api,
+        icon,
+        logo,
+        coupon,
+        cid,
+    })
+}
+
+/// The `id` of a JSON object as a string.
+pub fn id_of(v: &Value) -> Result<String> {
+    Ok(v["id"].as_str().context("an object without id")?.to_owned())
+}
+
+/// What has the focus: `tag#id.class "text"`.
+pub async fn focused(d: &WebDriver) -> Result<String> {
+    let v: Value = d
+        .execute(
+            "const e = document.activeElement; \
+             return e ? `${e.tagName.toLowerCase()}#${e.id}.${e.className} \"${(e.textContent||'').trim().slice(0,60)}\"` : '';",
+            vec![],
+        )
+        .await?
+        .json()
+        .clone();
+    Ok(v.as_str().unwrap_or_default().to_owned())
+}
+
+/// Waits until the focused element's description contains `what`.
+pub async fn wait_focus(d: &WebDriver, what: &str) -> Result<String> {
+    let last = std::sync::Mutex::new(String::new());
+    let r = wait_until(&format!("focus on {what}"), || async {
+        let f = focused(d).await?;
+        *last.lock().unwrap() = f.clone();
+        Ok(f.contains(what).then_some(f))
+    })
+    .await;
+    let last = last.lock().unwrap().clone();
+    r.with_context(|| format!("focus is on {last}"))
+}
+
+/// Waits until the document title is `title`.
+pub async fn wait_title(d: &WebDriver, title: &str) -> Result<()> {
+    let last = std::sync::Mutex::new(String::new());
+    let r = wait_until(&format!("title {title:?}"), || async {
+        let t = d.title().await?;
+        *last.lock().unwrap() = t.clone();
+        Ok((t == title).then_some(()))
+    })
+    .await;
+    let last = last.lock().unwrap().clone();
+    r.with_context(|| format!("title is {last:?}"))
+}
+
+/// True when the element is inside the viewport.
+pub async fn in_view(d: &WebDriver, el: &WebElement) -> Result<bool> {
+    let v: Value = d
+        .execute(
+            "const r = arguments[0].getBoundingClientRect(); \
+             return r.bottom > 0 && r.top < window.innerHeight;",
+            vec![el.to_json()?],
+        )
+        .await?
+        .json()
+        .clone();
+    Ok(v == Value::Bool(true))
+}
+
+/// Lets the browser save downloads (a CSV export, an error report) into `dir`, without
+/// asking (headless Chromium refuses them otherwise).
+pub async fn allow_downloads(d: &WebDriver, dir: &Path) -> Result<()> {
+    use passworks_e2e::thirtyfour::extensions::cdp::ChromeDevTools;
+    std::fs::create_dir_all(dir)?;
+    ChromeDevTools::new(d.handle.clone())
+        .execute_cdp_with_params(
+            "Browser.setDownloadBehavior",
+            serde_json::json!({"behavior": "allow", "downloadPath": dir.to_string_lossy()}),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Waits until the browser has finished saving `name` into `dir`; returns its text.
+pub async fn downloaded(dir: &Path, name: &str) -> Result<String> {
+    let path = dir.join(name);
+    let partial = dir.join(format!("{name}.crdownload"));
+    wait_until(&format!("the download {name}"), || async {
+        if path.exists() && !partial.exists() {
+            return Ok(Some(std::fs::read_to_string(&path)?));
+        }
+        Ok(None)
+    })
+    .await
+    .with_context(|| {
+        let seen: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        format!("{} holds {seen:?}", dir.display())
+    })
+}
+
+/// Saves a screenshot of the current page at 1280×900 and at 390×844 (`<step>-desktop`,
+/// `<step>-phone`), each once `ready_css` is displayed, leaving the browser at 1280×900.
+pub async fn both_screens(
+    sys: &passworks_e2e::TestSystem,
+    step: &str,
+    ready_css: &str,
+) -> Result<()> {
+    let d = sys.driver();
+    for (w, h, name) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        set_viewport(d, w, h).await?;
+        passworks_e2e::wait_for(d, By::Css(ready_css)).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sys.screenshot(&format!("{step}-{name}")).await?;
+    }
+    set_viewport(d, 1280, 900).await?;
+    Ok(())
+}

@@ -127,9 +127,31 @@ pub fn validate(
     }
 
     // The newer keys: one rule set, shared with the server's write-time checks.
-    let air = spec.transit_type == Some(passworks_wire::TransitType::Air);
-    for (path, message) in passworks_wire::apple::check(spec.style, air, &spec.apple) {
+    for (path, message) in passworks_wire::apple::check(spec.style, spec.transit_type, &spec.apple)
+    {
         err(&path, message);
+    }
+    // Upcoming entries' images: resolved to hosted copies Wallet can fetch (https, ≤ 2 MB).
+    for (i, e) in spec.apple.upcoming_pass_information.iter().enumerate() {
+        for (api, _, id) in e.images.entries() {
+            let path = format!("apple.upcoming_pass_information[{i}].images.{api}");
+            match spec.hosted_images.get(id) {
+                None => err(&path, format!("asset {id} could not be found")),
+                Some(h) if !h.url.starts_with("https://") => err(
+                    &path,
+                    format!(
+                        "Wallet downloads upcoming-event images only over https, and {} is not: \
+                         run the server with an https public URL",
+                        h.url
+                    ),
+                ),
+                Some(h) if h.size > passworks_wire::apple::MAX_HOSTED_IMAGE_BYTES => err(
+                    &path,
+                    format!("is {} bytes; Wallet takes at most 2 MB", h.size),
+                ),
+                Some(_) => {}
+            }
+        }
     }
 
     // Colours.

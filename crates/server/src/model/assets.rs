@@ -127,6 +127,28 @@ pub async fn templates_using(tx: &mut Tx, id: &str) -> Result<Vec<String>, sqlx:
     .await
 }
 
+/// Checks the images the upcoming entries of `apple` host (`header_image_id`,
+/// `venue_map_id`): each must be an asset of `account_id` (of any type). Messages go under
+/// `apple.upcoming_pass_information[i].images.<name>`.
+pub async fn check_hosted_refs(
+    tx: &mut Tx,
+    account_id: &str,
+    apple: &passworks_wire::apple::AppleOptions,
+    errors: &mut crate::error::Errors,
+) -> Result<(), sqlx::Error> {
+    for (i, e) in apple.upcoming_pass_information.iter().enumerate() {
+        for (api, _, id) in e.images.entries() {
+            if !exists_tx(tx, account_id, id).await? {
+                errors.add(
+                    format!("apple.upcoming_pass_information[{i}].images.{api}"),
+                    "must reference an existing asset of this organization",
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Serial numbers of the passes of `account_id` that use an asset as an image override,
 /// oldest first. Asset ids are UUIDs, so a text search of the pass documents finds the
 /// candidates; each candidate's image slots are then read to confirm.
@@ -147,9 +169,11 @@ pub async fn passes_using(
     for row in rows {
         let doc: String = row.try_get("doc")?;
         let doc: serde_json::Value = serde_json::from_str(&doc).unwrap_or_default();
-        let uses = AssetType::ALL
-            .iter()
-            .any(|t| doc.get(t.slot_attribute()).and_then(|v| v.as_str()) == Some(id));
+        // `icon_id` at the top, `apple.images.artwork_id` nested: a JSON pointer for each.
+        let uses = AssetType::ALL.iter().any(|t| {
+            let pointer = format!("/{}", t.slot_attribute().replace('.', "/"));
+            doc.pointer(&pointer).and_then(|v| v.as_str()) == Some(id)
+        });
         if uses {
             serials.push(row.try_get("serial_number")?);
         }

@@ -9,8 +9,7 @@ use crate::error::{ApiResult, Errors};
 use crate::model::campaigns::{self, CampaignDoc, CampaignRecord};
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
 use crate::model::values::{
-    apply_apple, check_unique_keys, fields_from_inputs, merge_fields, not_in_list, Reader,
-    MAX_STRING, MAX_TEXT,
+    check_unique_keys, fields_from_inputs, merge_fields, not_in_list, Reader, MAX_STRING, MAX_TEXT,
 };
 use crate::model::{certificates, templates};
 use passworks_wire::rules::barcode_encodable;
@@ -137,6 +136,10 @@ pub async fn save(
 
     let mut tx = db.begin().await?;
     let (selected, p) = presentation(&mut tx, &mut c, &refs, creating, &mut errors).await?;
+    let poster = c.doc.apple.images.entries();
+    templates::check_image_refs(&mut tx, &account.id, &poster, &mut errors).await?;
+    crate::model::assets::check_hosted_refs(&mut tx, &account.id, &c.doc.apple, &mut errors)
+        .await?;
     certificate(
         &mut tx,
         account,
@@ -280,7 +283,7 @@ fn read_attributes(r: &mut Reader<'_>, c: &mut CampaignRecord, creating: bool) -
         d.sync_beacons_on_merge = v;
     }
     if let Some(v) = r.apple("apple") {
-        d.apple = apply_apple(&d.apple, &v);
+        d.apple = d.apple.patched(&v);
     }
     refs
 }
@@ -312,10 +315,7 @@ fn check_rules(c: &CampaignRecord, errors: &mut Errors) {
             );
         }
     }
-    let air = d.presentation.transit_type == Some(passworks_wire::TransitType::Air);
-    for (path, message) in passworks_wire::apple::check(t.pass_type(), air, &d.apple) {
-        errors.add(&path, message);
-    }
+    c.check_apple(None, errors);
     if d.gwallet_usage && !matches!(t, CampaignType::Coupon | CampaignType::StoreCard) {
         errors.add(
             "gwallet_usage",

@@ -283,7 +283,8 @@ async fn arrays_are_bounded_and_transit_is_read_once(backend: Backend) {
     alice
         .post(
             &format!("/boarding_passes/{bid}/passes"),
-            json!({"pass": {"apple": {"urls": {"upgrade_url": "https://example.com/up"}}}}),
+            json!({"pass": {"redeem_code": "SK1234-12A",
+                "apple": {"urls": {"upgrade_url": "https://example.com/up"}}}}),
         )
         .await
         .expect(201);

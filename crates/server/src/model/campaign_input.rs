@@ -136,6 +136,10 @@ pub async fn save(
 
     let mut tx = db.begin().await?;
     let (selected, p) = presentation(&mut tx, &mut c, &refs, creating, &mut errors).await?;
+    // The Apple options are checked against the presentation being saved (its transit
+    // type decides whether semanticBoardingPass is allowed), not the stored one.
+    c.doc.presentation = p.clone();
+    c.check_apple(None, &mut errors);
     let poster = c.doc.apple.images.entries();
     templates::check_image_refs(&mut tx, &account.id, &poster, &mut errors).await?;
     crate::model::assets::check_hosted_refs(&mut tx, &account.id, &c.doc.apple, &mut errors)
@@ -315,7 +319,6 @@ fn check_rules(c: &CampaignRecord, errors: &mut Errors) {
             );
         }
     }
-    c.check_apple(None, errors);
     if d.gwallet_usage && !matches!(t, CampaignType::Coupon | CampaignType::StoreCard) {
         errors.add(
             "gwallet_usage",

@@ -445,6 +445,117 @@ pub struct RelevantInterval {
     pub end_date: String,
 }
 
+/// How a form edits a semantic tag: one line of text, or a comma-separated list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagInput {
+    /// A string tag (dates are strings too: ISO 8601 with a zone).
+    Text,
+    /// A list of strings (`performerNames`), written comma-separated.
+    List,
+}
+
+/// The semantic tags a form offers for a style, with their labels: the ones Wallet's
+/// newer layouts draw (poster event tickets, semantic boarding passes) and the store
+/// card's. Every other tag stays reachable through the options' JSON.
+pub fn form_tags(style: PassType) -> &'static [(&'static str, &'static str, TagInput)] {
+    use TagInput::*;
+    match style {
+        PassType::EventTicket => &[
+            ("eventName", "Event name", Text),
+            ("eventType", "Event type (PKEventType…)", Text),
+            ("eventStartDate", "Starts (ISO 8601 with zone)", Text),
+            ("venueName", "Venue", Text),
+            ("venueRegionName", "City or region", Text),
+            ("venueRoom", "Room", Text),
+            ("performerNames", "Performers (comma separated)", List),
+            ("homeTeamAbbreviation", "Home team abbreviation", Text),
+            ("awayTeamAbbreviation", "Away team abbreviation", Text),
+            ("admissionLevel", "Admission level", Text),
+            ("attendeeName", "Attendee", Text),
+        ],
+        PassType::BoardingPass => &[
+            ("airlineCode", "Airline code", Text),
+            ("flightCode", "Flight code", Text),
+            ("departureAirportCode", "From (IATA)", Text),
+            ("destinationAirportCode", "To (IATA)", Text),
+            ("departureCityName", "From city", Text),
+            ("destinationCityName", "To city", Text),
+            ("departureGate", "Gate", Text),
+            ("boardingGroup", "Boarding group", Text),
+            ("boardingZone", "Boarding zone", Text),
+            (
+                "originalDepartureDate",
+                "Departs (ISO 8601 with zone)",
+                Text,
+            ),
+            ("confirmationNumber", "Confirmation number", Text),
+        ],
+        PassType::StoreCard => &[("membershipProgramName", "Programme", Text)],
+        PassType::Coupon | PassType::Generic => &[],
+    }
+}
+
+/// The layout scheme a form offers for a style (`posterEventTicket`,
+/// `semanticBoardingPass`) and the classic scheme it falls back to.
+pub fn form_scheme(style: PassType) -> Option<(StyleScheme, StyleScheme)> {
+    match style {
+        PassType::EventTicket => Some((StyleScheme::PosterEventTicket, StyleScheme::EventTicket)),
+        PassType::BoardingPass => {
+            Some((StyleScheme::SemanticBoardingPass, StyleScheme::BoardingPass))
+        }
+        _ => None,
+    }
+}
+
+/// The PATCH that turns the `apple` options `original` into `desired` (both as JSON
+/// objects, `null` for none): changed keys, `null` for removed ones, and inside
+/// `semantics`, `urls` and `images` (and each language of `translations`) key by key.
+/// `None` when nothing changed. `original.patched(patch) == desired` ([`merge_json`]).
+pub fn diff_patch(original: &Value, desired: &Value) -> Option<Value> {
+    fn diff(
+        o: &Map<String, Value>,
+        d: &Map<String, Value>,
+        depth: &dyn Fn(&str) -> u8,
+    ) -> Map<String, Value> {
+        let mut p = Map::new();
+        for k in o.keys() {
+            if !d.contains_key(k) {
+                p.insert(k.clone(), Value::Null);
+            }
+        }
+        for (k, v) in d {
+            match (o.get(k), v, depth(k)) {
+                (Some(a), b, _) if a == b => {}
+                (Some(Value::Object(a)), Value::Object(b), 1) => {
+                    p.insert(k.clone(), Value::Object(diff(a, b, &|_| 0)));
+                }
+                (Some(Value::Object(a)), Value::Object(b), 2) => {
+                    p.insert(k.clone(), Value::Object(diff(a, b, &|_| 1)));
+                }
+                _ => {
+                    p.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        p
+    }
+    let empty = Map::new();
+    let o = original.as_object().unwrap_or(&empty);
+    let d = desired.as_object().unwrap_or(&empty);
+    if o == d {
+        return None;
+    }
+    if d.is_empty() {
+        return Some(Value::Null);
+    }
+    let depth = |k: &str| match k {
+        "semantics" | "urls" | "images" => 1,
+        "translations" => 2,
+        _ => 0,
+    };
+    Some(Value::Object(diff(o, d, &depth)))
+}
+
 /// What a URL key holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UrlKind {
@@ -2448,6 +2559,51 @@ mod tests {
             paths(&check(PassType::Coupon, None, &o)),
             ["apple.translations.de", "apple.translations.pt_BR"]
         );
+    }
+
+    #[test]
+    fn a_diff_patch_turns_the_original_into_the_desired_options() {
+        let original = json!({
+            "event_logo_text": "A",
+            "semantics": {"venueName": "X", "eventName": "Y"},
+            "urls": {"bag_policy_url": "https://example.com/b"},
+            "translations": {"pt": {"Gate": "Porta", "Seat": "Lugar"}, "fr": {"Gate": "Porte"}},
+            "relevant_dates": [{"start_date": "2026-12-01T18:00:00Z", "end_date": "2026-12-01T20:00:00Z"}]
+        });
+        let desired = json!({
+            "semantics": {"venueName": "X", "eventName": "Z", "venueRoom": "2"},
+            "urls": {"bag_policy_url": "https://example.com/b"},
+            "translations": {"pt": {"Gate": "Porta"}},
+            "relevant_dates": []
+        });
+        let patch = diff_patch(&original, &desired).unwrap();
+        assert_eq!(
+            patch,
+            json!({
+                "event_logo_text": null,
+                "semantics": {"eventName": "Z", "venueRoom": "2"},
+                "translations": {"fr": null, "pt": {"Seat": null}},
+                "relevant_dates": []
+            })
+        );
+        let o: AppleOptions = serde_json::from_value(original.clone()).unwrap();
+        let d: AppleOptions = serde_json::from_value(desired.clone()).unwrap();
+        assert_eq!(o.patched(&patch), d);
+        assert_eq!(diff_patch(&original, &original), None);
+        assert_eq!(diff_patch(&original, &json!({})), Some(Value::Null));
+        assert_eq!(diff_patch(&Value::Null, &json!({})), None);
+        // Every tag a form offers is a real tag of the style.
+        for style in PassType::ALL {
+            for (tag, _, _) in form_tags(*style) {
+                let v = if *tag == "performerNames" {
+                    json!(["x"])
+                } else {
+                    json!("x")
+                };
+                let s: Result<Semantics, _> = serde_json::from_value(json!({ *tag: v }));
+                assert!(s.is_ok(), "{tag}");
+            }
+        }
     }
 
     #[test]

@@ -372,6 +372,18 @@ async fn poster_images_are_packed_and_checked(backend: Backend) {
         .await
         .expect(200);
     assert_eq!(p.body["apple"]["images"]["artwork_id"], artwork2.as_str());
+
+    // An image a campaign or a pass uses cannot be deleted from under it.
+    let r = alice
+        .delete(&format!("/assets/{artwork}"))
+        .await
+        .expect(412);
+    assert!(r.body.to_string().contains("1 campaigns"), "{}", r.body);
+    let r = alice
+        .delete(&format!("/assets/{artwork2}"))
+        .await
+        .expect(412);
+    assert!(r.body.to_string().contains("1 passes"), "{}", r.body);
     server.stop().await;
 }
 both_backends!(poster_images_are_packed_and_checked);

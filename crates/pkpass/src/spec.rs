@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use passworks_wire::apple::{AppleOptions, StyleScheme, UpcomingEntry};
+use passworks_wire::apple::{
+    AppleOptions, PosterGeneric, StyleScheme, UpcomingEntry, UpcomingField,
+};
 use passworks_wire::rules::{
     hex_color_rgb, FieldArray, BARCODE_MESSAGE_ENCODING, MAX_BEACONS, MAX_LOCATIONS,
 };
@@ -338,7 +340,59 @@ pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &
         }
     }
     root.insert(spec.style.as_str().into(), Value::Object(style));
+    if let Some(pg) = &spec.apple.poster_generic {
+        root.insert("posterGeneric".into(), poster_generic_json(spec, pg));
+    }
     Value::Object(root)
+}
+
+/// The `posterGeneric` dictionary (iOS 27), beside the classic style that older iOS shows:
+/// the pass's first header field, up to four primary fields (primary, then secondary and
+/// auxiliary), its back fields, and the footer and additional-info fields of
+/// `apple.poster_generic`.
+fn poster_generic_json(spec: &PassSpec, pg: &PosterGeneric) -> Value {
+    let fields = |fs: &mut dyn Iterator<Item = &Field>| -> Vec<Value> {
+        fs.map(|f| field_json(f, &spec.change_messages)).collect()
+    };
+    let extra = |fs: &[UpcomingField]| -> Vec<Value> {
+        fs.iter()
+            .map(|f| {
+                let mut m = Map::new();
+                m.insert("key".into(), json!(f.key));
+                if let Some(l) = &f.label {
+                    m.insert("label".into(), json!(l));
+                }
+                m.insert("value".into(), json!(f.value));
+                Value::Object(m)
+            })
+            .collect()
+    };
+    let mut d = Map::new();
+    for (key, list) in [
+        (
+            "headerFields",
+            fields(&mut spec.header_fields.iter().take(1)),
+        ),
+        (
+            "primaryFields",
+            fields(
+                &mut spec
+                    .primary_fields
+                    .iter()
+                    .chain(&spec.secondary_fields)
+                    .chain(&spec.auxiliary_fields)
+                    .take(4),
+            ),
+        ),
+        ("footerFields", extra(&pg.footer_fields)),
+        ("backFields", fields(&mut spec.back_fields.iter())),
+        ("additionalInfoFields", extra(&pg.additional_info_fields)),
+    ] {
+        if !list.is_empty() {
+            d.insert(key.into(), Value::Array(list));
+        }
+    }
+    Value::Object(d)
 }
 
 /// Writes the `apple` options' keys: `preferredStyleSchemes`, the poster keys,

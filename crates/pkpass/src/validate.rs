@@ -41,7 +41,7 @@ impl std::fmt::Display for ValidationError {
 impl std::error::Error for ValidationError {}
 
 fn style_slots(style: PassType) -> String {
-    let names: Vec<&str> = AssetType::ALL
+    let names: Vec<&str> = AssetType::CLASSIC
         .iter()
         .filter(|s| renders_image(style, **s))
         .map(|s| s.as_str())
@@ -191,6 +191,23 @@ pub fn validate(
             }
         }
     }
+    // Poster generic footer and additional-info fields share the dictionary with the
+    // pass's fields: their keys must not repeat them.
+    if let Some(pg) = &spec.apple.poster_generic {
+        for (name, list) in [
+            ("footer_fields", &pg.footer_fields),
+            ("additional_info_fields", &pg.additional_info_fields),
+        ] {
+            for (i, f) in list.iter().enumerate() {
+                if let Some(first) = seen.get(f.key.as_str()) {
+                    err(
+                        &format!("apple.poster_generic.{name}[{i}].key"),
+                        format!("key \"{}\" is already used by {first}", f.key),
+                    );
+                }
+            }
+        }
+    }
     let mut cm_keys: Vec<&String> = spec.change_messages.keys().collect();
     cm_keys.sort();
     for k in cm_keys {
@@ -332,6 +349,22 @@ pub fn validate(
                     "a {slot} image is not shown on {} passes (Wallet uses only: {})",
                     spec.style,
                     style_slots(spec.style)
+                ),
+            );
+        }
+    }
+    // Poster images only where the pass asks for a poster (Wallet ignores them otherwise).
+    let poster = if spec.style == PassType::EventTicket {
+        spec.apple.is_poster()
+    } else {
+        spec.apple.poster_generic.is_some()
+    };
+    for slot in AssetType::POSTER {
+        if slots.contains_key(slot) && renders_image(spec.style, *slot) && !poster {
+            err(
+                slot.slot_attribute(),
+                format!(
+                    "a {slot} image is shown only on poster passes (posterEventTicket in preferred_style_schemes, or poster_generic)"
                 ),
             );
         }

@@ -261,3 +261,42 @@ fn upcoming_images_must_be_hosted_over_https() {
     let errors = build(&spec).unwrap_err();
     assert!(errors[1].1.contains("could not be found"), "{errors:?}");
 }
+
+#[test]
+fn a_poster_generic_store_card_keeps_its_classic_style() {
+    let mut spec = with_apple(
+        PassType::StoreCard,
+        json!({
+            "poster_generic": {
+                "footer_fields": [{"key": "tier", "value": "Gold member"}],
+                "additional_info_fields": [{"key": "perks", "label": "Perks", "value": "Free coffee on Fridays"}]
+            },
+            "images": {"artwork_id": "a", "primary_logo_id": "p"},
+            "featured_actions": [{"identifier": "perks", "type": "membershipBenefits", "url": "https://example.com/perks"}]
+        }),
+    );
+    let mut images = images_for(PassType::StoreCard);
+    images.push(image(AssetType::Artwork, PassType::StoreCard));
+    images.push(image(AssetType::PrimaryLogo, PassType::StoreCard));
+    let refs: Vec<&PreparedImage> = images.iter().collect();
+    let files = unzip(&build_pkpass(&spec, &refs, &signer()).unwrap());
+    assert!(files.contains_key("artwork.png") && files.contains_key("primaryLogo.png"));
+    let actual: Value = serde_json::from_slice(&files["pass.json"]).unwrap();
+    // Both dictionaries: iOS 27 prefers posterGeneric, older iOS shows storeCard.
+    assert!(actual["storeCard"].is_object());
+    let pg = &actual["posterGeneric"];
+    assert_eq!(pg["footerFields"][0]["value"], "Gold member");
+    assert_eq!(pg["additionalInfoFields"][0]["key"], "perks");
+    assert!(pg["headerFields"].as_array().unwrap().len() <= 1);
+    assert!(pg["primaryFields"].as_array().unwrap().len() <= 4);
+    matches_golden("posterGenericStoreCard", &actual);
+
+    // A footer key that repeats a field of the pass is refused before signing.
+    let taken = spec.primary_fields[0].key.clone();
+    spec.apple.poster_generic.as_mut().unwrap().footer_fields[0].key = taken;
+    let errors = build(&spec).unwrap_err();
+    assert_eq!(
+        errors[0].0, "apple.poster_generic.footer_fields[0].key",
+        "{errors:?}"
+    );
+}

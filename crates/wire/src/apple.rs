@@ -99,7 +99,31 @@ pub struct AppleOptions {
     /// pass's own translations add to its campaign's, language by language, key by key.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub translations: BTreeMap<String, BTreeMap<String, String>>,
+    /// The poster generic style (iOS 27; coupons, store cards and generic passes): when
+    /// set, pass.json gets a `posterGeneric` dictionary beside the classic one, which
+    /// older iOS keeps showing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster_generic: Option<PosterGeneric>,
 }
+
+/// What the poster generic style adds to the pass's own fields: its footer and
+/// additional-info fields. Its header field, up to four primary fields and its back
+/// fields are the pass's (the first header field; primary, then secondary and auxiliary
+/// fields up to four; all back fields).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PosterGeneric {
+    /// `footerFields` (Apple: two; Wallet shows the first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub footer_fields: Vec<UpcomingField>,
+    /// `additionalInfoFields`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub additional_info_fields: Vec<UpcomingField>,
+}
+
+/// Most footer fields of a poster generic pass (Apple: two).
+pub const MAX_FOOTER_FIELDS: usize = 2;
 
 /// Most languages in `translations` (our bound).
 pub const MAX_LANGUAGES: usize = 30;
@@ -1549,20 +1573,54 @@ pub fn check(style: PassType, transit: Option<TransitType>, o: &AppleOptions) ->
             add(&path, e);
         }
     }
+    let generic_poster_style = matches!(
+        style,
+        PassType::Coupon | PassType::StoreCard | PassType::Generic
+    );
     for (slot, _) in o.images.entries() {
         let path = slot.slot_attribute().trim_start_matches("apple.");
-        if style != PassType::EventTicket {
+        if style == PassType::EventTicket {
+            if !o.is_poster() {
+                add(
+                    path,
+                    "is shown only on poster event tickets: add posterEventTicket to preferred_style_schemes"
+                        .into(),
+                );
+            }
+        } else if generic_poster_style && slot != AssetType::SecondaryLogo {
+            if o.poster_generic.is_none() {
+                add(
+                    path,
+                    "is shown only on poster passes: set poster_generic (iOS 27)".into(),
+                );
+            }
+        } else {
             add(
                 path,
-                "is only for event tickets (poster event tickets)".into(),
-            );
-        } else if !o.is_poster() {
-            add(
-                path,
-                "is shown only on poster event tickets: add posterEventTicket to preferred_style_schemes"
+                "is not shown on this style (poster event tickets and poster generic passes only)"
                     .into(),
             );
         }
+    }
+    if let Some(pg) = &o.poster_generic {
+        if !generic_poster_style {
+            add(
+                "poster_generic",
+                "is only for coupons, store cards and generic passes".into(),
+            );
+        }
+        if pg.footer_fields.len() > MAX_FOOTER_FIELDS {
+            add(
+                "poster_generic.footer_fields",
+                format!("can't hold more than {MAX_FOOTER_FIELDS} fields"),
+            );
+        }
+        check_fields(&mut add, "poster_generic.footer_fields", &pg.footer_fields);
+        check_fields(
+            &mut add,
+            "poster_generic.additional_info_fields",
+            &pg.additional_info_fields,
+        );
     }
     check_semantics(&mut add, "semantics", &o.semantics);
     check_upcoming(&mut add, style, &o.upcoming_pass_information);
@@ -1809,33 +1867,12 @@ fn check_upcoming(add: &mut impl FnMut(&str, String), style: PassType, entries: 
             }
         }
         check_semantics(add, &format!("{at}.semantics"), &e.semantics);
-        for (name, fields) in [
-            ("back_fields", &e.back_fields),
-            ("additional_info_fields", &e.additional_info_fields),
-        ] {
-            if fields.len() > MAX_UPCOMING_FIELDS {
-                add(
-                    &format!("{at}.{name}"),
-                    format!("can't hold more than {MAX_UPCOMING_FIELDS} fields"),
-                );
-                continue;
-            }
-            let mut keys: Vec<&str> = Vec::new();
-            for (j, f) in fields.iter().enumerate() {
-                let fp = format!("{at}.{name}[{j}]");
-                check_text(add, &format!("{fp}.key"), &f.key);
-                if keys.contains(&f.key.as_str()) {
-                    add(&format!("{fp}.key"), "is used twice in this entry".into());
-                }
-                keys.push(&f.key);
-                if let Some(l) = &f.label {
-                    check_text(add, &format!("{fp}.label"), l);
-                }
-                if f.value.chars().count() > crate::rules::MAX_TEXT {
-                    add(&format!("{fp}.value"), "is too long".into());
-                }
-            }
-        }
+        check_fields(add, &format!("{at}.back_fields"), &e.back_fields);
+        check_fields(
+            add,
+            &format!("{at}.additional_info_fields"),
+            &e.additional_info_fields,
+        );
         for (j, id) in e.auxiliary_store_identifiers.iter().enumerate() {
             if *id <= 0 {
                 add(
@@ -1887,6 +1924,33 @@ fn check_translations(
                     format!("has a text longer than {MAX_TRANSLATION} characters"),
                 );
             }
+        }
+    }
+}
+
+/// Fields of upcoming entries and poster generic passes: bounded, keys unique and set,
+/// labels and values of sensible length.
+fn check_fields(add: &mut impl FnMut(&str, String), at: &str, fields: &[UpcomingField]) {
+    if fields.len() > MAX_UPCOMING_FIELDS {
+        add(
+            at,
+            format!("can't hold more than {MAX_UPCOMING_FIELDS} fields"),
+        );
+        return;
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for (j, f) in fields.iter().enumerate() {
+        let fp = format!("{at}[{j}]");
+        check_text(add, &format!("{fp}.key"), &f.key);
+        if keys.contains(&f.key.as_str()) {
+            add(&format!("{fp}.key"), "is used twice in this list".into());
+        }
+        keys.push(&f.key);
+        if let Some(l) = &f.label {
+            check_text(add, &format!("{fp}.label"), l);
+        }
+        if f.value.chars().count() > crate::rules::MAX_TEXT {
+            add(&format!("{fp}.value"), "is too long".into());
         }
     }
 }
@@ -2425,6 +2489,41 @@ mod tests {
         assert_eq!(
             paths(&check(PassType::Coupon, None, &o)),
             ["apple.images.artwork_id", "apple.images.secondary_logo_id"]
+        );
+        assert_eq!(
+            paths(&check(PassType::BoardingPass, None, &o)),
+            ["apple.images.artwork_id", "apple.images.secondary_logo_id"]
+        );
+        // A poster generic store card shows artwork and a primary logo, not the event
+        // ticket's secondary logo.
+        let o = options(json!({
+            "poster_generic": {"footer_fields": [{"key": "tier", "value": "Gold"}]},
+            "images": {"artwork_id": "a", "primary_logo_id": "p", "secondary_logo_id": "s"}
+        }));
+        assert_eq!(
+            paths(&check(PassType::StoreCard, None, &o)),
+            ["apple.images.secondary_logo_id"]
+        );
+        assert_eq!(
+            paths(&check(PassType::EventTicket, None, &o)),
+            [
+                "apple.images.artwork_id",
+                "apple.images.primary_logo_id",
+                "apple.images.secondary_logo_id",
+                "apple.poster_generic"
+            ]
+        );
+        let three = json!({"key": "k", "value": "v"});
+        let o = options(
+            json!({"poster_generic": {"footer_fields": [three.clone(), three.clone(), three]}}),
+        );
+        assert_eq!(
+            paths(&check(PassType::Generic, None, &o)),
+            [
+                "apple.poster_generic.footer_fields",
+                "apple.poster_generic.footer_fields[1].key",
+                "apple.poster_generic.footer_fields[2].key"
+            ]
         );
         let o = options(json!({
             "preferred_style_schemes": ["posterEventTicket", "eventTicket"],

@@ -143,10 +143,12 @@ pub fn renders_image(style: PassType, slot: AssetType) -> bool {
         ),
         Thumbnail => matches!(style, PassType::Generic | PassType::EventTicket),
         Background => style == PassType::EventTicket,
-        // Poster event tickets (the `posterEventTicket` scheme; `apple::check` refuses
-        // them without it). Apple's Pass Designer also lists a primary logo on boarding
-        // passes and coupons from iOS 27; we offer the poster images on event tickets only.
-        Artwork | PrimaryLogo | SecondaryLogo => style == PassType::EventTicket,
+        // Poster event tickets (the `posterEventTicket` scheme) and, for artwork and the
+        // primary logo, poster generic passes (iOS 27: coupons, store cards, generic);
+        // `apple::check` refuses them without the poster option. Apple's Pass Designer
+        // also lists a primary logo on boarding passes from iOS 27; we do not offer it.
+        Artwork | PrimaryLogo => style != PassType::BoardingPass,
+        SecondaryLogo => style == PassType::EventTicket,
     }
 }
 
@@ -457,10 +459,14 @@ mod tests {
     fn poster_images_are_event_ticket_slots_with_apples_boxes() {
         use AssetType::*;
         for style in PassType::ALL {
-            for slot in AssetType::POSTER {
+            assert_eq!(
+                renders_image(*style, SecondaryLogo),
+                *style == PassType::EventTicket
+            );
+            for slot in [Artwork, PrimaryLogo] {
                 assert_eq!(
-                    renders_image(*style, *slot),
-                    *style == PassType::EventTicket,
+                    renders_image(*style, slot),
+                    *style != PassType::BoardingPass,
                     "{style} {slot}"
                 );
             }

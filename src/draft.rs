@@ -13,6 +13,8 @@ use passworks_wire::{
     TemplateInput, TransitType,
 };
 
+use passworks_wire::apple::{self, AppleOptions, TagInput};
+
 use crate::util::{from_datetime_local, to_datetime_local};
 
 /// One row of a field array editor.
@@ -122,6 +124,8 @@ pub struct CampaignDraft {
     pub remote_form_url: String,
     pub sync_locations_on_merge: bool,
     pub sync_beacons_on_merge: bool,
+    /// The newer Apple options (`apple`).
+    pub apple: AppleDraft,
     pub next_id: u32,
 }
 
@@ -169,6 +173,7 @@ impl CampaignDraft {
             remote_form_url: String::new(),
             sync_locations_on_merge: true,
             sync_beacons_on_merge: true,
+            apple: AppleDraft::default(),
             next_id: 1,
         };
         let starter: &[(usize, &str, &str, &str)] = match ctype {
@@ -375,6 +380,7 @@ impl CampaignDraft {
         d.remote_form_url = c.remote_form_url.clone().unwrap_or_default();
         d.sync_locations_on_merge = c.sync_locations_on_merge;
         d.sync_beacons_on_merge = c.sync_beacons_on_merge;
+        d.apple = AppleDraft::from_options(c.campaign_type.pass_type(), &c.apple);
         d
     }
 
@@ -507,6 +513,7 @@ impl CampaignDraft {
                 "User info must be a JSON object.".into(),
             );
         }
+        self.apple.validate(self.ctype.pass_type(), &mut e);
         let u = self.remote_form_url.trim();
         if !(u.is_empty() || u.starts_with("http://") || u.starts_with("https://")) {
             e.insert(
@@ -619,6 +626,7 @@ impl CampaignDraft {
             remote_form_url: nullable(&self.remote_form_url),
             sync_locations_on_merge: Some(self.sync_locations_on_merge),
             sync_beacons_on_merge: Some(self.sync_beacons_on_merge),
+            apple: self.apple.patch(self.ctype.pass_type()),
             ..Default::default()
         };
         if !template_chosen {
@@ -911,6 +919,9 @@ pub struct PassDraft {
     pub original_images: BTreeMap<AssetType, String>,
     pub push_message: String,
     pub editing: bool,
+    /// The pass's own Apple options (over its campaign's) and the campaign's style.
+    pub apple: AppleDraft,
+    pub style: Option<PassType>,
 }
 
 impl PassDraft {
@@ -924,6 +935,7 @@ impl PassDraft {
                 &c.auxiliary_fields,
                 &c.back_fields,
             ),
+            style: Some(c.campaign_type.pass_type()),
             ..Default::default()
         }
     }
@@ -955,6 +967,8 @@ impl PassDraft {
             images,
             push_message: String::new(),
             editing: true,
+            apple: AppleDraft::from_options(c.campaign_type.pass_type(), &p.apple),
+            style: Some(c.campaign_type.pass_type()),
         }
     }
 
@@ -987,6 +1001,9 @@ impl PassDraft {
                 "redeem_code".into(),
                 "This campaign needs a barcode message for each pass.".into(),
             );
+        }
+        if let Some(style) = self.style {
+            self.apple.validate(style, &mut e);
         }
         e
     }
@@ -1028,6 +1045,7 @@ impl PassDraft {
             footer_id: self.image_input(AssetType::Footer),
             push_message: (self.editing && !self.push_message.trim().is_empty())
                 .then(|| self.push_message.trim().to_string()),
+            apple: self.style.and_then(|style| self.apple.patch(style)),
             ..Default::default()
         }
     }
@@ -1094,9 +1112,251 @@ fn arrays_of<'a>(
     out
 }
 
+/// The `apple` options as a form edits them: the layout scheme, the style's common
+/// semantic tags ([`passworks_wire::apple::form_tags`]), the first relevance interval, the
+/// style's URLs, and everything else as JSON, so every option stays editable. The form
+/// sends only what changed ([`passworks_wire::apple::diff_patch`] against what was loaded).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppleDraft {
+    /// The options as loaded (`null` for none): the base of the patch.
+    pub original: serde_json::Value,
+    /// Whether the newer layout is asked for (poster event ticket, semantic boarding pass).
+    pub newer_layout: bool,
+    /// Tag name → text (lists comma separated).
+    pub tags: BTreeMap<String, String>,
+    /// First relevance interval, `datetime-local` values read as UTC.
+    pub start: String,
+    pub end: String,
+    /// URL option name (`bag_policy_url`) → value.
+    pub urls: BTreeMap<String, String>,
+    /// Every other option, as a JSON object (empty for none).
+    pub more: String,
+}
+
+impl AppleDraft {
+    /// The form of `options` for passes of `style`.
+    pub fn from_options(style: PassType, options: &AppleOptions) -> Self {
+        use serde_json::Value;
+        let original = serde_json::to_value(options).unwrap_or(Value::Null);
+        let mut rest = original.as_object().cloned().unwrap_or_default();
+        let mut d = AppleDraft {
+            original: if rest.is_empty() {
+                Value::Null
+            } else {
+                original.clone()
+            },
+            ..Default::default()
+        };
+        if let Some((newer, classic)) = apple::form_scheme(style) {
+            let pair = serde_json::json!([newer.as_str(), classic.as_str()]);
+            if rest.get("preferred_style_schemes") == Some(&pair) {
+                d.newer_layout = true;
+                rest.remove("preferred_style_schemes");
+            }
+        }
+        if let Some(Value::Object(sem)) = rest.get_mut("semantics") {
+            for (tag, _, input) in apple::form_tags(style) {
+                let text = match (sem.get(*tag), input) {
+                    (Some(Value::String(s)), TagInput::Text) => Some(s.clone()),
+                    (Some(Value::Array(a)), TagInput::List) if a.iter().all(|v| v.is_string()) => {
+                        Some(
+                            a.iter()
+                                .filter_map(Value::as_str)
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        )
+                    }
+                    _ => None,
+                };
+                if let Some(t) = text {
+                    sem.remove(*tag);
+                    d.tags.insert(tag.to_string(), t);
+                }
+            }
+            if sem.is_empty() {
+                rest.remove("semantics");
+            }
+        }
+        if let Some(Value::Object(urls)) = rest.get_mut("urls") {
+            for key in apple::URL_KEYS.iter().filter(|k| k.style == style) {
+                if let Some(Value::String(v)) = urls.remove(key.api) {
+                    d.urls.insert(key.api.to_string(), v);
+                }
+            }
+            if urls.is_empty() {
+                rest.remove("urls");
+            }
+        }
+        if let [one] = options.relevant_dates.as_slice() {
+            d.start = to_datetime_local(&one.start_date);
+            d.end = to_datetime_local(&one.end_date);
+            rest.remove("relevant_dates");
+        }
+        if !rest.is_empty() {
+            d.more = serde_json::to_string_pretty(&Value::Object(rest)).unwrap_or_default();
+        }
+        d
+    }
+
+    /// The options the form describes, as JSON (`Err` with a message when "More options"
+    /// is not a JSON object).
+    pub fn desired(&self, style: PassType) -> Result<serde_json::Value, String> {
+        use serde_json::{json, Map, Value};
+        let mut o: Map<String, Value> =
+            if self.more.trim().is_empty() {
+                Map::new()
+            } else {
+                match serde_json::from_str::<Value>(&self.more) {
+                    Ok(Value::Object(m)) => m,
+                    _ => return Err(
+                        "More options must be a JSON object, e.g. {\"sharing_prohibited\": true}."
+                            .into(),
+                    ),
+                }
+            };
+        if let (true, Some((newer, classic))) = (self.newer_layout, apple::form_scheme(style)) {
+            o.insert(
+                "preferred_style_schemes".into(),
+                json!([newer.as_str(), classic.as_str()]),
+            );
+        }
+        for (tag, _, input) in apple::form_tags(style) {
+            let Some(text) = self
+                .tags
+                .get(*tag)
+                .map(|t| t.trim())
+                .filter(|t| !t.is_empty())
+            else {
+                continue;
+            };
+            let v = match input {
+                TagInput::Text => json!(text),
+                TagInput::List => json!(text
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()),
+            };
+            let sem = o.entry("semantics").or_insert_with(|| json!({}));
+            if let Value::Object(m) = sem {
+                m.insert(tag.to_string(), v);
+            }
+        }
+        for (k, v) in &self.urls {
+            if v.trim().is_empty() {
+                continue;
+            }
+            let urls = o.entry("urls").or_insert_with(|| json!({}));
+            if let Value::Object(m) = urls {
+                m.insert(k.clone(), json!(v.trim()));
+            }
+        }
+        if let (Some(s), Some(e)) = (
+            from_datetime_local(&self.start),
+            from_datetime_local(&self.end),
+        ) {
+            o.insert(
+                "relevant_dates".into(),
+                json!([{"start_date": s, "end_date": e}]),
+            );
+        }
+        Ok(Value::Object(o))
+    }
+
+    /// The `apple` patch to send (`None` when nothing changed).
+    pub fn patch(&self, style: PassType) -> Option<serde_json::Value> {
+        let desired = self.desired(style).ok()?;
+        apple::diff_patch(&self.original, &desired)
+    }
+
+    /// The form's problems under `apple` (the server checks the rest).
+    pub fn validate(&self, style: PassType, e: &mut BTreeMap<String, String>) {
+        if let Err(m) = self.desired(style) {
+            e.insert("apple".into(), m);
+        } else if self.start.trim().is_empty() != self.end.trim().is_empty() {
+            e.insert(
+                "apple".into(),
+                "Give both the start and the end of the relevance interval.".into(),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn poster_options() -> AppleOptions {
+        serde_json::from_value(serde_json::json!({
+            "preferred_style_schemes": ["posterEventTicket", "eventTicket"],
+            "sharing_prohibited": true,
+            "relevant_dates": [{"start_date": "2026-12-01T18:00:00Z", "end_date": "2026-12-01T23:30:00Z"}],
+            "urls": {"bag_policy_url": "https://example.com/bags"},
+            "semantics": {"eventName": "Jazz Night", "venueName": "Coliseu",
+                          "performerNames": ["A", "B"], "genre": "jazz"}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn apple_options_load_into_the_form_and_send_nothing_unchanged() {
+        let d = AppleDraft::from_options(PassType::EventTicket, &poster_options());
+        assert!(d.newer_layout);
+        assert_eq!(d.tags["eventName"], "Jazz Night");
+        assert_eq!(d.tags["performerNames"], "A, B");
+        assert_eq!(d.urls["bag_policy_url"], "https://example.com/bags");
+        assert_eq!(
+            (d.start.as_str(), d.end.as_str()),
+            ("2026-12-01T18:00", "2026-12-01T23:30")
+        );
+        // What the form has no control for stays, as JSON.
+        let more: serde_json::Value = serde_json::from_str(&d.more).unwrap();
+        assert_eq!(
+            more,
+            serde_json::json!({"sharing_prohibited": true, "semantics": {"genre": "jazz"}})
+        );
+        assert_eq!(d.patch(PassType::EventTicket), None);
+    }
+
+    #[test]
+    fn apple_edits_become_a_key_by_key_patch() {
+        let mut d = AppleDraft::from_options(PassType::EventTicket, &poster_options());
+        d.tags.insert("venueName".into(), String::new());
+        d.tags.insert("venueRoom".into(), "Main hall".into());
+        d.tags.insert("performerNames".into(), "A, B, C".into());
+        d.newer_layout = false;
+        d.start.clear();
+        d.end.clear();
+        let patch = d.patch(PassType::EventTicket).unwrap();
+        assert_eq!(
+            patch,
+            serde_json::json!({
+                "preferred_style_schemes": null,
+                "relevant_dates": null,
+                "semantics": {"venueName": null, "venueRoom": "Main hall", "performerNames": ["A", "B", "C"]}
+            })
+        );
+        // Applied the way the server applies it, the patch gives what the form shows.
+        let applied = poster_options().patched(&patch);
+        assert_eq!(applied.semantics.venue_room.as_deref(), Some("Main hall"));
+        assert_eq!(applied.semantics.genre.as_deref(), Some("jazz"));
+        assert!(applied.relevant_dates.is_empty());
+        // A campaign without options sends nothing until something is set.
+        let mut fresh = CampaignDraft::new(CampaignType::EventTicket);
+        assert_eq!(fresh.to_input().apple, None);
+        fresh.apple.newer_layout = true;
+        assert_eq!(
+            fresh.to_input().apple,
+            Some(
+                serde_json::json!({"preferred_style_schemes": ["posterEventTicket", "eventTicket"]})
+            )
+        );
+        fresh.apple.more = "[1]".into();
+        fresh.apple.start = "2026-12-01T18:00".into();
+        assert!(fresh.validate()["apple"].contains("JSON object"));
+        fresh.apple.more.clear();
+        assert!(fresh.validate()["apple"].contains("start and the end"));
+    }
 
     #[test]
     fn new_draft_is_valid_once_named_with_an_icon() {

@@ -15,6 +15,9 @@ pub fn slot_label(t: AssetType) -> &'static str {
         AssetType::Thumbnail => "Thumbnail",
         AssetType::Background => "Background",
         AssetType::Footer => "Footer",
+        AssetType::Artwork => "Poster artwork",
+        AssetType::PrimaryLogo => "Primary logo (poster)",
+        AssetType::SecondaryLogo => "Secondary logo (poster)",
     }
 }
 

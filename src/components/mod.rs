@@ -1,5 +1,6 @@
 //! Shared widgets.
 
+pub mod apple_options;
 pub mod asset_picker;
 pub mod common;
 pub mod dialog;
@@ -7,6 +8,7 @@ pub mod google_preview;
 pub mod pass_preview;
 pub mod table;
 
+pub use apple_options::*;
 pub use asset_picker::*;
 pub use common::*;
 pub use dialog::*;

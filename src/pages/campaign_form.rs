@@ -57,6 +57,7 @@ const FORM_ATTRS: &[&str] = &[
     "remote_form_url",
     "sync_locations_on_merge",
     "sync_beacons_on_merge",
+    "apple",
 ];
 
 /// New campaign of the route's type.
@@ -592,6 +593,7 @@ pub fn CampaignForm(
                     {check_control(draft, "Merge replaces pass locations", |d| d.sync_locations_on_merge, |d, v| d.sync_locations_on_merge = v)}
                     {check_control(draft, "Merge replaces pass beacons", |d| d.sync_beacons_on_merge, |d, v| d.sync_beacons_on_merge = v)}
                 </fieldset>
+                {crate::components::apple_section(draft, errors, ctype.pass_type(), |d: &CampaignDraft| &d.apple, |d: &mut CampaignDraft| &mut d.apple)}
                 <fieldset>
                     <legend>"Signing and distribution"</legend>
                     <div class="control">

@@ -487,6 +487,7 @@ pub fn PassEdit() -> impl IntoView {
 }
 
 const PASS_ATTRS: &[&str] = &[
+    "apple",
     "header_fields",
     "primary_fields",
     "secondary_fields",
@@ -659,6 +660,7 @@ fn PassForm(
                         </div>
                     </fieldset>
                 })}
+                {crate::components::apple_section(draft, errors, t.pass_type(), |d: &PassDraft| &d.apple, |d: &mut PassDraft| &mut d.apple)}
                 <fieldset>
                     <legend>"Dates and state"</legend>
                     <div class="grid2">

@@ -42,7 +42,8 @@ pub enum ImageError {
 /// Apple's layout box for a slot, in points (width, height): the contract rule
 /// [`passworks_wire::rules::image_box_points`] (icon 29×29, logo ≤160×50, strip 375×123,
 /// 375×98 on event tickets and 375×144 on coupons, thumbnail 90×90, background 180×220,
-/// footer 286×15). `style` only matters for the strip.
+/// footer 286×15; poster artwork 358×448, primary logo ≤126×30, secondary logo ≤135×12).
+/// `style` only matters for the strip.
 pub fn slot_box_points(slot: AssetType, style: Option<PassType>) -> (u32, u32) {
     rules::image_box_points(style, slot)
 }
@@ -142,7 +143,7 @@ impl PreparedImage {
         }
         let source = decode(png_bytes)?;
         let (sw, sh) = (source.width(), source.height());
-        let source = if slot == AssetType::Thumbnail {
+        let source = if matches!(slot, AssetType::Thumbnail | AssetType::Artwork) {
             let (cw, ch) = rules::image_used_pixels(slot, sw, sh);
             imageops::crop_imm(&source, (sw - cw) / 2, (sh - ch) / 2, cw, ch).to_image()
         } else {
@@ -195,7 +196,7 @@ impl PreparedImage {
                 format!("@{scale}x")
             };
             files.push(ImageFile {
-                name: format!("{}{}.png", slot.as_str(), suffix),
+                name: format!("{}{}.png", slot.file_stem(), suffix),
                 sha1_hex: hex::encode(Sha1::digest(&bytes)),
                 crc32: crc32fast::hash(&bytes),
                 width: img.width(),

@@ -37,11 +37,14 @@ mod spec;
 mod validate;
 mod zipper;
 
-pub use build::{build_pkpass, manifest_json, PKPASS_CONTENT_TYPE};
+pub use build::{
+    build_pkpass, bundle_pkpasses, localization_files, manifest_json, pass_strings, BundleError,
+    MAX_BUNDLE_BYTES, MAX_BUNDLE_PASSES, PKPASSES_CONTENT_TYPE, PKPASS_CONTENT_TYPE,
+};
 pub use images::{slot_box_points, ImageError, ImageFile, PrepareOptions, PreparedImage};
 pub use render::{render_barcode_png, render_preview_png, BarcodeError};
 pub use signer::{CertificateError, CertificateInfo, Signer};
-pub use spec::{apple_barcode_format, apple_transit_type, pass_json, PassSpec};
+pub use spec::{apple_barcode_format, apple_transit_type, pass_json, HostedImage, PassSpec};
 pub use validate::{validate, ValidationError};
 
 /// Re-exported wire types used in this crate's API.

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use passworks_wire::apple::{AppleOptions, StyleScheme};
+use passworks_wire::apple::{
+    AppleOptions, PosterGeneric, StyleScheme, UpcomingEntry, UpcomingField,
+};
 use passworks_wire::rules::{
     hex_color_rgb, FieldArray, BARCODE_MESSAGE_ENCODING, MAX_BEACONS, MAX_LOCATIONS,
 };
@@ -71,6 +73,20 @@ pub struct PassSpec {
     /// The newer keys (semantic tags, poster event tickets, relevance intervals, URLs),
     /// already overlaid pass over campaign ([`passworks_wire::apple::AppleOptions::overlay`]).
     pub apple: AppleOptions,
+    /// The hosted images the upcoming entries name, by asset id (`apple.upcoming_pass_information[].images`):
+    /// where Wallet downloads each and its SHA-256, resolved by the caller.
+    pub hosted_images: HashMap<String, HostedImage>,
+}
+
+/// An image Wallet downloads itself (upcoming entries' `headerImage`, `venueMap`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostedImage {
+    /// `URL`: must be https for Wallet.
+    pub url: String,
+    /// `SHA256`: lower-case hex of the bytes served at `url`.
+    pub sha256: String,
+    /// `size` in bytes (Apple: at most 2 MB).
+    pub size: usize,
 }
 
 impl Default for PassSpec {
@@ -103,6 +119,7 @@ impl Default for PassSpec {
             associated_store_identifiers: Vec::new(),
             change_messages: HashMap::new(),
             apple: AppleOptions::default(),
+            hosted_images: HashMap::new(),
         }
     }
 }
@@ -305,7 +322,7 @@ pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &
         );
     }
 
-    apple_json(&mut root, &spec.apple);
+    apple_json(&mut root, &spec.apple, &spec.hosted_images);
 
     let mut style = Map::new();
     if spec.style == PassType::BoardingPass {
@@ -323,14 +340,70 @@ pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &
         }
     }
     root.insert(spec.style.as_str().into(), Value::Object(style));
+    if let Some(pg) = &spec.apple.poster_generic {
+        root.insert("posterGeneric".into(), poster_generic_json(spec, pg));
+    }
     Value::Object(root)
+}
+
+/// The `posterGeneric` dictionary (iOS 27), beside the classic style that older iOS shows:
+/// the pass's first header field, up to four primary fields (primary, then secondary and
+/// auxiliary), its back fields, and the footer and additional-info fields of
+/// `apple.poster_generic`.
+fn poster_generic_json(spec: &PassSpec, pg: &PosterGeneric) -> Value {
+    let fields = |fs: &mut dyn Iterator<Item = &Field>| -> Vec<Value> {
+        fs.map(|f| field_json(f, &spec.change_messages)).collect()
+    };
+    let extra = |fs: &[UpcomingField]| -> Vec<Value> {
+        fs.iter()
+            .map(|f| {
+                let mut m = Map::new();
+                m.insert("key".into(), json!(f.key));
+                if let Some(l) = &f.label {
+                    m.insert("label".into(), json!(l));
+                }
+                m.insert("value".into(), json!(f.value));
+                Value::Object(m)
+            })
+            .collect()
+    };
+    let mut d = Map::new();
+    for (key, list) in [
+        (
+            "headerFields",
+            fields(&mut spec.header_fields.iter().take(1)),
+        ),
+        (
+            "primaryFields",
+            fields(
+                &mut spec
+                    .primary_fields
+                    .iter()
+                    .chain(&spec.secondary_fields)
+                    .chain(&spec.auxiliary_fields)
+                    .take(4),
+            ),
+        ),
+        ("footerFields", extra(&pg.footer_fields)),
+        ("backFields", fields(&mut spec.back_fields.iter())),
+        ("additionalInfoFields", extra(&pg.additional_info_fields)),
+    ] {
+        if !list.is_empty() {
+            d.insert(key.into(), Value::Array(list));
+        }
+    }
+    Value::Object(d)
 }
 
 /// Writes the `apple` options' keys: `preferredStyleSchemes`, the poster keys,
 /// `relevantDates`, the URL keys, `semantics` (Apple's names already; colours become
 /// `rgb(r, g, b)`) and the smaller top-level keys. Emitting an option the style does not
 /// use is prevented by validation, not here.
-fn apple_json(root: &mut Map<String, Value>, a: &AppleOptions) {
+fn apple_json(
+    root: &mut Map<String, Value>,
+    a: &AppleOptions,
+    hosted: &HashMap<String, HostedImage>,
+) {
     if !a.preferred_style_schemes.is_empty() {
         let schemes: Vec<&str> = a
             .preferred_style_schemes
@@ -386,4 +459,119 @@ fn apple_json(root: &mut Map<String, Value>, a: &AppleOptions) {
         }
         root.insert("semantics".into(), semantics);
     }
+    if let Some(n) = &a.nfc {
+        let mut m = Map::new();
+        m.insert("message".into(), json!(n.message));
+        let key: String = n.encryption_public_key.split_whitespace().collect();
+        m.insert("encryptionPublicKey".into(), json!(key));
+        if let Some(r) = n.requires_authentication {
+            m.insert("requiresAuthentication".into(), json!(r));
+        }
+        root.insert("nfc".into(), Value::Object(m));
+    }
+    if !a.featured_actions.is_empty() {
+        let actions: Vec<Value> = a
+            .featured_actions
+            .iter()
+            .map(|f| json!({"identifier": f.identifier, "type": f.action_type, "url": f.url}))
+            .collect();
+        root.insert("featuredActions".into(), Value::Array(actions));
+    }
+    if !a.upcoming_pass_information.is_empty() {
+        let entries = a
+            .upcoming_pass_information
+            .iter()
+            .map(|e| upcoming_json(e, hosted))
+            .collect();
+        root.insert("upcomingPassInformation".into(), Value::Array(entries));
+    }
+}
+
+/// One `upcomingPassInformation` entry in Apple's keys (`type` is always `event`; images
+/// become `URLs` lists of the hosted copies, each with its `SHA256` and `size`).
+fn upcoming_json(e: &UpcomingEntry, hosted: &HashMap<String, HostedImage>) -> Value {
+    let mut m = Map::new();
+    m.insert("identifier".into(), json!(e.identifier));
+    m.insert("name".into(), json!(e.name));
+    m.insert("type".into(), json!("event"));
+    if let Some(a) = e.is_active {
+        m.insert("isActive".into(), json!(a));
+    }
+    if let Some(d) = &e.date_information {
+        let mut dm = Map::new();
+        if let Some(v) = &d.date {
+            dm.insert("date".into(), json!(v));
+        }
+        if let Some(v) = &d.time_zone {
+            dm.insert("timeZone".into(), json!(v));
+        }
+        for (k, v) in [
+            ("ignoreTimeComponents", d.ignore_time_components),
+            ("isAllDay", d.is_all_day),
+            ("isUnannounced", d.is_unannounced),
+            ("isUndetermined", d.is_undetermined),
+        ] {
+            if let Some(v) = v {
+                dm.insert(k.into(), json!(v));
+            }
+        }
+        m.insert("dateInformation".into(), Value::Object(dm));
+    }
+    if !e.urls.is_empty() {
+        let urls: Map<String, Value> = e
+            .urls
+            .entries()
+            .into_iter()
+            .map(|(k, v)| (k.apple.to_string(), json!(v)))
+            .collect();
+        m.insert("URLs".into(), Value::Object(urls));
+    }
+    if !e.semantics.is_empty() {
+        m.insert(
+            "semantics".into(),
+            serde_json::to_value(&e.semantics).unwrap_or(Value::Null),
+        );
+    }
+    let images: Map<String, Value> = e
+        .images
+        .entries()
+        .into_iter()
+        .filter_map(|(_, apple, id)| {
+            let h = hosted.get(id)?;
+            Some((
+                apple.to_string(),
+                json!({"URLs": [{"URL": h.url, "SHA256": h.sha256, "size": h.size}]}),
+            ))
+        })
+        .collect();
+    if !images.is_empty() {
+        m.insert("images".into(), Value::Object(images));
+    }
+    for (key, fields) in [
+        ("backFields", &e.back_fields),
+        ("additionalInfoFields", &e.additional_info_fields),
+    ] {
+        if !fields.is_empty() {
+            let arr = fields
+                .iter()
+                .map(|f| {
+                    let mut fm = Map::new();
+                    fm.insert("key".into(), json!(f.key));
+                    if let Some(l) = &f.label {
+                        fm.insert("label".into(), json!(l));
+                    }
+                    fm.insert("value".into(), json!(f.value));
+                    Value::Object(fm)
+                })
+                .collect();
+            m.insert(key.into(), Value::Array(arr));
+        }
+    }
+    if !e.auxiliary_store_identifiers.is_empty() {
+        m.insert(
+            "auxiliaryStoreIdentifiers".into(),
+            json!(e.auxiliary_store_identifiers),
+        );
+    }
+    Value::Object(m)
 }

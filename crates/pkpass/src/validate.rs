@@ -41,7 +41,7 @@ impl std::fmt::Display for ValidationError {
 impl std::error::Error for ValidationError {}
 
 fn style_slots(style: PassType) -> String {
-    let names: Vec<&str> = AssetType::ALL
+    let names: Vec<&str> = AssetType::CLASSIC
         .iter()
         .filter(|s| renders_image(style, **s))
         .map(|s| s.as_str())
@@ -127,9 +127,31 @@ pub fn validate(
     }
 
     // The newer keys: one rule set, shared with the server's write-time checks.
-    let air = spec.transit_type == Some(passworks_wire::TransitType::Air);
-    for (path, message) in passworks_wire::apple::check(spec.style, air, &spec.apple) {
+    for (path, message) in passworks_wire::apple::check(spec.style, spec.transit_type, &spec.apple)
+    {
         err(&path, message);
+    }
+    // Upcoming entries' images: resolved to hosted copies Wallet can fetch (https, ≤ 2 MB).
+    for (i, e) in spec.apple.upcoming_pass_information.iter().enumerate() {
+        for (api, _, id) in e.images.entries() {
+            let path = format!("apple.upcoming_pass_information[{i}].images.{api}");
+            match spec.hosted_images.get(id) {
+                None => err(&path, format!("asset {id} could not be found")),
+                Some(h) if !h.url.starts_with("https://") => err(
+                    &path,
+                    format!(
+                        "Wallet downloads upcoming-event images only over https, and {} is not: \
+                         run the server with an https public URL",
+                        h.url
+                    ),
+                ),
+                Some(h) if h.size > passworks_wire::apple::MAX_HOSTED_IMAGE_BYTES => err(
+                    &path,
+                    format!("is {} bytes; Wallet takes at most 2 MB", h.size),
+                ),
+                Some(_) => {}
+            }
+        }
     }
 
     // Colours.
@@ -166,6 +188,23 @@ pub fn validate(
                 );
             } else {
                 seen.insert(f.key.as_str(), format!("{group}[{i}]"));
+            }
+        }
+    }
+    // Poster generic footer and additional-info fields share the dictionary with the
+    // pass's fields: their keys must not repeat them.
+    if let Some(pg) = &spec.apple.poster_generic {
+        for (name, list) in [
+            ("footer_fields", &pg.footer_fields),
+            ("additional_info_fields", &pg.additional_info_fields),
+        ] {
+            for (i, f) in list.iter().enumerate() {
+                if let Some(first) = seen.get(f.key.as_str()) {
+                    err(
+                        &format!("apple.poster_generic.{name}[{i}].key"),
+                        format!("key \"{}\" is already used by {first}", f.key),
+                    );
+                }
             }
         }
     }
@@ -310,6 +349,22 @@ pub fn validate(
                     "a {slot} image is not shown on {} passes (Wallet uses only: {})",
                     spec.style,
                     style_slots(spec.style)
+                ),
+            );
+        }
+    }
+    // Poster images only where the pass asks for a poster (Wallet ignores them otherwise).
+    let poster = if spec.style == PassType::EventTicket {
+        spec.apple.is_poster()
+    } else {
+        spec.apple.poster_generic.is_some()
+    };
+    for slot in AssetType::POSTER {
+        if slots.contains_key(slot) && renders_image(spec.style, *slot) && !poster {
+            err(
+                slot.slot_attribute(),
+                format!(
+                    "a {slot} image is shown only on poster passes (posterEventTicket in preferred_style_schemes, or poster_generic)"
                 ),
             );
         }

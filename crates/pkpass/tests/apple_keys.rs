@@ -7,9 +7,9 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use passworks_pkpass::{build_pkpass, PassSpec, PreparedImage};
+use passworks_pkpass::{build_pkpass, HostedImage, PassSpec, PreparedImage};
 use passworks_wire::apple::AppleOptions;
-use passworks_wire::{BarcodeFormat, PassType, TransitType};
+use passworks_wire::{AssetType, BarcodeFormat, PassType, TransitType};
 use serde_json::{json, Value};
 
 fn with_apple(style: PassType, apple: Value) -> PassSpec {
@@ -142,4 +142,161 @@ fn what_wallet_would_ignore_is_refused_before_signing() {
         "{errors:?}"
     );
     assert!(errors[1].1.contains("boardingPass"), "{errors:?}");
+}
+
+#[test]
+fn poster_images_are_packed_beside_the_classic_ones() {
+    let mut apple = poster();
+    apple["images"] = json!({"artwork_id": "a", "primary_logo_id": "p", "secondary_logo_id": "s"});
+    let spec = with_apple(PassType::EventTicket, apple);
+    let mut images = images_for(PassType::EventTicket);
+    for slot in AssetType::POSTER {
+        images.push(image(*slot, PassType::EventTicket));
+    }
+    let refs: Vec<&PreparedImage> = images.iter().collect();
+    let files = unzip(&build_pkpass(&spec, &refs, &signer()).unwrap());
+    // Apple's file names (Pass Builder's `PassPackage`).
+    for name in [
+        "artwork.png",
+        "primaryLogo.png",
+        "secondaryLogo.png",
+        // The classic event ticket's own images stay, for iOS before 18.
+        "logo.png",
+        "strip.png",
+        "icon.png",
+    ] {
+        assert!(
+            files.contains_key(name),
+            "{name} missing: {:?}",
+            files.keys()
+        );
+    }
+    let manifest: Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    assert!(manifest["primaryLogo.png"].is_string());
+    // The asset ids stay ours: pass.json has no `images` key.
+    let pass: Value = serde_json::from_slice(&files["pass.json"]).unwrap();
+    assert!(pass.get("images").is_none());
+    assert!(pass["eventTicket"]["primaryFields"].is_array());
+
+    // On a coupon Wallet would never show them: refused before signing, by slot.
+    let coupon = with_apple(PassType::Coupon, json!({}));
+    let mut images = images_for(PassType::Coupon);
+    images.push(image(AssetType::Artwork, PassType::Coupon));
+    let refs: Vec<&PreparedImage> = images.iter().collect();
+    let errors = build_pkpass(&coupon, &refs, &signer()).unwrap_err();
+    assert_eq!(errors[0].field, "apple.images.artwork_id", "{errors:?}");
+}
+
+const P256: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEnIgRjXgnh6PmjBXKT4UlP0M4oQwm\nBMigYXaJuqg7Ty+pOjkTweVSzHoMoMWH1wmui6YH2S1qs9pOUMJE7tkXng==";
+
+fn season_ticket() -> PassSpec {
+    let mut apple = poster();
+    apple["nfc"] = json!({"message": "SEASON-0042", "encryption_public_key": P256, "requires_authentication": true});
+    apple["featured_actions"] = json!([
+        {"identifier": "schedule", "type": "viewSchedule", "url": "https://example.com/schedule"}
+    ]);
+    apple["upcoming_pass_information"] = json!([{
+        "identifier": "game-2",
+        "name": "Spring gala, second night",
+        "is_active": false,
+        "date_information": {"date": "2026-12-08T20:00:00+00:00", "time_zone": "Europe/Lisbon"},
+        "urls": {"bag_policy_url": "https://example.com/bags", "merchandise_url": "https://example.com/shop"},
+        "semantics": {"venueName": "Coliseu dos Recreios", "eventName": "Spring gala"},
+        "images": {"header_image_id": "h1", "venue_map_id": "m1"},
+        "back_fields": [{"key": "doors", "label": "Doors", "value": "19:00"}]
+    }]);
+    let mut spec = with_apple(PassType::EventTicket, apple);
+    for (id, sha) in [("h1", "aa"), ("m1", "bb")] {
+        spec.hosted_images.insert(
+            id.into(),
+            HostedImage {
+                url: format!("https://passes.example.com/assets/{id}.png"),
+                sha256: sha.repeat(32),
+                size: 1234,
+            },
+        );
+    }
+    spec
+}
+
+#[test]
+fn a_season_ticket_carries_upcoming_events_nfc_and_featured_actions() {
+    let actual = build(&season_ticket()).unwrap();
+    let entry = &actual["upcomingPassInformation"][0];
+    assert_eq!(entry["type"], "event");
+    assert_eq!(entry["URLs"]["bagPolicyURL"], "https://example.com/bags");
+    assert_eq!(
+        entry["images"]["venueMap"]["URLs"][0],
+        json!({"URL": "https://passes.example.com/assets/m1.png", "SHA256": "bb".repeat(32), "size": 1234})
+    );
+    assert_eq!(entry["dateInformation"]["timeZone"], "Europe/Lisbon");
+    // The PEM line break is gone from the key Wallet reads.
+    assert!(!actual["nfc"]["encryptionPublicKey"]
+        .as_str()
+        .unwrap()
+        .contains('\n'));
+    assert_eq!(actual["nfc"]["requiresAuthentication"], true);
+    assert_eq!(actual["featuredActions"][0]["type"], "viewSchedule");
+    matches_golden("seasonEventTicket", &actual);
+}
+
+#[test]
+fn upcoming_images_must_be_hosted_over_https() {
+    let mut spec = season_ticket();
+    spec.hosted_images.get_mut("h1").unwrap().url = "http://127.0.0.1:8080/assets/h1.png".into();
+    spec.hosted_images.get_mut("m1").unwrap().size = 3 * 1024 * 1024;
+    let errors = build(&spec).unwrap_err();
+    let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "apple.upcoming_pass_information[0].images.header_image_id",
+            "apple.upcoming_pass_information[0].images.venue_map_id"
+        ],
+        "{errors:?}"
+    );
+    assert!(errors[0].1.contains("https"), "{errors:?}");
+    assert!(errors[1].1.contains("2 MB"), "{errors:?}");
+    spec.hosted_images.remove("m1");
+    let errors = build(&spec).unwrap_err();
+    assert!(errors[1].1.contains("could not be found"), "{errors:?}");
+}
+
+#[test]
+fn a_poster_generic_store_card_keeps_its_classic_style() {
+    let mut spec = with_apple(
+        PassType::StoreCard,
+        json!({
+            "poster_generic": {
+                "footer_fields": [{"key": "tier", "value": "Gold member"}],
+                "additional_info_fields": [{"key": "perks", "label": "Perks", "value": "Free coffee on Fridays"}]
+            },
+            "images": {"artwork_id": "a", "primary_logo_id": "p"},
+            "featured_actions": [{"identifier": "perks", "type": "membershipBenefits", "url": "https://example.com/perks"}]
+        }),
+    );
+    let mut images = images_for(PassType::StoreCard);
+    images.push(image(AssetType::Artwork, PassType::StoreCard));
+    images.push(image(AssetType::PrimaryLogo, PassType::StoreCard));
+    let refs: Vec<&PreparedImage> = images.iter().collect();
+    let files = unzip(&build_pkpass(&spec, &refs, &signer()).unwrap());
+    assert!(files.contains_key("artwork.png") && files.contains_key("primaryLogo.png"));
+    let actual: Value = serde_json::from_slice(&files["pass.json"]).unwrap();
+    // Both dictionaries: iOS 27 prefers posterGeneric, older iOS shows storeCard.
+    assert!(actual["storeCard"].is_object());
+    let pg = &actual["posterGeneric"];
+    assert_eq!(pg["footerFields"][0]["value"], "Gold member");
+    assert_eq!(pg["additionalInfoFields"][0]["key"], "perks");
+    assert!(pg["headerFields"].as_array().unwrap().len() <= 1);
+    assert!(pg["primaryFields"].as_array().unwrap().len() <= 4);
+    matches_golden("posterGenericStoreCard", &actual);
+
+    // A footer key that repeats a field of the pass is refused before signing.
+    let taken = spec.primary_fields[0].key.clone();
+    spec.apple.poster_generic.as_mut().unwrap().footer_fields[0].key = taken;
+    let errors = build(&spec).unwrap_err();
+    assert_eq!(
+        errors[0].0, "apple.poster_generic.footer_fields[0].key",
+        "{errors:?}"
+    );
 }

@@ -21,7 +21,7 @@
 //! frame (`<iframe sandbox srcdoc>`) holding the page and its script, so the script can
 //! change the page but cannot navigate the visitor anywhere: only a click on a link does.
 
-use crate::auth::{Auth, PassScope};
+use crate::auth::{Auth, CampaignScope, PassScope};
 use crate::error::{ApiError, ApiResult};
 use crate::model::campaigns::{self, CampaignRecord};
 use crate::model::counters::{self, Counter};
@@ -38,11 +38,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use hmac::{Hmac, Mac};
-use passworks_pkpass::PKPASS_CONTENT_TYPE;
+use passworks_pkpass::{
+    bundle_pkpasses, MAX_BUNDLE_PASSES, PKPASSES_CONTENT_TYPE, PKPASS_CONTENT_TYPE,
+};
 use passworks_wire::{BarcodeFormat, CampaignState, CampaignType, EventKind};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 /// How long a visitor keeps getting the same pass from a campaign page.
@@ -82,6 +85,11 @@ pub fn api_router() -> Routes {
             description: "Module size in pixels, 1-40.",
         },
     ];
+    const BUNDLE_QUERY: &[QueryParam] = &[QueryParam {
+        name: "ids",
+        kind: ParamKind::String,
+        description: "1 to 10 pass ids of the campaign, comma-separated, in bundle order.",
+    }];
     let mut routes = Routes::new("Passes").get(
         "/barcode.png",
         barcode_png,
@@ -99,6 +107,14 @@ pub fn api_router() -> Routes {
                     doc("The signed .pkpass file (extension)")
                         .binary(PKPASS_CONTENT_TYPE)
                         .errors(&[304, 422]),
+                )
+                .get(
+                    &format!("/{}/{{campaign_id}}/passes/pkpasses", t.as_str()),
+                    api_pkpasses,
+                    doc("Several passes of the campaign as one .pkpasses bundle (extension)")
+                        .binary(PKPASSES_CONTENT_TYPE)
+                        .query(BUNDLE_QUERY)
+                        .errors(&[422]),
                 )
                 .extension(*t),
         );
@@ -972,6 +988,84 @@ async fn api_pkpass(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     Ok(serve_pkpass(&state, &scope.campaign, &scope.pass, &headers, None).await)
+}
+
+/// `GET /v2/{type}/{campaign_id}/passes/pkpasses?ids=a,b,c`: up to 10 passes of the
+/// campaign as one `.pkpasses` bundle (Apple's `application/vnd.apple.pkpasses`: a zip of
+/// the signed `.pkpass` files, at most 10 passes and 150 MB), for a family's boarding passes
+/// or a block of seats. 422 under `ids` (or `ids[i]`, with a pass's own build messages
+/// under `ids[i].<attribute>`) when it cannot be made. No `downloaded` events.
+async fn api_pkpasses(
+    State(state): State<AppState>,
+    scope: CampaignScope,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let ids: Vec<String> = q
+        .get("ids")
+        .map(|s| {
+            s.split(',')
+                .map(|i| i.trim().to_ascii_lowercase())
+                .filter(|i| !i.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if ids.is_empty() {
+        return Err(ApiError::invalid(
+            "ids",
+            "can't be blank: give 1 to 10 pass ids, comma-separated",
+        ));
+    }
+    if ids.len() > MAX_BUNDLE_PASSES {
+        return Err(ApiError::invalid(
+            "ids",
+            format!(
+                "has {} pass ids; a bundle holds at most {MAX_BUNDLE_PASSES} (Apple's limit)",
+                ids.len()
+            ),
+        ));
+    }
+    let campaign = &scope.campaign;
+    let mut built = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(ApiError::invalid(&format!("ids[{i}]"), "is listed twice"));
+        }
+        let Some(pass) = passes::load_in_campaign(&state.db, &campaign.id, id).await? else {
+            return Err(ApiError::invalid(
+                &format!("ids[{i}]"),
+                "is not a pass of this campaign",
+            ));
+        };
+        let package = async {
+            let prepared = state.passes.prepare(&state, campaign, &pass).await?;
+            state.passes.build(&state, &prepared).await
+        }
+        .await
+        .map_err(|e| match e {
+            ApiError::Validation(m) => ApiError::Validation(
+                m.into_iter()
+                    .map(|(k, v)| (format!("ids[{i}].{k}"), v))
+                    .collect(),
+            ),
+            other => other,
+        })?;
+        built.push((pass.id.clone(), package.bytes));
+    }
+    let entries: Vec<(String, &[u8])> = built.iter().map(|(n, b)| (n.clone(), &b[..])).collect();
+    let bundle = bundle_pkpasses(&entries).map_err(|e| ApiError::invalid("ids", e.to_string()))?;
+    let name = file_name(campaign);
+    let name = name.strip_suffix(".pkpass").unwrap_or(&name);
+    Ok((
+        [
+            (header::CONTENT_TYPE, PKPASSES_CONTENT_TYPE.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.pkpasses\""),
+            ),
+        ],
+        bundle,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

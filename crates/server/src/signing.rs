@@ -25,8 +25,8 @@ use crate::model::{accounts, campaigns};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use passworks_pkpass::{
-    build_pkpass, pass_json, render_preview_png, AssetType, PassSpec, PassType, PrepareOptions,
-    PreparedImage, Signer, ValidationError,
+    build_pkpass, pass_json, render_preview_png, AssetType, HostedImage, PassSpec, PassType,
+    PrepareOptions, PreparedImage, Signer, ValidationError,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -171,6 +171,9 @@ pub struct PassFactory {
     images: Mutex<Lru<(String, Option<PassType>), PreparedImage>>,
     built: Mutex<Lru<String, Built>>,
     previews: Mutex<Lru<String, Arc<[u8]>>>,
+    /// SHA-256 and size of the assets upcoming entries host, by asset id (assets are
+    /// immutable, so the digest never goes stale).
+    hosted: Mutex<Lru<String, (String, usize)>>,
     dev_certificate_id: RwLock<Option<String>>,
     /// The group-commit writer of `downloaded` events, started on first use.
     downloads: std::sync::OnceLock<crate::downloads::EventBatcher>,
@@ -306,10 +309,10 @@ pub fn spec_for(
             spec.voided = pass.voided;
             spec.max_distance = pass.max_distance(campaign);
             spec.user_info = pd.user_info.clone();
-            spec.apple = d.apple.overlay(&pd.apple);
+            spec.apple = campaign.apple_options(Some(&pd.apple));
         }
         None => {
-            spec.apple = d.apple.clone();
+            spec.apple = campaign.apple_options(None);
             let sample = d
                 .code_fixed_value
                 .clone()
@@ -345,6 +348,7 @@ impl PassFactory {
             images: Mutex::new(Lru::new(IMAGE_CACHE_ENTRIES, IMAGE_CACHE_BYTES)),
             built: Mutex::new(Lru::new(PKPASS_CACHE_ENTRIES, PKPASS_CACHE_BYTES)),
             previews: Mutex::new(Lru::new(PKPASS_CACHE_ENTRIES, PREVIEW_CACHE_BYTES)),
+            hosted: Mutex::new(Lru::new(IMAGE_CACHE_ENTRIES, IMAGE_CACHE_ENTRIES * 100)),
             dev_certificate_id: RwLock::new(None),
             downloads: std::sync::OnceLock::new(),
         }
@@ -481,6 +485,43 @@ impl PassFactory {
         Ok(img)
     }
 
+    /// The hosted images `spec`'s upcoming entries name: the public `/assets/{id}.png`
+    /// address with the SHA-256 and size of the bytes served there (digested once per
+    /// asset). An asset that is gone is left out; the pass builder says so (422).
+    async fn hosted_images(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        spec: &mut PassSpec,
+    ) -> Result<(), ApiError> {
+        let ids: Vec<String> = spec
+            .apple
+            .upcoming_pass_information
+            .iter()
+            .flat_map(|e| e.images.entries())
+            .map(|(_, _, id)| id.to_string())
+            .collect();
+        for id in ids {
+            let known = lock(&self.hosted).get(&id);
+            let digest = match known {
+                Some(d) => Some(d),
+                None => crate::model::assets::load_png(&state.db, account_id, &id)
+                    .await?
+                    .map(|(_, png, _)| {
+                        let d = (hex::encode(Sha256::digest(&png)), png.len());
+                        lock(&self.hosted).put(id.clone(), d.clone(), 100);
+                        d
+                    }),
+            };
+            if let Some((sha256, size)) = digest {
+                let url = state.url(&format!("/assets/{id}.png"));
+                spec.hosted_images
+                    .insert(id, HostedImage { url, sha256, size });
+            }
+        }
+        Ok(())
+    }
+
     /// The images a pass of this presentation shows, by slot and asset id (slots its
     /// style does not render are skipped, §20.4).
     fn image_ids_for(
@@ -492,10 +533,20 @@ impl PassFactory {
             Some(p) => p.presentation(campaign),
             None => campaign.doc.presentation.clone(),
         };
-        IMAGE_SLOTS
+        let classic = IMAGE_SLOTS
             .iter()
-            .filter(|slot| passworks_wire::rules::renders_image(style, **slot))
-            .filter_map(|&slot| p.image(slot).as_ref().map(|id| (slot, id.to_string())))
+            .filter_map(|&slot| p.image(slot).as_ref().map(|id| (slot, id.to_string())));
+        // The poster images (`apple.images`, the pass's over the campaign's).
+        let apple = campaign.apple_options(pass.map(|p| &p.doc.apple));
+        let poster: Vec<(AssetType, String)> = apple
+            .images
+            .entries()
+            .into_iter()
+            .map(|(slot, id)| (slot, id.to_string()))
+            .collect();
+        classic
+            .chain(poster)
+            .filter(|(slot, _)| passworks_wire::rules::renders_image(style, *slot))
             .collect()
     }
 
@@ -550,13 +601,15 @@ impl PassFactory {
             .await?;
         let image_ids = Self::image_ids_for(campaign, Some(pass));
         let style = campaign.campaign_type.pass_type();
-        let spec = spec_for(
+        let mut spec = spec_for(
             state,
             campaign,
             Some(pass),
             &account_name,
             pending.change_messages,
         );
+        self.hosted_images(state, &campaign.account_id, &mut spec)
+            .await?;
         let info = signer.info();
         let json = serde_json::to_vec(&pass_json(
             &spec,
@@ -669,7 +722,9 @@ impl PassFactory {
     ) -> Result<Arc<[u8]>, ApiError> {
         let (account_name, _) = account_facts(state, &campaign.account_id).await?;
         let images = self.images_for(state, campaign, pass).await?;
-        let spec = spec_for(state, campaign, pass, &account_name, HashMap::new());
+        let mut spec = spec_for(state, campaign, pass, &account_name, HashMap::new());
+        self.hosted_images(state, &campaign.account_id, &mut spec)
+            .await?;
         let mut h = Sha256::new();
         h.update(serde_json::to_vec(&pass_json(&spec, "", ""))?);
         for img in &images {

@@ -13,7 +13,7 @@ use common::{Backend, TestServer};
 use pw_fixtures::*;
 use serde_json::{json, Value};
 
-fn pass_json(pkpass: &[u8]) -> Value {
+fn files(pkpass: &[u8]) -> BTreeMap<String, Vec<u8>> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(pkpass)).expect("a zip");
     let mut files = BTreeMap::new();
     for i in 0..z.len() {
@@ -22,7 +22,11 @@ fn pass_json(pkpass: &[u8]) -> Value {
         f.read_to_end(&mut data).unwrap();
         files.insert(f.name().to_string(), data);
     }
-    serde_json::from_slice(&files["pass.json"]).unwrap()
+    files
+}
+
+fn pass_json(pkpass: &[u8]) -> Value {
+    serde_json::from_slice(&files(pkpass)["pass.json"]).unwrap()
 }
 
 fn poster_campaign(a: &Assets) -> Value {
@@ -208,3 +212,299 @@ async fn what_wallet_would_ignore_is_refused_when_written(backend: Backend) {
     server.stop().await;
 }
 both_backends!(what_wallet_would_ignore_is_refused_when_written);
+
+async fn arrays_are_bounded_and_transit_is_read_once(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let a = assets(&server, &alice).await;
+
+    // 51 performers on the campaign: 422 under the array's path, nothing created.
+    let names: Vec<String> = (0..51).map(|i| format!("Act {i}")).collect();
+    let mut body = poster_campaign(&a);
+    body["event_ticket"]["apple"]["semantics"]["performerNames"] = json!(names);
+    let r = alice.post("/event_tickets", body).await.expect(422);
+    assert!(
+        msg(&r, "apple.semantics.performerNames").contains("more than 50 entries"),
+        "{}",
+        msg(&r, "apple.semantics.performerNames")
+    );
+
+    // 51 seats on one pass: the same 422 on the pass, on create and on update.
+    let cid = alice
+        .post("/event_tickets", poster_campaign(&a))
+        .await
+        .expect(201)
+        .id();
+    let seats: Vec<Value> = (0..51)
+        .map(|i| json!({"seatRow": "F", "seatNumber": i.to_string()}))
+        .collect();
+    let r = alice
+        .post(
+            &format!("/event_tickets/{cid}/passes"),
+            json!({"pass": {"apple": {"semantics": {"seats": seats}}}}),
+        )
+        .await
+        .expect(422);
+    assert!(msg(&r, "apple.semantics.seats").contains("more than 50 entries"));
+    let pid = alice
+        .post(
+            &format!("/event_tickets/{cid}/passes"),
+            json!({"pass": {"apple": {"semantics": {"seats": seats[..50]}}}}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let r = alice
+        .patch(
+            &format!("/event_tickets/{cid}/passes/{pid}"),
+            json!({"pass": {"apple": {"semantics": {"seats": seats}}}}),
+        )
+        .await
+        .expect(422);
+    assert!(msg(&r, "apple.semantics.seats").contains("more than 50 entries"));
+
+    // semanticBoardingPass reads the campaign's transit type, for the campaign and its
+    // passes alike: refused on a train campaign, accepted on an air one, and a pass of
+    // the air campaign may add its own boarding URLs.
+    let mut train = skyport_boarding_pass(&a);
+    train["boarding_pass"]["transit_type"] = json!("train");
+    train["boarding_pass"]["apple"] =
+        json!({"preferred_style_schemes": ["semanticBoardingPass", "boardingPass"]});
+    let r = alice.post("/boarding_passes", train).await.expect(422);
+    assert_eq!(
+        msg(&r, "apple.preferred_style_schemes"),
+        "semanticBoardingPass needs transit_type air"
+    );
+    let mut air = skyport_boarding_pass(&a);
+    air["boarding_pass"]["transit_type"] = json!("air");
+    air["boarding_pass"]["apple"] =
+        json!({"preferred_style_schemes": ["semanticBoardingPass", "boardingPass"]});
+    let bid = alice.post("/boarding_passes", air).await.expect(201).id();
+    alice
+        .post(
+            &format!("/boarding_passes/{bid}/passes"),
+            json!({"pass": {"redeem_code": "SK1234-12A",
+                "apple": {"urls": {"upgrade_url": "https://example.com/up"}}}}),
+        )
+        .await
+        .expect(201);
+    server.stop().await;
+}
+both_backends!(arrays_are_bounded_and_transit_is_read_once);
+
+async fn poster_images_are_packed_and_checked(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let a = assets(&server, &alice).await;
+    let artwork = asset(&server, &alice, "artwork").await;
+    let artwork2 = asset(&server, &alice, "artwork").await;
+    let primary = asset(&server, &alice, "primary_logo").await;
+    let secondary = asset(&server, &alice, "secondary_logo").await;
+
+    // An asset of another type, or of nobody, is a 422 under the image's path.
+    let mut body = poster_campaign(&a);
+    body["event_ticket"]["apple"]["images"] =
+        json!({"artwork_id": a.logo, "primary_logo_id": "6f1c9a52-3f1e-4d1b-9a55-000000000000"});
+    let r = alice.post("/event_tickets", body).await.expect(422);
+    assert!(msg(&r, "apple.images.artwork_id").contains("type artwork"));
+    assert!(msg(&r, "apple.images.primary_logo_id").contains("existing asset"));
+
+    // Poster images without the poster scheme: Wallet would never show them.
+    let mut body = poster_campaign(&a);
+    body["event_ticket"]["apple"]["preferred_style_schemes"] = json!(["eventTicket"]);
+    body["event_ticket"]["apple"]["images"] = json!({"artwork_id": artwork});
+    let r = alice.post("/event_tickets", body).await.expect(422);
+    assert!(msg(&r, "apple.images.artwork_id").contains("posterEventTicket"));
+
+    let mut body = poster_campaign(&a);
+    body["event_ticket"]["apple"]["images"] = json!({
+        "artwork_id": artwork, "primary_logo_id": primary, "secondary_logo_id": secondary
+    });
+    let c = alice.post("/event_tickets", body).await.expect(201);
+    assert_eq!(c.body["apple"]["images"]["artwork_id"], artwork.as_str());
+    let cid = c.id();
+
+    // A pass brings its own artwork and keeps the campaign's logos.
+    let p = alice
+        .post(
+            &format!("/event_tickets/{cid}/passes"),
+            json!({"pass": {"apple": {"images": {"artwork_id": artwork2}}}}),
+        )
+        .await
+        .expect(201);
+    let pid = p.id();
+    let r = alice
+        .post(
+            &format!("/event_tickets/{cid}/passes"),
+            json!({"pass": {"apple": {"images": {"artwork_id": primary}}}}),
+        )
+        .await
+        .expect(422);
+    assert!(msg(&r, "apple.images.artwork_id").contains("type artwork"));
+
+    let pkpass = alice
+        .get(&format!("/event_tickets/{cid}/passes/{pid}/pkpass"))
+        .await
+        .expect(200);
+    let f = files(&pkpass.bytes);
+    for name in [
+        "artwork.png",
+        "primaryLogo.png",
+        "secondaryLogo.png",
+        "logo.png",
+        "icon.png",
+    ] {
+        assert!(f.contains_key(name), "{name} missing: {:?}", f.keys());
+    }
+    let manifest: Value = serde_json::from_slice(&f["manifest.json"]).unwrap();
+    assert!(manifest["artwork.png"].is_string());
+    // Our asset ids stay ours; the classic event ticket is complete for older iOS.
+    let pass = pass_json(&pkpass.bytes);
+    assert!(pass.get("images").is_none());
+    assert_eq!(
+        pass["eventTicket"]["primaryFields"][0]["value"],
+        "Jazz Night"
+    );
+    // The pass's artwork, not the campaign's: a different asset gives different bytes
+    // only if the uploads differ, so compare the pass's own setting through the API.
+    let p = alice
+        .get(&format!("/event_tickets/{cid}/passes/{pid}"))
+        .await
+        .expect(200);
+    assert_eq!(p.body["apple"]["images"]["artwork_id"], artwork2.as_str());
+
+    // An image a campaign or a pass uses cannot be deleted from under it.
+    let r = alice
+        .delete(&format!("/assets/{artwork}"))
+        .await
+        .expect(412);
+    assert!(r.body.to_string().contains("1 campaigns"), "{}", r.body);
+    let r = alice
+        .delete(&format!("/assets/{artwork2}"))
+        .await
+        .expect(412);
+    assert!(r.body.to_string().contains("1 passes"), "{}", r.body);
+    server.stop().await;
+}
+both_backends!(poster_images_are_packed_and_checked);
+
+const P256: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEnIgRjXgnh6PmjBXKT4UlP0M4oQwmBMigYXaJuqg7Ty+pOjkTweVSzHoMoMWH1wmui6YH2S1qs9pOUMJE7tkXng==";
+
+fn season(a: &Assets, header: &str, map: &str) -> Value {
+    let mut body = poster_campaign(a);
+    let apple = &mut body["event_ticket"]["apple"];
+    apple["nfc"] = json!({"message": "SEASON-0042", "encryption_public_key": P256});
+    apple["featured_actions"] = json!([
+        {"identifier": "schedule", "type": "viewSchedule", "url": "https://example.com/schedule"}
+    ]);
+    apple["upcoming_pass_information"] = json!([{
+        "identifier": "night-2",
+        "name": "Lisbon Jazz Night, second night",
+        "date_information": {"date": "2026-12-02T19:00:00+00:00", "time_zone": "Europe/Lisbon"},
+        "urls": {"bag_policy_url": "https://example.com/bags"},
+        "images": {"header_image_id": header, "venue_map_id": map}
+    }]);
+    body
+}
+
+async fn upcoming_events_host_their_images_with_sha256(backend: Backend) {
+    let server = TestServer::start_with(backend, |a| {
+        a.rate_limit_anonymous = 10_000;
+        a.rate_limit_authenticated = 100_000;
+        a.public_url = Some("https://passes.example.com".into());
+    })
+    .await;
+    let alice = server.account("Alice").await;
+    let a = assets(&server, &alice).await;
+
+    // Images of nobody are refused when written, under their path.
+    let r = alice
+        .post(
+            "/event_tickets",
+            season(&a, &a.background, "6f1c9a52-3f1e-4d1b-9a55-000000000000"),
+        )
+        .await
+        .expect(422);
+    assert!(
+        msg(&r, "apple.upcoming_pass_information[0].images.venue_map_id")
+            .contains("existing asset")
+    );
+    // Upcoming entries are events: not on a coupon.
+    let r = alice
+        .post(
+            "/coupons",
+            json!({"coupon": {"name": "Paw", "icon_id": a.icon, "apple": {
+                "upcoming_pass_information": [{"identifier": "x", "name": "X"}]
+            }}}),
+        )
+        .await
+        .expect(422);
+    assert!(msg(&r, "apple.upcoming_pass_information").contains("event tickets"));
+
+    let cid = alice
+        .post("/event_tickets", season(&a, &a.background, &a.thumbnail))
+        .await
+        .expect(201)
+        .id();
+    let pid = alice
+        .post(&format!("/event_tickets/{cid}/passes"), json!({"pass": {}}))
+        .await
+        .expect(201)
+        .id();
+    let pkpass = alice
+        .get(&format!("/event_tickets/{cid}/passes/{pid}/pkpass"))
+        .await
+        .expect(200);
+    let pass = pass_json(&pkpass.bytes);
+    let entry = &pass["upcomingPassInformation"][0];
+    assert_eq!(entry["type"], "event");
+    assert_eq!(entry["dateInformation"]["timeZone"], "Europe/Lisbon");
+    assert_eq!(pass["nfc"]["message"], "SEASON-0042");
+    assert_eq!(pass["featuredActions"][0]["identifier"], "schedule");
+    for (key, id) in [("headerImage", &a.background), ("venueMap", &a.thumbnail)] {
+        let hosted = &entry["images"][key]["URLs"][0];
+        assert_eq!(
+            hosted["URL"],
+            format!("https://passes.example.com/assets/{id}.png")
+        );
+        // The digest is of the very bytes the public route serves.
+        let served = reqwest::get(format!("{}/assets/{id}.png", server.base))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        use sha2::Digest;
+        assert_eq!(hosted["SHA256"], hex::encode(sha2::Sha256::digest(&served)));
+        assert_eq!(hosted["size"], served.len());
+    }
+    server.stop().await;
+}
+both_backends!(upcoming_events_host_their_images_with_sha256);
+
+async fn upcoming_images_need_an_https_public_url(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let a = assets(&server, &alice).await;
+    let cid = alice
+        .post("/event_tickets", season(&a, &a.background, &a.thumbnail))
+        .await
+        .expect(201)
+        .id();
+    let pid = alice
+        .post(&format!("/event_tickets/{cid}/passes"), json!({"pass": {}}))
+        .await
+        .expect(201)
+        .id();
+    let r = alice
+        .get(&format!("/event_tickets/{cid}/passes/{pid}/pkpass"))
+        .await
+        .expect(422);
+    assert!(msg(
+        &r,
+        "apple.upcoming_pass_information[0].images.header_image_id"
+    )
+    .contains("https"));
+    server.stop().await;
+}
+both_backends!(upcoming_images_need_an_https_public_url);

@@ -150,6 +150,7 @@ fn need_of(method: &Method, path: &str) -> Option<Need> {
             | "/{type}/{campaign_id}/passes"
             | "/{type}/{campaign_id}/passes/{pass_id}"
             | "/{type}/{campaign_id}/passes/{pass_id}/pkpass"
+            | "/{type}/{campaign_id}/passes/pkpasses"
             | "/{type}/{campaign_id}/passes/{pass_id}/registrations"
             | "/{type}/{campaign_id}/passes/{pass_id}/redeems",
         ) => ReadPasses,

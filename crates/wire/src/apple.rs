@@ -9,6 +9,8 @@
 //! with alexandercerutti/passkit-generator `src/schemas/` (v3.5.7), whose issue #205
 //! records the poster-layout requirements Wallet enforces without documenting them.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -16,7 +18,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::rules::{is_hex_color, MAX_STRING};
-use crate::PassType;
+use crate::{AssetType, PassType, TransitType};
 
 /// Most relevance intervals a pass may carry (our bound; Wallet shows the next one).
 pub const MAX_RELEVANT_DATES: usize = 10;
@@ -24,6 +26,10 @@ pub const MAX_RELEVANT_DATES: usize = 10;
 pub const MAX_INTERVAL_SECONDS: i64 = 24 * 60 * 60;
 /// Longest URL accepted in `apple.urls`.
 pub const MAX_URL: usize = 2048;
+/// Most entries of any array inside `semantics` (`seats`, `performerNames`, `artistIDs`,
+/// the SSR lists, `wifiAccess`, …): our bound, so that a pass stays a pass and not a
+/// venue's seating plan. Apple gives none.
+pub const MAX_SEMANTIC_ARRAY: usize = 50;
 
 /// Everything Apple Wallet shows beyond the 2014 keys. Every attribute is optional; on a
 /// pass, the attributes given override the campaign's (`semantics` and `urls` key by key).
@@ -70,6 +76,271 @@ pub struct AppleOptions {
     /// `semantics`: machine-readable tags, by Apple's names (`venueName`, `seats`, …).
     #[serde(default, skip_serializing_if = "Semantics::is_empty")]
     pub semantics: Semantics,
+    /// The poster images (`artwork.png`, `primaryLogo.png`, `secondaryLogo.png`): ids of
+    /// the account's assets of those types.
+    #[serde(default, skip_serializing_if = "PosterImages::is_empty")]
+    pub images: PosterImages,
+    /// `upcomingPassInformation` (iOS 26, event tickets): the events a pass also admits
+    /// to (a season ticket's next games), each with its own date, URLs, tags and hosted
+    /// images.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upcoming_pass_information: Vec<UpcomingEntry>,
+    /// `nfc` (Value Added Services): the payload an NFC terminal reads. Wallet accepts it
+    /// only in passes signed with an NFC-entitled Pass Type ID certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nfc: Option<Nfc>,
+    /// `featuredActions` (iOS 27, every style): at most two actions Wallet draws below
+    /// the pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub featured_actions: Vec<FeaturedAction>,
+    /// Translations per language (`en`, `pt-BR`, `zh-Hans`): each maps a text of the pass
+    /// as written (a field's label or value, the description, the logo text, …) to its
+    /// translation, and becomes `<lang>.lproj/pass.strings` (UTF-16, as Apple asks). A
+    /// pass's own translations add to its campaign's, language by language, key by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, BTreeMap<String, String>>,
+    /// The poster generic style (iOS 27; coupons, store cards and generic passes): when
+    /// set, pass.json gets a `posterGeneric` dictionary beside the classic one, which
+    /// older iOS keeps showing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster_generic: Option<PosterGeneric>,
+}
+
+/// What the poster generic style adds to the pass's own fields: its footer and
+/// additional-info fields. Its header field, up to four primary fields and its back
+/// fields are the pass's (the first header field; primary, then secondary and auxiliary
+/// fields up to four; all back fields).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PosterGeneric {
+    /// `footerFields` (Apple: two; Wallet shows the first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub footer_fields: Vec<UpcomingField>,
+    /// `additionalInfoFields`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub additional_info_fields: Vec<UpcomingField>,
+}
+
+/// Most footer fields of a poster generic pass (Apple: two).
+pub const MAX_FOOTER_FIELDS: usize = 2;
+
+/// Most languages in `translations` (our bound).
+pub const MAX_LANGUAGES: usize = 30;
+/// Most translated texts per language (our bound).
+pub const MAX_TRANSLATIONS: usize = 300;
+/// Longest text or translation, in characters (a back field may be long).
+pub const MAX_TRANSLATION: usize = 2000;
+
+/// Whether `s` reads as an Apple localization directory name without `.lproj`: a
+/// language code (2–3 letters, lower case) with optional script and region subtags
+/// (`en`, `pt-BR`, `zh-Hans`, `zh-Hant-TW`, `es-419`).
+pub fn is_language_id(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let lang = parts.next().unwrap_or_default();
+    (2..=3).contains(&lang.len())
+        && lang.bytes().all(|b| b.is_ascii_lowercase())
+        && parts.all(|p| (2..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && s.split('-').count() <= 3
+}
+
+/// Most `upcoming_pass_information` entries (our bound; Apple gives none).
+pub const MAX_UPCOMING: usize = 10;
+/// Most back or additional-info fields of one upcoming entry (our bound).
+pub const MAX_UPCOMING_FIELDS: usize = 20;
+/// Largest hosted image of an upcoming entry, in bytes (Apple: 2 MB).
+pub const MAX_HOSTED_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+/// Most featured actions (Apple: "up to two").
+pub const MAX_FEATURED_ACTIONS: usize = 2;
+/// Largest NFC message, in bytes (Apple truncates longer ones).
+pub const MAX_NFC_MESSAGE_BYTES: usize = 64;
+
+/// One `upcomingPassInformation` entry (Apple's `UpcomingPassInformationEntry`, whose
+/// `type` is always `event`, written by the pass builder).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpcomingEntry {
+    /// `identifier`: unique among the pass's entries.
+    pub identifier: String,
+    /// `name`: the event's name.
+    pub name: String,
+    /// `isActive`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    /// `dateInformation` (without it Wallet says TBD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_information: Option<UpcomingDate>,
+    /// `URLs`: the event-guide URLs of event tickets ([`URL_KEYS`] of style eventTicket).
+    #[serde(default, skip_serializing_if = "AppleUrls::is_empty")]
+    pub urls: AppleUrls,
+    /// `semantics` of this event.
+    #[serde(default, skip_serializing_if = "Semantics::is_empty")]
+    pub semantics: Semantics,
+    /// `images`: asset ids, written as hosted images (`URLs` with `URL`, `SHA256`,
+    /// `size`) served from the public `/assets/{id}.png`.
+    #[serde(default, skip_serializing_if = "UpcomingImages::is_empty")]
+    pub images: UpcomingImages,
+    /// `backFields`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub back_fields: Vec<UpcomingField>,
+    /// `additionalInfoFields`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub additional_info_fields: Vec<UpcomingField>,
+    /// `auxiliaryStoreIdentifiers` (App Store ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auxiliary_store_identifiers: Vec<i64>,
+}
+
+/// `dateInformation` of an upcoming entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpcomingDate {
+    /// `date`: ISO 8601 with a time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// `timeZone`: an IANA name, e.g. `Europe/Lisbon`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// `ignoreTimeComponents`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_time_components: Option<bool>,
+    /// `isAllDay`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_all_day: Option<bool>,
+    /// `isUnannounced` (time TBA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_unannounced: Option<bool>,
+    /// `isUndetermined` (time TBD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_undetermined: Option<bool>,
+}
+
+/// `images` of an upcoming entry, by asset id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpcomingImages {
+    /// `headerImage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_image_id: Option<String>,
+    /// `venueMap`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue_map_id: Option<String>,
+}
+
+impl UpcomingImages {
+    /// Whether no image is set.
+    pub fn is_empty(&self) -> bool {
+        *self == UpcomingImages::default()
+    }
+
+    /// The images set: (API name, Apple's key, asset id).
+    pub fn entries(&self) -> Vec<(&'static str, &'static str, &str)> {
+        [
+            ("header_image_id", "headerImage", &self.header_image_id),
+            ("venue_map_id", "venueMap", &self.venue_map_id),
+        ]
+        .into_iter()
+        .filter_map(|(api, apple, id)| id.as_deref().map(|id| (api, apple, id)))
+        .collect()
+    }
+}
+
+/// A field of an upcoming entry (`backFields`, `additionalInfoFields`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpcomingField {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub value: String,
+}
+
+/// The `nfc` dictionary (Apple's `Pass.NFC`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Nfc {
+    /// `message`: at most 64 bytes, what the terminal receives.
+    pub message: String,
+    /// `encryptionPublicKey`: the Base64 body (no PEM lines) of an X.509
+    /// SubjectPublicKeyInfo holding an ECDH public key on P-256.
+    pub encryption_public_key: String,
+    /// `requiresAuthentication` (iOS 13.1): Face ID/Touch ID/passcode for each use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_authentication: Option<bool>,
+}
+
+/// A `featuredActions` entry (iOS 27).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FeaturedAction {
+    /// `identifier`: unique among the pass's actions.
+    pub identifier: String,
+    /// `type`: one of [`FEATURED_ACTION_TYPES`].
+    #[serde(rename = "type")]
+    pub action_type: String,
+    /// `url`: an `http(s)` URL (`tel:` for `call`).
+    pub url: String,
+}
+
+/// The featured-action types of Apple's "Defining the metadata of your Wallet Pass".
+pub const FEATURED_ACTION_TYPES: &[&str] = &[
+    "viewSchedule",
+    "watchTrailer",
+    "listenToMusic",
+    "call",
+    "place",
+    "addToBalance",
+    "order",
+    "shop",
+    "membershipBenefits",
+    "bookAppointment",
+    "bookCar",
+    "bookFlight",
+    "bookStay",
+    "viewOffersRewards",
+];
+
+/// The poster event ticket's images, by asset id (each an asset of the matching type:
+/// `artwork`, `primary_logo`, `secondary_logo`). Wallet before iOS 18 ignores them and
+/// shows the classic event ticket with its own images.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PosterImages {
+    /// `artwork.png`: the full-bleed poster, 358×448 pt (centre-cropped to that shape).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artwork_id: Option<String>,
+    /// `primaryLogo.png`: at most 126×30 pt, at the top.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_logo_id: Option<String>,
+    /// `secondaryLogo.png`: at most 135×12 pt, at the bottom right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_logo_id: Option<String>,
+}
+
+impl PosterImages {
+    /// Whether no poster image is set.
+    pub fn is_empty(&self) -> bool {
+        *self == PosterImages::default()
+    }
+
+    /// The images set, by slot ([`AssetType::POSTER`] order) and asset id.
+    pub fn entries(&self) -> Vec<(AssetType, &str)> {
+        [
+            (AssetType::Artwork, &self.artwork_id),
+            (AssetType::PrimaryLogo, &self.primary_logo_id),
+            (AssetType::SecondaryLogo, &self.secondary_logo_id),
+        ]
+        .into_iter()
+        .filter_map(|(slot, id)| id.as_deref().map(|id| (slot, id)))
+        .collect()
+    }
 }
 
 impl AppleOptions {
@@ -84,19 +355,31 @@ impl AppleOptions {
             .contains(&StyleScheme::PosterEventTicket)
     }
 
+    /// These options with an `apple` patch applied: `null` clears everything; an object
+    /// merges key by key ([`merge_json`]: `semantics` and `urls` too, `null` values
+    /// removing keys, arrays replaced whole). A patch that would not read as options (the
+    /// server checks each patch with [`AppleOptions`] before applying it) leaves `self`
+    /// unchanged. This is the one merge: a PATCH of `apple` and the pass-over-campaign
+    /// overlay ([`AppleOptions::overlay`]) both go through it.
+    pub fn patched(&self, patch: &Value) -> AppleOptions {
+        if patch.is_null() {
+            return AppleOptions::default();
+        }
+        let mut merged = serde_json::to_value(self).unwrap_or(Value::Null);
+        merge_json(&mut merged, patch);
+        serde_json::from_value(merged).unwrap_or_else(|_| self.clone())
+    }
+
     /// The options in effect for a pass: `over` (the pass's) on top of `self` (the
-    /// campaign's), key by key ([`merge_json`]).
+    /// campaign's), key by key, as if `over` were a PATCH ([`AppleOptions::patched`]).
     pub fn overlay(&self, over: &AppleOptions) -> AppleOptions {
-        let mut base = serde_json::to_value(self).unwrap_or(Value::Null);
-        let patch = serde_json::to_value(over).unwrap_or(Value::Null);
-        merge_json(&mut base, &patch);
-        serde_json::from_value(base).unwrap_or_default()
+        self.patched(&serde_json::to_value(over).unwrap_or(Value::Null))
     }
 }
 
 /// Applies `patch` to `base` the way a PATCH of `apple` does: keys given replace, `null`
-/// removes, keys not given are kept; the `semantics` and `urls` objects merge key by key
-/// the same way; arrays are replaced whole.
+/// removes, keys not given are kept; the `semantics`, `urls` and `images` objects merge key
+/// by key the same way; arrays are replaced whole.
 pub fn merge_json(base: &mut Value, patch: &Value) {
     let Value::Object(p) = patch else {
         *base = patch.clone();
@@ -111,8 +394,28 @@ pub fn merge_json(base: &mut Value, patch: &Value) {
             Value::Null => {
                 b.remove(k);
             }
-            Value::Object(_) if k == "semantics" || k == "urls" => {
+            Value::Object(_) if k == "semantics" || k == "urls" || k == "images" => {
                 merge_json(b.entry(k.clone()).or_insert(Value::Null), v);
+            }
+            // Two levels: languages, then texts (each key by key, `null` removing).
+            Value::Object(langs) if k == "translations" => {
+                let entry = b.entry(k.clone()).or_insert(Value::Null);
+                if !entry.is_object() {
+                    *entry = Value::Object(Map::new());
+                }
+                let Value::Object(existing) = entry else {
+                    continue;
+                };
+                for (lang, texts) in langs {
+                    if texts.is_null() {
+                        existing.remove(lang);
+                    } else {
+                        merge_json(existing.entry(lang.clone()).or_insert(Value::Null), texts);
+                    }
+                }
+                if existing.is_empty() {
+                    b.remove(k);
+                }
             }
             _ => {
                 b.insert(k.clone(), v.clone());
@@ -164,6 +467,117 @@ pub struct RelevantInterval {
     pub start_date: String,
     /// ISO 8601 with a time zone; after `start_date`, at most 24 hours later.
     pub end_date: String,
+}
+
+/// How a form edits a semantic tag: one line of text, or a comma-separated list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagInput {
+    /// A string tag (dates are strings too: ISO 8601 with a zone).
+    Text,
+    /// A list of strings (`performerNames`), written comma-separated.
+    List,
+}
+
+/// The semantic tags a form offers for a style, with their labels: the ones Wallet's
+/// newer layouts draw (poster event tickets, semantic boarding passes) and the store
+/// card's. Every other tag stays reachable through the options' JSON.
+pub fn form_tags(style: PassType) -> &'static [(&'static str, &'static str, TagInput)] {
+    use TagInput::*;
+    match style {
+        PassType::EventTicket => &[
+            ("eventName", "Event name", Text),
+            ("eventType", "Event type (PKEventType…)", Text),
+            ("eventStartDate", "Starts (ISO 8601 with zone)", Text),
+            ("venueName", "Venue", Text),
+            ("venueRegionName", "City or region", Text),
+            ("venueRoom", "Room", Text),
+            ("performerNames", "Performers (comma separated)", List),
+            ("homeTeamAbbreviation", "Home team abbreviation", Text),
+            ("awayTeamAbbreviation", "Away team abbreviation", Text),
+            ("admissionLevel", "Admission level", Text),
+            ("attendeeName", "Attendee", Text),
+        ],
+        PassType::BoardingPass => &[
+            ("airlineCode", "Airline code", Text),
+            ("flightCode", "Flight code", Text),
+            ("departureAirportCode", "From (IATA)", Text),
+            ("destinationAirportCode", "To (IATA)", Text),
+            ("departureCityName", "From city", Text),
+            ("destinationCityName", "To city", Text),
+            ("departureGate", "Gate", Text),
+            ("boardingGroup", "Boarding group", Text),
+            ("boardingZone", "Boarding zone", Text),
+            (
+                "originalDepartureDate",
+                "Departs (ISO 8601 with zone)",
+                Text,
+            ),
+            ("confirmationNumber", "Confirmation number", Text),
+        ],
+        PassType::StoreCard => &[("membershipProgramName", "Programme", Text)],
+        PassType::Coupon | PassType::Generic => &[],
+    }
+}
+
+/// The layout scheme a form offers for a style (`posterEventTicket`,
+/// `semanticBoardingPass`) and the classic scheme it falls back to.
+pub fn form_scheme(style: PassType) -> Option<(StyleScheme, StyleScheme)> {
+    match style {
+        PassType::EventTicket => Some((StyleScheme::PosterEventTicket, StyleScheme::EventTicket)),
+        PassType::BoardingPass => {
+            Some((StyleScheme::SemanticBoardingPass, StyleScheme::BoardingPass))
+        }
+        _ => None,
+    }
+}
+
+/// The PATCH that turns the `apple` options `original` into `desired` (both as JSON
+/// objects, `null` for none): changed keys, `null` for removed ones, and inside
+/// `semantics`, `urls` and `images` (and each language of `translations`) key by key.
+/// `None` when nothing changed. `original.patched(patch) == desired` ([`merge_json`]).
+pub fn diff_patch(original: &Value, desired: &Value) -> Option<Value> {
+    fn diff(
+        o: &Map<String, Value>,
+        d: &Map<String, Value>,
+        depth: &dyn Fn(&str) -> u8,
+    ) -> Map<String, Value> {
+        let mut p = Map::new();
+        for k in o.keys() {
+            if !d.contains_key(k) {
+                p.insert(k.clone(), Value::Null);
+            }
+        }
+        for (k, v) in d {
+            match (o.get(k), v, depth(k)) {
+                (Some(a), b, _) if a == b => {}
+                (Some(Value::Object(a)), Value::Object(b), 1) => {
+                    p.insert(k.clone(), Value::Object(diff(a, b, &|_| 0)));
+                }
+                (Some(Value::Object(a)), Value::Object(b), 2) => {
+                    p.insert(k.clone(), Value::Object(diff(a, b, &|_| 1)));
+                }
+                _ => {
+                    p.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        p
+    }
+    let empty = Map::new();
+    let o = original.as_object().unwrap_or(&empty);
+    let d = desired.as_object().unwrap_or(&empty);
+    if o == d {
+        return None;
+    }
+    if d.is_empty() {
+        return Some(Value::Null);
+    }
+    let depth = |k: &str| match k {
+        "semantics" | "urls" | "images" => 1,
+        "translations" => 2,
+        _ => 0,
+    };
+    Some(Value::Object(diff(o, d, &depth)))
 }
 
 /// What a URL key holds.
@@ -1037,15 +1451,19 @@ pub const PASSENGER_CAPABILITIES: &[&str] = &[
     "PKPassengerCapabilityPriorityBoarding",
     "PKPassengerCapabilityCarryon",
     "PKPassengerCapabilityPersonalItem",
+    "PKPassengerCapabilityLapInfant",
 ];
 
 /// One problem found by [`check`]: the attribute path (`apple.semantics.venueName`) and
 /// a message that says what to change.
 pub type Problem = (String, String);
 
-/// Checks the options in effect for a pass of `style` (for boarding passes, `air` says
-/// whether the transit type is air). Every problem is reported, each under its path.
-pub fn check(style: PassType, air: bool, o: &AppleOptions) -> Vec<Problem> {
+/// Checks the options in effect for a pass of `style` with its `transit` type (boarding
+/// passes; `semanticBoardingPass` needs air). Every problem is reported, each under its
+/// path. The server (campaigns and passes, at write time) and the pass builder (before
+/// signing) call this one function.
+pub fn check(style: PassType, transit: Option<TransitType>, o: &AppleOptions) -> Vec<Problem> {
+    let air = transit == Some(TransitType::Air);
     let mut p = Vec::new();
     let mut add = |path: &str, msg: String| p.push((format!("apple.{path}"), msg));
     let mut seen = Vec::new();
@@ -1155,7 +1573,62 @@ pub fn check(style: PassType, air: bool, o: &AppleOptions) -> Vec<Problem> {
             add(&path, e);
         }
     }
-    check_semantics(&mut add, &o.semantics);
+    let generic_poster_style = matches!(
+        style,
+        PassType::Coupon | PassType::StoreCard | PassType::Generic
+    );
+    for (slot, _) in o.images.entries() {
+        let path = slot.slot_attribute().trim_start_matches("apple.");
+        if style == PassType::EventTicket {
+            if !o.is_poster() {
+                add(
+                    path,
+                    "is shown only on poster event tickets: add posterEventTicket to preferred_style_schemes"
+                        .into(),
+                );
+            }
+        } else if generic_poster_style && slot != AssetType::SecondaryLogo {
+            if o.poster_generic.is_none() {
+                add(
+                    path,
+                    "is shown only on poster passes: set poster_generic (iOS 27)".into(),
+                );
+            }
+        } else {
+            add(
+                path,
+                "is not shown on this style (poster event tickets and poster generic passes only)"
+                    .into(),
+            );
+        }
+    }
+    if let Some(pg) = &o.poster_generic {
+        if !generic_poster_style {
+            add(
+                "poster_generic",
+                "is only for coupons, store cards and generic passes".into(),
+            );
+        }
+        if pg.footer_fields.len() > MAX_FOOTER_FIELDS {
+            add(
+                "poster_generic.footer_fields",
+                format!("can't hold more than {MAX_FOOTER_FIELDS} fields"),
+            );
+        }
+        check_fields(&mut add, "poster_generic.footer_fields", &pg.footer_fields);
+        check_fields(
+            &mut add,
+            "poster_generic.additional_info_fields",
+            &pg.additional_info_fields,
+        );
+    }
+    check_semantics(&mut add, "semantics", &o.semantics);
+    check_upcoming(&mut add, style, &o.upcoming_pass_information);
+    if let Some(n) = &o.nfc {
+        check_nfc(&mut add, n);
+    }
+    check_featured_actions(&mut add, &o.featured_actions);
+    check_translations(&mut add, &o.translations);
     if o.is_poster() && style == PassType::EventTicket {
         check_poster(&mut add, &o.semantics);
     }
@@ -1208,12 +1681,24 @@ fn check_poster(add: &mut impl FnMut(&str, String), s: &Semantics) {
 }
 
 /// Checks every tag by its kind: dates, enumerations, codes, colours, lengths.
-fn check_semantics(add: &mut impl FnMut(&str, String), s: &Semantics) {
+fn check_semantics(add: &mut impl FnMut(&str, String), prefix: &str, s: &Semantics) {
     let Ok(Value::Object(map)) = serde_json::to_value(s) else {
         return;
     };
     for (key, value) in &map {
-        let path = format!("semantics.{key}");
+        let path = format!("{prefix}.{key}");
+        if let Value::Array(a) = value {
+            if a.len() > MAX_SEMANTIC_ARRAY {
+                add(
+                    &path,
+                    format!(
+                        "can't hold more than {MAX_SEMANTIC_ARRAY} entries (it has {})",
+                        a.len()
+                    ),
+                );
+                continue;
+            }
+        }
         walk_strings(value, &mut |v| {
             if v.chars().count() > MAX_STRING {
                 add(
@@ -1307,6 +1792,279 @@ fn check_semantics(add: &mut impl FnMut(&str, String), s: &Semantics) {
             _ => {}
         }
     }
+}
+
+/// `upcoming_pass_information`: event tickets only, bounded, unique identifiers, names,
+/// dates, event URLs, tags, fields.
+fn check_upcoming(add: &mut impl FnMut(&str, String), style: PassType, entries: &[UpcomingEntry]) {
+    if entries.is_empty() {
+        return;
+    }
+    if style != PassType::EventTicket {
+        add(
+            "upcoming_pass_information",
+            "is only for event tickets (Apple's upcoming entries are events)".into(),
+        );
+        return;
+    }
+    if entries.len() > MAX_UPCOMING {
+        add(
+            "upcoming_pass_information",
+            format!("can't hold more than {MAX_UPCOMING} entries"),
+        );
+        return;
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let at = format!("upcoming_pass_information[{i}]");
+        check_text(add, &format!("{at}.identifier"), &e.identifier);
+        if seen.contains(&e.identifier.as_str()) {
+            add(
+                &format!("{at}.identifier"),
+                format!(
+                    "{:?} is used by an earlier entry; identifiers must be unique",
+                    e.identifier
+                ),
+            );
+        }
+        seen.push(&e.identifier);
+        check_text(add, &format!("{at}.name"), &e.name);
+        if let Some(d) = &e.date_information {
+            if let Some(date) = &d.date {
+                if epoch_seconds(date).is_none() {
+                    add(&format!("{at}.date_information.date"), DATE_MSG.into());
+                }
+            }
+            if let Some(tz) = &d.time_zone {
+                let ok = !tz.is_empty()
+                    && tz.len() <= 64
+                    && tz
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c));
+                if !ok {
+                    add(
+                        &format!("{at}.date_information.time_zone"),
+                        "must be an IANA time zone name, e.g. Europe/Lisbon".into(),
+                    );
+                }
+            }
+        }
+        for (key, value) in e.urls.entries() {
+            let path = format!("{at}.urls.{}", key.api);
+            if key.style != PassType::EventTicket {
+                add(
+                    &path,
+                    "is not an event-guide URL (upcoming entries are events)".into(),
+                );
+            }
+            let result = match key.kind {
+                UrlKind::Url => check_url(value),
+                UrlKind::Email => check_email(value),
+                UrlKind::Phone => check_phone(value),
+            };
+            if let Err(m) = result {
+                add(&path, m);
+            }
+        }
+        check_semantics(add, &format!("{at}.semantics"), &e.semantics);
+        check_fields(add, &format!("{at}.back_fields"), &e.back_fields);
+        check_fields(
+            add,
+            &format!("{at}.additional_info_fields"),
+            &e.additional_info_fields,
+        );
+        for (j, id) in e.auxiliary_store_identifiers.iter().enumerate() {
+            if *id <= 0 {
+                add(
+                    &format!("{at}.auxiliary_store_identifiers[{j}]"),
+                    "must be a positive App Store id".into(),
+                );
+            }
+        }
+    }
+}
+
+/// `translations`: language ids Apple names `.lproj` directories by, bounded counts and
+/// lengths, no blank text.
+fn check_translations(
+    add: &mut impl FnMut(&str, String),
+    translations: &BTreeMap<String, BTreeMap<String, String>>,
+) {
+    if translations.len() > MAX_LANGUAGES {
+        add(
+            "translations",
+            format!("can't hold more than {MAX_LANGUAGES} languages"),
+        );
+        return;
+    }
+    for (lang, texts) in translations {
+        let at = format!("translations.{lang}");
+        if !is_language_id(lang) {
+            add(
+                &at,
+                "is not a language id: use a code such as en, pt-BR or zh-Hans".into(),
+            );
+            continue;
+        }
+        if texts.len() > MAX_TRANSLATIONS {
+            add(
+                &at,
+                format!("can't hold more than {MAX_TRANSLATIONS} texts"),
+            );
+            continue;
+        }
+        for (text, translation) in texts {
+            if text.trim().is_empty() || translation.trim().is_empty() {
+                add(&at, "has a blank text or translation".into());
+            } else if text.chars().count() > MAX_TRANSLATION
+                || translation.chars().count() > MAX_TRANSLATION
+            {
+                add(
+                    &at,
+                    format!("has a text longer than {MAX_TRANSLATION} characters"),
+                );
+            }
+        }
+    }
+}
+
+/// Fields of upcoming entries and poster generic passes: bounded, keys unique and set,
+/// labels and values of sensible length.
+fn check_fields(add: &mut impl FnMut(&str, String), at: &str, fields: &[UpcomingField]) {
+    if fields.len() > MAX_UPCOMING_FIELDS {
+        add(
+            at,
+            format!("can't hold more than {MAX_UPCOMING_FIELDS} fields"),
+        );
+        return;
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for (j, f) in fields.iter().enumerate() {
+        let fp = format!("{at}[{j}]");
+        check_text(add, &format!("{fp}.key"), &f.key);
+        if keys.contains(&f.key.as_str()) {
+            add(&format!("{fp}.key"), "is used twice in this list".into());
+        }
+        keys.push(&f.key);
+        if let Some(l) = &f.label {
+            check_text(add, &format!("{fp}.label"), l);
+        }
+        if f.value.chars().count() > crate::rules::MAX_TEXT {
+            add(&format!("{fp}.value"), "is too long".into());
+        }
+    }
+}
+
+/// `nfc`: a message of at most 64 bytes and a P-256 public key in Base64 DER.
+fn check_nfc(add: &mut impl FnMut(&str, String), n: &Nfc) {
+    if n.message.is_empty() {
+        add("nfc.message", "can't be blank".into());
+    } else if n.message.len() > MAX_NFC_MESSAGE_BYTES {
+        add(
+            "nfc.message",
+            format!(
+                "is {} bytes; Wallet sends at most {MAX_NFC_MESSAGE_BYTES} (it would cut the rest)",
+                n.message.len()
+            ),
+        );
+    }
+    if !is_p256_public_key(&n.encryption_public_key) {
+        add(
+            "nfc.encryption_public_key",
+            "must be the Base64 body (without the BEGIN/END lines) of an X.509 \
+             SubjectPublicKeyInfo holding an EC P-256 public key"
+                .into(),
+        );
+    }
+}
+
+/// `featured_actions`: at most two, unique identifiers, Apple's types, URLs.
+fn check_featured_actions(add: &mut impl FnMut(&str, String), actions: &[FeaturedAction]) {
+    if actions.len() > MAX_FEATURED_ACTIONS {
+        add(
+            "featured_actions",
+            format!("can't hold more than {MAX_FEATURED_ACTIONS} actions (Wallet shows two)"),
+        );
+        return;
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, a) in actions.iter().enumerate() {
+        let at = format!("featured_actions[{i}]");
+        check_text(add, &format!("{at}.identifier"), &a.identifier);
+        if seen.contains(&a.identifier.as_str()) {
+            add(&format!("{at}.identifier"), "is used twice".into());
+        }
+        seen.push(&a.identifier);
+        if !FEATURED_ACTION_TYPES.contains(&a.action_type.as_str()) {
+            add(
+                &format!("{at}.type"),
+                format!("must be one of {}", FEATURED_ACTION_TYPES.join(", ")),
+            );
+        }
+        let url = if a.action_type == "call" {
+            match a.url.strip_prefix("tel:") {
+                Some(number) => check_phone(number),
+                None => check_url(&a.url),
+            }
+        } else {
+            check_url(&a.url)
+        };
+        if let Err(m) = url {
+            add(&format!("{at}.url"), m);
+        }
+    }
+}
+
+/// Whether `b64` is the Base64 DER of a SubjectPublicKeyInfo whose algorithm is
+/// id-ecPublicKey on prime256v1 (P-256), with an uncompressed (65-byte) or compressed
+/// (33-byte) point.
+pub fn is_p256_public_key(b64: &str) -> bool {
+    // SEQUENCE { SEQUENCE { OID 1.2.840.10045.2.1, OID 1.2.840.10045.3.1.7 }, BIT STRING }
+    const ALGORITHM: [u8; 21] = [
+        0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86,
+        0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+    ];
+    let compact: String = b64.split_whitespace().collect();
+    let Some(der) = base64_decode(&compact) else {
+        return false;
+    };
+    let (point_len, first) = match der.len() {
+        91 => (65, [0x04].as_slice()),
+        59 => (33, [0x02, 0x03].as_slice()),
+        _ => return false,
+    };
+    der[0] == 0x30
+        && der[1] as usize == der.len() - 2
+        && der[2..23] == ALGORITHM
+        && der[23] == 0x03
+        && der[24] as usize == point_len + 1
+        && der[25] == 0x00
+        && first.contains(&der[26])
+}
+
+/// Standard Base64 (with or without padding); `None` when it is not.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    (s.len() % 4 != 1).then_some(out)
 }
 
 fn check_members(
@@ -1505,7 +2263,7 @@ mod tests {
     #[test]
     fn a_poster_ticket_needs_a_venue_and_an_event_name() {
         let o = options(json!({"preferred_style_schemes": ["posterEventTicket", "eventTicket"]}));
-        let p = check(PassType::EventTicket, false, &o);
+        let p = check(PassType::EventTicket, None, &o);
         assert_eq!(
             paths(&p),
             ["apple.semantics.venueName", "apple.semantics.eventName"]
@@ -1514,7 +2272,7 @@ mod tests {
             "preferred_style_schemes": ["posterEventTicket", "eventTicket"],
             "semantics": {"venueRoom": "Hall B", "eventName": "Spring gala"}
         }));
-        assert!(check(PassType::EventTicket, false, &o).is_empty());
+        assert!(check(PassType::EventTicket, None, &o).is_empty());
     }
 
     #[test]
@@ -1525,7 +2283,7 @@ mod tests {
         let o =
             options(json!({"preferred_style_schemes": ["posterEventTicket"], "semantics": sports}));
         assert_eq!(
-            paths(&check(PassType::EventTicket, false, &o)),
+            paths(&check(PassType::EventTicket, None, &o)),
             [
                 "apple.semantics.homeTeamAbbreviation",
                 "apple.semantics.awayTeamAbbreviation"
@@ -1537,7 +2295,7 @@ mod tests {
         let o =
             options(json!({"preferred_style_schemes": ["posterEventTicket"], "semantics": live}));
         assert_eq!(
-            paths(&check(PassType::EventTicket, false, &o)),
+            paths(&check(PassType::EventTicket, None, &o)),
             ["apple.semantics.performerNames"]
         );
     }
@@ -1549,7 +2307,7 @@ mod tests {
             "event_logo_text": "Gala",
             "urls": {"bag_policy_url": "https://example.com/bags", "upgrade_url": "https://example.com/up"}
         }));
-        let p = check(PassType::BoardingPass, true, &o);
+        let p = check(PassType::BoardingPass, Some(TransitType::Air), &o);
         assert_eq!(
             paths(&p),
             [
@@ -1560,7 +2318,7 @@ mod tests {
         );
         let o = options(json!({"preferred_style_schemes": ["semanticBoardingPass"]}));
         assert_eq!(
-            check(PassType::BoardingPass, false, &o)[0].1,
+            check(PassType::BoardingPass, Some(TransitType::Train), &o)[0].1,
             "semanticBoardingPass needs transit_type air"
         );
     }
@@ -1573,7 +2331,7 @@ mod tests {
             {"start_date": "2026-12-01T18:00:00Z", "end_date": "2026-12-01T17:00:00Z"},
             {"start_date": "soon", "end_date": "2026-12-01T17:00:00Z"}
         ]}));
-        let p = check(PassType::EventTicket, false, &o);
+        let p = check(PassType::EventTicket, None, &o);
         assert_eq!(
             paths(&p),
             [
@@ -1595,7 +2353,7 @@ mod tests {
             "passengerCapabilities": ["PKPassengerCapabilityCarryon", "Lounge"],
             "venueLocation": {"latitude": 91.0, "longitude": 0.0}
         }}));
-        let p = check(PassType::EventTicket, false, &o);
+        let p = check(PassType::EventTicket, None, &o);
         let mut got = paths(&p);
         got.sort();
         assert_eq!(
@@ -1621,7 +2379,7 @@ mod tests {
             "contact_venue_phone_number": "call us",
             "merchandise_url": "https://shop.example.com"
         }}));
-        let p = check(PassType::EventTicket, false, &o);
+        let p = check(PassType::EventTicket, None, &o);
         assert_eq!(
             paths(&p),
             [
@@ -1677,6 +2435,274 @@ mod tests {
             base,
             json!({"semantics": {"venueName": "X", "venueRoom": "2"}})
         );
+    }
+
+    #[test]
+    fn patched_merges_clears_with_null_and_keeps_itself_on_a_bad_patch() {
+        let base = options(json!({
+            "event_logo_text": "A",
+            "semantics": {"venueName": "X", "eventName": "Y"},
+            "relevant_dates": [{"start_date": "2026-12-01T18:00:00Z", "end_date": "2026-12-01T20:00:00Z"}]
+        }));
+        let p = base.patched(&json!({
+            "event_logo_text": null,
+            "semantics": {"eventName": null, "venueRoom": "2"},
+            "relevant_dates": []
+        }));
+        assert_eq!(
+            serde_json::to_value(&p).unwrap(),
+            json!({"semantics": {"venueName": "X", "venueRoom": "2"}})
+        );
+        assert!(base.patched(&Value::Null).is_empty());
+        // Not options (the server refuses such a patch before applying it): unchanged.
+        assert_eq!(base.patched(&json!({"semantics": {"venueNam": "x"}})), base);
+    }
+
+    #[test]
+    fn semantic_arrays_have_a_count_limit() {
+        let names: Vec<String> = (0..=MAX_SEMANTIC_ARRAY)
+            .map(|i| format!("Act {i}"))
+            .collect();
+        let seats: Vec<Value> = (0..=MAX_SEMANTIC_ARRAY)
+            .map(|i| json!({"seatNumber": i.to_string()}))
+            .collect();
+        let o = options(json!({"semantics": {
+            "performerNames": names,
+            "seats": seats,
+            "artistIDs": ["1", "2"]
+        }}));
+        let p = check(PassType::EventTicket, None, &o);
+        assert_eq!(
+            paths(&p),
+            ["apple.semantics.performerNames", "apple.semantics.seats"]
+        );
+        assert!(p[0].1.contains("more than 50"), "{}", p[0].1);
+    }
+
+    #[test]
+    fn poster_images_belong_to_poster_event_tickets() {
+        let o = options(json!({"images": {"artwork_id": "a", "secondary_logo_id": "s"}}));
+        assert_eq!(
+            paths(&check(PassType::EventTicket, None, &o)),
+            ["apple.images.artwork_id", "apple.images.secondary_logo_id"]
+        );
+        assert_eq!(
+            paths(&check(PassType::Coupon, None, &o)),
+            ["apple.images.artwork_id", "apple.images.secondary_logo_id"]
+        );
+        assert_eq!(
+            paths(&check(PassType::BoardingPass, None, &o)),
+            ["apple.images.artwork_id", "apple.images.secondary_logo_id"]
+        );
+        // A poster generic store card shows artwork and a primary logo, not the event
+        // ticket's secondary logo.
+        let o = options(json!({
+            "poster_generic": {"footer_fields": [{"key": "tier", "value": "Gold"}]},
+            "images": {"artwork_id": "a", "primary_logo_id": "p", "secondary_logo_id": "s"}
+        }));
+        assert_eq!(
+            paths(&check(PassType::StoreCard, None, &o)),
+            ["apple.images.secondary_logo_id"]
+        );
+        assert_eq!(
+            paths(&check(PassType::EventTicket, None, &o)),
+            [
+                "apple.images.artwork_id",
+                "apple.images.primary_logo_id",
+                "apple.images.secondary_logo_id",
+                "apple.poster_generic"
+            ]
+        );
+        let three = json!({"key": "k", "value": "v"});
+        let o = options(
+            json!({"poster_generic": {"footer_fields": [three.clone(), three.clone(), three]}}),
+        );
+        assert_eq!(
+            paths(&check(PassType::Generic, None, &o)),
+            [
+                "apple.poster_generic.footer_fields",
+                "apple.poster_generic.footer_fields[1].key",
+                "apple.poster_generic.footer_fields[2].key"
+            ]
+        );
+        let o = options(json!({
+            "preferred_style_schemes": ["posterEventTicket", "eventTicket"],
+            "semantics": {"venueName": "V", "eventName": "E"},
+            "images": {"artwork_id": "a", "primary_logo_id": "p"}
+        }));
+        assert!(check(PassType::EventTicket, None, &o).is_empty());
+        assert_eq!(
+            o.images.entries(),
+            [(AssetType::Artwork, "a"), (AssetType::PrimaryLogo, "p")]
+        );
+        // A pass replaces one image and keeps the campaign's others.
+        let pass = options(json!({"images": {"artwork_id": "b"}}));
+        assert_eq!(
+            o.overlay(&pass).images.primary_logo_id.as_deref(),
+            Some("p")
+        );
+        assert_eq!(o.overlay(&pass).images.artwork_id.as_deref(), Some("b"));
+    }
+
+    const P256: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEnIgRjXgnh6PmjBXKT4UlP0M4oQwm\nBMigYXaJuqg7Ty+pOjkTweVSzHoMoMWH1wmui6YH2S1qs9pOUMJE7tkXng==";
+    const P256_COMPRESSED: &str =
+        "MDkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDIgAD3GjqPIxUpl1YJNqZuh8utgajamjGZyHu3xSXEDKK4Ao=";
+    const P384: &str = "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEtXJQvQ+cW961A3aIE5RHOAVQDH4L5e+vRTX3ezJtlcJtODbxJFXeg8Z63K5ipEX5AEQE4XFxOHQbiGmigK5b2XIlxXOneWaHnjdsEwgMvEw4zeXWHuRxf3ZMbB4i2+TX";
+
+    #[test]
+    fn nfc_needs_a_short_message_and_a_p256_key() {
+        assert!(is_p256_public_key(P256), "a PEM body with its line break");
+        assert!(is_p256_public_key(P256_COMPRESSED));
+        assert!(!is_p256_public_key(P384));
+        assert!(!is_p256_public_key("PUBLICKEY"));
+        let o = options(json!({"nfc": {"message": "x".repeat(65), "encryption_public_key": P384}}));
+        let p = check(PassType::StoreCard, None, &o);
+        assert_eq!(
+            paths(&p),
+            ["apple.nfc.message", "apple.nfc.encryption_public_key"]
+        );
+        assert!(p[0].1.contains("65 bytes"), "{}", p[0].1);
+        // 64 bytes of UTF-8 (32 two-byte characters) is the most.
+        let o = options(json!({"nfc": {
+            "message": "é".repeat(32), "encryption_public_key": P256, "requires_authentication": true
+        }}));
+        assert!(check(PassType::StoreCard, None, &o).is_empty());
+    }
+
+    #[test]
+    fn featured_actions_are_two_at_most_with_apples_types() {
+        let o = options(json!({"featured_actions": [
+            {"identifier": "a", "type": "membershipBenefits", "url": "https://example.com/b"},
+            {"identifier": "a", "type": "teleport", "url": "example.com"}
+        ]}));
+        assert_eq!(
+            paths(&check(PassType::Generic, None, &o)),
+            [
+                "apple.featured_actions[1].identifier",
+                "apple.featured_actions[1].type",
+                "apple.featured_actions[1].url"
+            ]
+        );
+        let o = options(json!({"featured_actions": [
+            {"identifier": "call", "type": "call", "url": "tel:+351210000000"},
+            {"identifier": "map", "type": "place", "url": "https://maps.apple.com/?q=Coliseu"}
+        ]}));
+        assert!(check(PassType::Coupon, None, &o).is_empty());
+        let three = json!({"identifier": "x", "type": "shop", "url": "https://example.com"});
+        let o = options(json!({"featured_actions": [three.clone(), three.clone(), three]}));
+        assert_eq!(
+            paths(&check(PassType::Coupon, None, &o)),
+            ["apple.featured_actions"]
+        );
+    }
+
+    #[test]
+    fn upcoming_entries_are_events_with_unique_ids_dates_and_event_urls() {
+        let entry = json!({
+            "identifier": "game-2", "name": "Derby, second leg",
+            "date_information": {"date": "2026-12-08T20:00:00+00:00", "time_zone": "Europe/Lisbon"},
+            "urls": {"parking_information_url": "https://example.com/p"},
+            "semantics": {"venueName": "Estádio", "eventType": "PKEventTypeSports"},
+            "images": {"header_image_id": "h", "venue_map_id": "m"},
+            "back_fields": [{"key": "gate", "label": "Gate", "value": "7"}]
+        });
+        let o = options(json!({"upcoming_pass_information": [entry.clone()]}));
+        assert!(check(PassType::EventTicket, None, &o).is_empty());
+        assert_eq!(
+            paths(&check(PassType::StoreCard, None, &o)),
+            ["apple.upcoming_pass_information"]
+        );
+        let mut bad = entry.clone();
+        bad["date_information"]["date"] = json!("next week");
+        bad["urls"] = json!({"upgrade_url": "https://example.com/u"});
+        bad["semantics"]["eventType"] = json!("PKEventTypeRodeo");
+        bad["back_fields"] = json!([{"key": "k", "value": "1"}, {"key": "k", "value": "2"}]);
+        let o = options(json!({"upcoming_pass_information": [entry, bad]}));
+        assert_eq!(
+            paths(&check(PassType::EventTicket, None, &o)),
+            [
+                "apple.upcoming_pass_information[1].identifier",
+                "apple.upcoming_pass_information[1].date_information.date",
+                "apple.upcoming_pass_information[1].urls.upgrade_url",
+                "apple.upcoming_pass_information[1].semantics.eventType",
+                "apple.upcoming_pass_information[1].back_fields[1].key",
+            ]
+        );
+    }
+
+    #[test]
+    fn translations_merge_by_language_and_text_and_name_their_language() {
+        let campaign = options(json!({"translations": {
+            "pt": {"Gate": "Porta", "Seat": "Lugar"},
+            "fr": {"Gate": "Porte"}
+        }}));
+        let pass = options(json!({"translations": {"pt": {"Seat": "Assento", "Row": "Fila"}}}));
+        let t = campaign.overlay(&pass).translations;
+        assert_eq!(t["pt"]["Gate"], "Porta");
+        assert_eq!(t["pt"]["Seat"], "Assento");
+        assert_eq!(t["pt"]["Row"], "Fila");
+        assert_eq!(t["fr"]["Gate"], "Porte");
+        let p = campaign.patched(&json!({"translations": {"fr": null, "pt": {"Seat": null}}}));
+        assert_eq!(
+            serde_json::to_value(&p.translations).unwrap(),
+            json!({"pt": {"Gate": "Porta"}})
+        );
+        for ok in ["en", "pt-BR", "zh-Hans", "zh-Hant-TW", "es-419"] {
+            assert!(is_language_id(ok), "{ok}");
+        }
+        for bad in ["EN", "english", "pt_BR", "", "../x", "pt-"] {
+            assert!(!is_language_id(bad), "{bad}");
+        }
+        let o = options(json!({"translations": {"pt_BR": {"a": "b"}, "de": {"Gate": " "}}}));
+        assert_eq!(
+            paths(&check(PassType::Coupon, None, &o)),
+            ["apple.translations.de", "apple.translations.pt_BR"]
+        );
+    }
+
+    #[test]
+    fn a_diff_patch_turns_the_original_into_the_desired_options() {
+        let original = json!({
+            "event_logo_text": "A",
+            "semantics": {"venueName": "X", "eventName": "Y"},
+            "urls": {"bag_policy_url": "https://example.com/b"},
+            "translations": {"pt": {"Gate": "Porta", "Seat": "Lugar"}, "fr": {"Gate": "Porte"}},
+            "relevant_dates": [{"start_date": "2026-12-01T18:00:00Z", "end_date": "2026-12-01T20:00:00Z"}]
+        });
+        let desired = json!({
+            "semantics": {"venueName": "X", "eventName": "Z", "venueRoom": "2"},
+            "urls": {"bag_policy_url": "https://example.com/b"},
+            "translations": {"pt": {"Gate": "Porta"}},
+            "relevant_dates": []
+        });
+        let patch = diff_patch(&original, &desired).unwrap();
+        assert_eq!(
+            patch,
+            json!({
+                "event_logo_text": null,
+                "semantics": {"eventName": "Z", "venueRoom": "2"},
+                "translations": {"fr": null, "pt": {"Seat": null}},
+                "relevant_dates": []
+            })
+        );
+        let o: AppleOptions = serde_json::from_value(original.clone()).unwrap();
+        let d: AppleOptions = serde_json::from_value(desired.clone()).unwrap();
+        assert_eq!(o.patched(&patch), d);
+        assert_eq!(diff_patch(&original, &original), None);
+        assert_eq!(diff_patch(&original, &json!({})), Some(Value::Null));
+        assert_eq!(diff_patch(&Value::Null, &json!({})), None);
+        // Every tag a form offers is a real tag of the style.
+        for style in PassType::ALL {
+            for (tag, _, _) in form_tags(*style) {
+                let v = if *tag == "performerNames" {
+                    json!(["x"])
+                } else {
+                    json!("x")
+                };
+                let s: Result<Semantics, _> = serde_json::from_value(json!({ *tag: v }));
+                assert!(s.is_ok(), "{tag}");
+            }
+        }
     }
 
     #[test]

@@ -186,11 +186,43 @@ wire_enum!(
         Thumbnail = "thumbnail",
         Background = "background",
         Footer = "footer",
+        /// Poster event tickets: the full-bleed artwork (`artwork.png`).
+        Artwork = "artwork",
+        /// Poster event tickets (and semantic boarding passes): the logo at the top
+        /// (`primaryLogo.png`).
+        PrimaryLogo = "primary_logo",
+        /// Poster event tickets: the small logo at the bottom right (`secondaryLogo.png`).
+        SecondaryLogo = "secondary_logo",
     }
 );
 
 impl AssetType {
-    /// The campaign/pass attribute that references an asset of this type.
+    /// The six image slots of the 2014 mapping (§6.6), in order: the slots campaigns,
+    /// templates and passes carry as `<slot>_id` attributes.
+    pub const CLASSIC: &'static [AssetType] = &[
+        AssetType::Icon,
+        AssetType::Logo,
+        AssetType::Strip,
+        AssetType::Thumbnail,
+        AssetType::Background,
+        AssetType::Footer,
+    ];
+
+    /// The poster images (Apple's poster event tickets, iOS 18), set under
+    /// `apple.images` ([`crate::apple::PosterImages`]).
+    pub const POSTER: &'static [AssetType] = &[
+        AssetType::Artwork,
+        AssetType::PrimaryLogo,
+        AssetType::SecondaryLogo,
+    ];
+
+    /// Whether this is a poster image ([`AssetType::POSTER`]).
+    pub fn is_poster(self) -> bool {
+        AssetType::POSTER.contains(&self)
+    }
+
+    /// The attribute that references an asset of this type: `<slot>_id` on campaigns,
+    /// templates and passes, `apple.images.<slot>_id` for the poster images.
     pub fn slot_attribute(self) -> &'static str {
         match self {
             AssetType::Icon => "icon_id",
@@ -199,6 +231,19 @@ impl AssetType {
             AssetType::Thumbnail => "thumbnail_id",
             AssetType::Background => "background_id",
             AssetType::Footer => "footer_id",
+            AssetType::Artwork => "apple.images.artwork_id",
+            AssetType::PrimaryLogo => "apple.images.primary_logo_id",
+            AssetType::SecondaryLogo => "apple.images.secondary_logo_id",
+        }
+    }
+
+    /// The file name inside a `.pkpass`, without scale suffix and extension (Apple's
+    /// names: `icon`, `logo`, …, `artwork`, `primaryLogo`, `secondaryLogo`).
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            AssetType::PrimaryLogo => "primaryLogo",
+            AssetType::SecondaryLogo => "secondaryLogo",
+            other => other.as_str(),
         }
     }
 }

@@ -143,6 +143,12 @@ pub fn renders_image(style: PassType, slot: AssetType) -> bool {
         ),
         Thumbnail => matches!(style, PassType::Generic | PassType::EventTicket),
         Background => style == PassType::EventTicket,
+        // Poster event tickets (the `posterEventTicket` scheme) and, for artwork and the
+        // primary logo, poster generic passes (iOS 27: coupons, store cards, generic);
+        // `apple::check` refuses them without the poster option. Apple's Pass Designer
+        // also lists a primary logo on boarding passes from iOS 27; we do not offer it.
+        Artwork | PrimaryLogo => style != PassType::BoardingPass,
+        SecondaryLogo => style == PassType::EventTicket,
     }
 }
 
@@ -199,14 +205,30 @@ pub fn image_box_points(style: Option<PassType>, slot: AssetType) -> (u32, u32) 
         AssetType::Thumbnail => (90, 90),
         AssetType::Background => (180, 220),
         AssetType::Footer => (286, 15),
+        // Apple's Pass Builder (`PassPackage`): artwork exactly 358×448, primary logo at
+        // most 126×30, secondary logo at most 135×12.
+        AssetType::Artwork => (358, 448),
+        AssetType::PrimaryLogo => (126, 30),
+        AssetType::SecondaryLogo => (135, 12),
     }
 }
 
 /// The part of an upload of `w`×`h` pixels a slot uses: thumbnails outside the 2:3..3:2
-/// aspect ratios are centre-cropped to the nearest allowed ratio; other slots use the whole
-/// image.
+/// aspect ratios are centre-cropped to the nearest allowed ratio, poster artwork to its
+/// exact 358:448 box (Apple requires that size); other slots use the whole image.
 pub fn image_used_pixels(slot: AssetType, w: u32, h: u32) -> (u32, u32) {
-    if slot != AssetType::Thumbnail || w == 0 || h == 0 {
+    if w == 0 || h == 0 {
+        return (w, h);
+    }
+    if slot == AssetType::Artwork {
+        let ratio = 358.0 / 448.0;
+        return if (w as f64 / h as f64) > ratio {
+            (((h as f64 * ratio).round() as u32).clamp(1, w), h)
+        } else {
+            (w, ((w as f64 / ratio).round() as u32).clamp(1, h))
+        };
+    }
+    if slot != AssetType::Thumbnail {
         return (w, h);
     }
     let ratio = w as f64 / h as f64;
@@ -434,6 +456,40 @@ mod tests {
     }
 
     #[test]
+    fn poster_images_are_event_ticket_slots_with_apples_boxes() {
+        use AssetType::*;
+        for style in PassType::ALL {
+            assert_eq!(
+                renders_image(*style, SecondaryLogo),
+                *style == PassType::EventTicket
+            );
+            for slot in [Artwork, PrimaryLogo] {
+                assert_eq!(
+                    renders_image(*style, slot),
+                    *style != PassType::BoardingPass,
+                    "{style} {slot}"
+                );
+            }
+        }
+        assert_eq!(image_box_points(None, Artwork), (358, 448));
+        assert_eq!(image_box_points(None, PrimaryLogo), (126, 30));
+        assert_eq!(image_box_points(None, SecondaryLogo), (135, 12));
+        assert_eq!(PrimaryLogo.file_stem(), "primaryLogo");
+        assert_eq!(
+            SecondaryLogo.slot_attribute(),
+            "apple.images.secondary_logo_id"
+        );
+        // Artwork is centre-cropped to its exact 358:448 box, whatever was uploaded.
+        assert_eq!(image_used_pixels(Artwork, 2000, 1000), (799, 1000));
+        assert_eq!(image_used_pixels(Artwork, 1074, 2000), (1074, 1344));
+        assert_eq!(image_scales(None, Artwork, 1074, 1344), 3);
+        assert_eq!(
+            AssetType::ALL.len(),
+            AssetType::CLASSIC.len() + AssetType::POSTER.len()
+        );
+    }
+
+    #[test]
     fn image_slots_accepted_and_rendered_per_style() {
         use AssetType::*;
         assert_eq!(
@@ -443,7 +499,7 @@ mod tests {
         assert_eq!(image_slots(PassType::StoreCard), &[Icon, Logo, Strip]);
         // Wallet renders a subset of what the API accepts, and every style shows icon and logo.
         for style in PassType::ALL {
-            for slot in AssetType::ALL {
+            for slot in AssetType::CLASSIC {
                 if renders_image(*style, *slot) {
                     assert!(image_slots(*style).contains(slot), "{style} {slot}");
                 }

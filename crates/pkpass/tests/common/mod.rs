@@ -124,10 +124,13 @@ pub fn image(slot: AssetType, style: PassType) -> PreparedImage {
         AssetType::Thumbnail => (90, 90),
         AssetType::Background => (180, 220),
         AssetType::Footer => (286, 15),
+        AssetType::Artwork => (358, 448),
+        AssetType::PrimaryLogo => (126, 30),
+        AssetType::SecondaryLogo => (135, 12),
     };
     let img = PreparedImage::from_png_with(
         slot,
-        &png(w, h, slot as u8 * 40),
+        &png(w, h, (slot as u8).wrapping_mul(40)),
         passworks_pkpass::PrepareOptions {
             style: Some(style),
             max_scale: 2,
@@ -240,6 +243,7 @@ pub fn spec_for(style: PassType, format: BarcodeFormat) -> PassSpec {
         associated_store_identifiers: vec![284882215],
         change_messages,
         apple: Default::default(),
+        hosted_images: Default::default(),
     }
 }
 

@@ -155,6 +155,16 @@ async fn destroy(
             format!("Asset in use by {} templates, e.g.: {first}", users.len()),
         ));
     }
+    let campaigns = assets::campaigns_using(&mut tx, &account.id, &id).await?;
+    if let Some(first) = campaigns.first() {
+        return Err(ApiError::precondition(
+            "asset",
+            format!(
+                "Asset in use by {} campaigns as an Apple Wallet image, e.g.: {first}",
+                campaigns.len()
+            ),
+        ));
+    }
     let passes = assets::passes_using(&mut tx, &account.id, &id).await?;
     if let Some(first) = passes.first() {
         return Err(ApiError::precondition(

@@ -127,6 +127,28 @@ pub async fn templates_using(tx: &mut Tx, id: &str) -> Result<Vec<String>, sqlx:
     .await
 }
 
+/// Checks the images the upcoming entries of `apple` host (`header_image_id`,
+/// `venue_map_id`): each must be an asset of `account_id` (of any type). Messages go under
+/// `apple.upcoming_pass_information[i].images.<name>`.
+pub async fn check_hosted_refs(
+    tx: &mut Tx,
+    account_id: &str,
+    apple: &passworks_wire::apple::AppleOptions,
+    errors: &mut crate::error::Errors,
+) -> Result<(), sqlx::Error> {
+    for (i, e) in apple.upcoming_pass_information.iter().enumerate() {
+        for (api, _, id) in e.images.entries() {
+            if !exists_tx(tx, account_id, id).await? {
+                errors.add(
+                    format!("apple.upcoming_pass_information[{i}].images.{api}"),
+                    "must reference an existing asset of this organization",
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Serial numbers of the passes of `account_id` that use an asset as an image override,
 /// oldest first. Asset ids are UUIDs, so a text search of the pass documents finds the
 /// candidates; each candidate's image slots are then read to confirm.
@@ -147,14 +169,62 @@ pub async fn passes_using(
     for row in rows {
         let doc: String = row.try_get("doc")?;
         let doc: serde_json::Value = serde_json::from_str(&doc).unwrap_or_default();
-        let uses = AssetType::ALL
+        // The six `<slot>_id` attributes, or any image of the pass's own Apple options
+        // (poster images, upcoming entries' hosted images).
+        let uses = AssetType::CLASSIC
             .iter()
-            .any(|t| doc.get(t.slot_attribute()).and_then(|v| v.as_str()) == Some(id));
+            .any(|t| doc.get(t.slot_attribute()).and_then(|v| v.as_str()) == Some(id))
+            || apple_uses(&doc, id);
         if uses {
             serials.push(row.try_get("serial_number")?);
         }
     }
     Ok(serials)
+}
+
+/// Whether the `apple` options of a campaign or pass document name asset `id` as an image
+/// (`apple.images.*_id`, `apple.upcoming_pass_information[].images.*_id`).
+fn apple_uses(doc: &serde_json::Value, id: &str) -> bool {
+    let Some(apple) = doc.get("apple") else {
+        return false;
+    };
+    let named = |images: Option<&serde_json::Value>| {
+        images
+            .and_then(|v| v.as_object())
+            .is_some_and(|m| m.values().any(|v| v.as_str() == Some(id)))
+    };
+    named(apple.get("images"))
+        || apple
+            .get("upcoming_pass_information")
+            .and_then(|v| v.as_array())
+            .is_some_and(|a| a.iter().any(|e| named(e.get("images"))))
+}
+
+/// Names of the campaigns of `account_id` whose Apple options use an asset as an image
+/// (poster images and upcoming entries' images live there, not in templates), oldest
+/// first. As for passes, a text search finds the candidates and each is read to confirm.
+pub async fn campaigns_using(
+    tx: &mut Tx,
+    account_id: &str,
+    id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT name, doc FROM campaigns WHERE account_id = $1 AND doc LIKE $2 \
+         ORDER BY created_at, id",
+    )
+    .bind(account_id)
+    .bind(format!("%{id}%"))
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut names = Vec::new();
+    for row in rows {
+        let doc: String = row.try_get("doc")?;
+        let doc: serde_json::Value = serde_json::from_str(&doc).unwrap_or_default();
+        if apple_uses(&doc, id) {
+            names.push(row.try_get("name")?);
+        }
+    }
+    Ok(names)
 }
 
 /// Deletes an asset of `account_id`.

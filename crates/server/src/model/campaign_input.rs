@@ -9,8 +9,7 @@ use crate::error::{ApiResult, Errors};
 use crate::model::campaigns::{self, CampaignDoc, CampaignRecord};
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
 use crate::model::values::{
-    apply_apple, check_unique_keys, fields_from_inputs, merge_fields, not_in_list, Reader,
-    MAX_STRING, MAX_TEXT,
+    check_unique_keys, fields_from_inputs, merge_fields, not_in_list, Reader, MAX_STRING, MAX_TEXT,
 };
 use crate::model::{certificates, templates};
 use passworks_wire::rules::barcode_encodable;
@@ -139,6 +138,14 @@ pub async fn save(
 
     let mut tx = db.begin().await?;
     let (selected, p) = presentation(&mut tx, &mut c, &refs, creating, &mut errors).await?;
+    // The Apple options are checked against the presentation being saved (its transit
+    // type decides whether semanticBoardingPass is allowed), not the stored one.
+    c.doc.presentation = p.clone();
+    c.check_apple(None, &mut errors);
+    let poster = c.doc.apple.images.entries();
+    templates::check_image_refs(&mut tx, &account.id, &poster, &mut errors).await?;
+    crate::model::assets::check_hosted_refs(&mut tx, &account.id, &c.doc.apple, &mut errors)
+        .await?;
     certificate(
         &mut tx,
         account,
@@ -298,7 +305,7 @@ fn read_attributes(r: &mut Reader<'_>, c: &mut CampaignRecord, creating: bool) -
         d.sync_beacons_on_merge = v;
     }
     if let Some(v) = r.apple("apple") {
-        d.apple = apply_apple(&d.apple, &v);
+        d.apple = d.apple.patched(&v);
     }
     refs
 }
@@ -329,10 +336,6 @@ fn check_rules(c: &CampaignRecord, errors: &mut Errors) {
                 format!("must be less than or equal to {limit}"),
             );
         }
-    }
-    let air = d.presentation.transit_type == Some(passworks_wire::TransitType::Air);
-    for (path, message) in passworks_wire::apple::check(t.pass_type(), air, &d.apple) {
-        errors.add(&path, message);
     }
     if d.gwallet_usage && !matches!(t, CampaignType::Coupon | CampaignType::StoreCard) {
         errors.add(

@@ -3,7 +3,7 @@
 
 use crate::auth::Account;
 use crate::db::{get_json, now, Db, Tx};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Errors};
 use crate::list::{col, Bind, Column, Kind, ListParams, Listing, Paged};
 use crate::model::expiry::set_campaign_expiry;
 use crate::model::presentation::Presentation;
@@ -134,6 +134,32 @@ pub struct CampaignRecord {
     pub created_at: String,
     pub updated_at: String,
     pub published_at: Option<String>,
+}
+
+impl CampaignRecord {
+    /// The Apple options in effect: the campaign's, with a pass's own on top when given
+    /// ([`AppleOptions::overlay`]).
+    pub fn apple_options(&self, pass: Option<&AppleOptions>) -> AppleOptions {
+        match pass {
+            Some(own) => self.doc.apple.overlay(own),
+            None => self.doc.apple.clone(),
+        }
+    }
+
+    /// Checks the Apple options in effect (see [`CampaignRecord::apple_options`]) against
+    /// `passworks_wire::apple::check` for this campaign's style and transit type, adding
+    /// each problem under its path (`apple.semantics.venueName`). The one write-time check
+    /// of `apple`, for a campaign (`None`) and for a pass (its own options).
+    pub fn check_apple(&self, pass: Option<&AppleOptions>, errors: &mut Errors) {
+        let options = self.apple_options(pass);
+        for (path, message) in passworks_wire::apple::check(
+            self.campaign_type.pass_type(),
+            self.doc.presentation.transit_type,
+            &options,
+        ) {
+            errors.add(path, message);
+        }
+    }
 }
 
 /// Columns of `campaigns` read by [`campaign_from_row`] (unqualified).

@@ -9,10 +9,9 @@ use crate::list::{col, Applied, Bind, Column, Kind, ListParams, Listing, Options
 use crate::model::campaigns::CampaignRecord;
 use crate::model::expiry::set_pass_expiry;
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
-use crate::model::templates::check_images;
+use crate::model::templates::{check_image_refs, check_images};
 use crate::model::values::{
-    apply_apple, check_unique_keys, fields_from_inputs, merge_fields, BarcodeDoc, BarcodeIn,
-    Reader, MAX_STRING,
+    check_unique_keys, fields_from_inputs, merge_fields, BarcodeDoc, BarcodeIn, Reader, MAX_STRING,
 };
 use passworks_wire as wire;
 use passworks_wire::apple::AppleOptions;
@@ -309,7 +308,7 @@ pub struct PassPatch {
     pub merge: Option<bool>,
     pub push: Option<bool>,
     pub push_message: Option<String>,
-    /// An `apple` patch ([`values::apply_apple`]); `Null` clears the pass's own options.
+    /// An `apple` patch (applied with `AppleOptions::patched`); `Null` clears the pass's own options.
     pub apple: Option<Value>,
     /// The serial number of a new pass (CSV import; not read from API bodies, where the
     /// server chooses it).
@@ -419,7 +418,14 @@ pub(crate) async fn check_patch(
             *images.image_mut(*slot) = Some(id.clone());
         }
     }
-    check_images(tx, &campaign.account_id, &images, errors).await
+    check_images(tx, &campaign.account_id, &images, errors).await?;
+    // The pass's own poster images (`apple.images`), as the campaign's are checked.
+    if let Some(a) = &patch.apple {
+        let own = AppleOptions::default().patched(a);
+        check_image_refs(tx, &campaign.account_id, &own.images.entries(), errors).await?;
+        crate::model::assets::check_hosted_refs(tx, &campaign.account_id, &own, errors).await?;
+    }
+    Ok(())
 }
 
 /// Refuses a code or barcode message the pass's barcode cannot hold (the pass builder would
@@ -452,15 +458,8 @@ fn check_encodable(campaign: &CampaignRecord, patch: &PassPatch, errors: &mut Er
 /// The Apple options in effect (the pass's over its campaign's) against the rules the pass
 /// builder applies, so that a pass Wallet would refuse is refused when it is written.
 pub(crate) fn check_apple(campaign: &CampaignRecord, doc: &PassDoc, errors: &mut Errors) {
-    if doc.apple.is_empty() {
-        return;
-    }
-    let effective = campaign.doc.apple.overlay(&doc.apple);
-    let air = campaign.doc.presentation.transit_type == Some(passworks_wire::TransitType::Air);
-    for (path, message) in
-        passworks_wire::apple::check(campaign.campaign_type.pass_type(), air, &effective)
-    {
-        errors.add(&path, message);
+    if !doc.apple.is_empty() {
+        campaign.check_apple(Some(&doc.apple), errors);
     }
 }
 
@@ -610,7 +609,7 @@ pub(crate) fn new_doc(
     doc.expiration_date = patch.expiration_date.clone().flatten();
     doc.relevant_date = patch.relevant_date.clone().flatten();
     if let Some(a) = &patch.apple {
-        doc.apple = apply_apple(&AppleOptions::default(), a);
+        doc.apple = AppleOptions::default().patched(a);
     }
     doc.max_distance = patch.max_distance.flatten();
     for i in 0..6 {
@@ -803,7 +802,7 @@ fn apply_update(
         d.user_info = v.clone();
     }
     if let Some(a) = &patch.apple {
-        d.apple = apply_apple(&d.apple, a);
+        d.apple = d.apple.patched(a);
     }
     for i in 0..6 {
         if let Some(v) = &patch.images[i] {

@@ -27,14 +27,19 @@ pub struct Presentation {
     pub barcode_format: wire::BarcodeFormat,
 }
 
-/// The six image slots, in asset-type order (every slot the API stores; which ones a style
-/// shows is [`passworks_wire::rules::renders_image`]).
-pub const IMAGE_SLOTS: &[AssetType] = AssetType::ALL;
+/// The six image slots, in asset-type order (every slot the API stores as `<slot>_id`;
+/// which ones a style shows is [`passworks_wire::rules::renders_image`]). The poster images
+/// live in `apple.images`, not here.
+pub const IMAGE_SLOTS: &[AssetType] = AssetType::CLASSIC;
+
+/// No image (the poster slots, which a presentation does not hold).
+const NO_IMAGE: &Option<String> = &None;
 
 impl Presentation {
-    /// The image id in `slot`.
+    /// The image id in `slot` (always `None` for the poster slots, see [`IMAGE_SLOTS`]).
     pub fn image(&self, slot: AssetType) -> &Option<String> {
         match slot {
+            AssetType::Artwork | AssetType::PrimaryLogo | AssetType::SecondaryLogo => NO_IMAGE,
             AssetType::Icon => &self.icon_id,
             AssetType::Logo => &self.logo_id,
             AssetType::Strip => &self.strip_id,
@@ -44,9 +49,13 @@ impl Presentation {
         }
     }
 
-    /// The image id in `slot`, mutably.
+    /// The image id in `slot`, mutably. Only for the slots of [`IMAGE_SLOTS`], which every
+    /// caller iterates: a poster slot is a bug, not a request (those live in `apple.images`).
     pub fn image_mut(&mut self, slot: AssetType) -> &mut Option<String> {
         match slot {
+            AssetType::Artwork | AssetType::PrimaryLogo | AssetType::SecondaryLogo => {
+                unreachable!("poster images are kept in apple.images, not in the presentation")
+            }
             AssetType::Icon => &mut self.icon_id,
             AssetType::Logo => &mut self.logo_id,
             AssetType::Strip => &mut self.strip_id,

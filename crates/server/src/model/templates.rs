@@ -9,7 +9,7 @@ use crate::error::{ApiError, Errors};
 use crate::list::{col, Bind, Column, Kind, ListParams, Listing, Paged};
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
 use crate::model::values::MAX_STRING;
-use passworks_wire::PassType;
+use passworks_wire::{AssetType, PassType};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -127,8 +127,23 @@ pub async fn check_images(
     p: &Presentation,
     errors: &mut Errors,
 ) -> Result<(), sqlx::Error> {
-    for &slot in IMAGE_SLOTS {
-        let Some(id) = p.image(slot) else { continue };
+    let refs: Vec<(AssetType, &str)> = IMAGE_SLOTS
+        .iter()
+        .filter_map(|&slot| p.image(slot).as_deref().map(|id| (slot, id)))
+        .collect();
+    check_image_refs(tx, account_id, &refs, errors).await
+}
+
+/// Checks image references by slot: each must be an asset of `account_id` whose type is
+/// the slot's. Messages go under the slot attribute (`icon_id`,
+/// `apple.images.artwork_id`, …). Serves the six classic slots and the poster images.
+pub async fn check_image_refs(
+    tx: &mut Tx,
+    account_id: &str,
+    refs: &[(AssetType, &str)],
+    errors: &mut Errors,
+) -> Result<(), sqlx::Error> {
+    for &(slot, id) in refs {
         let row = sqlx::query("SELECT asset_type FROM assets WHERE id = $1 AND account_id = $2")
             .bind(id)
             .bind(account_id)

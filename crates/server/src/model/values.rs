@@ -153,7 +153,7 @@ impl<'a> Reader<'a> {
 
     /// An `apple` patch: an object (checked against the typed options with the path of the
     /// first problem, e.g. `apple.semantics.venueNam`) or `null`. Apply it with
-    /// [`apply_apple`]; the rules across keys are `passworks_wire::apple::check`.
+    /// `AppleOptions::patched`; the rules across keys are `passworks_wire::apple::check`.
     pub fn apple(&mut self, key: &str) -> Option<Value> {
         match self.map.get(key)? {
             Value::Null => Some(Value::Null),
@@ -824,18 +824,6 @@ impl BarcodeDoc {
             alt_text_type: "mirror".into(),
         }
     }
-}
-
-/// Applies an `apple` patch read by [`Reader::apple`] to `current`: `null` clears; an
-/// object merges key by key (`semantics` and `urls` too), `null` values removing keys.
-pub fn apply_apple(current: &AppleOptions, patch: &Value) -> AppleOptions {
-    if patch.is_null() {
-        return AppleOptions::default();
-    }
-    let mut merged = serde_json::to_value(current).unwrap_or(Value::Null);
-    passworks_wire::apple::merge_json(&mut merged, patch);
-    // Every part was checked on reading and `current` is valid, so the merge is too.
-    serde_json::from_value(merged).unwrap_or_else(|_| current.clone())
 }
 
 /// Removes `null` members (recursively), leaving what a patch sets.

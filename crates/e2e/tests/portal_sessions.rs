@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use passworks_e2e::thirtyfour::By;
 use passworks_e2e::TestSystem;
-use passworks_e2e::{console_dir, wait_for, wait_for_path, wait_for_text, workspace_root, Api};
+use passworks_e2e::{console_dir, wait_for, wait_for_text, workspace_root, Api};
 use serde_json::{json, Value};
 use support::{seed_coupon, seed_images, serial, set_viewport, wait_until};
 use tower_http::services::{ServeDir, ServeFile};
@@ -126,6 +126,20 @@ fetch("{api}/v2/console_sessions/exchange", {{method: "POST",
     Ok(())
 }
 
+/// Waits until the current frame's path starts with `prefix` (WebDriver's current URL is
+/// the top-level page's).
+async fn wait_for_frame_path(
+    driver: &passworks_e2e::thirtyfour::WebDriver,
+    prefix: &str,
+) -> Result<()> {
+    wait_until(&format!("the frame to be at {prefix}"), || async {
+        let path = driver.execute("return location.pathname;", vec![]).await?;
+        let path = path.json().as_str().unwrap_or_default().to_string();
+        Ok(path.starts_with(prefix).then_some(()))
+    })
+    .await
+}
+
 /// The value of a CSS custom property on the console's root element (in its frame).
 async fn css_var(driver: &passworks_e2e::thirtyfour::WebDriver, name: &str) -> Result<String> {
     let v = driver
@@ -171,7 +185,7 @@ async fn a_portal_user_works_in_the_console_without_signing_in() -> Result<()> {
     // The first session was minted before this: it ends at the latest FIRST_SESSION
     // seconds from now.
     let started = std::time::Instant::now();
-    wait_for_path(driver, &format!("{MOUNT}/campaigns/coupons")).await?;
+    wait_for_frame_path(driver, &format!("{MOUNT}/campaigns/coupons")).await?;
     assert!(driver.find_all(By::Id("username")).await?.is_empty());
     assert_eq!(backend.mints.load(Ordering::SeqCst), 1);
     // The host's look: colours, font and radius as CSS custom properties; its product
@@ -200,17 +214,17 @@ async fn a_portal_user_works_in_the_console_without_signing_in() -> Result<()> {
         .await?
         .click()
         .await?;
-    wait_for_path(driver, &format!("{MOUNT}/templates")).await?;
+    wait_for_frame_path(driver, &format!("{MOUNT}/templates")).await?;
     wait_for(driver, By::LinkText("Coupons"))
         .await?
         .click()
         .await?;
-    wait_for_path(driver, &format!("{MOUNT}/campaigns/coupons")).await?;
+    wait_for_frame_path(driver, &format!("{MOUNT}/campaigns/coupons")).await?;
     wait_for(driver, By::LinkText("Portal Spring Sale"))
         .await?
         .click()
         .await?;
-    wait_for_path(driver, &format!("{MOUNT}/campaigns/coupons/")).await?;
+    wait_for_frame_path(driver, &format!("{MOUNT}/campaigns/coupons/")).await?;
     wait_for_text(driver, "Distribution").await?;
     driver.enter_default_frame().await?;
     sys.screenshot("02-portal-campaign").await?;
@@ -229,7 +243,7 @@ async fn a_portal_user_works_in_the_console_without_signing_in() -> Result<()> {
         Ok((backend.mints.load(Ordering::SeqCst) >= 2).then_some(()))
     })
     .await?;
-    wait_for_path(driver, &format!("{MOUNT}/campaigns/coupons")).await?;
+    wait_for_frame_path(driver, &format!("{MOUNT}/campaigns/coupons")).await?;
     wait_for_text(driver, "Portal Spring Sale").await?;
     assert!(driver.find_all(By::Id("username")).await?.is_empty());
     driver.enter_default_frame().await?;

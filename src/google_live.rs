@@ -129,21 +129,31 @@ pub fn campaign_of_draft(
     }
 }
 
-/// A pass of campaign `c` with the campaign's values (what a new pass starts from).
+/// A pass of campaign `c` with the campaign's values (what a new pass starts from); a
+/// campaign without a fixed code gets the first sequential one, as its first pass would.
 pub fn sample_pass(c: &Campaign) -> Pass {
+    let mut barcode = c.barcode.clone();
+    if barcode.message.trim().is_empty() {
+        barcode.message = c
+            .code_fixed_value
+            .clone()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "0000001".into());
+        barcode.alt_text = barcode.message.clone();
+    }
     Pass {
         id: "preview".into(),
         campaign_id: c.id.clone(),
         serial_number: "0000001".into(),
         authentication_token: String::new(),
-        redeem_code: c.barcode.message.clone(),
+        redeem_code: barcode.message.clone(),
         voided: false,
         redeemed_count: 0,
         redeemed_at: None,
         last_fetched_at: None,
         metadata: serde_json::json!({}),
-        barcode: c.barcode.clone(),
-        barcodes: c.barcodes.clone(),
+        barcodes: vec![barcode.clone()],
+        barcode,
         header_fields: c.header_fields.clone(),
         primary_fields: c.primary_fields.clone(),
         secondary_fields: c.secondary_fields.clone(),
@@ -341,6 +351,16 @@ mod tests {
             "{:?}",
             g.card.rows
         );
+    }
+
+    #[test]
+    fn a_stored_campaign_without_a_code_previews_the_first_one() {
+        let d = CampaignDraft::new(CampaignType::Coupon);
+        let mut c = campaign_of_draft(&d, None, "Org");
+        c.barcode.message = String::new();
+        let g = preview(&c, &sample_pass(&c), &[], "2026-01-01T00:00:00Z");
+        assert_eq!(g.card.barcode.map(|b| b.1), Some("0000001".to_string()));
+        assert!(g.refusals.is_empty(), "{:?}", g.refusals);
     }
 
     #[test]

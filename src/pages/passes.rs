@@ -1532,8 +1532,8 @@ pub fn RedeemScreen() -> impl IntoView {
                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
                 <p class="hint">"Type, paste or scan the code; Enter redeems it. The field empties itself for the next code."</p>
                 {scanner.view()}
-                // While the camera is on, the last result also shows right under its button
-                // (the full result is below the picture, out of sight on a phone).
+                // While the camera is on, the last result also shows right under its picture
+                // (the full result, with the pass, is below the form, out of sight on a phone).
                 {move || scanner.on.get().then(|| run.value().get().map(|o| {
                     let (ok, text) = o.headline();
                     view! { <p class="banner scan-last" class:info=ok class:error=!ok aria-hidden="true">{text}</p> }

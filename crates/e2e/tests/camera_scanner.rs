@@ -118,8 +118,8 @@ async fn door_staff_scan_two_passes_with_the_camera() -> Result<()> {
     sys.screenshot("02-first-scanned").await?;
     // The next guest: no touch in between.
     wait_for_text_in(d, ".result", &format!("Code {second} redeemed")).await?;
-    // On a phone the full result is below the camera's picture: the last one also
-    // shows right under the camera's button.
+    // On a phone the full result is below the form: the last one also shows right
+    // under the camera's picture.
     wait_for_text_in(d, ".scan-last", &format!("Code {second} redeemed")).await?;
     sys.screenshot("03-second-scanned").await?;
     set_viewport(d, 390, 844).await?;

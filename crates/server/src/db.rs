@@ -120,6 +120,24 @@ impl Db {
         }
     }
 
+    /// Starts a write transaction for a counter (rate limits, daily report counters) that
+    /// every request of an account bumps. On PostgreSQL its commit does not wait for the
+    /// disk (`SET LOCAL synchronous_commit TO OFF`): such a row is locked from the update
+    /// to the commit, so with a flush per commit all requests of one account queued
+    /// behind one another at the disk's pace (pgbench on this machine, 8 clients on one
+    /// row: 248 commits/s waiting, 1,316/s not). A crash of the database server may lose
+    /// the last fraction of a second of counts, never data. SQLite (WAL, `synchronous =
+    /// NORMAL`) does not flush per commit anyway.
+    pub async fn begin_counter(&self) -> Result<Tx, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SET LOCAL synchronous_commit TO OFF")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
     /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL, nothing on SQLite (single writer).
     pub fn skip_locked(&self) -> &'static str {
         match self.dialect {

@@ -154,10 +154,12 @@ pub async fn bump(
     Ok(())
 }
 
-/// Adds one to today's `counter` of a campaign, outside any transaction.
+/// Adds one to today's `counter` of a campaign in its own counter transaction
+/// ([`Db::begin_counter`]: every API call under a campaign bumps the same row).
 pub async fn bump_today(db: &Db, campaign_id: &str, counter: Counter) -> Result<(), sqlx::Error> {
-    let mut conn = db.pool.acquire().await?;
-    bump(&mut conn, campaign_id, &today(), counter, 1).await
+    let mut tx = db.begin_counter().await?;
+    bump(&mut tx, campaign_id, &today(), counter, 1).await?;
+    tx.commit().await
 }
 
 /// Today's date (UTC) in report form, `YYYY-MM-DD`.

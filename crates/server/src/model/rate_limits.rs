@@ -4,9 +4,11 @@
 use crate::db::Db;
 
 /// Counts one request for `bucket` in the current hourly window; returns (count, reset).
+/// A counter transaction ([`Db::begin_counter`]): every request of an account bumps one row.
 pub async fn count_request(db: &Db, bucket: &str) -> Result<(i64, i64), sqlx::Error> {
     let now = chrono::Utc::now().timestamp();
     let window = now - now.rem_euclid(3600);
+    let mut tx = db.begin_counter().await?;
     let count: i64 = sqlx::query_scalar(
         "INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, $2, 1) \
          ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + 1 \
@@ -14,8 +16,9 @@ pub async fn count_request(db: &Db, bucket: &str) -> Result<(i64, i64), sqlx::Er
     )
     .bind(bucket)
     .bind(window)
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok((count, window + 3600))
 }
 

@@ -51,6 +51,13 @@ impl Session {
             .with(|m| m.as_ref().is_some_and(|m| m.can(permission)))
     }
 
+    /// Whether this session covers only some campaigns (a console session a portal minted
+    /// with `campaign_ids`): organization-wide pages such as the dashboard are not for it.
+    pub fn restricted(&self) -> bool {
+        self.me
+            .with(|m| m.as_ref().is_some_and(|m| m.campaign_ids.is_some()))
+    }
+
     /// Signs out because the API no longer accepts the key.
     pub fn expire(&self) {
         if self.creds.get_untracked().is_some() {

@@ -401,7 +401,14 @@ pub fn Home() -> impl IntoView {
         }
         out
     });
-    let dashboard = LocalResource::new(|| async { api::account::dashboard().await });
+    // The dashboard spans the whole organization: not fetched for a session that covers
+    // only some campaigns (the server would refuse it).
+    let dashboard = LocalResource::new(move || async move {
+        if session.restricted() {
+            return None;
+        }
+        Some(api::account::dashboard().await)
+    });
     view! {
         <h1>{move || session.account.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "Overview".into()))}</h1>
         // The dashboard needs the read permission; a scanner is pointed to the redeem
@@ -412,8 +419,12 @@ pub fn Home() -> impl IntoView {
         <Suspense fallback=|| view! { <Loading what="dashboard"/> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
-                    Ok(d) => view! { <DashboardView d=d/> }.into_any(),
-                    Err(e) => view! { <ErrorBanner message=e.message()/> }.into_any(),
+                    Some(Ok(d)) => view! { <DashboardView d=d/> }.into_any(),
+                    Some(Err(e)) => view! { <ErrorBanner message=e.message()/> }.into_any(),
+                    None => view! {
+                        <p class="lead">"This session covers some of the organization's campaigns: pick a type below to see them."</p>
+                    }
+                    .into_any(),
                 }
             })}
         </Suspense>

@@ -22,14 +22,14 @@ pub fn CampaignNav(ctype: CampaignType, #[prop(into)] id: String) -> impl IntoVi
     let session = use_session();
     let can = move |p: Permission| session.can(p);
     let base = campaign_href(ctype, &id);
-    let overview = crate::link(base.clone());
+    let overview = base.clone();
     let tab = move |path: &str, label: &'static str, p: Permission| {
-        let href = crate::link(format!("{base}{path}"));
-        view! { <Show when=move || can(p)><A href=href.clone()>{label}</A></Show> }
+        let href = format!("{base}{path}");
+        view! { <Show when=move || can(p)><A href=crate::link(href.clone())>{label}</A></Show> }
     };
     view! {
         <nav class="tabs" aria-label="Campaign sections">
-            <A href=overview exact=true>"Overview"</A>
+            <A href=crate::link(overview) exact=true>"Overview"</A>
             {tab("/passes", "Passes", Permission::ReadPasses)}
             {tab("/redeem", "Redeem", Permission::Redeem)}
             {tab("/registrations", "Registrations", Permission::ReadPasses)}

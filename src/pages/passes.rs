@@ -125,8 +125,8 @@ pub fn PassList() -> impl IntoView {
                     Ok(c) => {
                         let t = c.campaign_type;
                         let cid2 = c.id.clone();
-                        let new_href = crate::link(format!("{}/passes/new", campaign_href(t, &c.id)));
-                        let redeem_href = crate::link(format!("{}/redeem", campaign_href(t, &c.id)));
+                        let new_href = format!("{}/passes/new", campaign_href(t, &c.id));
+                        let redeem_href = format!("{}/redeem", campaign_href(t, &c.id));
                         let fetch = move |q: ListQuery| {
                             let cid = cid.get();
                             let text = search_text.get();
@@ -197,10 +197,10 @@ pub fn PassList() -> impl IntoView {
                             <CampaignHeader c=c.clone() title="Passes"/>
                             <div class="toolbar">
                                 <Show when=move || can(Permission::WritePasses)>
-                                    <A href=new_href.clone() attr:class="btn primary">"New pass"</A>
+                                    <A href=crate::link(new_href.clone()) attr:class="btn primary">"New pass"</A>
                                 </Show>
                                 <Show when=move || can(Permission::Redeem)>
-                                    <A href=redeem_href.clone() attr:class="btn">"Redeem a code"</A>
+                                    <A href=crate::link(redeem_href.clone()) attr:class="btn">"Redeem a code"</A>
                                 </Show>
                             </div>
                             <Flash flash=flash/>

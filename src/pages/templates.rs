@@ -448,7 +448,7 @@ pub fn TemplateDetail() -> impl IntoView {
                         let assets = assets.await;
                         let layout = preview::layout(&preview::from_template(&t, &assets));
                         let (tid, tname) = (t.id.clone(), t.name.clone());
-                        let duplicate = crate::link(format!("/templates/new?from={}", t.id));
+                        let duplicate = format!("/templates/new?from={}", t.id);
                         let lead = match t.transit_type {
                             Some(x) => format!("{} template · {x}", style_label(t.pass_type)),
                             None => format!("{} template", style_label(t.pass_type)),
@@ -459,7 +459,7 @@ pub fn TemplateDetail() -> impl IntoView {
                                 <h1>{t.name.clone()}</h1>
                                 <Show when=move || session.can(Permission::Design)>
                                 <div class="toolbar" role="toolbar" aria-label="Template actions">
-                                    <A href=duplicate.clone() attr:class="btn primary">"Duplicate and edit"</A>
+                                    <A href=crate::link(duplicate.clone()) attr:class="btn primary">"Duplicate and edit"</A>
                                     <button type="button" class="btn danger" on:click={
                                         let (tid, tname) = (tid.clone(), tname.clone());
                                         move |_| {

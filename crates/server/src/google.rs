@@ -595,8 +595,23 @@ impl<'a> Client<'a> {
             .await
         {
             Outcome::NotFound => {
-                self.call(reqwest::Method::POST, collection, Some(resource))
+                match self
+                    .call(reqwest::Method::POST, collection, Some(resource))
                     .await
+                {
+                    // Another writer (the sync worker, or a save link made REST-first at
+                    // the same moment) inserted it between our PATCH and POST: Google
+                    // answers 409, and the resource now takes the PATCH. A refusal of
+                    // the content itself stays a refusal (the PATCH finds nothing).
+                    Outcome::Refused(refusal) => match self
+                        .call(reqwest::Method::PATCH, &path, Some(resource))
+                        .await
+                    {
+                        Outcome::NotFound => Outcome::Refused(refusal),
+                        other => other,
+                    },
+                    other => other,
+                }
             }
             other => other,
         }

@@ -9,7 +9,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 use passworks_console::draft::CampaignDraft;
 use passworks_console::pages::{CampaignForm, FieldArrayEditor};
-use passworks_wire::CampaignType;
+use passworks_console::session::Session;
+use passworks_wire::{CampaignType, ConsoleConfig};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -89,6 +90,8 @@ async fn duplicate_keys_show_an_error_next_to_the_array() {
 #[wasm_bindgen_test]
 async fn submitting_an_incomplete_form_marks_the_fields() {
     let root = mount(|| {
+        // The form asks the session what the signed-in role may do.
+        provide_context(Session::new(ConsoleConfig::default()));
         view! {
             <Router>
                 <Routes fallback=|| "not found">
@@ -132,6 +135,8 @@ async fn submitting_an_incomplete_form_marks_the_fields() {
 #[wasm_bindgen_test]
 async fn preview_follows_the_form_as_the_user_types() {
     let root = mount(|| {
+        // The form asks the session what the signed-in role may do.
+        provide_context(Session::new(ConsoleConfig::default()));
         view! {
             <Router>
                 <Routes fallback=|| "not found">

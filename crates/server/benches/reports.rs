@@ -8,6 +8,9 @@
 //! and times the daily report over the whole year and the totals, over real HTTP on SQLite
 //! (and PostgreSQL when `PASSWORKS_TEST_POSTGRES_URL` is set).
 
+mod common;
+
+use common::upload;
 use passworks_server::config::ServeArgs;
 use passworks_server::model::accounts::create_account;
 use passworks_server::model::counters::{bump as bump_counter, Counter};
@@ -39,33 +42,11 @@ async fn run(database_url: Option<String>, label: &str) {
         img.write_to(&mut out, image::ImageFormat::Png).unwrap();
         out.into_inner()
     };
-    let boundary = "passworks-bench-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"asset[asset_type]\"\r\n\r\nicon\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"asset[file]\"; filename=\"icon.png\"\r\n\
-         Content-Type: image/png\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(&png);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let icon: serde_json::Value = http
-        .post(format!("{base}/assets"))
-        .basic_auth(&auth.0, Some(&auth.1))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let icon = upload(&http, &base, &auth, "icon", &png).await;
     let campaign: serde_json::Value = http
         .post(format!("{base}/store_cards"))
         .basic_auth(&auth.0, Some(&auth.1))
-        .json(&serde_json::json!({"store_card": {"name": "Members", "icon_id": icon["id"]}}))
+        .json(&serde_json::json!({"store_card": {"name": "Members", "icon_id": icon}}))
         .send()
         .await
         .unwrap()

@@ -421,15 +421,24 @@ pub async fn wait_for(driver: &WebDriver, by: By) -> Result<WebElement> {
 }
 
 /// Waits up to `timeout` for an element to be displayed.
+///
+/// The console re-renders parts of a page while the test watches (the live
+/// preview redraws the card on every change), so an element found a moment
+/// ago may be gone when its visibility is asked: such a stale element counts
+/// as "not shown yet" and the search starts over, instead of failing the test.
 pub async fn wait_for_within(driver: &WebDriver, by: By, timeout: Duration) -> Result<WebElement> {
-    let shown = format!("{by:?}");
-    driver
-        .query(by)
-        .wait(timeout, Duration::from_millis(100))
-        .and_displayed()
-        .first()
-        .await
-        .with_context(|| format!("no displayed element {shown} within {timeout:?}"))
+    let deadline = Instant::now() + timeout;
+    loop {
+        for element in driver.find_all(by.clone()).await? {
+            if element.is_displayed().await.unwrap_or(false) {
+                return Ok(element);
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("no displayed element {by:?} within {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Waits up to [`TIMEOUT`] until no element matches.

@@ -68,7 +68,7 @@ pub fn app(state: AppState) -> Router {
         .merge(console::router(&state))
         .layer(middleware::from_fn(refuse_nul))
         .with_state(state);
-    match hsts {
+    let router = match hsts {
         true => router.layer(middleware::map_response(
             |mut resp: axum::response::Response| async move {
                 resp.headers_mut().insert(
@@ -79,6 +79,22 @@ pub fn app(state: AppState) -> Router {
             },
         )),
         false => router,
+    };
+    router.layer(middleware::from_fn(run_to_completion))
+}
+
+/// Runs each request to its end in a task of its own, whatever its connection does. When
+/// a client hangs up, hyper drops the request's future; dropped in the middle, a handler
+/// could leave a change without its audit entry (written after the change), or give a
+/// pooled SQLite connection back in the middle of a transaction, which then refuses
+/// every later `BEGIN` on it ("begin_with at non-zero transaction depth"): one
+/// impatient client would break that connection for every later request and worker.
+async fn run_to_completion(req: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(resp) => resp,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => error::ApiError::Internal(anyhow::anyhow!("the request's task was cancelled"))
+            .into_response(),
     }
 }
 

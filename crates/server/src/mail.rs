@@ -7,7 +7,8 @@
 //! dot-stuffing, `QUIT`. The peer is not ours, so every send has one deadline for the
 //! whole conversation, and each reply is read with bounded line length and line count.
 //! TLS is rustls with the Mozilla roots (`webpki-roots`), as for every other outgoing
-//! HTTPS call of the server.
+//! HTTPS call of the server, plus the certificates of `--smtp-ca-file` for a relay whose
+//! certificate comes from the operator's own authority (common for an internal relay).
 
 use base64::Engine as _;
 use std::sync::Arc;
@@ -80,6 +81,11 @@ pub struct SmtpArgs {
     /// Seconds one e-mail may take, connection to `QUIT`; past it the send counts as failed.
     #[arg(long, env = "PASSWORKS_SMTP_TIMEOUT_SECONDS", default_value_t = 20)]
     pub smtp_timeout_seconds: u64,
+
+    /// PEM file of certificate authorities trusted for the SMTP server's certificate, in
+    /// addition to the public ones (a relay with a certificate from a company's own CA).
+    #[arg(long, env = "PASSWORKS_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<std::path::PathBuf>,
 }
 
 /// A configured SMTP server.
@@ -95,6 +101,8 @@ pub struct Mailer {
     timeout: Duration,
     /// The name this server gives in `EHLO` (the public URL's host).
     helo: String,
+    /// Certificate authorities of `--smtp-ca-file`, trusted beside the public roots.
+    extra_roots: Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -155,7 +163,12 @@ impl Mailer {
                     .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
             })
             .unwrap_or_else(|| "localhost".into());
+        let extra_roots = match &args.smtp_ca_file {
+            Some(path) => read_ca_file(path)?,
+            None => Vec::new(),
+        };
         Ok(Some(Mailer {
+            extra_roots,
             host: host.to_string(),
             port: args.smtp_port.unwrap_or(tls.default_port()),
             tls,
@@ -247,6 +260,11 @@ impl Mailer {
         use tokio_rustls::rustls;
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for cert in &self.extra_roots {
+            roots
+                .add(cert.clone())
+                .map_err(|e| format!("TLS set-up: a certificate of --smtp-ca-file: {e}"))?;
+        }
         let config = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
@@ -347,6 +365,42 @@ pub fn bare_address(s: &str) -> Option<String> {
     let ok =
         valid_email(addr) && !addr.contains(['<', '>', '"', ',', ';', '(', ')', '\\', '[', ']']);
     ok.then(|| addr.to_string())
+}
+
+/// The certificates of a PEM file, checked at start-up: a missing or unreadable file, one
+/// without a certificate, or a certificate rustls cannot use as a root is an error then,
+/// not at the first invitation.
+fn read_ca_file(
+    path: &std::path::Path,
+) -> anyhow::Result<Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>>> {
+    use anyhow::Context as _;
+    use tokio_rustls::rustls::pki_types::{pem::PemObject, CertificateDer};
+    let pem = std::fs::read(path)
+        .with_context(|| format!("--smtp-ca-file {}: cannot read it", path.display()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "--smtp-ca-file {}: not a PEM file of certificates ({e})",
+                path.display()
+            )
+        })?;
+    if certs.is_empty() {
+        anyhow::bail!(
+            "--smtp-ca-file {}: holds no certificate (expected \"-----BEGIN CERTIFICATE-----\" blocks)",
+            path.display()
+        );
+    }
+    let mut check = tokio_rustls::rustls::RootCertStore::empty();
+    for cert in &certs {
+        check.add(cert.clone()).map_err(|e| {
+            anyhow::anyhow!(
+                "--smtp-ca-file {}: a certificate is not usable as an authority ({e})",
+                path.display()
+            )
+        })?;
+    }
+    Ok(certs)
 }
 
 /// A connection that may be plain TCP or TLS.

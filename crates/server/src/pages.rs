@@ -620,6 +620,8 @@ struct PageParts<'a> {
     body: String,
     og_image: Option<String>,
     og_url: String,
+    /// The page's language (`<html lang>`): the translation shown, else English.
+    lang: Option<String>,
 }
 
 fn html_page(p: PageParts<'_>) -> Response {
@@ -672,16 +674,18 @@ fn html_page(p: PageParts<'_>) -> Response {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
     ];
+    let lang = esc(p.lang.as_deref().unwrap_or("en"));
     let html = match script {
         None => format!(
-            "<!doctype html><html lang=\"en\"><head>{VIEWPORT}{head}<style>{BASE_CSS}{}</style>\
+            "<!doctype html><html lang=\"{lang}\"><head>{VIEWPORT}{head}<style>{BASE_CSS}{}</style>\
              {stylesheet}</head><body><main class=\"pw-page\">{}</main></body></html>",
             passworks_wire::layout::PASS_CSS,
             p.body
         ),
-        Some(script) => framed_page(&p.title, &head, &stylesheet, &p.body, &script),
+        Some(script) => framed_page(&p.title, &head, &stylesheet, &p.body, &script, &lang),
     };
-    (p.status, headers, html).into_response()
+    // The page depends on the visitor's language (the pass's translations).
+    (p.status, headers, [(header::VARY, "Accept-Language")], html).into_response()
 }
 
 const VIEWPORT: &str = "<meta charset=\"utf-8\">\
@@ -693,16 +697,23 @@ const VIEWPORT: &str = "<meta charset=\"utf-8\">\
 /// is a framing the policy's `default-src 'none'` refuses, the top level needs the
 /// visitor's click (links open at the top, `<base target="_top">`), and popups are not
 /// allowed. `head` (title, description, Open Graph) stays in the top-level document.
-fn framed_page(title: &str, head: &str, stylesheet: &str, body: &str, script: &str) -> String {
+fn framed_page(
+    title: &str,
+    head: &str,
+    stylesheet: &str,
+    body: &str,
+    script: &str,
+    lang: &str,
+) -> String {
     let page = format!(
-        "<!doctype html><html lang=\"en\"><head>{VIEWPORT}<base target=\"_top\">\
+        "<!doctype html><html lang=\"{lang}\"><head>{VIEWPORT}<base target=\"_top\">\
          <title>{}</title><style>{BASE_CSS}{}</style>{stylesheet}</head><body>\
          <main class=\"pw-page\">{body}</main>{script}</body></html>",
         esc(title),
         passworks_wire::layout::PASS_CSS
     );
     format!(
-        "<!doctype html><html lang=\"en\"><head>{VIEWPORT}{head}<style>{FRAME_CSS}</style>\
+        "<!doctype html><html lang=\"{lang}\"><head>{VIEWPORT}{head}<style>{FRAME_CSS}</style>\
          </head><body><iframe id=\"pw-frame\" title=\"{}\" sandbox=\"{FRAME_SANDBOX}\" \
          srcdoc=\"{}\"></iframe></body></html>",
         esc(title),
@@ -745,6 +756,17 @@ async fn render_page(
         Err(ApiError::Validation(errors)) => Some(apple_refusal(campaign, &errors)),
         _ => None,
     };
+    // The pass in the visitor's language when it has a translation for it, as Wallet
+    // shows it on a phone set to that language.
+    let mut translations = campaign.apple_options(Some(&pass.doc.apple)).translations;
+    let lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|accept| {
+            let available: Vec<&str> = translations.keys().map(String::as_str).collect();
+            passworks_wire::layout::pick_language(accept, &available).map(str::to_string)
+        });
+    let strings = lang.as_ref().and_then(|l| translations.remove(l));
     let body = format!(
         "<h1>{}</h1>{}<div class=\"pw-pass\" role=\"img\" aria-label=\"The pass\">{}</div>{}",
         esc(&campaign.name),
@@ -753,7 +775,7 @@ async fn render_page(
         } else {
             String::new()
         },
-        pass_card(campaign, pass),
+        pass_card(campaign, pass, strings.as_ref()),
         crate::google::wallet_buttons(state, campaign, pass, headers, refusal.as_deref()).await,
     );
     html_page(PageParts {
@@ -763,6 +785,7 @@ async fn render_page(
         body,
         og_image: Some(state.url(&format!("/p/{}.png", campaign.page_token))),
         og_url: state.url(&format!("/p/{}", campaign.page_token)),
+        lang,
     })
 }
 
@@ -798,8 +821,13 @@ fn apple_refusal(
 
 /// The pass drawn in HTML/CSS by the renderer the console's preview uses
 /// ([`passworks_wire::layout`]): the same layout, fields and images, with the barcode
-/// inline (a data URL, so the page needs no other request for it).
-fn pass_card(campaign: &CampaignRecord, pass: &PassRecord) -> String {
+/// inline (a data URL, so the page needs no other request for it); in the language of
+/// `strings` (one language's translations) when given.
+fn pass_card(
+    campaign: &CampaignRecord,
+    pass: &PassRecord,
+    strings: Option<&std::collections::BTreeMap<String, String>>,
+) -> String {
     use passworks_wire::layout::{input_from_parts, layout, render_html, PassParts};
     let pres = pass.presentation(campaign);
     let d = &pass.doc;
@@ -831,7 +859,11 @@ fn pass_card(campaign: &CampaignRecord, pass: &PassRecord) -> String {
     };
     // The public PNG route of an asset (same origin as this page).
     let asset_url = |id: &str| Some(format!("/assets/{id}.png"));
-    let l = layout(&input_from_parts(&parts, &asset_url));
+    let mut input = input_from_parts(&parts, &asset_url);
+    if let Some(strings) = strings {
+        passworks_wire::layout::translate(&mut input, strings);
+    }
+    let l = layout(&input);
     let barcode_src = l.barcode.as_ref().and_then(|(f, m)| {
         use base64::Engine;
         passworks_pkpass::render_barcode_png(*f, m, 4)
@@ -868,6 +900,7 @@ fn gone(state: &AppState, campaign: &CampaignRecord, want: Want) -> Response {
         ),
         og_image: Some(state.url(&format!("/p/{}.png", campaign.page_token))),
         og_url: state.url(&format!("/p/{}", campaign.page_token)),
+        lang: None,
     })
 }
 

@@ -762,3 +762,61 @@ async fn public_pages_cap_new_passes_per_address(backend: Backend) {
     server.stop().await;
 }
 both_backends!(public_pages_cap_new_passes_per_address);
+
+/// The download page shows the pass in the visitor's language when the pass has a
+/// translation for it (`Accept-Language`), as Wallet does on a phone set to it.
+async fn the_download_page_speaks_the_visitors_language(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let c = campaign(
+        &alice,
+        "coupons",
+        "coupon",
+        "Jazz",
+        json!({"apple": {"translations": {
+            "pt-BR": {"Offer": "Oferta", "20% off": "20% de desconto"},
+            "de": {"Offer": "Angebot"},
+        }}}),
+    )
+    .await;
+    let page_url = c["page_url"].as_str().unwrap();
+    let page = |r: Resp| String::from_utf8(r.bytes).unwrap();
+
+    let pt = fetch(page_url, &[("accept-language", "pt;q=0.9, en;q=0.8")])
+        .await
+        .expect(200);
+    assert_eq!(pt.header("vary"), "Accept-Language");
+    let html = page(pt);
+    assert!(html.contains("<html lang=\"pt-BR\">"), "{html}");
+    assert!(
+        html.contains(">Oferta<") && html.contains(">20% de desconto<"),
+        "{html}"
+    );
+    assert!(!html.contains(">Offer<"), "{html}");
+
+    // German has only the label: the value stays as written.
+    let html = page(
+        fetch(page_url, &[("accept-language", "de-AT,de;q=0.9")])
+            .await
+            .expect(200),
+    );
+    assert!(html.contains("<html lang=\"de\">"), "{html}");
+    assert!(
+        html.contains(">Angebot<") && html.contains(">20% off<"),
+        "{html}"
+    );
+
+    // A language the pass does not have, or none: as written.
+    for accept in [Some("fr-FR,fr;q=0.9"), None] {
+        let headers: Vec<(&str, &str)> =
+            accept.map(|a| ("accept-language", a)).into_iter().collect();
+        let html = page(fetch(page_url, &headers).await.expect(200));
+        assert!(html.contains("<html lang=\"en\">"), "{accept:?}: {html}");
+        assert!(
+            html.contains(">Offer<") && html.contains(">20% off<"),
+            "{html}"
+        );
+    }
+    server.stop().await;
+}
+both_backends!(the_download_page_speaks_the_visitors_language);

@@ -7,7 +7,7 @@ mod common;
 
 use common::people::{invitation_token, invite, join, key, Bearer, PASSWORD};
 use common::{Backend, Client, TestServer};
-use serde_json::json;
+use serde_json::{json, Value};
 
 async fn invite_accept_and_sign_in(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -580,3 +580,68 @@ async fn the_audit_log(backend: Backend) {
     server.stop().await;
 }
 both_backends!(the_audit_log);
+
+/// A client that sends a change and hangs up at once still leaves the change with its
+/// audit entry (every person the abandoned requests created is in the log), and the
+/// server keeps answering (on SQLite a request dropped inside a transaction used to give
+/// its connection back mid-transaction, and every later request on it failed with 500).
+async fn abandoned_changes_are_audited(backend: Backend) {
+    use base64::Engine as _;
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::start(backend).await;
+    let owner = server.account("Acme").await;
+    let (user, secret) = owner.credentials.clone().unwrap();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}"));
+    let addr = server.base.trim_start_matches("http://").to_string();
+    for i in 0..20 {
+        let body =
+            json!({"user": {"email": format!("p{i}@example.com"), "role": "viewer"}}).to_string();
+        let request = format!(
+            "POST /v2/users HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Basic {auth}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        socket.write_all(request.as_bytes()).await.unwrap();
+        // Gone before the answer.
+        drop(socket);
+    }
+    // Wait until the server has finished what it accepted (no new person for a second).
+    let mut last = usize::MAX;
+    let people = loop {
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        let people = owner.get("/users?per_page=100").await.expect(200).body;
+        let people = people.as_array().unwrap().clone();
+        if people.len() == last {
+            break people;
+        }
+        last = people.len();
+    };
+    let events = owner
+        .get("/audit_events?q[resource_eq]=user&q[action_eq]=create&per_page=100")
+        .await
+        .expect(200)
+        .body;
+    let audited: std::collections::HashSet<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["resource_id"].as_str())
+        .collect();
+    let invited: Vec<&Value> = people
+        .iter()
+        .filter(|p| p["email"].as_str().unwrap_or("").ends_with("@example.com"))
+        .collect();
+    for person in &invited {
+        let id = person["id"].as_str().unwrap();
+        assert!(
+            audited.contains(id),
+            "{} was created without an audit entry ({} people, {} entries)",
+            person["email"],
+            invited.len(),
+            audited.len()
+        );
+    }
+    server.stop().await;
+}
+both_backends!(abandoned_changes_are_audited);

@@ -5,6 +5,7 @@
 
 use crate::rules::{event_ticket_strip_conflict, is_hex_color, renders_image};
 use crate::{AssetType, BarcodeFormat, Behaviour, Campaign, Field, Pass, PassType, TransitType};
+use std::collections::BTreeMap;
 
 /// The stylesheet of [`render_html`]'s markup (the pass card only, no page chrome).
 pub const PASS_CSS: &str = include_str!("pass.css");
@@ -310,6 +311,68 @@ pub fn input_for_pass(
     )
 }
 
+/// Shows `input` in one language as Wallet does with that language's
+/// `<lang>.lproj/pass.strings`: every text (the logo text, a field's label or value) that
+/// has a translation in `strings` is replaced by it; the others stay as written.
+pub fn translate(input: &mut PreviewInput, strings: &BTreeMap<String, String>) {
+    let tr = |s: &mut String| {
+        if let Some(t) = strings.get(s.as_str()) {
+            *s = t.clone();
+        }
+    };
+    tr(&mut input.logo_text);
+    for (_, label, value, _) in input.fields.iter_mut().flatten() {
+        tr(label);
+        tr(value);
+    }
+}
+
+/// The language of `available` (Apple localization ids such as `pt-BR`) to show a
+/// visitor whose browser sends `accept_language` (RFC 9110 §12.5.4): the ranges in order
+/// of their weight (`q=0` excluded, `*` ignored), each matched case-insensitively
+/// exactly, then as a prefix of an available id (`pt` → `pt-BR`), then with its own
+/// subtags removed one by one (`de-AT` → `de`). `None` when nothing matches: the pass's
+/// own texts are shown.
+pub fn pick_language<'a>(accept_language: &str, available: &[&'a str]) -> Option<&'a str> {
+    let mut ranges: Vec<(u16, usize, String)> = accept_language
+        .split(',')
+        .take(32)
+        .enumerate()
+        .filter_map(|(i, part)| {
+            let mut bits = part.split(';');
+            let tag = bits.next()?.trim().to_ascii_lowercase();
+            let q = bits
+                .find_map(|b| b.trim().strip_prefix("q="))
+                .map_or(Some(1000), |q| {
+                    q.trim()
+                        .parse::<f32>()
+                        .ok()
+                        .map(|q| (q.clamp(0.0, 1.0) * 1000.0) as u16)
+                })?;
+            (q > 0 && !tag.is_empty() && tag != "*").then_some((q, i, tag))
+        })
+        .collect();
+    ranges.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let lower: Vec<String> = available.iter().map(|a| a.to_ascii_lowercase()).collect();
+    for (_, _, tag) in &ranges {
+        if let Some(i) = lower.iter().position(|a| a == tag) {
+            return Some(available[i]);
+        }
+        let prefix = format!("{tag}-");
+        if let Some(i) = lower.iter().position(|a| a.starts_with(&prefix)) {
+            return Some(available[i]);
+        }
+        let mut shorter = tag.as_str();
+        while let Some((head, _)) = shorter.rsplit_once('-') {
+            shorter = head;
+            if let Some(i) = lower.iter().position(|a| a == shorter) {
+                return Some(available[i]);
+            }
+        }
+    }
+    None
+}
+
 /// Escapes text for HTML content and attribute values.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -482,6 +545,45 @@ mod tests {
             "back fields are not on the front"
         );
         assert_eq!(html.matches("<div").count(), html.matches("</div>").count());
+    }
+
+    #[test]
+    fn a_translation_replaces_the_texts_it_names() {
+        let mut i = input();
+        let strings: BTreeMap<String, String> = [
+            ("OFFER", "OFERTA"),
+            ("20% off", "20 % de descuento"),
+            ("Paw <Planet>", "Planeta Pata"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        translate(&mut i, &strings);
+        let html = render_html(&layout(&i), None);
+        assert!(
+            html.contains("OFERTA") && html.contains("20 % de descuento"),
+            "{html}"
+        );
+        assert!(html.contains("Planeta Pata"), "{html}");
+        // Untranslated texts stay.
+        assert!(html.contains("Ana &amp; Bea"), "{html}");
+    }
+
+    #[test]
+    fn the_visitors_language_is_picked_by_weight_and_prefix() {
+        let langs = ["de", "pt-BR", "zh-Hans"];
+        assert_eq!(
+            pick_language("pt-BR,pt;q=0.9,en;q=0.8", &langs),
+            Some("pt-BR")
+        );
+        assert_eq!(pick_language("pt", &langs), Some("pt-BR"));
+        assert_eq!(pick_language("de-AT,de;q=0.9", &langs), Some("de"));
+        assert_eq!(pick_language("en-US,en;q=0.9", &langs), None);
+        assert_eq!(pick_language("en;q=0.5, DE;q=0.7", &langs), Some("de"));
+        assert_eq!(pick_language("zh-hans-cn", &langs), Some("zh-Hans"));
+        assert_eq!(pick_language("de;q=0, *", &langs), None);
+        assert_eq!(pick_language("", &langs), None);
+        assert_eq!(pick_language("de;q=abc", &langs), None);
     }
 
     #[test]

@@ -42,6 +42,16 @@ pub fn from_draft(
             }
             _ => "0000001".into(),
         },
+        // The poster layout as the form's Apple options ask for it (none while "More
+        // options" is not valid JSON).
+        poster: d
+            .apple
+            .desired(d.ctype.pass_type())
+            .ok()
+            .and_then(|o| serde_json::from_value::<passworks_wire::apple::AppleOptions>(o).ok())
+            .and_then(|o| {
+                passworks_wire::layout::poster_input(d.ctype.pass_type(), &o, &d.logo_text, &url)
+            }),
     }
 }
 
@@ -115,6 +125,7 @@ pub fn from_template_draft(
         fields: sample_fields(d.pass_type),
         barcode_format: d.barcode_format,
         barcode_message: "0000001".into(),
+        poster: None,
     };
     override_images(&mut input, &d.images, assets);
     input

@@ -860,6 +860,12 @@ fn pass_card(
     // The public PNG route of an asset (same origin as this page).
     let asset_url = |id: &str| Some(format!("/assets/{id}.png"));
     let mut input = input_from_parts(&parts, &asset_url);
+    input.poster = passworks_wire::layout::poster_input(
+        parts.style,
+        &campaign.apple_options(Some(&d.apple)),
+        pres.logo_text.as_deref().unwrap_or_default(),
+        &asset_url,
+    );
     if let Some(strings) = strings {
         passworks_wire::layout::translate(&mut input, strings);
     }

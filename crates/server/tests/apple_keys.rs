@@ -107,6 +107,23 @@ async fn poster_ticket_with_per_pass_seats(backend: Backend) {
         pass["eventTicket"]["primaryFields"][0]["value"],
         "Jazz Night"
     );
+    // The download page draws the poster as Wallet does: the event over the artwork,
+    // the seat in the footer.
+    let page = reqwest::get(p["page_url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-layout=\"poster\""), "{page}");
+    assert!(page.contains(">Lisbon Jazz Night<"), "{page}");
+    assert!(page.contains(">1 Dec 2026, 19:00<"), "{page}");
+    assert!(page.contains(">Coliseu dos Recreios<"), "{page}");
+    assert!(
+        page.contains(">Section Stalls · Row F · Seat 12<"),
+        "{page}"
+    );
+    assert!(page.contains(">Coliseu<"), "the event logo text: {page}");
 
     // PATCH merges key by key: a null removes one tag, the others stay.
     let c2 = alice

@@ -35,6 +35,132 @@ pub struct PreviewInput {
     pub fields: [Vec<(String, String, String, Behaviour)>; 5],
     pub barcode_format: BarcodeFormat,
     pub barcode_message: String,
+    /// The poster layout (iOS 26+ poster event ticket) when the pass asks for it
+    /// ([`poster_input`]); `None` draws the classic layout.
+    pub poster: Option<PosterInput>,
+}
+
+/// What the poster event ticket shows (Apple, "Creating a poster event pass using
+/// semantic tags"): the artwork full-bleed, the primary logo or the event logo text at
+/// the top, the event's name, date and venue from its semantic tags over the artwork,
+/// and the seat and the barcode in the footer, with the secondary logo.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PosterInput {
+    /// Image URLs (`artwork.png`, `primaryLogo.png`, `secondaryLogo.png`).
+    pub artwork: Option<String>,
+    pub logo: Option<String>,
+    pub secondary_logo: Option<String>,
+    /// `eventLogoText`, else the pass's logo text.
+    pub logo_text: String,
+    /// `semantics.eventName`.
+    pub title: String,
+    /// `semantics.eventStartDate`, as the preview writes it (`5 Dec 2026, 20:00`).
+    pub date: String,
+    /// `semantics.venueName`.
+    pub venue: String,
+    /// The first of `semantics.seats` (`Section 104 · Row F · Seat 12`).
+    pub seat: String,
+    /// `footerBackgroundColor` when it is `#rrggbb` (`rgb(…)` is shown as the default).
+    pub footer_color: Option<String>,
+}
+
+/// The poster input of a pass of `style` with the Apple options `o` in effect, `None`
+/// unless it is an event ticket whose `preferred_style_schemes` name the poster layout.
+/// `asset_url` turns an asset id into the URL to show it from.
+pub fn poster_input(
+    style: PassType,
+    o: &crate::apple::AppleOptions,
+    logo_text: &str,
+    asset_url: &dyn Fn(&str) -> Option<String>,
+) -> Option<PosterInput> {
+    use crate::apple::StyleScheme;
+    if style != PassType::EventTicket
+        || !o
+            .preferred_style_schemes
+            .contains(&StyleScheme::PosterEventTicket)
+    {
+        return None;
+    }
+    let text = |s: &Option<String>| s.as_deref().unwrap_or_default().trim().to_string();
+    let sem = &o.semantics;
+    let seat = sem
+        .seats
+        .as_ref()
+        .and_then(|seats| seats.first())
+        .map(|seat| {
+            [
+                ("Section", &seat.seat_section),
+                ("Row", &seat.seat_row),
+                ("Seat", &seat.seat_number),
+            ]
+            .iter()
+            .filter_map(|(label, v)| {
+                v.as_deref()
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| format!("{label} {}", v.trim()))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+        })
+        .unwrap_or_default();
+    let event_logo_text = text(&o.event_logo_text);
+    Some(PosterInput {
+        artwork: o.images.artwork_id.as_deref().and_then(asset_url),
+        logo: o.images.primary_logo_id.as_deref().and_then(asset_url),
+        secondary_logo: o.images.secondary_logo_id.as_deref().and_then(asset_url),
+        logo_text: if event_logo_text.is_empty() {
+            logo_text.trim().to_string()
+        } else {
+            event_logo_text
+        },
+        title: text(&sem.event_name),
+        date: sem
+            .event_start_date
+            .as_deref()
+            .map(readable_date)
+            .unwrap_or_default(),
+        venue: text(&sem.venue_name),
+        seat,
+        footer_color: o
+            .footer_background_color
+            .as_deref()
+            .filter(|c| is_hex_color(c))
+            .map(str::to_string),
+    })
+}
+
+/// `2026-12-05T20:00:00+01:00` as `5 Dec 2026, 20:00` (the local time as written; Wallet
+/// writes it in the phone's language). Anything else is shown as given.
+pub fn readable_date(iso: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let num = |r: std::ops::Range<usize>| iso.get(r).and_then(|s| s.parse::<u32>().ok());
+    let shape_ok = iso.len() >= 16
+        && iso.as_bytes()[4] == b'-'
+        && iso.as_bytes()[7] == b'-'
+        && iso.as_bytes()[10] == b'T'
+        && iso.as_bytes()[13] == b':';
+    match (
+        shape_ok,
+        num(0..4),
+        num(5..7),
+        num(8..10),
+        num(11..13),
+        num(14..16),
+    ) {
+        (
+            true,
+            Some(y),
+            Some(m @ 1..=12),
+            Some(d @ 1..=31),
+            Some(h @ 0..=23),
+            Some(min @ 0..=59),
+        ) => {
+            format!("{d} {} {y}, {h:02}:{min:02}", MONTHS[m as usize - 1])
+        }
+        _ => iso.to_string(),
+    }
 }
 
 /// The computed layout.
@@ -67,6 +193,8 @@ pub struct PreviewLayout {
     pub square_barcode: bool,
     /// Fields that do not fit on the front of this style.
     pub hidden: Vec<String>,
+    /// Drawn as a poster event ticket ([`PosterInput`]) instead of the classic layout.
+    pub poster: Option<PosterInput>,
 }
 
 fn conv(v: &[(String, String, String, Behaviour)]) -> Vec<PreviewField> {
@@ -210,6 +338,10 @@ pub fn layout(input: &PreviewInput) -> PreviewLayout {
         barcode,
         square_barcode: square,
         hidden,
+        poster: input
+            .poster
+            .clone()
+            .filter(|_| style == PassType::EventTicket),
     }
 }
 
@@ -266,6 +398,7 @@ pub fn input_from_parts(
         fields: std::array::from_fn(|i| wire_fields(p.fields[i])),
         barcode_format: p.barcode_format,
         barcode_message: p.barcode_message.to_string(),
+        poster: None,
     }
 }
 
@@ -281,7 +414,7 @@ pub fn input_for_pass(
     } else {
         p.barcode.message.as_str()
     };
-    input_from_parts(
+    let mut input = input_from_parts(
         &PassParts {
             style: c.campaign_type.pass_type(),
             transit: c.transit_type,
@@ -308,7 +441,14 @@ pub fn input_for_pass(
             barcode_message: message,
         },
         asset_url,
-    )
+    );
+    input.poster = poster_input(
+        c.campaign_type.pass_type(),
+        &c.apple.overlay(&p.apple),
+        c.logo_text.as_deref().unwrap_or_default(),
+        asset_url,
+    );
+    input
 }
 
 /// Shows `input` in one language as Wallet does with that language's
@@ -415,6 +555,9 @@ fn img_html(out: &mut String, src: &Option<String>, alt: &str, class: &str) {
 /// `barcode_src` is the URL of the barcode image (the caller renders it; without one
 /// the box stays empty, with the message under it).
 pub fn render_html(l: &PreviewLayout, barcode_src: Option<&str>) -> String {
+    if let Some(poster) = &l.poster {
+        return render_poster_html(l, poster, barcode_src);
+    }
     let mut o = String::with_capacity(2048);
     o.push_str(&format!(
         "<div class=\"pass-card {}\" style=\"--pass-bg:{};--pass-fg:{};--pass-label:{};\" data-style=\"{}\">",
@@ -468,23 +611,85 @@ pub fn render_html(l: &PreviewLayout, barcode_src: Option<&str>) -> String {
         o.push_str("</div>");
     }
     img_html(&mut o, &l.footer, "Footer", "pass-footer");
-    if let Some((fmt, msg)) = &l.barcode {
-        let shape = if l.square_barcode { "square" } else { "wide" };
+    barcode_html(&mut o, l, barcode_src);
+    o.push_str("</div></div>");
+    o
+}
+
+/// The barcode box of a card (`div.pass-barcode`).
+fn barcode_html(o: &mut String, l: &PreviewLayout, barcode_src: Option<&str>) {
+    let Some((fmt, msg)) = &l.barcode else {
+        return;
+    };
+    let shape = if l.square_barcode { "square" } else { "wide" };
+    o.push_str(&format!(
+        "<div class=\"pass-barcode {shape}\"><div class=\"barcode-box\">"
+    ));
+    if let Some(src) = barcode_src {
         o.push_str(&format!(
-            "<div class=\"pass-barcode {shape}\"><div class=\"barcode-box\">"
-        ));
-        if let Some(src) = barcode_src {
-            o.push_str(&format!(
-                "<img src=\"{}\" alt=\"{} barcode\" class=\"barcode-img\">",
-                esc(src),
-                fmt.as_str()
-            ));
-        }
-        o.push_str(&format!(
-            "</div><span class=\"barcode-alt\">{}</span></div>",
-            esc(msg)
+            "<img src=\"{}\" alt=\"{} barcode\" class=\"barcode-img\">",
+            esc(src),
+            fmt.as_str()
         ));
     }
+    o.push_str(&format!(
+        "</div><span class=\"barcode-alt\">{}</span></div>",
+        esc(msg)
+    ));
+}
+
+/// The poster event ticket: artwork full-bleed (the pass colour behind it when there is
+/// none), logo or logo text at the top, the event's name, date and venue over the
+/// artwork's lower part, and a footer with the seat, the barcode and the secondary logo.
+fn render_poster_html(l: &PreviewLayout, p: &PosterInput, barcode_src: Option<&str>) -> String {
+    let mut o = String::with_capacity(2048);
+    let footer = p.footer_color.as_deref().unwrap_or(&l.background);
+    o.push_str(&format!(
+        "<div class=\"pass-card style-event-ticket poster\" style=\"--pass-bg:{};--pass-fg:{};--pass-label:{};--poster-footer:{};\" data-style=\"eventTicket\" data-layout=\"poster\">",
+        esc(&l.background),
+        esc(&l.foreground),
+        esc(&l.label),
+        esc(footer)
+    ));
+    o.push_str("<div class=\"poster-art\">");
+    img_html(&mut o, &p.artwork, "Artwork", "poster-art-img");
+    o.push_str("<div class=\"poster-top\">");
+    match &p.logo {
+        Some(_) => img_html(&mut o, &p.logo, "Logo", "poster-logo"),
+        None => o.push_str(&format!(
+            "<span class=\"poster-logo-text\">{}</span>",
+            esc(&p.logo_text)
+        )),
+    }
+    o.push_str("</div><div class=\"poster-event\">");
+    let title = if p.title.is_empty() {
+        "Event name (semantic tag eventName)"
+    } else {
+        &p.title
+    };
+    o.push_str(&format!(
+        "<span class=\"poster-title\">{}</span>",
+        esc(title)
+    ));
+    for (class, text) in [("poster-date", &p.date), ("poster-venue", &p.venue)] {
+        if !text.is_empty() {
+            o.push_str(&format!("<span class=\"{class}\">{}</span>", esc(text)));
+        }
+    }
+    o.push_str("</div></div><div class=\"poster-footer\">");
+    if !p.seat.is_empty() {
+        o.push_str(&format!(
+            "<span class=\"poster-seat\">{}</span>",
+            esc(&p.seat)
+        ));
+    }
+    barcode_html(&mut o, l, barcode_src);
+    img_html(
+        &mut o,
+        &p.secondary_logo,
+        "Secondary logo",
+        "poster-secondary-logo",
+    );
     o.push_str("</div></div>");
     o
 }
@@ -584,6 +789,49 @@ mod tests {
         assert_eq!(pick_language("de;q=0, *", &langs), None);
         assert_eq!(pick_language("", &langs), None);
         assert_eq!(pick_language("de;q=abc", &langs), None);
+    }
+
+    #[test]
+    fn a_poster_event_ticket_is_drawn_from_its_semantic_tags() {
+        let options: crate::apple::AppleOptions = serde_json::from_value(serde_json::json!({
+            "preferred_style_schemes": ["posterEventTicket", "eventTicket"],
+            "event_logo_text": "Jazz & Co",
+            "footer_background_color": "#101820",
+            "images": {"artwork_id": "art", "secondary_logo_id": "sec"},
+            "semantics": {
+                "eventName": "Night <Live>",
+                "venueName": "Coliseu",
+                "eventStartDate": "2026-12-05T20:00:00+01:00",
+                "seats": [{"seatSection": "104", "seatRow": "F", "seatNumber": "12"}]
+            }
+        }))
+        .unwrap();
+        let url = |id: &str| Some(format!("/assets/{id}.png"));
+        let mut i = input();
+        i.style = Some(PassType::EventTicket);
+        i.poster = poster_input(PassType::EventTicket, &options, "Paw", &url);
+        let html = render_html(&layout(&i), Some("data:image/png;base64,xx"));
+        assert!(html.contains("data-layout=\"poster\""), "{html}");
+        assert!(html.contains("src=\"/assets/art.png\""), "{html}");
+        assert!(html.contains("src=\"/assets/sec.png\""), "{html}");
+        assert!(html.contains("Jazz &amp; Co"), "{html}");
+        assert!(html.contains("Night &lt;Live&gt;"), "{html}");
+        assert!(html.contains(">5 Dec 2026, 20:00<"), "{html}");
+        assert!(html.contains(">Coliseu<"), "{html}");
+        assert!(html.contains(">Section 104 · Row F · Seat 12<"), "{html}");
+        assert!(html.contains("--poster-footer:#101820"), "{html}");
+        assert!(html.contains("class=\"barcode-img\""), "{html}");
+        assert_eq!(html.matches("<div").count(), html.matches("</div>").count());
+
+        // Without the scheme, or on another style, the classic layout.
+        let classic = crate::apple::AppleOptions::default();
+        assert_eq!(
+            poster_input(PassType::EventTicket, &classic, "", &url),
+            None
+        );
+        assert_eq!(poster_input(PassType::Coupon, &options, "", &url), None);
+        assert_eq!(readable_date("tomorrow"), "tomorrow");
+        assert_eq!(readable_date("2026-13-05T20:00"), "2026-13-05T20:00");
     }
 
     #[test]

@@ -130,6 +130,17 @@ pub struct CampaignDraft {
 }
 
 impl CampaignDraft {
+    /// The texts a translation can name ([`translatable_texts`]).
+    pub fn texts(&self) -> Vec<String> {
+        translatable_texts(
+            &self.logo_text,
+            self.fields
+                .iter()
+                .flatten()
+                .map(|f| (f.label.as_str(), f.value.as_str())),
+        )
+    }
+
     /// A blank form with sensible starting values for a type.
     pub fn new(ctype: CampaignType) -> Self {
         let mut d = CampaignDraft {
@@ -925,6 +936,12 @@ pub struct PassDraft {
 }
 
 impl PassDraft {
+    /// The texts a translation of this pass can name: its fields' labels and values
+    /// ([`translatable_texts`]; the logo text is the campaign's).
+    pub fn texts(&self) -> Vec<String> {
+        translatable_texts("", self.fields.iter().map(|f| (f.2.as_str(), f.3.as_str())))
+    }
+
     /// A new pass of a campaign: fields start from the campaign values.
     pub fn for_campaign(c: &Campaign) -> Self {
         PassDraft {
@@ -1112,6 +1129,27 @@ fn arrays_of<'a>(
     out
 }
 
+/// The texts of a pass Wallet would look up in a translation, each once, in the order
+/// they appear: the logo text, then each field's label and (when given) value.
+pub fn translatable_texts<'a>(
+    logo_text: &'a str,
+    fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |t: &str| {
+        let t = t.trim();
+        if !t.is_empty() && !out.iter().any(|o| o == t) {
+            out.push(t.to_string());
+        }
+    };
+    add(logo_text);
+    for (label, value) in fields {
+        add(label);
+        add(value);
+    }
+    out
+}
+
 /// The `apple` options as a form edits them: the layout scheme, the style's common
 /// semantic tags ([`passworks_wire::apple::form_tags`]), the first relevance interval, the
 /// style's URLs, and everything else as JSON, so every option stays editable. The form
@@ -1131,6 +1169,9 @@ pub struct AppleDraft {
     pub urls: BTreeMap<String, String>,
     /// Every other option, as a JSON object (empty for none).
     pub more: String,
+    /// `translations`: language id → text as written → its translation (empty
+    /// translations are not sent).
+    pub translations: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl AppleDraft {
@@ -1192,10 +1233,26 @@ impl AppleDraft {
             d.end = to_datetime_local(&one.end_date);
             rest.remove("relevant_dates");
         }
+        if rest.remove("translations").is_some() {
+            d.translations = options.translations.clone();
+        }
         if !rest.is_empty() {
             d.more = serde_json::to_string_pretty(&Value::Object(rest)).unwrap_or_default();
         }
         d
+    }
+
+    /// One language's translations that are filled in (what the preview applies).
+    pub fn strings(&self, lang: &str) -> BTreeMap<String, String> {
+        self.translations
+            .get(lang)
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, t)| !t.trim().is_empty())
+                    .map(|(k, t)| (k.clone(), t.trim().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The options the form describes, as JSON (`Err` with a message when "More options"
@@ -1259,6 +1316,15 @@ impl AppleDraft {
                 "relevant_dates".into(),
                 json!([{"start_date": s, "end_date": e}]),
             );
+        }
+        let translations: Map<String, Value> = self
+            .translations
+            .keys()
+            .map(|lang| (lang.clone(), json!(self.strings(lang))))
+            .filter(|(_, m)| m.as_object().is_some_and(|m| !m.is_empty()))
+            .collect();
+        if !translations.is_empty() {
+            o.insert("translations".into(), Value::Object(translations));
         }
         Ok(Value::Object(o))
     }
@@ -1356,6 +1422,43 @@ mod tests {
         assert!(fresh.validate()["apple"].contains("JSON object"));
         fresh.apple.more.clear();
         assert!(fresh.validate()["apple"].contains("start and the end"));
+    }
+
+    #[test]
+    fn translations_are_edited_apart_and_sent_key_by_key() {
+        let mut options = poster_options();
+        options.translations.insert(
+            "pt".into(),
+            [("Jazz Night".to_string(), "Noite de Jazz".to_string())].into(),
+        );
+        let mut d = AppleDraft::from_options(PassType::EventTicket, &options);
+        assert_eq!(d.strings("pt")["Jazz Night"], "Noite de Jazz");
+        assert!(!d.more.contains("translations"), "{}", d.more);
+        assert_eq!(d.patch(PassType::EventTicket), None);
+        // A new language with one text filled and one left empty; a translation removed.
+        d.translations.entry("de".into()).or_default().extend([
+            ("Seat".to_string(), "Platz".to_string()),
+            ("Row".into(), " ".into()),
+        ]);
+        d.translations
+            .get_mut("pt")
+            .unwrap()
+            .insert("Jazz Night".into(), String::new());
+        let patch = d.patch(PassType::EventTicket).unwrap();
+        assert_eq!(
+            patch["translations"],
+            serde_json::json!({"de": {"Seat": "Platz"}, "pt": null})
+        );
+        let applied = options.patched(&patch);
+        assert_eq!(applied.translations.len(), 1);
+        assert_eq!(applied.translations["de"]["Seat"], "Platz");
+        assert_eq!(
+            translatable_texts(
+                " Paw ",
+                [("Offer", "20% off"), ("Name", ""), ("Offer", "x")]
+            ),
+            vec!["Paw", "Offer", "20% off", "Name", "x"]
+        );
     }
 
     #[test]

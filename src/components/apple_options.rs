@@ -2,6 +2,8 @@
 //! layout (poster event ticket, semantic boarding pass), the style's common semantic tags,
 //! the first relevance interval, the style's URLs and every other `apple` option as JSON.
 //! It edits an [`AppleDraft`]; what is sent is the draft's patch (`draft.rs`).
+//! Translations have an editor of their own: a tab per language, a row per text of the
+//! pass, and the language the live preview shows.
 
 use leptos::prelude::*;
 use passworks_wire::apple::{self, StyleScheme};
@@ -12,12 +14,16 @@ use crate::draft::AppleDraft;
 
 /// The section for passes of `style`, bound to the [`AppleDraft`] that `get`/`get_mut`
 /// reach inside the form's draft. Server messages under `apple.…` show under it.
+/// `texts` are the pass's texts a translation can name (logo text, labels, values);
+/// `preview_lang` is the language the form's live preview shows (empty: as written).
 pub fn apple_section<D: Send + Sync + 'static>(
     draft: RwSignal<D>,
     errors: FormErrors,
     style: PassType,
     get: fn(&D) -> &AppleDraft,
     get_mut: fn(&mut D) -> &mut AppleDraft,
+    texts: Signal<Vec<String>>,
+    preview_lang: RwSignal<String>,
 ) -> impl IntoView {
     let layout = apple::form_scheme(style).map(|(newer, _)| {
         let label = match newer {
@@ -101,7 +107,7 @@ pub fn apple_section<D: Send + Sync + 'static>(
     view! {
         <fieldset class="apple-options">
             <legend>"Apple Wallet (iOS 18–27)"</legend>
-            <p class="hint">"Semantic tags, the newer layouts, relevance and links Wallet shows on recent iPhones. Tags and URLs left empty are not sent; every other option (poster images, upcoming events, NFC, featured actions, translations…) goes in More options, as the API names it."</p>
+            <p class="hint">"Semantic tags, the newer layouts, relevance and links Wallet shows on recent iPhones. Tags and URLs left empty are not sent; every other option (poster images, upcoming events, NFC, featured actions…) goes in More options, as the API names it."</p>
             {layout}
             <div class="grid2">{tags}</div>
             <div class="grid2">
@@ -109,6 +115,7 @@ pub fn apple_section<D: Send + Sync + 'static>(
                 {interval("f-apple-end", "Relevant until (UTC, at most 24 h later)", |a| &a.end, |a, v| a.end = v)}
             </div>
             <div class="grid2">{urls}</div>
+            {translations_editor(draft, errors, get, get_mut, texts, preview_lang)}
             <div class="control">
                 <label for="f-apple-more">"More options (JSON object)"</label>
                 <textarea id="f-apple-more" aria-invalid=invalid(errors, "apple") aria-describedby="err-apple"
@@ -120,6 +127,137 @@ pub fn apple_section<D: Send + Sync + 'static>(
                     }></textarea>
             </div>
             <FieldError errors=errors attr="apple"/>
+        </fieldset>
+    }
+}
+
+/// The translations: a tab per language (added by its id, removed with its texts), a row
+/// per text of the pass with its translation in the chosen language, and the language
+/// the preview shows. Texts translated earlier that the pass no longer has stay listed, so
+/// nothing is dropped unseen.
+fn translations_editor<D: Send + Sync + 'static>(
+    draft: RwSignal<D>,
+    errors: FormErrors,
+    get: fn(&D) -> &AppleDraft,
+    get_mut: fn(&mut D) -> &mut AppleDraft,
+    texts: Signal<Vec<String>>,
+    preview_lang: RwSignal<String>,
+) -> impl IntoView {
+    let languages = move || draft.with(|d| get(d).translations.keys().cloned().collect::<Vec<_>>());
+    let editing = RwSignal::new(String::new());
+    // The tab shown: the one picked, else the first language.
+    let current = move || {
+        let langs = languages();
+        let e = editing.get();
+        if langs.contains(&e) {
+            Some(e)
+        } else {
+            langs.first().cloned()
+        }
+    };
+    let new_lang = RwSignal::new(String::new());
+    let add_error = RwSignal::new(None::<String>);
+    let add = move || {
+        let lang = new_lang.get_untracked().trim().to_string();
+        if !apple::is_language_id(&lang) {
+            add_error.set(Some(format!(
+                "\u{201c}{lang}\u{201d} is not a language id: use a code such as pt, pt-BR or zh-Hans."
+            )));
+            return;
+        }
+        add_error.set(None);
+        draft.update(|d| {
+            get_mut(d).translations.entry(lang.clone()).or_default();
+        });
+        editing.set(lang);
+        new_lang.set(String::new());
+        touched(errors, &["apple"]);
+    };
+    let tabs = move || {
+        let cur = current();
+        languages()
+            .into_iter()
+            .map(|lang| {
+                let pressed = cur.as_deref() == Some(lang.as_str());
+                let (l, data) = (lang.clone(), lang.clone());
+                view! {
+                    <button type="button" class="btn small" class:ghost=!pressed
+                        aria-pressed=pressed.to_string() data-lang=data
+                        on:click=move |_| editing.set(l.clone())>{lang}</button>
+                }
+            })
+            .collect_view()
+    };
+    let rows = move || {
+        let Some(lang) = current() else {
+            return view! { <p class="hint">"No translations yet: add a language to translate the pass's texts."</p> }.into_any();
+        };
+        let mut all = texts.get();
+        draft.with(|d| {
+            if let Some(m) = get(d).translations.get(&lang) {
+                for k in m.keys() {
+                    if !all.contains(k) {
+                        all.push(k.clone());
+                    }
+                }
+            }
+        });
+        let remove_lang = lang.clone();
+        let rows = all
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let id = format!("f-tr-{i}");
+                let (l1, t1, l2, t2) = (lang.clone(), text.clone(), lang.clone(), text.clone());
+                view! {
+                    <div class="control translation">
+                        <label for=id.clone()>{text.clone()}</label>
+                        <input id=id type="text" data-text=text lang=lang.clone()
+                            prop:value=move || draft.with(|d| get(d).translations.get(&l1).and_then(|m| m.get(&t1)).cloned().unwrap_or_default())
+                            on:input=move |ev| {
+                                let v = event_target_value(&ev);
+                                draft.update(|d| { get_mut(d).translations.entry(l2.clone()).or_default().insert(t2.clone(), v); });
+                                touched(errors, &["apple"]);
+                            }/>
+                    </div>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="grid2">{rows}</div>
+            <button type="button" class="btn small danger" on:click=move |_| {
+                draft.update(|d| { get_mut(d).translations.remove(&remove_lang); });
+                if preview_lang.get_untracked() == remove_lang { preview_lang.set(String::new()); }
+                touched(errors, &["apple"]);
+            }>{format!("Remove {lang}")}</button>
+        }
+        .into_any()
+    };
+    view! {
+        <fieldset class="translations">
+            <legend>"Translations"</legend>
+            <p class="hint">"Wallet shows the pass in the phone's language, and the download page in the visitor's: each text of the pass can have a translation per language. Texts left empty stay as written."</p>
+            <div class="toolbar" role="group" aria-label="Languages">{tabs}</div>
+            <div class="toolbar tr-add">
+                <div class="control">
+                    <label for="f-tr-new">"Add a language (pt, pt-BR, zh-Hans…)"</label>
+                    <input id="f-tr-new" type="text" prop:value=move || new_lang.get()
+                        aria-invalid=move || add_error.get().map(|_| "true")
+                        on:input=move |ev| new_lang.set(event_target_value(&ev))
+                        on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); add(); }/>
+                    {move || add_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                </div>
+                <button type="button" class="btn small" id="f-tr-add" on:click=move |_| add()>"Add language"</button>
+            </div>
+            {rows}
+            <div class="control">
+                <label for="f-preview-lang">"Preview in"</label>
+                <select id="f-preview-lang" prop:value=move || preview_lang.get()
+                    on:change=move |ev| preview_lang.set(event_target_value(&ev))>
+                    <option value="">"The texts as written"</option>
+                    {move || languages().into_iter().map(|l| view! { <option value=l.clone()>{l.clone()}</option> }).collect_view()}
+                </select>
+            </div>
         </fieldset>
     }
 }

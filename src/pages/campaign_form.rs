@@ -378,10 +378,20 @@ pub fn CampaignForm(
     let google_issuers =
         LocalResource::new(|| async { api::google_wallet::issuers(&Default::default()).await });
     let asset_list = Signal::derive(move || assets.get().and_then(|r| r.ok()).unwrap_or_default());
+    // The language the preview shows (the translations editor picks it).
+    let preview_lang = RwSignal::new(String::new());
     let layout = Memo::new(move |_| {
         let a = asset_list.get();
-        draft.with(|d| preview::layout(&preview::from_draft(d, &a)))
+        let lang = preview_lang.get();
+        draft.with(|d| {
+            let mut input = preview::from_draft(d, &a);
+            if !lang.is_empty() {
+                passworks_wire::layout::translate(&mut input, &d.apple.strings(&lang));
+            }
+            preview::layout(&input)
+        })
     });
+    let texts = Signal::derive(move || draft.with(|d| d.texts()));
     // The account's name stands in for a blank organization name, as on the server.
     let organization = crate::session::use_session()
         .account
@@ -593,7 +603,7 @@ pub fn CampaignForm(
                     {check_control(draft, "Merge replaces pass locations", |d| d.sync_locations_on_merge, |d, v| d.sync_locations_on_merge = v)}
                     {check_control(draft, "Merge replaces pass beacons", |d| d.sync_beacons_on_merge, |d, v| d.sync_beacons_on_merge = v)}
                 </fieldset>
-                {crate::components::apple_section(draft, errors, ctype.pass_type(), |d: &CampaignDraft| &d.apple, |d: &mut CampaignDraft| &mut d.apple)}
+                {crate::components::apple_section(draft, errors, ctype.pass_type(), |d: &CampaignDraft| &d.apple, |d: &mut CampaignDraft| &mut d.apple, texts, preview_lang)}
                 <fieldset>
                     <legend>"Signing and distribution"</legend>
                     <div class="control">

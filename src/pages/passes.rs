@@ -525,6 +525,8 @@ fn PassForm(
         !saved.get() && draft.with(|d| initial.with_value(|i| d != i))
     }));
     let preview_shown = RwSignal::new(false);
+    // The language the preview shows (the translations editor picks it).
+    let preview_lang = RwSignal::new(String::new());
     let t = campaign.campaign_type;
     let cid = campaign.id.clone();
     let code_type = campaign.code_type;
@@ -547,9 +549,18 @@ fn PassForm(
                 input.barcode_message = d.barcode_message.clone();
             }
             preview::override_images(&mut input, &d.images, &a);
+            let lang = preview_lang.get();
+            if !lang.is_empty() {
+                // The campaign's translations with the pass's own on top, as in the package.
+                let mut strings = camp
+                    .with_value(|c| c.apple.translations.get(&lang).cloned().unwrap_or_default());
+                strings.extend(d.apple.strings(&lang));
+                passworks_wire::layout::translate(&mut input, &strings);
+            }
         });
         preview::layout(&input)
     });
+    let texts = Signal::derive(move || draft.with(|d| d.texts()));
     let google = Memo::new(move |_| {
         let a = asset_list.get();
         camp.with_value(|c| {
@@ -660,7 +671,7 @@ fn PassForm(
                         </div>
                     </fieldset>
                 })}
-                {crate::components::apple_section(draft, errors, t.pass_type(), |d: &PassDraft| &d.apple, |d: &mut PassDraft| &mut d.apple)}
+                {crate::components::apple_section(draft, errors, t.pass_type(), |d: &PassDraft| &d.apple, |d: &mut PassDraft| &mut d.apple, texts, preview_lang)}
                 <fieldset>
                     <legend>"Dates and state"</legend>
                     <div class="grid2">

@@ -1,7 +1,8 @@
 //! The "Apple Wallet (iOS 18–27)" section of the campaign form, end to end: the real
 //! server, the built console and headless Chromium. A poster event ticket is asked for in
 //! the form; the server's refusal (a poster needs a venue) shows under the section; once
-//! fixed, the options saved are exactly what the form showed (tags, list, URL, JSON).
+//! fixed, the options saved are exactly what the form showed (tags, list, URL, JSON), and
+//! the live preview draws the poster. Translations are edited per language and previewed.
 //! Screenshots (desktop 1280, phone 390×844) go to `<target>/screenshots/<test>/`.
 //!
 //! Run: `cargo test -p passworks-e2e --test apple_options -- --test-threads=1 --nocapture`.
@@ -63,6 +64,22 @@ async fn a_poster_event_ticket_is_set_up_in_the_campaign_form() -> Result<()> {
     sys.screenshot("02-poster-needs-a-venue").await?;
 
     fill(d, "#f-apple-tag-venueName", "Coliseu dos Recreios").await?;
+    // The live preview draws the poster as Wallet does: the event's name and venue.
+    let poster = wait_for(d, By::Css(".pass-card[data-layout='poster']")).await?;
+    wait_until("the poster shows the event and venue", || async {
+        let text = poster.text().await?;
+        Ok(
+            (text.contains("Lisbon Jazz Night") && text.contains("Coliseu dos Recreios"))
+                .then_some(()),
+        )
+    })
+    .await?;
+    d.execute(
+        "document.querySelector('.pass-card').scrollIntoView();",
+        vec![],
+    )
+    .await?;
+    sys.screenshot("02b-poster-preview").await?;
     click_button(d, "Save changes").await?;
     wait_for_text(d, "Saved").await?;
 
@@ -116,6 +133,98 @@ async fn a_poster_event_ticket_is_set_up_in_the_campaign_form() -> Result<()> {
     )
     .await?;
     sys.screenshot("03-apple-section-phone").await?;
+    sys.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn translations_are_edited_and_previewed_per_language() -> Result<()> {
+    let _serial = serial().await;
+    let sys = start("apple_translations").await?;
+    sys.sign_in().await?;
+    let api = sys.api();
+    let (icon, logo) = seed_images(&api).await?;
+    let c = api
+        .post_json(
+            "/v2/coupons",
+            &json!({"coupon": {
+                "name": "Spring", "icon_id": icon, "logo_id": logo, "logo_text": "Paw Planet",
+                "primary_fields": [{"key": "offer", "label": "Offer", "value": "20% off"}]
+            }}),
+        )
+        .await?;
+    let id = c["id"].as_str().unwrap_or_default().to_owned();
+    let d = sys.driver();
+    sys.goto(&format!("/campaigns/coupons/{id}/edit")).await?;
+
+    // Not a language id: said at the field, nothing added.
+    fill(d, "#f-tr-new", "Portuguese").await?;
+    js_click(d, &wait_for(d, By::Css("#f-tr-add")).await?).await?;
+    wait_for_text(d, "is not a language id").await?;
+    fill(d, "#f-tr-new", "pt-BR").await?;
+    js_click(d, &wait_for(d, By::Css("#f-tr-add")).await?).await?;
+    // A row per text of the pass: logo text, label, value.
+    for text in ["Paw Planet", "Offer", "20% off"] {
+        wait_for(
+            d,
+            By::Css(format!(".translation input[data-text='{text}']")),
+        )
+        .await?;
+    }
+    fill(d, ".translation input[data-text='Offer']", "Oferta").await?;
+    fill(
+        d,
+        ".translation input[data-text='20% off']",
+        "20% de desconto",
+    )
+    .await?;
+    select(d, "#f-preview-lang", "pt-BR").await?;
+    let card = wait_for(d, By::Css(".pass-preview .pass-card")).await?;
+    wait_until("the preview in Portuguese", || async {
+        let text = card.text().await?;
+        Ok(
+            (text.to_lowercase().contains("oferta") && text.contains("20% de desconto"))
+                .then_some(()),
+        )
+    })
+    .await?;
+    d.execute(
+        "document.querySelector('fieldset.translations').scrollIntoView();",
+        vec![],
+    )
+    .await?;
+    sys.screenshot("01-translations-pt-BR").await?;
+    // Back to the texts as written.
+    select(d, "#f-preview-lang", "").await?;
+    let card = wait_for(d, By::Css(".pass-preview .pass-card")).await?;
+    wait_until("the preview as written", || async {
+        Ok(card.text().await?.contains("20% off").then_some(()))
+    })
+    .await?;
+
+    click_button(d, "Save changes").await?;
+    wait_for_text(d, "Saved").await?;
+    let saved = api.get_json(&format!("/v2/coupons/{id}")).await?;
+    ensure!(
+        saved["apple"]["translations"]
+            == json!({"pt-BR": {"Offer": "Oferta", "20% off": "20% de desconto"}}),
+        "{}",
+        saved["apple"]
+    );
+    // Opened again on a phone, the language and its texts are there.
+    set_viewport(d, 390, 844).await?;
+    sys.goto(&format!("/campaigns/coupons/{id}/edit")).await?;
+    let offer = wait_for(d, By::Css(".translation input[data-text='Offer']")).await?;
+    ensure!(
+        offer.prop("value").await?.as_deref() == Some("Oferta"),
+        "saved translation"
+    );
+    d.execute(
+        "document.querySelector('fieldset.translations').scrollIntoView();",
+        vec![],
+    )
+    .await?;
+    sys.screenshot("02-translations-phone").await?;
     sys.shutdown().await;
     Ok(())
 }

@@ -879,6 +879,10 @@ pub fn barcode_label(f: BarcodeFormat) -> &'static str {
         BarcodeFormat::Pdf417 => "PDF417",
         BarcodeFormat::Aztec => "Aztec",
         BarcodeFormat::Ean128 => "Code 128 (EAN-128)",
+        BarcodeFormat::Code39 => "Code 39 (iOS 27, QR on older iOS)",
+        BarcodeFormat::Codabar => "Codabar (iOS 27, QR on older iOS)",
+        BarcodeFormat::Ean13 => "EAN-13 (iOS 27, QR on older iOS)",
+        BarcodeFormat::I2of5 => "Interleaved 2 of 5 (iOS 27, QR on older iOS)",
         BarcodeFormat::None => "No barcode",
     }
 }
@@ -1187,9 +1191,14 @@ impl AppleDraft {
                 rest.remove("urls");
             }
         }
-        if let [one] = options.relevant_dates.as_slice() {
-            d.start = to_datetime_local(&one.start_date);
-            d.end = to_datetime_local(&one.end_date);
+        if let [apple::RelevantInterval {
+            start_date: Some(start),
+            end_date: Some(end),
+            date: None,
+        }] = options.relevant_dates.as_slice()
+        {
+            d.start = to_datetime_local(start);
+            d.end = to_datetime_local(end);
             rest.remove("relevant_dates");
         }
         if !rest.is_empty() {

@@ -167,6 +167,11 @@ pub fn barcode_type(format: BarcodeFormat) -> Option<&'static str> {
         BarcodeFormat::Pdf417 => Some("PDF_417"),
         BarcodeFormat::Aztec => Some("AZTEC"),
         BarcodeFormat::Ean128 => Some("CODE_128"),
+        BarcodeFormat::Code39 => Some("CODE_39"),
+        BarcodeFormat::Codabar => Some("CODABAR"),
+        BarcodeFormat::Ean13 => Some("EAN_13"),
+        // Google's only Interleaved 2 of 5 is ITF-14.
+        BarcodeFormat::I2of5 => Some("ITF_14"),
         BarcodeFormat::None => None,
     }
 }
@@ -860,6 +865,8 @@ mod tests {
         assert_eq!(barcode_type(BarcodeFormat::Aztec), Some("AZTEC"));
         assert_eq!(barcode_type(BarcodeFormat::Ean128), Some("CODE_128"));
         assert_eq!(barcode_type(BarcodeFormat::None), None);
+        assert_eq!(barcode_type(BarcodeFormat::Ean13), Some("EAN_13"));
+        assert_eq!(barcode_type(BarcodeFormat::I2of5), Some("ITF_14"));
     }
 
     #[test]

@@ -142,7 +142,7 @@ pub async fn save(
     // type decides whether semanticBoardingPass is allowed), not the stored one.
     c.doc.presentation = p.clone();
     c.check_apple(None, &mut errors);
-    let poster = c.doc.apple.images.entries();
+    let poster = c.doc.apple.image_refs();
     templates::check_image_refs(&mut tx, &account.id, &poster, &mut errors).await?;
     crate::model::assets::check_hosted_refs(&mut tx, &account.id, &c.doc.apple, &mut errors)
         .await?;

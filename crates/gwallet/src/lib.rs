@@ -783,6 +783,17 @@ pub fn validate(c: &Campaign, p: Option<&Pass>) -> BTreeMap<String, Vec<String>>
                 "message can't be blank: Google Wallet refuses a barcode without a value".into(),
             );
         }
+        // Google's only Interleaved 2 of 5 is ITF-14: fourteen digits.
+        let m = p.barcode.message.as_str();
+        if p.barcode.format == BarcodeFormat::I2of5
+            && !(m.len() == 14 && m.bytes().all(|b| b.is_ascii_digit()))
+        {
+            add(
+                "barcode",
+                "an i2of5 barcode reaches Google Wallet as ITF-14, which holds exactly 14 digits"
+                    .into(),
+            );
+        }
         if v == Vertical::Flight {
             let arrays = pass_arrays(p);
             if find_field(&arrays, flight_keys::PASSENGER).is_none() {

@@ -36,7 +36,8 @@
 //! characters escaped so one message is one log line, and [`LOG_REQUESTS_PER_HOUR`]
 //! requests per client IP and hour; a personalization body is at most
 //! [`PERSONALIZE_BODY_LIMIT`] bytes (413 beyond; each value at most 255 characters,
-//! the token [`MAX_PERSONALIZATION_TOKEN`]), counted with the registrations per IP.
+//! the token [`MAX_PERSONALIZATION_TOKEN`]), with the registrations' hourly limit per IP
+//! (counted apart).
 
 use crate::apns::{certificate_of_campaign, modified_at};
 use crate::model::campaigns;

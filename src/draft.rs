@@ -873,7 +873,7 @@ pub fn template_images(t: &Template) -> Vec<(AssetType, String)> {
 }
 
 /// The barcode formats a form offers, in order: the ones every iOS draws, the iOS 27
-/// ones (the pass builder adds a QR copy for older iOS), then none.
+/// ones (the pass builder adds a QR copy, PDF417 on boarding passes, for older iOS), then none.
 pub const BARCODE_CHOICES: [BarcodeFormat; 9] = [
     BarcodeFormat::Qrcode,
     BarcodeFormat::Pdf417,
@@ -919,10 +919,10 @@ pub fn barcode_label(f: BarcodeFormat) -> &'static str {
         BarcodeFormat::Pdf417 => "PDF417",
         BarcodeFormat::Aztec => "Aztec",
         BarcodeFormat::Ean128 => "Code 128 (EAN-128)",
-        BarcodeFormat::Code39 => "Code 39 (iOS 27, QR on older iOS)",
-        BarcodeFormat::Codabar => "Codabar (iOS 27, QR on older iOS)",
-        BarcodeFormat::Ean13 => "EAN-13 (iOS 27, QR on older iOS)",
-        BarcodeFormat::I2of5 => "Interleaved 2 of 5 (iOS 27, QR on older iOS)",
+        BarcodeFormat::Code39 => "Code 39 (iOS 27; QR or PDF417 on older iOS)",
+        BarcodeFormat::Codabar => "Codabar (iOS 27; QR or PDF417 on older iOS)",
+        BarcodeFormat::Ean13 => "EAN-13 (iOS 27; QR or PDF417 on older iOS)",
+        BarcodeFormat::I2of5 => "Interleaved 2 of 5 (iOS 27; QR or PDF417 on older iOS)",
         BarcodeFormat::None => "No barcode",
     }
 }
@@ -1353,7 +1353,7 @@ mod tests {
             assert_eq!(BARCODE_CHOICES.iter().filter(|c| *c == f).count(), 1, "{f}");
         }
         assert_eq!(BARCODE_CHOICES.last(), Some(&BarcodeFormat::None));
-        assert!(barcode_label(BarcodeFormat::Ean13).contains("QR on older iOS"));
+        assert!(barcode_label(BarcodeFormat::Ean13).contains("PDF417 on older iOS"));
     }
 
     #[test]

@@ -883,6 +883,46 @@ pub fn template_images(t: &Template) -> Vec<(AssetType, String)> {
     .collect()
 }
 
+/// The barcode formats a form offers, in order: the ones every iOS draws, the iOS 27
+/// ones (the pass builder adds a QR copy, PDF417 on boarding passes, for older iOS), then none.
+pub const BARCODE_CHOICES: [BarcodeFormat; 9] = [
+    BarcodeFormat::Qrcode,
+    BarcodeFormat::Pdf417,
+    BarcodeFormat::Aztec,
+    BarcodeFormat::Ean128,
+    BarcodeFormat::Code39,
+    BarcodeFormat::Codabar,
+    BarcodeFormat::Ean13,
+    BarcodeFormat::I2of5,
+    BarcodeFormat::None,
+];
+
+/// What a holder gave Wallet's rewards sign-up form, on one line: name, e-mail address,
+/// phone number, postal code (with the country), the parts they gave.
+pub fn personalization_summary(i: &passworks_wire::apple::PersonalizationInfo) -> String {
+    let name = i.full_name.clone().or_else(|| {
+        let parts: Vec<&str> = [&i.given_name, &i.family_name]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    });
+    let postal = i.postal_code.as_ref().map(|p| match &i.iso_country_code {
+        Some(c) => format!("{p} ({c})"),
+        None => p.clone(),
+    });
+    [
+        name,
+        i.email_address.clone(),
+        i.phone_number.clone(),
+        postal,
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
 /// Human name of a barcode format.
 pub fn barcode_label(f: BarcodeFormat) -> &'static str {
     match f {
@@ -890,6 +930,10 @@ pub fn barcode_label(f: BarcodeFormat) -> &'static str {
         BarcodeFormat::Pdf417 => "PDF417",
         BarcodeFormat::Aztec => "Aztec",
         BarcodeFormat::Ean128 => "Code 128 (EAN-128)",
+        BarcodeFormat::Code39 => "Code 39 (iOS 27; QR or PDF417 on older iOS)",
+        BarcodeFormat::Codabar => "Codabar (iOS 27; QR or PDF417 on older iOS)",
+        BarcodeFormat::Ean13 => "EAN-13 (iOS 27; QR or PDF417 on older iOS)",
+        BarcodeFormat::I2of5 => "Interleaved 2 of 5 (iOS 27; QR or PDF417 on older iOS)",
         BarcodeFormat::None => "No barcode",
     }
 }
@@ -1228,9 +1272,14 @@ impl AppleDraft {
                 rest.remove("urls");
             }
         }
-        if let [one] = options.relevant_dates.as_slice() {
-            d.start = to_datetime_local(&one.start_date);
-            d.end = to_datetime_local(&one.end_date);
+        if let [apple::RelevantInterval {
+            start_date: Some(start),
+            end_date: Some(end),
+            date: None,
+        }] = options.relevant_dates.as_slice()
+        {
+            d.start = to_datetime_local(start);
+            d.end = to_datetime_local(end);
             rest.remove("relevant_dates");
         }
         if rest.remove("translations").is_some() {
@@ -1362,6 +1411,32 @@ mod tests {
                           "performerNames": ["A", "B"], "genre": "jazz"}
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn forms_offer_every_barcode_format_once_with_none_last() {
+        for f in BarcodeFormat::ALL {
+            assert_eq!(BARCODE_CHOICES.iter().filter(|c| *c == f).count(), 1, "{f}");
+        }
+        assert_eq!(BARCODE_CHOICES.last(), Some(&BarcodeFormat::None));
+        assert!(barcode_label(BarcodeFormat::Ean13).contains("PDF417 on older iOS"));
+    }
+
+    #[test]
+    fn a_holders_sign_up_reads_on_one_line() {
+        let info = passworks_wire::apple::PersonalizationInfo {
+            given_name: Some("Ana".into()),
+            family_name: Some("Silva".into()),
+            email_address: Some("ana@example.com".into()),
+            postal_code: Some("1100-148".into()),
+            iso_country_code: Some("PT".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            personalization_summary(&info),
+            "Ana Silva · ana@example.com · 1100-148 (PT)"
+        );
+        assert_eq!(personalization_summary(&Default::default()), "");
     }
 
     #[test]

@@ -178,6 +178,7 @@ pub fn sample_pass(c: &Campaign) -> Pass {
         page_short_url: String::new(),
         pkpass_short_url: String::new(),
         google_save_url: None,
+        personalization: None,
         created_at: String::new(),
         updated_at: String::new(),
     }

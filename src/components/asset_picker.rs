@@ -18,6 +18,7 @@ pub fn slot_label(t: AssetType) -> &'static str {
         AssetType::Artwork => "Poster artwork",
         AssetType::PrimaryLogo => "Primary logo (poster)",
         AssetType::SecondaryLogo => "Secondary logo (poster)",
+        AssetType::PersonalizationLogo => "Sign-up form logo (rewards enrollment)",
     }
 }
 

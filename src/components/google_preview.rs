@@ -140,6 +140,10 @@ pub fn card(g: &GoogleWalletPass) -> GoogleCard {
             "PDF_417" => BarcodeFormat::Pdf417,
             "AZTEC" => BarcodeFormat::Aztec,
             "CODE_128" => BarcodeFormat::Ean128,
+            "CODE_39" => BarcodeFormat::Code39,
+            "CODABAR" => BarcodeFormat::Codabar,
+            "EAN_13" => BarcodeFormat::Ean13,
+            "ITF_14" => BarcodeFormat::I2of5,
             _ => return None,
         };
         Some((

@@ -560,11 +560,7 @@ pub fn CampaignForm(
                             <select id="f-barcode" disabled=using_template aria-describedby="err-barcode"
                                 prop:value=move || draft.with(|d| d.barcode_format.as_str().to_string())
                                 on:change=move |ev| { let v = event_target_value(&ev); draft.update(|d| d.barcode_format = BarcodeFormat::parse(&v).unwrap_or_default()); }>
-                                <option value="qrcode">"QR code"</option>
-                                <option value="pdf417">"PDF417"</option>
-                                <option value="aztec">"Aztec"</option>
-                                <option value="ean128">"EAN-128 (Code 128)"</option>
-                                <option value="none">"No barcode"</option>
+                                {crate::draft::BARCODE_CHOICES.iter().map(|f| view! { <option value=f.as_str()>{crate::draft::barcode_label(*f)}</option> }).collect_view()}
                             </select>
                             <FieldError errors=errors attr="barcode"/>
                         </div>

@@ -1083,6 +1083,9 @@ pub fn PassDetail() -> impl IntoView {
                                             <Kv k="Expires">{fmt_opt_datetime(&p.expiration_date)}</Kv>
                                             <Kv k="Relevant date">{fmt_opt_datetime(&p.relevant_date)}</Kv>
                                             <Kv k="Barcode">{format!("{} · {}", p.barcode.format.as_str(), p.barcode.message)}</Kv>
+                                            {p.personalization.clone().map(|info| view! {
+                                                <Kv k="Signed up in Wallet">{crate::draft::personalization_summary(&info)}" · "{fmt_opt_datetime(&info.personalized_at)}</Kv>
+                                            })}
                                             <Kv k="Page"><a href=p.page_url.clone() target="_blank" rel="noopener" class="mono">{p.page_url.clone()}</a>" "<CopyButton text=p.page_url.clone()/></Kv>
                                             <Kv k="Pass file"><span class="mono">{p.pkpass_url.clone()}</span>" "<CopyButton text=p.pkpass_url.clone()/></Kv>
                                             <Kv k="Metadata"><span class="mono">{p.metadata.to_string()}</span></Kv>

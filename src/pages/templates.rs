@@ -363,7 +363,7 @@ fn TemplateForm(
                                 draft.update(|d| d.barcode_format = BarcodeFormat::parse(&v).unwrap_or_default());
                                 touched(errors, &["barcode"]);
                             }>
-                            {BarcodeFormat::ALL.iter().map(|f| view! { <option value=f.as_str()>{barcode_label(*f)}</option> }).collect_view()}
+                            {crate::draft::BARCODE_CHOICES.iter().map(|f| view! { <option value=f.as_str()>{barcode_label(*f)}</option> }).collect_view()}
                         </select>
                         <p class="hint">"The text under the barcode repeats its message (each pass's redeem code)."</p>
                         <FieldError errors=errors attr="barcode"/>

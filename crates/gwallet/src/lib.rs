@@ -167,6 +167,11 @@ pub fn barcode_type(format: BarcodeFormat) -> Option<&'static str> {
         BarcodeFormat::Pdf417 => Some("PDF_417"),
         BarcodeFormat::Aztec => Some("AZTEC"),
         BarcodeFormat::Ean128 => Some("CODE_128"),
+        BarcodeFormat::Code39 => Some("CODE_39"),
+        BarcodeFormat::Codabar => Some("CODABAR"),
+        BarcodeFormat::Ean13 => Some("EAN_13"),
+        // Google's only Interleaved 2 of 5 is ITF-14.
+        BarcodeFormat::I2of5 => Some("ITF_14"),
         BarcodeFormat::None => None,
     }
 }
@@ -778,6 +783,17 @@ pub fn validate(c: &Campaign, p: Option<&Pass>) -> BTreeMap<String, Vec<String>>
                 "message can't be blank: Google Wallet refuses a barcode without a value".into(),
             );
         }
+        // Google's only Interleaved 2 of 5 is ITF-14: fourteen digits.
+        let m = p.barcode.message.as_str();
+        if p.barcode.format == BarcodeFormat::I2of5
+            && !(m.len() == 14 && m.bytes().all(|b| b.is_ascii_digit()))
+        {
+            add(
+                "barcode",
+                "an i2of5 barcode reaches Google Wallet as ITF-14, which holds exactly 14 digits"
+                    .into(),
+            );
+        }
         if v == Vertical::Flight {
             let arrays = pass_arrays(p);
             if find_field(&arrays, flight_keys::PASSENGER).is_none() {
@@ -860,6 +876,8 @@ mod tests {
         assert_eq!(barcode_type(BarcodeFormat::Aztec), Some("AZTEC"));
         assert_eq!(barcode_type(BarcodeFormat::Ean128), Some("CODE_128"));
         assert_eq!(barcode_type(BarcodeFormat::None), None);
+        assert_eq!(barcode_type(BarcodeFormat::Ean13), Some("EAN_13"));
+        assert_eq!(barcode_type(BarcodeFormat::I2of5), Some("ITF_14"));
     }
 
     #[test]

@@ -309,6 +309,17 @@ fn validation_explains_what_google_refuses() {
     );
     assert!(e["barcode"][0].contains("without a value"), "{all}");
     assert!(e["fields"].iter().any(|m| m.contains("passenger")), "{all}");
+    // An Interleaved 2 of 5 reaches Google as ITF-14: fourteen digits or a message.
+    let coupon = campaign("coupons", None, json!({}));
+    let itf = |m: &str| {
+        pass(
+            &coupon,
+            json!({"barcode": {"format": "i2of5", "message": m, "alt_text": m, "alt_text_type": "redeem_code"}}),
+        )
+    };
+    let e = validate(&coupon, Some(&itf("00000042")));
+    assert!(e["barcode"][0].contains("ITF-14"), "{e:?}");
+    assert!(!validate(&coupon, Some(&itf("00012345678905"))).contains_key("barcode"));
     let loyalty = campaign(
         "store_cards",
         None,

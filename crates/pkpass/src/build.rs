@@ -110,9 +110,10 @@ pub fn manifest_json<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) 
     serde_json::Value::Object(m).to_string()
 }
 
-/// Validates the pass (see [`validate`]), then writes `pass.json`, every image file, the
-/// `manifest.json` (SHA-1 of every file) and the detached PKCS#7 `signature` over the
-/// manifest, zipped with stored entries. Returns the `.pkpass` bytes, or every validation
+/// Validates the pass (see [`validate`]), then writes `pass.json`, the `pass.strings` of
+/// each language, `personalization.json` when the pass asks for rewards enrollment, every
+/// image file, the `manifest.json` (SHA-1 of every file) and the detached PKCS#7
+/// `signature` over the manifest, zipped with stored entries. Returns the `.pkpass` bytes, or every validation
 /// error (a signing failure is reported as an error on `certificate`).
 ///
 /// Prepared images contribute their precomputed bytes, SHA-1 and CRC-32, so the per-pass cost
@@ -134,7 +135,13 @@ pub fn build_pkpass(
     ))
     .expect("a serde_json::Value always serialises");
     let pass_sha = hex::encode(Sha1::digest(&pass));
-    let strings = localization_files(&spec.apple.translations);
+    let mut strings = localization_files(&spec.apple.translations);
+    // Rewards enrollment: Wallet shows its sign-up form while the pass carries
+    // `personalization.json`; the personalized pass is built without it.
+    if let Some(p) = &spec.apple.personalization {
+        let json = serde_json::to_vec(&p.apple_json()).expect("a Value always serialises");
+        strings.push(("personalization.json".to_string(), json));
+    }
     let strings_sha: Vec<String> = strings
         .iter()
         .map(|(_, b)| hex::encode(Sha1::digest(b)))

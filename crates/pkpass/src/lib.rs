@@ -44,7 +44,9 @@ pub use build::{
 pub use images::{slot_box_points, ImageError, ImageFile, PrepareOptions, PreparedImage};
 pub use render::{render_barcode_png, render_preview_png, BarcodeError};
 pub use signer::{CertificateError, CertificateInfo, Signer};
-pub use spec::{apple_barcode_format, apple_transit_type, pass_json, HostedImage, PassSpec};
+pub use spec::{
+    apple_barcode_format, apple_transit_type, effective_barcodes, pass_json, HostedImage, PassSpec,
+};
 pub use validate::{validate, ValidationError};
 
 /// Re-exported wire types used in this crate's API.

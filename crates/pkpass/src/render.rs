@@ -48,7 +48,7 @@ pub enum BarcodeError {
 fn quiet_zone(f: BarcodeFormat) -> u32 {
     match f {
         BarcodeFormat::Qrcode => 4,
-        BarcodeFormat::Ean128 => 10,
+        f if f.is_linear() => 10,
         _ => 2,
     }
 }
@@ -78,13 +78,13 @@ fn modules(format: BarcodeFormat, message: &str) -> Result<(u32, u32, Vec<bool>)
             RxFormat::CODE_128,
             EncodeHints::default().with(EncodeHintValue::Code128Compact(true)),
         ),
+        BarcodeFormat::Code39 => (RxFormat::CODE_39, EncodeHints::default()),
+        BarcodeFormat::Codabar => (RxFormat::CODABAR, EncodeHints::default()),
+        BarcodeFormat::Ean13 => (RxFormat::EAN_13, EncodeHints::default()),
+        BarcodeFormat::I2of5 => (RxFormat::ITF, EncodeHints::default()),
     };
     let hints = hints.with(EncodeHintValue::Margin("0".into()));
-    let height = if format == BarcodeFormat::Ean128 {
-        1
-    } else {
-        0
-    };
+    let height = if format.is_linear() { 1 } else { 0 };
     let m = MultiFormatWriter
         .encode_with_hints(message, &rx, 0, height, &hints)
         .map_err(|e| BarcodeError::Encode {
@@ -98,9 +98,9 @@ fn modules(format: BarcodeFormat, message: &str) -> Result<(u32, u32, Vec<bool>)
             bits.push(m.get(x, y));
         }
     }
-    // PDF417 rows come out 4 modules high (its 1:4 module aspect) — keep them; Code 128 is one
-    // row, stretched to a bar height of 40 modules here.
-    if format == BarcodeFormat::Ean128 {
+    // PDF417 rows come out 4 modules high (its 1:4 module aspect) — keep them; the linear
+    // codes are one row, stretched to a bar height of 40 modules here.
+    if format.is_linear() {
         let row = bits.clone();
         for _ in 1..40 {
             bits.extend_from_slice(&row);
@@ -121,11 +121,7 @@ fn barcode_image(
     }
     let (w, h, bits) = modules(format, message)?;
     let q = quiet_zone(format);
-    let (qx, qy) = if format == BarcodeFormat::Ean128 {
-        (q, 2)
-    } else {
-        (q, q)
-    };
+    let (qx, qy) = if format.is_linear() { (q, 2) } else { (q, q) };
     let mut img = GrayImage::from_pixel((w + 2 * qx) * scale, (h + 2 * qy) * scale, Luma([255]));
     for y in 0..h {
         for x in 0..w {
@@ -685,12 +681,18 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
             BarcodeFormat::Qrcode | BarcodeFormat::Aztec => (130 * S, 130 * S),
             _ => (240 * S, 70 * S),
         };
-        if let Ok((mw, mh, _)) = modules(b.format, &b.message) {
+        let drawn = modules(b.format, &b.message).ok().and_then(|(mw, mh, _)| {
             let q = quiet_zone(b.format);
             let scale = (box_w / (mw + 2 * q))
                 .min(box_h / (mh + 2 * q))
                 .clamp(1, 40);
-            if let Ok(code) = barcode_image(b.format, &b.message, scale) {
+            barcode_image(b.format, &b.message, scale).ok()
+        });
+        // A message the encoder refuses still gets its place: a neutral box named after
+        // the format, so the preview never loses the barcode silently.
+        let code = drawn.unwrap_or_else(|| placeholder_symbol(b.format, box_w, box_h));
+        {
+            {
                 let alt = Face::ALT.fit(&b.alt_text, WIDTH - 2 * PAD - 16 * S);
                 let alt_h = if alt.is_empty() {
                     0
@@ -721,6 +723,20 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
     let mut cropped = imageops::crop_imm(&img, 0, 0, WIDTH, height).to_image();
     cut_outline(&mut cropped, coupon);
     encode_png(&cropped).unwrap_or_default()
+}
+
+/// A light grey box of `w`×`h` pixels with the format's Apple name in its middle: what the
+/// preview shows where a symbol cannot be drawn.
+fn placeholder_symbol(format: BarcodeFormat, w: u32, h: u32) -> GrayImage {
+    let mut rgba = RgbaImage::from_pixel(w, h, Rgba([229, 229, 229, 255]));
+    let label = crate::spec::apple_barcode_format(format)
+        .map(|f| f.trim_start_matches("PKBarcodeFormat"))
+        .unwrap_or("barcode");
+    let text = Face::ALT.fit(label, w.saturating_sub(8 * S));
+    let x = w.saturating_sub(Face::ALT.width(&text)) / 2;
+    let y = h.saturating_sub(Face::ALT.line()) / 2;
+    Face::ALT.draw(&mut rgba, x, y, &text, Rgba([90, 90, 90, 255]));
+    image::DynamicImage::ImageRgba8(rgba).to_luma8()
 }
 
 /// Fills a rectangle with rounded corners of radius `r`, anti-aliased.

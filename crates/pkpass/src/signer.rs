@@ -362,11 +362,19 @@ impl Signer {
     /// SHA-256, with signed attributes (content type, signing time, message digest) and both the
     /// signer certificate and the WWDR intermediate embedded.
     pub fn sign_manifest(&self, manifest: &[u8]) -> Result<Vec<u8>, CertificateError> {
+        self.sign_detached(manifest)
+    }
+
+    /// Signs any `data` the way [`Signer::sign_manifest`] signs a manifest: a detached
+    /// PKCS#7 SignedData in DER. Rewards enrollment uses it for the personalization token
+    /// Wallet sends (Apple: "Your server signs the personalization token using the pass
+    /// certificate, and returns the signed token").
+    pub fn sign_detached(&self, data: &[u8]) -> Result<Vec<u8>, CertificateError> {
         let p7 = Pkcs7::sign(
             &self.cert,
             &self.key,
             &self.extra_certs,
-            manifest,
+            data,
             Pkcs7Flags::DETACHED | Pkcs7Flags::BINARY | Pkcs7Flags::NOSMIMECAP,
         )
         .map_err(ossl)?;

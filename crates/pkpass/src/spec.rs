@@ -149,8 +149,37 @@ pub fn apple_barcode_format(f: BarcodeFormat) -> Option<&'static str> {
         BarcodeFormat::Pdf417 => Some("PKBarcodeFormatPDF417"),
         BarcodeFormat::Aztec => Some("PKBarcodeFormatAztec"),
         BarcodeFormat::Ean128 => Some("PKBarcodeFormatCode128"),
+        BarcodeFormat::Code39 => Some("PKBarcodeFormatCode39"),
+        BarcodeFormat::Codabar => Some("PKBarcodeFormatCodabar"),
+        BarcodeFormat::Ean13 => Some("PKBarcodeFormatEAN13"),
+        BarcodeFormat::I2of5 => Some("PKBarcodeFormatI2of5"),
         BarcodeFormat::None => None,
     }
+}
+
+/// The barcodes as written in pass.json, in order of preference: `spec.barcodes` without
+/// `none`, plus, when every one of them is an iOS 27 format (Code 39, Codabar, EAN-13,
+/// Interleaved 2 of 5), a copy of the first in a format older iOS draws — PDF417 on
+/// boarding passes (the airline format), QR otherwise. Apple's `Pass.Barcodes`: "if you
+/// provide EAN 13 and QR formats in the barcodes array, the EAN 13 barcode renders on
+/// devices using iOS 27 and later and the QR code renders for devices using pre iOS 27".
+pub fn effective_barcodes(spec: &PassSpec) -> Vec<Barcode> {
+    let mut list: Vec<Barcode> = spec
+        .barcodes
+        .iter()
+        .filter(|b| b.format != BarcodeFormat::None)
+        .cloned()
+        .collect();
+    let only_new = list.iter().all(|b| b.format.needs_ios27());
+    if let Some(first) = list.first().filter(|_| only_new).cloned() {
+        let format = if spec.style == PassType::BoardingPass {
+            BarcodeFormat::Pdf417
+        } else {
+            BarcodeFormat::Qrcode
+        };
+        list.push(Barcode { format, ..first });
+    }
+    list
 }
 
 /// Apple's `transitType` for a Passworks transit type (§20.2).
@@ -210,8 +239,9 @@ fn barcode_json(b: &Barcode) -> Option<Value> {
 ///
 /// Keys whose source value is null or empty are omitted; colours become `rgb(r, g, b)`;
 /// `transitType` is emitted only for `boardingPass`; a field's null `value` becomes `""`;
-/// `barcodes` keeps the order of `spec.barcodes` (minus `none`), and the legacy `barcode` is the
-/// first non-Code 128 entry; `locations`/`beacons` are cut to Apple's limit of 10 (validation
+/// `barcodes` keeps the order of `spec.barcodes` (minus `none`, plus a QR/PDF417 copy when
+/// all are iOS 27 formats: [`effective_barcodes`]), and the legacy `barcode` is the first
+/// QR, PDF417 or Aztec entry; `locations`/`beacons` are cut to Apple's limit of 10 (validation
 /// reports the excess). Invalid colours are omitted here and reported by [`crate::validate`].
 pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &str) -> Value {
     let mut root = Map::new();
@@ -241,11 +271,17 @@ pub fn pass_json(spec: &PassSpec, pass_type_identifier: &str, team_identifier: &
     colour(&mut root, "foregroundColor", &spec.foreground_color);
     colour(&mut root, "labelColor", &spec.label_color);
 
-    let barcodes: Vec<Value> = spec.barcodes.iter().filter_map(barcode_json).collect();
-    if let Some(legacy) = spec
-        .barcodes
+    let effective = effective_barcodes(spec);
+    let barcodes: Vec<Value> = effective.iter().filter_map(barcode_json).collect();
+    // The legacy `barcode` dictionary (iOS 6–8) knows only QR, PDF417 and Aztec.
+    if let Some(legacy) = effective
         .iter()
-        .filter(|b| b.format != BarcodeFormat::Ean128)
+        .filter(|b| {
+            matches!(
+                b.format,
+                BarcodeFormat::Qrcode | BarcodeFormat::Pdf417 | BarcodeFormat::Aztec
+            )
+        })
         .find_map(barcode_json)
     {
         root.insert("barcode".into(), legacy);
@@ -436,9 +472,21 @@ fn apple_json(
         let dates: Vec<Value> = a
             .relevant_dates
             .iter()
-            .map(|r| json!({"startDate": r.start_date, "endDate": r.end_date}))
+            .map(|r| match &r.date {
+                // iOS 26 reads `date`; iOS 18 read the same moment as `relevantDate`
+                // (passkit-generator's `RelevancyEntry`), so both are written.
+                Some(d) => json!({"date": d, "relevantDate": d}),
+                None => json!({"startDate": r.start_date, "endDate": r.end_date}),
+            })
             .collect();
         root.insert("relevantDates".into(), Value::Array(dates));
+    }
+    colour(root, "stripColor", &a.strip_color);
+    if !a.auxiliary_store_identifiers.is_empty() {
+        root.insert(
+            "auxiliaryStoreIdentifiers".into(),
+            json!(a.auxiliary_store_identifiers),
+        );
     }
     for (key, value) in a.urls.entries() {
         root.insert(key.apple.into(), json!(value));

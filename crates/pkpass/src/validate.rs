@@ -359,6 +359,28 @@ pub fn validate(
     } else {
         spec.apple.poster_generic.is_some()
     };
+    // Rewards enrollment: the sign-up form's logo goes with personalization.json, and
+    // Wallet posts the holder's data to the web service.
+    if spec.apple.personalization.is_some() {
+        if !slots.contains_key(&AssetType::PersonalizationLogo) {
+            err(
+                AssetType::PersonalizationLogo.slot_attribute(),
+                "the sign-up form's logo is missing: a pass asking for personalization carries personalizationLogo.png (an asset of type personalization_logo, 150×40 pt)".into(),
+            );
+        }
+        if spec.web_service_url.as_deref().is_none_or(str::is_empty) {
+            err(
+                "apple.personalization",
+                "needs a webServiceURL: Wallet sends the holder's data to the pass's web service"
+                    .into(),
+            );
+        }
+    } else if slots.contains_key(&AssetType::PersonalizationLogo) {
+        err(
+            AssetType::PersonalizationLogo.slot_attribute(),
+            "a personalization logo is shown only on Wallet's sign-up form: set apple.personalization".into(),
+        );
+    }
     for slot in AssetType::POSTER {
         if slots.contains_key(slot) && renders_image(spec.style, *slot) && !poster {
             err(

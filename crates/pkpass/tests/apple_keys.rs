@@ -300,3 +300,174 @@ fn a_poster_generic_store_card_keeps_its_classic_style() {
         "{errors:?}"
     );
 }
+
+/// A rewards store card: NFC, the sign-up form (`personalization.json` with its logo), a
+/// strip colour and a single-moment relevant date (iOS 26).
+fn rewards_card() -> PassSpec {
+    with_apple(
+        PassType::StoreCard,
+        json!({
+            "nfc": {"message": "CLUB-0042", "encryption_public_key": P256},
+            "personalization": {
+                "required_fields": ["name", "email_address", "postal_code"],
+                "description": "Join the Example Café club and earn a coffee every ten visits.",
+                "terms_and_conditions": "See <a href=\"https://example.com/terms\">our terms</a>.",
+                "logo_id": "logo1"
+            },
+            "strip_color": "#ffcc00",
+            "relevant_dates": [{"date": "2030-01-01T09:00:00+01:00"}]
+        }),
+    )
+}
+
+#[test]
+fn a_rewards_card_carries_its_sign_up_form_and_logo() {
+    let spec = rewards_card();
+    let mut images = images_for(PassType::StoreCard);
+    images.push(image(AssetType::PersonalizationLogo, PassType::StoreCard));
+    let refs: Vec<&PreparedImage> = images.iter().collect();
+    let files = unzip(&build_pkpass(&spec, &refs, &signer()).unwrap());
+    assert!(
+        files.contains_key("personalizationLogo.png"),
+        "{:?}",
+        files.keys()
+    );
+    let form: Value = serde_json::from_slice(&files["personalization.json"]).unwrap();
+    assert_eq!(
+        form,
+        json!({
+            "requiredPersonalizationFields": [
+                "PKPassPersonalizationFieldName",
+                "PKPassPersonalizationFieldEmailAddress",
+                "PKPassPersonalizationFieldPostalCode"
+            ],
+            "description": "Join the Example Café club and earn a coffee every ten visits.",
+            "termsAndConditions": "See <a href=\"https://example.com/terms\">our terms</a>."
+        })
+    );
+    // The form is signed like every other file.
+    let manifest: Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    assert!(manifest["personalization.json"].is_string(), "{manifest}");
+    assert!(
+        manifest["personalizationLogo.png"].is_string(),
+        "{manifest}"
+    );
+    let actual: Value = serde_json::from_slice(&files["pass.json"]).unwrap();
+    assert_eq!(actual["stripColor"], "rgb(255, 204, 0)");
+    assert_eq!(
+        actual["relevantDates"],
+        json!([{"date": "2030-01-01T09:00:00+01:00", "relevantDate": "2030-01-01T09:00:00+01:00"}])
+    );
+    matches_golden("rewardsStoreCard", &actual);
+
+    // The personalized pass (the server drops `personalization`): no form, no logo.
+    let mut done = spec.clone();
+    done.apple.personalization = None;
+    let images = images_for(PassType::StoreCard);
+    let refs: Vec<&PreparedImage> = images.iter().collect();
+    let files = unzip(&build_pkpass(&done, &refs, &signer()).unwrap());
+    assert!(!files.contains_key("personalization.json"));
+    assert!(!files.contains_key("personalizationLogo.png"));
+}
+
+#[test]
+fn a_rewards_card_without_its_logo_or_web_service_is_refused() {
+    let mut spec = rewards_card();
+    let errors = build(&spec).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "apple.personalization.logo_id");
+    assert!(errors[0].1.contains("personalization_logo"), "{errors:?}");
+    spec.web_service_url = None;
+    let errors = build(&spec).unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|(f, m)| f == "apple.personalization" && m.contains("webServiceURL")),
+        "{errors:?}"
+    );
+    // A logo without the form is refused too: Wallet shows it nowhere else.
+    let mut plain = spec_for(PassType::StoreCard, BarcodeFormat::Qrcode);
+    plain.apple.strip_color = Some("#000000".into());
+    let mut images = images_for(PassType::StoreCard);
+    images.push(image(AssetType::PersonalizationLogo, PassType::StoreCard));
+    let refs: Vec<&PreparedImage> = images.iter().collect();
+    let errors = build_pkpass(&plain, &refs, &signer()).unwrap_err();
+    assert_eq!(
+        errors[0].field, "apple.personalization.logo_id",
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn track_bags_and_auxiliary_store_ids_are_written_where_they_belong() {
+    let spec = with_apple(
+        PassType::BoardingPass,
+        json!({"urls": {"track_bags_url": "https://example.com/bags/0042"}}),
+    );
+    let actual = build(&spec).unwrap();
+    assert_eq!(actual["trackBagsURL"], "https://example.com/bags/0042");
+    let spec = with_apple(
+        PassType::EventTicket,
+        json!({
+            "preferred_style_schemes": ["posterEventTicket", "eventTicket"],
+            "semantics": {"eventName": "Jazz Night", "venueName": "Coliseu"},
+            "auxiliary_store_identifiers": [284882215, 389801252]
+        }),
+    );
+    let actual = build(&spec).unwrap();
+    assert_eq!(
+        actual["auxiliaryStoreIdentifiers"],
+        json!([284882215, 389801252])
+    );
+    // On a classic event ticket Wallet would ignore them: refused, saying what to add.
+    let spec = with_apple(
+        PassType::EventTicket,
+        json!({"auxiliary_store_identifiers": [284882215]}),
+    );
+    let errors = build(&spec).unwrap_err();
+    assert_eq!(errors[0].0, "apple.auxiliary_store_identifiers");
+    assert!(errors[0].1.contains("posterEventTicket"), "{errors:?}");
+}
+
+#[test]
+fn ios27_barcodes_get_a_fallback_for_older_ios_and_a_legacy_barcode() {
+    use passworks_wire::Barcode;
+    let ean = |format| Barcode {
+        format,
+        message: "5901234123457".into(),
+        alt_text: "5901234123457".into(),
+        alt_text_type: String::new(),
+    };
+    // Only iOS 27 formats: a QR copy follows (PDF417 on boarding passes), and the legacy
+    // `barcode` key (QR, PDF417 or Aztec only) is that copy.
+    let mut spec = spec_for(PassType::Coupon, BarcodeFormat::Qrcode);
+    spec.barcodes = vec![ean(BarcodeFormat::Ean13)];
+    let actual = build(&spec).unwrap();
+    let formats: Vec<&str> = actual["barcodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["format"].as_str().unwrap())
+        .collect();
+    assert_eq!(formats, ["PKBarcodeFormatEAN13", "PKBarcodeFormatQR"]);
+    assert_eq!(actual["barcode"]["format"], "PKBarcodeFormatQR");
+    assert_eq!(actual["barcodes"][1]["message"], "5901234123457");
+    // A format older iOS draws is already there: nothing is added.
+    spec.barcodes = vec![ean(BarcodeFormat::Ean13), ean(BarcodeFormat::Aztec)];
+    let actual = build(&spec).unwrap();
+    assert_eq!(actual["barcodes"].as_array().unwrap().len(), 2);
+    assert_eq!(actual["barcode"]["format"], "PKBarcodeFormatAztec");
+    // Code 128 needs no fallback but cannot be the legacy barcode.
+    spec.barcodes = vec![ean(BarcodeFormat::Ean13), ean(BarcodeFormat::Ean128)];
+    let actual = build(&spec).unwrap();
+    assert_eq!(actual["barcodes"].as_array().unwrap().len(), 2);
+    assert!(actual.get("barcode").is_none(), "{actual}");
+    // A wrong check digit is refused before signing, with the digit to use.
+    spec.barcodes = vec![Barcode {
+        message: "5901234123458".into(),
+        ..ean(BarcodeFormat::Ean13)
+    }];
+    let errors = build(&spec).unwrap_err();
+    assert_eq!(errors[0].0, "barcodes[0].message");
+    assert!(errors[0].1.contains("must be 7"), "{errors:?}");
+}

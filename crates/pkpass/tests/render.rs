@@ -38,6 +38,17 @@ fn every_symbology_round_trips() {
             rxing::BarcodeFormat::CODE_128,
             "0000042-AB",
         ),
+        (
+            BarcodeFormat::Code39,
+            rxing::BarcodeFormat::CODE_39,
+            "PW-0000042",
+        ),
+        (
+            BarcodeFormat::Ean13,
+            rxing::BarcodeFormat::EAN_13,
+            "5901234123457",
+        ),
+        (BarcodeFormat::I2of5, rxing::BarcodeFormat::ITF, "00000042"),
     ];
     let dir = scratch_dir("barcodes");
     for (format, rx, message) in cases {
@@ -109,4 +120,30 @@ fn previews_for_every_style() {
     std::fs::write(dir.join("eventTicket-background.png"), &png).unwrap();
     image::load_from_memory(&png).unwrap();
     eprintln!("previews written to {}", dir.display());
+}
+
+#[test]
+fn codabar_draws_and_an_undrawable_barcode_becomes_a_labelled_box() {
+    // Codabar decoders drop the start/stop characters; the symbol is there and reads back.
+    let png = render_barcode_png(BarcodeFormat::Codabar, "A40156B", 3).unwrap();
+    assert!(decode(&png, rxing::BarcodeFormat::CODABAR).contains("40156"));
+    // A preview whose message the encoder refuses (an EAN-13 of three digits, typed in a
+    // form) still draws: a neutral box in the barcode's place, never a panic.
+    let mut spec = spec_for(PassType::Coupon, BarcodeFormat::Ean13);
+    spec.barcodes[0].message = "123".into();
+    let images = images_for(PassType::Coupon);
+    let refs: Vec<&PreparedImage> = images.iter().collect();
+    let with_box = render_preview_png(&spec, &refs);
+    spec.barcodes.clear();
+    let without = render_preview_png(&spec, &refs);
+    let (a, b) = (
+        image::load_from_memory(&with_box).unwrap(),
+        image::load_from_memory(&without).unwrap(),
+    );
+    assert!(
+        a.height() > b.height() + 100,
+        "{} vs {}",
+        a.height(),
+        b.height()
+    );
 }

@@ -7,6 +7,7 @@
 //! | DELETE | same | 200 |
 //! | GET | `/devices/{device}/registrations/{passTypeIdentifier}?passesUpdatedSince=tag` | 200 `{"serialNumbers","lastUpdated"}`, 204 nothing changed |
 //! | GET | `/passes/{passTypeIdentifier}/{serial}` | 200 latest `.pkpass` (`Last-Modified`, `ETag`), 304 unchanged |
+//! | POST | `/passes/{passTypeIdentifier}/{serial}/personalize` `{"personalizationToken","requiredPersonalizationInfo"}` | 200 the signed token (`application/octet-stream`) |
 //! | POST | `/log` `{"logs":[…]}` | 200 (413 over 16 KiB, 429 over the hourly limit) |
 //!
 //! Calls about one pass carry `Authorization: ApplePass <authenticationToken>` (Apple
@@ -15,8 +16,16 @@
 //! (§14 ids) and device OS of a registration come from the scheme and the `User-Agent`.
 //!
 //! Registering records `installed`, unregistering `uninstalled`, a successful download
-//! `fetched` (and `passes.last_fetched_at`), each through [`crate::events::record`] in the
-//! transaction that made the change. The update tag (`lastUpdated`) is the stored time of
+//! `fetched` (and `passes.last_fetched_at`), a sign-up `personalized`, each through
+//! [`crate::events::record`] in the transaction that made the change.
+//!
+//! Rewards enrollment (Apple's "Return a Personalized Pass"): a pass whose options carry
+//! `apple.personalization` makes Wallet show a sign-up form and post the holder's data
+//! with a personalization token. The data is stored on the pass (once: the same token
+//! again is answered the same, another token 409), the token is signed with the pass's
+//! certificate (detached PKCS#7, DER) and returned; the next download is the personalized
+//! pass, without the form. Apple's endpoint documents no `Authorization` header: one that
+//! is sent must be the pass's; a pass that asks for no personalization answers 404. The update tag (`lastUpdated`) is the stored time of
 //! the latest change of the device's passes: pass update, campaign update or push.
 //!
 //! Limits (the README's "Limits"): a pass holds at most [`MAX_DEVICES_PER_PASS`]
@@ -25,12 +34,16 @@
 //! 429 with `Retry-After` beyond); device logs are at most 16 KiB a request,
 //! [`MAX_LOG_MESSAGES`] messages of [`MAX_LOG_CHARS`] characters each, with control
 //! characters escaped so one message is one log line, and [`LOG_REQUESTS_PER_HOUR`]
-//! requests per client IP and hour.
+//! requests per client IP and hour; a personalization body is at most
+//! [`PERSONALIZE_BODY_LIMIT`] bytes (413 beyond; each value at most 255 characters,
+//! the token [`MAX_PERSONALIZATION_TOKEN`]), with the registrations' hourly limit per IP
+//! (counted apart).
 
 use crate::apns::{certificate_of_campaign, modified_at};
+use crate::model::campaigns;
 use crate::model::devices::{self, Registered, Registering};
 use crate::model::events::{record, NewEvent};
-use crate::model::passes::{self, PassRecord};
+use crate::model::passes::{self, PassRecord, Personalized};
 use crate::model::rate_limits::count_request;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -39,6 +52,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use passworks_wire::apple::{PersonalizationField, PersonalizationInfo};
 use passworks_wire::EventKind;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -63,6 +77,12 @@ pub const MAX_LOG_CHARS: usize = 500;
 /// `POST /log` requests accepted from one client IP per hour.
 pub const LOG_REQUESTS_PER_HOUR: i64 = 60;
 
+/// Largest accepted body of `POST …/personalize` (a token and a few short values).
+pub const PERSONALIZE_BODY_LIMIT: usize = 8 * 1024;
+
+/// Longest accepted personalization token.
+pub const MAX_PERSONALIZATION_TOKEN: usize = 1024;
+
 /// Routes of the web service (absolute paths, outside `/v2`).
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -75,6 +95,10 @@ pub fn router() -> Router<AppState> {
             get(updated_serials),
         )
         .route("/passkit/v1/passes/{pass_type}/{serial}", get(latest_pass))
+        .route(
+            "/passkit/v1/passes/{pass_type}/{serial}/personalize",
+            post(personalize).layer(DefaultBodyLimit::max(PERSONALIZE_BODY_LIMIT)),
+        )
         .route(
             "/passkit/v1/log",
             post(log).layer(DefaultBodyLimit::max(LOG_BODY_LIMIT)),
@@ -463,6 +487,143 @@ async fn latest_pass(
         HeaderValue::from_static("application/vnd.apple.pkpass"),
     );
     Ok((StatusCode::OK, out_headers, built.bytes.to_vec()).into_response())
+}
+
+/// The pass a personalize request names: with an `Authorization` header, the pass it
+/// authorizes (401 otherwise, as every call about a pass); without one (Apple documents
+/// none), the pass with that serial number and pass type, 404 when there is none.
+async fn personalizable_pass(
+    state: &AppState,
+    headers: &HeaderMap,
+    pass_type: &str,
+    serial: &str,
+) -> Result<PassRecord, Failure> {
+    if headers.contains_key(header::AUTHORIZATION) {
+        return authorized_pass(state, headers, pass_type, serial).await;
+    }
+    let not_found = Failure(StatusCode::NOT_FOUND);
+    if serial.len() > MAX_ID || pass_type.len() > MAX_ID {
+        return Err(not_found);
+    }
+    let pass = passes::load_by_serial(&state.db, serial)
+        .await?
+        .ok_or(Failure(StatusCode::NOT_FOUND))?;
+    let mut conn = state.db.pool.acquire().await?;
+    let cert = certificate_of_campaign(&mut conn, &pass.campaign_id).await?;
+    if cert.map(|c| c.pass_type_identifier).as_deref() != Some(pass_type) {
+        return Err(not_found);
+    }
+    Ok(pass)
+}
+
+/// Reads Apple's `PersonalizationDictionary`: `personalizationToken` (a non-empty string
+/// of at most [`MAX_PERSONALIZATION_TOKEN`] characters) and `requiredPersonalizationInfo`.
+fn read_personalization(body: &[u8]) -> Option<(String, PersonalizationInfo)> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let token = v
+        .get("personalizationToken")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty() && t.len() <= MAX_PERSONALIZATION_TOKEN)?;
+    let info = PersonalizationInfo::from_apple(v.get("requiredPersonalizationInfo")?).ok()?;
+    Some((token.to_string(), info))
+}
+
+/// Whether `info` holds what the sign-up form asked for (a name: any of full, given or
+/// family name; a postal code; an e-mail address; a phone number).
+fn has_required(info: &PersonalizationInfo, fields: &[PersonalizationField]) -> bool {
+    fields.iter().all(|f| match f {
+        PersonalizationField::Name => {
+            info.full_name.is_some() || info.given_name.is_some() || info.family_name.is_some()
+        }
+        PersonalizationField::PostalCode => info.postal_code.is_some(),
+        PersonalizationField::EmailAddress => info.email_address.is_some(),
+        PersonalizationField::PhoneNumber => info.phone_number.is_some(),
+    })
+}
+
+/// The signed token as Wallet expects it: the DER bytes, `application/octet-stream`.
+fn signed_token(signature: Vec<u8>) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        signature,
+    )
+        .into_response()
+}
+
+// Long because Apple's endpoint is one exchange: find the pass, read and check the
+// holder's data, sign the token, store and record in one transaction, answer.
+async fn personalize(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((pass_type, serial)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let limit = state.settings.rate_limit_registrations;
+    if let Some(refused) = over_limit(&state, "personalize", peer.ip(), limit).await? {
+        return Ok(refused);
+    }
+    let pass = personalizable_pass(&state, &headers, &pass_type, &serial).await?;
+    let Some(campaign) = campaigns::load_by_id(&state.db, &pass.campaign_id).await? else {
+        return Ok(status(StatusCode::NOT_FOUND));
+    };
+    let Some(form) = campaign
+        .apple_options(Some(&pass.doc.apple))
+        .personalization
+    else {
+        return Ok(status(StatusCode::NOT_FOUND));
+    };
+    let Some((token, info)) = read_personalization(&body) else {
+        return Ok(status(StatusCode::BAD_REQUEST));
+    };
+    if !has_required(&info, &form.required_fields) {
+        return Ok(status(StatusCode::BAD_REQUEST));
+    }
+    let signer = match state.passes.signer_for(&state, &campaign).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, serial, "PassKit web service: no signer for personalization");
+            return Ok(status(StatusCode::INTERNAL_SERVER_ERROR));
+        }
+    };
+    let signature = match signer.sign_detached(token.as_bytes()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, serial, "PassKit web service: signing the personalization token failed");
+            return Ok(status(StatusCode::INTERNAL_SERVER_ERROR));
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let stored = match passes::personalize(&mut tx, &pass.id, info, &token).await? {
+        None => return Ok(status(StatusCode::NOT_FOUND)),
+        Some(Personalized::Repeated) => return Ok(signed_token(signature)),
+        Some(Personalized::Taken) => return Ok(status(StatusCode::CONFLICT)),
+        Some(Personalized::Stored(p)) => p,
+    };
+    let client = client_of(&headers);
+    let ip = peer.ip().to_string();
+    let event = NewEvent {
+        device_os: Some(client.device_os.to_string()),
+        wallet: Some(client.wallet.to_string()),
+        ip: Some(ip.clone()),
+        extra: json!({
+            "pass_id": stored.id,
+            "personalization": stored.doc.personalization,
+            "device_os": client.device_os,
+            "wallet_type": client.wallet_type(),
+            "ip": ip,
+        }),
+        ..NewEvent::for_pass(
+            &stored.account_id,
+            &stored.campaign_id,
+            &stored.id,
+            EventKind::Personalized,
+        )
+    };
+    record(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(signed_token(signature))
 }
 
 async fn log(

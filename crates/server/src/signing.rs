@@ -310,6 +310,10 @@ pub fn spec_for(
             spec.max_distance = pass.max_distance(campaign);
             spec.user_info = pd.user_info.clone();
             spec.apple = campaign.apple_options(Some(&pd.apple));
+            // A holder who signed up gets the pass without the sign-up form.
+            if pd.personalization.is_some() {
+                spec.apple.personalization = None;
+            }
         }
         None => {
             spec.apple = campaign.apple_options(None);
@@ -448,6 +452,21 @@ impl PassFactory {
         }
     }
 
+    /// The signer of `campaign`'s passes (its certificate, else the account's default,
+    /// else the development one): rewards enrollment signs the holder's personalization
+    /// token with it.
+    pub async fn signer_for(
+        &self,
+        state: &AppState,
+        campaign: &CampaignRecord,
+    ) -> Result<Arc<Signer>, ApiError> {
+        let (_, account_default) = account_facts(state, &campaign.account_id).await?;
+        let id = self
+            .certificate_id_for(state, campaign, account_default)
+            .await?;
+        Ok(self.signer(state, &campaign.account_id, &id).await?.0)
+    }
+
     /// The prepared image of asset `asset_id` for `slot` on `style`. Cached per asset.
     async fn image(
         &self,
@@ -536,12 +555,14 @@ impl PassFactory {
         let classic = IMAGE_SLOTS
             .iter()
             .filter_map(|&slot| p.image(slot).as_ref().map(|id| (slot, id.to_string())));
-        // The poster images (`apple.images`, the pass's over the campaign's).
+        // The poster images (`apple.images`, the pass's over the campaign's) and the
+        // rewards sign-up form's logo, until the holder has signed up.
         let apple = campaign.apple_options(pass.map(|p| &p.doc.apple));
+        let personalized = pass.is_some_and(|p| p.doc.personalization.is_some());
         let poster: Vec<(AssetType, String)> = apple
-            .images
-            .entries()
+            .image_refs()
             .into_iter()
+            .filter(|(slot, _)| !(personalized && *slot == AssetType::PersonalizationLogo))
             .map(|(slot, id)| (slot, id.to_string()))
             .collect();
         classic
@@ -618,6 +639,11 @@ impl PassFactory {
         ))?;
         let mut h = Sha256::new();
         h.update(&json);
+        // personalization.json is a file of the package beside pass.json.
+        if let Some(p) = &spec.apple.personalization {
+            h.update(b"\0personalization.json:");
+            h.update(p.apple_json().to_string().as_bytes());
+        }
         h.update(IMAGE_PREPARATION.as_bytes());
         for (slot, id) in &image_ids {
             h.update(b"\0");

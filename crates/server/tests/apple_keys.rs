@@ -525,3 +525,130 @@ async fn upcoming_images_need_an_https_public_url(backend: Backend) {
     server.stop().await;
 }
 both_backends!(upcoming_images_need_an_https_public_url);
+
+async fn ios27_barcodes_and_the_newer_keys_over_http(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let a = assets(&server, &alice).await;
+
+    // Seven-digit sequential codes fit neither an EAN-13 nor an Interleaved 2 of 5.
+    for format in ["ean13", "i2of5"] {
+        let mut body = minimal("coupons", "Seq", &a.icon);
+        body["coupon"]["barcode"] = json!({"format": format});
+        let r = alice.post("/coupons", body).await.expect(422);
+        assert!(msg(&r, "barcode").contains("per_pass"), "{}", r.body);
+    }
+    // A per-pass EAN-13: the check digit is checked when the pass is written.
+    let cid = coupon(
+        &alice,
+        "Groceries",
+        &a.icon,
+        json!({"code_type": "per_pass", "barcode": {"format": "ean13"},
+               "apple": {"strip_color": "#ffcc00",
+                         "relevant_dates": [{"date": "2026-12-01T09:00:00+00:00"}]}}),
+    )
+    .await;
+    let r = alice
+        .post(
+            &format!("/coupons/{cid}/passes"),
+            json!({"pass": {"redeem_code": "5901234123458"}}),
+        )
+        .await
+        .expect(422);
+    assert!(msg(&r, "redeem_code").contains("must be 7"), "{}", r.body);
+    let p = alice
+        .post(
+            &format!("/coupons/{cid}/passes"),
+            json!({"pass": {"redeem_code": "5901234123457"}}),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(p["barcode"]["format"], "ean13");
+    let pid = p["id"].as_str().unwrap();
+    let pkpass = alice
+        .get(&format!("/coupons/{cid}/passes/{pid}/pkpass"))
+        .await
+        .expect(200);
+    let pass = pass_json(&pkpass.bytes);
+    // iOS 27 draws the EAN-13; older iOS the QR copy, which is also the legacy barcode.
+    assert_eq!(pass["barcodes"][0]["format"], "PKBarcodeFormatEAN13");
+    assert_eq!(pass["barcodes"][1]["format"], "PKBarcodeFormatQR");
+    assert_eq!(pass["barcodes"][1]["message"], "5901234123457");
+    assert_eq!(pass["barcode"]["format"], "PKBarcodeFormatQR");
+    assert_eq!(pass["stripColor"], "rgb(255, 204, 0)");
+    assert_eq!(
+        pass["relevantDates"][0]["date"],
+        "2026-12-01T09:00:00+00:00"
+    );
+    // The barcode renderer draws the new symbologies.
+    let png = alice
+        .get("/barcode.png?format=ean13&message=5901234123457")
+        .await
+        .expect(200);
+    assert_eq!(png.header("content-type"), "image/png");
+    alice
+        .get("/barcode.png?format=itf&message=00000042")
+        .await
+        .expect(200);
+
+    // Boarding passes take trackBagsURL, not a strip colour.
+    let mut body = skyport_boarding_pass(&a);
+    body["boarding_pass"]["apple"] = json!({"strip_color": "#000000"});
+    let r = alice
+        .post("/boarding_passes", body.clone())
+        .await
+        .expect(422);
+    assert!(
+        msg(&r, "apple.strip_color").contains("strip image"),
+        "{}",
+        r.body
+    );
+    body["boarding_pass"]["apple"] =
+        json!({"urls": {"track_bags_url": "https://example.com/bags"}});
+    let bid = alice.post("/boarding_passes", body).await.expect(201).id();
+    let bp = alice
+        .post(
+            &format!("/boarding_passes/{bid}/passes"),
+            json!({"pass": {"redeem_code": "M1SILVA/ANA"}}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let pkpass = alice
+        .get(&format!("/boarding_passes/{bid}/passes/{bp}/pkpass"))
+        .await
+        .expect(200);
+    assert_eq!(
+        pass_json(&pkpass.bytes)["trackBagsURL"],
+        "https://example.com/bags"
+    );
+
+    // Auxiliary App Store ids only on poster event tickets.
+    let mut body = event_ticket(&a);
+    body["event_ticket"]["apple"] = json!({"auxiliary_store_identifiers": [284882215]});
+    let r = alice.post("/event_tickets", body).await.expect(422);
+    assert!(
+        msg(&r, "apple.auxiliary_store_identifiers").contains("posterEventTicket"),
+        "{}",
+        r.body
+    );
+    let mut body = poster_campaign(&a);
+    body["event_ticket"]["apple"]["auxiliary_store_identifiers"] = json!([284882215]);
+    let eid = alice.post("/event_tickets", body).await.expect(201).id();
+    let ep = alice
+        .post(&format!("/event_tickets/{eid}/passes"), json!({"pass": {}}))
+        .await
+        .expect(201)
+        .id();
+    let pkpass = alice
+        .get(&format!("/event_tickets/{eid}/passes/{ep}/pkpass"))
+        .await
+        .expect(200);
+    assert_eq!(
+        pass_json(&pkpass.bytes)["auxiliaryStoreIdentifiers"],
+        json!([284882215])
+    );
+    server.stop().await;
+}
+both_backends!(ios27_barcodes_and_the_newer_keys_over_http);

@@ -219,7 +219,7 @@ async fn code_types(backend: Backend) {
     let r = alice
         .post(
             &format!("/coupons/{pp}/passes"),
-            json!({"pass": {"redeem_code": "Z", "barcode": {"format": "code39"}}}),
+            json!({"pass": {"redeem_code": "Z", "barcode": {"format": "code93"}}}),
         )
         .await
         .expect(422);

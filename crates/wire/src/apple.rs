@@ -67,9 +67,24 @@ pub struct AppleOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_launch_url: Option<String>,
     /// `relevantDates` (iOS 18): intervals, each at most a day, in which the pass is
-    /// relevant (and a poster event ticket starts its Live Activity).
+    /// relevant (and a poster event ticket starts its Live Activity), or single moments
+    /// (`date`, iOS 26) from which Wallet works out the interval itself.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relevant_dates: Vec<RelevantInterval>,
+    /// `stripColor` as `#rrggbb` (passes with a strip: coupons, store cards, event
+    /// tickets). Listed in Apple's Pass Builder (`Pass.stripColor`), not in the `Pass`
+    /// reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strip_color: Option<String>,
+    /// `auxiliaryStoreIdentifiers` (poster event tickets, iOS 18): more App Store ids,
+    /// linked from the event guide.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auxiliary_store_identifiers: Vec<i64>,
+    /// Rewards enrollment (store cards with `nfc`): what Wallet's sign-up form asks, as
+    /// `personalization.json` with `personalizationLogo.png`. Once the holder has signed
+    /// up, the pass is issued without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personalization: Option<Personalization>,
     /// Event-guide, ticket-menu and boarding URLs ([`URL_KEYS`]).
     #[serde(default, skip_serializing_if = "AppleUrls::is_empty")]
     pub urls: AppleUrls,
@@ -120,6 +135,148 @@ pub struct PosterGeneric {
     /// `additionalInfoFields`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub additional_info_fields: Vec<UpcomingField>,
+}
+
+/// What Wallet's rewards sign-up form asks for (Apple's `Personalize`, written as
+/// `personalization.json`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Personalization {
+    /// `requiredPersonalizationFields`: at least one of `name`, `postal_code`,
+    /// `email_address`, `phone_number`.
+    pub required_fields: Vec<PersonalizationField>,
+    /// `description`: the programme, shown under the logo on the form.
+    pub description: String,
+    /// `termsAndConditions`: shown after the holder's data; may hold HTML links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_and_conditions: Option<String>,
+    /// The form's logo (`personalizationLogo.png`, 150×40 pt): an asset of type
+    /// `personalization_logo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_id: Option<String>,
+}
+
+/// A value of `requiredPersonalizationFields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PersonalizationField {
+    /// `PKPassPersonalizationFieldName` (Wallet sends `fullName`, `givenName`, `familyName`).
+    Name,
+    /// `PKPassPersonalizationFieldPostalCode` (Wallet sends `postalCode`, `ISOCountryCode`).
+    PostalCode,
+    /// `PKPassPersonalizationFieldEmailAddress`.
+    EmailAddress,
+    /// `PKPassPersonalizationFieldPhoneNumber`.
+    PhoneNumber,
+}
+
+impl PersonalizationField {
+    /// Apple's spelling.
+    pub fn apple(self) -> &'static str {
+        match self {
+            PersonalizationField::Name => "PKPassPersonalizationFieldName",
+            PersonalizationField::PostalCode => "PKPassPersonalizationFieldPostalCode",
+            PersonalizationField::EmailAddress => "PKPassPersonalizationFieldEmailAddress",
+            PersonalizationField::PhoneNumber => "PKPassPersonalizationFieldPhoneNumber",
+        }
+    }
+}
+
+impl Personalization {
+    /// `personalization.json` (Apple's keys).
+    pub fn apple_json(&self) -> Value {
+        let mut m = Map::new();
+        let fields: Vec<&str> = self.required_fields.iter().map(|f| f.apple()).collect();
+        m.insert(
+            "requiredPersonalizationFields".into(),
+            serde_json::json!(fields),
+        );
+        m.insert(
+            "description".into(),
+            Value::String(self.description.clone()),
+        );
+        if let Some(t) = &self.terms_and_conditions {
+            m.insert("termsAndConditions".into(), Value::String(t.clone()));
+        }
+        Value::Object(m)
+    }
+}
+
+/// What a holder gave Wallet's sign-up form (Apple's `RequiredPersonalizationInfo`), as
+/// stored on the pass. Every attribute is what the device sent, when it sent it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct PersonalizationInfo {
+    /// `fullName`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    /// `givenName` (parsed by Wallet from the full name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// `familyName` (parsed by Wallet from the full name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// `emailAddress`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<String>,
+    /// `phoneNumber`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// `postalCode`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// `ISOCountryCode` (sent when Wallet knows it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iso_country_code: Option<String>,
+    /// When the holder signed up (ISO 8601, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personalized_at: Option<String>,
+}
+
+/// Longest value of the holder's data we keep (longer ones are refused with 400).
+pub const MAX_PERSONALIZATION_VALUE: usize = 255;
+
+impl PersonalizationInfo {
+    /// Reads Apple's `requiredPersonalizationInfo` object: the keys Apple documents, each
+    /// a string of at most [`MAX_PERSONALIZATION_VALUE`] characters without control
+    /// characters (unknown keys are ignored, as Wallet may add some). `Err` names the key
+    /// at fault.
+    pub fn from_apple(v: &Value) -> Result<PersonalizationInfo, String> {
+        let Value::Object(m) = v else {
+            return Err("requiredPersonalizationInfo must be an object".into());
+        };
+        let get = |key: &str| -> Result<Option<String>, String> {
+            match m.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => {
+                    let s = s.trim();
+                    if s.chars().count() > MAX_PERSONALIZATION_VALUE {
+                        Err(format!(
+                            "{key} is longer than {MAX_PERSONALIZATION_VALUE} characters"
+                        ))
+                    } else if s.chars().any(char::is_control) {
+                        Err(format!("{key} contains control characters"))
+                    } else {
+                        Ok((!s.is_empty()).then(|| s.to_string()))
+                    }
+                }
+                Some(_) => Err(format!("{key} must be a string")),
+            }
+        };
+        Ok(PersonalizationInfo {
+            full_name: get("fullName")?,
+            given_name: get("givenName")?,
+            family_name: get("familyName")?,
+            email_address: get("emailAddress")?,
+            phone_number: get("phoneNumber")?,
+            postal_code: get("postalCode")?,
+            iso_country_code: get("ISOCountryCode")?,
+            personalized_at: None,
+        })
+    }
 }
 
 /// Most footer fields of a poster generic pass (Apple: two).
@@ -349,6 +506,20 @@ impl AppleOptions {
         *self == AppleOptions::default()
     }
 
+    /// Every image the options name, by slot and asset id: the poster images
+    /// ([`PosterImages::entries`]) and the rewards sign-up form's logo.
+    pub fn image_refs(&self) -> Vec<(AssetType, &str)> {
+        let mut refs = self.images.entries();
+        if let Some(id) = self
+            .personalization
+            .as_ref()
+            .and_then(|p| p.logo_id.as_deref())
+        {
+            refs.push((AssetType::PersonalizationLogo, id));
+        }
+        refs
+    }
+
     /// Whether the pass asks for the poster event ticket layout.
     pub fn is_poster(&self) -> bool {
         self.preferred_style_schemes
@@ -458,15 +629,22 @@ impl StyleScheme {
     }
 }
 
-/// One `relevantDates` entry: an interval of at most a day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One `relevantDates` entry: an interval of at most a day (`start_date` and
+/// `end_date`), or a single moment (`date`, iOS 26) from which Wallet works out the
+/// interval itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RelevantInterval {
     /// ISO 8601 with a time zone, e.g. `2026-12-01T19:00:00+01:00`.
-    pub start_date: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
     /// ISO 8601 with a time zone; after `start_date`, at most 24 hours later.
-    pub end_date: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    /// `date` (iOS 26): a single moment, instead of `start_date` and `end_date`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// How a form edits a semantic tag: one line of text, or a comma-separated list.
@@ -679,6 +857,7 @@ apple_urls! {
     transit_provider_email = "transitProviderEmail", Email, BoardingPass, "26";
     transit_provider_phone_number = "transitProviderPhoneNumber", Phone, BoardingPass, "26";
     transit_provider_website_url = "transitProviderWebsiteURL", Url, BoardingPass, "26";
+    track_bags_url = "trackBagsURL", Url, BoardingPass, "26";
 }
 
 /// `semantics.*.balance` / `totalPrice`.
@@ -1536,8 +1715,35 @@ pub fn check(style: PassType, transit: Option<TransitType>, o: &AppleOptions) ->
         );
     }
     for (i, r) in o.relevant_dates.iter().enumerate() {
-        let start = epoch_seconds(&r.start_date);
-        let end = epoch_seconds(&r.end_date);
+        let at = |k: &str| format!("relevant_dates[{i}].{k}");
+        if let Some(d) = &r.date {
+            if epoch_seconds(d).is_none() {
+                add(&at("date"), DATE_MSG.into());
+            }
+            if r.start_date.is_some() || r.end_date.is_some() {
+                add(
+                    &at("date"),
+                    "give either date (a moment, iOS 26) or start_date and end_date (an interval), not both"
+                        .into(),
+                );
+            }
+            continue;
+        }
+        let (Some(start), Some(end)) = (&r.start_date, &r.end_date) else {
+            let missing = if r.start_date.is_none() {
+                "start_date"
+            } else {
+                "end_date"
+            };
+            add(
+                &at(missing),
+                "is required: give start_date and end_date (an interval), or date alone (a moment, iOS 26)"
+                    .into(),
+            );
+            continue;
+        };
+        let start = epoch_seconds(start);
+        let end = epoch_seconds(end);
         if start.is_none() {
             add(&format!("relevant_dates[{i}].start_date"), DATE_MSG.into());
         }
@@ -1622,6 +1828,50 @@ pub fn check(style: PassType, transit: Option<TransitType>, o: &AppleOptions) ->
             &pg.additional_info_fields,
         );
     }
+    if let Some(c) = &o.strip_color {
+        if !crate::rules::renders_image(style, AssetType::Strip) {
+            add(
+                "strip_color",
+                "is only for passes with a strip image (coupons, store cards, event tickets)"
+                    .into(),
+            );
+        }
+        if !is_hex_color(c) {
+            add("strip_color", "must be a colour like #1a2b3c".into());
+        }
+    }
+    if !o.auxiliary_store_identifiers.is_empty() {
+        if style != PassType::EventTicket {
+            add(
+                "auxiliary_store_identifiers",
+                "is only for event tickets (Wallet shows them in a poster event ticket's event guide)"
+                    .into(),
+            );
+        } else if !o.is_poster() {
+            add(
+                "auxiliary_store_identifiers",
+                "is shown only on poster event tickets: add posterEventTicket to preferred_style_schemes"
+                    .into(),
+            );
+        }
+        if o.auxiliary_store_identifiers.len() > MAX_STORE_IDENTIFIERS {
+            add(
+                "auxiliary_store_identifiers",
+                format!("can't hold more than {MAX_STORE_IDENTIFIERS} App Store ids"),
+            );
+        }
+        for (i, id) in o.auxiliary_store_identifiers.iter().enumerate() {
+            if *id <= 0 {
+                add(
+                    &format!("auxiliary_store_identifiers[{i}]"),
+                    format!("must be a positive App Store id (got {id})"),
+                );
+            }
+        }
+    }
+    if let Some(p) = &o.personalization {
+        check_personalization(&mut add, style, o.nfc.is_some(), p);
+    }
     check_semantics(&mut add, "semantics", &o.semantics);
     check_upcoming(&mut add, style, &o.upcoming_pass_information);
     if let Some(n) = &o.nfc {
@@ -1633,6 +1883,72 @@ pub fn check(style: PassType, transit: Option<TransitType>, o: &AppleOptions) ->
         check_poster(&mut add, &o.semantics);
     }
     p
+}
+
+/// Most `auxiliary_store_identifiers` (our bound; Apple gives none).
+pub const MAX_STORE_IDENTIFIERS: usize = 10;
+
+/// Rewards enrollment: a store card with `nfc` (Apple: "Rewards enrollment is only
+/// available for NFC-enabled reward cards"), at least one distinct field, a description
+/// and the form's logo (Apple lists `personalizationLogo` among a personalizable pass's
+/// files; passkit-generator drops personalization without it).
+fn check_personalization(
+    add: &mut impl FnMut(&str, String),
+    style: PassType,
+    nfc: bool,
+    p: &Personalization,
+) {
+    if style != PassType::StoreCard {
+        add(
+            "personalization",
+            "is only for store cards (Apple offers rewards enrollment on NFC-enabled reward cards)"
+                .into(),
+        );
+    } else if !nfc {
+        add(
+            "personalization",
+            "needs apple.nfc: Apple offers rewards enrollment only on NFC-enabled reward cards"
+                .into(),
+        );
+    }
+    if p.required_fields.is_empty() {
+        add(
+            "personalization.required_fields",
+            "must name at least one of name, postal_code, email_address, phone_number".into(),
+        );
+    }
+    for (i, f) in p.required_fields.iter().enumerate() {
+        if p.required_fields[..i].contains(f) {
+            add(
+                &format!("personalization.required_fields[{i}]"),
+                format!("{} is listed twice", f.apple()),
+            );
+        }
+    }
+    if p.description.trim().is_empty() {
+        add(
+            "personalization.description",
+            "is required: Wallet shows it under the logo of the sign-up form".into(),
+        );
+    }
+    for (key, v) in [
+        ("description", Some(&p.description)),
+        ("terms_and_conditions", p.terms_and_conditions.as_ref()),
+    ] {
+        if v.is_some_and(|v| v.chars().count() > MAX_TRANSLATION) {
+            add(
+                &format!("personalization.{key}"),
+                format!("is longer than {MAX_TRANSLATION} characters"),
+            );
+        }
+    }
+    if p.logo_id.is_none() {
+        add(
+            "personalization.logo_id",
+            "is required: upload the sign-up form's logo as an asset of type personalization_logo (150×40 pt) and name it here"
+                .into(),
+        );
+    }
 }
 
 const DATE_MSG: &str =
@@ -2548,6 +2864,156 @@ mod tests {
     const P256_COMPRESSED: &str =
         "MDkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDIgAD3GjqPIxUpl1YJNqZuh8utgajamjGZyHu3xSXEDKK4Ao=";
     const P384: &str = "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEtXJQvQ+cW961A3aIE5RHOAVQDH4L5e+vRTX3ezJtlcJtODbxJFXeg8Z63K5ipEX5AEQE4XFxOHQbiGmigK5b2XIlxXOneWaHnjdsEwgMvEw4zeXWHuRxf3ZMbB4i2+TX";
+
+    #[test]
+    fn a_relevant_date_is_an_interval_or_a_single_moment() {
+        let o = options(json!({"relevant_dates": [
+            {"date": "2026-12-01T19:00:00+01:00"},
+            {"date": "tomorrow"},
+            {"date": "2026-12-01T19:00:00Z", "start_date": "2026-12-01T18:00:00Z"},
+            {"start_date": "2026-12-01T18:00:00Z"},
+            {}
+        ]}));
+        let p = check(PassType::Generic, None, &o);
+        assert_eq!(
+            paths(&p),
+            [
+                "apple.relevant_dates[1].date",
+                "apple.relevant_dates[2].date",
+                "apple.relevant_dates[3].end_date",
+                "apple.relevant_dates[4].start_date"
+            ]
+        );
+        assert!(p[1].1.contains("not both"), "{}", p[1].1);
+        assert!(p[2].1.contains("date alone"), "{}", p[2].1);
+    }
+
+    #[test]
+    fn strip_colour_auxiliary_store_ids_and_track_bags_belong_to_their_styles() {
+        let o = options(json!({"strip_color": "#102030"}));
+        assert!(check(PassType::Coupon, None, &o).is_empty());
+        let p = check(PassType::BoardingPass, Some(TransitType::Air), &o);
+        assert_eq!(paths(&p), ["apple.strip_color"]);
+        assert!(p[0].1.contains("strip image"), "{}", p[0].1);
+        let bad = options(json!({"strip_color": "red"}));
+        assert_eq!(
+            check(PassType::StoreCard, None, &bad)[0].1,
+            "must be a colour like #1a2b3c"
+        );
+
+        let o = options(json!({"auxiliary_store_identifiers": [284882215, 0]}));
+        let p = check(PassType::EventTicket, None, &o);
+        assert_eq!(
+            paths(&p),
+            [
+                "apple.auxiliary_store_identifiers",
+                "apple.auxiliary_store_identifiers[1]"
+            ]
+        );
+        assert!(p[0].1.contains("add posterEventTicket"), "{}", p[0].1);
+        let poster = options(json!({
+            "preferred_style_schemes": ["posterEventTicket", "eventTicket"],
+            "auxiliary_store_identifiers": [284882215],
+            "semantics": {"eventName": "Gig", "venueName": "Hall"}
+        }));
+        assert!(check(PassType::EventTicket, None, &poster).is_empty());
+        assert_eq!(
+            paths(&check(
+                PassType::Coupon,
+                None,
+                &options(json!({"auxiliary_store_identifiers": [1]}))
+            )),
+            ["apple.auxiliary_store_identifiers"]
+        );
+
+        let o = options(json!({"urls": {"track_bags_url": "https://example.com/bags"}}));
+        assert!(check(PassType::BoardingPass, Some(TransitType::Air), &o).is_empty());
+        let p = check(PassType::EventTicket, None, &o);
+        assert_eq!(paths(&p), ["apple.urls.track_bags_url"]);
+        let key = URL_KEYS.iter().find(|k| k.api == "track_bags_url").unwrap();
+        assert_eq!((key.apple, key.min_ios), ("trackBagsURL", "26"));
+    }
+
+    #[test]
+    fn personalization_is_for_nfc_store_cards_with_fields_a_description_and_a_logo() {
+        let nfc = json!({"message": "m", "encryption_public_key": P256});
+        let good = json!({
+            "required_fields": ["name", "email_address"],
+            "description": "Join the club",
+            "terms_and_conditions": "<a href=\"https://example.com\">Terms</a>",
+            "logo_id": "asset1"
+        });
+        let o = options(json!({"nfc": nfc, "personalization": good}));
+        assert!(check(PassType::StoreCard, None, &o).is_empty());
+        assert_eq!(
+            o.personalization.as_ref().unwrap().apple_json(),
+            json!({
+                "requiredPersonalizationFields": [
+                    "PKPassPersonalizationFieldName",
+                    "PKPassPersonalizationFieldEmailAddress"
+                ],
+                "description": "Join the club",
+                "termsAndConditions": "<a href=\"https://example.com\">Terms</a>"
+            })
+        );
+        let without_nfc = options(json!({"personalization": good}));
+        let p = check(PassType::StoreCard, None, &without_nfc);
+        assert_eq!(paths(&p), ["apple.personalization"]);
+        assert!(p[0].1.contains("needs apple.nfc"), "{}", p[0].1);
+        let p = check(PassType::Coupon, None, &o);
+        assert_eq!(paths(&p), ["apple.personalization"]);
+        assert!(p[0].1.contains("only for store cards"), "{}", p[0].1);
+        let bad = options(json!({"nfc": nfc, "personalization": {
+            "required_fields": ["name", "name"], "description": " "
+        }}));
+        let p = check(PassType::StoreCard, None, &bad);
+        assert_eq!(
+            paths(&p),
+            [
+                "apple.personalization.required_fields[1]",
+                "apple.personalization.description",
+                "apple.personalization.logo_id"
+            ]
+        );
+        assert!(p[2].1.contains("personalization_logo"), "{}", p[2].1);
+        let none = options(json!({"nfc": nfc, "personalization": {
+            "required_fields": [], "description": "d", "logo_id": "a"
+        }}));
+        assert_eq!(
+            paths(&check(PassType::StoreCard, None, &none)),
+            ["apple.personalization.required_fields"]
+        );
+        assert!(
+            serde_json::from_value::<AppleOptions>(json!({"personalization": {
+                "required_fields": ["shoe_size"], "description": "d"
+            }}))
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn the_holders_data_is_read_from_apples_keys() {
+        let info = PersonalizationInfo::from_apple(&json!({
+            "fullName": " Ana Silva ", "givenName": "Ana", "familyName": "Silva",
+            "emailAddress": "ana@example.com", "phoneNumber": "+351 912 345 678",
+            "postalCode": "1100-148", "ISOCountryCode": "PT", "futureKey": 1
+        }))
+        .unwrap();
+        assert_eq!(info.full_name.as_deref(), Some("Ana Silva"));
+        assert_eq!(info.iso_country_code.as_deref(), Some("PT"));
+        assert_eq!(info.postal_code.as_deref(), Some("1100-148"));
+        assert_eq!(
+            PersonalizationInfo::from_apple(&json!({"emailAddress": 5})).unwrap_err(),
+            "emailAddress must be a string"
+        );
+        assert!(
+            PersonalizationInfo::from_apple(&json!({"fullName": "x".repeat(256)}))
+                .unwrap_err()
+                .contains("longer than 255")
+        );
+        assert!(PersonalizationInfo::from_apple(&json!({"fullName": "a\nb"})).is_err());
+        assert!(PersonalizationInfo::from_apple(&json!([])).is_err());
+    }
 
     #[test]
     fn nfc_needs_a_short_message_and_a_p256_key() {

@@ -142,8 +142,37 @@ wire_enum!(
         Aztec = "aztec",
         Ean128 = "ean128",
         None = "none",
+        /// Code 39 (iOS 27, `PKBarcodeFormatCode39`).
+        Code39 = "code39",
+        /// Codabar (iOS 27, `PKBarcodeFormatCodabar`).
+        Codabar = "codabar",
+        /// EAN-13 (iOS 27, `PKBarcodeFormatEAN13`).
+        Ean13 = "ean13",
+        /// Interleaved 2 of 5, ITF (iOS 27, `PKBarcodeFormatI2of5`).
+        I2of5 = "i2of5" | "itf",
     }
 );
+
+impl BarcodeFormat {
+    /// Whether Wallet first draws this format in iOS 27 (`code39`, `codabar`, `ean13`,
+    /// `i2of5`): a pass with one also needs a format older iOS draws, which the pass
+    /// builder adds when the barcodes have none (Apple's `Pass.Barcodes`).
+    pub fn needs_ios27(self) -> bool {
+        matches!(
+            self,
+            BarcodeFormat::Code39
+                | BarcodeFormat::Codabar
+                | BarcodeFormat::Ean13
+                | BarcodeFormat::I2of5
+        )
+    }
+
+    /// Whether the symbol is one row of bars (Code 128 and the iOS 27 formats) rather
+    /// than a matrix or stacked code.
+    pub fn is_linear(self) -> bool {
+        self == BarcodeFormat::Ean128 || self.needs_ios27()
+    }
+}
 
 wire_enum!(
     /// Barcode numbering policy (§6.5). `list` is reserved and refused with 422.
@@ -193,6 +222,9 @@ wire_enum!(
         PrimaryLogo = "primary_logo",
         /// Poster event tickets: the small logo at the bottom right (`secondaryLogo.png`).
         SecondaryLogo = "secondary_logo",
+        /// Rewards enrollment: the logo at the top of Wallet's sign-up form
+        /// (`personalizationLogo.png`, 150×40 pt).
+        PersonalizationLogo = "personalization_logo",
     }
 );
 
@@ -234,6 +266,7 @@ impl AssetType {
             AssetType::Artwork => "apple.images.artwork_id",
             AssetType::PrimaryLogo => "apple.images.primary_logo_id",
             AssetType::SecondaryLogo => "apple.images.secondary_logo_id",
+            AssetType::PersonalizationLogo => "apple.personalization.logo_id",
         }
     }
 
@@ -243,6 +276,7 @@ impl AssetType {
         match self {
             AssetType::PrimaryLogo => "primaryLogo",
             AssetType::SecondaryLogo => "secondaryLogo",
+            AssetType::PersonalizationLogo => "personalizationLogo",
             other => other.as_str(),
         }
     }
@@ -278,6 +312,8 @@ wire_enum!(
         Fetched = "fetched",
         Redeemed = "redeemed",
         Uninstalled = "uninstalled",
+        /// The holder signed up in Wallet (rewards enrollment, `POST …/personalize`).
+        Personalized = "personalized",
     }
 );
 

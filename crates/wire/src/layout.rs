@@ -625,12 +625,18 @@ fn barcode_html(o: &mut String, l: &PreviewLayout, barcode_src: Option<&str>) {
     o.push_str(&format!(
         "<div class=\"pass-barcode {shape}\"><div class=\"barcode-box\">"
     ));
-    if let Some(src) = barcode_src {
-        o.push_str(&format!(
+    match barcode_src {
+        Some(src) => o.push_str(&format!(
             "<img src=\"{}\" alt=\"{} barcode\" class=\"barcode-img\">",
             esc(src),
             fmt.as_str()
-        ));
+        )),
+        // Not drawn (not loaded yet, or a message the format cannot encode): a
+        // neutral box named after the format keeps its place.
+        None => o.push_str(&format!(
+            "<span class=\"barcode-placeholder\">{}</span>",
+            fmt.as_str()
+        )),
     }
     o.push_str(&format!(
         "</div><span class=\"barcode-alt\">{}</span></div>",
@@ -838,6 +844,10 @@ mod tests {
     fn without_a_barcode_image_the_message_still_shows() {
         let html = render_html(&layout(&input()), None);
         assert!(!html.contains("barcode-img"));
+        assert!(
+            html.contains("<span class=\"barcode-placeholder\">qrcode</span>"),
+            "{html}"
+        );
         assert!(html.contains("<span class=\"barcode-alt\">0000001</span>"));
     }
 }

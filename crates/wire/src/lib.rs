@@ -405,6 +405,10 @@ pub struct Pass {
     /// (extension; see `GET …/passes/{id}/google_wallet` for the signed link itself).
     #[serde(default)]
     pub google_save_url: Option<String>,
+    /// What the holder gave Wallet's rewards sign-up form (`apple.personalization`), once
+    /// they signed up; read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personalization: Option<apple::PersonalizationInfo>,
     pub created_at: String,
     pub updated_at: String,
 }

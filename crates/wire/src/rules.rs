@@ -149,6 +149,9 @@ pub fn renders_image(style: PassType, slot: AssetType) -> bool {
         // also lists a primary logo on boarding passes from iOS 27; we do not offer it.
         Artwork | PrimaryLogo => style != PassType::BoardingPass,
         SecondaryLogo => style == PassType::EventTicket,
+        // Rewards enrollment is for store cards (Apple, "Rewards Enrollment": NFC-enabled
+        // reward cards); `apple::check` refuses it elsewhere.
+        PersonalizationLogo => style == PassType::StoreCard,
     }
 }
 
@@ -210,6 +213,8 @@ pub fn image_box_points(style: Option<PassType>, slot: AssetType) -> (u32, u32) 
         AssetType::Artwork => (358, 448),
         AssetType::PrimaryLogo => (126, 30),
         AssetType::SecondaryLogo => (135, 12),
+        // Apple's "Rewards Enrollment": "Use a 150 x 40 point png file".
+        AssetType::PersonalizationLogo => (150, 40),
     }
 }
 
@@ -314,8 +319,32 @@ pub fn barcode_capacity(format: BarcodeFormat) -> Option<usize> {
         BarcodeFormat::Pdf417 => Some(1100),
         BarcodeFormat::Aztec => Some(1900),
         BarcodeFormat::Ean128 => Some(80),
+        // The iOS 27 linear codes: wide symbols, so our bound keeps them scannable on a
+        // phone (Apple gives none); EAN-13 is always 13 digits.
+        BarcodeFormat::Code39 | BarcodeFormat::Codabar => Some(40),
+        BarcodeFormat::I2of5 => Some(40),
+        BarcodeFormat::Ean13 => Some(13),
         BarcodeFormat::None => None,
     }
+}
+
+/// The characters Code 39 encodes (upper-case letters, digits, space and `-.$/+%`; `*` is
+/// its start/stop character and cannot be in a message).
+const CODE39_ALPHABET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ -.$/+%";
+/// The characters of a Codabar message between its start/stop characters.
+const CODABAR_ALPHABET: &str = "0123456789-$:/.+";
+
+/// The EAN-13 check digit of its first twelve digits (GS1: weights 1 and 3 alternating).
+pub fn ean13_check_digit(twelve: &str) -> Option<u32> {
+    if twelve.len() != 12 || !twelve.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let sum: u32 = twelve
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| (b - b'0') as u32 * if i % 2 == 0 { 1 } else { 3 })
+        .sum();
+    Some((10 - sum % 10) % 10)
 }
 
 /// Why a barcode message cannot be put in a symbol. `Display` reads as the predicate of a
@@ -336,6 +365,30 @@ pub enum Unencodable {
     NotPrintableAscii {
         /// The first such character.
         ch: char,
+    },
+    /// A character the linear symbology cannot encode (Code 39, Codabar, EAN-13, ITF).
+    NotInSymbology {
+        /// The barcode format.
+        format: BarcodeFormat,
+        /// The first such character.
+        ch: char,
+    },
+    /// Codabar: start and stop characters (`A`–`D`) must be both present or both absent.
+    CodabarGuards,
+    /// EAN-13: not 13 digits.
+    Ean13Length {
+        /// The message length in characters.
+        len: usize,
+    },
+    /// EAN-13: the last digit is not the check digit of the first twelve.
+    Ean13Checksum {
+        /// The check digit the first twelve digits call for.
+        expected: u32,
+    },
+    /// Interleaved 2 of 5: an odd number of digits (the code encodes digits in pairs).
+    OddDigits {
+        /// The message length in digits.
+        len: usize,
     },
     /// Longer than [`barcode_capacity`].
     TooLong {
@@ -362,6 +415,37 @@ impl fmt::Display for Unencodable {
             Unencodable::NotPrintableAscii { ch } => write!(
                 f,
                 "contains {ch:?}, but an ean128 (Code 128) barcode can only hold printable ASCII characters"
+            ),
+            Unencodable::NotInSymbology { format, ch } => {
+                let allowed = match format {
+                    BarcodeFormat::Code39 => {
+                        "upper-case letters A-Z, digits, space and - . $ / + %"
+                    }
+                    BarcodeFormat::Codabar => {
+                        "digits and - $ : / . +, optionally between start and stop characters A-D"
+                    }
+                    _ => "digits 0-9",
+                };
+                write!(
+                    f,
+                    "contains {ch:?}, but a {format} barcode can only hold {allowed}"
+                )
+            }
+            Unencodable::CodabarGuards => write!(
+                f,
+                "must start and end with a start/stop character (A, B, C or D), or have neither"
+            ),
+            Unencodable::Ean13Length { len } => write!(
+                f,
+                "has {len} digits; an ean13 barcode holds exactly 13 (12 digits and the check digit)"
+            ),
+            Unencodable::Ean13Checksum { expected } => write!(
+                f,
+                "ends with the wrong check digit: for these first twelve digits it must be {expected}"
+            ),
+            Unencodable::OddDigits { len } => write!(
+                f,
+                "has {len} digits; an i2of5 (Interleaved 2 of 5) barcode encodes digits in pairs, so add a leading 0"
             ),
             Unencodable::TooLong { format, len, max } => write!(
                 f,
@@ -394,6 +478,51 @@ pub fn barcode_encodable(format: BarcodeFormat, message: &str) -> Result<(), Une
         }
     }
     let len = message.chars().count();
+    let not_in = |alphabet: &str, body: &str| {
+        body.chars()
+            .find(|c| !alphabet.contains(*c))
+            .map(|ch| Unencodable::NotInSymbology { format, ch })
+    };
+    match format {
+        BarcodeFormat::Code39 => {
+            if let Some(e) = not_in(CODE39_ALPHABET, message) {
+                return Err(e);
+            }
+        }
+        BarcodeFormat::Codabar => {
+            let guard = |c: Option<char>| c.is_some_and(|c| ('A'..='D').contains(&c));
+            let (first, last) = (message.chars().next(), message.chars().last());
+            let body = match (guard(first), guard(last) && len > 1) {
+                (true, true) => &message[1..message.len() - 1],
+                (false, false) => message,
+                _ => return Err(Unencodable::CodabarGuards),
+            };
+            if let Some(e) = not_in(CODABAR_ALPHABET, body) {
+                return Err(e);
+            }
+        }
+        BarcodeFormat::Ean13 => {
+            if let Some(e) = not_in("0123456789", message) {
+                return Err(e);
+            }
+            if len != 13 {
+                return Err(Unencodable::Ean13Length { len });
+            }
+            let expected = ean13_check_digit(&message[..12]).unwrap_or(0);
+            if message.as_bytes()[12] - b'0' != expected as u8 {
+                return Err(Unencodable::Ean13Checksum { expected });
+            }
+        }
+        BarcodeFormat::I2of5 => {
+            if let Some(e) = not_in("0123456789", message) {
+                return Err(e);
+            }
+            if len % 2 == 1 {
+                return Err(Unencodable::OddDigits { len });
+            }
+        }
+        _ => {}
+    }
     if len > max {
         return Err(Unencodable::TooLong { format, len, max });
     }
@@ -483,10 +612,19 @@ mod tests {
         assert_eq!(image_used_pixels(Artwork, 2000, 1000), (799, 1000));
         assert_eq!(image_used_pixels(Artwork, 1074, 2000), (1074, 1344));
         assert_eq!(image_scales(None, Artwork, 1074, 1344), 3);
+        // Every slot is classic, poster, or the rewards sign-up form's logo.
         assert_eq!(
             AssetType::ALL.len(),
-            AssetType::CLASSIC.len() + AssetType::POSTER.len()
+            AssetType::CLASSIC.len() + AssetType::POSTER.len() + 1
         );
+        assert_eq!(image_box_points(None, PersonalizationLogo), (150, 40));
+        assert_eq!(PersonalizationLogo.file_stem(), "personalizationLogo");
+        for style in PassType::ALL {
+            assert_eq!(
+                renders_image(*style, PersonalizationLogo),
+                *style == PassType::StoreCard
+            );
+        }
     }
 
     #[test]
@@ -542,6 +680,41 @@ mod tests {
             event_ticket_strip_conflict(PassType::Coupon, has(&[Strip, Thumbnail])),
             None
         );
+    }
+
+    #[test]
+    fn ios27_barcodes_check_their_alphabet_length_and_check_digit() {
+        use BarcodeFormat::*;
+        // EAN-13: 13 digits with the GS1 check digit.
+        assert_eq!(ean13_check_digit("590123412345"), Some(7));
+        assert_eq!(barcode_encodable(Ean13, "5901234123457"), Ok(()));
+        let e = barcode_encodable(Ean13, "5901234123458").unwrap_err();
+        assert_eq!(e, Unencodable::Ean13Checksum { expected: 7 });
+        assert!(e.to_string().contains("must be 7"), "{e}");
+        let e = barcode_encodable(Ean13, "590123412345").unwrap_err();
+        assert!(e.to_string().contains("has 12 digits"), "{e}");
+        let e = barcode_encodable(Ean13, "59012341234A7").unwrap_err();
+        assert!(e.to_string().contains("digits 0-9"), "{e}");
+        // Code 39: upper case, digits and a few symbols.
+        assert_eq!(barcode_encodable(Code39, "ABC-123 $/+%."), Ok(()));
+        let e = barcode_encodable(Code39, "abc").unwrap_err();
+        assert!(e.to_string().contains("upper-case letters"), "{e}");
+        assert!(barcode_encodable(Code39, "A*B").is_err());
+        // Codabar: digits and -$:/.+, guards A-D on both ends or neither.
+        assert_eq!(barcode_encodable(Codabar, "A40156B"), Ok(()));
+        assert_eq!(barcode_encodable(Codabar, "40156"), Ok(()));
+        assert_eq!(
+            barcode_encodable(Codabar, "A40156").unwrap_err(),
+            Unencodable::CodabarGuards
+        );
+        assert!(barcode_encodable(Codabar, "A40E56B").is_err());
+        // Interleaved 2 of 5: digits in pairs.
+        assert_eq!(barcode_encodable(I2of5, "1234567890"), Ok(()));
+        let e = barcode_encodable(I2of5, "12345").unwrap_err();
+        assert!(e.to_string().contains("add a leading 0"), "{e}");
+        assert!(barcode_encodable(I2of5, &"12".repeat(21)).is_err());
+        assert!(Ean13.needs_ios27() && I2of5.is_linear() && !Qrcode.needs_ios27());
+        assert_eq!(BarcodeFormat::parse("itf"), Some(I2of5));
     }
 
     #[test]

@@ -127,6 +127,7 @@ pub fn image(slot: AssetType, style: PassType) -> PreparedImage {
         AssetType::Artwork => (358, 448),
         AssetType::PrimaryLogo => (126, 30),
         AssetType::SecondaryLogo => (135, 12),
+        AssetType::PersonalizationLogo => (150, 40),
     };
     let img = PreparedImage::from_png_with(
         slot,
@@ -168,6 +169,9 @@ pub fn field(key: &str, label: Option<&str>, value: Option<&str>) -> Field {
 pub fn spec_for(style: PassType, format: BarcodeFormat) -> PassSpec {
     let message = match format {
         BarcodeFormat::Ean128 => "0000042",
+        BarcodeFormat::Ean13 => "5901234123457",
+        BarcodeFormat::Codabar => "A0000042B",
+        BarcodeFormat::I2of5 => "00000042",
         _ => "PW-0000042",
     };
     let mut change_messages = HashMap::new();

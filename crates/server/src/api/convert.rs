@@ -199,6 +199,7 @@ pub fn pass_to_wire(state: &AppState, campaign: &CampaignRecord, p: &PassRecord)
         page_short_url: u.page_short_url,
         pkpass_short_url: u.pkpass_short_url,
         google_save_url: Some(crate::api::google::save_link(state, campaign, p)),
+        personalization: d.personalization.clone(),
         created_at: p.created_at.clone(),
         updated_at: p.updated_at.clone(),
     }

@@ -195,6 +195,10 @@ fn apple_uses(doc: &serde_json::Value, id: &str) -> bool {
     };
     named(apple.get("images"))
         || apple
+            .pointer("/personalization/logo_id")
+            .and_then(|v| v.as_str())
+            == Some(id)
+        || apple
             .get("upcoming_pass_information")
             .and_then(|v| v.as_array())
             .is_some_and(|a| a.iter().any(|e| named(e.get("images"))))

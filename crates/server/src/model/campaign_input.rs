@@ -141,8 +141,9 @@ pub async fn save(
     // The Apple options are checked against the presentation being saved (its transit
     // type decides whether semanticBoardingPass is allowed), not the stored one.
     c.doc.presentation = p.clone();
+    check_sequential_barcode(&c, &mut errors);
     c.check_apple(None, &mut errors);
-    let poster = c.doc.apple.images.entries();
+    let poster = c.doc.apple.image_refs();
     templates::check_image_refs(&mut tx, &account.id, &poster, &mut errors).await?;
     crate::model::assets::check_hosted_refs(&mut tx, &account.id, &c.doc.apple, &mut errors)
         .await?;
@@ -308,6 +309,23 @@ fn read_attributes(r: &mut Reader<'_>, c: &mut CampaignRecord, creating: bool) -
         d.apple = d.apple.patched(&v);
     }
     refs
+}
+
+/// Sequential codes are seven digits: an EAN-13 needs thirteen with a check digit, an
+/// Interleaved 2 of 5 an even count, so every pass would be refused at download. Checked
+/// against the presentation being saved (the format may come from a template).
+fn check_sequential_barcode(c: &CampaignRecord, errors: &mut Errors) {
+    let format = c.doc.presentation.barcode_format;
+    if c.code_type == CodeType::Sequential
+        && matches!(format, BarcodeFormat::Ean13 | BarcodeFormat::I2of5)
+    {
+        errors.add(
+            "barcode",
+            format!(
+                "a {format} barcode can't hold the seven-digit sequential codes: use code_type per_pass (give each pass its code) or fixed, or another format"
+            ),
+        );
+    }
 }
 
 /// Rules across attributes: a fixed code needs its value (and one the barcode can hold), `max_distance` bounds per type,

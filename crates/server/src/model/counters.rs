@@ -101,6 +101,8 @@ impl Counter {
             EventKind::Fetched => Counter::Fetches,
             EventKind::Redeemed => Counter::Redeems,
             EventKind::Uninstalled => Counter::Uninstalls,
+            // A holder's sign-up changes the pass (its data, its next download).
+            EventKind::Personalized => Counter::Updates,
         }
     }
 

@@ -14,7 +14,7 @@ use crate::model::values::{
     check_unique_keys, fields_from_inputs, merge_fields, BarcodeDoc, BarcodeIn, Reader, MAX_STRING,
 };
 use passworks_wire as wire;
-use passworks_wire::apple::AppleOptions;
+use passworks_wire::apple::{AppleOptions, PersonalizationInfo};
 use passworks_wire::query::Predicate;
 use passworks_wire::rules::barcode_encodable;
 use passworks_wire::{AssetType, Beacon, CampaignState, CodeType, Field, FieldInput, Location};
@@ -53,6 +53,14 @@ pub struct PassDoc {
     pub metadata: Value,
     /// The pass's own Apple options, overlaid on the campaign's when the pass is built.
     pub apple: AppleOptions,
+    /// What the holder gave Wallet's rewards sign-up form (`POST …/personalize`); once
+    /// set, the pass is built without its sign-up form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personalization: Option<PersonalizationInfo>,
+    /// The personalization token Wallet sent with it, so that a repeated request (a
+    /// retry) is answered with the same signed token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personalization_token: Option<String>,
 }
 
 impl Default for PassDoc {
@@ -79,6 +87,8 @@ impl Default for PassDoc {
             footer_id: None,
             metadata: Value::Object(Map::new()),
             apple: AppleOptions::default(),
+            personalization: None,
+            personalization_token: None,
         }
     }
 }
@@ -419,10 +429,11 @@ pub(crate) async fn check_patch(
         }
     }
     check_images(tx, &campaign.account_id, &images, errors).await?;
-    // The pass's own poster images (`apple.images`), as the campaign's are checked.
+    // The pass's own poster images (`apple.images`) and sign-up form logo, as the
+    // campaign's are checked.
     if let Some(a) = &patch.apple {
         let own = AppleOptions::default().patched(a);
-        check_image_refs(tx, &campaign.account_id, &own.images.entries(), errors).await?;
+        check_image_refs(tx, &campaign.account_id, &own.image_refs(), errors).await?;
         crate::model::assets::check_hosted_refs(tx, &campaign.account_id, &own, errors).await?;
     }
     Ok(())
@@ -842,6 +853,58 @@ pub async fn reset_redeem(db: &Db, pass: &mut PassRecord) -> Result<(), sqlx::Er
         .await?;
     pass.voided = false;
     Ok(())
+}
+
+/// What [`personalize`] did.
+#[derive(Debug)]
+pub enum Personalized {
+    /// The holder's data is stored on the pass (now personalized).
+    Stored(Box<PassRecord>),
+    /// The pass was already personalized with this very token (Wallet repeating a
+    /// request): nothing changed.
+    Repeated,
+    /// The pass was already personalized with another token.
+    Taken,
+}
+
+/// Stores what a holder gave Wallet's rewards sign-up form on pass `pass_id`, with the
+/// personalization `token` it came with, stamping `personalized_at` and the pass's
+/// `updated_at` (so the personalized pass is what the next download gets). A pass is
+/// personalized once; `None` when the pass does not exist.
+pub async fn personalize(
+    tx: &mut Tx,
+    pass_id: &str,
+    mut info: PersonalizationInfo,
+    token: &str,
+) -> Result<Option<Personalized>, sqlx::Error> {
+    // Take the row's lock before reading (PostgreSQL; a SQLite write transaction holds
+    // the database already), so two sign-ups of one pass are decided one after the other.
+    sqlx::query("UPDATE passes SET updated_at = updated_at WHERE id = $1")
+        .bind(pass_id)
+        .execute(&mut **tx)
+        .await?;
+    let Some(mut pass) = load_tx(tx, pass_id).await? else {
+        return Ok(None);
+    };
+    if pass.doc.personalization.is_some() {
+        let same = pass.doc.personalization_token.as_deref() == Some(token);
+        return Ok(Some(if same {
+            Personalized::Repeated
+        } else {
+            Personalized::Taken
+        }));
+    }
+    pass.updated_at = now();
+    info.personalized_at = Some(pass.updated_at.clone());
+    pass.doc.personalization = Some(info);
+    pass.doc.personalization_token = Some(token.to_string());
+    sqlx::query("UPDATE passes SET doc = $1, updated_at = $2 WHERE id = $3")
+        .bind(serde_json::to_string(&pass.doc).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
+        .bind(&pass.updated_at)
+        .bind(&pass.id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Some(Personalized::Stored(Box::new(pass))))
 }
 
 /// Records that a device fetched the pass now (PassKit web service).

@@ -39,7 +39,10 @@ impl Presentation {
     /// The image id in `slot` (always `None` for the poster slots, see [`IMAGE_SLOTS`]).
     pub fn image(&self, slot: AssetType) -> &Option<String> {
         match slot {
-            AssetType::Artwork | AssetType::PrimaryLogo | AssetType::SecondaryLogo => NO_IMAGE,
+            AssetType::Artwork
+            | AssetType::PrimaryLogo
+            | AssetType::SecondaryLogo
+            | AssetType::PersonalizationLogo => NO_IMAGE,
             AssetType::Icon => &self.icon_id,
             AssetType::Logo => &self.logo_id,
             AssetType::Strip => &self.strip_id,
@@ -53,8 +56,13 @@ impl Presentation {
     /// caller iterates: a poster slot is a bug, not a request (those live in `apple.images`).
     pub fn image_mut(&mut self, slot: AssetType) -> &mut Option<String> {
         match slot {
-            AssetType::Artwork | AssetType::PrimaryLogo | AssetType::SecondaryLogo => {
-                unreachable!("poster images are kept in apple.images, not in the presentation")
+            AssetType::Artwork
+            | AssetType::PrimaryLogo
+            | AssetType::SecondaryLogo
+            | AssetType::PersonalizationLogo => {
+                unreachable!(
+                    "poster and personalization images are kept in apple, not in the presentation"
+                )
             }
             AssetType::Icon => &mut self.icon_id,
             AssetType::Logo => &mut self.logo_id,

@@ -104,6 +104,8 @@ pub enum Endpoint<'a> {
     Redeems(CampaignType, &'a str, &'a str),
     /// The signed pass file, for the console (no `downloaded` event).
     PassFile(CampaignType, &'a str, &'a str),
+    /// Up to ten passes of a campaign as one `.pkpasses` bundle (ids comma separated).
+    PassBundle(CampaignType, &'a str, &'a str),
     Job(&'a str),
     /// Google Wallet issuers.
     GoogleIssuers,
@@ -218,6 +220,10 @@ impl Endpoint<'_> {
             PushPass(t, c, p) => (Post, format!("{}/push", pass(t, c, p))),
             Redeems(t, c, p) => (Get, format!("{}/redeems", pass(t, c, p))),
             PassFile(t, c, p) => (Get, format!("{}/pkpass", pass(t, c, p))),
+            PassBundle(t, c, ids) => (
+                Get,
+                format!("{}/passes/pkpasses?ids={}", campaign(t, c), encode(ids)),
+            ),
             Job(id) => (Get, format!("/jobs/{}", encode(id))),
             GoogleIssuers => (Get, "/google_wallet/issuers".into()),
             CreateGoogleIssuer => (Post, "/google_wallet/issuers".into()),
@@ -456,6 +462,11 @@ mod tests {
                 Endpoint::PassFile(Coupon, c, p),
                 Get,
                 "/coupons/c1/passes/p1/pkpass",
+            ),
+            (
+                Endpoint::PassBundle(Coupon, c, "p1,p2"),
+                Get,
+                "/coupons/c1/passes/pkpasses?ids=p1%2Cp2",
             ),
             (
                 Endpoint::Barcode(BarcodeFormat::Qrcode, "https://x/p?a=1"),

@@ -443,6 +443,16 @@ pub mod passes {
         .await
     }
 
+    /// Up to ten passes of the campaign as one `.pkpasses` bundle, as an object URL to
+    /// download; more than ten, or a pass that cannot be built, is an error that says so.
+    pub async fn bundle(kind: CampaignType, campaign: &str, ids: &[String]) -> ApiResult<String> {
+        let ids = ids.join(",");
+        super::super::object_url(&super::super::url(&Endpoint::PassBundle(
+            kind, campaign, &ids,
+        )))
+        .await
+    }
+
     /// Redeems of the pass.
     pub async fn redeems(
         kind: CampaignType,

@@ -465,6 +465,16 @@ pub fn take_next_flash() -> Option<String> {
     NEXT_FLASH.with(|f| f.borrow_mut().take())
 }
 
+/// Saves what the object URL `url` holds as a file called `name`, then releases it.
+pub fn download_object_url(url: &str, name: &str) {
+    let a: web_sys::HtmlAnchorElement =
+        wasm_bindgen::JsCast::unchecked_into(document().create_element("a").unwrap());
+    a.set_href(url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(url);
+}
+
 /// Saves `text` as a file called `name` (through a temporary object URL).
 pub fn download_text(name: &str, text: &str, mime: &str) {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));

@@ -106,6 +106,36 @@ pub fn PassList() -> impl IntoView {
             refresh.update(|n| *n += 1);
         });
     };
+    // The selected passes as one `.pkpasses` file (Apple: at most ten per bundle).
+    let bundle_name = StoredValue::new(String::from("passes"));
+    let bundle = move || {
+        let Some(t) = ctype.get_untracked() else {
+            return;
+        };
+        let ids = selected.get_untracked();
+        if ids.len() > passworks_wire::MAX_BUNDLE_PASSES {
+            flash.set(Some(Err(format!(
+                "A bundle holds at most {} passes; {} are selected.",
+                passworks_wire::MAX_BUNDLE_PASSES,
+                ids.len()
+            ))));
+            return;
+        }
+        let cid = cid.get_untracked();
+        api::spawn(async move {
+            match api::passes::bundle(t, &cid, &ids).await {
+                Ok(url) => {
+                    let name = format!("{}.pkpasses", bundle_name.get_value());
+                    crate::components::download_object_url(&url, &name);
+                    flash.set(Some(Ok(format!(
+                        "Downloaded {} passes as one bundle ({name}).",
+                        ids.len()
+                    ))));
+                }
+                Err(e) => flash.set(Some(Err(e.message()))),
+            }
+        });
+    };
     let location = leptos_router::hooks::use_location();
     let search_text = Memo::new(move |_| crate::table_state::search_text(&location.search.get()));
     let columns = vec![
@@ -152,6 +182,7 @@ pub fn PassList() -> impl IntoView {
                             .into_any()
                         };
                         let name = c.name.clone();
+                        bundle_name.set_value(file_stem(&name));
                         let csv = move || CsvExport::new(format!("{}-passes.csv", file_stem(&name)), move |q| {
                             let cid = cid.get_untracked();
                             let text = search_text.get_untracked();
@@ -182,6 +213,8 @@ pub fn PassList() -> impl IntoView {
                                     bulk=std::sync::Arc::new(move || view! {
                                         <button type="button" class="btn small" on:click=move |_| bulk_run(PassBulk::Redeem)>"Redeem"</button>
                                         <button type="button" class="btn small" on:click=move |_| bulk_run(PassBulk::Void)>"Void"</button>
+                                        <button type="button" class="btn small" title="Up to ten passes in one file that adds them to Wallet together"
+                                            on:click=move |_| bundle()>"Download bundle (.pkpasses)"</button>
                                         <button type="button" class="btn small danger" on:click=move |_| confirm.set(true)>"Delete"</button>
                                     }.into_any())
                                 />

@@ -228,3 +228,72 @@ async fn translations_are_edited_and_previewed_per_language() -> Result<()> {
     sys.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn selected_passes_download_as_one_bundle() -> Result<()> {
+    let _serial = serial().await;
+    let sys = start("apple_bundle").await?;
+    sys.sign_in().await?;
+    let api = sys.api();
+    let (icon, logo) = seed_images(&api).await?;
+    let c = api
+        .post_json(
+            "/v2/event_tickets",
+            &json!({"event_ticket": {
+                "name": "Family Seats", "icon_id": icon, "logo_id": logo,
+                "primary_fields": [{"key": "event", "label": "Event", "value": "Jazz Night"}],
+                "secondary_fields": [{"key": "seat", "label": "Seat", "value": "", "behaviour": "dynamic"}]
+            }}),
+        )
+        .await?;
+    let id = c["id"].as_str().unwrap_or_default().to_owned();
+    for seat in ["F11", "F12", "F13"] {
+        api.post_json(
+            &format!("/v2/event_tickets/{id}/passes"),
+            &json!({"pass": {"secondary_fields": [{"key": "seat", "value": seat}]}}),
+        )
+        .await?;
+    }
+    let d = sys.driver();
+    let downloads = sys.scratch_dir().join("downloads");
+    allow_downloads(d, &downloads).await?;
+    sys.goto(&format!("/campaigns/event_tickets/{id}/passes"))
+        .await?;
+    wait_until("three passes", || async {
+        Ok((d
+            .find_all(By::Css("tbody input[type='checkbox']"))
+            .await?
+            .len()
+            == 3)
+            .then_some(()))
+    })
+    .await?;
+    let boxes = d.find_all(By::Css("tbody input[type='checkbox']")).await?;
+    js_click(d, &boxes[0]).await?;
+    js_click(d, &boxes[1]).await?;
+    click_button(d, "Download bundle (.pkpasses)").await?;
+    wait_for_text(d, "Downloaded 2 passes as one bundle").await?;
+    sys.screenshot("01-bundle-downloaded").await?;
+
+    // The file is a zip of two signed passes (Apple's .pkpasses).
+    let path = downloads.join("Family-Seats.pkpasses");
+    let partial = downloads.join("Family-Seats.pkpasses.crdownload");
+    let bytes = wait_until("the bundle file", || async {
+        Ok((path.exists() && !partial.exists())
+            .then(|| std::fs::read(&path))
+            .transpose()?)
+    })
+    .await?;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+    ensure!(
+        zip.len() == 2,
+        "two passes in the bundle, found {}",
+        zip.len()
+    );
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i)?;
+        ensure!(entry.name().ends_with(".pkpass"), "{}", entry.name());
+    }
+    sys.shutdown().await;
+    Ok(())
+}

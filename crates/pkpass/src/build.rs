@@ -61,7 +61,7 @@ pub fn pass_strings(texts: &BTreeMap<String, String>) -> Vec<u8> {
 /// MIME type of a `.pkpasses` bundle (Apple, "Distributing and updating a pass").
 pub const PKPASSES_CONTENT_TYPE: &str = "application/vnd.apple.pkpasses";
 /// Most passes in one bundle (Apple: "up to 10 passes").
-pub const MAX_BUNDLE_PASSES: usize = 10;
+pub use passworks_wire::MAX_BUNDLE_PASSES;
 /// Largest bundle in bytes (Apple: "or 150 MB").
 pub const MAX_BUNDLE_BYTES: usize = 150 * 1000 * 1000;
 

@@ -1051,6 +1051,10 @@ pub fn wrap<T: Serialize>(root: &str, body: &T) -> Value {
     Value::Object(m)
 }
 
+/// Most passes in one `.pkpasses` bundle (Apple: "up to 10 passes"); the server's
+/// bundle route and the console's bulk action both check it.
+pub const MAX_BUNDLE_PASSES: usize = 10;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,8 +17,14 @@ pub fn from_draft(
             .find(|a| a.id == id)
             .map(|a| a.asset_url.clone())
     };
+    let style = d.ctype.pass_type();
+    let options = d
+        .apple
+        .desired(style)
+        .ok()
+        .and_then(|o| serde_json::from_value::<passworks_wire::apple::AppleOptions>(o).ok());
     PreviewInput {
-        style: Some(d.ctype.pass_type()),
+        style: Some(style),
         transit: TransitType::parse(&d.transit_type),
         background_color: d.background_color.clone(),
         text_color: d.text_color.clone(),
@@ -42,16 +48,14 @@ pub fn from_draft(
             }
             _ => "0000001".into(),
         },
-        // The poster layout as the form's Apple options ask for it (none while "More
+        // The newer layouts as the form's Apple options ask for them (none while "More
         // options" is not valid JSON).
-        poster: d
-            .apple
-            .desired(d.ctype.pass_type())
-            .ok()
-            .and_then(|o| serde_json::from_value::<passworks_wire::apple::AppleOptions>(o).ok())
-            .and_then(|o| {
-                passworks_wire::layout::poster_input(d.ctype.pass_type(), &o, &d.logo_text, &url)
-            }),
+        poster: options
+            .as_ref()
+            .and_then(|o| passworks_wire::layout::poster_input(style, o, &d.logo_text, &url)),
+        flight: options.as_ref().and_then(|o| {
+            passworks_wire::layout::flight_input(style, TransitType::parse(&d.transit_type), o)
+        }),
     }
 }
 
@@ -126,6 +130,7 @@ pub fn from_template_draft(
         barcode_format: d.barcode_format,
         barcode_message: "0000001".into(),
         poster: None,
+        flight: None,
     };
     override_images(&mut input, &d.images, assets);
     input

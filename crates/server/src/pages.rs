@@ -860,12 +860,14 @@ fn pass_card(
     // The public PNG route of an asset (same origin as this page).
     let asset_url = |id: &str| Some(format!("/assets/{id}.png"));
     let mut input = input_from_parts(&parts, &asset_url);
+    let options = campaign.apple_options(Some(&d.apple));
     input.poster = passworks_wire::layout::poster_input(
         parts.style,
-        &campaign.apple_options(Some(&d.apple)),
+        &options,
         pres.logo_text.as_deref().unwrap_or_default(),
         &asset_url,
     );
+    input.flight = passworks_wire::layout::flight_input(parts.style, parts.transit, &options);
     if let Some(strings) = strings {
         passworks_wire::layout::translate(&mut input, strings);
     }

@@ -294,17 +294,45 @@ async fn arrays_are_bounded_and_transit_is_read_once(backend: Backend) {
     );
     let mut air = skyport_boarding_pass(&a);
     air["boarding_pass"]["transit_type"] = json!("air");
-    air["boarding_pass"]["apple"] =
-        json!({"preferred_style_schemes": ["semanticBoardingPass", "boardingPass"]});
+    air["boarding_pass"]["apple"] = json!({
+        "preferred_style_schemes": ["semanticBoardingPass", "boardingPass"],
+        "semantics": {"airlineCode": "SK", "flightNumber": 1234,
+            "departureAirportCode": "LIS", "departureCityName": "Lisbon",
+            "destinationAirportCode": "JFK", "destinationCityName": "New York",
+            "originalDepartureDate": "2026-12-01T10:05:00+00:00", "departureGate": "B12"}
+    });
     let bid = alice.post("/boarding_passes", air).await.expect(201).id();
-    alice
+    let pass = alice
         .post(
             &format!("/boarding_passes/{bid}/passes"),
             json!({"pass": {"redeem_code": "SK1234-12A",
-                "apple": {"urls": {"upgrade_url": "https://example.com/up"}}}}),
+                "apple": {"urls": {"upgrade_url": "https://example.com/up"},
+                    "semantics": {"seats": [{"seatRow": "12", "seatNumber": "A"}],
+                        "passengerName": {"givenName": "Ana", "familyName": "Silva"}}}}}),
         )
         .await
-        .expect(201);
+        .expect(201)
+        .body;
+    // The download page draws the semantic boarding pass from the campaign's tags and
+    // the pass's own.
+    let page = reqwest::get(pass["page_url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-layout=\"semantic\""), "{page}");
+    for text in [
+        ">SK 1234<",
+        ">LIS<",
+        ">New York<",
+        ">1 Dec 2026, 10:05<",
+        ">B12<",
+        ">12A<",
+        ">Ana Silva<",
+    ] {
+        assert!(page.contains(text), "{text} in {page}");
+    }
     server.stop().await;
 }
 both_backends!(arrays_are_bounded_and_transit_is_read_once);

@@ -38,6 +38,124 @@ pub struct PreviewInput {
     /// The poster layout (iOS 26+ poster event ticket) when the pass asks for it
     /// ([`poster_input`]); `None` draws the classic layout.
     pub poster: Option<PosterInput>,
+    /// The semantic boarding pass (iOS 26+, air travel) when the pass asks for it
+    /// ([`flight_input`]).
+    pub flight: Option<FlightInput>,
+}
+
+/// What the semantic boarding pass shows, from its semantic tags (Apple, "Creating an
+/// airline boarding pass using semantic tags"): the flight, both airports with their
+/// cities and times, gate, boarding time, group and seat, and the passenger.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FlightInput {
+    /// `flightCode`, else `airlineCode` + `flightNumber`.
+    pub flight: String,
+    pub from_code: String,
+    pub from_city: String,
+    pub to_code: String,
+    pub to_city: String,
+    /// Departure (`currentDepartureDate`, else `originalDepartureDate`) as
+    /// [`readable_date`] writes it, and the arrival's time.
+    pub departs: String,
+    pub arrives: String,
+    pub gate: String,
+    /// Boarding time (`currentBoardingDate`, else `originalBoardingDate`).
+    pub boards: String,
+    /// `boardingGroup`, else `boardingZone`.
+    pub group: String,
+    /// The first seat's number (with its row when given apart).
+    pub seat: String,
+    /// `passengerName` (given and family names).
+    pub passenger: String,
+}
+
+/// The semantic boarding pass input of a pass of `style` and `transit` with the Apple
+/// options `o`, `None` unless it is an air boarding pass whose `preferred_style_schemes`
+/// name `semanticBoardingPass`.
+pub fn flight_input(
+    style: PassType,
+    transit: Option<TransitType>,
+    o: &crate::apple::AppleOptions,
+) -> Option<FlightInput> {
+    use crate::apple::StyleScheme;
+    if style != PassType::BoardingPass
+        || transit != Some(TransitType::Air)
+        || !o
+            .preferred_style_schemes
+            .contains(&StyleScheme::SemanticBoardingPass)
+    {
+        return None;
+    }
+    let sem = &o.semantics;
+    let text = |s: &Option<String>| s.as_deref().unwrap_or_default().trim().to_string();
+    let time = |s: &Option<String>| {
+        s.as_deref()
+            .filter(|d| d.len() >= 16 && d.as_bytes()[13] == b':')
+            .map(|d| d[11..16].to_string())
+            .unwrap_or_default()
+    };
+    let flight = match (&sem.flight_code, &sem.airline_code, sem.flight_number) {
+        (Some(code), _, _) if !code.trim().is_empty() => code.trim().to_string(),
+        (_, Some(airline), Some(n)) => format!("{} {}", airline.trim(), n as i64),
+        (_, _, Some(n)) => format!("{}", n as i64),
+        _ => String::new(),
+    };
+    let departure = sem
+        .current_departure_date
+        .clone()
+        .or_else(|| sem.original_departure_date.clone());
+    let seat = sem
+        .seats
+        .as_ref()
+        .and_then(|s| s.first())
+        .map(|s| {
+            format!(
+                "{}{}",
+                s.seat_row.as_deref().unwrap_or_default().trim(),
+                s.seat_number.as_deref().unwrap_or_default().trim()
+            )
+        })
+        .unwrap_or_default();
+    let passenger = sem
+        .passenger_name
+        .as_ref()
+        .map(|n| {
+            [&n.given_name, &n.family_name]
+                .iter()
+                .filter_map(|p| p.as_deref().map(str::trim).filter(|p| !p.is_empty()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    Some(FlightInput {
+        flight,
+        from_code: text(&sem.departure_airport_code),
+        from_city: text(&sem.departure_city_name),
+        to_code: text(&sem.destination_airport_code),
+        to_city: text(&sem.destination_city_name),
+        departs: departure.as_deref().map(readable_date).unwrap_or_default(),
+        arrives: time(
+            &sem.current_arrival_date
+                .clone()
+                .or_else(|| sem.original_arrival_date.clone()),
+        ),
+        gate: text(&sem.departure_gate),
+        boards: time(
+            &sem.current_boarding_date
+                .clone()
+                .or_else(|| sem.original_boarding_date.clone()),
+        ),
+        group: {
+            let g = text(&sem.boarding_group);
+            if g.is_empty() {
+                text(&sem.boarding_zone)
+            } else {
+                g
+            }
+        },
+        seat,
+        passenger,
+    })
 }
 
 /// What the poster event ticket shows (Apple, "Creating a poster event pass using
@@ -195,6 +313,8 @@ pub struct PreviewLayout {
     pub hidden: Vec<String>,
     /// Drawn as a poster event ticket ([`PosterInput`]) instead of the classic layout.
     pub poster: Option<PosterInput>,
+    /// Drawn as a semantic boarding pass ([`FlightInput`]) instead of the classic layout.
+    pub flight: Option<FlightInput>,
 }
 
 fn conv(v: &[(String, String, String, Behaviour)]) -> Vec<PreviewField> {
@@ -342,6 +462,10 @@ pub fn layout(input: &PreviewInput) -> PreviewLayout {
             .poster
             .clone()
             .filter(|_| style == PassType::EventTicket),
+        flight: input
+            .flight
+            .clone()
+            .filter(|_| style == PassType::BoardingPass),
     }
 }
 
@@ -399,6 +523,7 @@ pub fn input_from_parts(
         barcode_format: p.barcode_format,
         barcode_message: p.barcode_message.to_string(),
         poster: None,
+        flight: None,
     }
 }
 
@@ -442,12 +567,14 @@ pub fn input_for_pass(
         },
         asset_url,
     );
+    let options = c.apple.overlay(&p.apple);
     input.poster = poster_input(
         c.campaign_type.pass_type(),
-        &c.apple.overlay(&p.apple),
+        &options,
         c.logo_text.as_deref().unwrap_or_default(),
         asset_url,
     );
+    input.flight = flight_input(c.campaign_type.pass_type(), c.transit_type, &options);
     input
 }
 
@@ -558,6 +685,9 @@ pub fn render_html(l: &PreviewLayout, barcode_src: Option<&str>) -> String {
     if let Some(poster) = &l.poster {
         return render_poster_html(l, poster, barcode_src);
     }
+    if let Some(flight) = &l.flight {
+        return render_flight_html(l, flight, barcode_src);
+    }
     let mut o = String::with_capacity(2048);
     o.push_str(&format!(
         "<div class=\"pass-card {}\" style=\"--pass-bg:{};--pass-fg:{};--pass-label:{};\" data-style=\"{}\">",
@@ -642,6 +772,81 @@ fn barcode_html(o: &mut String, l: &PreviewLayout, barcode_src: Option<&str>) {
         "</div><span class=\"barcode-alt\">{}</span></div>",
         esc(msg)
     ));
+}
+
+/// The semantic boarding pass: logo and flight at the top, both airports large with
+/// their cities and times around the plane, a row of gate, boarding time, group and seat,
+/// the passenger, and the barcode.
+fn render_flight_html(l: &PreviewLayout, f: &FlightInput, barcode_src: Option<&str>) -> String {
+    let mut o = String::with_capacity(2048);
+    o.push_str(&format!(
+        "<div class=\"pass-card style-boarding-pass semantic\" style=\"--pass-bg:{};--pass-fg:{};--pass-label:{};\" data-style=\"boardingPass\" data-layout=\"semantic\">",
+        esc(&l.background),
+        esc(&l.foreground),
+        esc(&l.label)
+    ));
+    o.push_str("<div class=\"pass-inner\"><div class=\"pass-top\">");
+    img_html(&mut o, &l.logo, "Logo", "pass-logo");
+    o.push_str(&format!(
+        "<span class=\"pass-logo-text\">{}</span><span class=\"flight-number\">{}</span></div>",
+        esc(&l.logo_text),
+        esc(&f.flight)
+    ));
+    let code = |c: &str| {
+        if c.is_empty() {
+            "———".to_string()
+        } else {
+            esc(c)
+        }
+    };
+    o.push_str(&format!(
+        "<div class=\"flight-route\"><div class=\"airport\"><span class=\"airport-code\">{}</span>\
+         <span class=\"airport-city\">{}</span><span class=\"airport-time\">{}</span></div>\
+         <span class=\"transit-glyph\" aria-label=\"flight\">✈</span>\
+         <div class=\"airport right\"><span class=\"airport-code\">{}</span>\
+         <span class=\"airport-city\">{}</span><span class=\"airport-time\">{}</span></div></div>",
+        code(&f.from_code),
+        esc(&f.from_city),
+        esc(&f.departs),
+        code(&f.to_code),
+        esc(&f.to_city),
+        esc(&f.arrives)
+    ));
+    let cells: Vec<PreviewField> = [
+        ("gate", "Gate", &f.gate),
+        ("boards", "Boards", &f.boards),
+        ("group", "Group", &f.group),
+        ("seat", "Seat", &f.seat),
+    ]
+    .iter()
+    .filter(|(_, _, v)| !v.is_empty())
+    .map(|(k, label, v)| PreviewField {
+        key: (*k).into(),
+        label: (*label).into(),
+        value: (*v).clone(),
+        placeholder: false,
+    })
+    .collect();
+    o.push_str("<div class=\"pass-row secondary\">");
+    fields_html(&mut o, &cells, "secondary");
+    o.push_str("</div>");
+    if !f.passenger.is_empty() {
+        o.push_str("<div class=\"pass-row auxiliary\">");
+        fields_html(
+            &mut o,
+            &[PreviewField {
+                key: "passenger".into(),
+                label: "Passenger".into(),
+                value: f.passenger.clone(),
+                placeholder: false,
+            }],
+            "auxiliary",
+        );
+        o.push_str("</div>");
+    }
+    barcode_html(&mut o, l, barcode_src);
+    o.push_str("</div></div>");
+    o
 }
 
 /// The poster event ticket: artwork full-bleed (the pass colour behind it when there is
@@ -838,6 +1043,57 @@ mod tests {
         assert_eq!(poster_input(PassType::Coupon, &options, "", &url), None);
         assert_eq!(readable_date("tomorrow"), "tomorrow");
         assert_eq!(readable_date("2026-13-05T20:00"), "2026-13-05T20:00");
+    }
+
+    #[test]
+    fn a_semantic_boarding_pass_is_drawn_from_its_tags() {
+        let options: crate::apple::AppleOptions = serde_json::from_value(serde_json::json!({
+            "preferred_style_schemes": ["semanticBoardingPass", "boardingPass"],
+            "semantics": {
+                "airlineCode": "SK", "flightNumber": 1234,
+                "departureAirportCode": "LIS", "departureCityName": "Lisbon",
+                "destinationAirportCode": "JFK", "destinationCityName": "New York",
+                "originalDepartureDate": "2026-12-01T10:05:00+00:00",
+                "originalArrivalDate": "2026-12-01T13:40:00-05:00",
+                "originalBoardingDate": "2026-12-01T09:35:00+00:00",
+                "departureGate": "B12", "boardingGroup": "2",
+                "seats": [{"seatRow": "14", "seatNumber": "A"}],
+                "passengerName": {"givenName": "Ana", "familyName": "Silva"}
+            }
+        }))
+        .unwrap();
+        let mut i = input();
+        i.style = Some(PassType::BoardingPass);
+        i.flight = flight_input(PassType::BoardingPass, Some(TransitType::Air), &options);
+        let html = render_html(&layout(&i), None);
+        assert!(html.contains("data-layout=\"semantic\""), "{html}");
+        for text in [
+            ">SK 1234<",
+            ">LIS<",
+            ">Lisbon<",
+            ">JFK<",
+            ">New York<",
+            ">1 Dec 2026, 10:05<",
+            ">13:40<",
+            ">B12<",
+            ">09:35<",
+            ">2<",
+            ">14A<",
+            ">Ana Silva<",
+        ] {
+            assert!(html.contains(text), "{text} in {html}");
+        }
+        assert_eq!(html.matches("<div").count(), html.matches("</div>").count());
+        // Only air travel with the scheme.
+        assert_eq!(
+            flight_input(PassType::BoardingPass, Some(TransitType::Train), &options),
+            None
+        );
+        let classic = crate::apple::AppleOptions::default();
+        assert_eq!(
+            flight_input(PassType::BoardingPass, Some(TransitType::Air), &classic),
+            None
+        );
     }
 
     #[test]

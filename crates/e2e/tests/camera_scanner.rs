@@ -2,7 +2,9 @@
 //! `BarcodeDetector`, so the console reads QR codes from the camera's frames in wasm
 //! (`rqrr`). Chromium's fake camera plays a Y4M video that this test writes: the QR code
 //! of one pass's redeem code, then another's, then white, as door staff scan one guest
-//! after the other without touching the screen.
+//! after the other without touching the screen. Door staff hold a phone (390×844): each
+//! scan's result is drawn over the camera's picture and must be in sight without
+//! scrolling.
 //!
 //! Run: `cargo test -p passworks-e2e --test camera_scanner -- --nocapture`.
 

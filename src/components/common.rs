@@ -195,10 +195,17 @@ pub fn FieldError(errors: FormErrors, attr: &'static str) -> impl IntoView {
 pub fn CopyButton(
     #[prop(into)] text: Signal<String>,
     #[prop(optional, into)] label: Option<String>,
+    /// What is copied, for the accessible name ("Copy <what> to clipboard") when the
+    /// visible label is a short "Copy" among several.
+    #[prop(optional, into)]
+    what: Option<String>,
 ) -> impl IntoView {
     let copied = RwSignal::new(false);
     let label = label.unwrap_or_else(|| "Copy".into());
-    let aria = format!("{label} to clipboard");
+    let aria = match what {
+        Some(w) => format!("Copy {w} to clipboard"),
+        None => format!("{label} to clipboard"),
+    };
     view! {
         <button
             type="button"

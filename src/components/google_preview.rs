@@ -170,6 +170,23 @@ pub fn card(g: &GoogleWalletPass) -> GoogleCard {
     }
 }
 
+/// The text colour Google Wallet puts on a card of `background` (`#rrggbb`): Google
+/// chooses it itself (a class has no text colour), white on dark cards and near-black on
+/// light ones; light means a perceived brightness (W3C's `(299 R + 587 G + 114 B) / 1000`)
+/// of at least half, so Google's own blue keeps white text.
+pub fn text_on(background: &str) -> &'static str {
+    let hex = background.trim().trim_start_matches('#');
+    let channel = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .map(u32::from)
+    };
+    match (hex.len(), channel(0), channel(2), channel(4)) {
+        (6, Some(r), Some(g), Some(b)) if (299 * r + 587 * g + 114 * b) / 1000 >= 128 => "#1f1f1f",
+        _ => "#ffffff",
+    }
+}
+
 /// The card Google Wallet draws for a pass.
 #[component]
 pub fn GoogleCardView(card: GoogleCard) -> impl IntoView {
@@ -203,10 +220,13 @@ pub fn GoogleCardView(card: GoogleCard) -> impl IntoView {
     });
     view! {
         <div class="google-card" aria-label="Google Wallet preview"
-            style=format!("background:{};color:#fff;border-radius:20px;overflow:hidden;max-width:340px;font-family:Roboto,Arial,sans-serif", card.background)>
+            style=format!("background:{};color:{};border-radius:20px;overflow:hidden;max-width:340px;font-family:Roboto,Arial,sans-serif", card.background, text_on(&card.background))>
             <div style="padding:16px">
                 <div style="display:flex;align-items:center;gap:10px">
-                    {card.logo.clone().map(|l| view! { <img src=l alt="" style="width:36px;height:36px;border-radius:50%;object-fit:cover;background:#fff"/> })}
+                    // Google masks the logo into a circle drawn on the card's own colour
+                    // (its transparent pixels show `hexBackgroundColor`, never white), so
+                    // a white logo made for a dark Apple pass stays visible.
+                    {card.logo.clone().map(|l| view! { <img class="google-logo" src=l alt="" style="width:36px;height:36px;border-radius:50%;object-fit:cover;flex:none"/> })}
                     <span style="font-size:14px">{card.issuer.clone()}</span>
                 </div>
                 <div style="font-size:22px;margin-top:12px">{card.title.clone()}</div>
@@ -338,7 +358,7 @@ pub fn GoogleWalletSection(
                             {save_link.clone().map(|l| view! {
                                 <div>
                                     <p><a class="btn" href=l.clone() target="_blank" rel="noopener" id="google-save-link">"Add to Google Wallet"</a>" "<CopyButton text=l.clone()/></p>
-                                    <AuthImg src=api::barcode::image_url(BarcodeFormat::Qrcode, &l) alt="QR code of the Google Wallet link" class="google-qr"/>
+                                    <AuthImg src=api::barcode::image_url(BarcodeFormat::Qrcode, &l) alt="QR code of the Google Wallet link" class="qr google-qr"/>
                                 </div>
                             })}
                         </div>
@@ -353,6 +373,17 @@ pub fn GoogleWalletSection(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn google_picks_the_text_colour_that_contrasts() {
+        assert_eq!(text_on("#1e3a5f"), "#ffffff");
+        assert_eq!(text_on("#000000"), "#ffffff");
+        assert_eq!(text_on("#4285f4"), "#ffffff");
+        assert_eq!(text_on("#ffffff"), "#1f1f1f");
+        assert_eq!(text_on("#ffd54f"), "#1f1f1f");
+        assert_eq!(text_on("#F6F7F9"), "#1f1f1f");
+        assert_eq!(text_on("not a colour"), "#ffffff");
+    }
 
     #[test]
     fn device_links_replace_the_page_prefix() {

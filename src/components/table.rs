@@ -115,6 +115,10 @@ pub fn DataTable<T, F, Fut, R>(
     /// Offers "Export CSV" of the whole list as filtered.
     #[prop(optional)]
     csv: Option<CsvExport>,
+    /// On narrow screens, each row becomes a card of labelled values (and the header a
+    /// row of sort buttons) instead of a table to scroll sideways.
+    #[prop(optional)]
+    cards: bool,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
@@ -141,7 +145,40 @@ where
             })
         })
     });
-    table_impl(caption, columns, fetch, empty, selected, refresh, bulk, csv)
+    table_impl(
+        caption, columns, fetch, empty, selected, refresh, bulk, csv, cards,
+    )
+}
+
+/// Writes each body and filter cell's column name into its `data-label` (what the
+/// narrow-screen cards show beside a value): `labels` per column, the selection column's
+/// blank.
+fn label_cells(table: &web_sys::HtmlTableElement, labels: &[&str]) {
+    use wasm_bindgen::JsCast;
+    let Ok(rows) = table.query_selector_all("tbody > tr, tr.filters") else {
+        return;
+    };
+    for i in 0..rows.length() {
+        let Some(row) = rows
+            .item(i)
+            .and_then(|r| r.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        let Ok(cells) = row.query_selector_all(":scope > td") else {
+            continue;
+        };
+        for j in 0..cells.length() {
+            let cell = cells
+                .item(j)
+                .and_then(|c| c.dyn_into::<web_sys::Element>().ok());
+            if let (Some(cell), Some(label)) = (cell, labels.get(j as usize)) {
+                if !label.is_empty() && !cell.has_attribute("colspan") {
+                    let _ = cell.set_attribute("data-label", label);
+                }
+            }
+        }
+    }
 }
 
 // The component's props, passed on one by one after type erasure.
@@ -155,6 +192,7 @@ fn table_impl(
     refresh: Option<RwSignal<u32>>,
     bulk: Option<ChildrenFn>,
     csv: Option<CsvExport>,
+    cards: bool,
 ) -> AnyView {
     let export_state = RwSignal::new(None::<Result<String, String>>);
     let has_csv = csv.is_some();
@@ -257,6 +295,18 @@ fn table_impl(
         })
     };
     let ncols = columns.with_value(|c| c.len()) + usize::from(selected.is_some());
+    // Each rendered table gets its cells labelled (a new page of rows is a new table).
+    let table_ref = NodeRef::<leptos::html::Table>::new();
+    let labels: Vec<&'static str> = selected
+        .map(|_| "")
+        .into_iter()
+        .chain(columns.with_value(|c| c.iter().map(|c| c.label).collect::<Vec<_>>()))
+        .collect();
+    Effect::new(move |_| {
+        if let Some(table) = table_ref.get() {
+            label_cells(&table, &labels);
+        }
+    });
     let set_q = set_query.clone();
     let clear_filters = move |_| set_q(ts::clear_filters(&query.get_untracked()));
     let set_q = set_query.clone();
@@ -328,7 +378,7 @@ fn table_impl(
                     let pager = pager(info, items.len(), query, set_q.clone());
                     view! {
                         <div class="table-wrap">
-                            <table class="data">
+                            <table class="data" node_ref=table_ref>
                                 <caption class="sr-only">{caption.get_value()}</caption>
                                 <thead>
                                     <tr>{select_all}{header()}</tr>
@@ -382,7 +432,7 @@ fn table_impl(
         });
     };
     view! {
-        <div class="data-table">
+        <div class="data-table" class:cards=cards>
             <div class="table-tools">
                 {bulk_bar}
                 {has_csv.then(|| view! {

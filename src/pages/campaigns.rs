@@ -471,7 +471,7 @@ fn Distribution(c: Campaign) -> impl IntoView {
                 <li>
                     <strong>{label}": "</strong>
                     <a href=url.clone() target="_blank" rel="noopener" class="mono">{url.clone()}</a>
-                    <CopyButton text=u2 label=format!("Copy {}", label.to_lowercase())/>
+                    <CopyButton text=u2 what=label.to_string()/>
                 </li>
             }
         })
@@ -487,7 +487,10 @@ fn Distribution(c: Campaign) -> impl IntoView {
                     {link("Short pass file", c.pkpass_short_url.clone())}
                     {link("Wallet link by device (Android: Google Wallet)", crate::components::device_link(&c.page_url))}
                 </ul>
-                <AuthImg src=qr alt="QR code of the download page" class="qr"/>
+                <figure class="qr-figure">
+                    <AuthImg src=qr alt="QR code of the download page" class="qr"/>
+                    <figcaption class="hint">"Download page"</figcaption>
+                </figure>
             </div>
             {c.google_save_url.clone().map(|l| {
                 let qr = barcode_url(passworks_wire::BarcodeFormat::Qrcode, &l);
@@ -500,7 +503,10 @@ fn Distribution(c: Campaign) -> impl IntoView {
                                 <p><a class="btn" href=l.clone() target="_blank" rel="noopener" id="campaign-google-link">"Add to Google Wallet"</a>" "<CopyButton text=l.clone() label="Copy Google Wallet link".to_string()/></p>
                                 <p class="mono" style="overflow-wrap:anywhere">{l.clone()}</p>
                             </div>
-                            <AuthImg src=qr alt="QR code of the Google Wallet link" class="qr google-qr"/>
+                            <figure class="qr-figure">
+                                <AuthImg src=qr alt="QR code of the Google Wallet link" class="qr google-qr"/>
+                                <figcaption class="hint">"Add to Google Wallet"</figcaption>
+                            </figure>
                         </div>
                     </div>
                 }

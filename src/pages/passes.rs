@@ -208,6 +208,7 @@ pub fn PassList() -> impl IntoView {
                                     row_id=|p: &Pass| p.id.clone()
                                     csv=csv()
                                     empty=empty
+                                    cards=true
                                     selected=selected
                                     refresh=refresh
                                     bulk=std::sync::Arc::new(move || view! {
@@ -223,7 +224,7 @@ pub fn PassList() -> impl IntoView {
                             view! {
                                 <DataTable caption="Passes" columns=columns.get_value() fetch=fetch
                                     row=row.clone() row_id=|p: &Pass| p.id.clone() csv=csv() empty=empty
-                                    refresh=refresh/>
+                                    cards=true refresh=refresh/>
                             }.into_any()
                         };
                         view! {
@@ -1182,6 +1183,8 @@ struct Scanner {
     on: RwSignal<bool>,
     error: RwSignal<Option<String>>,
     video: NodeRef<leptos::html::Video>,
+    /// The camera's picture with the last result over it.
+    frame: NodeRef<leptos::html::Div>,
     stream: StoredValue<Option<web_sys::MediaStream>, LocalStorage>,
     on_code: StoredValue<std::sync::Arc<dyn Fn(String) -> bool + Send + Sync>>,
 }
@@ -1299,6 +1302,7 @@ impl Scanner {
             on: RwSignal::new(false),
             error: RwSignal::new(None),
             video: NodeRef::new(),
+            frame: NodeRef::new(),
             stream: StoredValue::new_local(None),
             on_code: StoredValue::new(std::sync::Arc::new(on_code)),
         };
@@ -1330,7 +1334,19 @@ impl Scanner {
         web_sys::window().is_some_and(|w| Self::has(&w, "BarcodeDetector"))
     }
 
-    fn view(self) -> impl IntoView {
+    /// Scrolls the camera's picture (and the result drawn over it) into view, the least
+    /// that shows it: on a phone the picture is below the code field, under the fold.
+    fn reveal(self) {
+        if let Some(el) = self.frame.get_untracked() {
+            let opts = web_sys::ScrollIntoViewOptions::new();
+            opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&opts);
+        }
+    }
+
+    /// The camera button and picture; `overlay` is drawn over the top of the picture
+    /// (the last scan's result, where door staff look).
+    fn view(self, overlay: impl IntoView) -> impl IntoView {
         let available = Self::available();
         let native = Self::native();
         let toggle = move |_| {
@@ -1360,7 +1376,10 @@ impl Scanner {
                 <p class="hint scanner-absent">"This browser gives no access to a camera: use a hand scanner, or type or paste the code."</p>
             })}
             {move || self.error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-            <video node_ref=self.video class="scanner-video" class:shown=move || self.on.get() muted=true playsinline=true aria-label="Camera picture"></video>
+            <div node_ref=self.frame class="scanner-frame" class:shown=move || self.on.get()>
+                <video node_ref=self.video class="scanner-video" muted=true playsinline=true aria-label="Camera picture"></video>
+                {overlay}
+            </div>
         }
     }
 
@@ -1394,6 +1413,7 @@ impl Scanner {
         video.set_src_object(Some(&stream));
         self.stream.set_value(Some(stream));
         let _ = video.play();
+        self.reveal();
         let mut last = (String::new(), 0.0);
         while self.on.try_get_untracked().unwrap_or(false) {
             sleep_ms(200).await;
@@ -1528,6 +1548,13 @@ pub fn RedeemScreen() -> impl IntoView {
         submit(true);
         true
     });
+    // Each result of a camera scan is brought into view with the picture it is drawn on.
+    Effect::new(move |_| {
+        if run.value().with(|v| v.is_some()) && scanner.on.get_untracked() {
+            // After the code field took the focus back (which may scroll it into view).
+            set_timeout(move || scanner.reveal(), std::time::Duration::ZERO);
+        }
+    });
     let result = move || {
         run.value().get().map(|o| {
             let camp = campaign.get().and_then(|r| r.ok());
@@ -1578,13 +1605,13 @@ pub fn RedeemScreen() -> impl IntoView {
                 <input id="redeem-code" node_ref=code_input class="redeem-input" autofocus autocomplete="off" inputmode="text"
                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
                 <p class="hint">"Type, paste or scan the code; Enter redeems it. The field empties itself for the next code."</p>
-                {scanner.view()}
-                // While the camera is on, the last result also shows right under its picture
-                // (the full result, with the pass, is below the form, out of sight on a phone).
-                {move || scanner.on.get().then(|| run.value().get().map(|o| {
+                // While the camera is on, the last result shows over the top of its picture,
+                // where door staff look (the full result, with the pass, is below the form,
+                // out of sight on a phone; it stays the live region).
+                {scanner.view(move || scanner.on.get().then(|| run.value().get().map(|o| {
                     let (ok, text) = o.headline();
-                    view! { <p class="banner scan-last" class:info=ok class:error=!ok aria-hidden="true">{text}</p> }
-                })).flatten()}
+                    view! { <p class="banner scan-last" id="scan-result" class:info=ok class:error=!ok aria-hidden="true">{text}</p> }
+                })).flatten())}
             </div>
             <div class="control">
                 <label for="redeem-comment">"Comment (optional)"</label>

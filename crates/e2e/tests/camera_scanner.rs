@@ -2,7 +2,9 @@
 //! `BarcodeDetector`, so the console reads QR codes from the camera's frames in wasm
 //! (`rqrr`). Chromium's fake camera plays a Y4M video that this test writes: the QR code
 //! of one pass's redeem code, then another's, then white, as door staff scan one guest
-//! after the other without touching the screen.
+//! after the other without touching the screen. Door staff hold a phone (390×844): each
+//! scan's result is drawn over the camera's picture and must be in sight without
+//! scrolling.
 //!
 //! Run: `cargo test -p passworks-e2e --test camera_scanner -- --nocapture`.
 
@@ -65,6 +67,31 @@ fn write_y4m(path: &Path, scenes: &[(Option<&str>, usize)]) -> Result<()> {
     Ok(())
 }
 
+/// Fails unless the scan's result (`#scan-result`) is whole inside the viewport and
+/// below the sticky header, where door staff see it without scrolling.
+async fn result_in_view(d: &WebDriver) -> Result<()> {
+    // The scroll that brings it into view may still be under way.
+    let mut last = serde_json::Value::Null;
+    for _ in 0..20 {
+        last = d
+            .execute(
+                "const r = document.getElementById('scan-result').getBoundingClientRect(); \
+                 const top = document.querySelector('.topbar').getBoundingClientRect().bottom; \
+                 return {top: r.top, bottom: r.bottom, header: top, height: window.innerHeight};",
+                vec![],
+            )
+            .await?
+            .json()
+            .clone();
+        let f = |k: &str| last[k].as_f64().unwrap_or(f64::NAN);
+        if f("top") >= f("header") && f("bottom") <= f("height") {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the scan's result is out of sight: {last}")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn door_staff_scan_two_passes_with_the_camera() -> Result<()> {
     let _serial = serial().await;
@@ -113,18 +140,23 @@ async fn door_staff_scan_two_passes_with_the_camera() -> Result<()> {
     );
     both_screens(&sys, "01-redeem-screen", "#scan-camera").await?;
 
+    // Door staff hold a phone: the camera's picture is below the code field, under the
+    // fold, and the full result below the form.
+    set_viewport(d, 390, 844).await?;
+    d.execute("window.scrollTo(0, 0)", vec![]).await?;
     click_button(d, "Scan with the camera").await?;
     wait_for_text_in(d, ".result", &format!("Code {first} redeemed")).await?;
-    sys.screenshot("02-first-scanned").await?;
+    wait_for_text_in(d, "#scan-result", &format!("Code {first} redeemed")).await?;
+    result_in_view(d).await.context("first scan")?;
+    sys.screenshot("02-first-scanned-phone").await?;
     // The next guest: no touch in between.
     wait_for_text_in(d, ".result", &format!("Code {second} redeemed")).await?;
-    // On a phone the full result is below the form: the last one also shows right
-    // under the camera's picture.
-    wait_for_text_in(d, ".scan-last", &format!("Code {second} redeemed")).await?;
-    sys.screenshot("03-second-scanned").await?;
-    set_viewport(d, 390, 844).await?;
+    wait_for_text_in(d, "#scan-result", &format!("Code {second} redeemed")).await?;
+    result_in_view(d).await.context("second scan")?;
     sys.screenshot("03-second-scanned-phone").await?;
     set_viewport(d, 1280, 900).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sys.screenshot("03-second-scanned-desktop").await?;
     click_button(d, "Stop the camera").await?;
 
     for (id, code) in ids.iter().zip([first, second]) {

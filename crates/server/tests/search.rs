@@ -154,6 +154,69 @@ async fn search_semantics(backend: Backend) {
 }
 both_backends!(search_semantics);
 
+/// Labels are the campaign's design, the same on every pass: a word that only occurs in a
+/// label (or a field's key) finds nothing, on a campaign's list and across campaigns, while
+/// the values under those labels are found.
+async fn labels_are_not_searched(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let icon = asset(&server, &alice, "icon").await;
+    let id = coupon(
+        &alice,
+        "Labels",
+        &icon,
+        json!({"primary_fields": [{"key": "tier", "label": "Membership level", "value": "Bronze"}],
+               "secondary_fields": [{"key": "holder", "label": "Cardholder", "value": ""}],
+               "back_fields": [{"key": "terms", "label": "Conditions apply", "value": "Valid in Lisbon"}]}),
+    )
+    .await;
+    let base = format!("/coupons/{id}/passes");
+    let mut all = Vec::new();
+    for (holder, tier) in [("Anna", "Gold"), ("Bob", "Silver"), ("Carla", "Platinum")] {
+        let p = alice
+            .post(
+                &base,
+                json!({"pass": {
+                    "primary_fields": [{"key": "tier", "value": tier}],
+                    "secondary_fields": [{"key": "holder", "label": "Holder name", "value": holder}],
+                }}),
+            )
+            .await
+            .expect(201)
+            .body;
+        all.push(p["redeem_code"].as_str().unwrap().to_string());
+    }
+    all.sort();
+    // words only found in labels (the campaign's or a pass's own) or keys: nothing
+    for word in [
+        "membership",
+        "Membership level",
+        "cardholder",
+        "conditions",
+        "holder",
+        "Holder name",
+        "tier",
+    ] {
+        assert!(
+            search(&alice, &base, word).await.is_empty(),
+            "{word:?} is only in labels or keys"
+        );
+        let r = alice
+            .get(&format!("/passes?q[search]={}", urlencode(word)))
+            .await
+            .expect(200);
+        assert_eq!(r.header("x-total"), "0", "account-wide {word:?}");
+    }
+    // short label words (not from the index) neither
+    assert!(search(&alice, &base, "le").await.is_empty());
+    // values are found: the pass's own, and the campaign's it carries
+    assert_eq!(search(&alice, &base, "platinum").await.len(), 1);
+    assert_eq!(search(&alice, &base, "anna gold").await.len(), 1);
+    assert_eq!(search(&alice, &base, "lisbon").await, all);
+    server.stop().await;
+}
+both_backends!(labels_are_not_searched);
+
 async fn account_wide_search(backend: Backend) {
     let server = TestServer::start(backend).await;
     let alice = server.account("Alice").await;

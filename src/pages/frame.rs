@@ -390,11 +390,20 @@ const ORGANIZATION: &[&str] = &["organizations", "people", "security", "audit", 
 #[component]
 pub fn Home() -> impl IntoView {
     let session = use_session();
+    // Whether this session covers only some campaigns: `None` until `GET /v2/me` answered.
+    // A memo, so that the resources below run again only when this changes, not on
+    // every change of `me`.
+    let restricted = Memo::new(move |_| {
+        session
+            .me
+            .with(Option::is_some)
+            .then(|| session.restricted())
+    });
     // Per type, its count; for a session covering only some campaigns also the campaigns
     // themselves (the lists hold only those), which the page names instead of the
     // dashboard.
     let counts = LocalResource::new(move || async move {
-        let restricted = session.restricted();
+        let restricted = restricted.get() == Some(true);
         let mut out = Vec::new();
         for t in CampaignType::ALL {
             let q = passworks_wire::query::ListQuery {
@@ -415,7 +424,7 @@ pub fn Home() -> impl IntoView {
     // only some campaigns (the server would refuse it), nor before `GET /v2/me` said
     // which kind of session this is (the section shows only then).
     let dashboard = LocalResource::new(move || async move {
-        if session.me.with(Option::is_none) || session.restricted() {
+        if restricted.get() != Some(false) {
             return None;
         }
         Some(api::account::dashboard().await)
@@ -445,7 +454,7 @@ pub fn Home() -> impl IntoView {
         </Suspense>
         </Show>
         <h2>"Campaigns by type"</h2>
-        <p class="lead">{move || if session.restricted() {
+        <p class="lead">{move || if restricted.get() == Some(true) {
             "Campaigns group the passes you issue. Pick a type to see its campaigns."
         } else {
             "Campaigns group the passes you issue. Pick a type to see its campaigns or create one."

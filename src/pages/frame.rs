@@ -505,7 +505,7 @@ fn Covered(campaigns: Vec<passworks_wire::Campaign>) -> impl IntoView {
             view! {
                 <li class="card">
                     <A href=crate::link(href)>{c.name}</A>
-                    <span class="hint">{format!(" · {}", c.campaign_type.label())}</span>
+                    <span class="hint covered-type">{c.campaign_type.label()}</span>
                 </li>
             }
         })

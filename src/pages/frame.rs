@@ -392,7 +392,8 @@ pub fn Home() -> impl IntoView {
     let session = use_session();
     // Whether this session covers only some campaigns: `None` until `GET /v2/me` answered.
     // A memo, so that the resources below run again only when this changes, not on
-    // every change of `me`.
+    // every change of `me`. Read with `try_get`: signing out changes `me` as the page
+    // goes away, and a resource may run once more after the memo was disposed.
     let restricted = Memo::new(move |_| {
         session
             .me
@@ -403,7 +404,7 @@ pub fn Home() -> impl IntoView {
     // themselves (the lists hold only those), which the page names instead of the
     // dashboard.
     let counts = LocalResource::new(move || async move {
-        let restricted = restricted.get() == Some(true);
+        let restricted = restricted.try_get().flatten() == Some(true);
         let mut out = Vec::new();
         for t in CampaignType::ALL {
             let q = passworks_wire::query::ListQuery {
@@ -424,7 +425,7 @@ pub fn Home() -> impl IntoView {
     // only some campaigns (the server would refuse it), nor before `GET /v2/me` said
     // which kind of session this is (the section shows only then).
     let dashboard = LocalResource::new(move || async move {
-        if restricted.get() != Some(false) {
+        if restricted.try_get().flatten() != Some(false) {
             return None;
         }
         Some(api::account::dashboard().await)
@@ -454,7 +455,7 @@ pub fn Home() -> impl IntoView {
         </Suspense>
         </Show>
         <h2>"Campaigns by type"</h2>
-        <p class="lead">{move || if restricted.get() == Some(true) {
+        <p class="lead">{move || if restricted.try_get().flatten() == Some(true) {
             "Campaigns group the passes you issue. Pick a type to see its campaigns."
         } else {
             "Campaigns group the passes you issue. Pick a type to see its campaigns or create one."

@@ -13,14 +13,17 @@
 //! `{type: "passworks:session-expired"}` when the API refuses its session (expired or
 //! revoked): it then waits for a new token message instead of showing the sign-in form.
 //! A refused token is reported as `{type: "passworks:session-refused", status}`.
+//!
+//! Embedded, the host decides light or dark (`theme.color_scheme`, else the system's
+//! setting) and the console shows no light/dark toggle (`crate::theme`).
 
 use std::cell::{Cell, RefCell};
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use passworks_wire::{
-    ConsoleConfig, ConsoleSessionExchange, ConsoleTheme, MESSAGE_READY, MESSAGE_SESSION,
-    MESSAGE_SESSION_EXPIRED,
+    ColorScheme, ConsoleConfig, ConsoleSessionExchange, ConsoleTheme, MESSAGE_READY,
+    MESSAGE_SESSION, MESSAGE_SESSION_EXPIRED,
 };
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -117,6 +120,12 @@ pub fn configure(config: &ConsoleConfig) {
     }
     ORIGINS.with(|o| *o.borrow_mut() = origins);
     apply_theme(&config.theme);
+    // The host decides light or dark when the console is embedded (the system's scheme
+    // unless it names one) or when the configuration fixes it: no toggle then.
+    let scheme = config.theme.scheme();
+    if embedded() || matches!(scheme, Some(ColorScheme::Light | ColorScheme::Dark)) {
+        crate::theme::host_decides_at_start(scheme);
+    }
 }
 
 /// Sets the theme's CSS custom properties on the document's root element (the console's
@@ -217,6 +226,7 @@ pub fn start(session: Session) {
     if origins.is_empty() || !framed() {
         return;
     }
+    let theming = use_context::<crate::theme::Theming>();
     let handle = window_event_listener(leptos::ev::message, move |ev| {
         let origin = ev.origin();
         if !origins.contains(&origin) {
@@ -234,6 +244,9 @@ pub fn start(session: Session) {
         }
         if let Some(theme) = &m.theme {
             apply_theme(theme);
+            if let (Some(t), Some(scheme)) = (theming, theme.scheme()) {
+                t.host.set(Some(scheme.into()));
+            }
         }
         session.config.update_value(|c| {
             if let Some(p) = m.product_name.clone().filter(|p| !p.trim().is_empty()) {

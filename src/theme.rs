@@ -1,6 +1,13 @@
-//! Light/dark theme: follows the system unless the user picked one (kept in localStorage).
+//! Light/dark theme: follows the system unless the user picked one (kept in
+//! localStorage), or unless the host decides (issue 18): embedded in a portal, or with a
+//! theme that fixes the colour scheme (`config.json` or the host message
+//! `theme.color_scheme`), the console takes the host's scheme (the system's when it names
+//! none), shows no toggle and leaves the stored choice alone.
+
+use std::cell::Cell;
 
 use leptos::prelude::*;
+use passworks_wire::ColorScheme;
 
 const KEY: &str = "passworks.theme";
 
@@ -36,11 +43,41 @@ impl Theme {
     }
 }
 
+impl From<ColorScheme> for Theme {
+    fn from(s: ColorScheme) -> Theme {
+        match s {
+            ColorScheme::System => Theme::System,
+            ColorScheme::Light => Theme::Light,
+            ColorScheme::Dark => Theme::Dark,
+        }
+    }
+}
+
+/// The theme state: the user's choice, and the host's decision that overrides it.
+#[derive(Clone, Copy)]
+pub struct Theming {
+    pub choice: RwSignal<Theme>,
+    /// `Some` when the host decides the scheme (the toggle is hidden).
+    pub host: RwSignal<Option<Theme>>,
+}
+
+thread_local! {
+    /// The host's decision known before the app mounts (`embed::configure`).
+    static HOST_AT_START: Cell<Option<Theme>> = const { Cell::new(None) };
+}
+
+/// Records, before the app mounts, that the host decides the scheme (`scheme`, or the
+/// system's when it names none).
+pub fn host_decides_at_start(scheme: Option<ColorScheme>) {
+    HOST_AT_START.with(|h| h.set(Some(scheme.map_or(Theme::System, Theme::from))));
+}
+
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
-/// Reads the stored choice and applies it; provides the signal as context.
+/// Reads the stored choice and applies it (or the host's decision); provides
+/// [`Theming`] as context.
 pub fn init() {
     let stored = storage()
         .and_then(|s| s.get_item(KEY).ok().flatten())
@@ -50,12 +87,24 @@ pub fn init() {
             _ => Theme::System,
         })
         .unwrap_or(Theme::System);
-    let theme = RwSignal::new(stored);
-    provide_context(theme);
-    Effect::new(move |_| apply(theme.get()));
+    let theming = Theming {
+        choice: RwSignal::new(stored),
+        host: RwSignal::new(HOST_AT_START.with(Cell::get)),
+    };
+    provide_context(theming);
+    Effect::new(move |_| match theming.host.get() {
+        Some(host) => set_attribute(host),
+        None => {
+            let t = theming.choice.get();
+            set_attribute(t);
+            if let Some(s) = storage() {
+                let _ = s.set_item(KEY, t.attr().unwrap_or("system"));
+            }
+        }
+    });
 }
 
-fn apply(t: Theme) {
+fn set_attribute(t: Theme) {
     let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
@@ -70,23 +119,24 @@ fn apply(t: Theme) {
             let _ = root.remove_attribute("data-theme");
         }
     }
-    if let Some(s) = storage() {
-        let _ = s.set_item(KEY, t.attr().unwrap_or("system"));
-    }
 }
 
-/// The theme toggle button.
+/// The theme toggle button; nothing when the host decides the scheme.
 #[component]
 pub fn ThemeToggle() -> impl IntoView {
-    let theme = expect_context::<RwSignal<Theme>>();
-    view! {
-        <button
-            type="button"
-            class="btn ghost theme-toggle"
-            on:click=move |_| theme.update(|t| *t = t.next())
-            title="Switch between system, light and dark theme"
-        >
-            {move || theme.get().label()}
-        </button>
+    let theming = expect_context::<Theming>();
+    move || {
+        theming.host.get().is_none().then(|| {
+            view! {
+                <button
+                    type="button"
+                    class="btn ghost theme-toggle"
+                    on:click=move |_| theming.choice.update(|t| *t = t.next())
+                    title="Switch between system, light and dark theme"
+                >
+                    {move || theming.choice.get().label()}
+                </button>
+            }
+        })
     }
 }

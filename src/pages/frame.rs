@@ -385,26 +385,47 @@ const RESOURCES: &[&str] = &[
 const ORGANIZATION: &[&str] = &["organizations", "people", "security", "audit", "account"];
 
 /// Start page: the dashboard across every campaign (totals, busiest campaigns, recent
-/// activity, failures) and the five campaign types with their counts.
+/// activity, failures) — or, for a session restricted to some campaigns, those campaigns —
+/// and the five campaign types with their counts.
 #[component]
 pub fn Home() -> impl IntoView {
     let session = use_session();
-    let counts = LocalResource::new(|| async {
+    // Whether this session covers only some campaigns: `None` until `GET /v2/me` answered.
+    // A memo, so that the resources below run again only when this changes, not on
+    // every change of `me`. Read with `try_get`: signing out changes `me` as the page
+    // goes away, and a resource may run once more after the memo was disposed.
+    let restricted = Memo::new(move |_| {
+        session
+            .me
+            .with(Option::is_some)
+            .then(|| session.restricted())
+    });
+    // Per type, its count; for a session covering only some campaigns also the campaigns
+    // themselves (the lists hold only those), which the page names instead of the
+    // dashboard.
+    let counts = LocalResource::new(move || async move {
+        let restricted = restricted.try_get().flatten() == Some(true);
         let mut out = Vec::new();
         for t in CampaignType::ALL {
             let q = passworks_wire::query::ListQuery {
-                per_page: 1,
+                per_page: if restricted { 100 } else { 1 },
                 ..Default::default()
             };
-            let n = api::campaigns::list(*t, &q).await.map(|(_, i)| i.total);
-            out.push((*t, n));
+            let page = api::campaigns::list(*t, &q).await;
+            let n = page.as_ref().map(|(_, i)| i.total).map_err(Clone::clone);
+            let covered = match (restricted, page) {
+                (true, Ok((items, _))) => items,
+                _ => Vec::new(),
+            };
+            out.push((*t, n, covered));
         }
         out
     });
     // The dashboard spans the whole organization: not fetched for a session that covers
-    // only some campaigns (the server would refuse it).
+    // only some campaigns (the server would refuse it), nor before `GET /v2/me` said
+    // which kind of session this is (the section shows only then).
     let dashboard = LocalResource::new(move || async move {
-        if session.restricted() {
+        if restricted.try_get().flatten() != Some(false) {
             return None;
         }
         Some(api::account::dashboard().await)
@@ -421,23 +442,31 @@ pub fn Home() -> impl IntoView {
                 match dashboard.await {
                     Some(Ok(d)) => view! { <DashboardView d=d/> }.into_any(),
                     Some(Err(e)) => view! { <ErrorBanner message=e.message()/> }.into_any(),
-                    None => view! {
-                        <p class="lead">"This session covers some of the organization's campaigns: pick a type below to see them."</p>
+                    None => {
+                        let covered: Vec<passworks_wire::Campaign> = counts
+                            .await
+                            .into_iter()
+                            .flat_map(|(_, _, c)| c)
+                            .collect();
+                        view! { <Covered campaigns=covered/> }.into_any()
                     }
-                    .into_any(),
                 }
             })}
         </Suspense>
         </Show>
         <h2>"Campaigns by type"</h2>
-        <p class="lead">"Campaigns group the passes you issue. Pick a type to see its campaigns or create one."</p>
+        <p class="lead">{move || if restricted.try_get().flatten() == Some(true) {
+            "Campaigns group the passes you issue. Pick a type to see its campaigns."
+        } else {
+            "Campaigns group the passes you issue. Pick a type to see its campaigns or create one."
+        }}</p>
         <Suspense fallback=|| view! { <Loading what="campaigns"/> }>
             <ul class="type-grid">
                 {move || Suspend::new(async move {
                     counts
                         .await
                         .into_iter()
-                        .map(|(t, n)| {
+                        .map(|(t, n, _)| {
                             let n = match n {
                                 Ok(1) => "1 campaign".to_string(),
                                 Ok(n) => format!("{n} campaigns"),
@@ -456,6 +485,38 @@ pub fn Home() -> impl IntoView {
                 })}
             </ul>
         </Suspense>
+    }
+}
+
+/// What a session restricted to some campaigns (issue 18) sees instead of the
+/// organization-wide dashboard: the campaigns it covers, each a link.
+#[component]
+fn Covered(campaigns: Vec<passworks_wire::Campaign>) -> impl IntoView {
+    let lead = match campaigns.len() {
+        0 => {
+            "This session covers none of the organization's campaigns that still exist.".to_string()
+        }
+        1 => "This session covers one campaign:".to_string(),
+        n => format!("This session covers {n} campaigns:"),
+    };
+    let items = campaigns
+        .into_iter()
+        .map(|c| {
+            let href = format!("/campaigns/{}/{}", c.campaign_type.as_str(), c.id);
+            view! {
+                <li class="card">
+                    <A href=crate::link(href)>{c.name}</A>
+                    <span class="hint covered-type">{c.campaign_type.label()}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="covered" aria-labelledby="covered-heading">
+            <h2 id="covered-heading">"Your campaigns"</h2>
+            <p class="lead">{lead}</p>
+            <ul class="covered-list">{items}</ul>
+        </section>
     }
 }
 

@@ -1,5 +1,7 @@
 //! Sessions and API keys (issue 16): everyone sees and ends their own sessions (owners
-//! everyone's); owners create scoped API keys (the token shown once) and revoke them.
+//! everyone's, including the sessions integrations minted for their users, issue 18:
+//! "via <key name> for <external user id>"); owners create scoped API keys (the token
+//! shown once) and revoke them.
 
 use leptos::prelude::*;
 use passworks_wire::query::ListQuery;
@@ -30,10 +32,10 @@ pub fn SecurityPage() -> impl IntoView {
     let session = use_session();
     let flash = RwSignal::new(None::<Result<String, String>>);
     let refresh_sessions = RwSignal::new(0u32);
-    let is_person = move || {
+    let actor_kind = move || {
         session
             .me
-            .with(|m| m.as_ref().is_some_and(|m| m.actor.kind == "user"))
+            .with(|m| m.as_ref().map(|m| m.actor.kind.clone()).unwrap_or_default())
     };
     let end = move |id: String| {
         api::spawn(async move {
@@ -56,10 +58,10 @@ pub fn SecurityPage() -> impl IntoView {
         <h1>"Sessions and API keys"</h1>
         <Flash flash=flash/>
         <h2>"Sessions"</h2>
-        <p class="hint">{move || if is_person() {
-            "Where you (and, for owners, everyone in the organization) are signed in. Ending a session signs that browser out."
-        } else {
-            "This console is signed in with an API username and key, which has no session; people's sessions are listed here."
+        <p class="hint">{move || match actor_kind().as_str() {
+            "user" => "Where you (and, for owners, everyone in the organization) are signed in. Ending a session signs that browser out. A session an integration opened for one of its users says which key opened it.",
+            "console_session" => "This console was opened for you by an integration (a portal). Owners see every session here, with the key that opened it.",
+            _ => "This console is signed in with an API username and key, which has no session; people's sessions, and those integrations opened for their users, are listed here.",
         }}</p>
         <DataTable
             caption="Sessions"
@@ -69,7 +71,7 @@ pub fn SecurityPage() -> impl IntoView {
                 let id = s.id.clone();
                 let current = s.current;
                 view! {
-                    <td>{s.user_email.clone().unwrap_or_else(|| "—".into())}{current.then(|| view! { " " <Pill text="this session"/> })}</td>
+                    <td>{who(s)}{current.then(|| view! { " " <Pill text="this session"/> })}</td>
                     <td title=s.user_agent.clone().unwrap_or_default()>{s.ip.clone().unwrap_or_else(|| "—".into())}</td>
                     <td>{fmt_datetime(&s.created_at)}</td>
                     <td>{fmt_datetime(&s.last_used_at)}</td>
@@ -88,6 +90,43 @@ pub fn SecurityPage() -> impl IntoView {
             <ApiKeys flash=flash/>
         </Show>
     }
+}
+
+/// How the Sessions table names a session minted by an integration (issue 18), as the
+/// audit log does: "via <key name> for <external user id>" (the stored audit label for
+/// sessions minted before the key's name was kept); `None` for people's sessions.
+pub fn minted_via(s: &Session) -> Option<String> {
+    if s.via != "console_session" {
+        return None;
+    }
+    match (&s.minted_by_name, &s.external_user_id) {
+        (Some(key), Some(user)) => Some(format!("via {key} for {user}")),
+        _ => s.label.clone(),
+    }
+}
+
+/// The "Person" cell: the person's e-mail, or for a minted session its user's label (when
+/// the integration gave one), how it was minted and which campaigns it covers.
+fn who(s: &Session) -> AnyView {
+    let Some(via) = minted_via(s) else {
+        return s
+            .user_email
+            .clone()
+            .unwrap_or_else(|| "—".into())
+            .into_any();
+    };
+    let restricted = s.campaign_ids.as_ref().map(|ids| match ids.len() {
+        1 => "1 campaign".to_string(),
+        n => format!("{n} campaigns"),
+    });
+    view! {
+        <span class="session-who">
+            {s.external_user_label.clone().map(|l| view! { <strong>{l}</strong> " " })}
+            <span class="hint" title=s.minted_by.clone().map(|k| format!("Minted by {k}"))>{via}</span>
+            {restricted.map(|r| view! { " " <Pill text=r/> })}
+        </span>
+    }
+    .into_any()
 }
 
 /// The API keys section (owners).
@@ -211,5 +250,49 @@ fn ApiKeys(flash: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
             empty="No API keys yet."
             refresh=refresh
         />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minted_via;
+    use passworks_wire::Session;
+
+    fn session(via: &str) -> Session {
+        Session {
+            id: "s1".into(),
+            user_id: None,
+            user_email: None,
+            via: via.into(),
+            ip: None,
+            user_agent: None,
+            current: false,
+            created_at: String::new(),
+            last_used_at: String::new(),
+            expires_at: String::new(),
+            external_user_id: None,
+            label: None,
+            campaign_ids: None,
+            minted_by: None,
+            minted_by_name: None,
+            external_user_label: None,
+        }
+    }
+
+    #[test]
+    fn a_minted_session_names_its_key_and_user() {
+        let mut s = session("console_session");
+        s.minted_by = Some("k1".into());
+        s.minted_by_name = Some("Portal".into());
+        s.external_user_id = Some("cust-42".into());
+        s.label = Some("via Old name for cust-42".into());
+        assert_eq!(minted_via(&s).as_deref(), Some("via Portal for cust-42"));
+        // Minted before the key's name was kept: the audit label.
+        s.minted_by_name = None;
+        assert_eq!(minted_via(&s).as_deref(), Some("via Old name for cust-42"));
+        // People's sessions name no integration.
+        let mut p = session("password");
+        p.user_email = Some("ann@example.com".into());
+        assert_eq!(minted_via(&p), None);
     }
 }

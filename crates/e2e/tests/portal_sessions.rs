@@ -6,7 +6,10 @@
 //! session expires (a short lifetime the portal asks for) and the console asks the host,
 //! which hands it a new one; a token in the address works once and leaves the address
 //! bar at once; and a page on a third origin is refused: it cannot frame the console
-//! (`frame-ancestors`) and cannot exchange a token.
+//! (`frame-ancestors`) and cannot exchange a token. A session restricted to one campaign
+//! lands on a home page naming that campaign (the organization-wide dashboard is not for
+//! it), imports passes from a CSV file with its progress shown, and the owner's Sessions
+//! page says which key minted it for whom.
 
 mod support;
 
@@ -22,7 +25,10 @@ use passworks_e2e::thirtyfour::By;
 use passworks_e2e::TestSystem;
 use passworks_e2e::{console_dir, wait_for, wait_for_text, workspace_root, Api};
 use serde_json::{json, Value};
-use support::{seed_coupon, seed_images, serial, set_viewport, wait_until};
+use support::{
+    both_screens, seed_coupon, seed_images, serial, set_viewport, texts_of, wait_for_text_in,
+    wait_until, write_file,
+};
 use tower_http::services::{ServeDir, ServeFile};
 
 const MOUNT: &str = "/portal/passes";
@@ -36,24 +42,27 @@ struct Backend {
     api: Api,
     portal: String,
     mints: Arc<AtomicUsize>,
+    /// The campaigns the sessions are restricted to (`None`: all).
+    campaigns: Option<Vec<String>>,
 }
 
 impl Backend {
     /// Mints a console session token through the API (the portal's backend holds the
     /// organization's API credentials; the browser never sees them).
     async fn mint(&self, session_seconds: i64) -> Result<String> {
+        let mut attrs = json!({
+            "role": "manager",
+            "external_user_id": "dana-7",
+            "external_user_label": "Dana",
+            "allowed_origin": self.portal,
+            "session_seconds": session_seconds,
+        });
+        if let Some(ids) = &self.campaigns {
+            attrs["campaign_ids"] = json!(ids);
+        }
         let grant = self
             .api
-            .post_json(
-                "/v2/console_sessions",
-                &json!({"console_session": {
-                    "role": "manager",
-                    "external_user_id": "dana-7",
-                    "external_user_label": "Dana",
-                    "allowed_origin": self.portal,
-                    "session_seconds": session_seconds,
-                }}),
-            )
+            .post_json("/v2/console_sessions", &json!({ "console_session": attrs }))
             .await?;
         Ok(grant["token"].as_str().context("token")?.to_string())
     }
@@ -168,6 +177,7 @@ async fn a_portal_user_works_in_the_console_without_signing_in() -> Result<()> {
         api: api.clone(),
         portal: portal.clone(),
         mints: Arc::new(AtomicUsize::new(0)),
+        campaigns: None,
     };
     start_portal(listener, backend.clone()).await?;
     start_stranger(stranger_listener, sys.base_url().to_owned()).await?;
@@ -205,6 +215,15 @@ async fn a_portal_user_works_in_the_console_without_signing_in() -> Result<()> {
         .is_empty());
     let who = driver.find(By::Css(".topbar .who")).await?.text().await?;
     assert!(who.contains("for dana-7"), "{who}");
+    // The host decides light or dark (its theme says light): no toggle of the console's.
+    assert!(driver.find_all(By::Css(".theme-toggle")).await?.is_empty());
+    let scheme = driver
+        .execute(
+            "return document.documentElement.dataset.theme || '';",
+            vec![],
+        )
+        .await?;
+    assert_eq!(scheme.json().as_str(), Some("light"));
     driver.enter_default_frame().await?;
     sys.screenshot("01-portal-campaigns").await?;
 
@@ -328,6 +347,120 @@ async fn a_portal_user_works_in_the_console_without_signing_in() -> Result<()> {
         bail!("the console was framed by a stranger's page; its frame shows: {body}");
     }
     assert!(!body.contains("Campaigns"), "{body}");
+
+    sys.shutdown().await;
+    Ok(())
+}
+
+// Long because it is one portal user's story (home, import) and the owner's view of it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_for_one_campaign_lands_on_it_and_imports_passes() -> Result<()> {
+    let _serial = serial().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let portal = format!("http://{}", listener.local_addr()?);
+    let sys = TestSystem::start_with("portal_restricted", &["--cors-origins", &portal]).await?;
+    let api = sys.api();
+    let (icon, logo) = seed_images(&api).await?;
+    let covered = seed_coupon(&api, "Portal Spring Sale", &icon, &logo).await?;
+    let covered = covered["id"].as_str().context("id")?.to_string();
+    seed_coupon(&api, "Hidden Winter Sale", &icon, &logo).await?;
+    let backend = Backend {
+        api: api.clone(),
+        portal: portal.clone(),
+        mints: Arc::new(AtomicUsize::new(0)),
+        campaigns: Some(vec![covered.clone()]),
+    };
+    start_portal(listener, backend.clone()).await?;
+    let driver = sys.driver();
+    set_viewport(driver, 1280, 900).await?;
+
+    // A token in the address opens the console's home page, signed in, without a form.
+    let token = backend.mint(3600).await?;
+    driver
+        .goto(format!("{portal}{MOUNT}/#console_token={token}"))
+        .await?;
+    let lead = wait_for_text_in(driver, ".covered .lead", "covers one campaign").await?;
+    assert!(lead.contains("This session covers one campaign"), "{lead}");
+    let names = texts_of(driver, ".covered-list li").await?;
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].contains("Portal Spring Sale"), "{names:?}");
+    // The organization-wide dashboard is not asked for: no refusal on the page, and the
+    // other campaign is nowhere.
+    assert!(driver.find_all(By::Css(".banner.error")).await?.is_empty());
+    assert!(driver.find_all(By::Id("username")).await?.is_empty());
+    let body = driver.find(By::Tag("body")).await?.text().await?;
+    assert!(!body.contains("Hidden Winter Sale"), "{body}");
+    assert!(
+        !body.contains("Forbidden") && !body.contains("may not use this route"),
+        "{body}"
+    );
+    let coupons = wait_for_text_in(driver, ".type-card", "Coupons").await?;
+    assert!(coupons.contains("1 campaign"), "{coupons}");
+    // Opened by a portal: the host decides light or dark, so no toggle.
+    assert!(driver.find_all(By::Css(".theme-toggle")).await?.is_empty());
+    both_screens(&sys, "01-restricted-home", ".covered-list li").await?;
+
+    // Its campaign's passes: a CSV import runs as a background job, its progress shown
+    // (the session may read its own campaign's jobs) to the end.
+    driver
+        .find(By::Css(".covered-list a"))
+        .await?
+        .click()
+        .await?;
+    let passes_link = format!("a[href$='/coupons/{covered}/passes']");
+    wait_for(driver, By::Css(&passes_link))
+        .await?
+        .click()
+        .await?;
+    wait_for(driver, By::Css(".pass-import summary"))
+        .await?
+        .click()
+        .await?;
+    const ROWS: usize = 1500;
+    let mut csv = String::from("serial_number,customer\n");
+    for i in 1..=ROWS {
+        csv.push_str(&format!("P-{i:05},Portal customer {i}\n"));
+    }
+    let file = write_file(&sys.scratch_dir(), "portal.csv", csv.as_bytes())?;
+    driver
+        .find(By::Id("import-file"))
+        .await?
+        .send_keys(file.to_string_lossy())
+        .await?;
+    let progress = wait_for_text_in(driver, ".import-progress", "Importing:").await?;
+    assert!(progress.contains(&format!("of {ROWS} rows")), "{progress}");
+    sys.screenshot("02-restricted-import-progress").await?;
+    let done = match wait_for_text_in(driver, ".pass-import .banner", "Imported").await {
+        Ok(t) => t,
+        // 1,500 rows take a few seconds on a busy machine: wait once more.
+        Err(_) => wait_for_text_in(driver, ".pass-import .banner", "Imported").await?,
+    };
+    assert!(
+        done.contains(&format!("Imported: all {ROWS} rows done.")),
+        "{done}"
+    );
+    assert!(driver.find_all(By::Css(".banner.error")).await?.is_empty());
+    both_screens(&sys, "03-restricted-import-done", ".pass-import .banner").await?;
+    let total = api
+        .get(&format!("/v2/coupons/{covered}/passes?per_page=1"))
+        .send()
+        .await?
+        .headers()
+        .get("x-total")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert_eq!(total.as_deref(), Some("1500"));
+
+    // The owner's Sessions page names the key that minted the session and its user.
+    sys.sign_in().await?;
+    sys.goto("/security").await?;
+    let via = format!("via {} for dana-7", sys.account().api_username);
+    let row = wait_for_text_in(driver, "td .session-who", &via).await?;
+    assert!(row.contains("Dana"), "{row}");
+    assert!(row.contains("1 campaign"), "{row}");
+    // Not embedded, the console keeps its own light/dark toggle.
+    wait_for(driver, By::Css(".theme-toggle")).await?;
+    both_screens(&sys, "04-owner-sessions", "td .session-who").await?;
 
     sys.shutdown().await;
     Ok(())

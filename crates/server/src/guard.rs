@@ -344,9 +344,11 @@ pub fn default_access(method: &Method, path: &str, public: bool) -> Access {
 /// (`path` relative to `/v2`, campaign types as their path segment): routes open to any
 /// signed-in caller; its campaigns and their passes (`CampaignScope` answers 404 for the
 /// others, and the lists leave them out) but not creating campaigns; the account-wide
-/// pass search (filtered); reading templates, assets and certificates and uploading
+/// pass search (filtered); reading the jobs of its campaigns (filtered the same way:
+/// another campaign's job is left out of the list and answers 404, so a CSV import's
+/// progress can be followed); reading templates, assets and certificates and uploading
 /// assets (what editing a campaign needs). Everything else spans the organization (the
-/// dashboard, webhooks, jobs, people, settings…) and answers 403.
+/// dashboard, webhooks, people, settings…) and answers 403.
 pub fn open_to_restricted(method: &Method, path: &str, access: Access) -> bool {
     if matches!(access, Access::Public | Access::SignedIn) {
         return true;
@@ -357,6 +359,7 @@ pub fn open_to_restricted(method: &Method, path: &str, access: Access) -> bool {
         [t] if passworks_wire::CampaignType::parse(t).is_some() => read,
         [t, "{campaign_id}", ..] => passworks_wire::CampaignType::parse(t).is_some(),
         ["passes"] => read,
+        ["jobs", ..] => read,
         ["templates" | "certificates", ..] => read,
         ["assets"] => true,
         ["assets", ..] => read,

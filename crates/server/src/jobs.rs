@@ -18,10 +18,12 @@
 //! ([`crate::model::pass_import`]) in batches, with the same cursor-and-lease scheme.
 //!
 //! `GET /v2/jobs` (paginated) and `GET /v2/jobs/{id}` show an account's own jobs;
-//! `GET /v2/jobs/{id}/errors` the row errors of an import, as CSV.
+//! `GET /v2/jobs/{id}/errors` the row errors of an import, as CSV. A console session
+//! restricted to some campaigns (issue 18) sees only the jobs of those campaigns (the
+//! others answer 404, as another account's do), so its CSV imports show their progress.
 
 use crate::apns::{certificate_of_campaign, enqueue_push_for_changes};
-use crate::auth::Auth;
+use crate::auth::Principal;
 use crate::db::{now, Db};
 use crate::error::{ApiError, ApiResult};
 use crate::list::{ListParams, Paged};
@@ -254,12 +256,13 @@ async fn run_import(
 /// (`row,attribute,message`; `row` is the line of the file, the header being line 1).
 async fn errors(
     State(state): State<AppState>,
-    Auth(account): Auth,
+    principal: Principal,
     Path(raw): Path<String>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let id = parse_id(&raw, "job")?;
-    let errors = pass_import::errors_of(&state.db, &account.id, &id)
+    let only = principal.campaigns.as_deref();
+    let errors = pass_import::errors_of(&state.db, &principal.account.id, only, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("job"))?;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -281,21 +284,26 @@ async fn errors(
         .into_response())
 }
 
+/// `GET /v2/jobs`: the account's jobs (a restricted console session's: those of its
+/// campaigns).
 async fn list(
     State(state): State<AppState>,
-    Auth(account): Auth,
+    principal: Principal,
     params: ListParams,
 ) -> ApiResult<Paged<wire::Job>> {
-    store::page(&state.db, &account.id, &params).await
+    let only = principal.campaigns.as_deref();
+    store::page(&state.db, &principal.account.id, only, &params).await
 }
 
+/// `GET /v2/jobs/{job_id}`: one job (404 for a restricted session's other campaigns).
 async fn show(
     State(state): State<AppState>,
-    Auth(account): Auth,
+    principal: Principal,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<wire::Job>> {
     let id = parse_id(&raw, "job")?;
-    let job = store::find(&state.db, &account.id, &id)
+    let only = principal.campaigns.as_deref();
+    let job = store::find(&state.db, &principal.account.id, only, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("job"))?;
     Ok(Json(job))

@@ -2,7 +2,8 @@
 //! PostgreSQL: minting with an API key or the API username, the one-time exchange from
 //! the bound origin (reuse, expiry, other origins and a missing `Origin` refused), the
 //! role cap, a child organization's session, the campaign restriction (404 on other
-//! campaigns, filtered lists, 403 on organization-wide routes), revocation, the audit
+//! campaigns, filtered lists, its own campaigns' jobs only, 403 on organization-wide
+//! routes), revocation, the audit
 //! log's "via <key> for <user>", and framing allowed only for the configured origins.
 
 mod common;
@@ -171,7 +172,10 @@ async fn mint_and_exchange(backend: Backend) {
         .find(|s| s["via"] == "console_session")
         .expect("the minted session is listed");
     assert_eq!(listed["external_user_id"], "cust-42");
+    assert_eq!(listed["external_user_label"], "Customer 42");
     assert_eq!(listed["label"], label.as_str());
+    assert_eq!(listed["minted_by"], username.as_str());
+    assert_eq!(listed["minted_by_name"], username.as_str());
     let id = listed["id"].as_str().unwrap();
     owner.delete(&format!("/sessions/{id}")).await.expect(200);
     bearer.get("/me").await.expect(401);
@@ -302,7 +306,7 @@ async fn role_cap(backend: Backend) {
     let owner = server.account("Acme").await;
     let (_, passes_only) = key(&server, &owner, "Door app", "passes_only").await;
     let (_, read_only) = key(&server, &owner, "Reports", "read_only").await;
-    let (_, manager_key) = key(&server, &owner, "Portal", "manager").await;
+    let (portal_key, manager_key) = key(&server, &owner, "Portal", "manager").await;
     let person = join(&server, &owner, "ann@example.com", "owner").await;
 
     // A passes-only key may mint a scanner (its permissions are a subset), not support.
@@ -348,6 +352,35 @@ async fn role_cap(backend: Backend) {
     .await
     .expect(201);
     assert_eq!(r.body["me"]["actor"]["label"], "via Portal for cust-42");
+    // The session says which key minted it, for whom: the Sessions page shows it, and
+    // an owner can list a key's sessions.
+    let key_id = portal_key["id"].as_str().unwrap();
+    assert_eq!(r.body["session"]["minted_by"], key_id);
+    assert_eq!(r.body["session"]["minted_by_name"], "Portal");
+    assert_eq!(r.body["session"]["external_user_id"], "cust-42");
+    assert_eq!(r.body["session"]["external_user_label"], "Customer 42");
+    let listed = owner
+        .get(&format!("/sessions?q[minted_by_eq]={key_id}"))
+        .await
+        .expect(200);
+    assert_eq!(listed.header("x-total"), "1");
+    assert_eq!(listed.body[0]["minted_by_name"], "Portal");
+    assert_eq!(listed.body[0]["label"], "via Portal for cust-42");
+    // A person's session names no integration.
+    let all = owner.get("/sessions").await.expect(200).body;
+    let people: Vec<&Value> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["via"] != "console_session")
+        .collect();
+    assert!(!people.is_empty(), "{all}");
+    for p in people {
+        assert!(
+            p["minted_by"].is_null() && p["minted_by_name"].is_null(),
+            "{p}"
+        );
+    }
     server.stop().await;
 }
 both_backends!(role_cap);
@@ -422,6 +455,23 @@ async fn child_organization(backend: Backend) {
     server.stop().await;
 }
 both_backends!(child_organization);
+
+/// Sends `req` (a `POST …/passes/import`) with a CSV body.
+async fn import_csv(req: reqwest::RequestBuilder, csv: &str) -> Resp {
+    Client::finish(req.header("content-type", "text/csv").body(csv.to_string())).await
+}
+
+/// Polls a job as `s` until it is done or failed.
+async fn wait_job(s: &Bearer, id: &str) -> Value {
+    for _ in 0..600 {
+        let j = s.get(&format!("/jobs/{id}")).await.expect(200).body;
+        if j["state"] == "done" || j["state"] == "failed" {
+            return j;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("job {id} did not finish");
+}
 
 async fn campaign_restriction(backend: Backend) {
     let server = start(backend).await;
@@ -504,13 +554,63 @@ async fn campaign_restriction(backend: Backend) {
     s.get("/templates").await.expect(200);
     s.get("/me").await.expect(200);
 
+    // Jobs: its own campaign's CSV import runs and can be followed; another campaign's
+    // job is absent from the list and answers 404, its row errors too.
+    let csv = "serial_number,expiration_date\nS1,\nS2,soon\nS3,2031-01-01T00:00:00Z\n";
+    let mine = import_csv(
+        s.http
+            .post(format!("{}/v2/coupons/{allowed}/passes/import", s.base))
+            .bearer_auth(&s.token),
+        csv,
+    )
+    .await
+    .expect(202)
+    .id();
+    let theirs = import_csv(
+        owner.request(Method::POST, &format!("/coupons/{hidden}/passes/import")),
+        "serial_number\nH1\n",
+    )
+    .await
+    .expect(202)
+    .id();
+    let done = wait_job(&s, &mine).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["processed"], 3);
+    assert_eq!(done["campaign_id"], allowed.as_str());
+    let errors = s.get(&format!("/jobs/{mine}/errors")).await.expect(200);
+    let errors = String::from_utf8(errors.bytes).unwrap();
+    let errors = errors.lines().collect::<Vec<_>>();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[1].starts_with("3,expiration_date,"), "{errors:?}");
+    let passes = s
+        .get(&format!("/coupons/{allowed}/passes"))
+        .await
+        .expect(200);
+    assert_eq!(passes.header("x-total"), "3");
+    let jobs = s.get("/jobs").await.expect(200);
+    assert_eq!(jobs.header("x-total"), "1");
+    let ids: Vec<&str> = jobs
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![mine.as_str()]);
+    let filtered = s
+        .get(&format!("/jobs?q[campaign_id_eq]={hidden}"))
+        .await
+        .expect(200);
+    assert_eq!(filtered.header("x-total"), "0");
+    s.get(&format!("/jobs/{theirs}")).await.expect(404);
+    s.get(&format!("/jobs/{theirs}/errors")).await.expect(404);
+    // The owner still sees both.
+    let all = owner.get("/jobs").await.expect(200);
+    assert_eq!(all.header("x-total"), "2");
+    owner.get(&format!("/jobs/{theirs}")).await.expect(200);
+
     // What spans the organization is refused, creating campaigns too.
-    for path in [
-        "/dashboard",
-        "/webhook_deliveries",
-        "/jobs",
-        "/organizations",
-    ] {
+    for path in ["/dashboard", "/webhook_deliveries", "/organizations"] {
         s.get(path).await.expect(403);
     }
     s.post("/coupons", minimal("coupons", "New", &icon))

@@ -100,6 +100,33 @@ pub struct ConsoleTheme {
     /// Corner radius (CSS length, e.g. `4px`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub radius: Option<String>,
+    /// The colour scheme: `light` or `dark` fixes it, `system` follows the visitor's
+    /// system setting (see [`ConsoleTheme::scheme`]). Embedded, or with a fixed scheme,
+    /// the console shows no light/dark toggle of its own: the host decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color_scheme: Option<String>,
+}
+
+/// The console's colour scheme as a theme sets it ([`ConsoleTheme::color_scheme`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorScheme {
+    /// Follow the system setting (`prefers-color-scheme`).
+    System,
+    Light,
+    Dark,
+}
+
+impl ColorScheme {
+    /// `light`, `dark` or `system` (any case, surrounding spaces ignored); `None` for
+    /// anything else, which leaves the scheme as it was.
+    pub fn parse(s: &str) -> Option<ColorScheme> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "system" => Some(ColorScheme::System),
+            "light" => Some(ColorScheme::Light),
+            "dark" => Some(ColorScheme::Dark),
+            _ => None,
+        }
+    }
 }
 
 impl ConsoleTheme {
@@ -130,6 +157,11 @@ impl ConsoleTheme {
         out
     }
 
+    /// The colour scheme this theme sets, if it names one the console knows.
+    pub fn scheme(&self) -> Option<ColorScheme> {
+        self.color_scheme.as_deref().and_then(ColorScheme::parse)
+    }
+
     /// This theme with `other`'s values on top.
     pub fn overlaid(&self, other: &ConsoleTheme) -> ConsoleTheme {
         let pick = |a: &Option<String>, b: &Option<String>| b.clone().or_else(|| a.clone());
@@ -142,6 +174,7 @@ impl ConsoleTheme {
             border: pick(&self.border, &other.border),
             font_family: pick(&self.font_family, &other.font_family),
             radius: pick(&self.radius, &other.radius),
+            color_scheme: pick(&self.color_scheme, &other.color_scheme),
         }
     }
 }
@@ -211,5 +244,35 @@ mod tests {
         });
         assert_eq!(over.accent.as_deref(), Some("blue"));
         assert_eq!(over.radius.as_deref(), Some("6px"));
+    }
+
+    #[test]
+    fn the_colour_scheme_is_read_leniently_and_never_becomes_css() {
+        let scheme = |v: &str| {
+            ConsoleTheme {
+                color_scheme: Some(v.into()),
+                ..ConsoleTheme::default()
+            }
+            .scheme()
+        };
+        assert_eq!(scheme("dark"), Some(ColorScheme::Dark));
+        assert_eq!(scheme(" Light "), Some(ColorScheme::Light));
+        assert_eq!(scheme("system"), Some(ColorScheme::System));
+        assert_eq!(scheme("purple"), None);
+        assert_eq!(ConsoleTheme::default().scheme(), None);
+        // An unknown value does not make the host's whole message unreadable.
+        let t: ConsoleTheme =
+            serde_json::from_str(r##"{"accent":"#123456","color_scheme":"sepia"}"##).unwrap();
+        assert_eq!(t.scheme(), None);
+        assert_eq!(
+            t.css_properties(),
+            vec![("--accent", "#123456".to_string())]
+        );
+        let over = ConsoleTheme {
+            color_scheme: Some("dark".into()),
+            ..ConsoleTheme::default()
+        }
+        .overlaid(&ConsoleTheme::default());
+        assert_eq!(over.scheme(), Some(ColorScheme::Dark));
     }
 }

@@ -193,6 +193,17 @@ pub struct Session {
     /// The campaigns a minted session is restricted to; `null` for all.
     #[serde(default)]
     pub campaign_ids: Option<Vec<String>>,
+    /// A minted session's integration: the id of the API key that minted it, or the
+    /// organization's API username (`null` for people's sessions, and for sessions minted
+    /// before this was recorded).
+    #[serde(default)]
+    pub minted_by: Option<String>,
+    /// That key's name (or the API username) when it minted the session.
+    #[serde(default)]
+    pub minted_by_name: Option<String>,
+    /// The integration's display label for its user, when it gave one.
+    #[serde(default)]
+    pub external_user_label: Option<String>,
 }
 
 /// A new session: the bearer token (`Authorization: Bearer <token>`), shown once.

@@ -308,6 +308,7 @@ async fn mint(
             allowed_origin: &m.allowed_origin,
             actor_label: &actor_label,
             minted_by: &principal.actor_id,
+            minted_by_name: &principal.actor_label,
             session_seconds: m.session_seconds,
             expires_at: &expires_at,
         },

@@ -127,6 +127,9 @@ pub fn session_to_wire(s: &SessionRecord, current: Option<&str>) -> wire::Sessio
         external_user_id: s.external_user_id.clone(),
         label: s.actor_label.clone(),
         campaign_ids: s.campaign_ids.clone(),
+        minted_by: s.minted_by.clone(),
+        minted_by_name: s.minted_by_name.clone(),
+        external_user_label: s.external_user_label.clone(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Console sessions minted by an integration (issue 18): one-time tokens
 //! (`console_tokens`, stored as SHA-256 hashes, deleted when exchanged) and the sessions
 //! they turn into (`sessions` rows without a person, carrying their own role, campaign
-//! restriction, external user and audit label).
+//! restriction, external user, audit label and the key that minted them).
 
 use crate::db::{now, Db};
 use passworks_wire::Role;
@@ -22,6 +22,9 @@ pub struct TokenRecord {
     pub actor_label: String,
     /// The id of the key (or the API username) that minted it.
     pub minted_by: String,
+    /// The key's name (or the API username) when it minted the token; `None` for tokens
+    /// minted before it was kept (migration 0150).
+    pub minted_by_name: Option<String>,
     pub session_seconds: i64,
     pub expires_at: String,
     pub created_at: String,
@@ -38,13 +41,14 @@ pub struct NewToken<'a> {
     pub allowed_origin: &'a str,
     pub actor_label: &'a str,
     pub minted_by: &'a str,
+    pub minted_by_name: &'a str,
     pub session_seconds: i64,
     pub expires_at: &'a str,
 }
 
 const COLUMNS: &str = "id, account_id, role, campaign_ids, external_user_id, \
-    external_user_label, allowed_origin, actor_label, minted_by, session_seconds, expires_at, \
-    created_at";
+    external_user_label, allowed_origin, actor_label, minted_by, minted_by_name, session_seconds, \
+    expires_at, created_at";
 
 fn from_row(row: &AnyRow) -> Result<TokenRecord, sqlx::Error> {
     let role: String = row.try_get("role")?;
@@ -60,6 +64,7 @@ fn from_row(row: &AnyRow) -> Result<TokenRecord, sqlx::Error> {
         allowed_origin: row.try_get("allowed_origin")?,
         actor_label: row.try_get("actor_label")?,
         minted_by: row.try_get("minted_by")?,
+        minted_by_name: row.try_get("minted_by_name")?,
         session_seconds: row.try_get("session_seconds")?,
         expires_at: row.try_get("expires_at")?,
         created_at: row.try_get("created_at")?,
@@ -76,8 +81,8 @@ pub async fn create(db: &Db, t: &NewToken<'_>) -> Result<TokenRecord, sqlx::Erro
     sqlx::query(
         "INSERT INTO console_tokens (id, token_hash, account_id, role, campaign_ids, \
          external_user_id, external_user_label, allowed_origin, actor_label, minted_by, \
-         session_seconds, expires_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         minted_by_name, session_seconds, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&id)
     .bind(t.token_hash)
@@ -89,6 +94,7 @@ pub async fn create(db: &Db, t: &NewToken<'_>) -> Result<TokenRecord, sqlx::Erro
     .bind(t.allowed_origin)
     .bind(t.actor_label)
     .bind(t.minted_by)
+    .bind(t.minted_by_name)
     .bind(t.session_seconds)
     .bind(t.expires_at)
     .bind(now())
@@ -147,8 +153,10 @@ pub async fn create_session(
     let ts = now();
     sqlx::query(
         "INSERT INTO sessions (id, token_hash, account_id, user_id, role, via, ip, user_agent, \
-         created_at, last_used_at, expires_at, campaign_ids, external_user_id, actor_label) \
-         VALUES ($1, $2, $3, NULL, $4, 'console_session', $5, $6, $7, $7, $8, $9, $10, $11)",
+         created_at, last_used_at, expires_at, campaign_ids, external_user_id, actor_label, \
+         minted_by, minted_by_name, external_user_label) \
+         VALUES ($1, $2, $3, NULL, $4, 'console_session', $5, $6, $7, $7, $8, $9, $10, $11, \
+         $12, $13, $14)",
     )
     .bind(&id)
     .bind(token_hash)
@@ -161,6 +169,9 @@ pub async fn create_session(
     .bind(ids_json(t.campaign_ids.as_deref()))
     .bind(&t.external_user_id)
     .bind(&t.actor_label)
+    .bind(&t.minted_by)
+    .bind(&t.minted_by_name)
+    .bind(&t.external_user_label)
     .execute(&db.pool)
     .await?;
     Ok(id)

@@ -416,19 +416,18 @@ pub async fn write_errors(
     Ok(())
 }
 
-/// The row errors of one of an account's jobs, in row order (`None`: no such job).
+/// The row errors of one of an account's jobs, in row order (`None`: no such job, or,
+/// with `only`, a job of none of those campaigns: see [`crate::model::jobs::find`]).
 pub async fn errors_of(
     db: &Db,
     account_id: &str,
+    only: Option<&[String]>,
     job_id: &str,
 ) -> Result<Option<Vec<RowError>>, sqlx::Error> {
-    let job: Option<String> =
-        sqlx::query_scalar("SELECT id FROM jobs WHERE id = $1 AND account_id = $2")
-            .bind(job_id)
-            .bind(account_id)
-            .fetch_optional(&db.pool)
-            .await?;
-    if job.is_none() {
+    if crate::model::jobs::find(db, account_id, only, job_id)
+        .await?
+        .is_none()
+    {
         return Ok(None);
     }
     let rows = sqlx::query(
@@ -452,5 +451,5 @@ pub async fn errors_of(
 
 /// A job as the API shows it.
 pub async fn job(db: &Db, account_id: &str, id: &str) -> Result<Option<wire::Job>, sqlx::Error> {
-    crate::model::jobs::find(db, account_id, id).await
+    crate::model::jobs::find(db, account_id, None, id).await
 }

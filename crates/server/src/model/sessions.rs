@@ -29,11 +29,17 @@ pub struct SessionRecord {
     pub campaign_ids: Option<Vec<String>>,
     pub external_user_id: Option<String>,
     pub actor_label: Option<String>,
+    /// A minted session's integration (issue 18): the id of the API key or the API
+    /// username that minted it, that key's name at the time (both `None` for sessions
+    /// minted before migration 0150), and the integration's label for its user.
+    pub minted_by: Option<String>,
+    pub minted_by_name: Option<String>,
+    pub external_user_label: Option<String>,
 }
 
 const COLUMNS: &str = "s.id, s.account_id, s.user_id, u.email AS user_email, s.via, s.ip, \
     s.user_agent, s.created_at, s.last_used_at, s.expires_at, s.campaign_ids, \
-    s.external_user_id, s.actor_label";
+    s.external_user_id, s.actor_label, s.minted_by, s.minted_by_name, s.external_user_label";
 
 pub const LIST_COLUMNS: &[Column] = &[
     col("id", "s.id", Kind::Text),
@@ -41,6 +47,7 @@ pub const LIST_COLUMNS: &[Column] = &[
     col("user_email", "u.email", Kind::Text),
     col("via", "s.via", Kind::Text),
     col("external_user_id", "s.external_user_id", Kind::Text),
+    col("minted_by", "s.minted_by", Kind::Text),
     col("ip", "s.ip", Kind::Text),
     col("created_at", "s.created_at", Kind::Time),
     col("last_used_at", "s.last_used_at", Kind::Time),
@@ -64,6 +71,9 @@ fn from_row(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
             .and_then(|j| serde_json::from_str(&j).ok()),
         external_user_id: row.try_get("external_user_id")?,
         actor_label: row.try_get("actor_label")?,
+        minted_by: row.try_get("minted_by")?,
+        minted_by_name: row.try_get("minted_by_name")?,
+        external_user_label: row.try_get("external_user_label")?,
     })
 }
 

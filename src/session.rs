@@ -93,6 +93,12 @@ impl Session {
     /// Whether the navigation entry `entry` (one of `passworks_wire::NAVIGATION_ENTRIES`)
     /// appears: all do unless `config.json` (or the host, embedded) lists which.
     pub fn shows(&self, entry: &str) -> bool {
+        // A session restricted to some campaigns (issue 18) may use its campaigns and
+        // what editing them needs (assets, templates, certificates); the server refuses
+        // the organization-wide pages, so they are not offered.
+        if self.restricted() && !RESTRICTED_ENTRIES.contains(&entry) {
+            return false;
+        }
         self.config.with_value(|c| {
             c.navigation
                 .as_ref()
@@ -214,3 +220,7 @@ pub async fn borrow_from_other_tabs(ms: i32) -> bool {
     let _ = window.remove_event_listener_with_callback("storage", receive.as_ref().unchecked_ref());
     load().is_some()
 }
+
+/// The navigation entries a campaign-restricted session is offered (the routes
+/// `guard::open_to_restricted` lets it call).
+const RESTRICTED_ENTRIES: &[&str] = &["campaigns", "assets", "templates", "certificates"];

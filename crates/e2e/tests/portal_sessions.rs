@@ -398,6 +398,22 @@ async fn a_session_for_one_campaign_lands_on_it_and_imports_passes() -> Result<(
     assert!(coupons.contains("1 campaign"), "{coupons}");
     // Opened by a portal: the host decides light or dark, so no toggle.
     assert!(driver.find_all(By::Css(".theme-toggle")).await?.is_empty());
+    // Only what the session may use is offered: its campaigns and what editing them
+    // needs, none of the organization-wide pages the server refuses it.
+    let nav = driver.find(By::Id("sidenav")).await?.text().await?;
+    for offered in ["Assets", "Templates", "Certificates"] {
+        assert!(nav.contains(offered), "{offered} in {nav}");
+    }
+    for refused in [
+        "Webhooks",
+        "Google Wallet",
+        "People",
+        "Audit log",
+        "Account",
+        "Sessions and API keys",
+    ] {
+        assert!(!nav.contains(refused), "{refused} in {nav}");
+    }
     both_screens(&sys, "01-restricted-home", ".covered-list li").await?;
 
     // Its campaign's passes: a CSV import runs as a background job, its progress shown

@@ -680,3 +680,45 @@ async fn ios27_barcodes_and_the_newer_keys_over_http(backend: Backend) {
     server.stop().await;
 }
 both_backends!(ios27_barcodes_and_the_newer_keys_over_http);
+
+/// A poster generic store card's download page draws the poster with the pass's own
+/// fields over the artwork and its footer field (iOS 27), the classic layout staying in
+/// the package for older iOS.
+async fn poster_generic_is_drawn_on_the_download_page(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let a = assets(&server, &alice).await;
+    let artwork = asset(&server, &alice, "artwork").await;
+    let mut body = store_card(&a);
+    body["store_card"]["apple"] = json!({
+        "images": {"artwork_id": artwork},
+        "poster_generic": {"footer_fields": [{"key": "tier", "label": "Tier", "value": "Gold member"}]}
+    });
+    let cid = alice.post("/store_cards", body).await.expect(201).id();
+    let pass = alice
+        .post(
+            &format!("/store_cards/{cid}/passes"),
+            json!({"pass": {"primary_fields": [{"key": "points", "value": 120}],
+                "secondary_fields": [{"key": "member", "value": "Ana Silva"}]}}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let page = reqwest::get(pass["page_url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-layout=\"poster-generic\""), "{page}");
+    for text in [
+        ">120<",
+        ">Ana Silva<",
+        ">Tier: Gold member<",
+        &format!("/assets/{artwork}.png"),
+    ] {
+        assert!(page.contains(text), "{text} in {page}");
+    }
+    server.stop().await;
+}
+both_backends!(poster_generic_is_drawn_on_the_download_page);

@@ -180,6 +180,12 @@ pub struct PosterInput {
     pub seat: String,
     /// `footerBackgroundColor` when it is `#rrggbb` (`rgb(…)` is shown as the default).
     pub footer_color: Option<String>,
+    /// A poster generic pass (iOS 27: coupons, store cards, generic passes): the pass's
+    /// own fields over the artwork (its first header field at the top, up to four of its
+    /// primary, secondary and auxiliary fields) instead of an event's tags.
+    pub generic: bool,
+    /// The poster generic pass's first footer field (`label: value`).
+    pub footer: String,
 }
 
 /// The poster input of a pass of `style` with the Apple options `o` in effect, `None`
@@ -192,6 +198,42 @@ pub fn poster_input(
     asset_url: &dyn Fn(&str) -> Option<String>,
 ) -> Option<PosterInput> {
     use crate::apple::StyleScheme;
+    let text = |s: &Option<String>| s.as_deref().unwrap_or_default().trim().to_string();
+    if let Some(pg) = o.poster_generic.as_ref().filter(|_| {
+        matches!(
+            style,
+            PassType::Coupon | PassType::StoreCard | PassType::Generic
+        )
+    }) {
+        let event_logo_text = text(&o.event_logo_text);
+        return Some(PosterInput {
+            artwork: o.images.artwork_id.as_deref().and_then(asset_url),
+            logo: o.images.primary_logo_id.as_deref().and_then(asset_url),
+            secondary_logo: o.images.secondary_logo_id.as_deref().and_then(asset_url),
+            logo_text: if event_logo_text.is_empty() {
+                logo_text.trim().to_string()
+            } else {
+                event_logo_text
+            },
+            footer: pg
+                .footer_fields
+                .first()
+                .map(
+                    |f| match f.label.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+                        Some(label) => format!("{label}: {}", f.value.trim()),
+                        None => f.value.trim().to_string(),
+                    },
+                )
+                .unwrap_or_default(),
+            footer_color: o
+                .footer_background_color
+                .as_deref()
+                .filter(|c| is_hex_color(c))
+                .map(str::to_string),
+            generic: true,
+            ..Default::default()
+        });
+    }
     if style != PassType::EventTicket
         || !o
             .preferred_style_schemes
@@ -199,7 +241,6 @@ pub fn poster_input(
     {
         return None;
     }
-    let text = |s: &Option<String>| s.as_deref().unwrap_or_default().trim().to_string();
     let sem = &o.semantics;
     let seat = sem
         .seats
@@ -244,6 +285,8 @@ pub fn poster_input(
             .as_deref()
             .filter(|c| is_hex_color(c))
             .map(str::to_string),
+        generic: false,
+        footer: String::new(),
     })
 }
 
@@ -458,10 +501,16 @@ pub fn layout(input: &PreviewInput) -> PreviewLayout {
         barcode,
         square_barcode: square,
         hidden,
-        poster: input
-            .poster
-            .clone()
-            .filter(|_| style == PassType::EventTicket),
+        poster: input.poster.clone().filter(|p| {
+            if p.generic {
+                matches!(
+                    style,
+                    PassType::Coupon | PassType::StoreCard | PassType::Generic
+                )
+            } else {
+                style == PassType::EventTicket
+            }
+        }),
         flight: input
             .flight
             .clone()
@@ -855,12 +904,18 @@ fn render_flight_html(l: &PreviewLayout, f: &FlightInput, barcode_src: Option<&s
 fn render_poster_html(l: &PreviewLayout, p: &PosterInput, barcode_src: Option<&str>) -> String {
     let mut o = String::with_capacity(2048);
     let footer = p.footer_color.as_deref().unwrap_or(&l.background);
+    let (class, layout) = if p.generic {
+        (l.style_class, "poster-generic")
+    } else {
+        ("style-event-ticket", "poster")
+    };
     o.push_str(&format!(
-        "<div class=\"pass-card style-event-ticket poster\" style=\"--pass-bg:{};--pass-fg:{};--pass-label:{};--poster-footer:{};\" data-style=\"eventTicket\" data-layout=\"poster\">",
+        "<div class=\"pass-card {class} poster\" style=\"--pass-bg:{};--pass-fg:{};--pass-label:{};--poster-footer:{};\" data-style=\"{}\" data-layout=\"{layout}\">",
         esc(&l.background),
         esc(&l.foreground),
         esc(&l.label),
-        esc(footer)
+        esc(footer),
+        l.style.as_str()
     ));
     o.push_str("<div class=\"poster-art\">");
     img_html(&mut o, &p.artwork, "Artwork", "poster-art-img");
@@ -872,27 +927,46 @@ fn render_poster_html(l: &PreviewLayout, p: &PosterInput, barcode_src: Option<&s
             esc(&p.logo_text)
         )),
     }
+    if p.generic {
+        o.push_str("<div class=\"pass-header\">");
+        fields_html(&mut o, &l.header[..l.header.len().min(1)], "header");
+        o.push_str("</div>");
+    }
     o.push_str("</div><div class=\"poster-event\">");
-    let title = if p.title.is_empty() {
-        "Event name (semantic tag eventName)"
+    if p.generic {
+        // Up to four of the pass's primary, secondary and auxiliary fields.
+        let fields: Vec<PreviewField> = l
+            .primary
+            .iter()
+            .chain(&l.secondary)
+            .chain(&l.auxiliary)
+            .take(4)
+            .cloned()
+            .collect();
+        o.push_str("<div class=\"poster-fields\">");
+        fields_html(&mut o, &fields, "poster-field");
+        o.push_str("</div>");
     } else {
-        &p.title
-    };
-    o.push_str(&format!(
-        "<span class=\"poster-title\">{}</span>",
-        esc(title)
-    ));
-    for (class, text) in [("poster-date", &p.date), ("poster-venue", &p.venue)] {
-        if !text.is_empty() {
-            o.push_str(&format!("<span class=\"{class}\">{}</span>", esc(text)));
+        let title = if p.title.is_empty() {
+            "Event name (semantic tag eventName)"
+        } else {
+            &p.title
+        };
+        o.push_str(&format!(
+            "<span class=\"poster-title\">{}</span>",
+            esc(title)
+        ));
+        for (class, text) in [("poster-date", &p.date), ("poster-venue", &p.venue)] {
+            if !text.is_empty() {
+                o.push_str(&format!("<span class=\"{class}\">{}</span>", esc(text)));
+            }
         }
     }
     o.push_str("</div></div><div class=\"poster-footer\">");
-    if !p.seat.is_empty() {
-        o.push_str(&format!(
-            "<span class=\"poster-seat\">{}</span>",
-            esc(&p.seat)
-        ));
+    for line in [&p.seat, &p.footer] {
+        if !line.is_empty() {
+            o.push_str(&format!("<span class=\"poster-seat\">{}</span>", esc(line)));
+        }
     }
     barcode_html(&mut o, l, barcode_src);
     img_html(
@@ -1043,6 +1117,43 @@ mod tests {
         assert_eq!(poster_input(PassType::Coupon, &options, "", &url), None);
         assert_eq!(readable_date("tomorrow"), "tomorrow");
         assert_eq!(readable_date("2026-13-05T20:00"), "2026-13-05T20:00");
+    }
+
+    #[test]
+    fn a_poster_generic_pass_puts_its_own_fields_over_the_artwork() {
+        let options: crate::apple::AppleOptions = serde_json::from_value(serde_json::json!({
+            "images": {"artwork_id": "art"},
+            "poster_generic": {"footer_fields": [{"key": "since", "label": "Member since", "value": "2024"}]}
+        }))
+        .unwrap();
+        let url = |id: &str| Some(format!("/assets/{id}.png"));
+        let mut i = input();
+        i.style = Some(PassType::StoreCard);
+        i.fields[0] = vec![(
+            "level".into(),
+            "Level".into(),
+            "Gold".into(),
+            Behaviour::Fixed,
+        )];
+        i.poster = poster_input(PassType::StoreCard, &options, "Museum", &url);
+        let html = render_html(&layout(&i), None);
+        assert!(html.contains("data-layout=\"poster-generic\""), "{html}");
+        assert!(html.contains("src=\"/assets/art.png\""), "{html}");
+        for text in [
+            ">Museum<",
+            ">Gold<",
+            ">20% off<",
+            ">Ana &amp; Bea<",
+            ">Member since: 2024<",
+        ] {
+            assert!(html.contains(text), "{text} in {html}");
+        }
+        assert_eq!(html.matches("<div").count(), html.matches("</div>").count());
+        // An event ticket does not take the generic poster.
+        assert_eq!(
+            poster_input(PassType::EventTicket, &options, "", &url),
+            None
+        );
     }
 
     #[test]

@@ -403,32 +403,43 @@ pub fn Home() -> impl IntoView {
     // Per type, its count; for a session covering only some campaigns also the campaigns
     // themselves (the lists hold only those), which the page names instead of the
     // dashboard.
-    let counts = LocalResource::new(move || async move {
+    //
+    // Signals are read in the synchronous part of each fetcher: only there are they
+    // tracked, so the resources run again when `GET /v2/me` answers (read inside the
+    // `async` block, a change would go unseen and the page would keep its first answer).
+    let counts = LocalResource::new(move || {
         let restricted = restricted.try_get().flatten() == Some(true);
-        let mut out = Vec::new();
-        for t in CampaignType::ALL {
-            let q = passworks_wire::query::ListQuery {
-                per_page: if restricted { 100 } else { 1 },
-                ..Default::default()
-            };
-            let page = api::campaigns::list(*t, &q).await;
-            let n = page.as_ref().map(|(_, i)| i.total).map_err(Clone::clone);
-            let covered = match (restricted, page) {
-                (true, Ok((items, _))) => items,
-                _ => Vec::new(),
-            };
-            out.push((*t, n, covered));
+        async move {
+            let mut out = Vec::new();
+            for t in CampaignType::ALL {
+                let q = passworks_wire::query::ListQuery {
+                    per_page: if restricted { 100 } else { 1 },
+                    ..Default::default()
+                };
+                let page = api::campaigns::list(*t, &q).await;
+                let n = page.as_ref().map(|(_, i)| i.total).map_err(Clone::clone);
+                let covered = match (restricted, page) {
+                    (true, Ok((items, _))) => items,
+                    _ => Vec::new(),
+                };
+                out.push((*t, n, covered));
+            }
+            out
         }
-        out
     });
     // The dashboard spans the whole organization: not fetched for a session that covers
     // only some campaigns (the server would refuse it), nor before `GET /v2/me` said
     // which kind of session this is (the section shows only then).
-    let dashboard = LocalResource::new(move || async move {
-        if restricted.try_get().flatten() != Some(false) {
-            return None;
+    // `None` while that is unknown, `Some(None)` for a restricted session.
+    let dashboard = LocalResource::new(move || {
+        let restricted = restricted.try_get().flatten();
+        async move {
+            match restricted {
+                None => None,
+                Some(true) => Some(None),
+                Some(false) => Some(Some(api::account::dashboard().await)),
+            }
         }
-        Some(api::account::dashboard().await)
     });
     view! {
         <h1>{move || session.account.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "Overview".into()))}</h1>
@@ -440,9 +451,10 @@ pub fn Home() -> impl IntoView {
         <Suspense fallback=|| view! { <Loading what="dashboard"/> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
-                    Some(Ok(d)) => view! { <DashboardView d=d/> }.into_any(),
-                    Some(Err(e)) => view! { <ErrorBanner message=e.message()/> }.into_any(),
-                    None => {
+                    None => view! { <Loading what="dashboard"/> }.into_any(),
+                    Some(Some(Ok(d))) => view! { <DashboardView d=d/> }.into_any(),
+                    Some(Some(Err(e))) => view! { <ErrorBanner message=e.message()/> }.into_any(),
+                    Some(None) => {
                         let covered: Vec<passworks_wire::Campaign> = counts
                             .await
                             .into_iter()

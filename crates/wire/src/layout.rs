@@ -199,14 +199,11 @@ pub fn poster_input(
 ) -> Option<PosterInput> {
     use crate::apple::StyleScheme;
     let text = |s: &Option<String>| s.as_deref().unwrap_or_default().trim().to_string();
-    if let Some(pg) = o.poster_generic.as_ref().filter(|_| {
-        matches!(
-            style,
-            PassType::Coupon | PassType::StoreCard | PassType::Generic
-        )
-    }) {
+    // What both poster styles draw the same way: the images, the logo text, the footer
+    // colour.
+    let shared = || {
         let event_logo_text = text(&o.event_logo_text);
-        return Some(PosterInput {
+        PosterInput {
             artwork: o.images.artwork_id.as_deref().and_then(asset_url),
             logo: o.images.primary_logo_id.as_deref().and_then(asset_url),
             secondary_logo: o.images.secondary_logo_id.as_deref().and_then(asset_url),
@@ -215,6 +212,21 @@ pub fn poster_input(
             } else {
                 event_logo_text
             },
+            footer_color: o
+                .footer_background_color
+                .as_deref()
+                .filter(|c| is_hex_color(c))
+                .map(str::to_string),
+            ..Default::default()
+        }
+    };
+    if let Some(pg) = o.poster_generic.as_ref().filter(|_| {
+        matches!(
+            style,
+            PassType::Coupon | PassType::StoreCard | PassType::Generic
+        )
+    }) {
+        return Some(PosterInput {
             footer: pg
                 .footer_fields
                 .first()
@@ -225,13 +237,8 @@ pub fn poster_input(
                     },
                 )
                 .unwrap_or_default(),
-            footer_color: o
-                .footer_background_color
-                .as_deref()
-                .filter(|c| is_hex_color(c))
-                .map(str::to_string),
             generic: true,
-            ..Default::default()
+            ..shared()
         });
     }
     if style != PassType::EventTicket
@@ -262,16 +269,7 @@ pub fn poster_input(
             .join(" · ")
         })
         .unwrap_or_default();
-    let event_logo_text = text(&o.event_logo_text);
     Some(PosterInput {
-        artwork: o.images.artwork_id.as_deref().and_then(asset_url),
-        logo: o.images.primary_logo_id.as_deref().and_then(asset_url),
-        secondary_logo: o.images.secondary_logo_id.as_deref().and_then(asset_url),
-        logo_text: if event_logo_text.is_empty() {
-            logo_text.trim().to_string()
-        } else {
-            event_logo_text
-        },
         title: text(&sem.event_name),
         date: sem
             .event_start_date
@@ -280,13 +278,7 @@ pub fn poster_input(
             .unwrap_or_default(),
         venue: text(&sem.venue_name),
         seat,
-        footer_color: o
-            .footer_background_color
-            .as_deref()
-            .filter(|c| is_hex_color(c))
-            .map(str::to_string),
-        generic: false,
-        footer: String::new(),
+        ..shared()
     })
 }
 

@@ -179,8 +179,8 @@ async fn build(
         tx.commit().await.unwrap();
     }
     sqlx::query(
-        "UPDATE campaigns SET passes_count = $1, next_code = $2, \
-         redeemed_count = $3 WHERE id = $4",
+        "UPDATE campaign_counters SET passes_count = $1, next_code = $2, \
+         redeemed_count = $3 WHERE campaign_id = $4",
     )
     .bind(size as i64)
     .bind(size as i64 + 1)

@@ -162,7 +162,13 @@ impl CampaignRecord {
     }
 }
 
-/// Columns of `campaigns` read by [`campaign_from_row`] (unqualified).
+/// The campaign with its counters (`campaign_counters`, migration 0180: the code sequence
+/// and pass counts live apart from the row every pass references, so rewriting them takes
+/// no lock that a pass insert's foreign-key check waits on).
+pub const CAMPAIGN_FROM: &str =
+    "campaigns JOIN campaign_counters ON campaign_counters.campaign_id = campaigns.id";
+
+/// Columns of [`CAMPAIGN_FROM`] read by [`campaign_from_row`] (unqualified).
 pub const CAMPAIGN_COLUMNS: &str = "id, account_id, campaign_type, name, description, state, \
     template_id, certificate_id, code_type, next_code, passes_count, redeemed_count, \
     page_token, distribution_id, doc, created_at, updated_at, published_at, google_issuer_id";
@@ -204,7 +210,7 @@ pub async fn load(
     id: &str,
 ) -> Result<Option<CampaignRecord>, sqlx::Error> {
     let sql = format!(
-        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1 AND account_id = $2 AND campaign_type = $3"
+        "SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE id = $1 AND account_id = $2 AND campaign_type = $3"
     );
     let row = sqlx::query(&sql)
         .bind(id)
@@ -221,7 +227,8 @@ pub async fn load_of_account(
     account_id: &str,
     id: &str,
 ) -> Result<Option<CampaignRecord>, sqlx::Error> {
-    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1 AND account_id = $2");
+    let sql =
+        format!("SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE id = $1 AND account_id = $2");
     let row = sqlx::query(&sql)
         .bind(id)
         .bind(account_id)
@@ -233,14 +240,14 @@ pub async fn load_of_account(
 /// Loads a campaign by id, whatever its account and type (for the download pages, the
 /// PassKit web service and jobs). API handlers use the account- and type-scoped loader.
 pub async fn load_by_id(db: &Db, id: &str) -> Result<Option<CampaignRecord>, sqlx::Error> {
-    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1");
+    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
     row.as_ref().map(campaign_from_row).transpose()
 }
 
 /// Loads a campaign by id inside a transaction (no scoping).
 pub async fn load_tx(tx: &mut Tx, id: &str) -> Result<Option<CampaignRecord>, sqlx::Error> {
-    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1");
+    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?;
     row.as_ref().map(campaign_from_row).transpose()
 }
@@ -250,7 +257,7 @@ pub async fn load_by_page_token(
     db: &Db,
     page_token: &str,
 ) -> Result<Option<CampaignRecord>, sqlx::Error> {
-    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE page_token = $1");
+    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE page_token = $1");
     let row = sqlx::query(&sql)
         .bind(page_token)
         .fetch_optional(&db.pool)
@@ -296,7 +303,7 @@ pub async fn list(
     }
     Listing {
         select: CAMPAIGN_COLUMNS,
-        from: "campaigns",
+        from: CAMPAIGN_FROM,
         scope: &scope,
         scope_binds,
         columns: LIST_COLUMNS,
@@ -337,15 +344,14 @@ pub async fn name_taken(tx: &mut Tx, c: &CampaignRecord) -> Result<bool, sqlx::E
     .is_some())
 }
 
-/// Inserts a new campaign (and its expiry column).
+/// Inserts a new campaign (with its counters and its expiry column).
 pub async fn insert(tx: &mut Tx, c: &CampaignRecord) -> ApiResult<()> {
     let doc = serde_json::to_string(&c.doc)?;
     sqlx::query(
         "INSERT INTO campaigns (id, account_id, campaign_type, name, description, state, \
-         template_id, certificate_id, code_type, next_code, passes_count, redeemed_count, \
-         page_token, distribution_id, doc, created_at, updated_at, published_at, \
-         google_issuer_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 0, 0, $10, $11, $12, $13, $13, $13, $14)",
+         template_id, certificate_id, code_type, page_token, distribution_id, doc, \
+         created_at, updated_at, published_at, google_issuer_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13, $14)",
     )
     .bind(&c.id)
     .bind(&c.account_id)
@@ -364,6 +370,10 @@ pub async fn insert(tx: &mut Tx, c: &CampaignRecord) -> ApiResult<()> {
     .execute(&mut **tx)
     .await
     .map_err(name_clash)?;
+    sqlx::query("INSERT INTO campaign_counters (campaign_id) VALUES ($1)")
+        .bind(&c.id)
+        .execute(&mut **tx)
+        .await?;
     set_campaign_expiry(tx, &c.id, c.doc.expiration_date.as_deref()).await?;
     Ok(())
 }

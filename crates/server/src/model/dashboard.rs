@@ -22,7 +22,8 @@ pub async fn load(db: &Db, account_id: &str, since: &str) -> Result<Dashboard, s
         // PostgreSQL sums BIGINT to NUMERIC: cast back.
         "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(passes_count), 0) AS BIGINT) AS passes, \
          CAST(COALESCE(SUM(redeemed_count), 0) AS BIGINT) AS redeemed \
-         FROM campaigns WHERE account_id = $1",
+         FROM campaigns JOIN campaign_counters k ON k.campaign_id = campaigns.id \
+         WHERE account_id = $1",
     )
     .bind(account_id)
     .fetch_one(pool)
@@ -30,10 +31,10 @@ pub async fn load(db: &Db, account_id: &str, since: &str) -> Result<Dashboard, s
     let installed =
         count("SELECT COUNT(DISTINCT pass_id) FROM registrations WHERE account_id = $1").await?;
     let busiest = sqlx::query(
-        "SELECT c.id, c.campaign_type, c.name, c.passes_count, c.redeemed_count, \
+        "SELECT c.id, c.campaign_type, c.name, k.passes_count, k.redeemed_count, \
          (SELECT COUNT(*) FROM events e WHERE e.campaign_id = c.id AND e.created_at >= $2) AS n \
-         FROM campaigns c WHERE c.account_id = $1 \
-         ORDER BY n DESC, c.passes_count DESC, c.created_at DESC LIMIT $3",
+         FROM campaigns c JOIN campaign_counters k ON k.campaign_id = c.id \
+         WHERE c.account_id = $1 ORDER BY n DESC, k.passes_count DESC, c.created_at DESC LIMIT $3",
     )
     .bind(account_id)
     .bind(since)

@@ -106,7 +106,8 @@ pub async fn create_passes(
         .collect();
     while !missing.is_empty() {
         let next: i64 = sqlx::query_scalar(
-            "UPDATE campaigns SET next_code = next_code + $1 WHERE id = $2 RETURNING next_code",
+            "UPDATE campaign_counters SET next_code = next_code + $1 WHERE campaign_id = $2 \
+             RETURNING next_code",
         )
         .bind(missing.len() as i64)
         .bind(&campaign.id)
@@ -154,11 +155,13 @@ pub async fn create_passes(
         })
         .collect();
     let inserted = insert_many(tx, &records, shared_code).await?;
-    sqlx::query("UPDATE campaigns SET passes_count = passes_count + $1 WHERE id = $2")
-        .bind(inserted.len() as i64)
-        .bind(&campaign.id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE campaign_counters SET passes_count = passes_count + $1 WHERE campaign_id = $2",
+    )
+    .bind(inserted.len() as i64)
+    .bind(&campaign.id)
+    .execute(&mut **tx)
+    .await?;
     let events: Vec<NewEvent> = records
         .iter()
         .filter(|(_, p)| inserted.contains(&p.id))

@@ -677,7 +677,8 @@ async fn next_sequential_code(
 ) -> Result<String, sqlx::Error> {
     loop {
         let next: i64 = sqlx::query_scalar(
-            "UPDATE campaigns SET next_code = next_code + 1 WHERE id = $1 RETURNING next_code",
+            "UPDATE campaign_counters SET next_code = next_code + 1 WHERE campaign_id = $1 \
+             RETURNING next_code",
         )
         .bind(campaign_id)
         .fetch_one(&mut **tx)
@@ -709,10 +710,12 @@ async fn insert(tx: &mut Tx, pass: &PassRecord, shared_code: bool) -> ApiResult<
     .execute(&mut **tx)
     .await
     .map_err(code_clash)?;
-    sqlx::query("UPDATE campaigns SET passes_count = passes_count + 1 WHERE id = $1")
-        .bind(&pass.campaign_id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE campaign_counters SET passes_count = passes_count + 1 WHERE campaign_id = $1",
+    )
+    .bind(&pass.campaign_id)
+    .execute(&mut **tx)
+    .await?;
     set_pass_expiry(tx, &pass.id, pass.doc.expiration_date.as_deref()).await?;
     Ok(())
 }
@@ -832,8 +835,8 @@ pub async fn delete(db: &Db, pass: &PassRecord) -> Result<(), sqlx::Error> {
         .await?;
     if gone.rows_affected() > 0 {
         sqlx::query(
-            "UPDATE campaigns SET passes_count = passes_count - 1, \
-             redeemed_count = redeemed_count - $1 WHERE id = $2",
+            "UPDATE campaign_counters SET passes_count = passes_count - 1, \
+             redeemed_count = redeemed_count - $1 WHERE campaign_id = $2",
         )
         .bind(pass.redeemed_count)
         .bind(&pass.campaign_id)
@@ -966,18 +969,19 @@ pub async fn list(db: &Db, campaign_id: &str, params: &ListParams) -> ApiResult<
 }
 
 /// The exact number of a campaign's passes from its counters: `passes_count` (kept by
-/// the store functions) and `voided_count` (kept by triggers, migration 0070).
+/// the store functions) and `voided_count` (kept by triggers, migrations 0070 and 0180),
+/// both in `campaign_counters`.
 fn campaign_total(applied: &[Applied<'_>]) -> Option<&'static str> {
     match applied {
-        [] => Some("SELECT passes_count FROM campaigns WHERE id = $1"),
+        [] => Some("SELECT passes_count FROM campaign_counters WHERE campaign_id = $1"),
         [Applied {
             attr: "voided",
             predicate: Predicate::Eq,
             value: Bind::Int(v),
         }] => Some(if *v != 0 {
-            "SELECT voided_count FROM campaigns WHERE id = $1"
+            "SELECT voided_count FROM campaign_counters WHERE campaign_id = $1"
         } else {
-            "SELECT passes_count - voided_count FROM campaigns WHERE id = $1"
+            "SELECT passes_count - voided_count FROM campaign_counters WHERE campaign_id = $1"
         }),
         _ => None,
     }
@@ -1024,10 +1028,12 @@ pub async fn redeem_pass(
     .bind(&ts)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE campaigns SET redeemed_count = redeemed_count + 1 WHERE id = $1")
-        .bind(&campaign.id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE campaign_counters SET redeemed_count = redeemed_count + 1 WHERE campaign_id = $1",
+    )
+    .bind(&campaign.id)
+    .execute(&mut *tx)
+    .await?;
     let pass = load_tx(&mut tx, pass_id)
         .await?
         .ok_or_else(|| ApiError::not_found("pass"))?;

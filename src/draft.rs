@@ -1291,6 +1291,26 @@ impl AppleDraft {
         d
     }
 
+    /// The options the form describes (`None` while "More options" is not a JSON object
+    /// of options).
+    pub fn options(&self, style: PassType) -> Option<AppleOptions> {
+        self.desired(style)
+            .ok()
+            .and_then(|o| serde_json::from_value(o).ok())
+    }
+
+    /// The languages the form gives images for (`localized_images` in "More options").
+    pub fn image_languages(&self) -> Vec<String> {
+        serde_json::from_str::<serde_json::Value>(&self.more)
+            .ok()
+            .and_then(|v| {
+                v.get("localized_images")
+                    .and_then(|l| l.as_object())
+                    .map(|l| l.keys().cloned().collect())
+            })
+            .unwrap_or_default()
+    }
+
     /// One language's translations that are filled in (what the preview applies).
     pub fn strings(&self, lang: &str) -> BTreeMap<String, String> {
         self.translations

@@ -236,7 +236,7 @@ fn translations_editor<D: Send + Sync + 'static>(
     view! {
         <fieldset class="translations">
             <legend>"Translations"</legend>
-            <p class="hint">"Wallet shows the pass in the phone's language, and the download page in the visitor's: each text of the pass can have a translation per language. Texts left empty stay as written."</p>
+            <p class="hint">"Wallet shows the pass in the phone's language, and the download page in the visitor's: each text of the pass can have a translation per language. Texts left empty stay as written. Images per language go under localized_images in More options, e.g. {\"localized_images\": {\"fr\": {\"logo_id\": \"…\"}}}."</p>
             <div class="toolbar" role="group" aria-label="Languages">{tabs}</div>
             <div class="toolbar tr-add">
                 <div class="control">
@@ -255,7 +255,16 @@ fn translations_editor<D: Send + Sync + 'static>(
                 <select id="f-preview-lang" prop:value=move || preview_lang.get()
                     on:change=move |ev| preview_lang.set(event_target_value(&ev))>
                     <option value="">"The texts as written"</option>
-                    {move || languages().into_iter().map(|l| view! { <option value=l.clone()>{l.clone()}</option> }).collect_view()}
+                    {move || {
+                        // Languages with texts, and those with only images ("More options").
+                        let mut langs = languages();
+                        for l in draft.with(|d| get(d).image_languages()) {
+                            if !langs.contains(&l) {
+                                langs.push(l);
+                            }
+                        }
+                        langs.into_iter().map(|l| view! { <option value=l.clone()>{l.clone()}</option> }).collect_view()
+                    }}
                 </select>
             </div>
         </fieldset>

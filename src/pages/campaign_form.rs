@@ -387,6 +387,9 @@ pub fn CampaignForm(
             let mut input = preview::from_draft(d, &a);
             if !lang.is_empty() {
                 passworks_wire::layout::translate(&mut input, &d.apple.strings(&lang));
+                if let Some(o) = d.apple.options(d.ctype.pass_type()) {
+                    preview::localize(&mut input, &o, &lang, &a);
+                }
             }
             preview::layout(&input)
         })

@@ -710,7 +710,7 @@ fn PassForm(
                         </div>
                     </fieldset>
                 })}
-                {crate::components::apple_section(draft, errors, t.pass_type(), |d: &PassDraft| &d.apple, |d: &mut PassDraft| &mut d.apple, texts, preview_lang)}
+                {crate::components::apple_section(draft, errors, t.pass_type(), |d: &PassDraft| &d.apple, |d: &mut PassDraft| &mut d.apple, texts, preview_lang, asset_list)}
                 <fieldset>
                     <legend>"Dates and state"</legend>
                     <div class="grid2">

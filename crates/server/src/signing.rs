@@ -480,12 +480,13 @@ impl PassFactory {
     }
 
     /// The prepared image of asset `asset_id` for `slot` on `style`. Cached per asset.
+    /// Problems go under `attr` (the slot's attribute, or a language's).
     async fn image(
         &self,
         state: &AppState,
         account_id: &str,
         asset_id: &str,
-        slot: AssetType,
+        (slot, attr): (AssetType, &str),
         style: PassType,
     ) -> Result<PreparedImage, ApiError> {
         // The strip box depends on the style (event tickets and coupons have their own).
@@ -496,7 +497,6 @@ impl PassFactory {
                 return Ok(img);
             }
         }
-        let attr = slot.slot_attribute();
         let (_, png, _) = crate::model::assets::load_png(&state.db, account_id, asset_id)
             .await?
             .ok_or_else(|| {
@@ -603,11 +603,21 @@ impl PassFactory {
     ) -> Result<Vec<PreparedImage>, ApiError> {
         let mut out = Vec::with_capacity(ids.len());
         for r in ids {
-            let img = self.image(state, account_id, &r.id, r.slot, style).await?;
-            out.push(match &r.language {
-                Some(lang) => img.localized(lang),
-                None => img,
-            });
+            let img = match &r.language {
+                Some(lang) => {
+                    let attr = passworks_wire::apple::localized_image_path(lang, r.slot);
+                    let img = self
+                        .image(state, account_id, &r.id, (r.slot, &attr), style)
+                        .await?;
+                    img.localized(lang)
+                }
+                None => {
+                    let attr = r.slot.slot_attribute();
+                    self.image(state, account_id, &r.id, (r.slot, attr), style)
+                        .await?
+                }
+            };
+            out.push(img);
         }
         Ok(out)
     }

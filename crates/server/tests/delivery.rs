@@ -859,6 +859,18 @@ async fn localized_images_are_checked_packed_and_shown(backend: Backend) {
     assert!(msg(&r, "apple.localized_images.de.logo_id").contains("type logo"));
     assert!(msg(&r, "apple.localized_images.it.footer_id").contains("not shown"));
     assert!(msg(&r, "apple.localized_images.pt_BR").contains("language id"));
+    // A slot no language has is refused when read.
+    let r = alice
+        .post(
+            "/coupons",
+            json!({"coupon": {"name": "Bad", "icon_id": icon, "apple": {"localized_images": {
+                "fr": {"banner_id": logo},
+            }}}}),
+        )
+        .await
+        .expect(422);
+    let m = msg(&r, "apple.localized_images.fr.banner_id");
+    assert!(m.contains("unknown field") && m.contains("logo_id"), "{m}");
 
     let c = campaign(
         &alice,
@@ -954,6 +966,27 @@ async fn localized_images_are_checked_packed_and_shown(backend: Backend) {
     );
     assert!(en.contains(&format!("/assets/{logo}.png")), "{en}");
     assert!(!en.contains(&format!("/assets/{fr_logo}.png")), "{en}");
+
+    // A PATCH removes the pass's language; its image is then free to go.
+    let pid = p["id"].as_str().unwrap();
+    alice
+        .patch(
+            &format!("/coupons/{cid}/passes/{pid}"),
+            json!({"pass": {"apple": {"localized_images": {"de": null}}}}),
+        )
+        .await
+        .expect(200);
+    let pkpass = alice
+        .get(&format!("/coupons/{cid}/passes/{pid}/pkpass"))
+        .await
+        .expect(200);
+    let files = unzip(&pkpass.bytes);
+    assert!(!files.keys().any(|k| k.starts_with("de.lproj/")));
+    assert!(files.contains_key("fr.lproj/logo.png"));
+    alice
+        .delete(&format!("/assets/{de_logo}"))
+        .await
+        .expect(200);
     server.stop().await;
 }
 both_backends!(localized_images_are_checked_packed_and_shown);

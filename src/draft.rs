@@ -1216,6 +1216,8 @@ pub struct AppleDraft {
     /// `translations`: language id → text as written → its translation (empty
     /// translations are not sent).
     pub translations: BTreeMap<String, BTreeMap<String, String>>,
+    /// `localized_images`: language id → slot → asset id (empty ids are not sent).
+    pub images: BTreeMap<String, BTreeMap<AssetType, String>>,
 }
 
 impl AppleDraft {
@@ -1285,10 +1287,45 @@ impl AppleDraft {
         if rest.remove("translations").is_some() {
             d.translations = options.translations.clone();
         }
+        if rest.remove("localized_images").is_some() {
+            d.images = options
+                .localized_images
+                .iter()
+                .map(|(lang, images)| {
+                    let slots = images
+                        .entries()
+                        .into_iter()
+                        .map(|(slot, id)| (slot, id.to_string()))
+                        .collect();
+                    (lang.clone(), slots)
+                })
+                .collect();
+        }
         if !rest.is_empty() {
             d.more = serde_json::to_string_pretty(&Value::Object(rest)).unwrap_or_default();
         }
         d
+    }
+
+    /// The options the form describes (`None` while "More options" is not a JSON object
+    /// of options).
+    pub fn options(&self, style: PassType) -> Option<AppleOptions> {
+        self.desired(style)
+            .ok()
+            .and_then(|o| serde_json::from_value(o).ok())
+    }
+
+    /// The languages of the form: those with translations or images (a tab each).
+    pub fn languages(&self) -> Vec<String> {
+        let mut langs: Vec<String> = self
+            .translations
+            .keys()
+            .chain(self.images.keys())
+            .cloned()
+            .collect();
+        langs.sort();
+        langs.dedup();
+        langs
     }
 
     /// One language's translations that are filled in (what the preview applies).
@@ -1374,6 +1411,21 @@ impl AppleDraft {
             .collect();
         if !translations.is_empty() {
             o.insert("translations".into(), Value::Object(translations));
+        }
+        // Each language's images, over any "More options" gives for the same slot.
+        for (lang, slots) in &self.images {
+            for (slot, id) in slots.iter().filter(|(_, id)| !id.trim().is_empty()) {
+                let all = o.entry("localized_images").or_insert_with(|| json!({}));
+                if let Some(m) = all.as_object_mut() {
+                    let l = m.entry(lang.clone()).or_insert_with(|| json!({}));
+                    if let Some(l) = l.as_object_mut() {
+                        l.insert(
+                            apple::localized_slot_key(*slot).to_string(),
+                            json!(id.trim()),
+                        );
+                    }
+                }
+            }
         }
         Ok(Value::Object(o))
     }
@@ -1497,6 +1549,35 @@ mod tests {
         assert!(fresh.validate()["apple"].contains("JSON object"));
         fresh.apple.more.clear();
         assert!(fresh.validate()["apple"].contains("start and the end"));
+    }
+
+    #[test]
+    fn a_languages_images_are_edited_apart_and_sent_slot_by_slot() {
+        let options: AppleOptions = serde_json::from_value(serde_json::json!({
+            "localized_images": {"fr": {"logo_id": "a", "strip_id": "b"}}
+        }))
+        .unwrap();
+        let mut d = AppleDraft::from_options(PassType::Coupon, &options);
+        assert_eq!(d.images["fr"][&AssetType::Logo], "a");
+        assert!(!d.more.contains("localized_images"), "{}", d.more);
+        assert_eq!(d.patch(PassType::Coupon), None);
+        // A language with only images is a language of the form.
+        assert_eq!(d.languages(), ["fr"]);
+        d.images.get_mut("fr").unwrap().remove(&AssetType::Strip);
+        d.images
+            .entry("de".into())
+            .or_default()
+            .insert(AssetType::Logo, "c".into());
+        let patch = d.patch(PassType::Coupon).unwrap();
+        assert_eq!(
+            patch["localized_images"],
+            serde_json::json!({"de": {"logo_id": "c"}, "fr": {"strip_id": null}})
+        );
+        let applied = options.patched(&patch);
+        assert_eq!(
+            applied.localized_image_refs(),
+            [("de", AssetType::Logo, "c"), ("fr", AssetType::Logo, "a")]
+        );
     }
 
     #[test]

@@ -159,6 +159,23 @@ pub fn override_images(
     }
 }
 
+/// Shows `lang`'s images (`options.localized_images`) in place of the root images of
+/// their slots, as Wallet does with `<lang>.lproj/`; ids of unknown assets are skipped.
+pub fn localize(
+    input: &mut PreviewInput,
+    options: &passworks_wire::apple::AppleOptions,
+    lang: &str,
+    assets: &[passworks_wire::Asset],
+) {
+    let url = |id: &str| {
+        assets
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.asset_url.clone())
+    };
+    passworks_wire::layout::localize_images(input, options, lang, &url);
+}
+
 /// Style of a grid of image slots drawn on a pass's background colour (so white logos
 /// show), or empty for the default checkerboard.
 pub fn slot_background(c: &Option<String>) -> String {

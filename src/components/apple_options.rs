@@ -6,16 +6,18 @@
 //! pass, and the language the live preview shows.
 
 use leptos::prelude::*;
-use passworks_wire::apple::{self, StyleScheme};
-use passworks_wire::PassType;
+use passworks_wire::apple::{self, LocalizedImages, StyleScheme};
+use passworks_wire::{Asset, PassType};
 
-use crate::components::{invalid, touched, FieldError, FormErrors};
+use crate::components::{invalid, touched, AssetPicker, FieldError, FormErrors};
 use crate::draft::AppleDraft;
 
 /// The section for passes of `style`, bound to the [`AppleDraft`] that `get`/`get_mut`
 /// reach inside the form's draft. Server messages under `apple.…` show under it.
 /// `texts` are the pass's texts a translation can name (logo text, labels, values);
-/// `preview_lang` is the language the form's live preview shows (empty: as written).
+/// `preview_lang` is the language the form's live preview shows (empty: as written);
+/// `assets` are the organization's, for each language's images.
+#[allow(clippy::too_many_arguments)] // reason: one section, bound to one form's draft
 pub fn apple_section<D: Send + Sync + 'static>(
     draft: RwSignal<D>,
     errors: FormErrors,
@@ -24,6 +26,7 @@ pub fn apple_section<D: Send + Sync + 'static>(
     get_mut: fn(&mut D) -> &mut AppleDraft,
     texts: Signal<Vec<String>>,
     preview_lang: RwSignal<String>,
+    assets: Signal<Vec<Asset>>,
 ) -> impl IntoView {
     let layout = apple::form_scheme(style).map(|(newer, _)| {
         let label = match newer {
@@ -115,7 +118,7 @@ pub fn apple_section<D: Send + Sync + 'static>(
                 {interval("f-apple-end", "Relevant until (UTC, at most 24 h later)", |a| &a.end, |a, v| a.end = v)}
             </div>
             <div class="grid2">{urls}</div>
-            {translations_editor(draft, errors, get, get_mut, texts, preview_lang)}
+            {translations_editor(draft, errors, style, get, get_mut, texts, preview_lang, assets)}
             <div class="control">
                 <label for="f-apple-more">"More options (JSON object)"</label>
                 <textarea id="f-apple-more" aria-invalid=invalid(errors, "apple") aria-describedby="err-apple"
@@ -131,19 +134,23 @@ pub fn apple_section<D: Send + Sync + 'static>(
     }
 }
 
-/// The translations: a tab per language (added by its id, removed with its texts), a row
-/// per text of the pass with its translation in the chosen language, and the language
-/// the preview shows. Texts translated earlier that the pass no longer has stay listed, so
-/// nothing is dropped unseen.
+/// The translations: a tab per language (added by its id, removed with its texts and
+/// images), a row per text of the pass with its translation in the chosen language, the
+/// language's images (a picker per slot the style shows), and the language the preview
+/// shows. Texts translated earlier that the pass no longer has stay listed, so nothing is
+/// dropped unseen.
+#[allow(clippy::too_many_arguments)] // reason: the section's arguments, passed through
 fn translations_editor<D: Send + Sync + 'static>(
     draft: RwSignal<D>,
     errors: FormErrors,
+    style: PassType,
     get: fn(&D) -> &AppleDraft,
     get_mut: fn(&mut D) -> &mut AppleDraft,
     texts: Signal<Vec<String>>,
     preview_lang: RwSignal<String>,
+    assets: Signal<Vec<Asset>>,
 ) -> impl IntoView {
-    let languages = move || draft.with(|d| get(d).translations.keys().cloned().collect::<Vec<_>>());
+    let languages = move || draft.with(|d| get(d).languages());
     let editing = RwSignal::new(String::new());
     // The tab shown: the one picked, else the first language.
     let current = move || {
@@ -223,10 +230,44 @@ fn translations_editor<D: Send + Sync + 'static>(
                 }
             })
             .collect_view();
+        let pickers = LocalizedImages::SLOTS
+            .iter()
+            .copied()
+            .filter(|slot| passworks_wire::rules::renders_image(style, *slot))
+            .map(|slot| {
+                let (l1, l2) = (lang.clone(), lang.clone());
+                let attr = apple::localized_image_path(&lang, slot);
+                view! {
+                    <AssetPicker
+                        kind=slot
+                        assets=assets
+                        style=style
+                        group=lang.clone()
+                        none_label="As in every language"
+                        value=Signal::derive(move || draft.with(|d| get(d).images.get(&l1).and_then(|m| m.get(&slot)).cloned().unwrap_or_default()))
+                        on_change=Callback::new(move |v: String| {
+                            draft.update(|d| {
+                                let images = &mut get_mut(d).images;
+                                let m = images.entry(l2.clone()).or_default();
+                                if v.is_empty() { m.remove(&slot); } else { m.insert(slot, v); }
+                                if m.is_empty() { images.remove(&l2); }
+                            });
+                            touched(errors, &["apple"]);
+                        })
+                        error=Signal::derive(move || errors.with(|e| e.get(&attr).cloned()))
+                    />
+                }
+            })
+            .collect_view();
         view! {
             <div class="grid2">{rows}</div>
+            <p class="hint">{format!("Images in {lang} (Wallet shows them on a phone in {lang} instead of the pass's own):")}</p>
+            <div class="grid2 localized-images" data-lang=lang.clone()>{pickers}</div>
             <button type="button" class="btn small danger" on:click=move |_| {
-                draft.update(|d| { get_mut(d).translations.remove(&remove_lang); });
+                draft.update(|d| {
+                    get_mut(d).translations.remove(&remove_lang);
+                    get_mut(d).images.remove(&remove_lang);
+                });
                 if preview_lang.get_untracked() == remove_lang { preview_lang.set(String::new()); }
                 touched(errors, &["apple"]);
             }>{format!("Remove {lang}")}</button>
@@ -236,7 +277,7 @@ fn translations_editor<D: Send + Sync + 'static>(
     view! {
         <fieldset class="translations">
             <legend>"Translations"</legend>
-            <p class="hint">"Wallet shows the pass in the phone's language, and the download page in the visitor's: each text of the pass can have a translation per language. Texts left empty stay as written."</p>
+            <p class="hint">"Wallet shows the pass in the phone's language, and the download page in the visitor's: each text of the pass can have a translation per language. Texts left empty stay as written; images not picked for a language are the pass's own."</p>
             <div class="toolbar" role="group" aria-label="Languages">{tabs}</div>
             <div class="toolbar tr-add">
                 <div class="control">

@@ -36,12 +36,17 @@ pub fn AssetPicker(
     /// The style the image is for (the strip's size depends on it); `None`: any.
     #[prop(optional, into)]
     style: Option<PassType>,
+    /// A prefix that keeps this picker's radio group and error apart from the root
+    /// picker of the same slot on one form (a language: `fr`); `None` for the root.
+    #[prop(optional, into)]
+    group: Option<String>,
 ) -> impl IntoView {
     let none_label = none_label.unwrap_or_else(|| "None".into());
     let slot = kind;
-    let name = format!("slot-{}", slot.as_str());
+    let prefix = group.map(|g| format!("{g}-")).unwrap_or_default();
+    let name = format!("slot-{prefix}{}", slot.as_str());
     let name2 = name.clone();
-    let err_id = format!("err-{}", slot.slot_attribute());
+    let err_id = format!("err-{prefix}{}", slot.slot_attribute());
     let err_id2 = err_id.clone();
     view! {
         <fieldset class="asset-picker" aria-describedby=err_id2>

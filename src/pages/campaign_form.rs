@@ -387,6 +387,9 @@ pub fn CampaignForm(
             let mut input = preview::from_draft(d, &a);
             if !lang.is_empty() {
                 passworks_wire::layout::translate(&mut input, &d.apple.strings(&lang));
+                if let Some(o) = d.apple.options(d.ctype.pass_type()) {
+                    preview::localize(&mut input, &o, &lang, &a);
+                }
             }
             preview::layout(&input)
         })
@@ -599,7 +602,7 @@ pub fn CampaignForm(
                     {check_control(draft, "Merge replaces pass locations", |d| d.sync_locations_on_merge, |d, v| d.sync_locations_on_merge = v)}
                     {check_control(draft, "Merge replaces pass beacons", |d| d.sync_beacons_on_merge, |d, v| d.sync_beacons_on_merge = v)}
                 </fieldset>
-                {crate::components::apple_section(draft, errors, ctype.pass_type(), |d: &CampaignDraft| &d.apple, |d: &mut CampaignDraft| &mut d.apple, texts, preview_lang)}
+                {crate::components::apple_section(draft, errors, ctype.pass_type(), |d: &CampaignDraft| &d.apple, |d: &mut CampaignDraft| &mut d.apple, texts, preview_lang, asset_list)}
                 <fieldset>
                     <legend>"Signing and distribution"</legend>
                     <div class="control">

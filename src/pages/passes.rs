@@ -590,6 +590,11 @@ fn PassForm(
                     .with_value(|c| c.apple.translations.get(&lang).cloned().unwrap_or_default());
                 strings.extend(d.apple.strings(&lang));
                 passworks_wire::layout::translate(&mut input, &strings);
+                // And its images: the campaign's with the pass's own on top.
+                if let Some(own) = d.apple.options(t.pass_type()) {
+                    let o = camp.with_value(|c| c.apple.overlay(&own));
+                    preview::localize(&mut input, &o, &lang, &a);
+                }
             }
         });
         preview::layout(&input)
@@ -705,7 +710,7 @@ fn PassForm(
                         </div>
                     </fieldset>
                 })}
-                {crate::components::apple_section(draft, errors, t.pass_type(), |d: &PassDraft| &d.apple, |d: &mut PassDraft| &mut d.apple, texts, preview_lang)}
+                {crate::components::apple_section(draft, errors, t.pass_type(), |d: &PassDraft| &d.apple, |d: &mut PassDraft| &mut d.apple, texts, preview_lang, asset_list)}
                 <fieldset>
                     <legend>"Dates and state"</legend>
                     <div class="grid2">

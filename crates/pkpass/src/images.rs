@@ -92,6 +92,7 @@ pub struct ImageFile {
 struct Inner {
     slot: AssetType,
     style: Option<PassType>,
+    language: Option<String>,
     source_width: u32,
     source_height: u32,
     files: Vec<ImageFile>,
@@ -209,6 +210,7 @@ impl PreparedImage {
             inner: Arc::new(Inner {
                 slot,
                 style: opts.style,
+                language: None,
                 source_width: sw,
                 source_height: sh,
                 files,
@@ -224,6 +226,38 @@ impl PreparedImage {
     /// The style it was prepared for (`None` = generic box).
     pub fn style(&self) -> Option<PassType> {
         self.inner.style
+    }
+
+    /// The language this copy is for (`None` = the root image, shown in every language
+    /// without its own).
+    pub fn language(&self) -> Option<&str> {
+        self.inner.language.as_deref()
+    }
+
+    /// This image as `lang`'s (`fr.lproj/logo.png`, `fr.lproj/logo@2x.png`, …): the same
+    /// files, bytes shared, under the language's `.lproj` directory. Wallet shows it in
+    /// that language instead of the root image of the slot.
+    pub fn localized(&self, lang: &str) -> PreparedImage {
+        let stem = |name: &str| name.rsplit('/').next().unwrap_or(name).to_string();
+        let files = self
+            .inner
+            .files
+            .iter()
+            .map(|f| ImageFile {
+                name: format!("{lang}.lproj/{}", stem(&f.name)),
+                ..f.clone()
+            })
+            .collect();
+        PreparedImage {
+            inner: Arc::new(Inner {
+                slot: self.inner.slot,
+                style: self.inner.style,
+                language: Some(lang.to_string()),
+                source_width: self.inner.source_width,
+                source_height: self.inner.source_height,
+                files,
+            }),
+        }
     }
 
     /// Size of the uploaded source image in pixels.
@@ -409,6 +443,24 @@ mod tests {
             ),
             (375, 144)
         );
+    }
+
+    #[test]
+    fn a_localized_copy_lives_in_the_language_directory_with_the_same_bytes() {
+        let logo = PreparedImage::from_png(AssetType::Logo, &png(320, 100)).unwrap();
+        let fr = logo.localized("fr");
+        assert_eq!((fr.language(), fr.slot()), (Some("fr"), AssetType::Logo));
+        let names: Vec<&str> = fr.files().map(|(n, _, _)| n).collect();
+        assert_eq!(names, ["fr.lproj/logo.png", "fr.lproj/logo@2x.png"]);
+        for (a, b) in logo.file_entries().iter().zip(fr.file_entries()) {
+            assert_eq!((&a.bytes, &a.sha1_hex), (&b.bytes, &b.sha1_hex));
+        }
+        // Localizing again moves it, it does not nest directories.
+        assert_eq!(
+            fr.localized("pt-BR").largest().name,
+            "pt-BR.lproj/logo@2x.png"
+        );
+        assert_eq!(logo.language(), None);
     }
 
     #[test]

@@ -403,7 +403,11 @@ fn contain(img: RgbaImage, max_w: u32, max_h: u32) -> RgbaImage {
 }
 
 fn find<'a>(images: &[&'a PreparedImage], slot: AssetType) -> Option<&'a PreparedImage> {
-    images.iter().find(|i| i.slot() == slot).copied()
+    // The root image: the preview is drawn in the pass's own language.
+    images
+        .iter()
+        .find(|i| i.slot() == slot && i.language().is_none())
+        .copied()
 }
 
 struct Palette {

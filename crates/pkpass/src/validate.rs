@@ -49,6 +49,15 @@ fn style_slots(style: PassType) -> String {
     names.join(", ")
 }
 
+/// The attribute an image comes from: its slot's (`logo_id`), or its language's
+/// (`apple.localized_images.fr.logo_id`).
+fn image_attribute(img: &PreparedImage) -> String {
+    match img.language() {
+        Some(lang) => passworks_wire::apple::localized_image_path(lang, img.slot()),
+        None => img.slot().slot_attribute().to_string(),
+    }
+}
+
 fn is_uuid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
@@ -322,9 +331,11 @@ pub fn validate(
         }
     }
 
-    // Images.
+    // Images: the root ones here, each language's (`<lang>.lproj/`) below.
+    let (localized, images): (Vec<&PreparedImage>, Vec<&PreparedImage>) =
+        images.iter().partition(|i| i.language().is_some());
     let mut slots: HashMap<AssetType, usize> = HashMap::new();
-    for img in images {
+    for img in &images {
         *slots.entry(img.slot()).or_default() += 1;
     }
     if !slots.contains_key(&AssetType::Icon) {
@@ -391,7 +402,7 @@ pub fn validate(
             );
         }
     }
-    for img in images {
+    for img in images.iter().chain(&localized) {
         if let Some(prepared_for) = img.style() {
             let (want, got) = (
                 slot_box_points(img.slot(), Some(spec.style)),
@@ -399,7 +410,7 @@ pub fn validate(
             );
             if want != got {
                 err(
-                    img.slot().slot_attribute(),
+                    &image_attribute(img),
                     format!(
                         "the {} image was prepared for {prepared_for} passes ({}×{} pt) but {} passes use {}×{} pt",
                         img.slot(),
@@ -418,6 +429,43 @@ pub fn validate(
             err(
                 other.slot_attribute(),
                 format!("an event ticket with a strip image cannot also have a {other} image"),
+            );
+        }
+    }
+    // Per-language images: at most one per language and slot, each where the style (and
+    // the poster option) shows the root image of its slot.
+    let mut per_lang: HashMap<(&str, AssetType), usize> = HashMap::new();
+    for img in &localized {
+        let lang = img.language().unwrap_or_default();
+        *per_lang.entry((lang, img.slot())).or_default() += 1;
+    }
+    let mut keys: Vec<_> = per_lang.into_iter().collect();
+    keys.sort();
+    for ((lang, slot), n) in keys {
+        let attr = passworks_wire::apple::localized_image_path(lang, slot);
+        if n > 1 {
+            err(
+                &attr,
+                format!("{n} {slot} images were given for {lang}; a language has at most one"),
+            );
+        }
+        if !passworks_wire::apple::LocalizedImages::SLOTS.contains(&slot)
+            || !renders_image(spec.style, slot)
+        {
+            err(
+                &attr,
+                format!(
+                    "a {slot} image is not shown on {} passes (Wallet uses only: {})",
+                    spec.style,
+                    style_slots(spec.style)
+                ),
+            );
+        } else if slot.is_poster() && !poster {
+            err(
+                &attr,
+                format!(
+                    "a {slot} image is shown only on poster passes (posterEventTicket in preferred_style_schemes, or poster_generic)"
+                ),
             );
         }
     }

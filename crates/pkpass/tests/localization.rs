@@ -11,7 +11,7 @@ use std::path::Path;
 use common::*;
 use passworks_pkpass::{build_pkpass, pass_strings, PreparedImage};
 use passworks_wire::apple::AppleOptions;
-use passworks_wire::{BarcodeFormat, PassType};
+use passworks_wire::{AssetType, BarcodeFormat, PassType};
 use serde_json::{json, Value};
 
 fn golden(name: &str, actual: &[u8]) {
@@ -76,4 +76,55 @@ fn translations_are_packed_per_language_and_signed() {
     // pass.json keeps the texts as written: they are the keys Wallet looks up.
     let pass: Value = serde_json::from_slice(&files["pass.json"]).unwrap();
     assert!(pass.get("translations").is_none());
+}
+
+#[test]
+fn localized_images_are_packed_under_their_language_and_signed() {
+    let mut spec = spec_for(PassType::Coupon, BarcodeFormat::Qrcode);
+    spec.apple = serde_json::from_value::<AppleOptions>(json!({
+        "localized_images": {"fr": {"logo_id": "fr-logo"}}
+    }))
+    .unwrap();
+    let fr_logo = PreparedImage::from_png(AssetType::Logo, &png(320, 100, 7))
+        .unwrap()
+        .localized("fr");
+    let mut images = images_for(PassType::Coupon);
+    images.push(fr_logo.clone());
+    let refs: Vec<&PreparedImage> = images.iter().collect();
+    let signer = signer();
+    let files = unzip(&build_pkpass(&spec, &refs, &signer).unwrap());
+    // The root logo stays; the French one sits in fr.lproj at 1x and @2x.
+    assert!(files.contains_key("logo.png"));
+    for (name, bytes, sha) in fr_logo.files() {
+        assert_eq!(files[name], bytes, "{name}");
+        let manifest: Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+        assert_eq!(manifest[name], sha, "{name} in the manifest");
+    }
+    assert!(files.contains_key("fr.lproj/logo.png"));
+    assert!(files.contains_key("fr.lproj/logo@2x.png"));
+    assert_ne!(files["fr.lproj/logo.png"], files["logo.png"]);
+    // The signature covers the manifest that names them.
+    signer
+        .verify_signature(&files["manifest.json"], &files["signature"])
+        .unwrap();
+}
+
+#[test]
+fn a_localized_image_the_style_does_not_show_is_refused_under_its_language() {
+    let spec = spec_for(PassType::Coupon, BarcodeFormat::Qrcode);
+    let footer = image(AssetType::Footer, PassType::Coupon).localized("fr");
+    let twice = image(AssetType::Logo, PassType::Coupon).localized("fr");
+    let mut images = images_for(PassType::Coupon);
+    images.extend([footer, twice.clone(), twice]);
+    let refs: Vec<&PreparedImage> = images.iter().collect();
+    let errors = build_pkpass(&spec, &refs, &signer()).unwrap_err();
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "apple.localized_images.fr.logo_id",
+            "apple.localized_images.fr.footer_id"
+        ],
+        "{errors:?}"
+    );
 }

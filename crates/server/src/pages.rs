@@ -756,17 +756,15 @@ async fn render_page(
         Err(ApiError::Validation(errors)) => Some(apple_refusal(campaign, &errors)),
         _ => None,
     };
-    // The pass in the visitor's language when it has a translation for it, as Wallet
+    // The pass in the visitor's language when it has texts or images for it, as Wallet
     // shows it on a phone set to that language.
-    let mut translations = campaign.apple_options(Some(&pass.doc.apple)).translations;
+    let options = campaign.apple_options(Some(&pass.doc.apple));
     let lang = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .and_then(|accept| {
-            let available: Vec<&str> = translations.keys().map(String::as_str).collect();
-            passworks_wire::layout::pick_language(accept, &available).map(str::to_string)
+            passworks_wire::layout::pick_language(accept, &options.languages()).map(str::to_string)
         });
-    let strings = lang.as_ref().and_then(|l| translations.remove(l));
     let body = format!(
         "<h1>{}</h1>{}<div class=\"pw-pass\" role=\"img\" aria-label=\"The pass\">{}</div>{}",
         esc(&campaign.name),
@@ -775,7 +773,7 @@ async fn render_page(
         } else {
             String::new()
         },
-        pass_card(campaign, pass, strings.as_ref()),
+        pass_card(campaign, pass, lang.as_deref()),
         crate::google::wallet_buttons(state, campaign, pass, headers, refusal.as_deref()).await,
     );
     html_page(PageParts {
@@ -821,13 +819,9 @@ fn apple_refusal(
 
 /// The pass drawn in HTML/CSS by the renderer the console's preview uses
 /// ([`passworks_wire::layout`]): the same layout, fields and images, with the barcode
-/// inline (a data URL, so the page needs no other request for it); in the language of
-/// `strings` (one language's translations) when given.
-fn pass_card(
-    campaign: &CampaignRecord,
-    pass: &PassRecord,
-    strings: Option<&std::collections::BTreeMap<String, String>>,
-) -> String {
+/// inline (a data URL, so the page needs no other request for it); in `lang` (its
+/// translations and images) when given.
+fn pass_card(campaign: &CampaignRecord, pass: &PassRecord, lang: Option<&str>) -> String {
     use passworks_wire::layout::{input_from_parts, layout, render_html, PassParts};
     let pres = pass.presentation(campaign);
     let d = &pass.doc;
@@ -868,8 +862,11 @@ fn pass_card(
         &asset_url,
     );
     input.flight = passworks_wire::layout::flight_input(parts.style, parts.transit, &options);
-    if let Some(strings) = strings {
-        passworks_wire::layout::translate(&mut input, strings);
+    if let Some(lang) = lang {
+        if let Some(strings) = options.translations.get(lang) {
+            passworks_wire::layout::translate(&mut input, strings);
+        }
+        passworks_wire::layout::localize_images(&mut input, &options, lang, &asset_url);
     }
     let l = layout(&input);
     let barcode_src = l.barcode.as_ref().and_then(|(f, m)| {

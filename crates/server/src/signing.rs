@@ -73,14 +73,26 @@ impl Built {
     }
 }
 
+/// One image of a pass: the asset in a slot, at the root of the package or in a
+/// language's `.lproj` directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// `None` for the root image; a language id for `<lang>.lproj/`.
+    pub language: Option<String>,
+    pub slot: AssetType,
+    /// The asset id.
+    pub id: String,
+}
+
 /// Everything needed to build one pass, gathered from the database, before signing. The
 /// images are named (slot and asset id), not loaded: assets are immutable, so their ids
 /// identify their content, and a conditional request is answered without touching them.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub spec: PassSpec,
-    /// The images the pass shows, by slot and asset id, loaded by [`PassFactory::build`].
-    pub image_ids: Vec<(AssetType, String)>,
+    /// The images the pass shows, by language, slot and asset id, loaded by
+    /// [`PassFactory::build`].
+    pub image_ids: Vec<ImageRef>,
     /// The account owning the campaign (whose assets the images are).
     pub account_id: String,
     pub signer: Arc<Signer>,
@@ -468,12 +480,13 @@ impl PassFactory {
     }
 
     /// The prepared image of asset `asset_id` for `slot` on `style`. Cached per asset.
+    /// Problems go under `attr` (the slot's attribute, or a language's).
     async fn image(
         &self,
         state: &AppState,
         account_id: &str,
         asset_id: &str,
-        slot: AssetType,
+        (slot, attr): (AssetType, &str),
         style: PassType,
     ) -> Result<PreparedImage, ApiError> {
         // The strip box depends on the style (event tickets and coupons have their own).
@@ -484,7 +497,6 @@ impl PassFactory {
                 return Ok(img);
             }
         }
-        let attr = slot.slot_attribute();
         let (_, png, _) = crate::model::assets::load_png(&state.db, account_id, asset_id)
             .await?
             .ok_or_else(|| {
@@ -541,12 +553,10 @@ impl PassFactory {
         Ok(())
     }
 
-    /// The images a pass of this presentation shows, by slot and asset id (slots its
-    /// style does not render are skipped, §20.4).
-    fn image_ids_for(
-        campaign: &CampaignRecord,
-        pass: Option<&PassRecord>,
-    ) -> Vec<(AssetType, String)> {
+    /// The images a pass of this presentation shows, by language, slot and asset id: the
+    /// root ones, then each language's (`apple.localized_images`, the pass's over the
+    /// campaign's). Slots its style does not render are skipped (§20.4).
+    fn image_ids_for(campaign: &CampaignRecord, pass: Option<&PassRecord>) -> Vec<ImageRef> {
         let style = campaign.campaign_type.pass_type();
         let p = match pass {
             Some(p) => p.presentation(campaign),
@@ -565,9 +575,21 @@ impl PassFactory {
             .filter(|(slot, _)| !(personalized && *slot == AssetType::PersonalizationLogo))
             .map(|(slot, id)| (slot, id.to_string()))
             .collect();
-        classic
-            .chain(poster)
-            .filter(|(slot, _)| passworks_wire::rules::renders_image(style, *slot))
+        let root = classic.chain(poster).map(|(slot, id)| ImageRef {
+            language: None,
+            slot,
+            id,
+        });
+        let localized = apple
+            .localized_image_refs()
+            .into_iter()
+            .map(|(lang, slot, id)| ImageRef {
+                language: Some(lang.to_string()),
+                slot,
+                id: id.to_string(),
+            });
+        root.chain(localized)
+            .filter(|r| passworks_wire::rules::renders_image(style, r.slot))
             .collect()
     }
 
@@ -577,24 +599,39 @@ impl PassFactory {
         state: &AppState,
         account_id: &str,
         style: PassType,
-        ids: &[(AssetType, String)],
+        ids: &[ImageRef],
     ) -> Result<Vec<PreparedImage>, ApiError> {
         let mut out = Vec::with_capacity(ids.len());
-        for (slot, id) in ids {
-            out.push(self.image(state, account_id, id, *slot, style).await?);
+        for r in ids {
+            let img = match &r.language {
+                Some(lang) => {
+                    let attr = passworks_wire::apple::localized_image_path(lang, r.slot);
+                    let img = self
+                        .image(state, account_id, &r.id, (r.slot, &attr), style)
+                        .await?;
+                    img.localized(lang)
+                }
+                None => {
+                    let attr = r.slot.slot_attribute();
+                    self.image(state, account_id, &r.id, (r.slot, attr), style)
+                        .await?
+                }
+            };
+            out.push(img);
         }
         Ok(out)
     }
 
-    /// The images a pass of this presentation shows (slots its style does not render are
-    /// skipped, §20.4).
+    /// The root images a pass of this presentation shows (slots its style does not render
+    /// are skipped, §20.4): the preview is drawn in the pass's own language.
     async fn images_for(
         &self,
         state: &AppState,
         campaign: &CampaignRecord,
         pass: Option<&PassRecord>,
     ) -> Result<Vec<PreparedImage>, ApiError> {
-        let ids = Self::image_ids_for(campaign, pass);
+        let mut ids = Self::image_ids_for(campaign, pass);
+        ids.retain(|r| r.language.is_none());
         self.load_images(
             state,
             &campaign.account_id,
@@ -645,12 +682,16 @@ impl PassFactory {
             h.update(p.apple_json().to_string().as_bytes());
         }
         h.update(IMAGE_PREPARATION.as_bytes());
-        for (slot, id) in &image_ids {
+        for r in &image_ids {
             h.update(b"\0");
-            h.update(slot.as_str().as_bytes());
+            if let Some(lang) = &r.language {
+                h.update(lang.as_bytes());
+                h.update(b".lproj/");
+            }
+            h.update(r.slot.as_str().as_bytes());
             h.update(b":");
-            h.update(id.as_bytes());
-            if *slot == AssetType::Strip {
+            h.update(r.id.as_bytes());
+            if r.slot == AssetType::Strip {
                 h.update(style.as_str().as_bytes());
             }
         }

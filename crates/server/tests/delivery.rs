@@ -820,3 +820,173 @@ async fn the_download_page_speaks_the_visitors_language(backend: Backend) {
     server.stop().await;
 }
 both_backends!(the_download_page_speaks_the_visitors_language);
+
+/// Per-language images (`apple.localized_images`): checked when written (an unknown
+/// asset, an asset of another type, a slot the style does not show and a bad language
+/// id are each a 422 under their path), packed as `<lang>.lproj/logo.png` with its @2x
+/// and @3x in the signed manifest, kept from deletion while in use as root images are,
+/// and shown on the download page to a visitor of that language.
+async fn localized_images_are_checked_packed_and_shown(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ca = dev_ca(&server);
+    let alice = server.account("Alice").await;
+    let icon = asset(&alice, "icon", 118, 118).await;
+    let logo = asset(&alice, "logo", 320, 100).await;
+    let fr_logo = asset(&alice, "logo", 480, 150).await;
+    let fr_strip = asset(&alice, "strip", 750, 246).await;
+    let de_logo = asset(&alice, "logo", 160, 50).await;
+    let footer = asset(&alice, "footer", 572, 30).await;
+    let msg = |r: &Resp, attr: &str| {
+        r.body["errors"][attr][0]
+            .as_str()
+            .unwrap_or_else(|| panic!("no message under {attr}: {}", r.body))
+            .to_string()
+    };
+
+    let r = alice
+        .post(
+            "/coupons",
+            json!({"coupon": {"name": "Bad", "icon_id": icon, "apple": {"localized_images": {
+                "fr": {"logo_id": "6f1c9a52-3f1e-4d1b-9a55-000000000000"},
+                "de": {"logo_id": fr_strip},
+                "it": {"footer_id": footer},
+                "pt_BR": {"logo_id": logo},
+            }}}}),
+        )
+        .await
+        .expect(422);
+    assert!(msg(&r, "apple.localized_images.fr.logo_id").contains("existing asset"));
+    assert!(msg(&r, "apple.localized_images.de.logo_id").contains("type logo"));
+    assert!(msg(&r, "apple.localized_images.it.footer_id").contains("not shown"));
+    assert!(msg(&r, "apple.localized_images.pt_BR").contains("language id"));
+    // A slot no language has is refused when read.
+    let r = alice
+        .post(
+            "/coupons",
+            json!({"coupon": {"name": "Bad", "icon_id": icon, "apple": {"localized_images": {
+                "fr": {"banner_id": logo},
+            }}}}),
+        )
+        .await
+        .expect(422);
+    let m = msg(&r, "apple.localized_images.fr.banner_id");
+    assert!(m.contains("unknown field") && m.contains("logo_id"), "{m}");
+
+    let c = campaign(
+        &alice,
+        "coupons",
+        "coupon",
+        "Jazz",
+        json!({"logo_id": logo, "apple": {
+            "translations": {"pt": {"Offer": "Oferta"}},
+            "localized_images": {"fr": {"logo_id": fr_logo, "strip_id": fr_strip}}
+        }}),
+    )
+    .await;
+    let cid = c["id"].as_str().unwrap();
+    assert_eq!(
+        c["apple"]["localized_images"]["fr"]["logo_id"],
+        fr_logo.as_str()
+    );
+    // A pass adds a language of its own; its images are checked as the campaign's.
+    let r = alice
+        .post(
+            &format!("/coupons/{cid}/passes"),
+            json!({"pass": {"apple": {"localized_images": {"de": {"logo_id": fr_strip}}}}}),
+        )
+        .await
+        .expect(422);
+    assert!(msg(&r, "apple.localized_images.de.logo_id").contains("type logo"));
+    let p = alice
+        .post(
+            &format!("/coupons/{cid}/passes"),
+            json!({"pass": {"apple": {"localized_images": {"de": {"logo_id": de_logo}}}}}),
+        )
+        .await
+        .expect(201)
+        .body;
+
+    let pkpass = fetch(p["pkpass_url"].as_str().unwrap(), &[])
+        .await
+        .expect(200);
+    check_pkpass(&pkpass.bytes, &ca);
+    let files = unzip(&pkpass.bytes);
+    for name in [
+        "logo.png",
+        "logo@2x.png",
+        "fr.lproj/logo.png",
+        "fr.lproj/logo@2x.png",
+        "fr.lproj/logo@3x.png",
+        "fr.lproj/strip.png",
+        "fr.lproj/strip@2x.png",
+        "de.lproj/logo.png",
+        "pt.lproj/pass.strings",
+    ] {
+        assert!(files.contains_key(name), "{name} in {:?}", files.keys());
+    }
+    assert_ne!(files["fr.lproj/logo.png"], files["logo.png"]);
+    // The root has no strip: only French shows one.
+    assert!(!files.contains_key("strip.png"));
+
+    // An image a campaign or a pass uses in a language cannot be deleted from under it.
+    let r = alice
+        .delete(&format!("/assets/{fr_logo}"))
+        .await
+        .expect(412);
+    assert!(r.body.to_string().contains("1 campaigns"), "{}", r.body);
+    let r = alice
+        .delete(&format!("/assets/{de_logo}"))
+        .await
+        .expect(412);
+    assert!(r.body.to_string().contains("1 passes"), "{}", r.body);
+
+    // The download page shows the visitor's language's images: French has images and
+    // no texts, German comes from the pass, English is the root.
+    let page_url = p["page_url"].as_str().unwrap();
+    let page = |r: Resp| String::from_utf8(r.bytes).unwrap();
+    let fr = page(
+        fetch(page_url, &[("accept-language", "fr-FR,fr;q=0.9")])
+            .await
+            .expect(200),
+    );
+    assert!(fr.contains("<html lang=\"fr\">"), "{fr}");
+    assert!(fr.contains(&format!("/assets/{fr_logo}.png")), "{fr}");
+    assert!(fr.contains(&format!("/assets/{fr_strip}.png")), "{fr}");
+    assert!(!fr.contains(&format!("/assets/{logo}.png")), "{fr}");
+    let de = page(
+        fetch(page_url, &[("accept-language", "de")])
+            .await
+            .expect(200),
+    );
+    assert!(de.contains(&format!("/assets/{de_logo}.png")), "{de}");
+    let en = page(
+        fetch(page_url, &[("accept-language", "en")])
+            .await
+            .expect(200),
+    );
+    assert!(en.contains(&format!("/assets/{logo}.png")), "{en}");
+    assert!(!en.contains(&format!("/assets/{fr_logo}.png")), "{en}");
+
+    // A PATCH removes the pass's language; its image is then free to go.
+    let pid = p["id"].as_str().unwrap();
+    alice
+        .patch(
+            &format!("/coupons/{cid}/passes/{pid}"),
+            json!({"pass": {"apple": {"localized_images": {"de": null}}}}),
+        )
+        .await
+        .expect(200);
+    let pkpass = alice
+        .get(&format!("/coupons/{cid}/passes/{pid}/pkpass"))
+        .await
+        .expect(200);
+    let files = unzip(&pkpass.bytes);
+    assert!(!files.keys().any(|k| k.starts_with("de.lproj/")));
+    assert!(files.contains_key("fr.lproj/logo.png"));
+    alice
+        .delete(&format!("/assets/{de_logo}"))
+        .await
+        .expect(200);
+    server.stop().await;
+}
+both_backends!(localized_images_are_checked_packed_and_shown);

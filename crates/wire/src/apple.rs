@@ -114,6 +114,13 @@ pub struct AppleOptions {
     /// pass's own translations add to its campaign's, language by language, key by key.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub translations: BTreeMap<String, BTreeMap<String, String>>,
+    /// Images per language (`en`, `pt-BR`, `zh-Hans`): each language's images, by the
+    /// slot names of the root ones (`logo_id`, `strip_id`, …, `artwork_id`), become
+    /// `<lang>.lproj/logo.png` (with `@2x` and `@3x`), which Wallet shows in that language
+    /// instead of the root image. A pass's own add to its campaign's, language by
+    /// language, slot by slot.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub localized_images: BTreeMap<String, LocalizedImages>,
     /// The poster generic style (iOS 27; coupons, store cards and generic passes): when
     /// set, pass.json gets a `posterGeneric` dictionary beside the classic one, which
     /// older iOS keeps showing.
@@ -500,6 +507,114 @@ impl PosterImages {
     }
 }
 
+/// One language's images, by asset id: the classic slots (each an asset of the slot's
+/// type, shown where the style shows the root image of that slot) and the poster images
+/// (where the pass is a poster, as for `images`). Keys are those of the root images.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LocalizedImages {
+    /// `<lang>.lproj/icon.png`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon_id: Option<String>,
+    /// `<lang>.lproj/logo.png`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_id: Option<String>,
+    /// `<lang>.lproj/strip.png` (coupons, store cards, event tickets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strip_id: Option<String>,
+    /// `<lang>.lproj/thumbnail.png` (generic passes, event tickets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_id: Option<String>,
+    /// `<lang>.lproj/background.png` (event tickets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_id: Option<String>,
+    /// `<lang>.lproj/footer.png` (boarding passes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer_id: Option<String>,
+    /// `<lang>.lproj/artwork.png` (poster passes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artwork_id: Option<String>,
+    /// `<lang>.lproj/primaryLogo.png` (poster passes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_logo_id: Option<String>,
+    /// `<lang>.lproj/secondaryLogo.png` (poster event tickets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_logo_id: Option<String>,
+}
+
+impl LocalizedImages {
+    /// The slots a language may localize: the classic ones, then the poster ones.
+    pub const SLOTS: &'static [AssetType] = &[
+        AssetType::Icon,
+        AssetType::Logo,
+        AssetType::Strip,
+        AssetType::Thumbnail,
+        AssetType::Background,
+        AssetType::Footer,
+        AssetType::Artwork,
+        AssetType::PrimaryLogo,
+        AssetType::SecondaryLogo,
+    ];
+
+    /// Whether no image is set.
+    pub fn is_empty(&self) -> bool {
+        *self == LocalizedImages::default()
+    }
+
+    /// The asset id in `slot` (`None` for slots a language cannot localize).
+    pub fn get(&self, slot: AssetType) -> Option<&str> {
+        match slot {
+            AssetType::Icon => self.icon_id.as_deref(),
+            AssetType::Logo => self.logo_id.as_deref(),
+            AssetType::Strip => self.strip_id.as_deref(),
+            AssetType::Thumbnail => self.thumbnail_id.as_deref(),
+            AssetType::Background => self.background_id.as_deref(),
+            AssetType::Footer => self.footer_id.as_deref(),
+            AssetType::Artwork => self.artwork_id.as_deref(),
+            AssetType::PrimaryLogo => self.primary_logo_id.as_deref(),
+            AssetType::SecondaryLogo => self.secondary_logo_id.as_deref(),
+            AssetType::PersonalizationLogo => None,
+        }
+    }
+
+    /// The asset id in `slot`, mutably (`None` for slots a language cannot localize).
+    pub fn get_mut(&mut self, slot: AssetType) -> Option<&mut Option<String>> {
+        match slot {
+            AssetType::Icon => Some(&mut self.icon_id),
+            AssetType::Logo => Some(&mut self.logo_id),
+            AssetType::Strip => Some(&mut self.strip_id),
+            AssetType::Thumbnail => Some(&mut self.thumbnail_id),
+            AssetType::Background => Some(&mut self.background_id),
+            AssetType::Footer => Some(&mut self.footer_id),
+            AssetType::Artwork => Some(&mut self.artwork_id),
+            AssetType::PrimaryLogo => Some(&mut self.primary_logo_id),
+            AssetType::SecondaryLogo => Some(&mut self.secondary_logo_id),
+            AssetType::PersonalizationLogo => None,
+        }
+    }
+
+    /// The images set, by slot ([`LocalizedImages::SLOTS`] order) and asset id.
+    pub fn entries(&self) -> Vec<(AssetType, &str)> {
+        Self::SLOTS
+            .iter()
+            .filter_map(|&slot| self.get(slot).map(|id| (slot, id)))
+            .collect()
+    }
+}
+
+/// The key of `slot` inside a language of `localized_images`: the root image's attribute
+/// without its `apple.images.` prefix (`logo_id`, `artwork_id`).
+pub fn localized_slot_key(slot: AssetType) -> &'static str {
+    let attr = slot.slot_attribute();
+    attr.rsplit('.').next().unwrap_or(attr)
+}
+
+/// The API path of `lang`'s image in `slot`: `apple.localized_images.<lang>.<slot>_id`.
+pub fn localized_image_path(lang: &str, slot: AssetType) -> String {
+    format!("apple.localized_images.{lang}.{}", localized_slot_key(slot))
+}
+
 impl AppleOptions {
     /// Whether nothing is set.
     pub fn is_empty(&self) -> bool {
@@ -518,6 +633,49 @@ impl AppleOptions {
             refs.push((AssetType::PersonalizationLogo, id));
         }
         refs
+    }
+
+    /// Every per-language image, by language, slot and asset id (languages in order,
+    /// slots in [`LocalizedImages::SLOTS`] order).
+    pub fn localized_image_refs(&self) -> Vec<(&str, AssetType, &str)> {
+        self.localized_images
+            .iter()
+            .flat_map(|(lang, images)| {
+                images
+                    .entries()
+                    .into_iter()
+                    .map(move |(slot, id)| (lang.as_str(), slot, id))
+            })
+            .collect()
+    }
+
+    /// The languages the pass is localized in: those with translations or images.
+    pub fn languages(&self) -> Vec<&str> {
+        let mut langs: Vec<&str> = self
+            .translations
+            .iter()
+            .filter(|(_, t)| !t.is_empty())
+            .map(|(l, _)| l.as_str())
+            .chain(
+                self.localized_images
+                    .iter()
+                    .filter(|(_, i)| !i.is_empty())
+                    .map(|(l, _)| l.as_str()),
+            )
+            .collect();
+        langs.sort_unstable();
+        langs.dedup();
+        langs
+    }
+
+    /// Whether the pass asks for a poster layout its style has: the poster event ticket
+    /// (`posterEventTicket`) or the poster generic style (`poster_generic`).
+    pub fn poster_for(&self, style: PassType) -> bool {
+        if style == PassType::EventTicket {
+            self.is_poster()
+        } else {
+            self.poster_generic.is_some()
+        }
     }
 
     /// Whether the pass asks for the poster event ticket layout.
@@ -568,8 +726,9 @@ pub fn merge_json(base: &mut Value, patch: &Value) {
             Value::Object(_) if k == "semantics" || k == "urls" || k == "images" => {
                 merge_json(b.entry(k.clone()).or_insert(Value::Null), v);
             }
-            // Two levels: languages, then texts (each key by key, `null` removing).
-            Value::Object(langs) if k == "translations" => {
+            // Two levels: languages, then texts or images (each key by key, `null`
+            // removing; a language left empty is dropped).
+            Value::Object(langs) if k == "translations" || k == "localized_images" => {
                 let entry = b.entry(k.clone()).or_insert(Value::Null);
                 if !entry.is_object() {
                     *entry = Value::Object(Map::new());
@@ -581,7 +740,11 @@ pub fn merge_json(base: &mut Value, patch: &Value) {
                     if texts.is_null() {
                         existing.remove(lang);
                     } else {
-                        merge_json(existing.entry(lang.clone()).or_insert(Value::Null), texts);
+                        let e = existing.entry(lang.clone()).or_insert(Value::Null);
+                        merge_json(e, texts);
+                        if e.as_object().is_some_and(Map::is_empty) {
+                            existing.remove(lang);
+                        }
                     }
                 }
                 if existing.is_empty() {
@@ -711,7 +874,8 @@ pub fn form_scheme(style: PassType) -> Option<(StyleScheme, StyleScheme)> {
 
 /// The PATCH that turns the `apple` options `original` into `desired` (both as JSON
 /// objects, `null` for none): changed keys, `null` for removed ones, and inside
-/// `semantics`, `urls` and `images` (and each language of `translations`) key by key.
+/// `semantics`, `urls` and `images` (and each language of `translations` and
+/// `localized_images`) key by key.
 /// `None` when nothing changed. `original.patched(patch) == desired` ([`merge_json`]).
 pub fn diff_patch(original: &Value, desired: &Value) -> Option<Value> {
     fn diff(
@@ -752,7 +916,7 @@ pub fn diff_patch(original: &Value, desired: &Value) -> Option<Value> {
     }
     let depth = |k: &str| match k {
         "semantics" | "urls" | "images" => 1,
-        "translations" => 2,
+        "translations" | "localized_images" => 2,
         _ => 0,
     };
     Some(Value::Object(diff(o, d, &depth)))
@@ -1879,6 +2043,7 @@ pub fn check(style: PassType, transit: Option<TransitType>, o: &AppleOptions) ->
     }
     check_featured_actions(&mut add, &o.featured_actions);
     check_translations(&mut add, &o.translations);
+    check_localized_images(&mut add, style, o);
     if o.is_poster() && style == PassType::EventTicket {
         check_poster(&mut add, &o.semantics);
     }
@@ -2238,6 +2403,58 @@ fn check_translations(
                 add(
                     &at,
                     format!("has a text longer than {MAX_TRANSLATION} characters"),
+                );
+            }
+        }
+    }
+}
+
+/// `localized_images`: language ids as for `translations`, at most [`MAX_LANGUAGES`]
+/// languages, and each image only in a slot the style shows: the classic slots by the
+/// root images' rule ([`crate::rules::renders_image`]), the poster ones where the pass is
+/// a poster (as for `images`), and no event-ticket strip beside a background or thumbnail
+/// of the same language.
+fn check_localized_images(add: &mut impl FnMut(&str, String), style: PassType, o: &AppleOptions) {
+    if o.localized_images.len() > MAX_LANGUAGES {
+        add(
+            "localized_images",
+            format!("can't hold more than {MAX_LANGUAGES} languages"),
+        );
+        return;
+    }
+    for (lang, images) in &o.localized_images {
+        if !is_language_id(lang) {
+            add(
+                &format!("localized_images.{lang}"),
+                "is not a language id: use a code such as en, pt-BR or zh-Hans".into(),
+            );
+            continue;
+        }
+        let at = |slot: AssetType| format!("localized_images.{lang}.{}", localized_slot_key(slot));
+        for (slot, id) in images.entries() {
+            if id.trim().is_empty() {
+                add(&at(slot), "must be an asset id".into());
+            }
+            if !crate::rules::renders_image(style, slot) {
+                add(
+                    &at(slot),
+                    format!("a {slot} image is not shown on {} passes", style.as_str()),
+                );
+            } else if slot.is_poster() && !o.poster_for(style) {
+                add(
+                    &at(slot),
+                    "is shown only on poster passes (posterEventTicket in preferred_style_schemes, or poster_generic)"
+                        .into(),
+                );
+            }
+        }
+        if let Some(conflict) =
+            crate::rules::event_ticket_strip_conflict(style, |s| images.get(s).is_some())
+        {
+            for other in conflict.with {
+                add(
+                    &at(other),
+                    format!("an event ticket with a strip image cannot also have a {other} image"),
                 );
             }
         }
@@ -2916,7 +3133,11 @@ mod tests {
             "auxiliary_store_identifiers": [284882215],
             "semantics": {"eventName": "Gig", "venueName": "Hall"}
         }));
-        assert!(check(PassType::EventTicket, None, &poster).is_empty());
+        let problems = check(PassType::EventTicket, None, &poster);
+        assert!(
+            !problems.iter().any(|(a, _)| a.contains("localized_images")),
+            "{problems:?}"
+        );
         assert_eq!(
             paths(&check(
                 PassType::Coupon,
@@ -3124,6 +3345,126 @@ mod tests {
             paths(&check(PassType::Coupon, None, &o)),
             ["apple.translations.de", "apple.translations.pt_BR"]
         );
+    }
+
+    #[test]
+    fn localized_images_merge_by_language_and_slot() {
+        let campaign = options(json!({"localized_images": {
+            "fr": {"logo_id": "cf", "strip_id": "cs"},
+            "de": {"logo_id": "cd"}
+        }}));
+        let pass = options(
+            json!({"localized_images": {"fr": {"strip_id": "ps"}, "it": {"logo_id": "pi"}}}),
+        );
+        let merged = campaign.overlay(&pass);
+        assert_eq!(
+            merged.localized_image_refs(),
+            [
+                ("de", AssetType::Logo, "cd"),
+                ("fr", AssetType::Logo, "cf"),
+                ("fr", AssetType::Strip, "ps"),
+                ("it", AssetType::Logo, "pi"),
+            ]
+        );
+        // `null` removes a language or a slot; a language left without images goes.
+        let p =
+            campaign.patched(&json!({"localized_images": {"de": null, "fr": {"logo_id": null}}}));
+        assert_eq!(
+            serde_json::to_value(&p.localized_images).unwrap(),
+            json!({"fr": {"strip_id": "cs"}})
+        );
+        let p = p.patched(&json!({"localized_images": {"fr": {"strip_id": null}}}));
+        assert!(p.localized_images.is_empty());
+        // A diff patch goes language by language, slot by slot.
+        let original = serde_json::to_value(&campaign).unwrap();
+        let desired = json!({"localized_images": {"fr": {"logo_id": "cf", "icon_id": "ci"}}});
+        let patch = diff_patch(&original, &desired).unwrap();
+        assert_eq!(
+            patch,
+            json!({"localized_images": {"de": null, "fr": {"strip_id": null, "icon_id": "ci"}}})
+        );
+        assert_eq!(
+            serde_json::to_value(campaign.patched(&patch)).unwrap(),
+            desired
+        );
+        // Languages with only images count as languages of the pass.
+        let both = options(json!({
+            "translations": {"pt": {"Gate": "Porta"}},
+            "localized_images": {"fr": {"logo_id": "x"}, "pt": {"logo_id": "y"}}
+        }));
+        assert_eq!(both.languages(), ["fr", "pt"]);
+        assert_eq!(
+            localized_image_path("fr", AssetType::Artwork),
+            "apple.localized_images.fr.artwork_id"
+        );
+        assert_eq!(
+            localized_image_path("fr", AssetType::Logo),
+            "apple.localized_images.fr.logo_id"
+        );
+    }
+
+    #[test]
+    fn localized_images_go_only_where_the_style_shows_them() {
+        let o = options(json!({"localized_images": {
+            "fr": {"logo_id": "a", "strip_id": "b", "footer_id": "c", "artwork_id": "d"},
+            "pt_BR": {"logo_id": "e"}
+        }}));
+        let sorted = |p: Vec<Problem>| {
+            let mut v: Vec<String> = p.into_iter().map(|(a, _)| a).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            sorted(check(PassType::Coupon, None, &o)),
+            [
+                "apple.localized_images.fr.artwork_id",
+                "apple.localized_images.fr.footer_id",
+                "apple.localized_images.pt_BR",
+            ]
+        );
+        // Boarding passes show a footer and no strip; poster images need the poster.
+        assert_eq!(
+            sorted(check(PassType::BoardingPass, Some(TransitType::Air), &o)),
+            [
+                "apple.localized_images.fr.artwork_id",
+                "apple.localized_images.fr.strip_id",
+                "apple.localized_images.pt_BR",
+            ]
+        );
+        let poster = options(json!({
+            "preferred_style_schemes": ["posterEventTicket", "eventTicket"],
+            "semantics": {"venueName": "Hall"},
+            "localized_images": {"fr": {"artwork_id": "a", "secondary_logo_id": "b"}}
+        }));
+        let problems = check(PassType::EventTicket, None, &poster);
+        assert!(
+            !problems.iter().any(|(a, _)| a.contains("localized_images")),
+            "{problems:?}"
+        );
+        // An event ticket's strip excludes a background of the same language.
+        let clash =
+            options(json!({"localized_images": {"fr": {"strip_id": "a", "background_id": "b"}}}));
+        assert_eq!(
+            paths(&check(PassType::EventTicket, None, &clash)),
+            ["apple.localized_images.fr.background_id"]
+        );
+        let many: Map<String, Value> = (0..=MAX_LANGUAGES)
+            .map(|i| {
+                let a = (b'a' + (i / 26) as u8) as char;
+                let b = (b'a' + (i % 26) as u8) as char;
+                (format!("{a}{b}"), json!({"logo_id": "x"}))
+            })
+            .collect();
+        let o = options(json!({ "localized_images": many }));
+        assert_eq!(
+            paths(&check(PassType::Coupon, None, &o)),
+            ["apple.localized_images"]
+        );
+        // A slot no language can localize is refused when read.
+        assert!(serde_json::from_value::<AppleOptions>(
+            json!({"localized_images": {"fr": {"banner_id": "x"}}})
+        )
+        .is_err());
     }
 
     #[test]

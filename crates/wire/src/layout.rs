@@ -635,6 +635,38 @@ pub fn translate(input: &mut PreviewInput, strings: &BTreeMap<String, String>) {
     }
 }
 
+/// Shows `input` with `lang`'s images as Wallet does with `<lang>.lproj/logo.png` and the
+/// like: each image of the language (`o.localized_images`) replaces the root image of
+/// its slot, the classic slots where the style shows them and the poster images where
+/// the poster is drawn; the other slots keep their root image. `asset_url` maps an asset
+/// id to its URL (`None` leaves the slot as it was).
+pub fn localize_images(
+    input: &mut PreviewInput,
+    o: &crate::apple::AppleOptions,
+    lang: &str,
+    asset_url: &dyn Fn(&str) -> Option<String>,
+) {
+    let Some(images) = o.localized_images.get(lang) else {
+        return;
+    };
+    for (slot, id) in images.entries() {
+        let Some(url) = asset_url(id) else { continue };
+        let poster = input.poster.as_mut();
+        match (slot, poster) {
+            (AssetType::Artwork, Some(p)) => p.artwork = Some(url),
+            (AssetType::PrimaryLogo, Some(p)) => p.logo = Some(url),
+            (AssetType::SecondaryLogo, Some(p)) => p.secondary_logo = Some(url),
+            (s, _) if s.is_poster() => {}
+            (s, _) => {
+                if input.style.is_none_or(|style| renders_image(style, s)) {
+                    input.images.retain(|(t, _)| *t != s);
+                    input.images.push((s, url));
+                }
+            }
+        }
+    }
+}
+
 /// The language of `available` (Apple localization ids such as `pt-BR`) to show a
 /// visitor whose browser sends `accept_language` (RFC 9110 §12.5.4): the ranges in order
 /// of their weight (`q=0` excluded, `*` ignored), each matched case-insensitively
@@ -1049,6 +1081,34 @@ mod tests {
         assert!(html.contains("Planeta Pata"), "{html}");
         // Untranslated texts stay.
         assert!(html.contains("Ana &amp; Bea"), "{html}");
+    }
+
+    #[test]
+    fn a_languages_images_replace_the_root_ones_of_their_slots() {
+        let options: crate::apple::AppleOptions = serde_json::from_value(serde_json::json!({
+            "localized_images": {"fr": {"logo_id": "fl", "strip_id": "fs", "footer_id": "ff"}}
+        }))
+        .unwrap();
+        let url = |id: &str| (id != "gone").then(|| format!("/assets/{id}.png"));
+        let mut i = input();
+        localize_images(&mut i, &options, "fr", &url);
+        let mut images = i.images.clone();
+        images.sort();
+        // The logo is the French one, the strip is added; a footer is not on coupons.
+        assert_eq!(
+            images,
+            [
+                (AssetType::Logo, "/assets/fl.png".to_string()),
+                (AssetType::Strip, "/assets/fs.png".to_string())
+            ]
+        );
+        let html = render_html(&layout(&i), None);
+        assert!(html.contains("/assets/fl.png"), "{html}");
+        assert!(!html.contains("/assets/l.png"), "{html}");
+        // A language without images leaves the pass as it is.
+        let mut i = input();
+        localize_images(&mut i, &options, "de", &url);
+        assert_eq!(i.images, input().images);
     }
 
     #[test]

@@ -183,7 +183,8 @@ pub async fn passes_using(
 }
 
 /// Whether the `apple` options of a campaign or pass document name asset `id` as an image
-/// (`apple.images.*_id`, `apple.upcoming_pass_information[].images.*_id`).
+/// (`apple.images.*_id`, `apple.localized_images.<lang>.*_id`,
+/// `apple.upcoming_pass_information[].images.*_id`).
 fn apple_uses(doc: &serde_json::Value, id: &str) -> bool {
     let Some(apple) = doc.get("apple") else {
         return false;
@@ -194,6 +195,10 @@ fn apple_uses(doc: &serde_json::Value, id: &str) -> bool {
             .is_some_and(|m| m.values().any(|v| v.as_str() == Some(id)))
     };
     named(apple.get("images"))
+        || apple
+            .get("localized_images")
+            .and_then(|v| v.as_object())
+            .is_some_and(|langs| langs.values().any(|l| named(Some(l))))
         || apple
             .pointer("/personalization/logo_id")
             .and_then(|v| v.as_str())

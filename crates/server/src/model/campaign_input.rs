@@ -143,8 +143,7 @@ pub async fn save(
     c.doc.presentation = p.clone();
     check_sequential_barcode(&c, &mut errors);
     c.check_apple(None, &mut errors);
-    let poster = c.doc.apple.image_refs();
-    templates::check_image_refs(&mut tx, &account.id, &poster, &mut errors).await?;
+    templates::check_apple_image_refs(&mut tx, &account.id, &c.doc.apple, &mut errors).await?;
     crate::model::assets::check_hosted_refs(&mut tx, &account.id, &c.doc.apple, &mut errors)
         .await?;
     certificate(

@@ -9,7 +9,7 @@ use crate::list::{col, Applied, Bind, Column, Kind, ListParams, Listing, Options
 use crate::model::campaigns::CampaignRecord;
 use crate::model::expiry::set_pass_expiry;
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
-use crate::model::templates::{check_image_refs, check_images};
+use crate::model::templates::{check_apple_image_refs, check_images};
 use crate::model::values::{
     check_unique_keys, fields_from_inputs, merge_fields, BarcodeDoc, BarcodeIn, Reader, MAX_STRING,
 };
@@ -429,11 +429,11 @@ pub(crate) async fn check_patch(
         }
     }
     check_images(tx, &campaign.account_id, &images, errors).await?;
-    // The pass's own poster images (`apple.images`) and sign-up form logo, as the
-    // campaign's are checked.
+    // The pass's own poster images (`apple.images`), sign-up form logo and per-language
+    // images, as the campaign's are checked.
     if let Some(a) = &patch.apple {
         let own = AppleOptions::default().patched(a);
-        check_image_refs(tx, &campaign.account_id, &own.image_refs(), errors).await?;
+        check_apple_image_refs(tx, &campaign.account_id, &own, errors).await?;
         crate::model::assets::check_hosted_refs(tx, &campaign.account_id, &own, errors).await?;
     }
     Ok(())

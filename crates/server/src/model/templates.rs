@@ -144,27 +144,58 @@ pub async fn check_image_refs(
     errors: &mut Errors,
 ) -> Result<(), sqlx::Error> {
     for &(slot, id) in refs {
-        let row = sqlx::query("SELECT asset_type FROM assets WHERE id = $1 AND account_id = $2")
-            .bind(id)
-            .bind(account_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-        match row {
-            None => errors.add(
-                slot.slot_attribute(),
-                "must reference an existing asset of this organization",
-            ),
-            Some(r) => {
-                let t: String = r.try_get("asset_type")?;
-                if t != slot.as_str() {
-                    errors.add(
-                        slot.slot_attribute(),
-                        format!(
-                            "must reference an asset of type {} (this one is {t})",
-                            slot.as_str()
-                        ),
-                    );
-                }
+        check_image_ref(tx, account_id, slot.slot_attribute(), slot, id, errors).await?;
+    }
+    Ok(())
+}
+
+/// Checks every image the Apple options `apple` name, as [`check_image_refs`] does: the
+/// poster images and sign-up form logo under their attributes, each language's images
+/// under `apple.localized_images.<lang>.<slot>_id`.
+pub async fn check_apple_image_refs(
+    tx: &mut Tx,
+    account_id: &str,
+    apple: &passworks_wire::apple::AppleOptions,
+    errors: &mut Errors,
+) -> Result<(), sqlx::Error> {
+    check_image_refs(tx, account_id, &apple.image_refs(), errors).await?;
+    for (lang, slot, id) in apple.localized_image_refs() {
+        let attr = passworks_wire::apple::localized_image_path(lang, slot);
+        check_image_ref(tx, account_id, &attr, slot, id, errors).await?;
+    }
+    Ok(())
+}
+
+/// One image reference: an asset of `account_id` of `slot`'s type, else a message under
+/// `attr`.
+async fn check_image_ref(
+    tx: &mut Tx,
+    account_id: &str,
+    attr: &str,
+    slot: AssetType,
+    id: &str,
+    errors: &mut Errors,
+) -> Result<(), sqlx::Error> {
+    let row = sqlx::query("SELECT asset_type FROM assets WHERE id = $1 AND account_id = $2")
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match row {
+        None => errors.add(
+            attr,
+            "must reference an existing asset of this organization",
+        ),
+        Some(r) => {
+            let t: String = r.try_get("asset_type")?;
+            if t != slot.as_str() {
+                errors.add(
+                    attr,
+                    format!(
+                        "must reference an asset of type {} (this one is {t})",
+                        slot.as_str()
+                    ),
+                );
             }
         }
     }

@@ -173,7 +173,11 @@ impl<'a> Reader<'a> {
                         // serde lists every accepted key (over a hundred semantic tags).
                         if let Some(cut) = message.find(", expected one of") {
                             message.truncate(cut);
-                            message.push_str(" (keys of semantics are Apple's tag names, e.g. venueName; see the README)");
+                            if path.starts_with("localized_images.") {
+                                message.push_str(" (a language's images are those of the root slots: icon_id, logo_id, strip_id, thumbnail_id, background_id, footer_id, artwork_id, primary_logo_id, secondary_logo_id)");
+                            } else {
+                                message.push_str(" (keys of semantics are Apple's tag names, e.g. venueName; see the README)");
+                            }
                         }
                         self.errors.add(&attr, message);
                         None

@@ -178,17 +178,23 @@ async fn build(
         }
         tx.commit().await.unwrap();
     }
+    // The counts go into slot 0 of the campaign's striped counters (readers sum them).
     sqlx::query(
-        "UPDATE campaign_counters SET passes_count = $1, next_code = $2, \
-         redeemed_count = $3 WHERE campaign_id = $4",
+        "UPDATE campaign_counters SET passes_count = $1, redeemed_count = $2 \
+         WHERE campaign_id = $3 AND slot = 0",
     )
     .bind(size as i64)
-    .bind(size as i64 + 1)
     .bind(((size + 3) / 7) as i64)
     .bind(&id)
     .execute(&db.pool)
     .await
     .unwrap();
+    sqlx::query("UPDATE campaign_codes SET next_code = $1 WHERE campaign_id = $2")
+        .bind(size as i64 + 1)
+        .bind(&id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
     println!(
         "  built campaign of {size} passes in {:.0} s",
         started.elapsed().as_secs_f64()

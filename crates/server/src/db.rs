@@ -25,6 +25,27 @@ pub enum Dialect {
 pub struct Db {
     pub pool: AnyPool,
     pub dialect: Dialect,
+    /// PostgreSQL only: a small pool for the code sequence ([`Db::draw_codes`]), whose
+    /// one-statement transactions never wait for anything but each other.
+    codes: Option<AnyPool>,
+}
+
+/// How many rows (slots) a campaign's pass counts and each daily report counter are
+/// striped over: readers sum them, and concurrent writers of one campaign mostly write
+/// different slots ([`counter_slot`]), so they rarely wait for each other's row lock.
+pub const COUNTER_SLOTS: i64 = 8;
+
+/// The slot (an SQL expression) a transaction on `conn` writes its striped counters to.
+/// On PostgreSQL it is fixed per server connection (`pg_backend_pid() % 8`, as in the
+/// `passes_voided_count` trigger), so every counter row one transaction writes is in one
+/// slot and two transactions never lock two slots in opposite orders (a deadlock). SQLite
+/// has one writer at a time: slot 0.
+pub fn counter_slot(conn: &sqlx::AnyConnection) -> &'static str {
+    if conn.backend_name() == "PostgreSQL" {
+        "pg_backend_pid() % 8"
+    } else {
+        "0"
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -80,6 +101,21 @@ impl Db {
             Dialect::Postgres => options.max_connections(10),
         };
         let pool = options.connect(url).await?;
+        let codes = match dialect {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some(
+                AnyPoolOptions::new()
+                    .acquire_timeout(Duration::from_secs(30))
+                    .max_connections(2)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("SET synchronous_commit TO OFF").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_lazy(url)?,
+            ),
+        };
         if dialect == Dialect::Sqlite {
             // SQLite gives its `-wal` and `-shm` files the database file's mode; files
             // left by an older version are tightened here too.
@@ -96,7 +132,11 @@ impl Db {
                 }
             }
         }
-        let db = Db { pool, dialect };
+        let db = Db {
+            pool,
+            dialect,
+            codes,
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -136,6 +176,30 @@ impl Db {
                 .await?;
         }
         Ok(tx)
+    }
+
+    /// Reserves `n` codes of a campaign's sequence (`campaign_codes`) and returns the
+    /// first, or `None` when the campaign is gone. SQLite has one writer at a time, so
+    /// the reservation is part of `tx`. On PostgreSQL it commits at once, on a pool of its
+    /// own, so the sequence's row is locked for one statement instead of until `tx`
+    /// commits (every pass created in a campaign would otherwise queue behind the one
+    /// before it): a `tx` that then fails leaves a gap in the sequence. The reservation
+    /// commits without waiting for the disk, but before `tx` does, so it is durable
+    /// whenever a pass holding one of its codes is.
+    pub async fn draw_codes(
+        &self,
+        tx: &mut Tx,
+        campaign_id: &str,
+        n: i64,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        const SQL: &str = "UPDATE campaign_codes SET next_code = next_code + $1 \
+                           WHERE campaign_id = $2 RETURNING next_code";
+        let q = sqlx::query_scalar::<_, i64>(SQL).bind(n).bind(campaign_id);
+        let next = match &self.codes {
+            Some(codes) => q.fetch_optional(codes).await?,
+            None => q.fetch_optional(&mut **tx).await?,
+        };
+        Ok(next.map(|next| next - n))
     }
 
     /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL, nothing on SQLite (single writer).

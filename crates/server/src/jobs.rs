@@ -236,7 +236,7 @@ async fn run_import(
                 e.body().summary()
             )
         })?;
-        let (errors, updated) = pass_import::apply_rows(&mut tx, &campaign, &columns, &batch)
+        let (errors, updated) = pass_import::apply_rows(db, &mut tx, &campaign, &columns, &batch)
             .await
             .map_err(|e| anyhow::anyhow!("{e}: {}", e.body().summary()))?;
         pass_import::write_errors(&mut tx, job_id, &errors).await?;

@@ -292,7 +292,7 @@ async fn visitor_or_new_pass(
         ..PassPatch::default()
     };
     let mut tx = state.db.begin().await?;
-    let pass = create_pass(&mut tx, campaign, &patch).await?;
+    let pass = create_pass(&state.db, &mut tx, campaign, &patch).await?;
     tx.commit().await?;
     let cookie = set_cookie(state, campaign, &pass);
     Ok((pass, Some(cookie)))

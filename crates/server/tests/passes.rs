@@ -846,3 +846,114 @@ async fn strip_rule_covers_templates_and_pass_overrides(backend: Backend) {
     server.stop().await;
 }
 both_backends!(strip_rule_covers_templates_and_pass_overrides);
+
+/// Many creates, redeems and a delete at once in one campaign (its counters are striped
+/// over rows and, on PostgreSQL, its codes drawn apart from the creating transaction):
+/// every code is handed out once and in order, and the campaign's counts, the list's
+/// `X-Total` and the report's totals all add up.
+async fn concurrent_writes_keep_codes_and_counts(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let a = assets(&server, &alice).await;
+    // Defaults: sequential codes, a redeem voids the pass.
+    let cid = alice
+        .post(
+            "/store_cards",
+            json!({"store_card": {"name": "Busy", "icon_id": a.icon, "logo_id": a.logo}}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let path = format!("/store_cards/{cid}/passes");
+    const N: usize = 40;
+    let created = futures_util::future::join_all((0..N).map(|_| alice.post_empty(&path))).await;
+    let mut codes: Vec<String> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    for r in created {
+        let r = r.expect(201);
+        codes.push(r.body["redeem_code"].as_str().unwrap().to_string());
+        ids.push(r.id());
+    }
+    codes.sort();
+    let expected: Vec<String> = (1..=N).map(|n| format!("{n:07}")).collect();
+    assert_eq!(codes, expected, "each code once, none skipped");
+
+    // Redeem 12 of them at once (the campaign voids a pass on its redeem), then delete one
+    // redeemed and one untouched pass.
+    let urls: Vec<String> = ids[..12]
+        .iter()
+        .map(|id| format!("{path}/{id}/redeem"))
+        .collect();
+    let redeemed = futures_util::future::join_all(urls.iter().map(|u| alice.post_empty(u))).await;
+    for r in redeemed {
+        r.expect(200);
+    }
+    alice
+        .delete(&format!("{path}/{}", ids[0]))
+        .await
+        .expect(200);
+    alice
+        .delete(&format!("{path}/{}", ids[N - 1]))
+        .await
+        .expect(200);
+
+    let c = alice
+        .get(&format!("/store_cards/{cid}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(c["passes_count"], json!(N - 2));
+    assert_eq!(
+        c["redeemed_count"],
+        json!(11),
+        "the deleted pass's redeem goes with it"
+    );
+    let all = alice.get(&path).await.expect(200);
+    assert_eq!(all.header("x-total"), (N - 2).to_string());
+    let voided = alice
+        .get(&format!("{path}?q[voided_eq]=true"))
+        .await
+        .expect(200);
+    assert_eq!(voided.header("x-total"), "11");
+    let live = alice
+        .get(&format!("{path}?q[voided_eq]=false"))
+        .await
+        .expect(200);
+    assert_eq!(live.header("x-total"), (N - 13).to_string());
+    let t = alice
+        .get(&format!("/store_cards/{cid}/reports/totals"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(t["report"]["creates_count"], json!(N));
+    assert_eq!(t["report"]["redeems_count"], json!(12));
+
+    // The campaign list sorts by the summed counts.
+    let other = alice
+        .post(
+            "/store_cards",
+            json!({"store_card": {"name": "Quiet", "icon_id": a.icon, "logo_id": a.logo}}),
+        )
+        .await
+        .expect(201);
+    let list = alice
+        .get("/store_cards?q[s]=passes_count%20desc")
+        .await
+        .expect(200)
+        .body;
+    let order: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, [cid.as_str(), other.id().as_str()]);
+    let some = alice
+        .get("/store_cards?q[passes_count_gt]=0")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(some.as_array().unwrap().len(), 1);
+    server.stop().await;
+}
+both_backends!(concurrent_writes_keep_codes_and_counts);

@@ -150,7 +150,7 @@ async fn create(
     }
     errors.check()?;
     let mut tx = state.db.begin().await?;
-    let pass = passes::create_pass(&mut tx, &c, &patch).await?;
+    let pass = passes::create_pass(&state.db, &mut tx, &c, &patch).await?;
     tx.commit().await?;
     // The answer shows the campaign as it is now (its `passes_count` changed).
     let c = crate::model::campaigns::load_by_id(&state.db, &c.id)
@@ -213,7 +213,7 @@ async fn batch(
         }
     }
     let mut tx = state.db.begin().await?;
-    let created = pass_batch::create_passes(&mut tx, &c, &patches).await?;
+    let created = pass_batch::create_passes(&state.db, &mut tx, &c, &patches).await?;
     tx.commit().await?;
     // The answers show the campaign as it is now (its `passes_count` changed).
     let c = crate::model::campaigns::load_by_id(&state.db, &c.id)

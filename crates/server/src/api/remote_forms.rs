@@ -121,7 +121,7 @@ async fn submit(
     }
     errors.check()?;
     let mut tx = state.db.begin().await?;
-    let pass = create_pass(&mut tx, &c, &patch).await?;
+    let pass = create_pass(&state.db, &mut tx, &c, &patch).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(pass_to_wire(&state, &c, &pass))))
 }

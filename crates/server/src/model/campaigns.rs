@@ -162,16 +162,24 @@ impl CampaignRecord {
     }
 }
 
-/// The campaign with its counters (`campaign_counters`, migration 0180: the code sequence
-/// and pass counts live apart from the row every pass references, so rewriting them takes
-/// no lock that a pass insert's foreign-key check waits on).
-pub const CAMPAIGN_FROM: &str =
-    "campaigns JOIN campaign_counters ON campaign_counters.campaign_id = campaigns.id";
-
-/// Columns of [`CAMPAIGN_FROM`] read by [`campaign_from_row`] (unqualified).
+/// Columns of `campaigns` read by [`campaign_from_row`] (unqualified). The code sequence
+/// and the pass counts live apart from the row every pass references (migration 0180):
+/// `campaign_codes`, and `campaign_counters` striped over slots that are summed here.
 pub const CAMPAIGN_COLUMNS: &str = "id, account_id, campaign_type, name, description, state, \
-    template_id, certificate_id, code_type, next_code, passes_count, redeemed_count, \
+    template_id, certificate_id, code_type, \
+    (SELECT next_code FROM campaign_codes WHERE campaign_id = campaigns.id) AS next_code, \
+    (SELECT CAST(SUM(passes_count) AS BIGINT) FROM campaign_counters \
+     WHERE campaign_id = campaigns.id) AS passes_count, \
+    (SELECT CAST(SUM(redeemed_count) AS BIGINT) FROM campaign_counters \
+     WHERE campaign_id = campaigns.id) AS redeemed_count, \
     page_token, distribution_id, doc, created_at, updated_at, published_at, google_issuer_id";
+
+/// A campaign's pass count as a column expression (lists filter and sort on it).
+const PASSES_COUNT: &str = "(SELECT CAST(SUM(passes_count) AS BIGINT) FROM campaign_counters \
+     WHERE campaign_id = campaigns.id)";
+/// A campaign's redeem count as a column expression.
+const REDEEMED_COUNT: &str = "(SELECT CAST(SUM(redeemed_count) AS BIGINT) \
+     FROM campaign_counters WHERE campaign_id = campaigns.id)";
 
 /// Decodes a campaign row selected with [`CAMPAIGN_COLUMNS`].
 pub fn campaign_from_row(row: &AnyRow) -> Result<CampaignRecord, sqlx::Error> {
@@ -210,7 +218,7 @@ pub async fn load(
     id: &str,
 ) -> Result<Option<CampaignRecord>, sqlx::Error> {
     let sql = format!(
-        "SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE id = $1 AND account_id = $2 AND campaign_type = $3"
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1 AND account_id = $2 AND campaign_type = $3"
     );
     let row = sqlx::query(&sql)
         .bind(id)
@@ -227,8 +235,7 @@ pub async fn load_of_account(
     account_id: &str,
     id: &str,
 ) -> Result<Option<CampaignRecord>, sqlx::Error> {
-    let sql =
-        format!("SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE id = $1 AND account_id = $2");
+    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1 AND account_id = $2");
     let row = sqlx::query(&sql)
         .bind(id)
         .bind(account_id)
@@ -240,14 +247,14 @@ pub async fn load_of_account(
 /// Loads a campaign by id, whatever its account and type (for the download pages, the
 /// PassKit web service and jobs). API handlers use the account- and type-scoped loader.
 pub async fn load_by_id(db: &Db, id: &str) -> Result<Option<CampaignRecord>, sqlx::Error> {
-    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE id = $1");
+    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
     row.as_ref().map(campaign_from_row).transpose()
 }
 
 /// Loads a campaign by id inside a transaction (no scoping).
 pub async fn load_tx(tx: &mut Tx, id: &str) -> Result<Option<CampaignRecord>, sqlx::Error> {
-    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE id = $1");
+    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?;
     row.as_ref().map(campaign_from_row).transpose()
 }
@@ -257,7 +264,7 @@ pub async fn load_by_page_token(
     db: &Db,
     page_token: &str,
 ) -> Result<Option<CampaignRecord>, sqlx::Error> {
-    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE page_token = $1");
+    let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE page_token = $1");
     let row = sqlx::query(&sql)
         .bind(page_token)
         .fetch_optional(&db.pool)
@@ -275,8 +282,8 @@ pub const LIST_COLUMNS: &[Column] = &[
     col("template_id", "template_id", Kind::Text),
     col("certificate_id", "certificate_id", Kind::Text),
     col("google_issuer_id", "google_issuer_id", Kind::Text),
-    col("passes_count", "passes_count", Kind::Int),
-    col("redeemed_count", "redeemed_count", Kind::Int),
+    col("passes_count", PASSES_COUNT, Kind::Int),
+    col("redeemed_count", REDEEMED_COUNT, Kind::Int),
     col("created_at", "created_at", Kind::Time),
     col("updated_at", "updated_at", Kind::Time),
     col("published_at", "published_at", Kind::Time),
@@ -303,7 +310,7 @@ pub async fn list(
     }
     Listing {
         select: CAMPAIGN_COLUMNS,
-        from: CAMPAIGN_FROM,
+        from: "campaigns",
         scope: &scope,
         scope_binds,
         columns: LIST_COLUMNS,
@@ -370,10 +377,17 @@ pub async fn insert(tx: &mut Tx, c: &CampaignRecord) -> ApiResult<()> {
     .execute(&mut **tx)
     .await
     .map_err(name_clash)?;
-    sqlx::query("INSERT INTO campaign_counters (campaign_id) VALUES ($1)")
+    sqlx::query("INSERT INTO campaign_codes (campaign_id) VALUES ($1)")
         .bind(&c.id)
         .execute(&mut **tx)
         .await?;
+    for slot in 0..crate::db::COUNTER_SLOTS {
+        sqlx::query("INSERT INTO campaign_counters (campaign_id, slot) VALUES ($1, $2)")
+            .bind(&c.id)
+            .bind(slot)
+            .execute(&mut **tx)
+            .await?;
+    }
     set_campaign_expiry(tx, &c.id, c.doc.expiration_date.as_deref()).await?;
     Ok(())
 }

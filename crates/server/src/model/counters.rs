@@ -135,7 +135,8 @@ impl Counter {
     }
 }
 
-/// Adds `n` to a daily counter of a campaign.
+/// Adds `n` to a daily counter of a campaign, in the connection's slot
+/// ([`crate::db::counter_slot`]; readers sum the slots).
 pub async fn bump(
     conn: &mut AnyConnection,
     campaign_id: &str,
@@ -143,10 +144,12 @@ pub async fn bump(
     counter: Counter,
     n: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO report_daily (campaign_id, day, counter, value) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (campaign_id, day, counter) DO UPDATE SET value = report_daily.value + $4",
-    )
+    let slot = crate::db::counter_slot(conn);
+    sqlx::query(&format!(
+        "INSERT INTO report_daily (campaign_id, day, counter, slot, value) \
+         VALUES ($1, $2, $3, {slot}, $4) ON CONFLICT (campaign_id, day, counter, slot) \
+         DO UPDATE SET value = report_daily.value + $4"
+    ))
     .bind(campaign_id)
     .bind(day)
     .bind(counter.as_str())

@@ -20,10 +20,11 @@ pub async fn load(db: &Db, account_id: &str, since: &str) -> Result<Dashboard, s
     let count = |sql: &'static str| count(db, account_id, sql);
     let totals = sqlx::query(
         // PostgreSQL sums BIGINT to NUMERIC: cast back.
-        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(passes_count), 0) AS BIGINT) AS passes, \
-         CAST(COALESCE(SUM(redeemed_count), 0) AS BIGINT) AS redeemed \
-         FROM campaigns JOIN campaign_counters k ON k.campaign_id = campaigns.id \
-         WHERE account_id = $1",
+        "SELECT (SELECT COUNT(*) FROM campaigns WHERE account_id = $1) AS n, \
+         CAST(COALESCE(SUM(k.passes_count), 0) AS BIGINT) AS passes, \
+         CAST(COALESCE(SUM(k.redeemed_count), 0) AS BIGINT) AS redeemed \
+         FROM campaigns c JOIN campaign_counters k ON k.campaign_id = c.id \
+         WHERE c.account_id = $1",
     )
     .bind(account_id)
     .fetch_one(pool)
@@ -31,10 +32,13 @@ pub async fn load(db: &Db, account_id: &str, since: &str) -> Result<Dashboard, s
     let installed =
         count("SELECT COUNT(DISTINCT pass_id) FROM registrations WHERE account_id = $1").await?;
     let busiest = sqlx::query(
-        "SELECT c.id, c.campaign_type, c.name, k.passes_count, k.redeemed_count, \
+        "SELECT c.id, c.campaign_type, c.name, \
+         CAST(SUM(k.passes_count) AS BIGINT) AS passes_count, \
+         CAST(SUM(k.redeemed_count) AS BIGINT) AS redeemed_count, \
          (SELECT COUNT(*) FROM events e WHERE e.campaign_id = c.id AND e.created_at >= $2) AS n \
          FROM campaigns c JOIN campaign_counters k ON k.campaign_id = c.id \
-         WHERE c.account_id = $1 ORDER BY n DESC, k.passes_count DESC, c.created_at DESC LIMIT $3",
+         WHERE c.account_id = $1 GROUP BY c.id, c.campaign_type, c.name, c.created_at \
+         ORDER BY n DESC, passes_count DESC, c.created_at DESC LIMIT $3",
     )
     .bind(account_id)
     .bind(since)

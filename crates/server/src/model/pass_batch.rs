@@ -10,8 +10,8 @@
 //! events with their counters and webhook deliveries through
 //! [`crate::model::events::record_many`], in the same transaction.
 
-use crate::db::{new_id, normalize_time, now, random_token, Tx};
-use crate::error::{ApiResult, Errors};
+use crate::db::{new_id, normalize_time, now, random_token, Db, Tx};
+use crate::error::{ApiError, ApiResult, Errors};
 use crate::model::campaigns::CampaignRecord;
 use crate::model::events::{record_many, NewEvent};
 use crate::model::passes::{
@@ -44,6 +44,7 @@ struct Pending {
 // codes and serial numbers taken, sequential codes reserved, insert, count, events), and
 // each step works on what the previous one left.
 pub async fn create_passes(
+    db: &Db,
     tx: &mut Tx,
     campaign: &CampaignRecord,
     patches: &[PassPatch],
@@ -105,15 +106,11 @@ pub async fn create_passes(
         .filter(|&i| pending[i].code.is_none())
         .collect();
     while !missing.is_empty() {
-        let next: i64 = sqlx::query_scalar(
-            "UPDATE campaign_counters SET next_code = next_code + $1 WHERE campaign_id = $2 \
-             RETURNING next_code",
-        )
-        .bind(missing.len() as i64)
-        .bind(&campaign.id)
-        .fetch_one(&mut **tx)
-        .await?;
-        let first = next - missing.len() as i64;
+        let first = db
+            .draw_codes(tx, &campaign.id, missing.len() as i64)
+            .await?
+            .ok_or_else(|| ApiError::not_found("campaign"))?;
+        let next = first + missing.len() as i64;
         let candidates: Vec<String> = (first..next).map(|n| format!("{n:07}")).collect();
         let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
         let taken = taken(tx, "redeem_code", Some(&campaign.id), &refs).await?;
@@ -155,9 +152,11 @@ pub async fn create_passes(
         })
         .collect();
     let inserted = insert_many(tx, &records, shared_code).await?;
-    sqlx::query(
-        "UPDATE campaign_counters SET passes_count = passes_count + $1 WHERE campaign_id = $2",
-    )
+    let slot = crate::db::counter_slot(tx);
+    sqlx::query(&format!(
+        "UPDATE campaign_counters SET passes_count = passes_count + $1 \
+         WHERE campaign_id = $2 AND slot = {slot}"
+    ))
     .bind(inserted.len() as i64)
     .bind(&campaign.id)
     .execute(&mut **tx)

@@ -286,6 +286,7 @@ fn row_errors(line: i64, e: ApiError, out: &mut Vec<RowError>) -> ApiResult<()> 
 // read each row, look up the passes the batch names (two queries), update those found,
 // create the rest through the batch-creation code.
 pub async fn apply_rows(
+    db: &Db,
     tx: &mut Tx,
     campaign: &CampaignRecord,
     columns: &[Column],
@@ -362,7 +363,7 @@ pub async fn apply_rows(
     }
     if !creates.is_empty() {
         let patches: Vec<PassPatch> = creates.iter().map(|(_, p)| p.clone()).collect();
-        match create_passes(tx, campaign, &patches).await {
+        match create_passes(db, tx, campaign, &patches).await {
             Ok(results) => {
                 for ((line, _), result) in creates.iter().zip(results) {
                     if let Err(m) = result {

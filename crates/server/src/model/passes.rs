@@ -532,6 +532,7 @@ fn code_clash(e: sqlx::Error) -> ApiError {
 /// partial-update rule (§6.1) and keeps the campaign's `passes_count` in step.
 /// Used by the API (P2), remote forms (§13) and the download pages.
 pub async fn create_pass(
+    db: &Db,
     tx: &mut Tx,
     campaign: &CampaignRecord,
     patch: &PassPatch,
@@ -547,7 +548,7 @@ pub async fn create_pass(
     errors.check()?;
     let redeem_code = match code {
         Some(code) => code,
-        None => next_sequential_code(tx, &campaign.id, &id).await?,
+        None => next_sequential_code(db, tx, &campaign.id, &id).await?,
     };
     let ts = now();
     let pass = PassRecord {
@@ -671,19 +672,17 @@ async fn supplied_code(
 /// The next free sequential code of a campaign (`0000001`, …), skipping codes taken by
 /// passes that set their own.
 async fn next_sequential_code(
+    db: &Db,
     tx: &mut Tx,
     campaign_id: &str,
     id: &str,
-) -> Result<String, sqlx::Error> {
+) -> ApiResult<String> {
     loop {
-        let next: i64 = sqlx::query_scalar(
-            "UPDATE campaign_counters SET next_code = next_code + 1 WHERE campaign_id = $1 \
-             RETURNING next_code",
-        )
-        .bind(campaign_id)
-        .fetch_one(&mut **tx)
-        .await?;
-        let candidate = format!("{:07}", next - 1);
+        let next = db
+            .draw_codes(tx, campaign_id, 1)
+            .await?
+            .ok_or_else(|| ApiError::not_found("campaign"))?;
+        let candidate = format!("{next:07}");
         if !code_taken(tx, campaign_id, &candidate, id).await? {
             return Ok(candidate);
         }
@@ -710,9 +709,11 @@ async fn insert(tx: &mut Tx, pass: &PassRecord, shared_code: bool) -> ApiResult<
     .execute(&mut **tx)
     .await
     .map_err(code_clash)?;
-    sqlx::query(
-        "UPDATE campaign_counters SET passes_count = passes_count + 1 WHERE campaign_id = $1",
-    )
+    let slot = crate::db::counter_slot(tx);
+    sqlx::query(&format!(
+        "UPDATE campaign_counters SET passes_count = passes_count + 1 \
+         WHERE campaign_id = $1 AND slot = {slot}"
+    ))
     .bind(&pass.campaign_id)
     .execute(&mut **tx)
     .await?;
@@ -834,10 +835,11 @@ pub async fn delete(db: &Db, pass: &PassRecord) -> Result<(), sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     if gone.rows_affected() > 0 {
-        sqlx::query(
+        let slot = crate::db::counter_slot(&tx);
+        sqlx::query(&format!(
             "UPDATE campaign_counters SET passes_count = passes_count - 1, \
-             redeemed_count = redeemed_count - $1 WHERE campaign_id = $2",
-        )
+             redeemed_count = redeemed_count - $1 WHERE campaign_id = $2 AND slot = {slot}"
+        ))
         .bind(pass.redeemed_count)
         .bind(&pass.campaign_id)
         .execute(&mut *tx)
@@ -973,15 +975,16 @@ pub async fn list(db: &Db, campaign_id: &str, params: &ListParams) -> ApiResult<
 /// both in `campaign_counters`.
 fn campaign_total(applied: &[Applied<'_>]) -> Option<&'static str> {
     match applied {
-        [] => Some("SELECT passes_count FROM campaign_counters WHERE campaign_id = $1"),
+        [] => Some("SELECT CAST(SUM(passes_count) AS BIGINT) FROM campaign_counters WHERE campaign_id = $1"),
         [Applied {
             attr: "voided",
             predicate: Predicate::Eq,
             value: Bind::Int(v),
         }] => Some(if *v != 0 {
-            "SELECT voided_count FROM campaign_counters WHERE campaign_id = $1"
+            "SELECT CAST(SUM(voided_count) AS BIGINT) FROM campaign_counters WHERE campaign_id = $1"
         } else {
-            "SELECT passes_count - voided_count FROM campaign_counters WHERE campaign_id = $1"
+            "SELECT CAST(SUM(passes_count - voided_count) AS BIGINT) FROM campaign_counters \
+             WHERE campaign_id = $1"
         }),
         _ => None,
     }
@@ -1028,9 +1031,11 @@ pub async fn redeem_pass(
     .bind(&ts)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "UPDATE campaign_counters SET redeemed_count = redeemed_count + 1 WHERE campaign_id = $1",
-    )
+    let slot = crate::db::counter_slot(&tx);
+    sqlx::query(&format!(
+        "UPDATE campaign_counters SET redeemed_count = redeemed_count + 1 \
+         WHERE campaign_id = $1 AND slot = {slot}"
+    ))
     .bind(&campaign.id)
     .execute(&mut *tx)
     .await?;

@@ -14,7 +14,7 @@
 use crate::db::{Db, Dialect};
 use crate::error::ApiResult;
 use crate::list::{like_anywhere, Bind, ListParams, Listing, Options, Paged};
-use crate::model::campaigns::{campaign_from_row, CampaignRecord, CAMPAIGN_COLUMNS, CAMPAIGN_FROM};
+use crate::model::campaigns::{campaign_from_row, CampaignRecord, CAMPAIGN_COLUMNS};
 use crate::model::passes::{pass_from_row, PassRecord, LIST_COLUMNS, PASS_COLUMNS};
 use std::collections::HashMap;
 
@@ -192,7 +192,7 @@ pub async fn campaigns_by_id(
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = format!(
-                "SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE account_id = $1 AND id IN ({marks})"
+                "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE account_id = $1 AND id IN ({marks})"
             );
             let mut q = sqlx::query(&sql).bind(account_id);
             for id in ids {
@@ -201,8 +201,7 @@ pub async fn campaigns_by_id(
             q.fetch_all(&db.pool).await?
         }
         None => {
-            let sql =
-                format!("SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE account_id = $1");
+            let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE account_id = $1");
             sqlx::query(&sql)
                 .bind(account_id)
                 .fetch_all(&db.pool)

@@ -2,14 +2,15 @@
 //! server, the built console and headless Chromium. A poster event ticket is asked for in
 //! the form; the server's refusal (a poster needs a venue) shows under the section; once
 //! fixed, the options saved are exactly what the form showed (tags, list, URL, JSON), and
-//! the live preview draws the poster. Translations are edited per language and previewed.
+//! the live preview draws the poster. Translations are edited per language and previewed,
+//! and so is a language's own logo (picked in its tab, saved, shown on the download page).
 //! Screenshots (desktop 1280, phone 390×844) go to `<target>/screenshots/<test>/`.
 //!
 //! Run: `cargo test -p passworks-e2e --test apple_options -- --test-threads=1 --nocapture`.
 
 mod support;
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use passworks_e2e::thirtyfour::prelude::*;
 use passworks_e2e::{wait_for, wait_for_text};
 use serde_json::{json, Value};
@@ -225,6 +226,195 @@ async fn translations_are_edited_and_previewed_per_language() -> Result<()> {
     )
     .await?;
     sys.screenshot("02-translations-phone").await?;
+    sys.shutdown().await;
+    Ok(())
+}
+
+/// The `src` of the preview's logo and the colour of a pixel on its paw (centre of the
+/// paw's pad), or `None` while the preview shows no loaded logo.
+async fn preview_logo(d: &WebDriver) -> Result<Option<(String, [u8; 4])>> {
+    let v: Value = d
+        .execute(
+            "const i=document.querySelector('.pass-preview .pass-card img.pass-logo');\
+             if(!i||!i.complete||!i.naturalWidth) return null;\
+             const c=document.createElement('canvas'); c.width=i.naturalWidth; c.height=i.naturalHeight;\
+             const x=c.getContext('2d'); x.drawImage(i,0,0);\
+             const p=x.getImageData(Math.floor(c.width*0.5),Math.floor(c.height*0.66),1,1).data;\
+             return [i.getAttribute('src'), [p[0],p[1],p[2],p[3]]];",
+            vec![],
+        )
+        .await?
+        .json()
+        .clone();
+    Ok(v.as_array().map(|a| {
+        let px = |i: usize| a[1].get(i).and_then(Value::as_u64).unwrap_or(0) as u8;
+        (
+            a[0].as_str().unwrap_or_default().to_owned(),
+            [px(0), px(1), px(2), px(3)],
+        )
+    }))
+}
+
+/// Scrolls the page so that the fr tab's button is just under the sticky header.
+const SCROLL_TO_FR_TAB: &str = "const t=document.querySelector(\"fieldset.translations button[data-lang='fr']\");\
+     const h=document.querySelector('header');\
+     window.scrollBy(0, t.getBoundingClientRect().top - (h ? h.getBoundingClientRect().bottom : 0) - 16);";
+
+/// Waits until the preview's logo is the asset `id` with a paw of colour `paw`.
+async fn wait_preview_logo(d: &WebDriver, what: &str, id: &str, paw: [u8; 3]) -> Result<()> {
+    let seen = std::sync::Mutex::new(None);
+    let r = wait_until(what, || async {
+        let logo = preview_logo(d).await?;
+        let ok = logo.as_ref().is_some_and(|(src, px)| {
+            src.ends_with(&format!("/assets/{id}.png")) && px[..3] == paw && px[3] == 255
+        });
+        *seen.lock().unwrap() = logo;
+        Ok(ok.then_some(()))
+    })
+    .await;
+    let seen = seen.lock().unwrap().clone();
+    r.with_context(|| format!("the preview's logo was {seen:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_language_gets_its_own_logo_in_the_translations_tab() -> Result<()> {
+    let _serial = serial().await;
+    let sys = start("apple_localized_images").await?;
+    sys.sign_in().await?;
+    let api = sys.api();
+    let (icon, logo) = seed_images(&api).await?;
+    // The French logo: an orange paw, where the pass's own is white.
+    const ORANGE: [u8; 3] = [0xff, 0x8c, 0x00];
+    let fr_logo = upload_asset(&api, "logo", paw_png(100, 100, None, ORANGE)).await?;
+    let c = api
+        .post_json(
+            "/v2/coupons",
+            &json!({"coupon": {
+                "name": "Spring", "icon_id": icon, "logo_id": logo, "logo_text": "Paw Planet",
+                "background_color": "#1e3a5f", "text_color": "#ffffff",
+                "primary_fields": [{"key": "offer", "label": "Offer", "value": "20% off"}]
+            }}),
+        )
+        .await?;
+    let id = c["id"].as_str().unwrap_or_default().to_owned();
+    let d = sys.driver();
+    sys.goto(&format!("/campaigns/coupons/{id}/edit")).await?;
+    wait_preview_logo(d, "the pass's own logo", &logo, [0xff; 3]).await?;
+
+    fill(d, "#f-tr-new", "fr").await?;
+    js_click(d, &wait_for(d, By::Css("#f-tr-add")).await?).await?;
+    // The fr tab has a logo picker of its own; nothing is picked there yet.
+    let fr_radio =
+        format!(".localized-images[data-lang='fr'] input[name='slot-fr-logo'][value='{fr_logo}']");
+    wait_for(d, By::Css(&fr_radio)).await?;
+    let inherit = wait_for(
+        d,
+        By::Css(".localized-images[data-lang='fr'] input[name='slot-fr-logo'][value='']"),
+    )
+    .await?;
+    ensure!(
+        inherit.is_selected().await?,
+        "fr starts with the pass's own logo"
+    );
+    js_click(d, &wait_for(d, By::Css(&fr_radio)).await?).await?;
+    wait_until("the fr logo picked", || async {
+        Ok(wait_for(d, By::Css(&fr_radio))
+            .await?
+            .is_selected()
+            .await?
+            .then_some(()))
+    })
+    .await?;
+    // The root logo picker keeps the pass's own logo.
+    let root = wait_for(
+        d,
+        By::Css(format!("input[name='slot-logo'][value='{logo}']")),
+    )
+    .await?;
+    ensure!(root.is_selected().await?, "the root logo stays picked");
+    let root_fr = d
+        .find_all(By::Css(format!(
+            "input[name='slot-logo'][value='{fr_logo}']"
+        )))
+        .await?;
+    ensure!(
+        root_fr.len() == 1 && !root_fr[0].is_selected().await?,
+        "the fr logo is offered at the root, not picked there"
+    );
+
+    // Still previewed as written until French is chosen.
+    wait_preview_logo(d, "the pass's own logo before Preview in", &logo, [0xff; 3]).await?;
+    select(d, "#f-preview-lang", "fr").await?;
+    wait_preview_logo(d, "the French logo in the preview", &fr_logo, ORANGE).await?;
+    // The fr tab from its top (under the sticky header), then its pickers with the
+    // "Preview in" choice.
+    d.execute(SCROLL_TO_FR_TAB, vec![]).await?;
+    sys.screenshot("01-fr-tab").await?;
+    d.execute(
+        "document.querySelector(\".localized-images[data-lang='fr']\").scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await?;
+    sys.screenshot("02-fr-logo-previewed").await?;
+    select(d, "#f-preview-lang", "").await?;
+    wait_preview_logo(d, "the pass's own logo again", &logo, [0xff; 3]).await?;
+
+    click_button(d, "Save changes").await?;
+    wait_for_text(d, "Saved").await?;
+    let saved = api.get_json(&format!("/v2/coupons/{id}")).await?;
+    ensure!(
+        saved["apple"]["localized_images"] == json!({"fr": {"logo_id": fr_logo}}),
+        "{}",
+        saved["apple"]
+    );
+    ensure!(
+        saved["logo_id"] == json!(logo),
+        "root logo: {}",
+        saved["logo_id"]
+    );
+
+    // A visitor whose browser asks for French sees the French logo on the download page.
+    let pass = api
+        .post_json(&format!("/v2/coupons/{id}/passes"), &json!({"pass": {}}))
+        .await?;
+    let page_url = pass["page_url"].as_str().unwrap_or_default();
+    let http = reqwest::Client::new();
+    for (accept, shown, not_shown) in [("fr-FR,fr;q=0.9", &fr_logo, &logo), ("en", &logo, &fr_logo)]
+    {
+        let html = http
+            .get(page_url)
+            .header("accept-language", accept)
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await?;
+        ensure!(
+            html.contains(&format!("/assets/{shown}.png"))
+                && !html.contains(&format!("/assets/{not_shown}.png")),
+            "download page in {accept}: {html}"
+        );
+    }
+
+    // Opened again on a phone, the fr tab has its logo picked.
+    set_viewport(d, 390, 844).await?;
+    sys.goto(&format!("/campaigns/coupons/{id}/edit")).await?;
+    wait_until("the saved fr logo in the form", || async {
+        Ok(wait_for(d, By::Css(&fr_radio))
+            .await?
+            .is_selected()
+            .await?
+            .then_some(()))
+    })
+    .await?;
+    d.execute(SCROLL_TO_FR_TAB, vec![]).await?;
+    sys.screenshot("03-fr-tab-phone").await?;
+    d.execute(
+        "document.querySelector(\".localized-images[data-lang='fr']\").scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await?;
+    sys.screenshot("04-fr-logo-phone").await?;
     sys.shutdown().await;
     Ok(())
 }

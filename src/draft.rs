@@ -1221,6 +1221,19 @@ pub struct AppleDraft {
 }
 
 impl AppleDraft {
+    /// Whether these options draw a poster: the poster event ticket layout, or poster
+    /// images or `poster_generic` (iOS 27) in More options. Only then does a language's
+    /// tab offer the poster images.
+    pub fn uses_poster(&self, style: PassType) -> bool {
+        if style == PassType::EventTicket && self.newer_layout {
+            return true;
+        }
+        let more: serde_json::Value = serde_json::from_str(&self.more).unwrap_or_default();
+        ["poster_generic", "images"]
+            .iter()
+            .any(|k| more.get(k).is_some_and(|v| !v.is_null()))
+    }
+
     /// The form of `options` for passes of `style`.
     pub fn from_options(style: PassType, options: &AppleOptions) -> Self {
         use serde_json::Value;
@@ -1463,6 +1476,20 @@ mod tests {
                           "performerNames": ["A", "B"], "genre": "jazz"}
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn poster_images_are_offered_only_for_a_poster() {
+        let ticket = AppleDraft::from_options(PassType::EventTicket, &poster_options());
+        assert!(ticket.uses_poster(PassType::EventTicket));
+        let plain = AppleDraft::from_options(PassType::Coupon, &AppleOptions::default());
+        assert!(!plain.uses_poster(PassType::Coupon));
+        let generic: AppleOptions = serde_json::from_value(serde_json::json!({
+            "poster_generic": {"footer_fields": [{"key": "f", "value": "Thanks"}]}
+        }))
+        .unwrap();
+        let d = AppleDraft::from_options(PassType::Coupon, &generic);
+        assert!(d.uses_poster(PassType::Coupon));
     }
 
     #[test]

@@ -234,6 +234,14 @@ fn translations_editor<D: Send + Sync + 'static>(
             .iter()
             .copied()
             .filter(|slot| passworks_wire::rules::renders_image(style, *slot))
+            // Poster images only where the pass draws a poster (or one is already set).
+            .filter(|slot| {
+                !slot.is_poster()
+                    || draft.with(|d| {
+                        get(d).uses_poster(style)
+                            || get(d).images.get(&lang).is_some_and(|m| m.contains_key(slot))
+                    })
+            })
             .map(|slot| {
                 let (l1, l2) = (lang.clone(), lang.clone());
                 let attr = apple::localized_image_path(&lang, slot);

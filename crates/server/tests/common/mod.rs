@@ -296,6 +296,16 @@ impl Drop for Process {
 /// Starts `passworks serve` on a free port over `url` with `data_dir`, no first account,
 /// private webhook receivers allowed (tests use loopback ones), plus `extra` arguments;
 /// its output is discarded.
+/// Where a test server's log goes: the test's stderr with `PASSWORKS_TEST_SERVER_LOG`
+/// set (to see why a server answered 500), nowhere otherwise.
+fn server_log() -> std::process::Stdio {
+    if std::env::var_os("PASSWORKS_TEST_SERVER_LOG").is_some() {
+        std::process::Stdio::inherit()
+    } else {
+        std::process::Stdio::null()
+    }
+}
+
 pub fn spawn_process(data_dir: &std::path::Path, url: &str, extra: &[&str]) -> Process {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -312,7 +322,7 @@ pub fn spawn_process(data_dir: &std::path::Path, url: &str, extra: &[&str]) -> P
         .arg("--database-url")
         .arg(url)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(server_log())
         .spawn()
         .expect("spawn passworks");
     Process(child)

@@ -230,9 +230,7 @@ fn translations_editor<D: Send + Sync + 'static>(
                 }
             })
             .collect_view();
-        let pickers = LocalizedImages::SLOTS
-            .iter()
-            .copied()
+        let pickers = LocalizedImages::slots()
             .filter(|slot| passworks_wire::rules::renders_image(style, *slot))
             // Poster images only where the pass draws a poster (or one is already set).
             .filter(|slot| {

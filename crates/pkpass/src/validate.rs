@@ -449,7 +449,7 @@ pub fn validate(
                 format!("{n} {slot} images were given for {lang}; a language has at most one"),
             );
         }
-        if !passworks_wire::apple::LocalizedImages::SLOTS.contains(&slot)
+        if !passworks_wire::apple::LocalizedImages::slots().any(|s| s == slot)
             || !renders_image(spec.style, slot)
         {
             err(

@@ -545,17 +545,9 @@ pub struct LocalizedImages {
 
 impl LocalizedImages {
     /// The slots a language may localize: the classic ones, then the poster ones.
-    pub const SLOTS: &'static [AssetType] = &[
-        AssetType::Icon,
-        AssetType::Logo,
-        AssetType::Strip,
-        AssetType::Thumbnail,
-        AssetType::Background,
-        AssetType::Footer,
-        AssetType::Artwork,
-        AssetType::PrimaryLogo,
-        AssetType::SecondaryLogo,
-    ];
+    pub fn slots() -> impl Iterator<Item = AssetType> {
+        AssetType::CLASSIC.iter().chain(AssetType::POSTER).copied()
+    }
 
     /// Whether no image is set.
     pub fn is_empty(&self) -> bool {
@@ -594,11 +586,10 @@ impl LocalizedImages {
         }
     }
 
-    /// The images set, by slot ([`LocalizedImages::SLOTS`] order) and asset id.
+    /// The images set, by slot ([`LocalizedImages::slots`] order) and asset id.
     pub fn entries(&self) -> Vec<(AssetType, &str)> {
-        Self::SLOTS
-            .iter()
-            .filter_map(|&slot| self.get(slot).map(|id| (slot, id)))
+        Self::slots()
+            .filter_map(|slot| self.get(slot).map(|id| (slot, id)))
             .collect()
     }
 }
@@ -636,7 +627,7 @@ impl AppleOptions {
     }
 
     /// Every per-language image, by language, slot and asset id (languages in order,
-    /// slots in [`LocalizedImages::SLOTS`] order).
+    /// slots in [`LocalizedImages::slots`] order).
     pub fn localized_image_refs(&self) -> Vec<(&str, AssetType, &str)> {
         self.localized_images
             .iter()

@@ -108,7 +108,6 @@ fn new_campaign(account: &Account, t: CampaignType, ts: &str) -> CampaignRecord 
         certificate_id: None,
         google_issuer_id: None,
         code_type: CodeType::Sequential,
-        next_code: 1,
         passes_count: 0,
         redeemed_count: 0,
         page_token: random_token(16),

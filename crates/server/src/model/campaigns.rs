@@ -124,7 +124,6 @@ pub struct CampaignRecord {
     /// links; `None`: the account's default issuer.
     pub google_issuer_id: Option<String>,
     pub code_type: CodeType,
-    pub next_code: i64,
     pub passes_count: i64,
     pub redeemed_count: i64,
     /// Token of the default distribution's page (`/p/{page_token}`).
@@ -162,24 +161,36 @@ impl CampaignRecord {
     }
 }
 
-/// Columns of `campaigns` read by [`campaign_from_row`] (unqualified). The code sequence
-/// and the pass counts live apart from the row every pass references (migration 0180):
-/// `campaign_codes`, and `campaign_counters` striped over slots that are summed here.
-pub const CAMPAIGN_COLUMNS: &str = "id, account_id, campaign_type, name, description, state, \
-    template_id, certificate_id, code_type, \
-    (SELECT next_code FROM campaign_codes WHERE campaign_id = campaigns.id) AS next_code, \
-    (SELECT CAST(SUM(passes_count) AS BIGINT) FROM campaign_counters \
-     WHERE campaign_id = campaigns.id) AS passes_count, \
-    (SELECT CAST(SUM(redeemed_count) AS BIGINT) FROM campaign_counters \
-     WHERE campaign_id = campaigns.id) AS redeemed_count, \
-    page_token, distribution_id, doc, created_at, updated_at, published_at, google_issuer_id";
+/// A campaign's pass count (the sum of its `campaign_counters` slots) as a column
+/// expression: selected with the campaign, and lists filter and sort on it.
+macro_rules! passes_count {
+    () => {
+        "(SELECT CAST(SUM(passes_count) AS BIGINT) FROM campaign_counters \
+         WHERE campaign_id = campaigns.id)"
+    };
+}
+/// A campaign's redeem count, the same way.
+macro_rules! redeemed_count {
+    () => {
+        "(SELECT CAST(SUM(redeemed_count) AS BIGINT) FROM campaign_counters \
+         WHERE campaign_id = campaigns.id)"
+    };
+}
+const PASSES_COUNT: &str = passes_count!();
+const REDEEMED_COUNT: &str = redeemed_count!();
 
-/// A campaign's pass count as a column expression (lists filter and sort on it).
-const PASSES_COUNT: &str = "(SELECT CAST(SUM(passes_count) AS BIGINT) FROM campaign_counters \
-     WHERE campaign_id = campaigns.id)";
-/// A campaign's redeem count as a column expression.
-const REDEEMED_COUNT: &str = "(SELECT CAST(SUM(redeemed_count) AS BIGINT) \
-     FROM campaign_counters WHERE campaign_id = campaigns.id)";
+/// Columns of `campaigns` read by [`campaign_from_row`] (unqualified). The pass counts
+/// live apart from the row every pass references (migration 0180): `campaign_counters`,
+/// striped over slots that are summed here.
+pub const CAMPAIGN_COLUMNS: &str = concat!(
+    "id, account_id, campaign_type, name, description, state, template_id, certificate_id, \
+     code_type, ",
+    passes_count!(),
+    " AS passes_count, ",
+    redeemed_count!(),
+    " AS redeemed_count, \
+     page_token, distribution_id, doc, created_at, updated_at, published_at, google_issuer_id"
+);
 
 /// Decodes a campaign row selected with [`CAMPAIGN_COLUMNS`].
 pub fn campaign_from_row(row: &AnyRow) -> Result<CampaignRecord, sqlx::Error> {
@@ -197,7 +208,6 @@ pub fn campaign_from_row(row: &AnyRow) -> Result<CampaignRecord, sqlx::Error> {
         certificate_id: row.try_get("certificate_id")?,
         google_issuer_id: row.try_get("google_issuer_id")?,
         code_type: CodeType::parse(&code).unwrap_or_default(),
-        next_code: row.try_get("next_code")?,
         passes_count: row.try_get("passes_count")?,
         redeemed_count: row.try_get("redeemed_count")?,
         page_token: row.try_get("page_token")?,

@@ -103,7 +103,7 @@ async fn submitting_an_incomplete_form_marks_the_fields() {
     tick(50).await;
     type_into(&q(&root, "#f-background_color"), "blue");
     q(&root, "button[type=submit]").click();
-    tick(30).await;
+    until(|| q_opt(&root, ".banner.error").is_some()).await;
     assert!(q(&root, "#err-name")
         .text_content()
         .unwrap()
@@ -128,7 +128,7 @@ async fn submitting_an_incomplete_form_marks_the_fields() {
     // Fixing the name clears its message on the next submit.
     type_into(&q(&root, "#f-name"), "Spring sale");
     q(&root, "button[type=submit]").click();
-    tick(30).await;
+    until(|| q_opt(&root, "#err-name").is_none()).await;
     assert!(q_opt(&root, "#err-name").is_none());
 }
 
@@ -147,7 +147,10 @@ async fn preview_follows_the_form_as_the_user_types() {
     });
     tick(50).await;
     type_into(&q(&root, "#f-logo_text"), "Paw Planet");
-    tick(20).await;
+    until(|| {
+        q_opt(&root, ".pass-logo-text").and_then(|e| e.text_content()) == Some("Paw Planet".into())
+    })
+    .await;
     assert_eq!(
         q(&root, ".pass-logo-text").text_content().unwrap(),
         "Paw Planet"
@@ -156,7 +159,12 @@ async fn preview_follows_the_form_as_the_user_types() {
         &q(&root, ".field-array[data-array=primary_fields] .f-value"),
         "50% off",
     );
-    tick(20).await;
+    until(|| {
+        q_opt(&root, ".pass-card .pf.primary")
+            .and_then(|e| e.text_content())
+            .is_some_and(|t| t.contains("50% off"))
+    })
+    .await;
     assert!(q(&root, ".pass-card .pf.primary")
         .text_content()
         .unwrap()

@@ -134,7 +134,7 @@ async fn generic_shows_a_thumbnail_and_event_ticket_prefers_the_strip() {
 async fn back_fields_show_on_request() {
     let root = render(CampaignType::Generic).await;
     q(&root, "figcaption button").click();
-    tick(20).await;
+    until(|| q_opt(&root, ".pass-back").is_some()).await;
     assert!(q(&root, ".pass-back")
         .text_content()
         .unwrap()

@@ -58,7 +58,9 @@ async fn leaving_a_page_aborts_its_signal_and_drops_its_tasks() {
     assert!(left_scope.is_aborted());
     assert!(!live_scope.is_aborted(), "another page's requests go on");
 
-    tick(300).await;
+    // Both tasks' timers are due after 100 ms; the live one's finishing shows they ran.
+    until(|| LIVE_PAGE_TASK_FINISHED.get()).await;
+    tick(100).await;
     assert!(
         !LEFT_PAGE_TASK_FINISHED.get(),
         "the left page's task went on after the page was left"

@@ -68,7 +68,7 @@ fn table_view() -> impl IntoView {
 #[wasm_bindgen_test]
 async fn sort_filter_page_and_back_round_trip_through_the_url() {
     let root = mount(table_view);
-    tick(50).await;
+    until(|| count(&root, "tbody tr") == 25).await;
     assert_eq!(count(&root, "tbody tr"), 25);
     assert_eq!(
         q(&root, "th[aria-sort]")
@@ -78,7 +78,7 @@ async fn sort_filter_page_and_back_round_trip_through_the_url() {
     );
 
     q(&root, "th button.sort").click();
-    tick(50).await;
+    until(|| search().contains("q%5Bs%5D=name+asc")).await;
     assert!(search().contains("q%5Bs%5D=name+asc"), "{}", search());
     assert_eq!(
         q(&root, "th[aria-sort]")
@@ -88,11 +88,11 @@ async fn sort_filter_page_and_back_round_trip_through_the_url() {
     );
 
     q(&root, "th button.sort").click();
-    tick(50).await;
+    until(|| search().contains("q%5Bs%5D=name+desc")).await;
     assert!(search().contains("q%5Bs%5D=name+desc"));
 
     type_into(&q(&root, "tr.filters input"), "row 3");
-    tick(50).await;
+    until(|| search().contains("q%5Bname_cont%5D=row%203")).await;
     assert!(
         search().contains("q%5Bname_cont%5D=row%203"),
         "{}",
@@ -108,7 +108,13 @@ async fn sort_filter_page_and_back_round_trip_through_the_url() {
         &buttons.item(next as u32).unwrap(),
     )
     .click();
-    tick(50).await;
+    until(|| {
+        search().contains("page=2")
+            && texts(&root, "tbody tr td:nth-child(2)")
+                .first()
+                .is_some_and(|t| t == "row 25")
+    })
+    .await;
     assert!(search().contains("page=2"), "{}", search());
     assert_eq!(texts(&root, "tbody tr td:nth-child(2)")[0], "row 25");
 
@@ -118,7 +124,13 @@ async fn sort_filter_page_and_back_round_trip_through_the_url() {
         .unwrap()
         .back()
         .unwrap();
-    tick(150).await;
+    until(|| {
+        !search().contains("page=2")
+            && texts(&root, "tbody tr td:nth-child(2)")
+                .first()
+                .is_some_and(|t| t == "row 0")
+    })
+    .await;
     assert!(!search().contains("page=2"), "{}", search());
     assert!(
         search().contains("q%5Bname_cont%5D"),
@@ -142,13 +154,13 @@ async fn selecting_rows_shows_bulk_actions() {
     tick(50).await;
     assert!(q_opt(&root, ".bulk-bar").is_none());
     q(&root, "thead input[type=checkbox]").click();
-    tick(20).await;
+    until(|| q_opt(&root, ".bulk-bar").is_some()).await;
     assert!(q(&root, ".bulk-bar")
         .text_content()
         .unwrap()
         .contains(&format!("{} selected", count(&root, "tbody tr"))));
     assert!(q_opt(&root, ".bulk-bar .bulk-delete").is_some());
     q(&root, "thead input[type=checkbox]").click();
-    tick(20).await;
+    until(|| q_opt(&root, ".bulk-bar").is_none()).await;
     assert!(q_opt(&root, ".bulk-bar").is_none());
 }

@@ -29,6 +29,18 @@ pub async fn tick(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
 
+/// Lets the page run until `ready` holds, for at most five seconds. The assertions that
+/// follow say what is wrong when it never does. A fixed pause is too short on a loaded
+/// machine: the form's preview, for one, waits for requests the test cannot answer.
+pub async fn until(ready: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if ready() {
+            return;
+        }
+        tick(10).await;
+    }
+}
+
 pub fn q(root: &web_sys::HtmlElement, sel: &str) -> web_sys::HtmlElement {
     root.query_selector(sel)
         .unwrap()

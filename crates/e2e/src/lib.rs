@@ -359,9 +359,15 @@ impl Drop for TestSystem {
             // thirtyfour ends the session on drop while ChromeDriver still runs.
             drop(driver);
         }
+        // A server that died under the test (a crash, a signal) explains a "connection
+        // refused"; say so rather than leave only its log.
+        let server_exit = self.server.exited();
         self.chromedriver.stop();
         self.server.stop();
         if failed {
+            if let Some(status) = server_exit {
+                eprintln!("passworks serve had exited during the test: {status}");
+            }
             eprintln!(
                 "test {} failed: logs and data kept in {}",
                 self.name,

@@ -1112,16 +1112,6 @@ impl PassDraft {
     }
 }
 
-/// The six image slots in the order forms list them.
-pub const IMAGE_SLOTS: [AssetType; 6] = [
-    AssetType::Icon,
-    AssetType::Logo,
-    AssetType::Strip,
-    AssetType::Thumbnail,
-    AssetType::Background,
-    AssetType::Footer,
-];
-
 /// The images of a pass that differ from its campaign's: the per-pass overrides. (A pass
 /// answers with its effective images, the campaign's where it has no override.)
 pub fn pass_image_overrides(p: &Pass, c: &Campaign) -> BTreeMap<AssetType, String> {

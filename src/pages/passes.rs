@@ -11,7 +11,7 @@ use passworks_wire::{
 
 use crate::api::{self, ApiError, ApiResult};
 use crate::components::*;
-use crate::draft::{pass_image_overrides, PassDraft, IMAGE_SLOTS};
+use crate::draft::{pass_image_overrides, PassDraft};
 use crate::pages::{campaign_href, use_ctype, use_param, CampaignNav};
 use crate::preview;
 use crate::session::use_session;
@@ -774,7 +774,7 @@ fn ImageOverrides(
     let open = RwSignal::new(draft.with_untracked(|d| !d.images.is_empty()));
     Effect::new(move |_| {
         if errors.with(|e| {
-            IMAGE_SLOTS
+            AssetType::CLASSIC
                 .iter()
                 .any(|s| e.contains_key(s.slot_attribute()))
         }) {
@@ -783,7 +783,7 @@ fn ImageOverrides(
     });
     let used = passworks_wire::rules::image_slots(ctype.pass_type());
     let mut order: Vec<AssetType> = used.to_vec();
-    order.extend(IMAGE_SLOTS.iter().filter(|s| !used.contains(s)));
+    order.extend(AssetType::CLASSIC.iter().filter(|s| !used.contains(s)));
     let used_names = used
         .iter()
         .map(|s| slot_label(*s).to_lowercase())

@@ -8,14 +8,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use passworks_wire::query::{Filter, ListQuery, Predicate};
 use passworks_wire::{
-    Asset, BarcodeFormat, PassType, Permission, Template, TemplateInput, TransitType,
+    Asset, AssetType, BarcodeFormat, PassType, Permission, Template, TemplateInput, TransitType,
 };
 
 use crate::api::{self, ApiError};
 use crate::components::*;
-use crate::draft::{
-    barcode_label, campaign_type_of, style_label, template_images, TemplateDraft, IMAGE_SLOTS,
-};
+use crate::draft::{barcode_label, campaign_type_of, style_label, template_images, TemplateDraft};
 use crate::pages::{campaign_href, use_param};
 use crate::preview;
 use crate::session::use_session;
@@ -372,7 +370,7 @@ fn TemplateForm(
                 <fieldset>
                     <legend>"Images"</legend>
                     <p class="hint">{style_hint}</p>
-                    {IMAGE_SLOTS.iter().map(|slot| {
+                    {AssetType::CLASSIC.iter().map(|slot| {
                         let slot = *slot;
                         let attr = slot.slot_attribute();
                         view! {
@@ -554,7 +552,7 @@ fn TemplateAttributes(t: Template) -> impl IntoView {
 fn TemplateImages(t: Template, assets: Vec<Asset>) -> impl IntoView {
     let slot_bg = preview::slot_background(&t.background_color);
     let set = template_images(&t);
-    let unset = IMAGE_SLOTS
+    let unset = AssetType::CLASSIC
         .iter()
         .filter(|s| !set.iter().any(|(x, _)| x == *s))
         .map(|s| slot_label(*s).to_lowercase())
@@ -643,7 +641,7 @@ mod tests {
 
     #[test]
     fn every_image_slot_error_lands_on_the_form() {
-        for slot in IMAGE_SLOTS {
+        for slot in AssetType::CLASSIC {
             assert!(FORM_ATTRS.contains(&slot.slot_attribute()));
         }
         assert_eq!(template_href("x"), "/templates/x");

@@ -20,9 +20,8 @@ pub use crate::model::accounts::Account;
 use crate::error::{ApiError, ApiResult};
 use crate::model::accounts::authenticate;
 use crate::model::campaigns::CampaignRecord;
-use crate::model::counters::{self, Counter};
+use crate::model::counters::Counter;
 use crate::model::passes::PassRecord;
-use crate::model::rate_limits::count_request;
 use crate::model::{api_keys, sessions};
 use crate::model::{campaigns, parse_id, passes};
 use crate::state::AppState;
@@ -305,7 +304,10 @@ impl FromRequestParts<AppState> for CampaignScope {
         {
             return Err(ApiError::not_found("campaign"));
         }
-        counters::bump_today(&state.db, &campaign.id, Counter::ApiCalls).await?;
+        state
+            .tally
+            .bump(&state.db, &campaign.id, Counter::ApiCalls)
+            .await?;
         Ok(CampaignScope { account, campaign })
     }
 }
@@ -385,7 +387,7 @@ pub async fn api_middleware(
             state.settings.rate_limit_anonymous,
         ),
     };
-    let (count, reset) = match count_request(&state.db, &bucket).await {
+    let (count, reset) = match state.tally.count_request(&state.db, &bucket, limit).await {
         Ok(v) => v,
         Err(e) => return ApiError::from(e).into_response(),
     };

@@ -27,6 +27,7 @@ pub mod routes;
 pub mod signing;
 pub mod sso;
 pub mod state;
+pub mod tally;
 pub mod webhooks;
 
 use crate::config::ServeArgs;
@@ -251,6 +252,7 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         db,
         settings: Arc::new(settings),
         passes: Arc::new(signing::PassFactory::new()),
+        tally: Arc::new(tally::Tally::new()),
     };
     devcert::ensure(&state).await?;
     Ok(state)
@@ -286,8 +288,18 @@ pub async fn start(
     apns::spawn_worker(state.clone());
     jobs::spawn_worker(state.clone());
     google::spawn_worker(state.clone(), api::google::render);
+    tally::spawn_flusher(state.db.clone(), state.tally.clone());
     let service = NormalizePathLayer::trim_trailing_slash().layer(app(state.clone()));
-    let handle = tokio::spawn(serve(listener, service, shutdown));
+    let handle = tokio::spawn({
+        let state = state.clone();
+        async move {
+            serve(listener, service, shutdown).await;
+            // The last second's request counters.
+            if let Err(e) = state.tally.flush(&state.db).await {
+                tracing::warn!(error = %e, "writing the request counters at shut-down failed");
+            }
+        }
+    });
     Ok(Running {
         addr,
         state,

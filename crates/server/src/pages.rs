@@ -24,7 +24,7 @@
 use crate::auth::{Auth, CampaignScope, PassScope};
 use crate::error::{ApiError, ApiResult};
 use crate::model::campaigns::{self, CampaignRecord};
-use crate::model::counters::{self, Counter};
+use crate::model::counters::Counter;
 use crate::model::events::NewEvent;
 use crate::model::passes::{self, create_pass, PassPatch, PassRecord};
 use crate::model::rate_limits::count_request;
@@ -433,7 +433,11 @@ async fn pass_entry(
 }
 
 async fn bump_views(state: &AppState, campaign: &CampaignRecord) {
-    if let Err(e) = counters::bump_today(&state.db, &campaign.id, Counter::Views).await {
+    if let Err(e) = state
+        .tally
+        .bump(&state.db, &campaign.id, Counter::Views)
+        .await
+    {
         tracing::warn!(error = %e, campaign = %campaign.id, "counting a page view failed");
     }
 }
@@ -773,7 +777,7 @@ async fn render_page(
         } else {
             String::new()
         },
-        pass_card(campaign, pass, lang.as_deref()),
+        pass_card(campaign, pass, &options, lang.as_deref()),
         crate::google::wallet_buttons(state, campaign, pass, headers, refusal.as_deref()).await,
     );
     html_page(PageParts {
@@ -821,7 +825,12 @@ fn apple_refusal(
 /// ([`passworks_wire::layout`]): the same layout, fields and images, with the barcode
 /// inline (a data URL, so the page needs no other request for it); in `lang` (its
 /// translations and images) when given.
-fn pass_card(campaign: &CampaignRecord, pass: &PassRecord, lang: Option<&str>) -> String {
+fn pass_card(
+    campaign: &CampaignRecord,
+    pass: &PassRecord,
+    options: &passworks_wire::apple::AppleOptions,
+    lang: Option<&str>,
+) -> String {
     use passworks_wire::layout::{input_from_parts, layout, render_html, PassParts};
     let pres = pass.presentation(campaign);
     let d = &pass.doc;
@@ -854,19 +863,18 @@ fn pass_card(campaign: &CampaignRecord, pass: &PassRecord, lang: Option<&str>) -
     // The public PNG route of an asset (same origin as this page).
     let asset_url = |id: &str| Some(format!("/assets/{id}.png"));
     let mut input = input_from_parts(&parts, &asset_url);
-    let options = campaign.apple_options(Some(&d.apple));
     input.poster = passworks_wire::layout::poster_input(
         parts.style,
-        &options,
+        options,
         pres.logo_text.as_deref().unwrap_or_default(),
         &asset_url,
     );
-    input.flight = passworks_wire::layout::flight_input(parts.style, parts.transit, &options);
+    input.flight = passworks_wire::layout::flight_input(parts.style, parts.transit, options);
     if let Some(lang) = lang {
         if let Some(strings) = options.translations.get(lang) {
             passworks_wire::layout::translate(&mut input, strings);
         }
-        passworks_wire::layout::localize_images(&mut input, &options, lang, &asset_url);
+        passworks_wire::layout::localize_images(&mut input, options, lang, &asset_url);
     }
     let l = layout(&input);
     let barcode_src = l.barcode.as_ref().and_then(|(f, m)| {

@@ -44,7 +44,6 @@ use crate::model::campaigns;
 use crate::model::devices::{self, Registered, Registering};
 use crate::model::events::{record, NewEvent};
 use crate::model::passes::{self, PassRecord, Personalized};
-use crate::model::rate_limits::count_request;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
@@ -200,7 +199,10 @@ async fn over_limit(
     ip: std::net::IpAddr,
     limit: i64,
 ) -> Result<Option<Response>, Failure> {
-    let (count, reset) = count_request(&state.db, &format!("{bucket}:{ip}")).await?;
+    let (count, reset) = state
+        .tally
+        .count_request(&state.db, &format!("{bucket}:{ip}"), limit)
+        .await?;
     if count <= limit {
         return Ok(None);
     }

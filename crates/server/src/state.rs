@@ -94,6 +94,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Builds and caches signed passes and previews (see [`crate::signing`]).
     pub passes: Arc<crate::signing::PassFactory>,
+    /// Per-request counters written once a second (see [`crate::tally`]).
+    pub tally: Arc<crate::tally::Tally>,
 }
 
 impl AppState {

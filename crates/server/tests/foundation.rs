@@ -137,14 +137,7 @@ async fn rate_limit_is_shared_between_processes(backend: Backend) {
     }
     let first = TestServer::start_with(backend, |a| a.rate_limit_authenticated = 4).await;
     let alice = first.account("Alice").await;
-    let url = first
-        .running
-        .state
-        .db
-        .pool
-        .connect_options()
-        .database_url
-        .to_string();
+    let url = database_url(&first);
     let second = second_server(&url).await;
     let mut on_second = alice.clone();
     on_second.base = second.base_url();
@@ -178,13 +171,67 @@ async fn shared_sqlite() {
 }
 
 async fn second_server(url: &str) -> passworks_server::Running {
+    let limit = if url.starts_with("sqlite") { 2 } else { 4 };
+    second_server_with_limit(url, limit).await
+}
+
+async fn second_server_with_limit(url: &str, limit: i64) -> passworks_server::Running {
     let dir = tempfile::tempdir().unwrap().keep();
     let mut args = passworks_server::config::ServeArgs::for_data_dir(dir, Some(url.to_string()));
-    args.rate_limit_authenticated = 4;
-    if url.starts_with("sqlite") {
-        args.rate_limit_authenticated = 2;
-    }
+    args.rate_limit_authenticated = limit;
     passworks_server::start(&args, std::future::pending())
         .await
         .unwrap()
 }
+
+/// The database URL of a running test server, for a second process on it.
+fn database_url(server: &TestServer) -> String {
+    server
+        .running
+        .state
+        .db
+        .pool
+        .connect_options()
+        .database_url
+        .to_string()
+}
+
+async fn a_large_limit_is_shared_once_a_second(backend: Backend) {
+    // Far from its limit a window is counted in memory and written once a second (with
+    // the shared count read back); the last tenth of the limit, and a window's first
+    // request in a process, are counted in the database at once.
+    let first = TestServer::start_with(backend, |a| a.rate_limit_authenticated = 120).await;
+    let alice = first.account("Alice").await;
+    let url = if backend == Backend::Sqlite {
+        format!(
+            "sqlite://{}?mode=rwc",
+            first.data_dir.path().join("passworks.db").display()
+        )
+    } else {
+        database_url(&first)
+    };
+    let second = second_server_with_limit(&url, 120).await;
+    let mut on_second = alice.clone();
+    on_second.base = second.base_url();
+    for left in (60..120).rev() {
+        let r = alice.get("/ping").await.expect(200);
+        assert_eq!(r.header("x-ratelimit-remaining"), left.to_string());
+    }
+    // The first server writes its counts (it does so every second; the test now).
+    let (state, db) = (&first.running.state, &first.running.state.db);
+    state.tally.flush(db).await.unwrap();
+    // The second server sees them: the other 60 requests, no more.
+    for left in (0..60).rev() {
+        let r = on_second.get("/ping").await.expect(200);
+        assert_eq!(r.header("x-ratelimit-remaining"), left.to_string());
+    }
+    on_second.get("/ping").await.expect(429);
+    // The first learns the second's requests at its next flush; until then it counts
+    // what it sees (the overshoot the README states: at most about a second's requests).
+    alice.get("/ping").await.expect(200);
+    state.tally.flush(db).await.unwrap();
+    alice.get("/ping").await.expect(429);
+    second.handle.abort();
+    first.stop().await;
+}
+both_backends!(a_large_limit_is_shared_once_a_second);

@@ -299,3 +299,57 @@ async fn each_api_call_counts_once(backend: Backend) {
     server.stop().await;
 }
 both_backends!(each_api_call_counts_once);
+
+async fn another_process_sees_the_api_calls_within_seconds(backend: Backend) {
+    // API calls are counted in memory and written once a second: a report read through
+    // another process on the same database shows them shortly after.
+    let server = device::start(backend).await;
+    let alice = server.account("Alice").await;
+    let cid = store_card(&alice, "Members").await;
+    let url = match backend {
+        Backend::Sqlite => format!(
+            "sqlite://{}?mode=rwc",
+            server.data_dir.path().join("passworks.db").display()
+        ),
+        Backend::Postgres => server
+            .running
+            .state
+            .db
+            .pool
+            .connect_options()
+            .database_url
+            .to_string(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let args = passworks_server::config::ServeArgs::for_data_dir(dir.path().into(), Some(url));
+    let second = passworks_server::start(&args, std::future::pending())
+        .await
+        .unwrap();
+    let mut on_second = alice.clone();
+    on_second.base = second.base_url();
+    for _ in 0..5 {
+        on_second
+            .get(&format!("/store_cards/{cid}"))
+            .await
+            .expect(200);
+    }
+    // Each read through the first process counts itself, and is written before it reads.
+    let started = std::time::Instant::now();
+    let mut reads = 0;
+    loop {
+        reads += 1;
+        let calls = api_calls(&alice, &cid).await;
+        if calls == 5 + reads {
+            break;
+        }
+        assert!(calls < 5 + reads, "counted twice: {calls}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the other process's calls never showed: {calls}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    second.handle.abort();
+    server.stop().await;
+}
+both_backends!(another_process_sees_the_api_calls_within_seconds);

@@ -144,10 +144,39 @@ pub async fn bump(
     counter: Counter,
     n: i64,
 ) -> Result<(), sqlx::Error> {
+    add(conn, campaign_id, day, counter, n, "").await
+}
+
+/// [`bump`], unless the campaign is gone: for counts written after their request
+/// ([`crate::tally::Tally`]), which may arrive after the campaign's deletion.
+pub async fn bump_if_campaign_exists(
+    conn: &mut AnyConnection,
+    campaign_id: &str,
+    day: &str,
+    counter: Counter,
+    n: i64,
+) -> Result<(), sqlx::Error> {
+    let guard = " WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = $1)";
+    add(conn, campaign_id, day, counter, n, guard).await
+}
+
+async fn add(
+    conn: &mut AnyConnection,
+    campaign_id: &str,
+    day: &str,
+    counter: Counter,
+    n: i64,
+    guard: &str,
+) -> Result<(), sqlx::Error> {
     let slot = crate::db::counter_slot(conn);
+    let values = if guard.is_empty() {
+        format!("VALUES ($1, $2, $3, {slot}, $4)")
+    } else {
+        format!("SELECT $1, $2, $3, {slot}, $4{guard}")
+    };
     sqlx::query(&format!(
-        "INSERT INTO report_daily (campaign_id, day, counter, slot, value) \
-         VALUES ($1, $2, $3, {slot}, $4) ON CONFLICT (campaign_id, day, counter, slot) \
+        "INSERT INTO report_daily (campaign_id, day, counter, slot, value) {values} \
+         ON CONFLICT (campaign_id, day, counter, slot) \
          DO UPDATE SET value = report_daily.value + $4"
     ))
     .bind(campaign_id)

@@ -69,6 +69,8 @@ pub async fn daily(
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<wire::DailyReport>> {
     let c = scope.campaign;
+    // This process's counts of the last second (API calls, this one included; views).
+    state.tally.flush(&state.db).await?;
     count_expired(&state.db, Some(&c.id)).await?;
     let today = Utc::now().date_naive();
     let month_ago = today.checked_sub_months(Months::new(1)).unwrap_or(today);
@@ -137,6 +139,8 @@ pub async fn totals(
     scope: CampaignScope,
 ) -> ApiResult<Json<wire::TotalsReport>> {
     let c = scope.campaign;
+    // This process's counts of the last second (API calls, this one included; views).
+    state.tally.flush(&state.db).await?;
     count_expired(&state.db, Some(&c.id)).await?;
     let mut daily = wire::DailyCounters::default();
     for (counter, total) in counters::sums(&state.db, &c.id, None).await? {

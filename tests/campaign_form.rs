@@ -103,7 +103,17 @@ async fn submitting_an_incomplete_form_marks_the_fields() {
     tick(50).await;
     type_into(&q(&root, "#f-background_color"), "blue");
     q(&root, "button[type=submit]").click();
-    until(|| q_opt(&root, ".banner.error").is_some()).await;
+    until(|| {
+        [
+            "#err-name",
+            "#err-background_color",
+            "#err-icon_id",
+            ".banner.error",
+        ]
+        .iter()
+        .all(|sel| q_opt(&root, sel).is_some())
+    })
+    .await;
     assert!(q(&root, "#err-name")
         .text_content()
         .unwrap()

@@ -78,7 +78,14 @@ async fn sort_filter_page_and_back_round_trip_through_the_url() {
     );
 
     q(&root, "th button.sort").click();
-    until(|| search().contains("q%5Bs%5D=name+asc")).await;
+    until(|| {
+        search().contains("q%5Bs%5D=name+asc")
+            && q(&root, "th[aria-sort]")
+                .get_attribute("aria-sort")
+                .as_deref()
+                == Some("ascending")
+    })
+    .await;
     assert!(search().contains("q%5Bs%5D=name+asc"), "{}", search());
     assert_eq!(
         q(&root, "th[aria-sort]")

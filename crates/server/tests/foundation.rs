@@ -137,7 +137,7 @@ async fn rate_limit_is_shared_between_processes(backend: Backend) {
     }
     let first = TestServer::start_with(backend, |a| a.rate_limit_authenticated = 4).await;
     let alice = first.account("Alice").await;
-    let url = database_url(&first);
+    let url = first.database_url();
     let second = second_server(&url).await;
     let mut on_second = alice.clone();
     on_second.base = second.base_url();
@@ -156,10 +156,7 @@ both_backends!(rate_limit_is_shared_between_processes);
 async fn shared_sqlite() {
     let first = TestServer::start_with(Backend::Sqlite, |a| a.rate_limit_authenticated = 2).await;
     let alice = first.account("Alice").await;
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        first.data_dir.path().join("passworks.db").display()
-    );
+    let url = first.database_url();
     let second = second_server(&url).await;
     let mut on_second = alice.clone();
     on_second.base = second.base_url();
@@ -184,32 +181,13 @@ async fn second_server_with_limit(url: &str, limit: i64) -> passworks_server::Ru
         .unwrap()
 }
 
-/// The database URL of a running test server, for a second process on it.
-fn database_url(server: &TestServer) -> String {
-    server
-        .running
-        .state
-        .db
-        .pool
-        .connect_options()
-        .database_url
-        .to_string()
-}
-
 async fn a_large_limit_is_shared_once_a_second(backend: Backend) {
     // Far from its limit a window is counted in memory and written once a second (with
     // the shared count read back); the last tenth of the limit, and a window's first
     // request in a process, are counted in the database at once.
     let first = TestServer::start_with(backend, |a| a.rate_limit_authenticated = 120).await;
     let alice = first.account("Alice").await;
-    let url = if backend == Backend::Sqlite {
-        format!(
-            "sqlite://{}?mode=rwc",
-            first.data_dir.path().join("passworks.db").display()
-        )
-    } else {
-        database_url(&first)
-    };
+    let url = first.database_url();
     let second = second_server_with_limit(&url, 120).await;
     let mut on_second = alice.clone();
     on_second.base = second.base_url();

@@ -306,20 +306,7 @@ async fn another_process_sees_the_api_calls_within_seconds(backend: Backend) {
     let server = device::start(backend).await;
     let alice = server.account("Alice").await;
     let cid = store_card(&alice, "Members").await;
-    let url = match backend {
-        Backend::Sqlite => format!(
-            "sqlite://{}?mode=rwc",
-            server.data_dir.path().join("passworks.db").display()
-        ),
-        Backend::Postgres => server
-            .running
-            .state
-            .db
-            .pool
-            .connect_options()
-            .database_url
-            .to_string(),
-    };
+    let url = server.database_url();
     let dir = tempfile::tempdir().unwrap();
     let args = passworks_server::config::ServeArgs::for_data_dir(dir.path().into(), Some(url));
     let second = passworks_server::start(&args, std::future::pending())

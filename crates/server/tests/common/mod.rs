@@ -62,6 +62,24 @@ pub struct TestServer {
 pub type Configure = fn(&mut ServeArgs);
 
 impl TestServer {
+    /// The URL of this server's database, for a second server process on it.
+    pub fn database_url(&self) -> String {
+        if self.pg.is_some() {
+            self.running
+                .state
+                .db
+                .pool
+                .connect_options()
+                .database_url
+                .to_string()
+        } else {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.path().join("passworks.db").display()
+            )
+        }
+    }
+
     /// Starts a server on `backend` with default settings (higher anonymous rate limit so
     /// that tests are not throttled unless they mean to be).
     pub async fn start(backend: Backend) -> TestServer {

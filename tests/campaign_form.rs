@@ -156,14 +156,22 @@ async fn preview_follows_the_form_as_the_user_types() {
         }
     });
     tick(50).await;
-    type_into(&q(&root, "#f-logo_text"), "Paw Planet");
+    let logo_text = q(&root, "#f-logo_text");
+    type_into(&logo_text, "Paw Planet");
     until(|| {
         q_opt(&root, ".pass-logo-text").and_then(|e| e.text_content()) == Some("Paw Planet".into())
     })
     .await;
     assert_eq!(
         q(&root, ".pass-logo-text").text_content().unwrap(),
-        "Paw Planet"
+        "Paw Planet",
+        "the typed field {} the form (it holds {:?})",
+        if root.contains(Some(&logo_text)) {
+            "is still in"
+        } else {
+            "has left"
+        },
+        wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlInputElement>(&logo_text).value()
     );
     type_into(
         &q(&root, ".field-array[data-array=primary_fields] .f-value"),

@@ -47,7 +47,7 @@ fn input_for(t: CampaignType) -> PreviewInput {
     preview::from_draft(&d, &assets)
 }
 
-async fn render(t: CampaignType) -> web_sys::HtmlElement {
+async fn render(t: CampaignType) -> Mounted {
     let layout = preview::layout(&input_for(t));
     let root = mount(move || view! { <PassPreview layout=Signal::stored(layout)/> });
     tick(20).await;

@@ -21,7 +21,7 @@ thread_local! {
 #[wasm_bindgen_test]
 async fn leaving_a_page_aborts_its_signal_and_drops_its_tasks() {
     // Mounting starts Leptos's executor, which `api::spawn` runs on.
-    mount(|| ());
+    let _mounted = mount(|| ());
     // Two routes' owners, as the router makes them.
     let left = Owner::new();
     let live = Owner::new();

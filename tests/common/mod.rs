@@ -4,8 +4,31 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Mounts a view into a fresh `<div>` and returns the div (the view stays mounted).
-pub fn mount<F, N>(f: F) -> web_sys::HtmlElement
+/// A view mounted by [`mount`]: its `<div>` (what the helpers below query), unmounted and
+/// removed when dropped, so no test's components, router or pending work outlive it into
+/// the next test on the same page.
+pub struct Mounted {
+    root: web_sys::HtmlElement,
+    handle: Option<Box<dyn std::any::Any>>,
+}
+
+impl std::ops::Deref for Mounted {
+    type Target = web_sys::HtmlElement;
+
+    fn deref(&self) -> &web_sys::HtmlElement {
+        &self.root
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        drop(self.handle.take());
+        self.root.remove();
+    }
+}
+
+/// Mounts a view into a fresh `<div>`; it stays mounted while the returned value lives.
+pub fn mount<F, N>(f: F) -> Mounted
 where
     F: FnOnce() -> N + 'static,
     N: IntoView + 'static,
@@ -14,8 +37,10 @@ where
     let div: web_sys::HtmlElement = doc.create_element("div").unwrap().unchecked_into();
     doc.body().unwrap().append_child(&div).unwrap();
     let handle = leptos::mount::mount_to(div.clone(), f);
-    std::mem::forget(handle);
-    div
+    Mounted {
+        root: div,
+        handle: Some(Box::new(handle)),
+    }
 }
 
 /// Lets the reactive system, the router and pending futures run.

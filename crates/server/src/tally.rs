@@ -14,8 +14,8 @@
 //!   reads the window's shared count there; the others count here, and each flush adds
 //!   them and reads the shared count back. A caller spreading requests over several
 //!   processes on one database can go over the limit only through a process that still
-//!   believes it far from it: by at most a tenth of the limit, and at most what it sends
-//!   there before that process's next flush (a second).
+//!   believes it far from it, since it has not yet read the others' counts: by at most
+//!   what it sends there before that process's next flush (a second).
 //! - **Report counters** (API calls, page views) reach `report_daily` within a second; a
 //!   report read through this process flushes first, so it includes its own requests.
 //!   A crash loses at most the last second's counts (never data).

@@ -144,7 +144,7 @@ pub async fn bump(
     counter: Counter,
     n: i64,
 ) -> Result<(), sqlx::Error> {
-    add(conn, campaign_id, day, counter, n, "").await
+    add(conn, campaign_id, day, counter, n, false).await
 }
 
 /// [`bump`], unless the campaign is gone: for counts written after their request
@@ -156,8 +156,7 @@ pub async fn bump_if_campaign_exists(
     counter: Counter,
     n: i64,
 ) -> Result<(), sqlx::Error> {
-    let guard = " WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = $1)";
-    add(conn, campaign_id, day, counter, n, guard).await
+    add(conn, campaign_id, day, counter, n, true).await
 }
 
 async fn add(
@@ -166,13 +165,15 @@ async fn add(
     day: &str,
     counter: Counter,
     n: i64,
-    guard: &str,
+    if_campaign_exists: bool,
 ) -> Result<(), sqlx::Error> {
     let slot = crate::db::counter_slot(conn);
-    let values = if guard.is_empty() {
-        format!("VALUES ($1, $2, $3, {slot}, $4)")
+    let values = if if_campaign_exists {
+        format!(
+            "SELECT $1, $2, $3, {slot}, $4 WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = $1)"
+        )
     } else {
-        format!("SELECT $1, $2, $3, {slot}, $4{guard}")
+        format!("VALUES ($1, $2, $3, {slot}, $4)")
     };
     sqlx::query(&format!(
         "INSERT INTO report_daily (campaign_id, day, counter, slot, value) {values} \

@@ -3,6 +3,7 @@
 //! `cargo bench -p passworks-server --bench lists` (PostgreSQL too when
 //! `PASSWORKS_TEST_POSTGRES_URL` is set; `LISTS_BACKEND=sqlite|postgres` picks one,
 //! `LISTS_SIZES=10000,100000` other sizes, `LISTS_REQUESTS` requests per case, 800).
+//! `LISTS_KEEP=1` keeps the PostgreSQL database afterwards (its name is printed) for EXPLAIN.
 //!
 //! The campaigns are created through the API; their passes are inserted in batches of
 //! SQL rows shaped like the server's own (a pass created through the API is the template),
@@ -422,9 +423,14 @@ async fn main() {
                     None => panic!("PASSWORKS_TEST_POSTGRES_URL has no database name"),
                 };
                 table.extend(run("PostgreSQL", &url, &sizes, requests).await);
-                let _ = sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                    .execute(&pool)
-                    .await;
+                if std::env::var_os("LISTS_KEEP").is_some() {
+                    // For looking at the plans afterwards (EXPLAIN in psql).
+                    println!("PostgreSQL: kept the database {name}");
+                } else {
+                    let _ = sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                        .execute(&pool)
+                        .await;
+                }
             }
         }
     }

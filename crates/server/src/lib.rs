@@ -18,11 +18,13 @@ pub mod google;
 pub mod guard;
 pub mod jobs;
 pub mod list;
+pub mod lru;
 pub mod mail;
 pub mod model;
 pub mod p12;
 pub mod pages;
 pub mod passkit;
+pub mod positions;
 pub mod routes;
 pub mod signing;
 pub mod sso;
@@ -253,6 +255,7 @@ pub async fn prepare(args: &ServeArgs, local_addr: SocketAddr) -> anyhow::Result
         settings: Arc::new(settings),
         passes: Arc::new(signing::PassFactory::new()),
         tally: Arc::new(tally::Tally::new()),
+        positions: Arc::default(),
     };
     devcert::ensure(&state).await?;
     Ok(state)

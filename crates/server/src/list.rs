@@ -18,6 +18,7 @@
 
 use crate::db::{normalize_time, Db};
 use crate::error::{ApiError, ApiResult};
+use crate::positions::{self, Key, Positions, Start};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, RawQuery};
 use axum::http::request::Parts;
@@ -28,6 +29,7 @@ use passworks_wire::query::{parse_offset, parse_pairs, Direction, ListQuery, Pre
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::any::AnyRow;
+use sqlx::Row;
 use utoipa::ToSchema;
 
 /// A count without a maintained total stops after this many matches (`X-Total` is then a
@@ -463,16 +465,34 @@ pub struct Applied<'a> {
 
 /// What a collection adds to the plain [`Listing`].
 #[derive(Default)]
-pub struct Options {
+pub struct Options<'a> {
     /// The table holding `unique`, when `from` is that table or a join ending in it: the
     /// page's `unique` values are then selected first (from an index on the order, without
     /// reading rows) and only the page's rows are read from this table.
     pub table: Option<&'static str>,
     /// Further conditions (SQL with `?` for each of its binds, in order).
     pub conditions: Vec<(String, Vec<Bind>)>,
+    /// A common table expression the conditions use (`name AS (…)`, SQL with `?` for its
+    /// binds), computed once per request: the page and its count are then one statement
+    /// (needs [`Options::table`]). PostgreSQL's search puts its trigram matches here,
+    /// so the index is searched once, not once for the page and again for the count.
+    pub with: Option<(String, Vec<Bind>)>,
     /// A query answering the exact number of matches for these filters from a maintained
     /// counter (bound with the scope's binds), or `None` to count.
     pub known_total: Option<KnownTotal>,
+    /// The list only grows at the end of its default order (see [`crate::positions`]):
+    /// its deep pages in that order, unfiltered, start from a known row.
+    pub steady: Option<Steady<'a>>,
+}
+
+/// How a list whose default order only grows at its end finds where a deep page starts.
+pub struct Steady<'a> {
+    pub positions: &'a Positions,
+    /// The list's name among the process's positions (e.g. `passes:<campaign id>`).
+    pub list: String,
+    /// A query bound with the scope's binds answering the list's epoch: a number that
+    /// grows whenever a row leaves the list (see [`crate::positions`]).
+    pub epoch_sql: &'static str,
 }
 
 /// Chooses the counter query answering a list's total for the filters as applied.
@@ -541,6 +561,29 @@ struct Plan {
     binds: Vec<Bind>,
     order: String,
     total_sql: Option<&'static str>,
+    /// [`Options::with`] with its binds numbered.
+    with_sql: Option<String>,
+    /// Whether the list is unfiltered in its default order, ascending (what
+    /// [`Options::steady`] keeps positions for).
+    plain: bool,
+}
+
+/// `sql` with each `?` replaced by the number of its value, appended to `binds`.
+fn number_binds(sql: &str, values: &[Bind], binds: &mut Vec<Bind>) -> ApiResult<String> {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut values = values.iter();
+    for c in sql.chars() {
+        if c == '?' {
+            let b = values.next().ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!("a list condition lacks a value"))
+            })?;
+            binds.push(b.clone());
+            out.push_str(&format!("${}", binds.len()));
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 fn bind_query<'q>(
@@ -579,7 +622,7 @@ impl Listing<'_> {
         self,
         db: &Db,
         params: &ListParams,
-        options: Options,
+        options: Options<'_>,
         mut map: impl FnMut(&AnyRow) -> Result<T, E> + Send + 'static,
     ) -> ApiResult<Paged<T>>
     where
@@ -589,8 +632,13 @@ impl Listing<'_> {
     {
         if params.csv {
             let plan = self.plan(params, &options)?;
+            let with = plan
+                .with_sql
+                .as_ref()
+                .map(|w| format!("WITH {w} "))
+                .unwrap_or_default();
             let sql = format!(
-                "SELECT {} FROM {} WHERE {} ORDER BY {}",
+                "{with}SELECT {} FROM {} WHERE {} ORDER BY {}",
                 self.select, self.from, plan.where_sql, plan.order
             );
             return Ok(Paged(PagedInner::Export(Export {
@@ -655,21 +703,12 @@ impl Listing<'_> {
         };
         drop(applied);
         for (sql, extra) in &options.conditions {
-            let mut out = String::with_capacity(sql.len() + 8);
-            let mut extra = extra.iter();
-            for c in sql.chars() {
-                if c == '?' {
-                    let b = extra.next().ok_or_else(|| {
-                        ApiError::Internal(anyhow::anyhow!("a list condition lacks a value"))
-                    })?;
-                    binds.push(b.clone());
-                    out.push_str(&format!("${}", binds.len()));
-                } else {
-                    out.push(c);
-                }
-            }
-            conditions.push(format!("({out})"));
+            conditions.push(format!("({})", number_binds(sql, extra, &mut binds)?));
         }
+        let with_sql = match &options.with {
+            Some((sql, extra)) => Some(number_binds(sql, extra, &mut binds)?),
+            None => None,
+        };
         let (sort, dir) = match &params.query.sort {
             Some((attr, dir)) => match self.columns.iter().find(|c| c.attr == attr) {
                 Some(c) => (c.sql, *dir),
@@ -677,6 +716,10 @@ impl Listing<'_> {
             },
             None => (self.default_order, Direction::Asc),
         };
+        let plain = applied_at.is_empty()
+            && options.conditions.is_empty()
+            && sort == self.default_order
+            && dir == Direction::Asc;
         let dir = if dir == Direction::Desc {
             "DESC"
         } else {
@@ -698,6 +741,8 @@ impl Listing<'_> {
             binds,
             order,
             total_sql,
+            with_sql,
+            plain,
         })
     }
 
@@ -708,14 +753,42 @@ impl Listing<'_> {
         self,
         db: &Db,
         params: &ListParams,
-        options: &Options,
+        options: &Options<'_>,
     ) -> ApiResult<(Vec<AnyRow>, PageInfo)> {
         let plan = self.plan(params, options)?;
         let per_page = params.query.per_page as i64;
         let page = params.query.page as i64;
         let start = window_start(params.offset, page, per_page)?;
-        let n = plan.binds.len();
-
+        if let (Some(with), Some(table)) = (&plan.with_sql, options.table) {
+            return self
+                .fetch_in_one(db, &plan, with, table, params, start)
+                .await;
+        }
+        // A deep page of a steady list starts at its nearest anchor (`from_key`) and skips
+        // the rows after it, instead of skipping every row before it.
+        let from_key = match &options.steady {
+            Some(steady) if plan.plain && start >= positions::STRIDE => {
+                self.steady_start(db, &plan, steady, start).await?
+            }
+            _ => None,
+        };
+        let mut binds = plan.binds.clone();
+        let mut where_sql = plan.where_sql.clone();
+        let skip = match from_key {
+            Some(Start { key, skip }) => {
+                where_sql.push_str(&format!(
+                    " AND ({}, {}) >= (${}, ${})",
+                    self.default_order,
+                    self.unique,
+                    binds.len() + 1,
+                    binds.len() + 2
+                ));
+                binds.extend([Bind::Text(key.order), Bind::Text(key.unique)]);
+                skip
+            }
+            None => start,
+        };
+        let n = binds.len();
         let page_sql = match options.table {
             Some(table) => format!(
                 "SELECT {select} FROM {table} WHERE {unique} IN (SELECT {unique} FROM {from} \
@@ -723,7 +796,6 @@ impl Listing<'_> {
                 select = self.select,
                 unique = self.unique,
                 from = self.from,
-                where_sql = plan.where_sql,
                 order = plan.order,
                 l = n + 1,
                 o = n + 2,
@@ -732,64 +804,210 @@ impl Listing<'_> {
                 "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ${} OFFSET ${}",
                 self.select,
                 self.from,
-                plan.where_sql,
+                where_sql,
                 plan.order,
                 n + 1,
                 n + 2
             ),
         };
-        let mut rows = bind_query(sqlx::query(&page_sql), &plan.binds)
+        let mut rows = bind_query(sqlx::query(&page_sql), &binds)
             .bind(per_page + 1)
-            .bind(start)
+            .bind(skip)
             .fetch_all(&db.pool)
             .await?;
         let more = rows.len() as i64 > per_page;
         rows.truncate(per_page as usize);
 
-        let (total, exact) = match plan.total_sql {
+        let info = match plan.total_sql {
             Some(sql) => {
                 let mut q = sqlx::query_scalar::<_, i64>(sql);
                 for b in &self.scope_binds {
                     q = bind_scalar(q, b);
                 }
-                (q.fetch_one(&db.pool).await?, true)
+                PageInfo {
+                    total: q.fetch_one(&db.pool).await?,
+                    page,
+                    per_page,
+                    offset: params.offset,
+                    exact: true,
+                    more,
+                }
             }
             None => {
-                // Stops after the cap, or after the window when that is further: a deep
-                // page costs what reaching it costs anyway.
-                let cap = COUNT_CAP
-                    .max(start.saturating_add(per_page))
-                    .saturating_add(1);
+                let cap = count_cap(start, per_page);
                 let count_sql = format!(
                     "SELECT COUNT(*) FROM (SELECT 1 AS one FROM {} WHERE {} LIMIT ${}) counted",
                     self.from,
                     plan.where_sql,
-                    n + 1
+                    plan.binds.len() + 1
                 );
                 let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
                 for b in &plan.binds {
                     q = bind_scalar(q, b);
                 }
                 let counted = q.bind(cap).fetch_one(&db.pool).await?;
-                if counted < cap {
-                    (counted, true)
-                } else {
-                    (counted - 1, false)
-                }
+                capped_info(counted, cap, start, rows.len(), more, params)
             }
         };
-        let seen = start + rows.len() as i64 + more as i64;
-        Ok((
-            rows,
-            PageInfo {
-                total: if exact { total } else { total.max(seen) },
-                page,
-                per_page,
-                offset: params.offset,
-                exact,
-                more,
-            },
-        ))
+        Ok((rows, info))
+    }
+}
+
+/// How far a count goes when no maintained total answers it: the cap, or the end of the
+/// page's window when that is further (a deep page costs what reaching it costs anyway).
+fn count_cap(start: i64, per_page: i64) -> i64 {
+    COUNT_CAP
+        .max(start.saturating_add(per_page))
+        .saturating_add(1)
+}
+
+/// The page's information from a capped count.
+fn capped_info(
+    counted: i64,
+    cap: i64,
+    start: i64,
+    rows: usize,
+    more: bool,
+    params: &ListParams,
+) -> PageInfo {
+    let (total, exact) = if counted < cap {
+        (counted, true)
+    } else {
+        (counted - 1, false)
+    };
+    let seen = start + rows as i64 + more as i64;
+    PageInfo {
+        total: if exact { total } else { total.max(seen) },
+        page: params.query.page as i64,
+        per_page: params.query.per_page as i64,
+        offset: params.offset,
+        exact,
+        more,
+    }
+}
+
+impl Listing<'_> {
+    /// The page and its capped count in one statement, sharing [`Options::with`]: the
+    /// page's ids, the count and the page's rows (`list_total` on every row; one row of
+    /// NULLs but the count when the page is empty).
+    async fn fetch_in_one(
+        &self,
+        db: &Db,
+        plan: &Plan,
+        with: &str,
+        table: &str,
+        params: &ListParams,
+        start: i64,
+    ) -> ApiResult<(Vec<AnyRow>, PageInfo)> {
+        let per_page = params.query.per_page as i64;
+        let cap = count_cap(start, per_page);
+        let n = plan.binds.len();
+        let sql = format!(
+            "WITH {with}, \
+             list_page AS (SELECT {unique} AS list_id FROM {from} WHERE {where_sql} \
+               ORDER BY {order} LIMIT ${l} OFFSET ${o}), \
+             list_count AS (SELECT COUNT(*) AS list_total FROM \
+               (SELECT 1 AS one FROM {from} WHERE {where_sql} LIMIT ${c}) counted) \
+             SELECT list_count.list_total, t.* FROM list_count LEFT JOIN \
+               (SELECT {select} FROM {table} WHERE {unique} IN (SELECT list_id FROM list_page)) t \
+               ON 1 = 1 \
+             ORDER BY {order}",
+            unique = self.unique,
+            from = self.from,
+            where_sql = plan.where_sql,
+            order = plan.order,
+            select = self.select,
+            l = n + 1,
+            o = n + 2,
+            c = n + 3,
+        );
+        let mut rows = bind_query(sqlx::query(&sql), &plan.binds)
+            .bind(per_page + 1)
+            .bind(start)
+            .bind(cap)
+            .fetch_all(&db.pool)
+            .await?;
+        let counted: i64 = match rows.first() {
+            Some(row) => row.try_get("list_total")?,
+            None => 0,
+        };
+        // The empty page's row of NULLs.
+        rows.retain(|row| {
+            row.try_get::<Option<String>, _>(self.unique)
+                .ok()
+                .flatten()
+                .is_some()
+        });
+        let more = rows.len() as i64 > per_page;
+        rows.truncate(per_page as usize);
+        let info = capped_info(counted, cap, start, rows.len(), more, params);
+        Ok((rows, info))
+    }
+
+    /// Where a deep page of a steady list starts: the nearest anchor at or before `start`
+    /// under the list's current epoch, learning the anchors up to it that this process
+    /// does not know yet (each found by skipping [`positions::STRIDE`] index entries from
+    /// the one before, among rows older than [`positions::SETTLE`]).
+    async fn steady_start(
+        &self,
+        db: &Db,
+        plan: &Plan,
+        steady: &Steady<'_>,
+        start: i64,
+    ) -> ApiResult<Option<Start>> {
+        let mut q = sqlx::query_scalar::<_, i64>(steady.epoch_sql);
+        for b in &self.scope_binds {
+            q = bind_scalar(q, b);
+        }
+        let epoch = q.fetch_one(&db.pool).await?;
+        let known = steady.positions.known(&steady.list, epoch);
+        let wanted = positions::wanted(start);
+        if known.len() >= wanted {
+            return Ok(positions::start_at(&known, start));
+        }
+        let settled = crate::db::format_time(chrono::Utc::now() - positions::SETTLE);
+        let (ord, unique) = (self.default_order, self.unique);
+        let n = plan.binds.len();
+        let mut learned: Vec<Key> = Vec::new();
+        while known.len() + learned.len() < wanted {
+            let after = learned.last().or(known.last());
+            let mut binds = plan.binds.clone();
+            binds.push(Bind::Text(settled.clone()));
+            let mut sql = format!(
+                "SELECT {ord}, {unique} FROM {} WHERE {} AND {ord} < ${}",
+                self.from,
+                plan.where_sql,
+                n + 1
+            );
+            if let Some(k) = after {
+                sql.push_str(&format!(
+                    " AND ({ord}, {unique}) > (${}, ${})",
+                    n + 2,
+                    n + 3
+                ));
+                binds.extend([Bind::Text(k.order.clone()), Bind::Text(k.unique.clone())]);
+            }
+            // From the start, the anchor is row STRIDE; after an anchor, the STRIDE-th row
+            // after it.
+            let offset = positions::STRIDE - after.is_some() as i64;
+            sql.push_str(&format!(" ORDER BY {} LIMIT 1 OFFSET {offset}", plan.order));
+            let row = bind_query(sqlx::query(&sql), &binds)
+                .fetch_optional(&db.pool)
+                .await?;
+            let Some(row) = row else {
+                break; // fewer settled rows than that: the last anchor is the nearest
+            };
+            learned.push(Key {
+                order: row.try_get(0)?,
+                unique: row.try_get(1)?,
+            });
+        }
+        steady
+            .positions
+            .learned(&steady.list, epoch, known.len(), &learned);
+        let mut keys = known.as_ref().clone();
+        keys.extend(learned);
+        Ok(positions::start_at(&keys, start))
     }
 }
 

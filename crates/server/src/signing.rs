@@ -17,6 +17,7 @@
 //! [`ApiError::Validation`] (422) with the messages of `passworks_pkpass::validate`.
 
 use crate::error::ApiError;
+use crate::lru::Lru;
 use crate::model::campaigns::CampaignRecord;
 use crate::model::certificates::{self, decrypt_key};
 use crate::model::passes::{self, PassRecord};
@@ -30,7 +31,6 @@ use passworks_pkpass::{
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
-use std::hash::Hash;
 use std::sync::{Arc, Mutex, RwLock};
 
 /// Most prepared images kept in memory.
@@ -117,64 +117,6 @@ struct CachedSigner {
     owner: Option<String>,
     development: bool,
     signer: Arc<Signer>,
-}
-
-/// A small least-recently-used map bounded by entry count and bytes.
-struct Lru<K, V> {
-    map: HashMap<K, (V, u64, usize)>,
-    tick: u64,
-    bytes: usize,
-    max_entries: usize,
-    max_bytes: usize,
-}
-
-impl<K: Eq + Hash + Clone, V: Clone> Lru<K, V> {
-    fn new(max_entries: usize, max_bytes: usize) -> Self {
-        Lru {
-            map: HashMap::new(),
-            tick: 0,
-            bytes: 0,
-            max_entries,
-            max_bytes,
-        }
-    }
-
-    fn get(&mut self, k: &K) -> Option<V> {
-        self.tick += 1;
-        let tick = self.tick;
-        self.map.get_mut(k).map(|e| {
-            e.1 = tick;
-            e.0.clone()
-        })
-    }
-
-    fn put(&mut self, k: K, v: V, size: usize) {
-        if size > self.max_bytes {
-            return;
-        }
-        self.tick += 1;
-        if let Some(old) = self.map.insert(k, (v, self.tick, size)) {
-            self.bytes -= old.2;
-        }
-        self.bytes += size;
-        while self.map.len() > self.max_entries || self.bytes > self.max_bytes {
-            let Some(oldest) = self
-                .map
-                .iter()
-                .min_by_key(|(_, e)| e.1)
-                .map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            if let Some(e) = self.map.remove(&oldest) {
-                self.bytes -= e.2;
-            }
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.map.len()
-    }
 }
 
 /// Builds and caches signed passes and previews. One per server process.
@@ -837,20 +779,6 @@ fn missing_certificate() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lru_evicts_the_least_recently_used() {
-        let mut l: Lru<String, u32> = Lru::new(2, 100);
-        l.put("a".into(), 1, 10);
-        l.put("b".into(), 2, 10);
-        assert_eq!(l.get(&"a".into()), Some(1));
-        l.put("c".into(), 3, 10);
-        assert_eq!(l.get(&"b".into()), None);
-        assert_eq!(l.get(&"a".into()), Some(1));
-        l.put("d".into(), 4, 95);
-        assert_eq!(l.len(), 1);
-        assert_eq!(l.bytes, 95);
-    }
 
     #[test]
     fn http_dates_round_trip() {

@@ -96,6 +96,8 @@ pub struct AppState {
     pub passes: Arc<crate::signing::PassFactory>,
     /// Per-request counters written once a second (see [`crate::tally`]).
     pub tally: Arc<crate::tally::Tally>,
+    /// Where deep pages of long lists start (see [`crate::positions`]).
+    pub positions: Arc<crate::positions::Positions>,
 }
 
 impl AppState {

@@ -473,3 +473,105 @@ async fn totals_and_deep_pages(backend: Backend) {
     server.stop().await;
 }
 both_backends!(totals_and_deep_pages);
+
+/// The ids of a campaign's passes in list order, read from the database.
+async fn ids_in_order(server: &TestServer, campaign: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT id FROM passes WHERE campaign_id = $1 ORDER BY created_at, id")
+        .bind(campaign)
+        .fetch_all(&server.running.state.db.pool)
+        .await
+        .unwrap()
+}
+
+/// Deep pages of a long campaign start from rows the server remembers (every 1,000th,
+/// README "Lists at scale") instead of skipping every pass before them; they must be the
+/// same pages, also after passes were added at the end and after a pass before them was
+/// deleted (which moves every later pass one place up).
+async fn deep_pages_of_a_long_campaign(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let icon = asset(&server, &alice, "icon").await;
+    let id = coupon(&alice, "Long", &icon, json!({})).await;
+    let base = format!("/coupons/{id}/passes");
+    for n in [1_000, 1_000, 600] {
+        let items: Vec<Value> = (0..n).map(|_| json!({})).collect();
+        alice
+            .post(&format!("{base}/batch"), json!({ "passes": items }))
+            .await
+            .expect(200);
+    }
+    // A campaign that has been running for a while: its passes were created long ago
+    // (only passes older than a few minutes become anchors). A century earlier keeps
+    // their order.
+    sqlx::query(
+        "UPDATE passes SET created_at = '19' || SUBSTR(created_at, 3) WHERE campaign_id = $1",
+    )
+    .bind(&id)
+    .execute(&server.running.state.db.pool)
+    .await
+    .unwrap();
+    let page = |per_page: usize, page: usize| {
+        let (alice, base) = (alice.clone(), base.clone());
+        async move {
+            let r = alice
+                .get(&format!("{base}?per_page={per_page}&page={page}"))
+                .await
+                .expect(200);
+            let ids: Vec<String> = r
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_str().unwrap().to_string())
+                .collect();
+            (ids, r.header("x-total"), r.header("x-next-page"))
+        }
+    };
+    let check = |expected: Vec<String>| {
+        let page = &page;
+        async move {
+            let total = expected.len().to_string();
+            // The same page twice (the second from what the first learned), pages past
+            // the first anchors, one straddling an anchor, the last one.
+            for (per_page, n) in [
+                (25, 41),
+                (25, 41),
+                (25, 67),
+                (50, 20),
+                (50, 21),
+                (7, 143),
+                (25, 104),
+                (50, 52),
+            ] {
+                let (got, x_total, next) = page(per_page, n).await;
+                let from = (n - 1) * per_page;
+                let want: Vec<String> =
+                    expected.iter().skip(from).take(per_page).cloned().collect();
+                assert_eq!(got, want, "per_page={per_page}&page={n}");
+                assert_eq!(x_total, total);
+                let more = from + per_page < expected.len();
+                assert_eq!(next.is_empty(), !more, "X-Next-Page of page {n}");
+            }
+        }
+    };
+    let expected = ids_in_order(&server, &id).await;
+    assert_eq!(expected.len(), 2_600);
+    check(expected).await;
+    // New passes go to the end: the remembered rows still say where the old ones are.
+    for _ in 0..3 {
+        alice.post_empty(&base).await.expect(201);
+    }
+    let expected = ids_in_order(&server, &id).await;
+    assert_eq!(expected.len(), 2_603);
+    check(expected.clone()).await;
+    // Deleting the tenth pass moves every later pass up one place.
+    alice
+        .delete(&format!("{base}/{}", expected[9]))
+        .await
+        .expect(200);
+    let expected = ids_in_order(&server, &id).await;
+    assert_eq!(expected.len(), 2_602);
+    check(expected).await;
+    server.stop().await;
+}
+both_backends!(deep_pages_of_a_long_campaign);

@@ -128,7 +128,7 @@ async fn list(
     params: ListParams,
 ) -> ApiResult<Paged<wire::Pass>> {
     let c = scope.campaign;
-    Ok(passes::list(&state.db, &c.id, &params)
+    Ok(passes::list(&state.db, &state.positions, &c.id, &params)
         .await?
         .map(move |p| pass_to_wire(&state, &c, &p)))
 }

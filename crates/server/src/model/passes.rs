@@ -5,7 +5,7 @@
 
 use crate::db::{get_bool, get_json, new_id, now, random_token, Db, Tx};
 use crate::error::{ApiError, ApiResult, Errors};
-use crate::list::{col, Applied, Bind, Column, Kind, ListParams, Listing, Options, Paged};
+use crate::list::{col, Applied, Bind, Column, Kind, ListParams, Listing, Options, Paged, Steady};
 use crate::model::campaigns::CampaignRecord;
 use crate::model::expiry::set_pass_expiry;
 use crate::model::presentation::{Presentation, IMAGE_SLOTS};
@@ -13,6 +13,7 @@ use crate::model::templates::{check_apple_image_refs, check_images};
 use crate::model::values::{
     check_unique_keys, fields_from_inputs, merge_fields, BarcodeDoc, BarcodeIn, Reader, MAX_STRING,
 };
+use crate::positions::Positions;
 use passworks_wire as wire;
 use passworks_wire::apple::{AppleOptions, PersonalizationInfo};
 use passworks_wire::query::Predicate;
@@ -846,7 +847,8 @@ pub async fn delete(db: &Db, pass: &PassRecord) -> Result<(), sqlx::Error> {
         let slot = crate::db::counter_slot(&tx);
         sqlx::query(&format!(
             "UPDATE campaign_counters SET passes_count = passes_count - 1, \
-             redeemed_count = redeemed_count - $1 WHERE campaign_id = $2 AND slot = {slot}"
+             redeemed_count = redeemed_count - $1, deleted_count = deleted_count + 1 \
+             WHERE campaign_id = $2 AND slot = {slot}"
         ))
         .bind(pass.redeemed_count)
         .bind(&pass.campaign_id)
@@ -946,15 +948,20 @@ pub const LIST_COLUMNS: &[Column] = &[
 /// One page of a campaign's passes, or all of them as CSV, with `q[search]` applied
 /// ([`crate::model::search`]). `X-Total` comes from the campaign's maintained counters when
 /// the list is unfiltered or filtered by `voided` only ([`campaign_total`]).
-pub async fn list(db: &Db, campaign_id: &str, params: &ListParams) -> ApiResult<Paged<PassRecord>> {
+pub async fn list(
+    db: &Db,
+    positions: &Positions,
+    campaign_id: &str,
+    params: &ListParams,
+) -> ApiResult<Paged<PassRecord>> {
     let search = params
         .search
         .as_deref()
         .map(|text| crate::model::search::plan(db.dialect, text));
     let scope = crate::model::search::scope(search.as_ref(), "campaign_id");
-    let (from, conditions) = match search {
-        Some(plan) => (plan.from, plan.conditions),
-        None => ("passes", Vec::new()),
+    let (from, conditions, with) = match search {
+        Some(plan) => (plan.from, plan.conditions, plan.with),
+        None => ("passes", Vec::new(), None),
     };
     Listing {
         select: PASS_COLUMNS,
@@ -971,7 +978,14 @@ pub async fn list(db: &Db, campaign_id: &str, params: &ListParams) -> ApiResult<
         Options {
             table: Some("passes"),
             conditions,
+            with,
             known_total: Some(campaign_total),
+            steady: Some(Steady {
+                positions,
+                list: format!("passes:{campaign_id}"),
+                epoch_sql: "SELECT CAST(COALESCE(SUM(deleted_count), 0) AS BIGINT) \
+                            FROM campaign_counters WHERE campaign_id = $1",
+            }),
         },
         pass_from_row,
     )

@@ -34,6 +34,9 @@ const SQLITE_MATCH_FROM: &str = "pass_search_fts CROSS JOIN pass_search \
 pub struct SearchPlan {
     pub from: &'static str,
     pub conditions: Vec<(String, Vec<Bind>)>,
+    /// The trigram matches as a common table expression (PostgreSQL), searched once per
+    /// request for the page and its count ([`crate::list::Options::with`]).
+    pub with: Option<(String, Vec<Bind>)>,
     /// Whether the index matches drive the query: the list's scope must then not be used
     /// as an index constraint on `passes` (SQLite would otherwise walk the campaign's
     /// index for every match instead of looking each pass up by id), see [`scope`].
@@ -97,6 +100,7 @@ pub fn plan(dialect: Dialect, text: &str) -> SearchPlan {
             return SearchPlan {
                 from: SQLITE_MATCH_FROM,
                 conditions,
+                with: None,
                 driven: true,
             };
         }
@@ -105,9 +109,20 @@ pub fn plan(dialect: Dialect, text: &str) -> SearchPlan {
                 .collect::<Vec<_>>()
                 .join(" AND ");
             conditions.push((
-                format!("passes.id IN (SELECT pass_id FROM pass_search WHERE {sql})"),
-                words.iter().map(like).collect(),
+                "passes.id IN (SELECT pass_id FROM search_matches)".to_string(),
+                Vec::new(),
             ));
+            return SearchPlan {
+                from: "passes",
+                conditions,
+                with: Some((
+                    format!(
+                        "search_matches AS MATERIALIZED (SELECT pass_id FROM pass_search WHERE {sql})"
+                    ),
+                    words.iter().map(like).collect(),
+                )),
+                driven: false,
+            };
         }
         _ => {
             // Only short words: no index can help; the list walks the scope in its order
@@ -131,6 +146,7 @@ pub fn plan(dialect: Dialect, text: &str) -> SearchPlan {
     SearchPlan {
         from: "passes",
         conditions,
+        with: None,
         driven: false,
     }
 }
@@ -171,7 +187,9 @@ pub async fn account_passes(
         Options {
             table: Some("passes"),
             conditions: plan.conditions,
+            with: plan.with,
             known_total: None,
+            steady: None,
         },
         pass_from_row,
     )
@@ -237,6 +255,6 @@ mod tests {
         assert_eq!(p.from, SQLITE_MATCH_FROM);
         assert_eq!(p.conditions.len(), 2);
         let p = plan(Dialect::Postgres, "ab anna");
-        assert_eq!(p.conditions[0].1.len(), 2);
+        assert_eq!(p.with.expect("trigram matches").1.len(), 2);
     }
 }

@@ -1331,6 +1331,53 @@ impl AppleDraft {
         langs
     }
 
+    /// The languages of a pass form: its own ([`languages`](Self::languages)) and those it
+    /// inherits (`inherited`: its campaign's options, whose translations and images apply
+    /// to the pass wherever it has none of its own), each once, in order. A campaign form
+    /// inherits nothing.
+    pub fn languages_with(&self, inherited: &AppleOptions) -> Vec<String> {
+        let mut langs = self.languages();
+        langs.extend(inherited.languages().into_iter().map(str::to_string));
+        langs.sort();
+        langs.dedup();
+        langs
+    }
+
+    /// The texts `lang`'s tab lists, a row each: the pass's `texts`, then those translated
+    /// in `lang` earlier (by the form or by what it inherits) that the pass no longer
+    /// shows, so that nothing is dropped unseen.
+    pub fn texts_in(
+        &self,
+        texts: Vec<String>,
+        inherited: &AppleOptions,
+        lang: &str,
+    ) -> Vec<String> {
+        let mut all = texts;
+        let own = self
+            .translations
+            .get(lang)
+            .into_iter()
+            .flat_map(|m| m.keys());
+        let theirs = inherited
+            .translations
+            .get(lang)
+            .into_iter()
+            .flat_map(|m| m.keys());
+        for k in own.chain(theirs) {
+            if !all.contains(k) {
+                all.push(k.clone());
+            }
+        }
+        all
+    }
+
+    /// Removes the form's own texts and images in `lang`; what it inherits in `lang`
+    /// stays (and applies again).
+    pub fn remove_language(&mut self, lang: &str) {
+        self.translations.remove(lang);
+        self.images.remove(lang);
+    }
+
     /// One language's translations that are filled in (what the preview applies).
     pub fn strings(&self, lang: &str) -> BTreeMap<String, String> {
         self.translations
@@ -1594,6 +1641,49 @@ mod tests {
         assert_eq!(
             applied.localized_image_refs(),
             [("de", AssetType::Logo, "c"), ("fr", AssetType::Logo, "a")]
+        );
+    }
+
+    #[test]
+    fn a_pass_form_has_its_campaigns_languages_too() {
+        let campaign: AppleOptions = serde_json::from_value(serde_json::json!({
+            "translations": {"fr": {"Offer": "Offre", "Old": "Ancien"}},
+            "localized_images": {"de": {"logo_id": "cl"}}
+        }))
+        .unwrap();
+        let mut d = AppleDraft::from_options(PassType::Coupon, &AppleOptions::default());
+        d.translations
+            .entry("pt".into())
+            .or_default()
+            .insert("Offer".into(), "Oferta".into());
+        assert_eq!(d.languages(), ["pt"]);
+        assert_eq!(d.languages_with(&AppleOptions::default()), ["pt"]);
+        assert_eq!(d.languages_with(&campaign), ["de", "fr", "pt"]);
+        // A campaign's text the pass no longer shows is listed in its language's tab.
+        let texts = vec!["Offer".to_string(), "20% off".to_string()];
+        assert_eq!(
+            d.texts_in(texts.clone(), &campaign, "fr"),
+            ["Offer", "20% off", "Old"]
+        );
+        assert_eq!(d.texts_in(texts.clone(), &campaign, "pt"), texts);
+        // An override typed in an inherited language is the pass's own: only it is sent.
+        d.translations
+            .entry("fr".into())
+            .or_default()
+            .insert("Offer".into(), "Promo".into());
+        let patch = d.patch(PassType::Coupon).unwrap();
+        assert_eq!(
+            patch["translations"],
+            serde_json::json!({"fr": {"Offer": "Promo"}, "pt": {"Offer": "Oferta"}})
+        );
+        assert!(patch.get("localized_images").is_none(), "{patch}");
+        // Removing fr removes the pass's override; the campaign's fr stays a language.
+        d.remove_language("fr");
+        assert_eq!(d.languages(), ["pt"]);
+        assert_eq!(d.languages_with(&campaign), ["de", "fr", "pt"]);
+        assert_eq!(
+            d.patch(PassType::Coupon).unwrap()["translations"],
+            serde_json::json!({"pt": {"Offer": "Oferta"}})
         );
     }
 

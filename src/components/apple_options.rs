@@ -3,10 +3,11 @@
 //! the first relevance interval, the style's URLs and every other `apple` option as JSON.
 //! It edits an [`AppleDraft`]; what is sent is the draft's patch (`draft.rs`).
 //! Translations have an editor of their own: a tab per language, a row per text of the
-//! pass, and the language the live preview shows.
+//! pass, and the language the live preview shows. On a pass form the campaign's languages
+//! are tabs too, its translations shown as placeholders the pass may override.
 
 use leptos::prelude::*;
-use passworks_wire::apple::{self, LocalizedImages, StyleScheme};
+use passworks_wire::apple::{self, AppleOptions, LocalizedImages, StyleScheme};
 use passworks_wire::{Asset, PassType};
 
 use crate::components::{invalid, touched, AssetPicker, FieldError, FormErrors};
@@ -16,7 +17,9 @@ use crate::draft::AppleDraft;
 /// reach inside the form's draft. Server messages under `apple.…` show under it.
 /// `texts` are the pass's texts a translation can name (logo text, labels, values);
 /// `preview_lang` is the language the form's live preview shows (empty: as written);
-/// `assets` are the organization's, for each language's images.
+/// `assets` are the organization's, for each language's images. `inherited` is what the
+/// form's options are laid over (a pass form: its campaign's options; a campaign form:
+/// nothing), whose translations and images apply where the form has none of its own.
 #[allow(clippy::too_many_arguments)] // reason: one section, bound to one form's draft
 pub fn apple_section<D: Send + Sync + 'static>(
     draft: RwSignal<D>,
@@ -27,6 +30,7 @@ pub fn apple_section<D: Send + Sync + 'static>(
     texts: Signal<Vec<String>>,
     preview_lang: RwSignal<String>,
     assets: Signal<Vec<Asset>>,
+    inherited: Signal<AppleOptions>,
 ) -> impl IntoView {
     let layout = apple::form_scheme(style).map(|(newer, _)| {
         let label = match newer {
@@ -118,7 +122,7 @@ pub fn apple_section<D: Send + Sync + 'static>(
                 {interval("f-apple-end", "Relevant until (UTC, at most 24 h later)", |a| &a.end, |a, v| a.end = v)}
             </div>
             <div class="grid2">{urls}</div>
-            {translations_editor(draft, errors, style, get, get_mut, texts, preview_lang, assets)}
+            {translations_editor(draft, errors, style, get, get_mut, texts, preview_lang, assets, inherited)}
             <div class="control">
                 <label for="f-apple-more">"More options (JSON object)"</label>
                 <textarea id="f-apple-more" aria-invalid=invalid(errors, "apple") aria-describedby="err-apple"
@@ -138,7 +142,10 @@ pub fn apple_section<D: Send + Sync + 'static>(
 /// images), a row per text of the pass with its translation in the chosen language, the
 /// language's images (a picker per slot the style shows), and the language the preview
 /// shows. Texts translated earlier that the pass no longer has stay listed, so nothing is
-/// dropped unseen.
+/// dropped unseen. The languages `inherited` has are tabs and "Preview in" choices too
+/// (the pass shows them whether or not it overrides anything): each row's placeholder is
+/// the inherited translation, what applies while the row is empty, and removing such a
+/// language removes only the form's own texts and images in it.
 #[allow(clippy::too_many_arguments)] // reason: the section's arguments, passed through
 fn translations_editor<D: Send + Sync + 'static>(
     draft: RwSignal<D>,
@@ -149,8 +156,11 @@ fn translations_editor<D: Send + Sync + 'static>(
     texts: Signal<Vec<String>>,
     preview_lang: RwSignal<String>,
     assets: Signal<Vec<Asset>>,
+    inherited: Signal<AppleOptions>,
 ) -> impl IntoView {
-    let languages = move || draft.with(|d| get(d).languages());
+    let languages = move || inherited.with(|i| draft.with(|d| get(d).languages_with(i)));
+    // Whether `lang` comes (also) from what the form inherits.
+    let inherits = move |lang: &str| inherited.with(|i| i.languages().contains(&lang));
     let editing = RwSignal::new(String::new());
     // The tab shown: the one picked, else the first language.
     let current = move || {
@@ -187,10 +197,17 @@ fn translations_editor<D: Send + Sync + 'static>(
             .map(|lang| {
                 let pressed = cur.as_deref() == Some(lang.as_str());
                 let (l, data) = (lang.clone(), lang.clone());
+                let from_campaign = inherits(&lang)
+                    && !draft.with(|d| get(d).languages().contains(&lang));
+                let title = from_campaign.then(|| format!("{lang}: the campaign's translations"));
                 view! {
                     <button type="button" class="btn small" class:ghost=!pressed
                         aria-pressed=pressed.to_string() data-lang=data
-                        on:click=move |_| editing.set(l.clone())>{lang}</button>
+                        data-inherited=from_campaign.then_some("true") title=title
+                        on:click=move |_| editing.set(l.clone())>
+                        {lang}
+                        {from_campaign.then(|| view! { <span class="tr-inherited">" · campaign"</span> })}
+                    </button>
                 }
             })
             .collect_view()
@@ -199,16 +216,9 @@ fn translations_editor<D: Send + Sync + 'static>(
         let Some(lang) = current() else {
             return view! { <p class="hint">"No translations yet: add a language to translate the pass's texts."</p> }.into_any();
         };
-        let mut all = texts.get();
-        draft.with(|d| {
-            if let Some(m) = get(d).translations.get(&lang) {
-                for k in m.keys() {
-                    if !all.contains(k) {
-                        all.push(k.clone());
-                    }
-                }
-            }
-        });
+        let all = inherited.with(|i| draft.with(|d| get(d).texts_in(texts.get(), i, &lang)));
+        let inherited_lang = inherits(&lang);
+        let own_lang = draft.with(|d| get(d).languages().contains(&lang));
         let remove_lang = lang.clone();
         let rows = all
             .into_iter()
@@ -216,10 +226,14 @@ fn translations_editor<D: Send + Sync + 'static>(
             .map(|(i, text)| {
                 let id = format!("f-tr-{i}");
                 let (l1, t1, l2, t2) = (lang.clone(), text.clone(), lang.clone(), text.clone());
+                // What applies while the pass has no translation of its own.
+                let placeholder = inherited.with(|i| {
+                    i.translations.get(&lang).and_then(|m| m.get(&text)).cloned()
+                });
                 view! {
                     <div class="control translation">
                         <label for=id.clone()>{text.clone()}</label>
-                        <input id=id type="text" data-text=text lang=lang.clone()
+                        <input id=id type="text" data-text=text lang=lang.clone() placeholder=placeholder
                             prop:value=move || draft.with(|d| get(d).translations.get(&l1).and_then(|m| m.get(&t1)).cloned().unwrap_or_default())
                             on:input=move |ev| {
                                 let v = event_target_value(&ev);
@@ -243,13 +257,23 @@ fn translations_editor<D: Send + Sync + 'static>(
             .map(|slot| {
                 let (l1, l2) = (lang.clone(), lang.clone());
                 let attr = apple::localized_image_path(&lang, slot);
+                let inherited_image = inherited.with(|i| {
+                    i.localized_images
+                        .get(&lang)
+                        .is_some_and(|m| m.entries().iter().any(|(s, _)| *s == slot))
+                });
+                let none_label = if inherited_image {
+                    "The campaign's"
+                } else {
+                    "As in every language"
+                };
                 view! {
                     <AssetPicker
                         kind=slot
                         assets=assets
                         style=style
                         group=lang.clone()
-                        none_label="As in every language"
+                        none_label=none_label
                         value=Signal::derive(move || draft.with(|d| get(d).images.get(&l1).and_then(|m| m.get(&slot)).cloned().unwrap_or_default()))
                         on_change=Callback::new(move |v: String| {
                             draft.update(|d| {
@@ -265,18 +289,32 @@ fn translations_editor<D: Send + Sync + 'static>(
                 }
             })
             .collect_view();
+        let inherited_hint = inherited_lang.then(|| view! {
+            <p class="hint tr-inherited-hint">{format!("The campaign translates this pass into {lang}: its translations show greyed in the fields and apply as long as a field is empty. A text typed here replaces it for this pass only.")}</p>
+        });
+        // An inherited language stays a tab after the pass's own texts in it go: say so.
+        let remove_label = if inherited_lang {
+            format!("Remove this pass's {lang} texts")
+        } else {
+            format!("Remove {lang}")
+        };
+        let remove = own_lang.then(|| {
+            view! {
+                <button type="button" class="btn small danger tr-remove" on:click=move |_| {
+                    draft.update(|d| get_mut(d).remove_language(&remove_lang));
+                    if preview_lang.get_untracked() == remove_lang && !inherits(&remove_lang) {
+                        preview_lang.set(String::new());
+                    }
+                    touched(errors, &["apple"]);
+                }>{remove_label}</button>
+            }
+        });
         view! {
+            {inherited_hint}
             <div class="grid2">{rows}</div>
             <p class="hint">{format!("Images in {lang} (Wallet shows them on a phone in {lang} instead of the pass's own):")}</p>
             <div class="grid2 localized-images" data-lang=lang.clone()>{pickers}</div>
-            <button type="button" class="btn small danger" on:click=move |_| {
-                draft.update(|d| {
-                    get_mut(d).translations.remove(&remove_lang);
-                    get_mut(d).images.remove(&remove_lang);
-                });
-                if preview_lang.get_untracked() == remove_lang { preview_lang.set(String::new()); }
-                touched(errors, &["apple"]);
-            }>{format!("Remove {lang}")}</button>
+            {remove}
         }
         .into_any()
     };

@@ -602,7 +602,7 @@ pub fn CampaignForm(
                     {check_control(draft, "Merge replaces pass locations", |d| d.sync_locations_on_merge, |d, v| d.sync_locations_on_merge = v)}
                     {check_control(draft, "Merge replaces pass beacons", |d| d.sync_beacons_on_merge, |d, v| d.sync_beacons_on_merge = v)}
                 </fieldset>
-                {crate::components::apple_section(draft, errors, ctype.pass_type(), |d: &CampaignDraft| &d.apple, |d: &mut CampaignDraft| &mut d.apple, texts, preview_lang, asset_list)}
+                {crate::components::apple_section(draft, errors, ctype.pass_type(), |d: &CampaignDraft| &d.apple, |d: &mut CampaignDraft| &mut d.apple, texts, preview_lang, asset_list, Signal::derive(Default::default))}
                 <fieldset>
                     <legend>"Signing and distribution"</legend>
                     <div class="control">

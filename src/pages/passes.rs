@@ -600,6 +600,8 @@ fn PassForm(
         preview::layout(&input)
     });
     let texts = Signal::derive(move || draft.with(|d| d.texts()));
+    // The campaign's options, which the pass's own are laid over (its languages too).
+    let inherited = Signal::derive(move || camp.with_value(|c| c.apple.clone()));
     let google = Memo::new(move |_| {
         let a = asset_list.get();
         camp.with_value(|c| {
@@ -710,7 +712,7 @@ fn PassForm(
                         </div>
                     </fieldset>
                 })}
-                {crate::components::apple_section(draft, errors, t.pass_type(), |d: &PassDraft| &d.apple, |d: &mut PassDraft| &mut d.apple, texts, preview_lang, asset_list)}
+                {crate::components::apple_section(draft, errors, t.pass_type(), |d: &PassDraft| &d.apple, |d: &mut PassDraft| &mut d.apple, texts, preview_lang, asset_list, inherited)}
                 <fieldset>
                     <legend>"Dates and state"</legend>
                     <div class="grid2">

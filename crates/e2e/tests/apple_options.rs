@@ -4,6 +4,8 @@
 //! fixed, the options saved are exactly what the form showed (tags, list, URL, JSON), and
 //! the live preview draws the poster. Translations are edited per language and previewed,
 //! and so is a language's own logo (picked in its tab, saved, shown on the download page).
+//! A pass form shows its campaign's languages, their translations as placeholders, and
+//! saves only the pass's own overrides.
 //! Screenshots (desktop 1280, phone 390×844) go to `<target>/screenshots/<test>/`.
 //!
 //! Run: `cargo test -p passworks-e2e --test apple_options -- --test-threads=1 --nocapture`.
@@ -415,6 +417,171 @@ async fn a_language_gets_its_own_logo_in_the_translations_tab() -> Result<()> {
     )
     .await?;
     sys.screenshot("04-fr-logo-phone").await?;
+    sys.shutdown().await;
+    Ok(())
+}
+
+/// The value and placeholder of the translation row of `text` in the tab shown.
+async fn translation_row(d: &WebDriver, text: &str) -> Result<(String, String)> {
+    let input = wait_for(
+        d,
+        By::Css(format!(".translation input[data-text='{text}']")),
+    )
+    .await?;
+    Ok((
+        input.prop("value").await?.unwrap_or_default(),
+        input.attr("placeholder").await?.unwrap_or_default(),
+    ))
+}
+
+/// Waits until the preview card's text, lower-cased, has each of `parts`.
+async fn wait_preview_text(d: &WebDriver, what: &str, parts: &[&str]) -> Result<()> {
+    let seen = std::sync::Mutex::new(String::new());
+    let r = wait_until(what, || async {
+        let card = wait_for(d, By::Css(".pass-preview .pass-card")).await?;
+        let text = card.text().await?.to_lowercase();
+        let ok = parts.iter().all(|p| text.contains(&p.to_lowercase()));
+        *seen.lock().unwrap() = text;
+        Ok(ok.then_some(()))
+    })
+    .await;
+    let seen = seen.lock().unwrap().clone();
+    r.with_context(|| format!("the preview said {seen:?}"))
+}
+
+/// Scrolls the translations section to just under the sticky header.
+const SCROLL_TO_TRANSLATIONS: &str = "const t=document.querySelector('fieldset.translations');\
+     const h=document.querySelector('header');\
+     window.scrollBy(0, t.getBoundingClientRect().top - (h ? h.getBoundingClientRect().bottom : 0) - 16);";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pass_form_shows_and_overrides_its_campaigns_translations() -> Result<()> {
+    let _serial = serial().await;
+    let sys = start("apple_pass_translations").await?;
+    sys.sign_in().await?;
+    let api = sys.api();
+    let (icon, logo) = seed_images(&api).await?;
+    const ORANGE: [u8; 3] = [0xff, 0x8c, 0x00];
+    let fr_logo = upload_asset(&api, "logo", paw_png(100, 100, None, ORANGE)).await?;
+    let c = api
+        .post_json(
+            "/v2/coupons",
+            &json!({"coupon": {
+                "name": "Spring", "icon_id": icon, "logo_id": logo, "logo_text": "Paw Planet",
+                "background_color": "#1e3a5f", "text_color": "#ffffff",
+                "primary_fields": [{"key": "offer", "label": "Offer", "value": "20% off"}],
+                "apple": {
+                    "translations": {"fr": {"Offer": "Offre", "20% off": "20 % de remise"}},
+                    "localized_images": {"fr": {"logo_id": fr_logo}}
+                }
+            }}),
+        )
+        .await?;
+    let id = c["id"].as_str().unwrap_or_default().to_owned();
+    let pass = api
+        .post_json(&format!("/v2/coupons/{id}/passes"), &json!({"pass": {}}))
+        .await?;
+    let pid = pass["id"].as_str().unwrap_or_default().to_owned();
+    let edit = format!("/campaigns/coupons/{id}/passes/{pid}/edit");
+    let d = sys.driver();
+    sys.goto(&edit).await?;
+
+    // The campaign's French is a tab of the pass form, marked as the campaign's, each
+    // row showing the campaign's translation as its placeholder; nothing to remove yet.
+    let tab = wait_for(
+        d,
+        By::Css("fieldset.translations button[data-lang='fr'][data-inherited='true']"),
+    )
+    .await?;
+    ensure!(tab.text().await?.contains("campaign"), "the tab says whose");
+    ensure!(
+        translation_row(d, "Offer").await? == (String::new(), "Offre".into()),
+        "Offer row: {:?}",
+        translation_row(d, "Offer").await?
+    );
+    ensure!(
+        translation_row(d, "20% off").await?.1 == "20 % de remise",
+        "20% off placeholder"
+    );
+    ensure!(
+        d.find_all(By::Css(".tr-remove")).await?.is_empty(),
+        "nothing of the pass's own to remove"
+    );
+    // "Preview in" offers French; the preview shows the campaign's texts and logo.
+    select(d, "#f-preview-lang", "fr").await?;
+    wait_preview_text(d, "the campaign's French", &["offre", "20 % de remise"]).await?;
+    wait_preview_logo(d, "the campaign's French logo", &fr_logo, ORANGE).await?;
+
+    // An override of one text, for this pass only, over the campaign's other.
+    fill(d, ".translation input[data-text='Offer']", "Promo").await?;
+    wait_preview_text(
+        d,
+        "the pass's own French label",
+        &["promo", "20 % de remise"],
+    )
+    .await?;
+    let remove = wait_for(d, By::Css(".tr-remove")).await?;
+    ensure!(
+        remove.text().await? == "Remove this pass's fr texts",
+        "remove label: {}",
+        remove.text().await?
+    );
+    d.execute(SCROLL_TO_TRANSLATIONS, vec![]).await?;
+    sys.screenshot("01-pass-fr-override").await?;
+    d.execute(
+        "document.querySelector(\".localized-images[data-lang='fr']\").scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await?;
+    sys.screenshot("02-pass-fr-images").await?;
+
+    click_button(d, "Save pass").await?;
+    wait_for_text(d, "Saved").await?;
+    let saved = api
+        .get_json(&format!("/v2/coupons/{id}/passes/{pid}"))
+        .await?;
+    ensure!(
+        saved["apple"]["translations"] == json!({"fr": {"Offer": "Promo"}})
+            && saved["apple"].get("localized_images").is_none(),
+        "the pass saves only its override: {}",
+        saved["apple"]
+    );
+    let campaign = api.get_json(&format!("/v2/coupons/{id}")).await?;
+    ensure!(
+        campaign["apple"]["translations"]["fr"]["Offer"] == "Offre",
+        "the campaign is untouched: {}",
+        campaign["apple"]
+    );
+
+    // Opened again on a phone: the override, over the campaign's placeholder.
+    set_viewport(d, 390, 844).await?;
+    sys.goto(&edit).await?;
+    wait_until("the saved override", || async {
+        Ok((translation_row(d, "Offer").await? == ("Promo".into(), "Offre".into())).then_some(()))
+    })
+    .await?;
+    d.execute(SCROLL_TO_TRANSLATIONS, vec![]).await?;
+    sys.screenshot("03-pass-fr-phone").await?;
+    // Removing the pass's French leaves the campaign's: still a tab and a choice.
+    js_click(d, &wait_for(d, By::Css(".tr-remove")).await?).await?;
+    wait_for(
+        d,
+        By::Css("fieldset.translations button[data-lang='fr'][data-inherited='true']"),
+    )
+    .await?;
+    ensure!(
+        translation_row(d, "Offer").await? == (String::new(), "Offre".into()),
+        "back to the campaign's"
+    );
+    select(d, "#f-preview-lang", "fr").await?;
+    wait_preview_text(
+        d,
+        "the campaign's French again",
+        &["offre", "20 % de remise"],
+    )
+    .await?;
+    d.execute(SCROLL_TO_TRANSLATIONS, vec![]).await?;
+    sys.screenshot("04-pass-fr-removed-phone").await?;
     sys.shutdown().await;
     Ok(())
 }

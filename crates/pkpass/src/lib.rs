@@ -42,7 +42,7 @@ pub use build::{
     MAX_BUNDLE_BYTES, MAX_BUNDLE_PASSES, PKPASSES_CONTENT_TYPE, PKPASS_CONTENT_TYPE,
 };
 pub use images::{slot_box_points, ImageError, ImageFile, PrepareOptions, PreparedImage};
-pub use render::{render_barcode_png, render_preview_png, BarcodeError};
+pub use render::{render_barcode_png, render_preview_png, render_preview_png_in, BarcodeError};
 pub use signer::{CertificateError, CertificateInfo, Signer};
 pub use spec::{
     apple_barcode_format, apple_transit_type, effective_barcodes, pass_json, HostedImage, PassSpec,

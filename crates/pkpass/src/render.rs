@@ -8,10 +8,12 @@
 //! SemiBold, SIL Open Font License 1.1: `fonts/OFL.txt`) through `ab_glyph`, at the CSS
 //! sizes and weights; what does not fit ends with "…".
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
 use image::{imageops, GrayImage, Luma, Rgba, RgbaImage};
+use passworks_wire::layout::translated;
 use passworks_wire::rules::hex_color_rgb;
 use passworks_wire::{AssetType, BarcodeFormat, Field, PassType};
 use rxing::{BarcodeFormat as RxFormat, EncodeHintValue, EncodeHints, MultiFormatWriter, Writer};
@@ -402,12 +404,51 @@ fn contain(img: RgbaImage, max_w: u32, max_h: u32) -> RgbaImage {
     imageops::resize(&img, nw, nh, imageops::FilterType::Triangle)
 }
 
-fn find<'a>(images: &[&'a PreparedImage], slot: AssetType) -> Option<&'a PreparedImage> {
-    // The root image: the preview is drawn in the pass's own language.
-    images
-        .iter()
-        .find(|i| i.slot() == slot && i.language().is_none())
-        .copied()
+/// The image of `slot` as Wallet shows it on a device in `language`: that language's
+/// (`<lang>.lproj/`) when it has one, else the root image (`None`: the pass as written).
+fn image_in<'a>(
+    images: &[&'a PreparedImage],
+    slot: AssetType,
+    language: Option<&str>,
+) -> Option<&'a PreparedImage> {
+    let of = |lang: Option<&str>| {
+        images
+            .iter()
+            .find(|i| i.slot() == slot && i.language() == lang)
+            .copied()
+    };
+    language.and_then(|l| of(Some(l))).or_else(|| of(None))
+}
+
+/// `spec` with the texts the preview draws (logo text, field labels and values, the
+/// barcode's alternative text: strings Wallet looks up in `pass.strings`) translated by
+/// `strings`, with the rule the HTML preview uses ([`passworks_wire::layout::translated`]).
+fn translated_spec(spec: &PassSpec, strings: &BTreeMap<String, String>) -> PassSpec {
+    let tr = |s: &mut String| {
+        let t = translated(strings, s);
+        if t != s.as_str() {
+            *s = t.to_owned();
+        }
+    };
+    let mut out = spec.clone();
+    if let Some(t) = out.logo_text.as_mut() {
+        tr(t);
+    }
+    for f in out
+        .header_fields
+        .iter_mut()
+        .chain(&mut out.primary_fields)
+        .chain(&mut out.secondary_fields)
+        .chain(&mut out.auxiliary_fields)
+    {
+        for s in [f.label.as_mut(), f.value.as_mut()].into_iter().flatten() {
+            tr(s);
+        }
+    }
+    for b in &mut out.barcodes {
+        tr(&mut b.alt_text);
+    }
+    out
 }
 
 struct Palette {
@@ -482,8 +523,31 @@ fn cut_outline(img: &mut RgbaImage, coupon: bool) {
 /// (or the event-ticket background image, blurred), logo and logo text, header fields, strip
 /// with primary fields (or primary fields with thumbnail; origin → destination for boarding
 /// passes), secondary and auxiliary rows, footer image and the first barcode with its alt
-/// text, with the card's rounded (coupons: notched) outline transparent.
+/// text, with the card's rounded (coupons: notched) outline transparent. In the pass's
+/// own language: its texts as written and its root images.
 pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8> {
+    render_preview_png_in(spec, images, None)
+}
+
+/// [`render_preview_png`] as Wallet shows the pass on a device in `language`: the
+/// language's translations (`spec.apple.translations`) replace the texts they name and
+/// its images (those of `images` prepared for it, [`PreparedImage::localized`]) the root
+/// images of their slots; texts and slots it has nothing for stay as written, and a
+/// language the pass has neither for draws the pass as written.
+pub fn render_preview_png_in(
+    spec: &PassSpec,
+    images: &[&PreparedImage],
+    language: Option<&str>,
+) -> Vec<u8> {
+    let localized;
+    let spec = match language.and_then(|l| spec.apple.translations.get(l)) {
+        Some(strings) => {
+            localized = translated_spec(spec, strings);
+            &localized
+        }
+        None => spec,
+    };
+    let find = |slot| image_in(images, slot, language);
     let bg = rgba(&spec.background_color).unwrap_or(Rgba([255, 255, 255, 255]));
     let fg = rgba(&spec.foreground_color).unwrap_or(if luminance(bg) < 128.0 {
         Rgba([255, 255, 255, 255])
@@ -495,14 +559,14 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
     let mut img = RgbaImage::from_pixel(WIDTH, 1400 * S, bg);
     let coupon = spec.style == PassType::Coupon;
 
-    let strip = find(images, AssetType::Strip).filter(|_| {
+    let strip = find(AssetType::Strip).filter(|_| {
         matches!(
             spec.style,
             PassType::Coupon | PassType::StoreCard | PassType::EventTicket
         )
     });
     if spec.style == PassType::EventTicket && strip.is_none() {
-        if let Some(bgimg) = find(images, AssetType::Background).and_then(decode_2x) {
+        if let Some(bgimg) = find(AssetType::Background).and_then(decode_2x) {
             // `object-fit: cover; filter: blur(8px) brightness(.8)` over the whole card.
             let cover = imageops::resize(
                 &bgimg,
@@ -528,7 +592,7 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
     let mut y = if coupon { 14 * S } else { 10 * S };
     let mut row_h = Face::LOGO.line();
     let mut x = PAD;
-    if let Some(logo) = find(images, AssetType::Logo).and_then(decode_2x) {
+    if let Some(logo) = find(AssetType::Logo).and_then(decode_2x) {
         // `.pass-logo`: at most 110×30 pt.
         let logo = contain(logo, 110 * S, 30 * S);
         imageops::overlay(&mut img, &logo, x as i64, y as i64);
@@ -609,7 +673,7 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
             y = vy + Face::BOARDING.line() + 10 * S;
         }
     } else {
-        let thumb = find(images, AssetType::Thumbnail)
+        let thumb = find(AssetType::Thumbnail)
             .filter(|_| matches!(spec.style, PassType::Generic | PassType::EventTicket))
             .and_then(decode_2x)
             .map(|t| contain(t, 74 * S, 90 * S));
@@ -662,7 +726,7 @@ pub fn render_preview_png(spec: &PassSpec, images: &[&PreparedImage]) -> Vec<u8>
 
     // Footer (boarding passes).
     if spec.style == PassType::BoardingPass {
-        if let Some(footer) = find(images, AssetType::Footer).and_then(decode_2x) {
+        if let Some(footer) = find(AssetType::Footer).and_then(decode_2x) {
             let footer = contain(footer, WIDTH - 2 * PAD, 30 * S);
             imageops::overlay(
                 &mut img,

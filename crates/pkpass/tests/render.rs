@@ -3,7 +3,9 @@
 mod common;
 
 use common::*;
-use passworks_pkpass::{render_barcode_png, render_preview_png, BarcodeError, PreparedImage};
+use passworks_pkpass::{
+    render_barcode_png, render_preview_png, render_preview_png_in, BarcodeError, PreparedImage,
+};
 use passworks_wire::{AssetType, BarcodeFormat, PassType};
 
 fn decode(png: &[u8], format: rxing::BarcodeFormat) -> String {
@@ -120,6 +122,40 @@ fn previews_for_every_style() {
     std::fs::write(dir.join("eventTicket-background.png"), &png).unwrap();
     image::load_from_memory(&png).unwrap();
     eprintln!("previews written to {}", dir.display());
+}
+
+#[test]
+fn a_preview_in_a_language_has_its_texts_and_images() {
+    let style = PassType::Coupon;
+    let mut spec = spec_for(style, BarcodeFormat::Qrcode);
+    spec.apple.translations.insert(
+        "fr".into(),
+        [("Example", "Exemple"), ("Balance", "Solde")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+    );
+    let logo = image(AssetType::Logo, style);
+    let de_logo = PreparedImage::from_png(AssetType::Logo, &png(50, 50, 7))
+        .unwrap()
+        .localized("de");
+    let refs = [&logo, &de_logo];
+    let root = render_preview_png(&spec, &refs);
+    let fr = render_preview_png_in(&spec, &refs, Some("fr"));
+    let de = render_preview_png_in(&spec, &refs, Some("de"));
+    assert_ne!(fr, root, "French texts");
+    assert_ne!(de, root, "the German logo");
+    assert_ne!(fr, de);
+    // A language with nothing of its own is the pass as written; the root image is
+    // never replaced by another language's.
+    assert_eq!(render_preview_png_in(&spec, &refs, Some("it")), root);
+    assert_eq!(render_preview_png_in(&spec, &refs, None), root);
+    // French has no logo of its own: its logo is the root one (only texts differ).
+    spec.apple.translations.clear();
+    assert_eq!(render_preview_png_in(&spec, &refs, Some("fr")), root);
+    let dir = scratch_dir("previews");
+    std::fs::write(dir.join("coupon-fr.png"), &fr).unwrap();
+    std::fs::write(dir.join("coupon-de.png"), &de).unwrap();
 }
 
 #[test]

@@ -254,6 +254,26 @@ fn set_cookie(state: &AppState, campaign: &CampaignRecord, pass: &PassRecord) ->
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The `lang` of a preview's query (`/p/{token}.png?lang=fr`): the language the page
+/// linking it was drawn in ([`og_image`]). Anything may arrive here; the preview uses it
+/// only when it is one of the pass's languages.
+fn lang(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The page's `og:image`: the campaign's preview PNG, drawn in `lang` (the language the
+/// page is in) so that a link shared from it previews in the same language.
+fn og_image(state: &AppState, campaign: &CampaignRecord, lang: Option<&str>) -> String {
+    let mut path = format!("/p/{}.png", campaign.page_token);
+    if let Some(lang) = lang {
+        path.push_str("?lang=");
+        path.extend(url::form_urlencoded::byte_serialize(lang.as_bytes()));
+    }
+    state.url(&path)
+}
+
 /// Query parameters of the page request, kept as the new pass's `metadata`.
 fn metadata_from_query(query: Option<&str>) -> Option<Value> {
     let q = query?;
@@ -322,7 +342,12 @@ async fn campaign_entry(
         return png_response(
             state
                 .passes
-                .preview_png(&state, &campaign, pass.as_ref())
+                .preview_png(
+                    &state,
+                    &campaign,
+                    pass.as_ref(),
+                    lang(query.as_deref()).as_deref(),
+                )
                 .await,
         );
     }
@@ -400,6 +425,7 @@ pub(crate) async fn visitor_pass_for_google(
 async fn pass_entry(
     State(state): State<AppState>,
     Path((page_token, tail)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     ClientIp(ip): ClientIp,
 ) -> Response {
@@ -426,7 +452,12 @@ async fn pass_entry(
         Want::Png => png_response(
             state
                 .passes
-                .preview_png(&state, &campaign, Some(&pass))
+                .preview_png(
+                    &state,
+                    &campaign,
+                    Some(&pass),
+                    lang(query.as_deref()).as_deref(),
+                )
                 .await,
         ),
     }
@@ -785,7 +816,7 @@ async fn render_page(
         campaign,
         title: campaign.name.clone(),
         body,
-        og_image: Some(state.url(&format!("/p/{}.png", campaign.page_token))),
+        og_image: Some(og_image(state, campaign, lang.as_deref())),
         og_url: state.url(&format!("/p/{}", campaign.page_token)),
         lang,
     })
@@ -911,7 +942,7 @@ fn gone(state: &AppState, campaign: &CampaignRecord, want: Want) -> Response {
             esc(&campaign.name),
             esc(&message)
         ),
-        og_image: Some(state.url(&format!("/p/{}.png", campaign.page_token))),
+        og_image: Some(og_image(state, campaign, None)),
         og_url: state.url(&format!("/p/{}", campaign.page_token)),
         lang: None,
     })

@@ -26,7 +26,7 @@ use crate::model::{accounts, campaigns};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use passworks_pkpass::{
-    build_pkpass, pass_json, render_preview_png, AssetType, HostedImage, PassSpec, PassType,
+    build_pkpass, pass_json, render_preview_png_in, AssetType, HostedImage, PassSpec, PassType,
     PrepareOptions, PreparedImage, Signer, ValidationError,
 };
 use sha2::{Digest, Sha256};
@@ -564,16 +564,18 @@ impl PassFactory {
         Ok(out)
     }
 
-    /// The root images a pass of this presentation shows (slots its style does not render
-    /// are skipped, §20.4): the preview is drawn in the pass's own language.
+    /// The images a pass of this presentation shows in `language` (slots its style does
+    /// not render are skipped, §20.4): the root ones and that language's (`None`: the
+    /// root ones only), for the preview drawn in that language.
     async fn images_for(
         &self,
         state: &AppState,
         campaign: &CampaignRecord,
         pass: Option<&PassRecord>,
+        language: Option<&str>,
     ) -> Result<Vec<PreparedImage>, ApiError> {
         let mut ids = Self::image_ids_for(campaign, pass);
-        ids.retain(|r| r.language.is_none());
+        ids.retain(|r| r.language.is_none() || r.language.as_deref() == language);
         self.load_images(
             state,
             &campaign.account_id,
@@ -722,21 +724,37 @@ impl PassFactory {
     }
 
     /// A PNG picture of the front of `pass` (or of a sample pass of the campaign when
-    /// `None`). Cached by content.
+    /// `None`) as Wallet shows it on a device in `language` (its translations and images)
+    /// when that is one of the pass's languages, else as written: the language comes from
+    /// a URL anyone can change, and an unknown one is not an error. Cached by content.
     pub async fn preview_png(
         &self,
         state: &AppState,
         campaign: &CampaignRecord,
         pass: Option<&PassRecord>,
+        language: Option<&str>,
     ) -> Result<Arc<[u8]>, ApiError> {
         let (account_name, _) = account_facts(state, &campaign.account_id).await?;
-        let images = self.images_for(state, campaign, pass).await?;
         let mut spec = spec_for(state, campaign, pass, &account_name, HashMap::new());
+        let language = language
+            .and_then(|l| spec.apple.language(l))
+            .map(str::to_owned);
+        let images = self
+            .images_for(state, campaign, pass, language.as_deref())
+            .await?;
         self.hosted_images(state, &campaign.account_id, &mut spec)
             .await?;
         let mut h = Sha256::new();
         h.update(serde_json::to_vec(&pass_json(&spec, "", ""))?);
+        // pass.json holds no translations: the language drawn and its table are content.
+        if let Some(lang) = &language {
+            h.update(b"\0lang:");
+            h.update(lang.as_bytes());
+            h.update(serde_json::to_vec(&spec.apple.translations.get(lang))?);
+        }
         for img in &images {
+            h.update(b"\0");
+            h.update(img.language().unwrap_or_default().as_bytes());
             for f in img.file_entries() {
                 h.update(f.sha1_hex.as_bytes());
             }
@@ -747,7 +765,7 @@ impl PassFactory {
         }
         let png: Arc<[u8]> = tokio::task::spawn_blocking(move || {
             let refs: Vec<&PreparedImage> = images.iter().collect();
-            Arc::from(render_preview_png(&spec, &refs))
+            Arc::from(render_preview_png_in(&spec, &refs, language.as_deref()))
         })
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("preview task failed: {e}")))?;

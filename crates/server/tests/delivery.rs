@@ -821,6 +821,98 @@ async fn the_download_page_speaks_the_visitors_language(backend: Backend) {
 }
 both_backends!(the_download_page_speaks_the_visitors_language);
 
+/// The link preview (the page's `og:image`) is drawn in the language the page was: a
+/// French visitor's page links `….png?lang=fr`, whose picture has the French texts and
+/// image and is the same bytes on every request; a language the pass does not have (or
+/// one written otherwise) draws the pass as written, never an error. The per-pass page's
+/// picture takes the same `lang`.
+async fn the_link_preview_is_drawn_in_the_pages_language(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.account("Alice").await;
+    let logo = asset(&alice, "logo", 320, 100).await;
+    let de_logo = asset(&alice, "logo", 100, 100).await;
+    let c = campaign(
+        &alice,
+        "coupons",
+        "coupon",
+        "Jazz",
+        json!({"logo_id": logo, "logo_text": "Jazz Club", "apple": {
+            "translations": {"fr": {"Offer": "Offre", "20% off": "20 % de remise",
+                                    "Jazz Club": "Club de jazz"}},
+            "localized_images": {"de": {"logo_id": de_logo}},
+        }}),
+    )
+    .await;
+    let page_url = c["page_url"].as_str().unwrap();
+    let og_image = |r: Resp| {
+        let html = String::from_utf8(r.bytes).unwrap();
+        let (_, rest) = html
+            .split_once("<meta property=\"og:image\" content=\"")
+            .unwrap_or_else(|| panic!("no og:image: {html}"));
+        rest.split_once('"').unwrap().0.replace("&amp;", "&")
+    };
+    let png = |url: String| async move {
+        let r = fetch(&url, &[]).await.expect(200);
+        assert_eq!(r.header("content-type"), "image/png", "{url}");
+        image::load_from_memory(&r.bytes).expect("a PNG");
+        r.bytes
+    };
+
+    let fr_url = og_image(
+        fetch(page_url, &[("accept-language", "fr-FR,fr;q=0.9")])
+            .await
+            .expect(200),
+    );
+    let root_url = og_image(fetch(page_url, &[]).await.expect(200));
+    assert!(fr_url.ends_with(".png?lang=fr"), "{fr_url}");
+    assert!(root_url.ends_with(".png"), "{root_url}");
+    assert_eq!(fr_url.split_once('?').unwrap().0, root_url);
+    let de_url = og_image(
+        fetch(page_url, &[("accept-language", "de")])
+            .await
+            .expect(200),
+    );
+    assert!(de_url.ends_with(".png?lang=de"), "{de_url}");
+
+    let root = png(root_url.clone()).await;
+    let fr = png(fr_url.clone()).await;
+    let de = png(de_url).await;
+    assert_ne!(fr, root, "French texts");
+    assert_ne!(de, root, "German logo");
+    assert_ne!(de, fr);
+    // Drawn again (from the content cache or not), the same bytes.
+    assert_eq!(png(fr_url.clone()).await, fr);
+    assert_eq!(png(root_url.clone()).await, root);
+    // Not one of the pass's languages, exactly as written: the pass as written.
+    for other in ["xx", "FR", "fr-FR", "", "fr%22", "fr-CA"] {
+        let url = format!("{root_url}?lang={other}");
+        assert_eq!(png(url.clone()).await, root, "{url}");
+    }
+    let dir = std::env::temp_dir().join(format!("passworks-og-{backend:?}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in [("root", &root), ("fr", &fr), ("de", &de)] {
+        std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
+    }
+    eprintln!("previews in {}", dir.display());
+
+    // One pass's own picture takes the same `lang`.
+    let p = alice
+        .post(
+            &format!("/coupons/{}/passes", c["id"].as_str().unwrap()),
+            json!({"pass": {"apple": {"translations": {"fr": {"Offer": "Promo"}}}}}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let pass_png = format!("{}.png", p["page_url"].as_str().unwrap());
+    let pass_root = png(pass_png.clone()).await;
+    let pass_fr = png(format!("{pass_png}?lang=fr")).await;
+    assert_ne!(pass_fr, pass_root);
+    assert_eq!(png(format!("{pass_png}?lang=it")).await, pass_root);
+    server.stop().await;
+}
+both_backends!(the_link_preview_is_drawn_in_the_pages_language);
+
 /// Per-language images (`apple.localized_images`): checked when written (an unknown
 /// asset, an asset of another type, a slot the style does not show and a bad language
 /// id are each a 422 under their path), packed as `<lang>.lproj/logo.png` with its @2x

@@ -659,6 +659,13 @@ impl AppleOptions {
         langs
     }
 
+    /// `asked` when it is one of [`languages`](Self::languages) (exactly as written), else
+    /// `None`: a language named from outside (a URL's `?lang=`) is used only when the pass
+    /// has texts or images in it, and anything else means the pass as written.
+    pub fn language(&self, asked: &str) -> Option<&str> {
+        self.languages().into_iter().find(|l| *l == asked)
+    }
+
     /// Whether the pass asks for a poster layout its style has: the poster event ticket
     /// (`posterEventTicket`) or the poster generic style (`poster_generic`).
     pub fn poster_for(&self, style: PassType) -> bool {
@@ -3384,6 +3391,12 @@ mod tests {
             "localized_images": {"fr": {"logo_id": "x"}, "pt": {"logo_id": "y"}}
         }));
         assert_eq!(both.languages(), ["fr", "pt"]);
+        // A language named from outside is one of those, exactly as written, or nothing.
+        assert_eq!(both.language("fr"), Some("fr"));
+        assert_eq!(both.language("pt"), Some("pt"));
+        for other in ["xx", "FR", "fr-FR", "", "../fr"] {
+            assert_eq!(both.language(other), None, "{other}");
+        }
         assert_eq!(
             localized_image_path("fr", AssetType::Artwork),
             "apple.localized_images.fr.artwork_id"

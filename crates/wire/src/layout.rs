@@ -619,13 +619,22 @@ pub fn input_for_pass(
     input
 }
 
+/// `text` as Wallet shows it on a device whose language's `pass.strings` is `strings`:
+/// its translation when `text`, exactly as written, is a key of the table, else `text`.
+/// The one rule for every drawing of a pass in a language: the HTML preview
+/// ([`translate`]) and the link-preview PNG (`passworks_pkpass::render_preview_png_in`).
+pub fn translated<'a>(strings: &'a BTreeMap<String, String>, text: &'a str) -> &'a str {
+    strings.get(text).map_or(text, String::as_str)
+}
+
 /// Shows `input` in one language as Wallet does with that language's
 /// `<lang>.lproj/pass.strings`: every text (the logo text, a field's label or value) that
 /// has a translation in `strings` is replaced by it; the others stay as written.
 pub fn translate(input: &mut PreviewInput, strings: &BTreeMap<String, String>) {
     let tr = |s: &mut String| {
-        if let Some(t) = strings.get(s.as_str()) {
-            *s = t.clone();
+        let t = translated(strings, s);
+        if t != s.as_str() {
+            *s = t.to_owned();
         }
     };
     tr(&mut input.logo_text);

@@ -574,6 +574,8 @@ async fn a_pass_form_shows_and_overrides_its_campaigns_translations() -> Result<
         "back to the campaign's"
     );
     select(d, "#f-preview-lang", "fr").await?;
+    // On a phone the preview is behind its toggle.
+    js_click(d, &wait_for(d, By::Css(".preview-toggle")).await?).await?;
     wait_preview_text(
         d,
         "the campaign's French again",

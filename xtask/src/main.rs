@@ -1,4 +1,4 @@
-//! Project automation: `cargo xtask run` and `cargo xtask test`.
+//! Project automation: `cargo xtask run`, `cargo xtask test` and `cargo xtask bench`.
 //!
 //! Both commands install whatever is missing first (the wasm32 target, trunk,
 //! wasm-bindgen-cli, wasm-opt and, for tests, Chromium with ChromeDriver) and
@@ -26,6 +26,13 @@ commands:
                        and wasm32), the console build, the native tests, the
                        console's wasm-bindgen tests in headless Chromium and the
                        end-to-end browser tests, stopping at the first failure
+  bench                run the scale benchmarks one after another (the pass
+                       builder in-process; bulk creation, downloads, pushes and
+                       a merge over HTTP; lists of 10k/100k/1M passes), on SQLite
+                       and, with PASSWORKS_TEST_POSTGRES_URL set, PostgreSQL, then
+                       print their tables together with the machine and the date
+                       (BENCH_PASSES, BENCH_DEVICES, LISTS_SIZES, LISTS_REQUESTS
+                       pass through; a quiet machine takes about 40 minutes)
   split-console        split the console's wasm into on-demand chunks; trunk runs
                        this as its post_build hook (Trunk.toml), not you
   help                 print this message
@@ -41,6 +48,7 @@ fn main() -> ExitCode {
     let outcome = match command.as_deref() {
         Some("run") => run(&rest),
         Some("test") if rest.is_empty() => test(),
+        Some("bench") if rest.is_empty() => bench(),
         Some("split-console") if rest.is_empty() => {
             tools::prepare_path();
             split::split_console()
@@ -177,6 +185,105 @@ fn test() -> Result {
     summary(&timings, started.elapsed());
     println!("\nxtask: all {} steps passed", steps.len() + 1);
     Ok(())
+}
+
+/// `cargo xtask bench`: each benchmark in turn, its output streamed, then their result
+/// lines (the Markdown table rows and the in-process rates) together under the machine
+/// and the date, ready for the README's "Performance" section.
+fn bench() -> Result {
+    use std::io::{BufRead, BufReader};
+    let root = workspace_root();
+    let runs: [(&str, &[&str]); 3] = [
+        (
+            "pass builder (in-process)",
+            &["bench", "-p", "passworks-pkpass"],
+        ),
+        (
+            "passes at scale (bulk creation, downloads, pushes, merge)",
+            &["bench", "-p", "passworks-server", "--bench", "passes"],
+        ),
+        (
+            "lists at scale",
+            &["bench", "-p", "passworks-server", "--bench", "lists"],
+        ),
+    ];
+    let started = Instant::now();
+    let mut report: Vec<(&str, Vec<String>)> = Vec::new();
+    for (name, args) in runs {
+        banner(name);
+        let mut command = cargo(&root);
+        command.args(args).stdout(std::process::Stdio::piped());
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", describe(&command)))?;
+        let mut kept = Vec::new();
+        if let Some(out) = child.stdout.take() {
+            for line in BufReader::new(out).lines() {
+                let line = line.map_err(|e| format!("reading {name}: {e}"))?;
+                println!("{line}");
+                if bench_result_line(&line) && !kept.contains(&line) {
+                    kept.push(line);
+                }
+            }
+        }
+        let status = child.wait().map_err(|e| format!("{name}: {e}"))?;
+        if !status.success() {
+            return Err(format!("{} failed ({status})", describe(&command)));
+        }
+        report.push((name, kept));
+    }
+    println!(
+        "\n==> all benchmarks, {}",
+        format_duration(started.elapsed())
+    );
+    println!("machine: {}", machine());
+    for (name, lines) in report {
+        println!("\n{name}:");
+        for line in lines {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
+/// Whether a benchmark's output line is a result: a Markdown table row or a rate.
+fn bench_result_line(line: &str) -> bool {
+    let line = line.trim_start();
+    line.starts_with('|')
+        || line.starts_with("build_pkpass")
+        || line.starts_with("sign_manifest")
+        || line.starts_with("in-process build_pkpass")
+        || line.starts_with("load average")
+}
+
+/// The CPU model, core count, memory and date, for the figures' caption.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, m)| m.trim().to_string())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map(|kb| format!(", {} GiB", (kb + (1 << 19)) >> 20))
+        .unwrap_or_default();
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!("{model}, {cores} cores{memory}; {date}")
 }
 
 /// Builds the console into `dist/` with trunk in release mode (wasm-opt on),
@@ -381,6 +488,20 @@ mod tests {
             Some(r#"/a/b "c"\d"#)
         );
         assert_eq!(json_string_field(json, "missing"), None);
+    }
+
+    #[test]
+    fn bench_results_are_the_table_rows_and_rates() {
+        assert!(bench_result_line(
+            "| SQLite | 1000000 | first page | 4.1 | 6.2 | 9.0 |"
+        ));
+        assert!(bench_result_line(
+            "build_pkpass, 2 threads:    3245 passes/s"
+        ));
+        assert!(!bench_result_line(
+            "  built campaign of 1000000 passes in 226 s"
+        ));
+        assert!(!bench_result_line("   Compiling passworks-server v0.1.0"));
     }
 
     #[test]

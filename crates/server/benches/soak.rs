@@ -221,7 +221,7 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
         wait_up(&probe, &s.base).await;
     }
     let target = Arc::new(set_up(url, servers.iter().map(|s| s.base.clone()).collect()).await);
-    let vacuum = stand_in_for_autovacuum(url).await;
+    let vacuum = common::stand_in_for_autovacuum(url).await;
     let rss_start: Vec<u64> = servers.iter().map(Server::rss_kib).collect();
     let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
     let cpu_start: Vec<f64> = servers.iter().map(Server::cpu_seconds).collect();
@@ -355,34 +355,6 @@ async fn run(label: &str, url: &str, processes: usize, rate: u64, seconds: u64) 
         .collect::<Vec<_>>()
         .join(", ");
     println!("  RSS MiB over time: {line}");
-}
-
-/// PostgreSQL with autovacuum off (as this development machine's is): a task that does
-/// its work in its place, `VACUUM ANALYZE` once after set-up and every 60 s, because a
-/// default installation analyses and vacuums the growing tables on its own. Without it the
-/// planner keeps the statistics of the empty database (plans that scan a whole campaign
-/// for one code) and updated rows are never reclaimed. `None` when autovacuum is on.
-async fn stand_in_for_autovacuum(url: &str) -> Option<tokio::task::JoinHandle<()>> {
-    if !url.starts_with("postgres") {
-        return None;
-    }
-    let pool = sqlx::AnyPool::connect(url).await.unwrap();
-    let setting: String = sqlx::query_scalar("SHOW autovacuum")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    if setting == "on" {
-        return None;
-    }
-    println!("  PostgreSQL runs with autovacuum off: the bench runs VACUUM ANALYZE every 60 s");
-    Some(tokio::spawn(async move {
-        loop {
-            if let Err(e) = sqlx::query("VACUUM ANALYZE").execute(&pool).await {
-                println!("  VACUUM ANALYZE failed: {e}");
-            }
-            tokio::time::sleep(Duration::from_secs(60)).await;
-        }
-    }))
 }
 
 #[tokio::main]

@@ -831,11 +831,7 @@ impl Listing<'_> {
                     None => {
                         let mut q = sqlx::query_scalar::<_, Option<i64>>(sql);
                         for b in &self.scope_binds {
-                            q = match b {
-                                Bind::Text(s) => q.bind(s.clone()),
-                                Bind::Int(i) => q.bind(*i),
-                                Bind::Float(f) => q.bind(*f),
-                            };
+                            q = bind_scalar(q, b);
                         }
                         q.fetch_one(&db.pool).await?.unwrap_or(0)
                     }
@@ -1027,10 +1023,10 @@ impl Listing<'_> {
     }
 }
 
-fn bind_scalar<'q>(
-    q: sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments<'q>>,
+fn bind_scalar<'q, O>(
+    q: sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
     b: &Bind,
-) -> sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments<'q>> {
+) -> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
     match b {
         Bind::Text(s) => q.bind(s.clone()),
         Bind::Int(i) => q.bind(*i),

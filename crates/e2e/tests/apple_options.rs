@@ -19,13 +19,43 @@ use serde_json::{json, Value};
 
 use support::*;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_poster_event_ticket_is_set_up_in_the_campaign_form() -> Result<()> {
+/// A French logo's paw, where the pass's own is white.
+const ORANGE: [u8; 3] = [0xff, 0x8c, 0x00];
+
+/// What each test here starts from: its turn (the tests of this file run one at a time),
+/// a system signed in to the console, its API and the icon and logo uploaded.
+struct Signed {
+    _serial: tokio::sync::MutexGuard<'static, ()>,
+    sys: passworks_e2e::TestSystem,
+    api: passworks_e2e::Api,
+    icon: String,
+    logo: String,
+}
+
+async fn signed_in(name: &str) -> Result<Signed> {
     let _serial = serial().await;
-    let sys = start("apple_options").await?;
+    let sys = start(name).await?;
     sys.sign_in().await?;
     let api = sys.api();
     let (icon, logo) = seed_images(&api).await?;
+    Ok(Signed {
+        _serial,
+        sys,
+        api,
+        icon,
+        logo,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poster_event_ticket_is_set_up_in_the_campaign_form() -> Result<()> {
+    let Signed {
+        _serial,
+        sys,
+        api,
+        icon,
+        logo,
+    } = signed_in("apple_options").await?;
     let c = api
         .post_json(
             "/v2/event_tickets",
@@ -142,11 +172,13 @@ async fn a_poster_event_ticket_is_set_up_in_the_campaign_form() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn translations_are_edited_and_previewed_per_language() -> Result<()> {
-    let _serial = serial().await;
-    let sys = start("apple_translations").await?;
-    sys.sign_in().await?;
-    let api = sys.api();
-    let (icon, logo) = seed_images(&api).await?;
+    let Signed {
+        _serial,
+        sys,
+        api,
+        icon,
+        logo,
+    } = signed_in("apple_translations").await?;
     let c = api
         .post_json(
             "/v2/coupons",
@@ -280,13 +312,14 @@ async fn wait_preview_logo(d: &WebDriver, what: &str, id: &str, paw: [u8; 3]) ->
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_language_gets_its_own_logo_in_the_translations_tab() -> Result<()> {
-    let _serial = serial().await;
-    let sys = start("apple_localized_images").await?;
-    sys.sign_in().await?;
-    let api = sys.api();
-    let (icon, logo) = seed_images(&api).await?;
+    let Signed {
+        _serial,
+        sys,
+        api,
+        icon,
+        logo,
+    } = signed_in("apple_localized_images").await?;
     // The French logo: an orange paw, where the pass's own is white.
-    const ORANGE: [u8; 3] = [0xff, 0x8c, 0x00];
     let fr_logo = upload_asset(&api, "logo", paw_png(100, 100, None, ORANGE)).await?;
     let c = api
         .post_json(
@@ -456,12 +489,13 @@ const SCROLL_TO_TRANSLATIONS: &str = "const t=document.querySelector('fieldset.t
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pass_form_shows_and_overrides_its_campaigns_translations() -> Result<()> {
-    let _serial = serial().await;
-    let sys = start("apple_pass_translations").await?;
-    sys.sign_in().await?;
-    let api = sys.api();
-    let (icon, logo) = seed_images(&api).await?;
-    const ORANGE: [u8; 3] = [0xff, 0x8c, 0x00];
+    let Signed {
+        _serial,
+        sys,
+        api,
+        icon,
+        logo,
+    } = signed_in("apple_pass_translations").await?;
     let fr_logo = upload_asset(&api, "logo", paw_png(100, 100, None, ORANGE)).await?;
     let c = api
         .post_json(
@@ -590,11 +624,13 @@ async fn a_pass_form_shows_and_overrides_its_campaigns_translations() -> Result<
 
 #[tokio::test(flavor = "multi_thread")]
 async fn selected_passes_download_as_one_bundle() -> Result<()> {
-    let _serial = serial().await;
-    let sys = start("apple_bundle").await?;
-    sys.sign_in().await?;
-    let api = sys.api();
-    let (icon, logo) = seed_images(&api).await?;
+    let Signed {
+        _serial,
+        sys,
+        api,
+        icon,
+        logo,
+    } = signed_in("apple_bundle").await?;
     let c = api
         .post_json(
             "/v2/event_tickets",

@@ -99,7 +99,7 @@ impl Positions {
         let current = lists.get(&list.to_string()).unwrap_or_default();
         let mut keys = if current.epoch == epoch {
             current.keys.as_ref().clone()
-        } else if after == 0 && current.epoch < epoch || current.keys.is_empty() {
+        } else if (after == 0 && current.epoch < epoch) || current.keys.is_empty() {
             Vec::new()
         } else {
             return;

@@ -23,7 +23,8 @@
 //! (`changeMessage`, per field key) the next version of the pass carries, which the pass
 //! builder (`crate::signing`) reads.
 
-use crate::model::pushes::{self as store, Claimed, Recorded};
+use crate::group_commit::GroupCommit;
+use crate::model::pushes::{self as store, Claimed, Recorded, Settled};
 use crate::model::queue::{self, Lease, Queue, Worker};
 use crate::state::AppState;
 use serde_json::Value;
@@ -58,6 +59,8 @@ pub struct Pushes {
     state: AppState,
     queue: Queue,
     clients: Clients,
+    /// Records the outcomes of the pushes in flight, many a transaction.
+    recorder: GroupCommit<Settled, bool>,
 }
 
 impl Worker for Pushes {
@@ -72,7 +75,7 @@ impl Worker for Pushes {
     }
 
     async fn work(self: Arc<Self>, lease: Lease, item: Claimed) -> anyhow::Result<()> {
-        send(&self.state, &self.clients, &lease, item).await
+        send(&self.state, &self.clients, &self.recorder, &lease, item).await
     }
 }
 
@@ -81,6 +84,10 @@ pub fn spawn_worker(state: AppState) {
     let worker = Pushes {
         queue: store::queue(),
         clients: Clients::default(),
+        recorder: GroupCommit::start(
+            state.db.clone(),
+            Arc::new(|tx, settled| Box::pin(store::record_many(tx, settled))),
+        ),
         state: state.clone(),
     };
     queue::spawn(state.db, worker);
@@ -202,10 +209,12 @@ async fn post(state: &AppState, clients: &Clients, c: &Claimed) -> Outcome {
     }
 }
 
-/// Sends one push and records its outcome (fenced by the lease).
+/// Sends one push and records its outcome (fenced by the lease), committed with the
+/// outcomes of the other pushes in flight ([`crate::group_commit`]).
 async fn send(
     state: &AppState,
     clients: &Clients,
+    recorder: &GroupCommit<Settled, bool>,
     lease: &Lease,
     c: Claimed,
 ) -> anyhow::Result<()> {
@@ -221,8 +230,14 @@ async fn send(
             Recorded::Failed(status, reason)
         }
     };
-    if !store::record(&state.db, lease, &c, &recorded).await? {
-        tracing::warn!(push = %c.id, "push lease was taken over; outcome not recorded");
+    let id = c.id.clone();
+    let settled = Settled {
+        lease: lease.token.clone(),
+        push: c,
+        outcome: recorded,
+    };
+    if !recorder.write(settled).await.map_err(anyhow::Error::msg)? {
+        tracing::warn!(push = %id, "push lease was taken over; outcome not recorded");
     }
     Ok(())
 }

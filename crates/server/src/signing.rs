@@ -17,9 +17,11 @@
 //! [`ApiError::Validation`] (422) with the messages of `passworks_pkpass::validate`.
 
 use crate::error::ApiError;
+use crate::group_commit::GroupCommit;
 use crate::lru::Lru;
 use crate::model::campaigns::CampaignRecord;
 use crate::model::certificates::{self, decrypt_key};
+use crate::model::events::{record_many, NewEvent};
 use crate::model::passes::{self, PassRecord};
 use crate::model::presentation::IMAGE_SLOTS;
 use crate::model::{accounts, campaigns};
@@ -130,7 +132,8 @@ pub struct PassFactory {
     hosted: Mutex<Lru<String, (String, usize)>>,
     dev_certificate_id: RwLock<Option<String>>,
     /// The group-commit writer of `downloaded` events, started on first use.
-    downloads: std::sync::OnceLock<crate::downloads::EventBatcher>,
+    /// The group-commit writer of `downloaded` events ([`PassFactory::record_download`]).
+    downloads: std::sync::OnceLock<GroupCommit<NewEvent, ()>>,
 }
 
 impl std::fmt::Debug for PassFactory {
@@ -312,16 +315,23 @@ impl PassFactory {
         }
     }
 
-    /// Records a `downloaded` event, committed together with the other downloads of the
-    /// moment ([`crate::downloads`]); returns once it is stored.
-    pub async fn record_download(
-        &self,
-        state: &AppState,
-        ev: crate::model::events::NewEvent,
-    ) -> Result<(), String> {
+    /// Records a `downloaded` event before its download is answered, committed together
+    /// with the other downloads of the moment ([`crate::group_commit`]: event rows, report
+    /// counters, webhook deliveries of the batch in one transaction); returns once stored.
+    pub async fn record_download(&self, state: &AppState, ev: NewEvent) -> Result<(), String> {
         self.downloads
-            .get_or_init(|| crate::downloads::EventBatcher::start(state.db.clone()))
-            .record(ev)
+            .get_or_init(|| {
+                GroupCommit::start(
+                    state.db.clone(),
+                    Arc::new(|tx, events| {
+                        Box::pin(async move {
+                            record_many(tx, events).await?;
+                            Ok(vec![(); events.len()])
+                        })
+                    }),
+                )
+            })
+            .write(ev)
             .await
     }
 

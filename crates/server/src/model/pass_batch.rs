@@ -136,7 +136,7 @@ pub async fn create_passes(
                     id: new_id(),
                     account_id: campaign.account_id.clone(),
                     campaign_id: campaign.id.clone(),
-                    serial_number: p.serial.unwrap_or_else(new_id),
+                    serial_number: p.serial.unwrap_or_else(crate::db::new_serial_number),
                     authentication_token: random_token(24),
                     download_token: random_token(16),
                     redeem_code: p.code.unwrap_or_default(),

@@ -564,7 +564,7 @@ pub async fn create_pass(
         id,
         account_id: campaign.account_id.clone(),
         campaign_id: campaign.id.clone(),
-        serial_number: new_id(),
+        serial_number: crate::db::new_serial_number(),
         authentication_token: random_token(24),
         download_token: random_token(16),
         redeem_code,

@@ -87,118 +87,161 @@ pub enum Recorded {
     Failed(u16, String),
 }
 
-/// Records a push's outcome if `lease` still holds the row; `false` when it was taken
-/// over (nothing is written then).
-// Long because it is one match over the four outcomes, each a fenced UPDATE (the dead-token
-// arm also drops the token's other pushes and registrations); kept together so every write
-// that settles a push shows its fence in one place.
+/// A push's outcome to record, with the lease its worker claimed it under.
+#[derive(Debug, Clone)]
+pub struct Settled {
+    /// The claim's lease token (the fence).
+    pub lease: String,
+    pub push: Claimed,
+    pub outcome: Recorded,
+}
+
+/// Records a push's outcome if `lease` still holds the row, in a transaction of its own;
+/// `false` when it was taken over (nothing is written then). The push worker records
+/// through [`record_many`], many outcomes a transaction.
 pub async fn record(
     db: &Db,
     lease: &Lease,
     c: &Claimed,
     outcome: &Recorded,
 ) -> Result<bool, sqlx::Error> {
-    let attempts = c.attempts + 1;
-    let ts = now();
     let mut tx = db.begin().await?;
+    let done = record_many(
+        &mut tx,
+        &[Settled {
+            lease: lease.token.clone(),
+            push: c.clone(),
+            outcome: outcome.clone(),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(done[0])
+}
+
+/// Records the outcomes of `settled` on `conn` (the caller's transaction): for each,
+/// whether its lease still held the row (nothing is written for one taken over). The
+/// campaigns' `pushes` counters grow by their sent pushes, one update per campaign, in
+/// campaign order (so two processes' batches never lock counter rows in opposite orders).
+// Long because it is one match over the four outcomes, each a fenced UPDATE (the dead-token
+// arm also drops the token's other pushes and registrations); kept together so every write
+// that settles a push shows its fence in one place.
+pub async fn record_many(
+    conn: &mut AnyConnection,
+    settled: &[Settled],
+) -> Result<Vec<bool>, sqlx::Error> {
+    let ts = now();
     let fence = Lease::FENCE;
-    let done = match outcome {
-        Recorded::Sent => {
-            let done = sqlx::query(&format!(
-                "UPDATE push_queue SET status = 'sent', attempts = $1, last_status_code = 200, \
-                 last_error = NULL, sent_at = $2, next_attempt_at = NULL, locked_until = NULL, \
-                 lease_owner = NULL WHERE id = $3 AND {fence} = $4"
-            ))
-            .bind(attempts)
-            .bind(&ts)
-            .bind(&c.id)
-            .bind(&lease.token)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                crate::model::counters::bump(
-                    &mut tx,
-                    &c.campaign_id,
-                    &ts[..10],
-                    crate::model::counters::Counter::Pushes,
-                    1,
-                )
+    let mut sent: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    let mut out = Vec::with_capacity(settled.len());
+    for Settled {
+        lease,
+        push: c,
+        outcome,
+    } in settled
+    {
+        let attempts = c.attempts + 1;
+        let done = match outcome {
+            Recorded::Sent => {
+                let done = sqlx::query(&format!(
+                    "UPDATE push_queue SET status = 'sent', attempts = $1, last_status_code = 200, \
+                     last_error = NULL, sent_at = $2, next_attempt_at = NULL, locked_until = NULL, \
+                     lease_owner = NULL WHERE id = $3 AND {fence} = $4"
+                ))
+                .bind(attempts)
+                .bind(&ts)
+                .bind(&c.id)
+                .bind(lease)
+                .execute(&mut *conn)
                 .await?;
+                if done.rows_affected() == 1 {
+                    *sent.entry(c.campaign_id.as_str()).or_default() += 1;
+                }
+                done
             }
-            done
-        }
-        Recorded::Dropped(status, reason) => {
-            let done = sqlx::query(&format!(
-                "UPDATE push_queue SET status = 'dropped', attempts = $1, last_status_code = $2, \
-                 last_error = $3, next_attempt_at = NULL, locked_until = NULL, lease_owner = NULL \
-                 WHERE id = $4 AND {fence} = $5"
-            ))
-            .bind(attempts)
-            .bind(*status as i64)
-            .bind(reason)
-            .bind(&c.id)
-            .bind(&lease.token)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                sqlx::query(
-                    "UPDATE push_queue SET status = 'dropped', attempts = $1, \
-                     last_status_code = $2, last_error = $3, next_attempt_at = NULL \
-                     WHERE push_token = $4 AND status = 'pending' AND locked_until IS NULL",
-                )
+            Recorded::Dropped(status, reason) => {
+                let done = sqlx::query(&format!(
+                    "UPDATE push_queue SET status = 'dropped', attempts = $1, last_status_code = $2, \
+                     last_error = $3, next_attempt_at = NULL, locked_until = NULL, lease_owner = NULL \
+                     WHERE id = $4 AND {fence} = $5"
+                ))
                 .bind(attempts)
                 .bind(*status as i64)
                 .bind(reason)
-                .bind(&c.push_token)
-                .execute(&mut *tx)
+                .bind(&c.id)
+                .bind(lease)
+                .execute(&mut *conn)
                 .await?;
-                sqlx::query(
-                    "DELETE FROM registrations WHERE device_library_id = $1 AND push_token = $2",
-                )
-                .bind(&c.device_library_id)
-                .bind(&c.push_token)
-                .execute(&mut *tx)
-                .await?;
+                if done.rows_affected() == 1 {
+                    sqlx::query(
+                        "UPDATE push_queue SET status = 'dropped', attempts = $1, \
+                         last_status_code = $2, last_error = $3, next_attempt_at = NULL \
+                         WHERE push_token = $4 AND status = 'pending' AND locked_until IS NULL",
+                    )
+                    .bind(attempts)
+                    .bind(*status as i64)
+                    .bind(reason)
+                    .bind(&c.push_token)
+                    .execute(&mut *conn)
+                    .await?;
+                    sqlx::query(
+                        "DELETE FROM registrations WHERE device_library_id = $1 AND push_token = $2",
+                    )
+                    .bind(&c.device_library_id)
+                    .bind(&c.push_token)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                done
             }
-            done
-        }
-        Recorded::Retry(status, reason) => {
-            let created = chrono::DateTime::parse_from_rfc3339(&c.created_at)
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .unwrap_or_else(|_| chrono::Utc::now());
-            let next = BACKOFF.next_attempt(attempts, created, chrono::Utc::now());
-            sqlx::query(&format!(
-                "UPDATE push_queue SET status = $1, attempts = $2, last_status_code = $3, \
-                 last_error = $4, next_attempt_at = $5, locked_until = NULL, lease_owner = NULL \
-                 WHERE id = $6 AND {fence} = $7"
-            ))
-            .bind(if next.is_some() { "pending" } else { "failed" })
-            .bind(attempts)
-            .bind(status.map(|s| s as i64))
-            .bind(reason)
-            .bind(next.map(format_time))
-            .bind(&c.id)
-            .bind(&lease.token)
-            .execute(&mut *tx)
-            .await?
-        }
-        Recorded::Failed(status, reason) => {
-            sqlx::query(&format!(
-                "UPDATE push_queue SET status = 'failed', attempts = $1, last_status_code = $2, \
-                 last_error = $3, next_attempt_at = NULL, locked_until = NULL, lease_owner = NULL \
-                 WHERE id = $4 AND {fence} = $5"
-            ))
-            .bind(attempts)
-            .bind(*status as i64)
-            .bind(reason)
-            .bind(&c.id)
-            .bind(&lease.token)
-            .execute(&mut *tx)
-            .await?
-        }
-    };
-    tx.commit().await?;
-    Ok(done.rows_affected() == 1)
+            Recorded::Retry(status, reason) => {
+                let created = chrono::DateTime::parse_from_rfc3339(&c.created_at)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .unwrap_or_else(|_| chrono::Utc::now());
+                let next = BACKOFF.next_attempt(attempts, created, chrono::Utc::now());
+                sqlx::query(&format!(
+                    "UPDATE push_queue SET status = $1, attempts = $2, last_status_code = $3, \
+                     last_error = $4, next_attempt_at = $5, locked_until = NULL, lease_owner = NULL \
+                     WHERE id = $6 AND {fence} = $7"
+                ))
+                .bind(if next.is_some() { "pending" } else { "failed" })
+                .bind(attempts)
+                .bind(status.map(|s| s as i64))
+                .bind(reason)
+                .bind(next.map(format_time))
+                .bind(&c.id)
+                .bind(lease)
+                .execute(&mut *conn)
+                .await?
+            }
+            Recorded::Failed(status, reason) => {
+                sqlx::query(&format!(
+                    "UPDATE push_queue SET status = 'failed', attempts = $1, last_status_code = $2, \
+                     last_error = $3, next_attempt_at = NULL, locked_until = NULL, lease_owner = NULL \
+                     WHERE id = $4 AND {fence} = $5"
+                ))
+                .bind(attempts)
+                .bind(*status as i64)
+                .bind(reason)
+                .bind(&c.id)
+                .bind(lease)
+                .execute(&mut *conn)
+                .await?
+            }
+        };
+        out.push(done.rows_affected() == 1);
+    }
+    for (campaign_id, n) in sent {
+        crate::model::counters::bump(
+            conn,
+            campaign_id,
+            &ts[..10],
+            crate::model::counters::Counter::Pushes,
+            n,
+        )
+        .await?;
+    }
+    Ok(out)
 }
 
 /// The certificate PEM and encrypted key of a certificate (the TLS client identity of its

@@ -16,7 +16,8 @@
 //! for the "half the library's speed" target. The push drain registers `DEVICES` devices
 //! (one per pass), pushes the campaign and times until a local HTTP/2 APNs peer received
 //! every notification. The merge changes the campaign's fixed field and merges it into
-//! every pass with a push message; the server's RSS is sampled every 100 ms.
+//! every pass with a push message; the server's private resident memory (`RssAnon`) is
+//! sampled every 100 ms.
 //! On PostgreSQL with autovacuum off (as on the development machine) `VACUUM ANALYZE`
 //! runs every minute in its place, as in the soak bench.
 
@@ -115,7 +116,7 @@ fn drawn(w: u32, h: u32, seed: u32) -> Vec<u8> {
         let (dx, dy) = (x as i64 - cx, y as i64 - cy);
         if dx * dx + dy * dy < r * r {
             image::Rgba([250, 250, 245, 255])
-        } else if (x / 40 + seed) % 5 == 0 && y > h / 4 && y < h * 3 / 4 {
+        } else if (x / 40 + seed).is_multiple_of(5) && y > h / 4 && y < h * 3 / 4 {
             image::Rgba([230, 120, 30, 255])
         } else {
             image::Rgba([20, (60 + x * 120 / w) as u8, (110 + y * 100 / h) as u8, 255])
@@ -367,7 +368,7 @@ async fn run(label: &str, db_url: &str, passes: usize) -> Figures {
     eprintln!("{label}: {devices} pushes drained at {pushes:.0}/s");
 
     // Merge: a new offer into every pass, with a push message.
-    let rss_before = server.rss_kib();
+    let rss_before = server.anon_rss_kib();
     let r = http
         .patch(format!("{base}/store_cards/{cid}"))
         .basic_auth(&auth.0, Some(&auth.1))
@@ -391,7 +392,7 @@ async fn run(label: &str, db_url: &str, passes: usize) -> Figures {
     let mut peak = rss_before;
     let mut last_report = Instant::now();
     loop {
-        peak = peak.max(server.rss_kib());
+        peak = peak.max(server.anon_rss_kib());
         let j: Value = http
             .get(format!("{base}/jobs/{job_id}"))
             .basic_auth(&auth.0, Some(&auth.1))
@@ -633,7 +634,7 @@ fn main() {
     });
     println!();
     println!(
-        "| database | passes | bulk create /s | pushes /s | merge s (passes/s) | RSS before merge → peak during merge |"
+        "| database | passes | bulk create /s | pushes /s | merge s (passes/s) | private memory (RssAnon) before merge → peak during merge |"
     );
     println!("|---|---|---|---|---|---|");
     for f in &figures {

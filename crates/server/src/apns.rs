@@ -86,6 +86,7 @@ pub fn spawn_worker(state: AppState) {
         clients: Clients::default(),
         recorder: GroupCommit::start(
             state.db.clone(),
+            "push outcomes",
             Arc::new(|tx, settled| Box::pin(store::record_many(tx, settled))),
         ),
         state: state.clone(),

@@ -297,7 +297,8 @@ pub async fn start(
         let state = state.clone();
         async move {
             serve(listener, service, shutdown).await;
-            // The last second's request counters.
+            // The events of the last downloads, and the last second's request counters.
+            state.passes.flush_downloads(&state).await;
             if let Err(e) = state.tally.flush(&state.db).await {
                 tracing::warn!(error = %e, "writing the request counters at shut-down failed");
             }

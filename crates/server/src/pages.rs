@@ -26,7 +26,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::campaigns::{self, CampaignRecord};
 use crate::model::counters::Counter;
 use crate::model::events::NewEvent;
-use crate::model::passes::{self, create_pass, PassPatch, PassRecord};
+use crate::model::passes::{self, create_pass, PassKey, PassPatch, PassRecord};
 use crate::model::rate_limits::count_request;
 use crate::routes::{doc, ParamKind, QueryParam, Routes};
 use crate::signing::{http_date, parse_http_date, Prepared};
@@ -430,32 +430,31 @@ async fn pass_entry(
     ClientIp(ip): ClientIp,
 ) -> Response {
     let (token, want) = split_tail(&tail);
-    let pass = match passes::load_by_download_token(&state.db, token).await {
-        Ok(Some(pass)) => pass,
+    let loaded = match passes::load_for_signing(&state.db, PassKey::DownloadToken(token)).await {
+        Ok(Some(loaded)) => loaded,
         Ok(None) => return not_found_page(),
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let campaign = match campaigns::load_by_id(&state.db, &pass.campaign_id).await {
-        Ok(Some(campaign)) => campaign,
-        Ok(None) => return not_found_page(),
-        Err(e) => return ApiError::from(e).into_response(),
-    };
+    let (campaign, pass) = (&loaded.campaign, &loaded.pass);
     if campaign.page_token != page_token {
         return not_found_page();
     }
     match want {
         Want::Page => {
-            bump_views(&state, &campaign).await;
-            render_page(&state, &campaign, &pass, &headers).await
+            bump_views(&state, campaign).await;
+            render_page(&state, campaign, pass, &headers).await
         }
-        Want::Pkpass => serve_pkpass(&state, &campaign, &pass, &headers, Some(ip)).await,
+        Want::Pkpass => {
+            let prepared = state.passes.prepare_loaded(&state, &loaded).await;
+            serve_prepared(&state, campaign, pass, prepared, &headers, Some(ip)).await
+        }
         Want::Png => png_response(
             state
                 .passes
                 .preview_png(
                     &state,
-                    &campaign,
-                    Some(&pass),
+                    campaign,
+                    Some(pass),
                     lang(query.as_deref()).as_deref(),
                 )
                 .await,
@@ -549,7 +548,20 @@ async fn serve_pkpass(
     headers: &HeaderMap,
     ip: Option<Option<String>>,
 ) -> Response {
-    let prepared = match state.passes.prepare(state, campaign, pass).await {
+    let prepared = state.passes.prepare(state, campaign, pass).await;
+    serve_prepared(state, campaign, pass, prepared, headers, ip).await
+}
+
+/// [`serve_pkpass`] of a pass already prepared.
+async fn serve_prepared(
+    state: &AppState,
+    campaign: &CampaignRecord,
+    pass: &PassRecord,
+    prepared: ApiResult<Prepared>,
+    headers: &HeaderMap,
+    ip: Option<Option<String>>,
+) -> Response {
+    let prepared = match prepared {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };

@@ -19,12 +19,12 @@
 use crate::error::ApiError;
 use crate::group_commit::GroupCommit;
 use crate::lru::Lru;
+use crate::model::accounts;
 use crate::model::campaigns::CampaignRecord;
 use crate::model::certificates::{self, decrypt_key};
 use crate::model::events::{record_many, NewEvent};
-use crate::model::passes::{self, PassRecord};
+use crate::model::passes::{self, ForSigning, PassKey, PassRecord};
 use crate::model::presentation::IMAGE_SLOTS;
-use crate::model::{accounts, campaigns};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use passworks_pkpass::{
@@ -315,24 +315,34 @@ impl PassFactory {
         }
     }
 
-    /// Records a `downloaded` event before its download is answered, committed together
-    /// with the other downloads of the moment ([`crate::group_commit`]: event rows, report
-    /// counters, webhook deliveries of the batch in one transaction); returns once stored.
+    /// Records a `downloaded` event: handed to the group-commit writer of downloads
+    /// ([`crate::group_commit`]), which commits it within milliseconds together with the
+    /// other downloads of the moment (event rows, report counters, webhook deliveries of a
+    /// batch in one transaction); the download is answered without waiting. Waits only
+    /// when thousands are queued. See [`PassFactory::flush_downloads`].
     pub async fn record_download(&self, state: &AppState, ev: NewEvent) -> Result<(), String> {
-        self.downloads
-            .get_or_init(|| {
-                GroupCommit::start(
-                    state.db.clone(),
-                    Arc::new(|tx, events| {
-                        Box::pin(async move {
-                            record_many(tx, events).await?;
-                            Ok(vec![(); events.len()])
-                        })
-                    }),
-                )
-            })
-            .write(ev)
-            .await
+        self.download_writer(state).submit(ev).await
+    }
+
+    /// Returns once the `downloaded` events of every download this process answered
+    /// before the call are committed: reports and event lists read after it include them.
+    pub async fn flush_downloads(&self, state: &AppState) {
+        self.download_writer(state).flush().await
+    }
+
+    fn download_writer(&self, state: &AppState) -> &GroupCommit<NewEvent, ()> {
+        self.downloads.get_or_init(|| {
+            GroupCommit::start(
+                state.db.clone(),
+                "downloaded events",
+                Arc::new(|tx, events| {
+                    Box::pin(async move {
+                        record_many(tx, events).await?;
+                        Ok(vec![(); events.len()])
+                    })
+                }),
+            )
+        })
     }
 
     /// Remembers the id of the development certificate (set at start-up).
@@ -605,6 +615,44 @@ impl PassFactory {
     ) -> Result<Prepared, ApiError> {
         let (account_name, account_default) = account_facts(state, &campaign.account_id).await?;
         let pending = passes::pending_update(&state.db, &pass.id).await?;
+        self.prepare_from(
+            state,
+            campaign,
+            pass,
+            &account_name,
+            account_default,
+            pending,
+        )
+        .await
+    }
+
+    /// [`PassFactory::prepare`] of a pass loaded with its facts in one statement
+    /// ([`passes::load_for_signing`]).
+    pub async fn prepare_loaded(
+        &self,
+        state: &AppState,
+        loaded: &ForSigning,
+    ) -> Result<Prepared, ApiError> {
+        self.prepare_from(
+            state,
+            &loaded.campaign,
+            &loaded.pass,
+            &loaded.account_name,
+            loaded.account_default_certificate.clone(),
+            loaded.pending.clone(),
+        )
+        .await
+    }
+
+    async fn prepare_from(
+        &self,
+        state: &AppState,
+        campaign: &CampaignRecord,
+        pass: &PassRecord,
+        account_name: &str,
+        account_default: Option<String>,
+        pending: passes::PendingUpdate,
+    ) -> Result<Prepared, ApiError> {
         let certificate_id = self
             .certificate_id_for(state, campaign, account_default)
             .await?;
@@ -617,7 +665,7 @@ impl PassFactory {
             state,
             campaign,
             Some(pass),
-            &account_name,
+            account_name,
             pending.change_messages,
         );
         self.hosted_images(state, &campaign.account_id, &mut spec)
@@ -724,13 +772,11 @@ impl PassFactory {
     /// The latest signed `.pkpass` of the pass with id `pass_id` (for the PassKit web
     /// service and jobs). 404 when the pass does not exist; 422 when it does not validate.
     pub async fn pkpass_for(&self, state: &AppState, pass_id: &str) -> Result<Built, ApiError> {
-        let pass = passes::load_by_id(&state.db, pass_id)
+        let loaded = passes::load_for_signing(&state.db, PassKey::Id(pass_id))
             .await?
             .ok_or_else(|| ApiError::not_found("pass"))?;
-        let campaign = campaigns::load_by_id(&state.db, &pass.campaign_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("campaign"))?;
-        self.pkpass_for_records(state, &campaign, &pass).await
+        let prepared = self.prepare_loaded(state, &loaded).await?;
+        self.build(state, &prepared).await
     }
 
     /// A PNG picture of the front of `pass` (or of a sample pass of the campaign when

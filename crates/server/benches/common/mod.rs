@@ -63,6 +63,11 @@ impl Server {
         rss_of(self.child.id())
     }
 
+    /// Resident private memory in KiB ([`anon_rss_of`]).
+    pub fn anon_rss_kib(&self) -> u64 {
+        anon_rss_of(self.child.id())
+    }
+
     /// CPU time the process has used so far (user + system), in seconds.
     pub fn cpu_seconds(&self) -> f64 {
         cpu_seconds_of(self.child.id())
@@ -71,10 +76,21 @@ impl Server {
 
 /// Resident memory of process `pid` in KiB (`VmRSS`; 0 when it cannot be read).
 pub fn rss_of(pid: u32) -> u64 {
+    status_kib(pid, "VmRSS:")
+}
+
+/// Resident private memory of process `pid` in KiB (`RssAnon`: what the process itself
+/// allocated, without file pages it maps, such as the SQLite database file of
+/// `PRAGMA mmap_size`, which are the kernel's page cache).
+pub fn anon_rss_of(pid: u32) -> u64 {
+    status_kib(pid, "RssAnon:")
+}
+
+fn status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)

@@ -209,22 +209,110 @@ pub const PASS_COLUMNS: &str = "id, account_id, campaign_id, serial_number, auth
 
 /// Decodes a pass row selected with [`PASS_COLUMNS`].
 pub fn pass_from_row(row: &AnyRow) -> Result<PassRecord, sqlx::Error> {
+    pass_from_row_named(row, "")
+}
+
+/// Decodes a pass whose columns are named `<prefix><column>` in `row`.
+fn pass_from_row_named(row: &AnyRow, prefix: &str) -> Result<PassRecord, sqlx::Error> {
+    let c = |name: &'static str| -> std::borrow::Cow<'static, str> {
+        if prefix.is_empty() {
+            name.into()
+        } else {
+            format!("{prefix}{name}").into()
+        }
+    };
     Ok(PassRecord {
-        id: row.try_get("id")?,
-        account_id: row.try_get("account_id")?,
-        campaign_id: row.try_get("campaign_id")?,
-        serial_number: row.try_get("serial_number")?,
-        authentication_token: row.try_get("authentication_token")?,
-        download_token: row.try_get("download_token")?,
-        redeem_code: row.try_get("redeem_code")?,
-        voided: get_bool(row, "voided"),
-        redeemed_count: row.try_get("redeemed_count")?,
-        redeemed_at: row.try_get("redeemed_at")?,
-        last_fetched_at: row.try_get("last_fetched_at")?,
-        doc: get_json(row, "doc"),
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        id: row.try_get(&*c("id"))?,
+        account_id: row.try_get(&*c("account_id"))?,
+        campaign_id: row.try_get(&*c("campaign_id"))?,
+        serial_number: row.try_get(&*c("serial_number"))?,
+        authentication_token: row.try_get(&*c("authentication_token"))?,
+        download_token: row.try_get(&*c("download_token"))?,
+        redeem_code: row.try_get(&*c("redeem_code"))?,
+        voided: get_bool(row, &c("voided")),
+        redeemed_count: row.try_get(&*c("redeemed_count"))?,
+        redeemed_at: row.try_get(&*c("redeemed_at"))?,
+        last_fetched_at: row.try_get(&*c("last_fetched_at"))?,
+        doc: get_json(row, &c("doc")),
+        created_at: row.try_get(&*c("created_at"))?,
+        updated_at: row.try_get(&*c("updated_at"))?,
     })
+}
+
+/// A pass with everything building its `.pkpass` reads besides images and certificates,
+/// loaded in one statement ([`load_for_signing`]).
+#[derive(Debug, Clone)]
+pub struct ForSigning {
+    pub pass: PassRecord,
+    pub campaign: CampaignRecord,
+    /// The organization's name (the pass's `organizationName` unless the campaign names
+    /// one) and its default certificate.
+    pub account_name: String,
+    pub account_default_certificate: Option<String>,
+    pub pending: PendingUpdate,
+}
+
+/// How [`load_for_signing`] finds its pass.
+#[derive(Debug, Clone, Copy)]
+pub enum PassKey<'a> {
+    Id(&'a str),
+    DownloadToken(&'a str),
+}
+
+/// [`PASS_COLUMNS`] of `p`, each named `p_<column>`.
+static PASS_JOIN_COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    PASS_COLUMNS
+        .split(',')
+        .map(str::trim)
+        .map(|c| format!("p.{c} AS p_{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
+/// Loads a pass, its campaign, its account's signing facts and its pending update in one
+/// statement (one round trip where four separate loads took four): the request path of a
+/// `.pkpass` download and of a device fetching its pass.
+pub async fn load_for_signing(
+    db: &Db,
+    key: PassKey<'_>,
+) -> Result<Option<ForSigning>, sqlx::Error> {
+    let (column, value) = match key {
+        PassKey::Id(v) => ("id", v),
+        PassKey::DownloadToken(v) => ("download_token", v),
+    };
+    // The campaign's columns keep their names (campaign_from_row reads them), so they come
+    // from a derived table restricted to the pass's campaign; the pass's are prefixed.
+    let sql = format!(
+        "SELECT c.*, {pass}, a.name AS a_name, a.default_certificate_id AS a_default_certificate, \
+         u.pushed_at AS u_pushed_at, u.change_messages AS u_change_messages \
+         FROM passes p \
+         JOIN (SELECT {campaign} FROM campaigns \
+               WHERE id = (SELECT campaign_id FROM passes WHERE {column} = $1)) c \
+           ON c.id = p.campaign_id \
+         JOIN accounts a ON a.id = c.account_id \
+         LEFT JOIN pass_updates u ON u.pass_id = p.id \
+         WHERE p.{column} = $1",
+        pass = *PASS_JOIN_COLUMNS,
+        campaign = crate::model::campaigns::CAMPAIGN_COLUMNS,
+    );
+    let Some(row) = sqlx::query(&sql)
+        .bind(value)
+        .fetch_optional(&db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let messages: Option<String> = row.try_get("u_change_messages")?;
+    Ok(Some(ForSigning {
+        pass: pass_from_row_named(&row, "p_")?,
+        campaign: crate::model::campaigns::campaign_from_row(&row)?,
+        account_name: row.try_get("a_name")?,
+        account_default_certificate: row.try_get("a_default_certificate")?,
+        pending: PendingUpdate {
+            pushed_at: row.try_get("u_pushed_at")?,
+            change_messages: change_messages(messages.as_deref()),
+        },
+    }))
 }
 
 async fn load_one(
@@ -1093,15 +1181,20 @@ pub async fn pending_update(db: &Db, pass_id: &str) -> Result<PendingUpdate, sql
         return Ok(PendingUpdate::default());
     };
     let messages: Option<String> = row.try_get("change_messages")?;
-    let change_messages = match serde_json::from_str::<Value>(messages.as_deref().unwrap_or("")) {
+    Ok(PendingUpdate {
+        pushed_at: row.try_get("pushed_at")?,
+        change_messages: change_messages(messages.as_deref()),
+    })
+}
+
+/// The `changeMessage`s of a stored `pass_updates.change_messages` (JSON object of
+/// strings; anything else is none).
+fn change_messages(stored: Option<&str>) -> std::collections::HashMap<String, String> {
+    match serde_json::from_str::<Value>(stored.unwrap_or("")) {
         Ok(Value::Object(m)) => m
             .into_iter()
             .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
             .collect(),
         _ => Default::default(),
-    };
-    Ok(PendingUpdate {
-        pushed_at: row.try_get("pushed_at")?,
-        change_messages,
-    })
+    }
 }

@@ -69,7 +69,9 @@ pub async fn daily(
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<wire::DailyReport>> {
     let c = scope.campaign;
-    // This process's counts of the last second (API calls, this one included; views).
+    // This process's counts of the last second (API calls, this one included; views)
+    // and the events of the downloads it answered.
+    state.passes.flush_downloads(&state).await;
     state.tally.flush(&state.db).await?;
     count_expired(&state.db, Some(&c.id)).await?;
     let today = Utc::now().date_naive();
@@ -139,7 +141,9 @@ pub async fn totals(
     scope: CampaignScope,
 ) -> ApiResult<Json<wire::TotalsReport>> {
     let c = scope.campaign;
-    // This process's counts of the last second (API calls, this one included; views).
+    // This process's counts of the last second (API calls, this one included; views)
+    // and the events of the downloads it answered.
+    state.passes.flush_downloads(&state).await;
     state.tally.flush(&state.db).await?;
     count_expired(&state.db, Some(&c.id)).await?;
     let mut daily = wire::DailyCounters::default();

@@ -4,7 +4,8 @@
 //! `PASSWORKS_TEST_POSTGRES_URL` is set) PostgreSQL. Prints two tables.
 //! Run with `cargo bench -p passworks-server --bench passes`.
 //!
-//! `BENCH_PASSES` (default 1,000,000) sets the campaign size, built through
+//! `BENCH_PASSES` (default 1,000,000) sets the campaign size (`BENCH_BACKEND=sqlite|postgres`
+//! runs one database only), built through
 //! `POST …/passes/batch` with 1,000 passes a request and 4 requests in flight. Its icon,
 //! logo and strip are drawn (flat colours and gradients, as most pass artwork is).
 //! Downloads use the passes' public `.pkpass` URLs with 8 connections: `COLD` distinct
@@ -615,11 +616,14 @@ fn main() {
     }
     let mut figures = Vec::new();
     rt.block_on(async {
+        let only = std::env::var("BENCH_BACKEND").unwrap_or_default();
         let dir = tempfile::tempdir().unwrap();
         let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-        figures.push(run("SQLite", &sqlite, passes).await);
+        if only != "postgres" {
+            figures.push(run("SQLite", &sqlite, passes).await);
+        }
         if let Ok(admin) = std::env::var("PASSWORKS_TEST_POSTGRES_URL") {
-            if !admin.trim().is_empty() {
+            if !admin.trim().is_empty() && only != "sqlite" {
                 let name = format!("pw_bench_{}", uuid::Uuid::new_v4().simple());
                 admin_sql(&admin, &format!("CREATE DATABASE {name}")).await;
                 let url = replace_db(&admin, &name);

@@ -12,8 +12,9 @@
 //! Why: every commit costs a flush on PostgreSQL and the single write lock on SQLite
 //! (where writers on several connections also wait for each other in the busy handler's
 //! sleeps), so a transaction per record bounds a stream of records at a few hundred a
-//! second. Used for APNs push outcomes (written, [`crate::apns`]) and `downloaded` events
-//! (submitted, [`crate::signing::PassFactory::record_download`]).
+//! second. Used for APNs push outcomes (written, [`crate::apns`]) and the events of
+//! passes served, downloads and devices' fetches (submitted,
+//! [`crate::signing::PassFactory::record_served`]).
 
 use crate::db::{Db, Tx};
 use std::future::Future;

@@ -298,7 +298,7 @@ pub async fn start(
         async move {
             serve(listener, service, shutdown).await;
             // The events of the last downloads, and the last second's request counters.
-            state.passes.flush_downloads(&state).await;
+            state.passes.flush_served(&state).await;
             if let Err(e) = state.tally.flush(&state.db).await {
                 tracing::warn!(error = %e, "writing the request counters at shut-down failed");
             }

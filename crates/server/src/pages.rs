@@ -583,7 +583,7 @@ async fn serve_prepared(
             EventKind::Downloaded,
         );
         ev.ip = ip;
-        if let Err(e) = state.passes.record_download(state, ev).await {
+        if let Err(e) = state.passes.record_served(state, ev, false).await {
             tracing::warn!(error = %e, pass = %pass.id, "recording a download failed");
         }
     }

@@ -40,10 +40,11 @@
 //! (counted apart).
 
 use crate::apns::{certificate_of_campaign, modified_at};
+use crate::error::ApiError;
 use crate::model::campaigns;
 use crate::model::devices::{self, Registered, Registering};
 use crate::model::events::{record, NewEvent};
-use crate::model::passes::{self, PassRecord, Personalized};
+use crate::model::passes::{self, PassKey, PassRecord, Personalized};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
@@ -430,40 +431,48 @@ async fn latest_pass(
     headers: HeaderMap,
 ) -> Answer {
     let pass = authorized_pass(&state, &headers, &pass_type, &serial).await?;
-    let built = match state.passes.pkpass_for(&state, &pass.id).await {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::error!(error = %e, serial, "PassKit web service: cannot build the pass");
-            return Ok(e.into_response());
-        }
+    let cannot_build = |e: ApiError| {
+        tracing::error!(error = %e, serial, "PassKit web service: cannot build the pass");
+        Ok(e.into_response())
     };
+    // The content key and validators come before the package: a device whose copy is
+    // current gets its 304 without the pass being built or its images loaded.
+    let prepared = match passes::load_for_signing(&state.db, PassKey::Id(&pass.id)).await? {
+        Some(loaded) => state.passes.prepare_loaded(&state, &loaded).await,
+        None => return Ok(status(StatusCode::NOT_FOUND)),
+    };
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(e) => return cannot_build(e),
+    };
+    let etag = prepared.etag();
     let not_modified = match headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
     {
-        Some(inm) => inm
-            .split(',')
-            .any(|t| t.trim() == built.etag || t.trim() == "*"),
+        Some(inm) => inm.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
             .and_then(crate::signing::parse_http_date)
-            .is_some_and(|since| built.last_modified.timestamp() <= since.timestamp()),
+            .is_some_and(|since| prepared.last_modified.timestamp() <= since.timestamp()),
     };
     let mut out_headers = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&built.last_modified_http()) {
+    if let Ok(v) = HeaderValue::from_str(&crate::signing::http_date(prepared.last_modified)) {
         out_headers.insert(header::LAST_MODIFIED, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&built.etag) {
+    if let Ok(v) = HeaderValue::from_str(&etag) {
         out_headers.insert(header::ETAG, v);
     }
     if not_modified {
         return Ok((StatusCode::NOT_MODIFIED, out_headers).into_response());
     }
+    let built = match state.passes.build(&state, &prepared).await {
+        Ok(b) => b,
+        Err(e) => return cannot_build(e),
+    };
     let client = client_of(&headers);
     let ip = peer.ip().to_string();
-    let mut tx = state.db.begin().await?;
-    passes::mark_fetched(&mut tx, &pass.id, &crate::db::now()).await?;
     let event = NewEvent {
         device_os: Some(client.device_os.to_string()),
         wallet: Some(client.wallet.to_string()),
@@ -482,13 +491,21 @@ async fn latest_pass(
             EventKind::Fetched,
         )
     };
-    record(&mut tx, &event).await?;
-    tx.commit().await?;
+    // Stamped and recorded with the other passes served at the moment (group commit),
+    // before the answer.
+    if let Err(e) = state.passes.record_served(&state, event, true).await {
+        tracing::warn!(error = %e, pass = %pass.id, "recording a device's fetch failed");
+    }
     out_headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/vnd.apple.pkpass"),
     );
-    Ok((StatusCode::OK, out_headers, built.bytes.to_vec()).into_response())
+    Ok((
+        StatusCode::OK,
+        out_headers,
+        Bytes::from_owner(built.bytes.clone()),
+    )
+        .into_response())
 }
 
 /// The pass a personalize request names: with an `Authorization` header, the pass it

@@ -22,8 +22,8 @@ use crate::lru::Lru;
 use crate::model::accounts;
 use crate::model::campaigns::CampaignRecord;
 use crate::model::certificates::{self, decrypt_key};
-use crate::model::events::{record_many, NewEvent};
-use crate::model::passes::{self, ForSigning, PassKey, PassRecord};
+use crate::model::events::NewEvent;
+use crate::model::passes::{self, ForSigning, PassRecord, Served};
 use crate::model::presentation::IMAGE_SLOTS;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -132,8 +132,8 @@ pub struct PassFactory {
     hosted: Mutex<Lru<String, (String, usize)>>,
     dev_certificate_id: RwLock<Option<String>>,
     /// The group-commit writer of `downloaded` events, started on first use.
-    /// The group-commit writer of `downloaded` events ([`PassFactory::record_download`]).
-    downloads: std::sync::OnceLock<GroupCommit<NewEvent, ()>>,
+    /// The group-commit writer of passes served ([`PassFactory::record_served`]).
+    served: std::sync::OnceLock<GroupCommit<Served, ()>>,
 }
 
 impl std::fmt::Debug for PassFactory {
@@ -311,34 +311,51 @@ impl PassFactory {
             previews: Mutex::new(Lru::new(PKPASS_CACHE_ENTRIES, PREVIEW_CACHE_BYTES)),
             hosted: Mutex::new(Lru::new(IMAGE_CACHE_ENTRIES, IMAGE_CACHE_ENTRIES * 100)),
             dev_certificate_id: RwLock::new(None),
-            downloads: std::sync::OnceLock::new(),
+            served: std::sync::OnceLock::new(),
         }
     }
 
-    /// Records a `downloaded` event: handed to the group-commit writer of downloads
-    /// ([`crate::group_commit`]), which commits it within milliseconds together with the
-    /// other downloads of the moment (event rows, report counters, webhook deliveries of a
-    /// batch in one transaction); the download is answered without waiting. Waits only
-    /// when thousands are queued. See [`PassFactory::flush_downloads`].
-    pub async fn record_download(&self, state: &AppState, ev: NewEvent) -> Result<(), String> {
-        self.download_writer(state).submit(ev).await
+    /// Records a pass served: a download's `downloaded` event, or a device's fetch
+    /// (`fetched`, stamping the pass's `last_fetched_at`), through the group-commit writer
+    /// ([`crate::group_commit`]), which commits it together with the others of the moment
+    /// (event rows, report counters, webhook deliveries of a batch in one transaction).
+    /// A device's fetch waits for the commit (the pass shows when its device last fetched
+    /// it as soon as the device has it); a download is answered without waiting, its event
+    /// committed within milliseconds (waiting only when thousands are queued; see
+    /// [`PassFactory::flush_served`]).
+    pub async fn record_served(
+        &self,
+        state: &AppState,
+        event: NewEvent,
+        device_fetch: bool,
+    ) -> Result<(), String> {
+        let served = Served {
+            event,
+            device_fetch,
+        };
+        let writer = self.served_writer(state);
+        if device_fetch {
+            writer.write(served).await
+        } else {
+            writer.submit(served).await
+        }
     }
 
-    /// Returns once the `downloaded` events of every download this process answered
-    /// before the call are committed: reports and event lists read after it include them.
-    pub async fn flush_downloads(&self, state: &AppState) {
-        self.download_writer(state).flush().await
+    /// Returns once everything this process served before the call is recorded: reports
+    /// and event lists read after it include those downloads and fetches.
+    pub async fn flush_served(&self, state: &AppState) {
+        self.served_writer(state).flush().await
     }
 
-    fn download_writer(&self, state: &AppState) -> &GroupCommit<NewEvent, ()> {
-        self.downloads.get_or_init(|| {
+    fn served_writer(&self, state: &AppState) -> &GroupCommit<Served, ()> {
+        self.served.get_or_init(|| {
             GroupCommit::start(
                 state.db.clone(),
-                "downloaded events",
-                Arc::new(|tx, events| {
+                "served passes' events",
+                Arc::new(|tx, served| {
                     Box::pin(async move {
-                        record_many(tx, events).await?;
-                        Ok(vec![(); events.len()])
+                        passes::record_served(tx, served).await?;
+                        Ok(vec![(); served.len()])
                     })
                 }),
             )
@@ -766,16 +783,6 @@ impl PassFactory {
         pass: &PassRecord,
     ) -> Result<Built, ApiError> {
         let prepared = self.prepare(state, campaign, pass).await?;
-        self.build(state, &prepared).await
-    }
-
-    /// The latest signed `.pkpass` of the pass with id `pass_id` (for the PassKit web
-    /// service and jobs). 404 when the pass does not exist; 422 when it does not validate.
-    pub async fn pkpass_for(&self, state: &AppState, pass_id: &str) -> Result<Built, ApiError> {
-        let loaded = passes::load_for_signing(&state.db, PassKey::Id(pass_id))
-            .await?
-            .ok_or_else(|| ApiError::not_found("pass"))?;
-        let prepared = self.prepare_loaded(state, &loaded).await?;
         self.build(state, &prepared).await
     }
 

@@ -307,7 +307,7 @@ async fn downloads_answer_conditional_requests(backend: Backend) {
     // Every 200 of the public URL is a `downloaded` event with the client's address
     // (committed within moments of the answer; flushed here to read them at once).
     let state = &server.running.state;
-    state.passes.flush_downloads(state).await;
+    state.passes.flush_served(state).await;
     let rows = sqlx::query("SELECT ip FROM events WHERE pass_id = $1 AND kind = 'downloaded'")
         .bind(pid)
         .fetch_all(&server.running.state.db.pool)
@@ -592,7 +592,7 @@ async fn invalid_passes_are_refused_with_422(backend: Backend) {
     );
     // Nothing was downloaded.
     let state = &server.running.state;
-    state.passes.flush_downloads(state).await;
+    state.passes.flush_served(state).await;
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'downloaded'")
         .fetch_one(&server.running.state.db.pool)
         .await

@@ -211,6 +211,42 @@ async fn device_follows_apples_protocol_end_to_end(backend: Backend) {
 }
 both_backends!(device_follows_apples_protocol_end_to_end);
 
+/// A device whose copy is current gets its 304 from the pass's validators alone: the pass
+/// is not built for it. Here it could not be: its code becomes one the barcode cannot carry
+/// (written straight into the database, as a pass stored before that check existed).
+async fn a_current_device_is_answered_without_building_its_pass(backend: Backend) {
+    let server = device::start(backend).await;
+    let alice = server.account("Alice").await;
+    let cid = store_card(&alice, "Members").await;
+    let p = pass(&alice, &cid, "Ana").await;
+    let (_, ids) = install(&server, &p).await;
+    let phone = Device::iphone();
+    let current = phone.fetch(&ids, None).await;
+    assert_eq!(current.status, 200);
+    let last_modified = current.header("last-modified");
+    sqlx::query("UPDATE passes SET redeem_code = $1 WHERE id = $2")
+        .bind("Ωmega-1")
+        .bind(p["id"].as_str().unwrap())
+        .execute(&server.running.state.db.pool)
+        .await
+        .unwrap();
+    // Built now, the pass is refused…
+    let refused = phone.fetch(&ids, None).await;
+    assert_eq!(
+        refused.status,
+        422,
+        "{}",
+        String::from_utf8_lossy(&refused.bytes)
+    );
+    // …but the device that has it is answered without building it.
+    let again = phone.fetch(&ids, Some(&last_modified)).await;
+    assert_eq!(again.status, 304);
+    assert!(again.bytes.is_empty());
+    server.stop().await;
+}
+
+both_backends!(a_current_device_is_answered_without_building_its_pass);
+
 /// The registration id recorded with an install is a UUID.
 fn regs_id(extra: &Value) -> Value {
     let id = extra["registration_id"].as_str().expect("registration_id");

@@ -27,6 +27,6 @@ async fn show(
 ) -> ApiResult<Json<wire::Dashboard>> {
     let since = crate::db::format_time(chrono::Utc::now() - chrono::Duration::days(7));
     // The events of the downloads this process answered (recent activity).
-    state.passes.flush_downloads(&state).await;
+    state.passes.flush_served(&state).await;
     Ok(Json(dashboard::load(&state.db, &account.id, &since).await?))
 }

@@ -1010,13 +1010,33 @@ pub async fn personalize(
     Ok(Some(Personalized::Stored(Box::new(pass))))
 }
 
-/// Records that a device fetched the pass now (PassKit web service).
-pub async fn mark_fetched(tx: &mut Tx, pass_id: &str, at: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE passes SET last_fetched_at = $1 WHERE id = $2")
-        .bind(at)
-        .bind(pass_id)
-        .execute(&mut **tx)
-        .await?;
+/// A pass served to a client: its `downloaded` or `fetched` event, and for a device
+/// fetching its latest version (`fetched`), the pass's `last_fetched_at` to stamp.
+#[derive(Debug, Clone)]
+pub struct Served {
+    pub event: crate::model::events::NewEvent,
+    pub device_fetch: bool,
+}
+
+/// Records passes served ([`Served`]) on `conn` (the caller's transaction): devices'
+/// fetches stamp `last_fetched_at`, and every event is recorded with its report counters
+/// and webhook deliveries ([`crate::model::events::record_many`]).
+pub async fn record_served(
+    conn: &mut sqlx::AnyConnection,
+    served: &[Served],
+) -> Result<(), sqlx::Error> {
+    let at = now();
+    for s in served.iter().filter(|s| s.device_fetch) {
+        if let Some(pass_id) = &s.event.pass_id {
+            sqlx::query("UPDATE passes SET last_fetched_at = $1 WHERE id = $2")
+                .bind(&at)
+                .bind(pass_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    let events: Vec<_> = served.iter().map(|s| s.event.clone()).collect();
+    crate::model::events::record_many(conn, &events).await?;
     Ok(())
 }
 

@@ -71,7 +71,7 @@ pub async fn daily(
     let c = scope.campaign;
     // This process's counts of the last second (API calls, this one included; views)
     // and the events of the downloads it answered.
-    state.passes.flush_downloads(&state).await;
+    state.passes.flush_served(&state).await;
     state.tally.flush(&state.db).await?;
     count_expired(&state.db, Some(&c.id)).await?;
     let today = Utc::now().date_naive();
@@ -143,7 +143,7 @@ pub async fn totals(
     let c = scope.campaign;
     // This process's counts of the last second (API calls, this one included; views)
     // and the events of the downloads it answered.
-    state.passes.flush_downloads(&state).await;
+    state.passes.flush_served(&state).await;
     state.tally.flush(&state.db).await?;
     count_expired(&state.db, Some(&c.id)).await?;
     let mut daily = wire::DailyCounters::default();

@@ -1026,14 +1026,18 @@ pub async fn record_served(
     served: &[Served],
 ) -> Result<(), sqlx::Error> {
     let at = now();
-    for s in served.iter().filter(|s| s.device_fetch) {
-        if let Some(pass_id) = &s.event.pass_id {
-            sqlx::query("UPDATE passes SET last_fetched_at = $1 WHERE id = $2")
-                .bind(&at)
-                .bind(pass_id)
-                .execute(&mut *conn)
-                .await?;
-        }
+    // In id order, so two processes' batches never lock two passes in opposite orders.
+    let fetched: std::collections::BTreeSet<&str> = served
+        .iter()
+        .filter(|s| s.device_fetch)
+        .filter_map(|s| s.event.pass_id.as_deref())
+        .collect();
+    for pass_id in fetched {
+        sqlx::query("UPDATE passes SET last_fetched_at = $1 WHERE id = $2")
+            .bind(&at)
+            .bind(pass_id)
+            .execute(&mut *conn)
+            .await?;
     }
     let events: Vec<_> = served.iter().map(|s| s.event.clone()).collect();
     crate::model::events::record_many(conn, &events).await?;

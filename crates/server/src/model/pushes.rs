@@ -133,13 +133,16 @@ pub async fn record_many(
     let ts = now();
     let fence = Lease::FENCE;
     let mut sent: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
-    let mut out = Vec::with_capacity(settled.len());
-    for Settled {
-        lease,
-        push: c,
-        outcome,
-    } in settled
-    {
+    let mut out = vec![false; settled.len()];
+    // In id order, so two processes' batches never lock two rows in opposite orders.
+    let mut order: Vec<usize> = (0..settled.len()).collect();
+    order.sort_by(|&a, &b| settled[a].push.id.cmp(&settled[b].push.id));
+    for i in order {
+        let Settled {
+            lease,
+            push: c,
+            outcome,
+        } = &settled[i];
         let attempts = c.attempts + 1;
         let done = match outcome {
             Recorded::Sent => {
@@ -229,7 +232,7 @@ pub async fn record_many(
                 .await?
             }
         };
-        out.push(done.rows_affected() == 1);
+        out[i] = done.rows_affected() == 1;
     }
     for (campaign_id, n) in sent {
         crate::model::counters::bump(

@@ -59,6 +59,23 @@ impl std::fmt::Debug for Db {
 /// A write transaction.
 pub type Tx = sqlx::Transaction<'static, Any>;
 
+/// What every SQLite connection is set to.
+const SQLITE_PRAGMAS: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA synchronous = NORMAL",
+    // 32 MiB of page cache per connection (SQLite's default is 2 MiB): the upper levels of
+    // a million-pass campaign's indexes and the search index's busiest lists stay parsed
+    // in memory between writes.
+    "PRAGMA cache_size = -32768",
+    // Reads of the first 256 MiB of the file through a shared memory map instead of a
+    // read() and a copy per page: every commit empties the other connections' page caches,
+    // and with the map their next reads cost no system call. The mapped pages are the
+    // kernel's page cache, shared by the connections, not memory of the process's own.
+    "PRAGMA mmap_size = 268435456",
+];
+
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -91,20 +108,9 @@ impl Db {
         options = match dialect {
             Dialect::Sqlite => options.max_connections(4).after_connect(|conn, _| {
                 Box::pin(async move {
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA busy_timeout = 10000").await?;
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    // 32 MiB of page cache per connection (SQLite's default is 2 MiB): the
-                    // upper levels of a million-pass campaign's indexes and the search
-                    // index's busiest lists stay parsed in memory between writes.
-                    conn.execute("PRAGMA cache_size = -32768").await?;
-                    // Reads of the first 256 MiB of the file through a shared memory map
-                    // instead of a read() and a copy per page: every commit empties the
-                    // other connections' page caches, and with the map their next reads
-                    // cost no system call. The mapped pages are the kernel's page cache,
-                    // shared by the connections, not memory of the process's own.
-                    conn.execute("PRAGMA mmap_size = 268435456").await?;
+                    for pragma in SQLITE_PRAGMAS {
+                        conn.execute(*pragma).await?;
+                    }
                     Ok(())
                 })
             }),

@@ -471,9 +471,28 @@ async fn latest_pass(
         Ok(b) => b,
         Err(e) => return cannot_build(e),
     };
-    let client = client_of(&headers);
-    let ip = peer.ip().to_string();
-    let event = NewEvent {
+    let event = fetched_event(&pass, &headers, peer.ip().to_string());
+    // Stamped and recorded with the other passes served at the moment (group commit),
+    // before the answer.
+    if let Err(e) = state.passes.record_served(&state, event, true).await {
+        tracing::warn!(error = %e, pass = %pass.id, "recording a device's fetch failed");
+    }
+    out_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.apple.pkpass"),
+    );
+    Ok((
+        StatusCode::OK,
+        out_headers,
+        Bytes::from_owner(built.bytes.clone()),
+    )
+        .into_response())
+}
+
+/// The `fetched` event of a device (told by its request's headers) at `ip` fetching `pass`.
+fn fetched_event(pass: &PassRecord, headers: &HeaderMap, ip: String) -> NewEvent {
+    let client = client_of(headers);
+    NewEvent {
         device_os: Some(client.device_os.to_string()),
         wallet: Some(client.wallet.to_string()),
         ip: Some(ip.clone()),
@@ -490,22 +509,7 @@ async fn latest_pass(
             &pass.id,
             EventKind::Fetched,
         )
-    };
-    // Stamped and recorded with the other passes served at the moment (group commit),
-    // before the answer.
-    if let Err(e) = state.passes.record_served(&state, event, true).await {
-        tracing::warn!(error = %e, pass = %pass.id, "recording a device's fetch failed");
     }
-    out_headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/vnd.apple.pkpass"),
-    );
-    Ok((
-        StatusCode::OK,
-        out_headers,
-        Bytes::from_owner(built.bytes.clone()),
-    )
-        .into_response())
 }
 
 /// The pass a personalize request names: with an `Authorization` header, the pass it

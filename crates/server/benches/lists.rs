@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{icon_png, percentile, upload, wait_up, Server};
+use common::{icon_png, percentile, upload, wait_up, JsonReply, Server};
 use passworks_server::db::{format_time, Db, Dialect};
 use passworks_server::model::accounts::create_account;
 use serde_json::{json, Value};
@@ -93,12 +93,8 @@ async fn build(
             "name": format!("Scale {size}"), "icon_id": upload(http, base, auth, "icon", &icon_png()).await,
             "secondary_fields": [{"key": "holder", "label": "Holder", "value": ""}]
         }}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_reply()
+        .await;
     let id = campaign["id"].as_str().expect("campaign").to_string();
     let template: Value = http
         .post(format!("{base}/coupons/{id}/passes"))
@@ -107,12 +103,8 @@ async fn build(
             "secondary_fields": [{"key": "holder", "value": "HOLDER_NAME"}],
             "user_info": {"email": "HOLDER_MAIL@example.com"}
         }}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_reply()
+        .await;
     let template_id = template["id"].as_str().unwrap().to_string();
     let (account_id, doc): (String, String) =
         sqlx::query_as("SELECT account_id, doc FROM passes WHERE id = $1")

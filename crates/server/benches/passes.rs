@@ -25,7 +25,7 @@
 
 mod common;
 
-use common::{upload, Server};
+use common::{upload, JsonReply, Server};
 use passworks_server::db::Db;
 use passworks_server::model::accounts::create_account;
 use passworks_server::model::devices::{register, Registering};
@@ -396,12 +396,8 @@ async fn run(label: &str, db_url: &str, passes: usize) -> Figures {
         .post(format!("{base}/store_cards/{cid}/merge"))
         .basic_auth(&auth.0, Some(&auth.1))
         .json(&json!({"push_message": "Now %@"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_reply()
+        .await;
     let job_id = job["job_id"].as_str().expect("merge job").to_string();
     let mut peak = rss_before;
     let mut last_report = Instant::now();
@@ -410,12 +406,8 @@ async fn run(label: &str, db_url: &str, passes: usize) -> Figures {
         let j: Value = http
             .get(format!("{base}/jobs/{job_id}"))
             .basic_auth(&auth.0, Some(&auth.1))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .json_reply()
+            .await;
         if last_report.elapsed() > Duration::from_secs(10) {
             eprintln!("{label}: merge {} / {}", j["processed"], j["total"]);
             last_report = Instant::now();
@@ -463,12 +455,8 @@ async fn campaign(
         .post(format!("{base}/store_cards"))
         .basic_auth(&auth.0, Some(&auth.1))
         .json(&json!({ "store_card": body }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_reply()
+        .await;
     campaign["id"].as_str().unwrap().to_string()
 }
 

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::upload;
+use common::{upload, JsonReply};
 use passworks_server::config::ServeArgs;
 use passworks_server::model::accounts::create_account;
 use passworks_server::model::counters::{bump as bump_counter, Counter};
@@ -47,12 +47,8 @@ async fn run(database_url: Option<String>, label: &str) {
         .post(format!("{base}/store_cards"))
         .basic_auth(&auth.0, Some(&auth.1))
         .json(&serde_json::json!({"store_card": {"name": "Members", "icon_id": icon}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_reply()
+        .await;
     let cid = campaign["id"].as_str().unwrap().to_string();
 
     // A sample of real events, then the roll-ups of the rest of the million.
@@ -115,12 +111,8 @@ async fn run(database_url: Option<String>, label: &str) {
             let r: serde_json::Value = http
                 .get(url)
                 .basic_auth(&auth.0, Some(&auth.1))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .json_reply()
+                .await;
             times.push(t.elapsed());
             if name == "totals" {
                 let rep = &r["report"];

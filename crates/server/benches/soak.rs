@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::{env_u64, icon_png, percentile, rss_of, wait_up, Server};
+use common::{env_u64, icon_png, percentile, rss_of, wait_up, JsonReply, Server};
 use passworks_server::db::Db;
 use passworks_server::model::accounts::create_account;
 use serde_json::{json, Value};
@@ -80,24 +80,16 @@ async fn set_up(db_url: &str, bases: Vec<String>) -> Target {
             format!("multipart/form-data; boundary={boundary}"),
         )
         .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_reply()
+        .await;
     let campaign: Value = t
         .req(0, reqwest::Method::POST, "/store_cards")
         .json(&json!({"store_card": {
             "name": "Soak", "icon_id": icon["id"], "allow_multiple_redeems": true,
             "primary_fields": [{"key": "points", "label": "Points", "value": "0"}]
         }}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_reply()
+        .await;
     t.campaign = campaign["id"]
         .as_str()
         .expect("campaign created")
@@ -115,12 +107,8 @@ async fn set_up(db_url: &str, bases: Vec<String>) -> Target {
                 let p: Value = t
                     .req(i as u64, reqwest::Method::POST, &t.passes_path())
                     .json(&json!({"pass": {"primary_fields": [{"key": "points", "value": i.to_string()}]}}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                    .json_reply()
+                    .await;
                 (
                     p["id"].as_str().unwrap().to_string(),
                     p["redeem_code"].as_str().unwrap().to_string(),

@@ -8,6 +8,18 @@ use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// Sends a request and reads its answer as JSON (the benches' requests must succeed, so
+/// any failure panics).
+pub trait JsonReply {
+    async fn json_reply(self) -> Value;
+}
+
+impl JsonReply for reqwest::RequestBuilder {
+    async fn json_reply(self) -> Value {
+        self.send().await.unwrap().json().await.unwrap()
+    }
+}
+
 /// A running `passworks serve` process, killed on drop.
 pub struct Server {
     child: Child,
@@ -158,12 +170,8 @@ pub async fn upload(
             format!("multipart/form-data; boundary={boundary}"),
         )
         .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_reply()
+        .await;
     v["id"].as_str().expect("asset id").to_string()
 }
 

@@ -3,7 +3,7 @@
 //! `cargo bench -p passworks-server --bench lists` (PostgreSQL too when
 //! `PASSWORKS_TEST_POSTGRES_URL` is set; `LISTS_BACKEND=sqlite|postgres` picks one,
 //! `LISTS_SIZES=10000,100000` other sizes, `LISTS_REQUESTS` requests per case, 800).
-//! `LISTS_KEEP=1` keeps the PostgreSQL database afterwards (its name is printed) for EXPLAIN.
+//! `LISTS_KEEP=1` keeps the databases afterwards (their names are printed) for EXPLAIN.
 //!
 //! The campaigns are created through the API; their passes are inserted in batches of
 //! SQL rows shaped like the server's own (a pass created through the API is the template),
@@ -396,6 +396,11 @@ async fn main() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("lists.db").display());
         table.extend(run("SQLite", &url, &sizes, requests).await);
+        if std::env::var_os("LISTS_KEEP").is_some() {
+            // For looking at the plans and the search index afterwards (sqlite3).
+            println!("SQLite: kept the database {url}");
+            std::mem::forget(dir);
+        }
     }
     if only.is_empty() || only == "postgres" {
         match std::env::var("PASSWORKS_TEST_POSTGRES_URL")

@@ -40,7 +40,6 @@
 //! (counted apart).
 
 use crate::apns::{certificate_of_campaign, modified_at};
-use crate::error::ApiError;
 use crate::model::campaigns;
 use crate::model::devices::{self, Registered, Registering};
 use crate::model::events::{record, NewEvent};
@@ -225,6 +224,22 @@ async fn authorized_pass(
     pass_type: &str,
     serial: &str,
 ) -> Result<PassRecord, Failure> {
+    let token = authorization_token(headers, pass_type, serial)?;
+    let pass = passes::load_by_serial(&state.db, serial)
+        .await?
+        .ok_or(Failure(StatusCode::UNAUTHORIZED))?;
+    check_token(&pass, &token)?;
+    check_pass_type(state, &pass, pass_type).await?;
+    Ok(pass)
+}
+
+/// The token of a request's `ApplePass`/`AndroidPass` authorization (401 without one, or
+/// when the path's identifiers are too long to be a pass's).
+fn authorization_token(
+    headers: &HeaderMap,
+    pass_type: &str,
+    serial: &str,
+) -> Result<String, Failure> {
     let unauthorized = Failure(StatusCode::UNAUTHORIZED);
     let (scheme, token) = parse_authorization(headers).ok_or(Failure(StatusCode::UNAUTHORIZED))?;
     if scheme != "applepass" && scheme != "androidpass" {
@@ -233,23 +248,31 @@ async fn authorized_pass(
     if serial.len() > MAX_ID || pass_type.len() > MAX_ID {
         return Err(unauthorized);
     }
-    let pass = passes::load_by_serial(&state.db, serial)
-        .await?
-        .ok_or(Failure(StatusCode::UNAUTHORIZED))?;
+    Ok(token)
+}
+
+/// 401 unless `token` is `pass`'s authentication token (compared in constant time).
+fn check_token(pass: &PassRecord, token: &str) -> Result<(), Failure> {
     let good: bool = pass
         .authentication_token
         .as_bytes()
         .ct_eq(token.as_bytes())
         .into();
-    if !good {
-        return Err(unauthorized);
-    }
+    good.then_some(()).ok_or(Failure(StatusCode::UNAUTHORIZED))
+}
+
+/// 401 unless `pass` is signed with a certificate of `pass_type`.
+async fn check_pass_type(
+    state: &AppState,
+    pass: &PassRecord,
+    pass_type: &str,
+) -> Result<(), Failure> {
     let mut conn = state.db.pool.acquire().await?;
     let cert = certificate_of_campaign(&mut conn, &pass.campaign_id).await?;
     if cert.map(|c| c.pass_type_identifier).as_deref() != Some(pass_type) {
-        return Err(unauthorized);
+        return Err(Failure(StatusCode::UNAUTHORIZED));
     }
-    Ok(pass)
+    Ok(())
 }
 
 fn valid_id(s: &str) -> bool {
@@ -430,20 +453,26 @@ async fn latest_pass(
     Path((pass_type, serial)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Answer {
-    let pass = authorized_pass(&state, &headers, &pass_type, &serial).await?;
-    let cannot_build = |e: ApiError| {
-        tracing::error!(error = %e, serial, "PassKit web service: cannot build the pass");
-        Ok(e.into_response())
-    };
+    let token = authorization_token(&headers, &pass_type, &serial)?;
+    // One statement reads the pass with everything its package needs; the token and the
+    // pass type are checked on what it read (the type is the signing certificate's).
+    let loaded = passes::load_for_signing(&state.db, PassKey::Serial(&serial))
+        .await?
+        .ok_or(Failure(StatusCode::UNAUTHORIZED))?;
+    let pass = &loaded.pass;
+    check_token(pass, &token)?;
     // The content key and validators come before the package: a device whose copy is
     // current gets its 304 without the pass being built or its images loaded.
-    let prepared = match passes::load_for_signing(&state.db, PassKey::Id(&pass.id)).await? {
-        Some(loaded) => state.passes.prepare_loaded(&state, &loaded).await,
-        None => return Ok(status(StatusCode::NOT_FOUND)),
-    };
-    let prepared = match prepared {
-        Ok(p) => p,
-        Err(e) => return cannot_build(e),
+    let prepared = match state.passes.prepare_loaded(&state, &loaded).await {
+        Ok(p) if p.signer.info().pass_type_identifier == pass_type => p,
+        Ok(_) => return Err(Failure(StatusCode::UNAUTHORIZED)),
+        Err(e) => {
+            // Not signable (its certificate's key cannot be used, …): a request for
+            // another pass type is still refused as unauthorized.
+            check_pass_type(&state, pass, &pass_type).await?;
+            tracing::error!(error = %e, serial, "PassKit web service: cannot build the pass");
+            return Ok(e.into_response());
+        }
     };
     let etag = prepared.etag();
     let not_modified = match headers
@@ -469,9 +498,12 @@ async fn latest_pass(
     }
     let built = match state.passes.build(&state, &prepared).await {
         Ok(b) => b,
-        Err(e) => return cannot_build(e),
+        Err(e) => {
+            tracing::error!(error = %e, serial, "PassKit web service: cannot build the pass");
+            return Ok(e.into_response());
+        }
     };
-    let event = fetched_event(&pass, &headers, peer.ip().to_string());
+    let event = fetched_event(pass, &headers, peer.ip().to_string());
     // Stamped and recorded with the other passes served at the moment (group commit),
     // before the answer.
     if let Err(e) = state.passes.record_served(&state, event, true).await {

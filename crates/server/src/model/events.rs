@@ -193,7 +193,7 @@ pub async fn record_many(
                 b + 10
             ));
         }
-        let mut q = sqlx::query(&sql);
+        let mut q = crate::db::batch_query(&*conn, &mut sql);
         for (ev, id) in chunk.iter().zip(chunk_ids) {
             q = q
                 .bind(id)
@@ -251,11 +251,11 @@ pub async fn record_many(
     let pass_ids: Vec<&str> = evs.iter().filter_map(|e| e.pass_id.as_deref()).collect();
     for chunk in pass_ids.chunks(ROWS) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
+        let mut sql = format!(
             "SELECT {PAYLOAD_PASS_COLUMNS} FROM passes WHERE id IN ({})",
             marks.join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = crate::db::batch_query(&*conn, &mut sql);
         for id in chunk {
             q = q.bind(*id);
         }

@@ -273,12 +273,12 @@ pub async fn write_pass_docs(
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${})", i * 2 + 2, i * 2 + 3))
             .collect();
-        let sql = format!(
+        let mut sql = format!(
             "UPDATE passes SET doc = v.column2, updated_at = $1 FROM (VALUES {}) AS v \
              WHERE passes.id = v.column1",
             rows.join(", ")
         );
-        let mut q = sqlx::query(&sql).bind(ts);
+        let mut q = crate::db::batch_query(&*conn, &mut sql).bind(ts);
         for (id, doc) in chunk {
             q = q
                 .bind(id)

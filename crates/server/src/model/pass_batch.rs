@@ -236,11 +236,11 @@ async fn taken(
         } else {
             ""
         };
-        let sql = format!(
+        let mut sql = format!(
             "SELECT {column} FROM passes WHERE {scope}{column} IN ({})",
             marks.join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = crate::db::batch_query(&**tx, &mut sql);
         if let Some(c) = campaign_id {
             q = q.bind(c);
         }
@@ -290,7 +290,7 @@ async fn insert_many(
             ));
         }
         sql.push_str(" ON CONFLICT DO NOTHING RETURNING id");
-        let mut q = sqlx::query(&sql);
+        let mut q = crate::db::batch_query(&**tx, &mut sql);
         for (_, p) in chunk {
             q = q
                 .bind(&p.id)

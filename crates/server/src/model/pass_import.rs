@@ -246,12 +246,12 @@ async fn passes_by(
     let mut out = Vec::new();
     for chunk in values.chunks(500) {
         let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
-        let sql = format!(
+        let mut sql = format!(
             "SELECT {PASS_COLUMNS} FROM passes WHERE campaign_id = $1 AND {column} IN ({}) \
              ORDER BY voided, created_at, id",
             marks.join(", ")
         );
-        let mut q = sqlx::query(&sql).bind(campaign_id);
+        let mut q = crate::db::batch_query(&**tx, &mut sql).bind(campaign_id);
         for v in chunk {
             q = q.bind(*v);
         }
@@ -405,7 +405,7 @@ pub async fn write_errors(
             }
             sql.push_str(&format!("($1, ${}, ${}, ${})", b + 2, b + 3, b + 4));
         }
-        let mut q = sqlx::query(&sql).bind(job_id);
+        let mut q = crate::db::batch_query(&**tx, &mut sql).bind(job_id);
         for e in chunk {
             q = q
                 .bind(e.line)

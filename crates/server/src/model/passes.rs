@@ -257,6 +257,8 @@ pub struct ForSigning {
 pub enum PassKey<'a> {
     Id(&'a str),
     DownloadToken(&'a str),
+    /// The serial number (unique across the server).
+    Serial(&'a str),
 }
 
 /// [`PASS_COLUMNS`] of `p`, each named `p_<column>`.
@@ -279,6 +281,7 @@ pub async fn load_for_signing(
     let (column, value) = match key {
         PassKey::Id(v) => ("id", v),
         PassKey::DownloadToken(v) => ("download_token", v),
+        PassKey::Serial(v) => ("serial_number", v),
     };
     // The campaign's columns keep their names (campaign_from_row reads them), so they come
     // from a derived table restricted to the pass's campaign; the pass's are prefixed.

@@ -430,14 +430,14 @@ pub async fn enqueue_push_for_changes(
             " ON CONFLICT (pass_id) DO UPDATE SET pushed_at = excluded.pushed_at, \
              change_messages = excluded.change_messages",
         );
-        let mut q = sqlx::query(&sql).bind(&ts);
+        let mut q = crate::db::batch_query(&*conn, &mut sql).bind(&ts);
         for (pass_id, keys) in chunk {
             q = q.bind(pass_id).bind(messages_json(push_message, keys));
         }
         q.execute(&mut *conn).await?;
         let Some(cert) = cert else { continue };
         let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 5)).collect();
-        let sql = format!(
+        let mut sql = format!(
             "INSERT INTO push_queue (id, account_id, campaign_id, pass_id, device_library_id, \
              push_token, pass_type_identifier, certificate_id, status, attempts, \
              next_attempt_at, created_at) \
@@ -450,7 +450,7 @@ pub async fn enqueue_push_for_changes(
              GROUP BY r.push_token",
             marks.join(", ")
         );
-        let mut q = sqlx::query(&sql)
+        let mut q = crate::db::batch_query(&*conn, &mut sql)
             .bind(new_id())
             .bind(&cert.pass_type_identifier)
             .bind(&cert.certificate_id)

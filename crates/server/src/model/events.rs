@@ -193,7 +193,7 @@ pub async fn record_many(
                 b + 10
             ));
         }
-        let mut q = crate::db::batch_query(&*conn, &mut sql);
+        let mut q = crate::db::batch_query(conn, &mut sql);
         for (ev, id) in chunk.iter().zip(chunk_ids) {
             q = q
                 .bind(id)
@@ -255,7 +255,7 @@ pub async fn record_many(
             "SELECT {PAYLOAD_PASS_COLUMNS} FROM passes WHERE id IN ({})",
             marks.join(", ")
         );
-        let mut q = crate::db::batch_query(&*conn, &mut sql);
+        let mut q = crate::db::batch_query(conn, &mut sql);
         for id in chunk {
             q = q.bind(*id);
         }

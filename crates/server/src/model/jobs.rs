@@ -278,7 +278,7 @@ pub async fn write_pass_docs(
              WHERE passes.id = v.column1",
             rows.join(", ")
         );
-        let mut q = crate::db::batch_query(&*conn, &mut sql).bind(ts);
+        let mut q = crate::db::batch_query(conn, &mut sql).bind(ts);
         for (id, doc) in chunk {
             q = q
                 .bind(id)

@@ -240,7 +240,7 @@ async fn taken(
             "SELECT {column} FROM passes WHERE {scope}{column} IN ({})",
             marks.join(", ")
         );
-        let mut q = crate::db::batch_query(&**tx, &mut sql);
+        let mut q = crate::db::batch_query(tx, &mut sql);
         if let Some(c) = campaign_id {
             q = q.bind(c);
         }
@@ -290,7 +290,7 @@ async fn insert_many(
             ));
         }
         sql.push_str(" ON CONFLICT DO NOTHING RETURNING id");
-        let mut q = crate::db::batch_query(&**tx, &mut sql);
+        let mut q = crate::db::batch_query(tx, &mut sql);
         for (_, p) in chunk {
             q = q
                 .bind(&p.id)

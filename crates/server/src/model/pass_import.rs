@@ -251,7 +251,7 @@ async fn passes_by(
              ORDER BY voided, created_at, id",
             marks.join(", ")
         );
-        let mut q = crate::db::batch_query(&**tx, &mut sql).bind(campaign_id);
+        let mut q = crate::db::batch_query(tx, &mut sql).bind(campaign_id);
         for v in chunk {
             q = q.bind(*v);
         }
@@ -405,7 +405,7 @@ pub async fn write_errors(
             }
             sql.push_str(&format!("($1, ${}, ${}, ${})", b + 2, b + 3, b + 4));
         }
-        let mut q = crate::db::batch_query(&**tx, &mut sql).bind(job_id);
+        let mut q = crate::db::batch_query(tx, &mut sql).bind(job_id);
         for e in chunk {
             q = q
                 .bind(e.line)

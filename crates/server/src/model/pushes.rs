@@ -430,7 +430,7 @@ pub async fn enqueue_push_for_changes(
             " ON CONFLICT (pass_id) DO UPDATE SET pushed_at = excluded.pushed_at, \
              change_messages = excluded.change_messages",
         );
-        let mut q = crate::db::batch_query(&*conn, &mut sql).bind(&ts);
+        let mut q = crate::db::batch_query(conn, &mut sql).bind(&ts);
         for (pass_id, keys) in chunk {
             q = q.bind(pass_id).bind(messages_json(push_message, keys));
         }
@@ -450,7 +450,7 @@ pub async fn enqueue_push_for_changes(
              GROUP BY r.push_token",
             marks.join(", ")
         );
-        let mut q = crate::db::batch_query(&*conn, &mut sql)
+        let mut q = crate::db::batch_query(conn, &mut sql)
             .bind(new_id())
             .bind(&cert.pass_type_identifier)
             .bind(&cert.certificate_id)

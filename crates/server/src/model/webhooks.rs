@@ -135,7 +135,7 @@ pub async fn enqueue_many(
                 b + 7
             ));
         }
-        let mut q = crate::db::batch_query(&*conn, &mut sql);
+        let mut q = crate::db::batch_query(conn, &mut sql);
         for d in chunk {
             q = q
                 .bind(new_id())

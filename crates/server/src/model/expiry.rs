@@ -43,16 +43,25 @@ pub async fn count_expired(db: &Db, campaign_id: Option<&str>) -> Result<u64, sq
     const BATCH: i64 = 1000;
     let mut counted = 0;
     loop {
+        // A pass expires at its own date, else at its campaign's: the two halves find each
+        // kind through `passes_expiry_due` (migration 0200) without reading the passes
+        // that are not due; the second goes from the expired campaigns to their passes
+        // (CROSS JOIN fixes that order on SQLite, whose planner otherwise started from
+        // every uncounted pass).
+        let (own, follows) = if campaign_id.is_some() {
+            (" AND p.campaign_id = $2", " AND c.id = $2")
+        } else {
+            ("", "")
+        };
         let sql = format!(
-            "SELECT p.id, p.campaign_id, COALESCE(p.expires_at, c.expires_at) AS expired_at \
-             FROM passes p JOIN campaigns c ON c.id = p.campaign_id \
-             WHERE p.expiry_counted = 0 AND COALESCE(p.expires_at, c.expires_at) <= $1{} \
-             LIMIT {BATCH}",
-            if campaign_id.is_some() {
-                " AND p.campaign_id = $2"
-            } else {
-                ""
-            }
+            "SELECT p.id, p.campaign_id, p.expires_at AS expired_at FROM passes p \
+             WHERE p.expiry_counted = 0 AND p.expires_at <= $1{own} \
+             UNION ALL \
+             SELECT p.id, p.campaign_id, c.expires_at AS expired_at \
+             FROM campaigns c CROSS JOIN passes p \
+             WHERE c.expires_at <= $1{follows} AND p.campaign_id = c.id \
+               AND p.expiry_counted = 0 AND p.expires_at IS NULL \
+             LIMIT {BATCH}"
         );
         let mut q = sqlx::query(&sql).bind(now());
         if let Some(c) = campaign_id {

@@ -1074,13 +1074,13 @@ pub async fn list(
         .as_deref()
         .map(|text| crate::model::search::plan(db.dialect, text));
     let scope = crate::model::search::scope(search.as_ref(), "campaign_id");
-    let (from, conditions, with) = match search {
-        Some(plan) => (plan.from, plan.conditions, plan.with),
-        None => ("passes", Vec::new(), None),
+    let (conditions, with) = match search {
+        Some(plan) => (plan.conditions, plan.with),
+        None => (Vec::new(), None),
     };
     Listing {
         select: PASS_COLUMNS,
-        from,
+        from: "passes",
         scope: &scope,
         scope_binds: vec![Bind::Text(campaign_id.to_string())],
         columns: LIST_COLUMNS,

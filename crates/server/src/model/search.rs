@@ -72,63 +72,9 @@ pub fn plan(dialect: Dialect, text: &str) -> SearchPlan {
     let (long, short): (Vec<&String>, Vec<&String>) = words
         .iter()
         .partition(|w| w.chars().count() >= INDEXED_WORD);
-    let like = |w: &String| Bind::Text(like_anywhere(w));
-    let mut conditions = Vec::new();
     match dialect {
-        Dialect::Sqlite if !long.is_empty() => {
-            // The FTS5 matches (and the short words' check on their text) are materialized
-            // once; the page and its count look the passes up by id (the scope is then not
-            // an index constraint, see `driven`). Searching once instead of once for the
-            // page and again for its count: 3.8–6.2 ms against 6.8–8.5 ms a search on a
-            // million-pass campaign (README "Lists at scale").
-            let expr = long
-                .iter()
-                .map(|w| fts_phrase(w))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let short_sql: String = short
-                .iter()
-                .map(|_| " AND pass_search.body LIKE ? ESCAPE '\\'")
-                .collect();
-            let mut binds = vec![Bind::Text(expr)];
-            binds.extend(short.iter().map(|w| like(w)));
-            conditions.push((
-                "passes.id IN (SELECT pass_id FROM search_matches)".to_string(),
-                Vec::new(),
-            ));
-            return SearchPlan {
-                conditions,
-                with: Some((
-                    format!(
-                        "search_matches AS MATERIALIZED (SELECT pass_search.pass_id \
-                         FROM pass_search_fts CROSS JOIN pass_search \
-                         ON pass_search.n = pass_search_fts.rowid \
-                         WHERE pass_search_fts MATCH ?{short_sql})"
-                    ),
-                    binds,
-                )),
-                driven: true,
-            };
-        }
-        Dialect::Postgres if !long.is_empty() => {
-            let sql = std::iter::repeat_n("body ILIKE ?", words.len())
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            conditions.push((
-                "passes.id IN (SELECT pass_id FROM search_matches)".to_string(),
-                Vec::new(),
-            ));
-            return SearchPlan {
-                conditions,
-                with: Some((
-                    format!(
-                        "search_matches AS MATERIALIZED (SELECT pass_id FROM pass_search WHERE {sql})"
-                    ),
-                    words.iter().map(like).collect(),
-                )),
-                driven: false,
-            };
-        }
+        Dialect::Sqlite if !long.is_empty() => sqlite_fts(&long, &short),
+        Dialect::Postgres if !long.is_empty() => postgres_trigrams(&words),
         _ => {
             // Only short words: no index can help; the list walks the scope in its order
             // and stops when the page (and the capped count) is full.
@@ -140,17 +86,75 @@ pub fn plan(dialect: Dialect, text: &str) -> SearchPlan {
             let sql = std::iter::repeat_n(format!("s.body {op} ? ESCAPE '\\'"), short.len())
                 .collect::<Vec<_>>()
                 .join(" AND ");
-            conditions.push((
-                format!(
-                    "EXISTS (SELECT 1 FROM pass_search s WHERE s.pass_id = passes.id AND {sql})"
-                ),
-                short.iter().map(|w| like(w)).collect(),
-            ));
+            SearchPlan {
+                conditions: vec![(
+                    format!(
+                        "EXISTS (SELECT 1 FROM pass_search s WHERE s.pass_id = passes.id AND {sql})"
+                    ),
+                    short.iter().map(|w| like(w)).collect(),
+                )],
+                with: None,
+                driven: false,
+            }
         }
     }
+}
+
+/// A LIKE pattern finding `word` anywhere, bound.
+fn like(word: &str) -> Bind {
+    Bind::Text(like_anywhere(word))
+}
+
+/// The passes matching every word (trigrams of the `long` ones through the FTS5 index; the
+/// `short` ones checked on the matches' text) as one materialized set: the page and its
+/// count look the passes up by id (the scope is then not an index constraint, see
+/// `driven`). Searching once instead of once for the page and again for its count: 3.8–6.2
+/// ms against 6.8–8.5 ms a search on a million-pass campaign (README "Lists at scale").
+fn sqlite_fts(long: &[&String], short: &[&String]) -> SearchPlan {
+    let expr = long
+        .iter()
+        .map(|w| fts_phrase(w))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let short_sql: String = short
+        .iter()
+        .map(|_| " AND pass_search.body LIKE ? ESCAPE '\\'")
+        .collect();
+    let mut binds = vec![Bind::Text(expr)];
+    binds.extend(short.iter().map(|w| like(w)));
     SearchPlan {
-        conditions,
-        with: None,
+        conditions: vec![(
+            "passes.id IN (SELECT pass_id FROM search_matches)".to_string(),
+            Vec::new(),
+        )],
+        with: Some((
+            format!(
+                "search_matches AS MATERIALIZED (SELECT pass_search.pass_id \
+                 FROM pass_search_fts CROSS JOIN pass_search \
+                 ON pass_search.n = pass_search_fts.rowid \
+                 WHERE pass_search_fts MATCH ?{short_sql})"
+            ),
+            binds,
+        )),
+        driven: true,
+    }
+}
+
+/// The passes whose text holds every word, through the `pg_trgm` index, as one
+/// materialized set.
+fn postgres_trigrams(words: &[String]) -> SearchPlan {
+    let sql = std::iter::repeat_n("body ILIKE ?", words.len())
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    SearchPlan {
+        conditions: vec![(
+            "passes.id IN (SELECT pass_id FROM search_matches)".to_string(),
+            Vec::new(),
+        )],
+        with: Some((
+            format!("search_matches AS MATERIALIZED (SELECT pass_id FROM pass_search WHERE {sql})"),
+            words.iter().map(|w| like(w)).collect(),
+        )),
         driven: false,
     }
 }

@@ -40,6 +40,7 @@
 //! (counted apart).
 
 use crate::apns::{certificate_of_campaign, modified_at};
+use crate::error::ApiError;
 use crate::model::campaigns;
 use crate::model::devices::{self, Registered, Registering};
 use crate::model::events::{record, NewEvent};
@@ -461,6 +462,10 @@ async fn latest_pass(
         .ok_or(Failure(StatusCode::UNAUTHORIZED))?;
     let pass = &loaded.pass;
     check_token(pass, &token)?;
+    let cannot_build = |e: ApiError| {
+        tracing::error!(error = %e, serial, "PassKit web service: cannot build the pass");
+        Ok(e.into_response())
+    };
     // The content key and validators come before the package: a device whose copy is
     // current gets its 304 without the pass being built or its images loaded.
     let prepared = match state.passes.prepare_loaded(&state, &loaded).await {
@@ -470,8 +475,7 @@ async fn latest_pass(
             // Not signable (its certificate's key cannot be used, …): a request for
             // another pass type is still refused as unauthorized.
             check_pass_type(&state, pass, &pass_type).await?;
-            tracing::error!(error = %e, serial, "PassKit web service: cannot build the pass");
-            return Ok(e.into_response());
+            return cannot_build(e);
         }
     };
     let etag = prepared.etag();
@@ -498,10 +502,7 @@ async fn latest_pass(
     }
     let built = match state.passes.build(&state, &prepared).await {
         Ok(b) => b,
-        Err(e) => {
-            tracing::error!(error = %e, serial, "PassKit web service: cannot build the pass");
-            return Ok(e.into_response());
-        }
+        Err(e) => return cannot_build(e),
     };
     let event = fetched_event(pass, &headers, peer.ip().to_string());
     // Stamped and recorded with the other passes served at the moment (group commit),

@@ -20,6 +20,17 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// The dialect of a connection taken from the pool.
+    pub fn of(conn: &sqlx::AnyConnection) -> Dialect {
+        if conn.backend_name() == "PostgreSQL" {
+            Dialect::Postgres
+        } else {
+            Dialect::Sqlite
+        }
+    }
+}
+
 /// A database handle shared by the whole server (cheap to clone).
 #[derive(Clone)]
 pub struct Db {
@@ -41,10 +52,9 @@ pub const COUNTER_SLOTS: i64 = 8;
 /// slot and two transactions never lock two slots in opposite orders (a deadlock). SQLite
 /// has one writer at a time: slot 0.
 pub fn counter_slot(conn: &sqlx::AnyConnection) -> &'static str {
-    if conn.backend_name() == "PostgreSQL" {
-        "pg_backend_pid() % 8"
-    } else {
-        "0"
+    match Dialect::of(conn) {
+        Dialect::Postgres => "pg_backend_pid() % 8",
+        Dialect::Sqlite => "0",
     }
 }
 
@@ -89,7 +99,7 @@ pub fn batch_query<'q>(
     conn: &sqlx::AnyConnection,
     sql: &'q mut String,
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
-    if conn.backend_name() != "PostgreSQL" {
+    if Dialect::of(conn) == Dialect::Sqlite {
         *sql = sqlite_placeholders(sql);
     }
     sqlx::query(sql.as_str())

@@ -3,7 +3,9 @@
 //! `cargo bench -p passworks-server --bench lists` (PostgreSQL too when
 //! `PASSWORKS_TEST_POSTGRES_URL` is set; `LISTS_BACKEND=sqlite|postgres` picks one,
 //! `LISTS_SIZES=10000,100000` other sizes, `LISTS_REQUESTS` requests per case, 800).
-//! `LISTS_KEEP=1` keeps the databases afterwards (their names are printed) for EXPLAIN.
+//! `LISTS_KEEP=1` keeps the databases afterwards (their URLs are printed) for EXPLAIN, and
+//! `LISTS_REUSE=<that URL>` times a kept database again instead of building one (with the
+//! same `LISTS_SIZES`; for before/after figures of two server builds on the same data).
 //!
 //! The campaigns are created through the API; their passes are inserted in batches of
 //! SQL rows shaped like the server's own (a pass created through the API is the template),
@@ -334,7 +336,38 @@ async fn measure(
     )
 }
 
-async fn run(label: &str, url: &str, sizes: &[u64], requests: u64) -> Vec<String> {
+/// The kept database's account (with a new API key) and its campaigns of `sizes`, in the
+/// order they were built.
+async fn reuse(db: &Db, sizes: &[u64]) -> ((String, String), Vec<Campaign>) {
+    let (id, username): (String, String) =
+        sqlx::query_as("SELECT id, api_username FROM accounts WHERE name = 'Lists'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("LISTS_REUSE: the database holds no lists bench account");
+    let key = format!("bench{}", uuid::Uuid::new_v4().simple());
+    sqlx::query("UPDATE accounts SET api_key_hash = $1 WHERE id = $2")
+        .bind(passworks_server::auth::hash_key(&key))
+        .bind(&id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let mut campaigns = Vec::new();
+    for (k, size) in sizes.iter().enumerate() {
+        let id: String = sqlx::query_scalar("SELECT id FROM campaigns WHERE name = $1")
+            .bind(format!("Scale {size}"))
+            .fetch_one(&db.pool)
+            .await
+            .expect("LISTS_REUSE: no campaign of that size (LISTS_SIZES as when it was built)");
+        campaigns.push(Campaign {
+            number: k as u64 + 1,
+            id,
+            size: *size,
+        });
+    }
+    ((username, key), campaigns)
+}
+
+async fn run(label: &str, url: &str, sizes: &[u64], requests: u64, built: bool) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::spawn(dir.path(), url, &[]);
     let http = reqwest::Client::builder()
@@ -343,13 +376,18 @@ async fn run(label: &str, url: &str, sizes: &[u64], requests: u64) -> Vec<String
         .unwrap();
     wait_up(&http, &server.base).await;
     let db = Db::connect(url).await.unwrap();
-    let account = create_account(&db, "Lists", None, false).await.unwrap();
-    let auth = (account.api_username, account.api_key);
-    let mut campaigns = Vec::new();
-    for (k, size) in sizes.iter().enumerate() {
-        campaigns.push(build(&db, &http, &server.base, &auth, k as u64 + 1, *size).await);
-    }
-    if db.dialect == Dialect::Postgres {
+    let (auth, campaigns) = if built {
+        reuse(&db, sizes).await
+    } else {
+        let account = create_account(&db, "Lists", None, false).await.unwrap();
+        let auth = (account.api_username, account.api_key);
+        let mut campaigns = Vec::new();
+        for (k, size) in sizes.iter().enumerate() {
+            campaigns.push(build(&db, &http, &server.base, &auth, k as u64 + 1, *size).await);
+        }
+        (auth, campaigns)
+    };
+    if db.dialect == Dialect::Postgres && !built {
         // What autovacuum does within a minute of a bulk load: statistics and the
         // visibility map (index-only scans).
         sqlx::query("VACUUM ANALYZE")
@@ -392,10 +430,29 @@ async fn main() {
         "| database | passes in the campaign | request | p50 ms | p99 ms | max ms |".to_string(),
         "|---|---|---|---|---|---|".to_string(),
     ];
+    if let Ok(url) = std::env::var("LISTS_REUSE") {
+        let label = if url.starts_with("sqlite:") {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        };
+        table.extend(run(label, &url, &sizes, requests, true).await);
+    } else {
+        table.extend(build_and_run(&only, &sizes, requests).await);
+    }
+    println!();
+    for line in table {
+        println!("{line}");
+    }
+}
+
+/// Builds the campaigns on the databases `only` names (both when empty) and times them.
+async fn build_and_run(only: &str, sizes: &[u64], requests: u64) -> Vec<String> {
+    let mut table = Vec::new();
     if only.is_empty() || only == "sqlite" {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("lists.db").display());
-        table.extend(run("SQLite", &url, &sizes, requests).await);
+        table.extend(run("SQLite", &url, sizes, requests, false).await);
         if std::env::var_os("LISTS_KEEP").is_some() {
             // For looking at the plans and the search index afterwards (sqlite3).
             println!("SQLite: kept the database {url}");
@@ -419,10 +476,10 @@ async fn main() {
                     Some((head, _)) => format!("{head}/{name}"),
                     None => panic!("PASSWORKS_TEST_POSTGRES_URL has no database name"),
                 };
-                table.extend(run("PostgreSQL", &url, &sizes, requests).await);
+                table.extend(run("PostgreSQL", &url, sizes, requests, false).await);
                 if std::env::var_os("LISTS_KEEP").is_some() {
                     // For looking at the plans afterwards (EXPLAIN in psql).
-                    println!("PostgreSQL: kept the database {name}");
+                    println!("PostgreSQL: kept the database {url}");
                 } else {
                     let _ = sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
                         .execute(&pool)
@@ -431,8 +488,5 @@ async fn main() {
             }
         }
     }
-    println!();
-    for line in table {
-        println!("{line}");
-    }
+    table
 }

@@ -389,6 +389,23 @@ pub fn new_serial_number() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// A new pass's download token (the last part of its download link): the time in
+/// milliseconds (6 bytes) then 16 random bytes, URL-safe base64 (30 characters). The random
+/// part is the secret, as strong as [`random_token`]`(16)`; the time first puts the tokens
+/// made in the same few seconds next to each other in the `download_token` unique index,
+/// so bulk creation writes a few of its pages per batch instead of one page per pass (a
+/// random token lands on a random page of a million-entry index). The link tells its
+/// holder when the pass was made, which the pass itself says too.
+pub fn new_download_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut buf = [0u8; 22];
+    let millis = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    buf[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    rand::rngs::OsRng.fill_bytes(&mut buf[6..]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
 /// A URL-safe random token of `bytes` random bytes.
 pub fn random_token(bytes: usize) -> String {
     use base64::Engine;
@@ -464,6 +481,25 @@ mod tests {
         let id = uuid::Uuid::parse_str(&ids[0]).expect("a UUID");
         assert_eq!(id.get_version_num(), 7);
         assert_eq!(ids[0], ids[0].to_lowercase());
+    }
+
+    #[test]
+    fn download_tokens_made_together_share_their_start_and_are_secret_after_it() {
+        let tokens: Vec<String> = (0..1_000).map(|_| new_download_token()).collect();
+        let url_safe = |t: &String| {
+            t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        assert!(tokens.iter().all(|t| t.len() == 30 && url_safe(t)));
+        // The first six characters are 36 bits of the time in ms: the same for tokens
+        // made within four seconds (unless that boundary fell in between).
+        let same_start = tokens.windows(2).filter(|w| w[0][..6] == w[1][..6]).count();
+        assert!(
+            same_start >= 998,
+            "{same_start} of 999 neighbours share a start"
+        );
+        let secrets: std::collections::HashSet<&str> = tokens.iter().map(|t| &t[8..]).collect();
+        assert_eq!(secrets.len(), tokens.len(), "the random parts all differ");
     }
 
     #[test]

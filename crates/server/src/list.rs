@@ -761,7 +761,7 @@ impl Listing<'_> {
         let start = window_start(params.offset, page, per_page)?;
         if let (Some(with), Some(table)) = (&plan.with_sql, options.table) {
             return self
-                .fetch_in_one(db, &plan, with, table, params, start)
+                .fetch_in_one(db, &plan, Some(with), table, params, start)
                 .await;
         }
         // A deep page of a steady list starts at its nearest anchor (`from_key`) and skips
@@ -772,6 +772,13 @@ impl Listing<'_> {
             }
             _ => None,
         };
+        // Without a maintained total (a filtered list: a lookup by code, serial or
+        // value), the page and its capped count are one statement.
+        if let (None, None, Some(table)) = (&plan.total_sql, &from_key, options.table) {
+            return self
+                .fetch_in_one(db, &plan, None, table, params, start)
+                .await;
+        }
         let mut binds = plan.binds.clone();
         let mut where_sql = plan.where_sql.clone();
         let skip = match from_key {
@@ -788,7 +795,7 @@ impl Listing<'_> {
             }
             None => start,
         };
-        let n = binds.len();
+        let window = limit_sql(per_page + 1, skip, &mut binds);
         // A maintained total comes with the page's rows (its query is bound with the
         // scope's binds, which come first): one round trip instead of two.
         let total_column = plan
@@ -799,26 +806,17 @@ impl Listing<'_> {
         let page_sql = match options.table {
             Some(table) => format!(
                 "SELECT {select} FROM {table} WHERE {unique} IN (SELECT {unique} FROM {from} \
-                 WHERE {where_sql} ORDER BY {order} LIMIT ${l} OFFSET ${o}) ORDER BY {order}",
+                 WHERE {where_sql} ORDER BY {order} {window}) ORDER BY {order}",
                 unique = self.unique,
                 from = self.from,
                 order = plan.order,
-                l = n + 1,
-                o = n + 2,
             ),
             None => format!(
-                "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ${} OFFSET ${}",
-                select,
-                self.from,
-                where_sql,
-                plan.order,
-                n + 1,
-                n + 2
+                "SELECT {} FROM {} WHERE {} ORDER BY {} {window}",
+                select, self.from, where_sql, plan.order,
             ),
         };
         let mut rows = bind_query(sqlx::query(&page_sql), &binds)
-            .bind(per_page + 1)
-            .bind(skip)
             .fetch_all(&db.pool)
             .await?;
         let more = rows.len() as i64 > per_page;
@@ -847,22 +845,46 @@ impl Listing<'_> {
             }
             None => {
                 let cap = count_cap(start, per_page);
+                let mut binds = plan.binds.clone();
                 let count_sql = format!(
-                    "SELECT COUNT(*) FROM (SELECT 1 AS one FROM {} WHERE {} LIMIT ${}) counted",
+                    "SELECT COUNT(*) FROM (SELECT 1 AS one FROM {} WHERE {} {}) counted",
                     self.from,
                     plan.where_sql,
-                    plan.binds.len() + 1
+                    limit_sql(cap, 0, &mut binds)
                 );
                 let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
-                for b in &plan.binds {
+                for b in &binds {
                     q = bind_scalar(q, b);
                 }
-                let counted = q.bind(cap).fetch_one(&db.pool).await?;
+                let counted = q.fetch_one(&db.pool).await?;
                 capped_info(counted, cap, start, rows.len(), more, params)
             }
         };
         Ok((rows, info))
     }
+}
+
+/// `LIMIT limit [OFFSET offset]` for a statement whose parameters so far are `binds`.
+///
+/// The usual values (a page's size, the first page's zero offset, the count's cap) are
+/// written into the statement's text: with a parameter there PostgreSQL plans for reading
+/// a tenth of the table, so it never settles on a generic plan and plans the statement
+/// again at every execution (weighing every index of `passes`, most of a short request's
+/// time). With literals its generic plan is the custom one and is kept after five runs.
+/// Other values (deep pages' offsets, deep counts' caps) are bound, so they do not make a
+/// prepared statement each.
+fn limit_sql(limit: i64, offset: i64, binds: &mut Vec<Bind>) -> String {
+    let limit = if limit <= COUNT_CAP + 1 {
+        format!("LIMIT {limit}")
+    } else {
+        binds.push(Bind::Int(limit));
+        format!("LIMIT ${}", binds.len())
+    };
+    if offset == 0 {
+        return limit;
+    }
+    binds.push(Bind::Int(offset));
+    format!("{limit} OFFSET ${}", binds.len())
 }
 
 /// How far a count goes when no maintained total answers it: the cap, or the end of the
@@ -899,27 +921,30 @@ fn capped_info(
 }
 
 impl Listing<'_> {
-    /// The page and its capped count in one statement, sharing [`Options::with`]: the
-    /// page's ids, the count and the page's rows (`list_total` on every row; one row of
-    /// NULLs but the count when the page is empty).
+    /// The page and its capped count in one statement, sharing [`Options::with`] when
+    /// there is one: the page's ids, the count and the page's rows (`list_total` on every
+    /// row; one row of NULLs but the count when the page is empty).
     async fn fetch_in_one(
         &self,
         db: &Db,
         plan: &Plan,
-        with: &str,
+        with: Option<&str>,
         table: &str,
         params: &ListParams,
         start: i64,
     ) -> ApiResult<(Vec<AnyRow>, PageInfo)> {
         let per_page = params.query.per_page as i64;
         let cap = count_cap(start, per_page);
-        let n = plan.binds.len();
+        let mut binds = plan.binds.clone();
+        let window = limit_sql(per_page + 1, start, &mut binds);
+        let count_limit = limit_sql(cap, 0, &mut binds);
+        let with = with.map(|w| format!("{w}, ")).unwrap_or_default();
         let sql = format!(
-            "WITH {with}, \
+            "WITH {with}\
              list_page AS (SELECT {unique} AS list_id FROM {from} WHERE {where_sql} \
-               ORDER BY {order} LIMIT ${l} OFFSET ${o}), \
+               ORDER BY {order} {window}), \
              list_count AS (SELECT COUNT(*) AS list_total FROM \
-               (SELECT 1 AS one FROM {from} WHERE {where_sql} LIMIT ${c}) counted) \
+               (SELECT 1 AS one FROM {from} WHERE {where_sql} {count_limit}) counted) \
              SELECT list_count.list_total, t.* FROM list_count LEFT JOIN \
                (SELECT {select} FROM {table} WHERE {unique} IN (SELECT list_id FROM list_page)) t \
                ON 1 = 1 \
@@ -929,14 +954,8 @@ impl Listing<'_> {
             where_sql = plan.where_sql,
             order = plan.order,
             select = self.select,
-            l = n + 1,
-            o = n + 2,
-            c = n + 3,
         );
-        let mut rows = bind_query(sqlx::query(&sql), &plan.binds)
-            .bind(per_page + 1)
-            .bind(start)
-            .bind(cap)
+        let mut rows = bind_query(sqlx::query(&sql), &binds)
             .fetch_all(&db.pool)
             .await?;
         let counted: i64 = match rows.first() {
@@ -1051,6 +1070,18 @@ mod tests {
         assert_eq!(p.total_pages(), 3);
         let empty = PageInfo { total: 0, ..p };
         assert_eq!(empty.total_pages(), 0);
+    }
+
+    #[test]
+    fn usual_windows_are_literal_and_deep_ones_bound() {
+        let mut binds = vec![Bind::Text("campaign".into())];
+        assert_eq!(limit_sql(26, 0, &mut binds), "LIMIT 26");
+        assert_eq!(limit_sql(COUNT_CAP + 1, 0, &mut binds), "LIMIT 10001");
+        assert_eq!(binds.len(), 1, "nothing bound for the usual values");
+        // A deep page's offset and its count's cap differ from page to page.
+        assert_eq!(limit_sql(26, 24_975, &mut binds), "LIMIT 26 OFFSET $2");
+        assert_eq!(limit_sql(25_001, 0, &mut binds), "LIMIT $3");
+        assert!(matches!(binds[1..], [Bind::Int(24_975), Bind::Int(25_001)]));
     }
 
     #[test]

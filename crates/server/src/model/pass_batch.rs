@@ -10,7 +10,7 @@
 //! events with their counters and webhook deliveries through
 //! [`crate::model::events::record_many`], in the same transaction.
 
-use crate::db::{new_id, normalize_time, now, random_token, Db, Tx};
+use crate::db::{new_download_token, new_id, normalize_time, now, random_token, Db, Tx};
 use crate::error::{ApiError, ApiResult, Errors};
 use crate::model::campaigns::CampaignRecord;
 use crate::model::events::{record_many, NewEvent};
@@ -138,7 +138,7 @@ pub async fn create_passes(
                     campaign_id: campaign.id.clone(),
                     serial_number: p.serial.unwrap_or_else(crate::db::new_serial_number),
                     authentication_token: random_token(24),
-                    download_token: random_token(16),
+                    download_token: new_download_token(),
                     redeem_code: p.code.unwrap_or_default(),
                     voided: false,
                     redeemed_count: 0,

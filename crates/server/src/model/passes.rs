@@ -3,7 +3,7 @@
 //! store functions that create, update, redeem and delete passes. The API, remote forms
 //! (§13) and the download pages all create passes through [`create_pass`].
 
-use crate::db::{get_bool, get_json, new_id, now, random_token, Db, Tx};
+use crate::db::{get_bool, get_json, new_download_token, new_id, now, random_token, Db, Tx};
 use crate::error::{ApiError, ApiResult, Errors};
 use crate::list::{col, Applied, Bind, Column, Kind, ListParams, Listing, Options, Paged, Steady};
 use crate::model::campaigns::CampaignRecord;
@@ -657,7 +657,7 @@ pub async fn create_pass(
         campaign_id: campaign.id.clone(),
         serial_number: crate::db::new_serial_number(),
         authentication_token: random_token(24),
-        download_token: random_token(16),
+        download_token: new_download_token(),
         redeem_code,
         voided: false,
         redeemed_count: 0,

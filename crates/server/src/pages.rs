@@ -379,7 +379,10 @@ async fn campaign_entry(
             Err(e) => return e.into_response(),
         };
     let mut resp = match want {
-        Want::Page => render_page(&state, &campaign, &pass, &headers).await,
+        Want::Page => {
+            let prepared = state.passes.prepare(&state, &campaign, &pass).await;
+            render_page(&state, &campaign, &pass, prepared, &headers).await
+        }
         _ => serve_pkpass(&state, &campaign, &pass, &headers, Some(ip)).await,
     };
     if let Some(c) = cookie {
@@ -442,7 +445,8 @@ async fn pass_entry(
     match want {
         Want::Page => {
             bump_views(&state, campaign).await;
-            render_page(&state, campaign, pass, &headers).await
+            let prepared = state.passes.prepare_loaded(&state, &loaded).await;
+            render_page(&state, campaign, pass, prepared, &headers).await
         }
         Want::Pkpass => {
             let prepared = state.passes.prepare_loaded(&state, &loaded).await;
@@ -785,21 +789,23 @@ fn dev_note() -> String {
 }
 
 /// The download page of one pass.
+/// The page of `pass`, `prepared` for signing by the caller (a page opened from the
+/// download link has the pass's signing facts from the statement that found it).
 async fn render_page(
     state: &AppState,
     campaign: &CampaignRecord,
     pass: &PassRecord,
+    prepared: ApiResult<Prepared>,
     headers: &HeaderMap,
 ) -> Response {
-    let development = state
-        .passes
-        .signs_with_development(state, campaign)
-        .await
-        .unwrap_or(false);
     // The pass is built (and signed) here, not only when the button is pressed: a pass
     // Wallet would refuse gets an explanation instead of a button that fails. The result
     // goes into the content cache, so the download that usually follows costs nothing.
-    let refusal = match state.passes.pkpass_for_records(state, campaign, pass).await {
+    let (development, built) = match prepared {
+        Ok(p) => (p.development, state.passes.build(state, &p).await.map(drop)),
+        Err(e) => (false, Err(e)),
+    };
+    let refusal = match built {
         Err(ApiError::Validation(errors)) => Some(apple_refusal(campaign, &errors)),
         _ => None,
     };

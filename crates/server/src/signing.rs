@@ -775,17 +775,6 @@ impl PassFactory {
         Ok(built)
     }
 
-    /// The latest signed `.pkpass` of `pass` of `campaign`.
-    pub async fn pkpass_for_records(
-        &self,
-        state: &AppState,
-        campaign: &CampaignRecord,
-        pass: &PassRecord,
-    ) -> Result<Built, ApiError> {
-        let prepared = self.prepare(state, campaign, pass).await?;
-        self.build(state, &prepared).await
-    }
-
     /// A PNG picture of the front of `pass` (or of a sample pass of the campaign when
     /// `None`) as Wallet shows it on a device in `language` (its translations and images)
     /// when that is one of the pass's languages, else as written: the language comes from
@@ -834,19 +823,6 @@ impl PassFactory {
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("preview task failed: {e}")))?;
         lock(&self.previews).put(key, png.clone(), png.len());
         Ok(png)
-    }
-
-    /// Whether `campaign` signs with the development certificate.
-    pub async fn signs_with_development(
-        &self,
-        state: &AppState,
-        campaign: &CampaignRecord,
-    ) -> Result<bool, ApiError> {
-        let (_, account_default) = account_facts(state, &campaign.account_id).await?;
-        let id = self
-            .certificate_id_for(state, campaign, account_default)
-            .await?;
-        Ok(self.signer(state, &campaign.account_id, &id).await?.1)
     }
 }
 

@@ -788,9 +788,8 @@ fn dev_note() -> String {
     )
 }
 
-/// The download page of one pass.
-/// The page of `pass`, `prepared` for signing by the caller (a page opened from the
-/// download link has the pass's signing facts from the statement that found it).
+/// The download page of one pass, `prepared` for signing by the caller (a page opened
+/// from the download link has the pass's signing facts from the statement that found it).
 async fn render_page(
     state: &AppState,
     campaign: &CampaignRecord,

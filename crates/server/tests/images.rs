@@ -170,3 +170,39 @@ async fn larger_uploads_get_the_scales_they_have_pixels_for(backend: Backend) {
     server.stop().await;
 }
 both_backends!(larger_uploads_get_the_scales_they_have_pixels_for);
+
+async fn a_pass_of_several_megabytes_of_images_is_served_whole(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let client = server.account("Big").await;
+    let icon = asset(&client, "icon", photo(87, 87, 8)).await;
+    let strip = asset(&client, "strip", photo(1125, 369, 9)).await;
+    // Each language's own strip adds its three scales again: past the size up to which
+    // the server signs a pass on the request's thread, it is signed on the blocking pool.
+    let mut localized = json!({});
+    for (i, lang) in ["de", "fr", "es"].iter().enumerate() {
+        let id = asset(&client, "strip", photo(1125, 369, 10 + i as u32)).await;
+        localized[*lang] = json!({ "strip_id": id });
+    }
+    let pass = store_card_pass(
+        &client,
+        json!({"icon_id": icon, "strip_id": strip, "apple": {"localized_images": localized}}),
+    )
+    .await;
+    let pkpass = download(pass["pkpass_url"].as_str().unwrap()).await;
+    assert!(
+        pkpass.len() > 3 * 1024 * 1024,
+        "{} bytes: the pass is meant to be several megabytes",
+        pkpass.len()
+    );
+    let names: Vec<String> = images(&pkpass).into_iter().map(|(n, _, _)| n).collect();
+    for lang in ["", "de.lproj/", "fr.lproj/", "es.lproj/"] {
+        for scale in ["", "@2x", "@3x"] {
+            let name = format!("{lang}strip{scale}.png");
+            assert!(names.contains(&name), "{name} missing from {names:?}");
+        }
+    }
+    // Served again from the cache, byte for byte.
+    assert_eq!(download(pass["pkpass_url"].as_str().unwrap()).await, pkpass);
+    server.stop().await;
+}
+both_backends!(a_pass_of_several_megabytes_of_images_is_served_whole);

@@ -8,7 +8,7 @@
 
 pub mod reports;
 
-use crate::api::convert::{campaign_to_wire, pass_to_wire};
+use crate::api::convert::{campaign_to_wire, pass_into_wire};
 use crate::auth::{Auth, CampaignScope, Principal};
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult, Errors};
@@ -364,7 +364,7 @@ async fn redeem_by_code(
         .await?
         .ok_or_else(|| ApiError::not_found("pass"))?;
     let pass = passes::redeem_pass(&state.db, &c, &pass.id, comment).await?;
-    Ok(Json(pass_to_wire(&state, &c, &pass)))
+    Ok(Json(pass_into_wire(&state, &c, pass)))
 }
 
 async fn lookup_by_code(
@@ -376,7 +376,7 @@ async fn lookup_by_code(
     let pass = passes::find_by_code(&state.db, &c.id, &code)
         .await?
         .ok_or_else(|| ApiError::not_found("pass"))?;
-    Ok(Json(pass_to_wire(&state, &c, &pass)))
+    Ok(Json(pass_into_wire(&state, &c, pass)))
 }
 
 async fn redeems(

@@ -151,7 +151,12 @@ pub fn template_to_wire(t: &TemplateRecord) -> wire::Template {
 
 /// The wire shape of a pass of `campaign`.
 pub fn pass_to_wire(state: &AppState, campaign: &CampaignRecord, p: &PassRecord) -> wire::Pass {
-    let d = &p.doc;
+    pass_into_wire(state, campaign, p.clone())
+}
+
+/// [`pass_to_wire`] for a record the caller is done with: its texts, fields and options
+/// move into the answer instead of being copied (a list page converts each of its rows).
+pub fn pass_into_wire(state: &AppState, campaign: &CampaignRecord, p: PassRecord) -> wire::Pass {
     let barcodes = p.barcodes();
     let barcode = barcodes
         .first()
@@ -162,31 +167,38 @@ pub fn pass_to_wire(state: &AppState, campaign: &CampaignRecord, p: &PassRecord)
         state,
         &format!("{}/{}", campaign.page_token, p.download_token),
     );
+    let google_save_url = Some(crate::api::google::save_link(state, campaign, &p));
+    let (expiration_date, relevant_date, max_distance) = (
+        p.expiration_date(campaign),
+        p.relevant_date(campaign),
+        p.max_distance(campaign),
+    );
+    let d = p.doc;
     wire::Pass {
-        id: p.id.clone(),
-        campaign_id: p.campaign_id.clone(),
-        serial_number: p.serial_number.clone(),
-        authentication_token: p.authentication_token.clone(),
-        redeem_code: p.redeem_code.clone(),
+        id: p.id,
+        campaign_id: p.campaign_id,
+        serial_number: p.serial_number,
+        authentication_token: p.authentication_token,
+        redeem_code: p.redeem_code,
         voided: p.voided,
         redeemed_count: p.redeemed_count,
-        redeemed_at: p.redeemed_at.clone(),
-        last_fetched_at: p.last_fetched_at.clone(),
-        metadata: d.metadata.clone(),
+        redeemed_at: p.redeemed_at,
+        last_fetched_at: p.last_fetched_at,
+        metadata: d.metadata,
         barcode,
         barcodes,
-        header_fields: d.header_fields.clone(),
-        primary_fields: d.primary_fields.clone(),
-        secondary_fields: d.secondary_fields.clone(),
-        auxiliary_fields: d.auxiliary_fields.clone(),
-        back_fields: d.back_fields.clone(),
-        locations: d.locations.clone(),
-        beacons: d.beacons.clone(),
-        user_info: d.user_info.clone(),
-        expiration_date: p.expiration_date(campaign),
-        relevant_date: p.relevant_date(campaign),
-        max_distance: p.max_distance(campaign),
-        apple: d.apple.clone(),
+        header_fields: d.header_fields,
+        primary_fields: d.primary_fields,
+        secondary_fields: d.secondary_fields,
+        auxiliary_fields: d.auxiliary_fields,
+        back_fields: d.back_fields,
+        locations: d.locations,
+        beacons: d.beacons,
+        user_info: d.user_info,
+        expiration_date,
+        relevant_date,
+        max_distance,
+        apple: d.apple,
         icon_id: pres.icon_id,
         logo_id: pres.logo_id,
         strip_id: pres.strip_id,
@@ -198,9 +210,9 @@ pub fn pass_to_wire(state: &AppState, campaign: &CampaignRecord, p: &PassRecord)
         preview_url: u.preview_url,
         page_short_url: u.page_short_url,
         pkpass_short_url: u.pkpass_short_url,
-        google_save_url: Some(crate::api::google::save_link(state, campaign, p)),
-        personalization: d.personalization.clone(),
-        created_at: p.created_at.clone(),
-        updated_at: p.updated_at.clone(),
+        google_save_url,
+        personalization: d.personalization,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
     }
 }

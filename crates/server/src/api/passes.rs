@@ -6,7 +6,7 @@
 //! else is 404.
 
 use crate::api::campaigns::push_message;
-use crate::api::convert::pass_to_wire;
+use crate::api::convert::pass_into_wire;
 use crate::auth::{CampaignScope, PassScope};
 use crate::body::{BulkJsonBody, JsonBody};
 use crate::error::{ApiError, ApiResult, Errors};
@@ -130,7 +130,7 @@ async fn list(
     let c = scope.campaign;
     Ok(passes::list(&state.db, &state.positions, &c.id, &params)
         .await?
-        .map(move |p| pass_to_wire(&state, &c, &p)))
+        .map(move |p| pass_into_wire(&state, &c, p)))
 }
 
 async fn create(
@@ -156,7 +156,7 @@ async fn create(
     let c = crate::model::campaigns::load_by_id(&state.db, &c.id)
         .await?
         .ok_or_else(|| ApiError::not_found("campaign"))?;
-    Ok((StatusCode::CREATED, Json(pass_to_wire(&state, &c, &pass))))
+    Ok((StatusCode::CREATED, Json(pass_into_wire(&state, &c, pass))))
 }
 
 /// `POST …/passes/batch`: creates the valid items of `{"passes": [PassInput, …]}` (at most
@@ -223,7 +223,7 @@ async fn batch(
         results[index] = Some(match outcome {
             Ok(pass) => wire::PassBatchResult {
                 index,
-                pass: Some(pass_to_wire(&state, &c, &pass)),
+                pass: Some(pass_into_wire(&state, &c, pass)),
                 errors: None,
             },
             Err(errors) => failed(index, errors),
@@ -246,7 +246,7 @@ fn failed(
 }
 
 async fn show(State(state): State<AppState>, scope: PassScope) -> ApiResult<Json<wire::Pass>> {
-    Ok(Json(pass_to_wire(&state, &scope.campaign, &scope.pass)))
+    Ok(Json(pass_into_wire(&state, &scope.campaign, scope.pass)))
 }
 
 /// Reads an update body (§8.2): the pass attributes under `pass`, with `merge`, `push`
@@ -294,7 +294,7 @@ async fn update(
         .await?;
     }
     tx.commit().await?;
-    Ok(Json(pass_to_wire(&state, &c, &p)))
+    Ok(Json(pass_into_wire(&state, &c, p)))
 }
 
 async fn destroy(
@@ -338,7 +338,7 @@ async fn redeem(
         .flatten();
     errors.check()?;
     let p = passes::redeem_pass(&state.db, &c, &p.id, comment).await?;
-    Ok(Json(pass_to_wire(&state, &c, &p)))
+    Ok(Json(pass_into_wire(&state, &c, p)))
 }
 
 async fn reset_redeem(
@@ -347,7 +347,7 @@ async fn reset_redeem(
 ) -> ApiResult<Json<wire::Pass>> {
     let (c, mut p) = (scope.campaign, scope.pass);
     passes::reset_redeem(&state.db, &mut p).await?;
-    Ok(Json(pass_to_wire(&state, &c, &p)))
+    Ok(Json(pass_into_wire(&state, &c, p)))
 }
 
 async fn registrations(

@@ -1,7 +1,7 @@
 //! Remote forms (§13): describe a campaign's fields to an external form, and create a pass
 //! from a flat submission. The campaign may be of any type but must belong to the caller.
 
-use crate::api::convert::pass_to_wire;
+use crate::api::convert::pass_into_wire;
 use crate::auth::Auth;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult, Errors};
@@ -123,5 +123,5 @@ async fn submit(
     let mut tx = state.db.begin().await?;
     let pass = create_pass(&state.db, &mut tx, &c, &patch).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(pass_to_wire(&state, &c, &pass))))
+    Ok((StatusCode::CREATED, Json(pass_into_wire(&state, &c, pass))))
 }

@@ -3,7 +3,7 @@
 //! type and name), paginated, filtered and sorted like a campaign's pass list, or as CSV.
 //! The search itself is [`crate::model::search`].
 
-use crate::api::convert::pass_to_wire;
+use crate::api::convert::pass_into_wire;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::list::{ListParams, Paged};
@@ -50,7 +50,7 @@ async fn account_search(
         Some(wire::PassSearchHit {
             campaign_type: c.campaign_type,
             campaign_name: c.name.clone(),
-            pass: pass_to_wire(&state, c, &p),
+            pass: pass_into_wire(&state, c, p),
         })
     }))
 }

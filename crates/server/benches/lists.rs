@@ -367,7 +367,7 @@ async fn reuse(db: &Db, sizes: &[u64]) -> ((String, String), Vec<Campaign>) {
     ((username, key), campaigns)
 }
 
-async fn run(label: &str, url: &str, sizes: &[u64], requests: u64, built: bool) -> Vec<String> {
+async fn run(url: &str, sizes: &[u64], requests: u64, built: bool) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::spawn(dir.path(), url, &[]);
     let http = reqwest::Client::builder()
@@ -376,6 +376,10 @@ async fn run(label: &str, url: &str, sizes: &[u64], requests: u64, built: bool) 
         .unwrap();
     wait_up(&http, &server.base).await;
     let db = Db::connect(url).await.unwrap();
+    let label = match db.dialect {
+        Dialect::Sqlite => "SQLite",
+        Dialect::Postgres => "PostgreSQL",
+    };
     let (auth, campaigns) = if built {
         reuse(&db, sizes).await
     } else {
@@ -431,12 +435,7 @@ async fn main() {
         "|---|---|---|---|---|---|".to_string(),
     ];
     if let Ok(url) = std::env::var("LISTS_REUSE") {
-        let label = if url.starts_with("sqlite:") {
-            "SQLite"
-        } else {
-            "PostgreSQL"
-        };
-        table.extend(run(label, &url, &sizes, requests, true).await);
+        table.extend(run(&url, &sizes, requests, true).await);
     } else {
         table.extend(build_and_run(&only, &sizes, requests).await);
     }
@@ -452,7 +451,7 @@ async fn build_and_run(only: &str, sizes: &[u64], requests: u64) -> Vec<String> 
     if only.is_empty() || only == "sqlite" {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("lists.db").display());
-        table.extend(run("SQLite", &url, sizes, requests, false).await);
+        table.extend(run(&url, sizes, requests, false).await);
         if std::env::var_os("LISTS_KEEP").is_some() {
             // For looking at the plans and the search index afterwards (sqlite3).
             println!("SQLite: kept the database {url}");
@@ -476,7 +475,7 @@ async fn build_and_run(only: &str, sizes: &[u64], requests: u64) -> Vec<String> 
                     Some((head, _)) => format!("{head}/{name}"),
                     None => panic!("PASSWORKS_TEST_POSTGRES_URL has no database name"),
                 };
-                table.extend(run("PostgreSQL", &url, sizes, requests, false).await);
+                table.extend(run(&url, sizes, requests, false).await);
                 if std::env::var_os("LISTS_KEEP").is_some() {
                     // For looking at the plans afterwards (EXPLAIN in psql).
                     println!("PostgreSQL: kept the database {url}");

@@ -88,10 +88,10 @@ pub struct AppleOptions {
     /// Event-guide, ticket-menu and boarding URLs ([`URL_KEYS`]).
     #[serde(default, skip_serializing_if = "AppleUrls::is_empty")]
     pub urls: AppleUrls,
+    // Boxed: its hundred optional tags are 2.7 KB inline, and every pass record, wire
+    // pass and campaign carries an `AppleOptions`, moved and copied as a whole (a bulk
+    // request of 1,000 passes spent a quarter of its server time in such copies).
     /// `semantics`: machine-readable tags, by Apple's names (`venueName`, `seats`, …).
-    /// Boxed: its hundred optional tags are 2.7 KB inline, and every pass record, wire
-    /// pass and campaign carries an `AppleOptions`, moved and copied as a whole (a bulk
-    /// request of 1,000 passes spent a quarter of its server time in such copies).
     #[serde(default, skip_serializing_if = "Semantics::is_empty")]
     pub semantics: Box<Semantics>,
     /// The poster images (`artwork.png`, `primaryLogo.png`, `secondaryLogo.png`): ids of

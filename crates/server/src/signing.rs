@@ -48,7 +48,7 @@ const PREVIEW_CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// Image bytes up to which a pass is signed on the request's own thread. Signing is an
 /// RSA signature, two small SHA-1s and a copy of the images (about 0.3 ms for a typical
 /// pass on the development machine); handing it to the blocking pool cost two thread
-/// wake-ups per download, and building in place served 12–20 % more cold downloads a
+/// wake-ups per download, and building in place served 12–19 % more cold downloads a
 /// second on both databases (README, "Passes at scale"). Bigger packages (several
 /// languages of large images) still go to the blocking pool, so no request holds a worker
 /// thread for long.
